@@ -1,0 +1,5 @@
+import sys
+
+from effectstudy.cli import main
+
+sys.exit(main())

@@ -1,0 +1,63 @@
+"""Display labels (Dutch and English) for column names, categories and methods.
+
+Data always uses stable snake_case names; labels are for display only
+(``Result.format(lang=...)``, report tables).  Modules register their own labels
+with :func:`register`.
+
+>>> label("ci_low", "nl")
+'BI onder'
+>>> label("ci_low", "en")
+'CI low'
+>>> label("some_new_column", "en")
+'Some new column'
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["nl", "en"]
+
+_LABELS: dict[str, dict[str, str]] = {
+    "n": {"nl": "n", "en": "n"},
+    "n_original": {"nl": "n totaal", "en": "n total"},
+    "n_used": {"nl": "n gebruikt", "en": "n used"},
+    "estimate": {"nl": "Schatting", "en": "Estimate"},
+    "ci_low": {"nl": "BI onder", "en": "CI low"},
+    "ci_high": {"nl": "BI boven", "en": "CI high"},
+    "mean_pre": {"nl": "Gem. voor", "en": "Mean pre"},
+    "sd_pre": {"nl": "SD voor", "en": "SD pre"},
+    "mean_post": {"nl": "Gem. na", "en": "Mean post"},
+    "sd_post": {"nl": "SD na", "en": "SD post"},
+    "r": {"nl": "r", "en": "r"},
+    "rate": {"nl": "Percentage", "en": "Rate"},
+    "proportion": {"nl": "Aandeel", "en": "Proportion"},
+    "group": {"nl": "Groep", "en": "Group"},
+    "category": {"nl": "Categorie", "en": "Category"},
+    "recovered": {"nl": "hersteld", "en": "recovered"},
+    "improved": {"nl": "verbeterd", "en": "improved"},
+    "unchanged": {"nl": "onveranderd", "en": "unchanged"},
+    "deteriorated": {"nl": "verslechterd", "en": "deteriorated"},
+    "harmed": {"nl": "geschaad", "en": "harmed"},
+    "stagnated": {"nl": "gestagneerd", "en": "stagnated"},
+    "on_track": {"nl": "op koers", "en": "on track"},
+    "not_evaluable": {"nl": "niet te beoordelen", "en": "not evaluable"},
+    "pre": {"nl": "voormeting", "en": "pre"},
+    "post": {"nl": "nameting", "en": "post"},
+    "method": {"nl": "Methode", "en": "Method"},
+}
+
+
+def register(labels: dict[str, dict[str, str]]) -> None:
+    """Add or replace labels: ``{"name": {"nl": "...", "en": "..."}}``."""
+    for key, value in labels.items():
+        _LABELS[key] = dict(value)
+
+
+def label(name: str, lang: Lang = "nl") -> str:
+    """Display label of ``name`` in ``lang``; falls back to a capitalised name."""
+    entry = _LABELS.get(name)
+    if entry and lang in entry:
+        return entry[lang]
+    text = str(name).replace("_", " ")
+    return text[:1].upper() + text[1:]
