@@ -202,21 +202,20 @@ def _item_matrix_columns(df: pd.DataFrame, inst: Instrument) -> list[str]:
     for i in inst.scored_items:
         if item_column(i) not in present:
             raise DataError(
-                f"measurements of {inst.id} lack an item column",
+                f"measurements of {inst.id} lack this item column (expected item_1..item_{inst.n_items})",
                 column=item_column(i),
-                expected=f"columns item_1..item_{inst.n_items}",
             )
     extra = [c for c in present if item_number(c) > inst.n_items]
     for c in sorted(extra, key=item_number):
-        vals = pd.to_numeric(df[c], errors="coerce") if df[c].dtype == object else df[c]
         notna = df[c].notna().to_numpy()
         if notna.any():
             pos = int(np.flatnonzero(notna)[0])
+            value = df[c].iloc[pos]
             raise DataError(
                 f"{_where(df, pos)}: {inst.id} has {inst.n_items} items, this column is not one of them",
                 row=df.index[pos],
                 column=c,
-                value=vals.iloc[pos] if vals is not None else df[c].iloc[pos],
+                value=value.item() if isinstance(value, np.generic) else value,
                 expected=f"empty (items 1..{inst.n_items} only)",
             )
     return [item_column(i) for i in range(1, inst.n_items + 1) if item_column(i) in present]
