@@ -412,7 +412,10 @@ def nct_ci(t: float, df: float, ci: float) -> tuple[float, float]:
 
     def solve(p: float) -> float:
         def fun(ncp: float) -> float:
-            return float(stats.nct.cdf(t, df, ncp)) - p
+            c = float(stats.nct.cdf(t, df, ncp))
+            if not math.isfinite(c):  # far tails: P(T <= t) -> 0 above t, -> 1 below
+                c = 0.0 if ncp > t else 1.0
+            return c - p
 
         lo, hi = t - 10.0, t + 10.0
         while fun(lo) < 0:
