@@ -46,7 +46,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -566,12 +566,14 @@ def write_research_export(
     lang: Literal["nl", "en"] = "nl",
     inputs: dict[str, str] | None = None,
     audit_log_path: str | Path | None = None,
+    logger: Callable[[str, dict[str, Any]], Any] | None = None,
 ) -> dict[str, Path]:
     """Write the dataset's files, a release record and ``SHA256SUMS``; return the paths.
 
     Files: ``<name>_<table>.sav`` / ``.csv`` per table, ``<name>_codebook.xlsx`` / ``.md``,
     ``<name>_release.json`` and ``<name>_SHA256SUMS``.  ``inputs`` maps input file names to
-    their SHA-256 (provenance).  An audit-log entry is appended when ``audit_log_path`` is given.
+    their SHA-256 (provenance).  An audit-log entry is appended through ``logger(action, details)``
+    (e.g. :meth:`effectstudy.store.StudyStore.log`) or, without one, to ``audit_log_path``.
 
     Raises
     ------
@@ -672,10 +674,14 @@ def write_research_export(
     p = folder / f"{name}_SHA256SUMS"
     _atomic(p, lambda tmp: tmp.write_text(sums, encoding="utf-8"))
     written["SHA256SUMS"] = p
-    if audit_log_path is not None:
+    if logger is None and audit_log_path is not None:
         from effectstudy import audit_log  # noqa: PLC0415
 
-        audit_log.append(audit_log_path, "export", {
+        def logger(action: str, details: dict[str, Any]) -> Any:
+            return audit_log.append(audit_log_path, action, details)
+
+    if logger is not None:
+        logger("export", {
             "release": name, "recipient": recipient, "purpose": purpose, "key_fingerprint": dataset.key_fingerprint,
             "rows": record["rows"], "k": record["k"], "k_reached": record["k_reached"],
             "files_sha256": hashes, "inputs_sha256": inputs or {},

@@ -230,10 +230,18 @@ class StudyStore:
             cols = ", ".join(f"{c.name} {_SQL_TYPES[c.kind]}" for c in spec.columns)
             con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols}, content_hash UBIGINT, import_id INTEGER)")
 
-    def _log(self, action: str, details: dict[str, Any]) -> None:
+    def log(self, action: str, details: dict[str, Any]) -> dict[str, Any]:
+        """Append an entry to the store's audit log and record the new head hash in the store.
+
+        Anything that writes to this log (exports included) goes through here, so
+        :meth:`verify` can tell a log that was cut short.
+        """
         entry = audit_log.append(self.audit_log, action, details)
         with self._connect() as con:
             con.execute("INSERT OR REPLACE INTO meta VALUES ('audit_head', ?)", [entry["hash"]])
+        return entry
+
+    _log = log
 
     # -------------------------------------------------------------------------- reading
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:

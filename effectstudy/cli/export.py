@@ -82,8 +82,11 @@ def run_export(params_path: str, check: bool = False) -> int:
         print("check only: nothing written")
         return 0
     audit = params.resolve(params.store.audit_log) or params.resolve(params.store.path).parent / "audit-log.jsonl"
+    # log through the store when there is one, so it records the log's new head
+    logger = open_store(params).log if params.resolve(params.store.path).exists() else None
     written = write_research_export(ds, out, name=ex.name, recipient=ex.recipient, purpose=ex.purpose,
-                                    formats=ex.formats, lang=ex.language, inputs=inputs, audit_log_path=audit)
+                                    formats=ex.formats, lang=ex.language, inputs=inputs, audit_log_path=audit,
+                                    logger=logger)
     for p in written.values():
         print(f"wrote {p}")
     print(f"key fingerprint {key.fingerprint}; logged in {audit}")
