@@ -1,0 +1,42 @@
+"""Seeded synthetic practice data with planted effects, and the shipped example.
+
+``generate`` makes a practice of any size (up to millions of episodes, in bounded
+memory via ``iter_chunks``); ``load_example`` reads the small example shipped in
+``data/example/``.  What is planted, and the expected values analyses should recover,
+are documented in :mod:`effectstudy.datasets.parameters`, :func:`expected_changes` and
+``data/example/README.md``.
+"""
+
+from __future__ import annotations
+
+from effectstudy.datasets.parameters import (
+    RESPONDER_TYPES,
+    ROM_SCHEDULES,
+    DiagnosisGroup,
+    PracticeParameters,
+)
+from effectstudy.datasets.practice import (
+    BLOCK,
+    GENERATOR_VERSION,
+    INSTRUMENT,
+    SyntheticPractice,
+    expected_changes,
+    expected_trajectory,
+    generate,
+    iter_chunks,
+)
+
+__all__ = [
+    "BLOCK",
+    "GENERATOR_VERSION",
+    "INSTRUMENT",
+    "RESPONDER_TYPES",
+    "ROM_SCHEDULES",
+    "DiagnosisGroup",
+    "PracticeParameters",
+    "SyntheticPractice",
+    "expected_changes",
+    "expected_trajectory",
+    "generate",
+    "iter_chunks",
+]
