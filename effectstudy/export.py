@@ -72,6 +72,7 @@ __all__ = [
     "check_k_anonymity",
     "codebook",
     "write_research_export",
+    "verify_release",
 ]
 
 #: user-missing code declared in .sav files for every numeric variable
@@ -695,4 +696,38 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def verify_release(folder: str | Path) -> pd.DataFrame:
+    """Re-hash every file listed in the release's ``*_SHA256SUMS``; return the problems found.
+
+    Returns a DataFrame ``check`` (``modified``, ``missing``, ``unlisted``), ``path``,
+    ``message``; empty when the release is intact (INT-2: every export carries the SHA-256 of
+    its files, and ``effectstudy verify`` recomputes them).
+
+    Raises
+    ------
+    ArgumentError
+        ``folder`` holds no ``*_SHA256SUMS`` file.
+    """
+    folder = Path(folder)
+    sums = sorted(folder.glob("*_SHA256SUMS"))
+    if not sums:
+        raise ArgumentError("release", str(folder), "a release folder with a <name>_SHA256SUMS file")
+    problems: list[tuple[str, str, str]] = []
+    listed: set[str] = set()
+    for sf in sums:
+        listed.add(sf.name)
+        for line in sf.read_text(encoding="utf-8").splitlines():
+            sha, _, name = line.partition("  ")
+            listed.add(name)
+            p = folder / name
+            if not p.is_file():
+                problems.append(("missing", str(p), f"listed in {sf.name} but missing"))
+            elif _sha256(p) != sha:
+                problems.append(("modified", str(p), f"SHA-256 differs from {sf.name}: the file was changed"))
+    for p in sorted(folder.iterdir()):
+        if p.is_file() and p.name not in listed:
+            problems.append(("unlisted", str(p), "file in the release folder is not in any SHA256SUMS"))
+    return pd.DataFrame(problems, columns=["check", "path", "message"])
 

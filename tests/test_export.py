@@ -330,3 +330,22 @@ def test_cli_export_from_files_and_its_errors(tmp_path, monkeypatch, capsys):
     p6 = _params(tmp_path, keydir / "k.key", source="store", withdrawn="nope.txt")
     assert main(["export", "-f", str(p6)]) == 2
     assert "export.withdrawn: file" in capsys.readouterr().err
+
+
+def test_verify_release_detects_changed_missing_and_extra_files(tmp_path, capsys):
+    eps, m = practice()
+    ds = build_research_dataset(eps, m, key=KEY, quasi_identifiers=["sex"])
+    files = write_research_export(ds, tmp_path / "rel", name="r1", formats=["csv", "md"])
+    assert main(["verify", "--release", str(tmp_path / "rel")]) == 0
+    assert "OK: every file in" in capsys.readouterr().out
+    text = files["episodes.csv"].read_text()
+    files["episodes.csv"].write_text(text[:-2] + ("m\n" if text[-2] == "f" else "f\n"))
+    files["codebook.md"].unlink()
+    (tmp_path / "rel" / "extra.txt").write_text("x")
+    assert main(["verify", "--release", str(tmp_path / "rel")]) == 1
+    out = capsys.readouterr().out
+    assert "[modified]" in out and "r1_episodes.csv: SHA-256 differs from r1_SHA256SUMS" in out
+    assert "[missing]" in out and "[unlisted]" in out and "extra.txt" in out
+    (tmp_path / "empty").mkdir()
+    assert main(["verify", "--release", str(tmp_path / "empty")]) == 2
+    assert "expected a release folder with a <name>_SHA256SUMS file" in capsys.readouterr().err

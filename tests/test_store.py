@@ -364,3 +364,32 @@ def test_cli_import_and_verify_with_params(tmp_path, monkeypatch, capsys):
     p3.write_text("store:\n  path: store/study.duckdb\n  retention_yrs: 20\n")
     assert main(["verify", "-f", str(p3)]) == 2
     assert "store.retention_yrs: unknown key" in capsys.readouterr().err
+
+
+def test_raw_files_are_never_opened_for_writing_after_archiving(store, tmp_path, monkeypatch):
+    """INT-1: once archived, nothing in the toolkit opens a raw file with a writing mode."""
+    import builtins
+
+    store.import_export(write_export(tmp_path / "a.csv", EXPORT_1), table="measurements", reader=csv_reader)
+    archived = {p.resolve() for p in store.raw_dir.rglob("*") if p.is_file() and p.name != MANIFEST}
+    real_open, real_os_open = builtins.open, os.open
+    writes: list[str] = []
+
+    def spy_open(file, mode="r", *a, **k):
+        if isinstance(file, (str, os.PathLike)) and Path(file).resolve() in archived and set(mode) & set("wax+"):
+            writes.append(f"{file} {mode}")
+        return real_open(file, mode, *a, **k)
+
+    def spy_os_open(path, flags, *a, **k):
+        if Path(path).resolve() in archived and flags & (os.O_WRONLY | os.O_RDWR):
+            writes.append(f"{path} os.open {flags}")
+        return real_os_open(path, flags, *a, **k)
+
+    monkeypatch.setattr(builtins, "open", spy_open)
+    monkeypatch.setattr(os, "open", spy_os_open)
+    store.import_export(tmp_path / "a.csv", table="measurements", reader=csv_reader)
+    store.import_export(write_export(tmp_path / "b.csv", EXPORT_2), table="measurements", reader=csv_reader)
+    store.verify()
+    store.forget("c1", reason="request")
+    assert writes == []
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o444 for p in archived)

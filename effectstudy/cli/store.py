@@ -131,6 +131,17 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    if args.release:
+        from effectstudy.export import verify_release  # noqa: PLC0415
+
+        problems = verify_release(args.release)
+        if problems.empty:
+            print(f"OK: every file in {args.release} matches its SHA256SUMS")
+            return 0
+        print(f"{len(problems)} problem(s):")
+        for r in problems.itertuples():
+            print(f"  [{r.check}] {r.path}: {r.message}")
+        return 1
     if args.params:
         store = open_store(load(args.params))
     else:
@@ -183,6 +194,7 @@ def register(subparsers: Any) -> None:
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("-f", "--params", help="params YAML with a store: section")
     g.add_argument("--store", help="path of the study database (default layout around it)")
+    g.add_argument("--release", help="a research-release folder: re-hash its files against its SHA256SUMS")
     p.set_defaults(func=_cmd_verify)
 
     p = subparsers.add_parser("forget", help="list or remove a client's data in the study store (logged)")
