@@ -227,7 +227,7 @@ def _numeric_block(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
     Text that is not a number is a DataError.
     """
     try:
-        return np.array(df[cols].to_numpy(dtype=np.float64, na_value=np.nan), copy=True)
+        return df[cols].to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
     except (TypeError, ValueError):
         pass
     out = np.empty((len(df), len(cols)), dtype=np.float64)
@@ -250,9 +250,16 @@ def _numeric_block(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
 def _check_codes(x: np.ndarray, inst: Instrument, df: pd.DataFrame, cols: list[str], offset: int) -> None:
     """DataError at the first code that is present but out of range or not whole."""
     lo, hi = inst.item_min, inst.item_max
+    if x.size == 0:
+        return
+    # fast path: three NaN-ignoring reductions (fmin/fmax skip NaN) decide that all codes are fine
+    if np.fmin.reduce(x, axis=None) >= lo and np.fmax.reduce(x, axis=None) <= hi:
+        frac = x - np.floor(x)
+        if not np.fmax.reduce(frac, axis=None) > 0:
+            return
     with np.errstate(invalid="ignore"):
         bad = ~np.isnan(x) & ~((x >= lo) & (x <= hi) & (x == np.floor(x)))
-    if not bad.any():
+    if not bad.any():  # e.g. a block with every item missing
         return
     rows, colpos = np.nonzero(bad)
     pos = offset + int(rows[0])
@@ -356,66 +363,68 @@ def score(
     rev_cols = np.array([pos_of[i] for i in inst.reverse_items if i in pos_of], dtype=int)
     lo, hi = float(inst.item_min), float(inst.item_max)
     W32 = W.astype(np.float32)
+    m_sum, m_mean = rules == "sum", rules == "mean"
+    m_pc, m_pm = rules == "positive_count", rules == "positive_mean"
 
     score_out = np.empty((n, k), dtype=np.float64)
     nans_out = np.empty((n, k), dtype=np.int16)
     reason_out = np.full((n, k), -1, dtype=np.int8)
 
+    # Work in items x administrations orientation: pandas keeps a float block column-major, so
+    # x.T is contiguous and W.T @ x.T is the fast BLAS orientation for these skinny products.
+    WT = np.ascontiguousarray(W.T)
+    nc = n_items[:, None]
     for a in range(0, n, _CHUNK):
         b = min(a + _CHUNK, n)
-        x = _numeric_block(df.iloc[a:b], cols)
+        x = _numeric_block(df.iloc[a:b], cols)  # float64 copy of the raw codes
         _check_codes(x, inst, df, cols, a)
-        answered = ~np.isnan(x)
+        xt = x.T
+        missing = np.isnan(xt)
+        n_ans = nc - WT @ missing.astype(np.float64)  # exact small integers
         if rev_cols.size:
-            x[:, rev_cols] = (lo + hi) - x[:, rev_cols]
-        n_ans = answered.astype(np.float32) @ W32  # exact small integers
+            xt[rev_cols] = (lo + hi) - xt[rev_cols]
         if impute:
             for g in groups:
-                xg = x[:, g]
-                cnt = answered[:, g].sum(axis=1)
+                xg = xt[g]
+                cnt = (~missing[g]).sum(axis=0)
                 with np.errstate(invalid="ignore", divide="ignore"):
-                    fill = np.floor(np.nansum(xg, axis=1) / cnt + 0.5)  # round half up
-                x[:, g] = np.where(np.isnan(xg), fill[:, None], xg)
-            unfilled = np.isnan(x).astype(np.float32) @ W32
-        np.nan_to_num(x, copy=False, nan=0.0)
-        x32 = x.astype(np.float32)
-        sums = (x32 @ W32).astype(np.float64)  # integer sums < 2**24: exact in float32
-        n_ans64 = n_ans.astype(np.float64)
+                    fill = np.floor(np.nansum(xg, axis=0) / cnt + 0.5)  # round half up
+                xt[g] = np.where(missing[g], fill[None, :], xg)
+            still = np.isnan(xt)
+            unfilled = WT @ still.astype(np.float64)
+            np.copyto(xt, 0.0, where=still)
+            base = nc - unfilled  # items holding a value after imputation
+            eff_n = np.broadcast_to(nc, base.shape)
+        else:
+            np.copyto(xt, 0.0, where=missing)
+            base = eff_n = n_ans
+        sums = WT @ xt
         with np.errstate(invalid="ignore", divide="ignore"):
-            if impute:
-                eff_n = np.broadcast_to(n_items, sums.shape)
-            else:
-                eff_n = n_ans64
             res = np.empty_like(sums)
-            m_sum = rules == "sum"
-            m_mean = rules == "mean"
-            res[:, m_sum] = sums[:, m_sum] * (n_items[m_sum] / eff_n[:, m_sum])
-            res[:, m_mean] = sums[:, m_mean] / eff_n[:, m_mean]
+            res[m_sum] = sums[m_sum] * (nc[m_sum] / eff_n[m_sum])
+            res[m_mean] = sums[m_mean] / eff_n[m_mean]
             if need_pos:
-                pos = (x32 > lo) & (answered | impute)
-                pos32 = pos.astype(np.float32)
-                pcount = (pos32 @ W32).astype(np.float64)
-                psum = ((x32 * pos32) @ W32).astype(np.float64)
-                m_pc = rules == "positive_count"
-                m_pm = rules == "positive_mean"
-                res[:, m_pc] = pcount[:, m_pc] * (n_items[m_pc] / eff_n[:, m_pc])
-                res[:, m_pm] = psum[:, m_pm] / pcount[:, m_pm]
-        res *= mult
+                # items above the lowest code; missing cells hold 0 <= lowest code, so never count
+                pcount = WT @ (xt > lo).astype(np.float64)
+                # answered items not above the lowest code are exactly at it
+                psum = sums - lo * (base - pcount)
+                res[m_pc] = pcount[m_pc] * (nc[m_pc] / eff_n[m_pc])
+                res[m_pm] = psum[m_pm] / pcount[m_pm]
+        res *= mult[:, None]
         reason = np.full(res.shape, -1, dtype=np.int8)
         if need_pos:
-            undefined = np.isnan(res) & (rules == "positive_mean")
-            reason[undefined] = 2
-        too_many = (n_items - n_ans64) > maxmiss
+            reason[np.isnan(res) & m_pm[:, None]] = 2  # PSDI with no item above the lowest code
+        too_many = (nc - n_ans) > maxmiss[:, None]
         if impute:
             too_many |= unfilled > 0
         reason[too_many] = 0
         if inst.missing.max_missing_total is not None:
-            miss_total = len(scored_cols) - answered[:, scored_cols].sum(axis=1)
-            reason[miss_total > inst.missing.max_missing_total, :] = 1
+            miss_total = missing[scored_cols].sum(axis=0)
+            reason[:, miss_total > inst.missing.max_missing_total] = 1
         res[reason >= 0] = np.nan
-        score_out[a:b] = res
-        nans_out[a:b] = n_ans
-        reason_out[a:b] = reason
+        score_out[a:b] = res.T
+        nans_out[a:b] = n_ans.T
+        reason_out[a:b] = reason.T
 
     # ---- long output (administration-major, scales in key order)
     keys = [c for c in KEY_COLUMNS if c in df.columns]
