@@ -17,6 +17,8 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import integrate, stats
 
 import effectstudy.datasets as ds
@@ -30,7 +32,7 @@ from effectstudy.datasets.responses import (
     item_parameters,
     sample_items,
 )
-from effectstudy.errors import ArgumentError, ArgumentTypeError, DataError
+from effectstudy.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
 from effectstudy.schema import END_REASONS, EPISODES, MEASUREMENTS, SATISFACTION
 
 ITEMS = [f"item_{j}" for j in range(1, 91)]
@@ -96,6 +98,28 @@ def test_chunk_size_never_changes_the_data():
     assert not (ids[0] & ids[1]) and not (ids[1] & ids[2])
     nums = whole.episodes.client_id.str[1:].astype(int).unique()
     assert np.array_equal(nums, np.arange(1, len(nums) + 1))
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 2 * BLOCK + 50), seed=st.integers(0, 2**32 - 1),
+       years=st.integers(2, 6), chunk=st.sampled_from([1, BLOCK, 4 * BLOCK]))
+def test_any_size_and_seed_gives_consistent_tables(n, seed, years, chunk):
+    sp = ds.generate(n_episodes=n, seed=seed, years=years, chunk_size=chunk)
+    e, m, s = sp.episodes, sp.measurements, sp.satisfaction
+    assert len(e) == n and e.episode_id.is_unique and len(sp.truth) == n
+    assert (e.sessions >= 1).all() and e.start_date.dt.year.between(2020, 2019 + years).all()
+    assert (e.end_date.dropna() >= e.start_date[e.end_date.notna()]).all()
+    assert set(m.episode_id) <= set(e.episode_id) and set(s.episode_id) <= set(e.episode_id)
+    codes = m[ITEMS].to_numpy(np.float64)
+    assert np.isin(codes[~np.isnan(codes)], [1, 2, 3, 4, 5]).all()
+    # one pre and at most one post per episode; post only for ended non-dropout episodes
+    per = m.groupby(["episode_id", "occasion"]).size().unstack(fill_value=0)
+    for occasion, most in (("pre", 1), ("interim", 3), ("post", 1)):
+        if occasion in per:
+            assert per[occasion].max() <= most
+    ended = e.set_index("episode_id").end_reason
+    post_eps = m.episode_id[m.occasion == "post"]
+    assert ended.loc[post_eps].notna().all() and not (ended.loc[post_eps] == "dropout").any()
 
 
 def test_item_dtype_options_hold_the_same_codes():
@@ -507,6 +531,20 @@ def test_load_example_detects_a_modified_file(tmp_path):
     assert "satisfaction.csv" in msg and "differs from the manifest" in msg
     assert "python -m effectstudy.datasets --out data/example" in msg
     assert len(load_example(copy, verify=False).satisfaction) == len(text.splitlines()) - 1
+
+
+def test_load_example_warns_when_truth_cannot_be_regenerated(tmp_path):
+    copy = tmp_path / "example"
+    shutil.copytree(example_path(), copy)
+    path = copy / FILES["episodes"]
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    fields = lines[1].split(";")
+    fields[2] = "01-01-2019"
+    lines[1] = ";".join(fields)
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.warns(DataQualityWarning, match="truth is left empty"):
+        ex = load_example(copy, verify=False)
+    assert len(ex.truth) == 0 and len(ex.episodes) == 400
 
 
 def test_load_example_errors_name_the_problem(tmp_path):

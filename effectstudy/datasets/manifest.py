@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import pandas as pd
 
 from effectstudy.datasets.export import EXPORT_FORMAT, FILES
 from effectstudy.datasets.practice import SyntheticPractice, generate
-from effectstudy.errors import ArgumentError, DataError
+from effectstudy.errors import ArgumentError, DataError, DataQualityWarning
 from effectstudy.schema import item_column
 
 __all__ = [
@@ -227,5 +228,14 @@ def load_example(path: Path | str | None = None, *, verify: bool = True) -> Synt
         raise DataError("item columns missing", file=str(folder / FILES["measurements"]),
                         column=missing_items[0], expected="item_1 .. item_90")
     meta = {**regenerated.meta, "source": str(folder), "manifest": manifest}
+    truth = regenerated.truth
+    same = tables["episodes"]["episode_id"].tolist() == regenerated.episodes["episode_id"].tolist() \
+        and tables["episodes"]["start_date"].equals(regenerated.episodes["start_date"])
+    if not same:  # e.g. another NumPy changed the random streams: never pair wrong truth
+        warnings.warn(
+            f"{folder}: the planted truth regenerated on this installation does not match the "
+            "files (episode ids or start dates differ); truth is left empty",
+            DataQualityWarning, stacklevel=2)
+        truth = truth.iloc[0:0]
     return SyntheticPractice(tables["episodes"], tables["measurements"], tables["satisfaction"],
-                             regenerated.truth, meta)
+                             truth, meta)
