@@ -256,8 +256,31 @@ def check_k_anonymity(
             advice.append((left, f"widen age bands to {2 * age_band_width} years (age_band_width: {2 * age_band_width}): "
                                  f"{left} rare combination(s) would remain"))
         advice.sort(key=lambda t: t[0])
-        advice.append((0, "or group rare diagnosis/treatment categories into broader groups in the source data"))
+        plan = _greedy_plan(episodes, qis, rare_of)
+        if plan:
+            advice.insert(0, (0, "plan that reaches k: " + "; then ".join(plan)))
+        # single values that are rare on their own can only pass when merged with others
+        for q in qis:
+            n = episodes.groupby(q, dropna=False, observed=True)[subject].nunique()
+            small = n[n < k]
+            if len(small):
+                vals = ", ".join(f"{_show(v)} ({c} client(s))" for v, c in small.items())
+                advice.append((0, f"merge rare categories of {q!r} in the source data: {vals}"))
     return KAnonymityReport(k, tuple(qis), smallest, rare, tuple(a for _, a in advice))
+
+
+def _greedy_plan(episodes: pd.DataFrame, qis: list[str], rare_of) -> list[str]:
+    """Leave out, one at a time, the quasi-identifier whose removal leaves the fewest rare
+    combinations, until none is left; the steps as text (empty when no plan is needed)."""
+    cols, steps = list(qis), []
+    while cols:
+        options = [(len(rare_of(episodes, [c for c in cols if c != q])), q) for q in cols]
+        left, q = min(options)
+        cols.remove(q)
+        steps.append(f"leave out {q!r} ({left} left)")
+        if left == 0:
+            return steps
+    return steps
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,7 @@ __all__ = [
     "DEFAULT_PATH",
     "StudyStore",
     "ImportResult",
+    "StoredStudy",
     "RemovalResult",
     "VerifyReport",
     "StoreError",
@@ -136,6 +137,16 @@ class ImportResult:
                                                "rows_added", "rows_duplicate", "rows_conflict",
                                                "rows_suppressed", "imported_at")} | {
             "ignored_columns": list(self.ignored_columns)}
+
+
+@dataclass(frozen=True)
+class StoredStudy:
+    """The canonical tables held in a study store (:meth:`StudyStore.load`)."""
+
+    episodes: pd.DataFrame
+    measurements: pd.DataFrame
+    scores: pd.DataFrame
+    satisfaction: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -255,6 +266,29 @@ class StudyStore:
             raise ArgumentError("name", name, f"one of {', '.join((*STORE_TABLES, 'imports', 'conflicts', 'removals'))}")
         df = self.query(f"SELECT * FROM {name}")
         return df.drop(columns=[c for c in ("content_hash", "import_id") if c in df.columns and name in STORE_TABLES])
+
+    def load(self) -> StoredStudy:
+        """The stored canonical tables with canonical dtypes, for analyses and notebooks.
+
+        Integer columns come back as nullable ``Int64``, booleans as ``boolean``, dates as
+        ``datetime64``; the bookkeeping columns are dropped.  Apply the consent filter
+        (:func:`effectstudy.consent.filter_consent`) before any analysis, as with files.
+        """
+        out = {}
+        for name in STORE_TABLES:
+            df = self.table(name)
+            spec = TABLES[name]
+            for c in spec.columns:
+                if c.name not in df.columns:
+                    continue
+                if c.kind == "int":
+                    df[c.name] = pd.to_numeric(df[c.name]).astype("Int64")
+                elif c.kind == "bool":
+                    df[c.name] = df[c.name].astype("boolean")
+                elif c.kind in ("str", "category"):
+                    df[c.name] = df[c.name].astype("string")
+            out[name] = df
+        return StoredStudy(**out)
 
     # -------------------------------------------------------------------------- importing
     def _archive(self, source: Path, sha: str) -> Path:

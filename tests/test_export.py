@@ -188,6 +188,8 @@ def test_k_anonymity_blocks_and_says_what_to_coarsen(tmp_path):
     assert "nothing was written" in msg
     assert "leave out 'age_band' (quasi_identifiers / columns): 0 rare combination(s) would remain" in msg
     assert msg.index("leave out 'age_band'") < msg.index("leave out 'sex'")
+    assert "plan that reaches k: leave out 'age_band' (0 left)" in msg
+    assert "merge rare categories of 'age_band' in the source data: 80 (1 client(s))" in msg
     assert exc.value.report.rare["clients"].tolist() == [1]
     assert not list(tmp_path.iterdir())
     # coarser bands fix it
@@ -196,8 +198,9 @@ def test_k_anonymity_blocks_and_says_what_to_coarsen(tmp_path):
     # missing values are a category of their own
     eps2 = eps.assign(birth_year=1990)
     eps2.loc[:1, "sex"] = None
-    with pytest.raises(KAnonymityError, match=r"sex=\(missing\): 2 client\(s\)"):
+    with pytest.raises(KAnonymityError, match=r"sex=\(missing\): 2 client\(s\)") as exc:
         build_research_dataset(eps2, m, key=KEY, quasi_identifiers=["sex"])
+    assert "merge rare categories of 'sex' in the source data: (missing) (2 client(s))" in str(exc.value)
 
 
 def test_k_anonymity_counts_clients_not_episodes():

@@ -393,3 +393,23 @@ def test_raw_files_are_never_opened_for_writing_after_archiving(store, tmp_path,
     store.forget("c1", reason="request")
     assert writes == []
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o444 for p in archived)
+
+
+def test_load_returns_canonical_dtypes_for_analyses(store, tmp_path):
+    eps = pd.DataFrame({"episode_id": ["e1", "e2"], "client_id": ["c1", "c2"],
+                        "start_date": pd.to_datetime(["2024-01-01", "2024-01-15"]), "sessions": [5, None],
+                        "consent_study": [True, None]})
+    (tmp_path / "e.csv").write_text("e")
+    store.import_export(tmp_path / "e.csv", table="episodes", frame=eps)
+    store.import_export(write_export(tmp_path / "a.csv", EXPORT_1), table="measurements", reader=csv_reader)
+    st_ = store.load()
+    e = st_.episodes.sort_values("episode_id").reset_index(drop=True)
+    assert str(e["sessions"].dtype) == "Int64" and e["sessions"].tolist()[0] == 5 and e["sessions"].isna().tolist() == [False, True]
+    assert str(e["consent_study"].dtype) == "boolean"
+    assert pd.api.types.is_datetime64_any_dtype(st_.measurements["date"])
+    assert "content_hash" not in st_.measurements.columns and len(st_.measurements) == 3
+    assert st_.scores.empty and st_.satisfaction.empty
+    from effectstudy.consent import filter_consent
+
+    kept, _ = filter_consent(st_.episodes, "study")
+    assert kept["episode_id"].tolist() == ["e1"]
