@@ -28,6 +28,7 @@ from effectstudy.labels import register
 from effectstudy.longdata import check_reliability, prepost_wide
 from effectstudy.reliable_change import (
     RC_CATEGORIES,
+    RC_DTYPE,
     _hlm,
     _warn_exclusions,
     check_alpha,
@@ -276,8 +277,7 @@ def clinical_significance(
         st = kernels.describe_pairs(pat["pre"].to_numpy(), pat["post"].to_numpy())
         clin_label = "first measurements of the subjects used"
         meta.update(scal)
-        codes = np.where(pat["category"] == "improved", 1,
-                         np.where(pat["category"] == "deteriorated", -1, 0))
+        codes = 1 - pat["category"].cat.codes.to_numpy().astype(np.int8)
     else:
         if reliability is None:
             raise ArgumentError("reliability", None, f"a number in (0, 1) for method {method!r}")
@@ -331,16 +331,19 @@ def clinical_significance(
     out["clinical_pre"] = clinical_pre
     out["functional_post"] = functional_post
     out["crossed_cutoff"] = clinical_pre & functional_post
-    out["cutoff_category"] = pd.Categorical(
-        np.where(stat_imp, "improved", np.where(stat_det, "deteriorated", "unchanged")),
-        categories=list(RC_CATEGORIES), ordered=True)
+    out["cutoff_category"] = pd.Categorical.from_codes(
+        np.where(stat_imp, 0, np.where(stat_det, 2, 1)).astype(np.int8), dtype=RC_DTYPE)
     imp = codes == 1
     det = codes == -1
     recovered = clinical_pre & functional_post & imp
     harmed = ~clinical_pre & ~functional_post & det
-    cat = np.select([recovered, imp, det & ~harmed, harmed],
-                    ["recovered", "improved", "deteriorated", "harmed"], "unchanged")
-    out["category"] = pd.Categorical(cat, dtype=CATEGORY_DTYPE)
+    # codes into CATEGORIES: recovered 0, improved 1, unchanged 2, deteriorated 3, harmed 4
+    code = np.full(len(x), 2, dtype=np.int8)
+    code[imp] = 1
+    code[recovered] = 0
+    code[det] = 3
+    code[harmed] = 4
+    out["category"] = pd.Categorical.from_codes(code, dtype=CATEGORY_DTYPE)
     source = {
         "given": "argument cutoff=",
         "a": f"m_clinical/sd_clinical ({'argument' if m_clinical is not None else clin_label})",
@@ -453,9 +456,8 @@ def percent_change(
     pat["post"] = y
     pat["change"] = y - x
     pat["pct_change"] = pct
-    pat["category"] = pd.Categorical(
-        np.where(imp, "improved", np.where(det, "deteriorated", "unchanged")),
-        categories=list(RC_CATEGORIES), ordered=True)
+    pat["category"] = pd.Categorical.from_codes(
+        np.where(imp, 0, np.where(det, 2, 1)).astype(np.int8), dtype=RC_DTYPE)
     meta = base_meta("percent", better_is=better_is, improvement=p_imp, deterioration=p_det,
                      nan_policy="listwise", pre=pre, post=post, n_original=pp.n_original,
                      n_used=pp.n_used, exclusions=dict(pp.exclusions))

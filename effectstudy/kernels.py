@@ -104,9 +104,10 @@ def describe_pairs(pre: ArrayLike, post: ArrayLike) -> dict[str, float]:
     dx = x - m_pre
     dy = y - m_post
     ddof = n - 1 if n > 1 else np.nan
-    sxx = float(dx @ dx)
-    syy = float(dy @ dy)
-    sxy = float(dx @ dy)
+    # einsum, not BLAS dot: no thread start-up cost on large vectors
+    sxx = float(np.einsum("i,i->", dx, dx))
+    syy = float(np.einsum("i,i->", dy, dy))
+    sxy = float(np.einsum("i,i->", dx, dy))
     c = y - x
     with np.errstate(invalid="ignore", divide="ignore"):
         r = sxy / math.sqrt(sxx * syy) if sxx > 0 and syy > 0 else float("nan")
@@ -373,7 +374,7 @@ def paired_d(pre: ArrayLike, post: ArrayLike, method: str) -> tuple[float, float
     var_d = float(diff.var(ddof=1))
     vx = float(x.var(ddof=1))
     vy = float(y.var(ddof=1))
-    r = float(np.corrcoef(x, y)[0, 1])
+    r = describe_pairs(x, y)["r"]
     f = 2 * (1 - r)
     df = float(n - 1)
     if method == "rm":
@@ -469,27 +470,62 @@ def _hlm_parts(theta: np.ndarray, s00, s01, s11):
     return det, p00, p01, p11
 
 
-def _hlm_profile(theta, s00, s01, s11, u0, u1, yy, n_obs):
+def _hlm_profile(theta, s00, s01, s11, cnt, u0, u1, q00, q01, q11, yy_total, n_obs):
+    """Profiled REML criterion from per-*design* sufficient statistics.
+
+    Subjects with the same design (same ``sum 1, sum t, sum t^2``) share ``M_i`` and
+    ``P_i``, so every sum over subjects is a sum over distinct designs: ``cnt`` subjects,
+    ``u0, u1`` the summed :math:`Z_i^T y_i`, ``q..`` the summed outer products
+    :math:`(Z_i^T y_i)(Z_i^T y_i)^T`.
+    """
     det, p00, p01, p11 = _hlm_parts(theta, s00, s01, s11)
-    # S P
     sp00 = s00 * p00 + s01 * p01
     sp01 = s00 * p01 + s01 * p11
     sp10 = s01 * p00 + s11 * p01
     sp11 = s01 * p01 + s11 * p11
-    xwx00 = np.sum(s00 - (sp00 * s00 + sp01 * s01))
-    xwx01 = np.sum(s01 - (sp00 * s01 + sp01 * s11))
-    xwx11 = np.sum(s11 - (sp10 * s01 + sp11 * s11))
+    xwx00 = np.sum(cnt * (s00 - (sp00 * s00 + sp01 * s01)))
+    xwx01 = np.sum(cnt * (s01 - (sp00 * s01 + sp01 * s11)))
+    xwx11 = np.sum(cnt * (s11 - (sp10 * s01 + sp11 * s11)))
     xwy0 = np.sum(u0 - (sp00 * u0 + sp01 * u1))
     xwy1 = np.sum(u1 - (sp10 * u0 + sp11 * u1))
-    ywy = np.sum(yy - (u0 * (p00 * u0 + p01 * u1) + u1 * (p01 * u0 + p11 * u1)))
+    ywy = yy_total - np.sum(p00 * q00 + 2 * p01 * q01 + p11 * q11)
     detx = xwx00 * xwx11 - xwx01 * xwx01
     b0 = (xwx11 * xwy0 - xwx01 * xwy1) / detx
     b1 = (-xwx01 * xwy0 + xwx00 * xwy1) / detx
     pwrss = ywy - (b0 * xwy0 + b1 * xwy1)
     dof = n_obs - 2
-    crit = (np.sum(np.log(det)) + math.log(detx)
+    if not (pwrss > 0 and detx > 0):
+        return np.inf, (b0, b1), pwrss, (p00, p01, p11)
+    crit = (np.sum(cnt * np.log(det)) + math.log(detx)
             + dof * (1 + math.log(2 * math.pi * pwrss / dof)))
     return crit, (b0, b1), pwrss, (p00, p01, p11)
+
+
+def _hlm_start(n_i, st_i, stt_i, u0_i, u1_i, y, g) -> np.ndarray:
+    """Moment start values: per-subject OLS lines, their spread minus sampling noise."""
+    det = n_i * stt_i - st_i * st_i
+    ok = det > 1e-12 * np.maximum(stt_i * n_i, 1.0)
+    if ok.sum() < 3:
+        return np.array([1.0, 0.0, 1.0])
+    b1 = (n_i * u1_i - st_i * u0_i)[ok] / det[ok]
+    b0 = (u0_i[ok] - b1 * st_i[ok]) / n_i[ok]
+    rss = np.bincount(g, weights=y * y, minlength=n_i.size)[ok] - b0 * u0_i[ok] - b1 * u1_i[ok]
+    dof = n_i[ok] - 2
+    sigma2 = float(rss[dof > 0].sum() / dof[dof > 0].sum()) if (dof > 0).any() else 1.0
+    if not sigma2 > 0:
+        return np.array([1.0, 0.0, 1.0])
+    # average sampling covariance of the OLS coefficients: sigma2 * (X'X)^-1
+    v00 = float(np.mean(stt_i[ok] / det[ok])) * sigma2
+    v01 = float(np.mean(-st_i[ok] / det[ok])) * sigma2
+    v11 = float(np.mean(n_i[ok] / det[ok])) * sigma2
+    c = np.cov(np.vstack([b0, b1]))
+    d00 = max(c[0, 0] - v00, 1e-3 * c[0, 0])
+    d11 = max(c[1, 1] - v11, 1e-3 * c[1, 1])
+    d01 = float(np.clip(c[0, 1] - v01, -0.99 * math.sqrt(d00 * d11), 0.99 * math.sqrt(d00 * d11)))
+    l11 = math.sqrt(d00 / sigma2)
+    l21 = d01 / sigma2 / l11
+    l22 = math.sqrt(max(d11 / sigma2 - l21 * l21, 1e-8))
+    return np.array([l11, l21, l22])
 
 
 def hlm_fit(subject_codes: ArrayLike, time: ArrayLike, outcome: ArrayLike) -> HLMFit:
@@ -523,29 +559,46 @@ def hlm_fit(subject_codes: ArrayLike, time: ArrayLike, outcome: ArrayLike) -> HL
     t = np.asarray(time, dtype=float)
     y = np.asarray(outcome, dtype=float)
     m = int(g.max()) + 1 if g.size else 0
-    s00 = np.bincount(g, minlength=m).astype(float)
-    s01 = np.bincount(g, weights=t, minlength=m)
-    s11 = np.bincount(g, weights=t * t, minlength=m)
-    u0 = np.bincount(g, weights=y, minlength=m)
-    u1 = np.bincount(g, weights=t * y, minlength=m)
-    yy = np.bincount(g, weights=y * y, minlength=m)
+    n_i = np.bincount(g, minlength=m).astype(float)
+    st_i = np.bincount(g, weights=t, minlength=m)
+    stt_i = np.bincount(g, weights=t * t, minlength=m)
+    u0_i = np.bincount(g, weights=y, minlength=m)
+    u1_i = np.bincount(g, weights=t * y, minlength=m)
+    # distinct designs (subjects measured at the same times share them)
+    design, inv = np.unique(np.column_stack([n_i, st_i, stt_i]), axis=0, return_inverse=True)
+    inv = inv.ravel()
+    k = design.shape[0]
+    s00, s01, s11 = design[:, 0], design[:, 1], design[:, 2]
+    cnt = np.bincount(inv, minlength=k).astype(float)
+    args = (s00, s01, s11, cnt,
+            np.bincount(inv, weights=u0_i, minlength=k),
+            np.bincount(inv, weights=u1_i, minlength=k),
+            np.bincount(inv, weights=u0_i * u0_i, minlength=k),
+            np.bincount(inv, weights=u0_i * u1_i, minlength=k),
+            np.bincount(inv, weights=u1_i * u1_i, minlength=k),
+            float(np.einsum("i,i->", y, y)), int(y.size))
     n_obs = int(y.size)
-    args = (s00, s01, s11, u0, u1, yy, n_obs)
 
     def f(th: np.ndarray) -> float:
         return float(_hlm_profile(th, *args)[0])
 
+    start = _hlm_start(n_i, st_i, stt_i, u0_i, u1_i, y, g)
     bounds = [(0.0, None), (None, None), (0.0, None)]
-    best = optimize.minimize(f, np.array([1.0, 0.0, 1.0]), method="L-BFGS-B", bounds=bounds,
-                             options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 2000})
+    best = optimize.minimize(f, start, method="L-BFGS-B", bounds=bounds,
+                             options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 500})
+    # polish with a small simplex around the quasi-Newton result (robust near bounds)
+    step = 1e-3 * np.maximum(np.abs(best.x), 1e-2)
+    simplex = np.vstack([best.x, best.x + np.diag(step)])
     res = optimize.minimize(f, best.x, method="Nelder-Mead",
-                            options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 4000})
+                            options={"xatol": 1e-8, "fatol": 1e-11, "maxiter": 600,
+                                     "initial_simplex": simplex})
     th = res.x if res.fun <= best.fun else best.x
     th = np.array([abs(th[0]), th[1], abs(th[2])])
     crit, (b0, b1), pwrss, (p00, p01, p11) = _hlm_profile(th, *args)
+    p00, p01, p11 = p00[inv], p01[inv], p11[inv]
     sigma2 = pwrss / (n_obs - 2)
-    r0 = u0 - (s00 * b0 + s01 * b1)
-    r1 = u1 - (s01 * b0 + s11 * b1)
+    r0 = u0_i - (n_i * b0 + st_i * b1)
+    r1 = u1_i - (st_i * b0 + stt_i * b1)
     eb0 = p00 * r0 + p01 * r1
     eb1 = p01 * r0 + p11 * r1
     l11, l21, l22 = th

@@ -65,8 +65,8 @@ def critical_value(method: str, alpha: float) -> float:
 
 
 def category_codes_to_labels(codes: np.ndarray) -> pd.Categorical:
-    lab = np.array(["deteriorated", "unchanged", "improved"], dtype=object)[codes + 1]
-    return pd.Categorical(lab, dtype=RC_DTYPE)
+    """``1/0/-1`` -> improved/unchanged/deteriorated (built from codes: no string arrays)."""
+    return pd.Categorical.from_codes((1 - np.asarray(codes)).astype(np.int8), dtype=RC_DTYPE)
 
 
 def counts_table(

@@ -1,0 +1,104 @@
+"""Benchmark: reliable change, clinical significance and HLM on synthetic patients.
+
+Run: .venv/bin/python benchmarks/bench_outcomes.py [--quick]
+
+Prints wall time (best of several runs) and peak memory (tracemalloc peak of the call,
+and the process's maximum resident set size).  Targets (issue 4): reliable_change +
+clinical_significance (JT, cut-off c) on 100,000 patients < 60 ms; method "hlm" on
+100,000 patients x 4 measurements < 10 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+import tracemalloc
+import warnings
+
+import numpy as np
+import pandas as pd
+
+import effectstudy as es
+
+
+def prepost_long(n: int, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    pre = rng.normal(1.3, 0.6, n)
+    post = pre - 0.3 + rng.normal(0, 0.45, n)
+    ids = np.arange(n)
+    return pd.DataFrame({"id": np.r_[ids, ids], "time": np.repeat([1, 2], n),
+                         "gsi": np.r_[pre, post]})
+
+
+def waves_long(n: int, k: int = 4, seed: int = 2, jitter: bool = False) -> pd.DataFrame:
+    """``k`` measurements per patient; ``jitter=True`` gives every patient its own times
+    (weeks 0, 6, 12, 18 plus up to +-2 weeks), the worst case for the HLM fit."""
+    rng = np.random.default_rng(seed)
+    t = np.tile(np.arange(1, k + 1, dtype=float), n)
+    if jitter:
+        t = (t - 1) * 6 + rng.uniform(-2, 2, n * k).round(1)
+        t[::k] = 0.0
+    b0 = rng.normal(1.6, 0.5, n)
+    b1 = rng.normal(-0.1, 0.13, n)
+    ids = np.repeat(np.arange(n), k)
+    y = b0[ids] + b1[ids] * t + rng.normal(0, 0.15, n * k)
+    return pd.DataFrame({"id": ids, "occasion": t, "gsi": y})
+
+
+def measure(label: str, fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    tracemalloc.start()
+    fn()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    best = min(times)
+    print(f"{label:<58} best {best * 1000:9.1f} ms  median {np.median(times) * 1000:9.1f} ms"
+          f"  (n runs {repeat})  peak traced {peak / 2**20:7.1f} MiB")
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="skip the 1,000,000-patient runs")
+    args = ap.parse_args(argv)
+    warnings.simplefilter("ignore")
+    kw = dict(subject="id", time="time", outcome="gsi", pre=1, post=2, reliability=0.85,
+              better_is="lower")
+    sizes = [100_000] if args.quick else [100_000, 1_000_000]
+    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, pandas {pd.__version__}")
+    for n in sizes:
+        df = prepost_long(n)
+        rep = 15 if n <= 100_000 else 5
+
+        def both(df=df):
+            es.reliable_change(df, method="jt", **kw)
+            es.clinical_significance(df, method="jt", cutoff="c", m_functional=0.5,
+                                     sd_functional=0.45, **kw)
+
+        measure(f"reliable_change JT, n={n:,}", lambda df=df: es.reliable_change(
+            df, method="jt", **kw), rep)
+        measure(f"clinical_significance JT cut-off c, n={n:,}",
+                lambda df=df: es.clinical_significance(df, method="jt", cutoff="c",
+                                                       m_functional=0.5, sd_functional=0.45,
+                                                       **kw), rep)
+        measure(f"reliable_change + clinical_significance, n={n:,}", both, rep)
+    for n, jitter in [(20_000, False), (100_000, False), (100_000, True)]:
+        df = waves_long(n, jitter=jitter)
+        what = "own times per patient" if jitter else "common occasions 1-4"
+        measure(f"reliable_change HLM, n={n:,} x 4 ({what})",
+                lambda df=df: es.reliable_change(df, subject="id", time="occasion",
+                                                 outcome="gsi", better_is="lower",
+                                                 method="hlm"), 3)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"process max RSS {rss / 1024:.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
