@@ -158,28 +158,24 @@ empty when not returned or returned without a grade).
 
 ## What is in this example
 
-- {c.get("client_ids")} clients, {n} episodes; {c.get("two_episode_clients")} clients have two
-  (non-overlapping) episodes.  Start dates {start_min} to {start_max}.
-- {c.get("open")} open episodes (still running on the export date).
-- End reasons: regular {c.get("end_regular")}, dropout {c.get("end_dropout")}, referral
-  {c.get("end_referral")}, other {c.get("end_other")}.  {c.get("sessions_over_20")} episodes
-  have more than 20 sessions; {c.get("sessions_under_5")} fewer than 5 (mostly dropouts).
-- Consent to the effect study: yes {c.get("consent_study_yes")}, no {c.get("consent_study_no")},
-  missing {c.get("consent_study_missing")}.  Consent to research storage: yes
-  {c.get("consent_research_yes")}, no {c.get("consent_research_no")}, missing
-  {c.get("consent_research_missing")}.
-- Administrations: pre {c.get("occ_pre")}, interim {c.get("occ_interim")}, post
-  {c.get("occ_post")}.  ROM schedules (planted): pre/post only {c.get("sched_prepost")},
-  early interim (session 3-5, sometimes also 8-10) {c.get("sched_early")}, weeks 6, 10 and 17
-  {c.get("sched_weeks")}.  Dropouts have no post measurement.
-- {c.get("adm_missing_some")} administrations miss 1-3 items (prorating applies);
-  {c.get("adm_missing_many")} miss more than 20 % of the items (19-40 items; too many to
-  prorate).
-- Satisfaction: {c.get("sat_issued")} forms issued, {c.get("sat_returned")} returned
-  ({_pct(c.get("sat_returned"), c.get("sat_issued"))} of issued), {c.get("sat_graded")} with a
-  grade.
-- Planted responder types: responder {c.get("type_responder")}, non-responder
-  {c.get("type_non_responder")}, deteriorator {c.get("type_deteriorator")}.
+| what | count |
+|---|---|
+| clients / episodes | {c.get("client_ids")} / {n} |
+| clients with two (non-overlapping) episodes | {c.get("two_episode_clients")} |
+| start dates | {start_min} to {start_max} |
+| open episodes (still running on the export date) | {c.get("open")} |
+| end reason regular / dropout / referral / other | {c.get("end_regular")} / {c.get("end_dropout")} / {c.get("end_referral")} / {c.get("end_other")} |
+| episodes with more than 20 sessions / fewer than 5 (mostly dropouts) | {c.get("sessions_over_20")} / {c.get("sessions_under_5")} |
+| consent to the effect study yes / no / missing | {c.get("consent_study_yes")} / {c.get("consent_study_no")} / {c.get("consent_study_missing")} |
+| consent to research storage yes / no / missing | {c.get("consent_research_yes")} / {c.get("consent_research_no")} / {c.get("consent_research_missing")} |
+| administrations pre / interim / post | {c.get("occ_pre")} / {c.get("occ_interim")} / {c.get("occ_post")} |
+| ROM schedule pre/post only / early interim (session 3-5, sometimes 8-10) / weeks 6, 10, 17 | {c.get("sched_prepost")} / {c.get("sched_early")} / {c.get("sched_weeks")} |
+| administrations missing 1-3 items (prorating applies) | {c.get("adm_missing_some")} |
+| administrations missing more than 20 % of the items (19-40; too many to prorate) | {c.get("adm_missing_many")} |
+| satisfaction forms issued / returned / with a grade | {c.get("sat_issued")} / {c.get("sat_returned")} / {c.get("sat_graded")} ({_pct(c.get("sat_returned"), c.get("sat_issued"))} of issued returned) |
+| planted responder / non-responder / deteriorator | {c.get("type_responder")} / {c.get("type_non_responder")} / {c.get("type_deteriorator")} |
+
+Dropouts and open episodes have no post measurement.
 
 ## Planted effects (what analyses should recover)
 
@@ -196,7 +192,10 @@ responders the group improvement times a log-normal factor with mean 1 and coeff
 variation {p.cv_improvement} (so every responder improves); **non-responders exactly 0** (flat
 trajectory, also at interim measurements); deteriorators -{p.deterioration} times a log-normal
 factor (mean 1, CV {p.cv_deterioration}).  The post measurement is taken at the last planned
-session.
+session.  The occasion noise is a real change of state, not measurement error of the items, so
+the test-retest reliability of the total score is lower than its internal consistency
+(Cronbach's alpha about 0.97 at intake): a reliable change index based on alpha flags some
+flat (non-responding) trajectories as changed, as it would in practice.
 
 Diagnosis groups:
 
