@@ -376,6 +376,7 @@ class StudyStore:
                 raise ArgumentTypeError("reader", out, "a callable returning a DataFrame")
         if not isinstance(frame, pd.DataFrame):
             raise ArgumentTypeError("frame", frame, "a DataFrame of canonical rows")
+        prepared = _prepare(table, frame, path.name)  # bad rows fail here, before anything is archived
         raw = self._archive(path, sha)
         rel = raw.relative_to(self.raw_dir).as_posix()
         now = datetime.now(UTC).replace(tzinfo=None)
@@ -383,7 +384,8 @@ class StudyStore:
             con.execute("BEGIN TRANSACTION")
             try:
                 import_id = int(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0])
-                counts, conflicts, ignored = _append(con, table, frame, import_id, source_name=path.name)
+                counts, conflicts, ignored = _append(con, table, frame, import_id, source_name=path.name,
+                                                     prepared=prepared)
                 con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             [import_id, sha, table, path.name, rel, now, counts["rows_in"], counts["rows_added"],
                              counts["rows_duplicate"], counts["rows_conflict"], counts["rows_suppressed"]])
@@ -632,8 +634,8 @@ def _content_hash(df: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     return out
 
 
-def _append(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, import_id: int,
-            *, source_name: str) -> tuple[dict[str, int], pd.DataFrame, list[str]]:
+def _prepare(table: str, frame: pd.DataFrame, source_name: str) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Check the key and convert to store dtypes (before anything is archived or written)."""
     spec = TABLES[table]
     key = list(spec.key)
     for k in key:
@@ -646,6 +648,14 @@ def _append(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, imp
         r, c = np.argwhere(na)[0]
         raise DataError("missing key value", file=source_name, row=int(frame.index[r]) if isinstance(frame.index[r], (int, np.integer)) else None,
                         column=key[c], expected="a value (rows are matched on the key)")
+    return df, items, ignored
+
+
+def _append(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, import_id: int,
+            *, source_name: str, prepared: tuple | None = None) -> tuple[dict[str, int], pd.DataFrame, list[str]]:
+    key = list(TABLES[table].key)
+    df, items, ignored = prepared if prepared is not None else _prepare(table, frame, source_name)
+    df = df.copy()
     rows_in = len(df)
     # rows of clients removed on request are not stored again
     suppressed = np.zeros(rows_in, dtype=bool)

@@ -211,8 +211,9 @@ def test_import_errors_name_the_problem(store, tmp_path):
         store.import_export(tmp_path / "a.csv", table="measurements", frame=bad)
     with pytest.raises(DataError, match="item_1: item codes must be numeric"):
         store.import_export(tmp_path / "a.csv", table="measurements", frame=measurements(EXPORT_1).assign(item_1="x"))
-    # nothing was stored by the failed attempts
+    # nothing was stored or archived by the failed attempts
     assert store.table("imports").empty and store.table("measurements").empty
+    assert not store.raw_dir.exists() or not list(store.raw_dir.rglob("*"))
 
 
 def test_archived_copy_modified_before_reimport_is_an_error(store, tmp_path):
