@@ -315,3 +315,26 @@ def test_hlm_fit_against_lme4_tight_optimizer(time):
     p = res.patients.loc[ran.index]
     np.testing.assert_allclose(p["eb_slope"], ran["eb_slope"], rtol=1e-5, atol=1e-9)
     np.testing.assert_allclose(p["eb_sd"], ran["eb_slope_sd"], rtol=1e-5)
+
+
+def test_hlm_fit_against_lme4_on_3000_patients_with_own_times():
+    """lme4 1.1-31 (tight bobyqa) on bench_data.make(): 3,000 patients x 4 waves, every
+    patient with their own measurement weeks (script hlm_lme4_bench.R)."""
+    from reference.hlm_lme4 import bench_data
+
+    root = rref.ROOT.parent / "hlm_lme4"
+    par = pd.read_csv(root / "hlm_lme4_bench_params.csv").iloc[0]
+    ran = pd.read_csv(root / "hlm_lme4_bench_ranef.csv", dtype={"id": str}).set_index("id")
+    res = es.reliable_change(bench_data.make(), subject="id", time="week", outcome="gsi",
+                             better_is="lower", method="hlm", hlm_reference="average")
+    m = res.meta
+    assert m["hlm_n_obs"] == par["n_obs"] and m["n_used"] == par["n_ids"]
+    for ours, theirs in [("hlm_fixef_intercept", "fixef_intercept"),
+                         ("hlm_fixef_time", "fixef_time"), ("hlm_sd_intercept", "sd_intercept"),
+                         ("hlm_sd_time", "sd_time"), ("hlm_sigma", "sigma")]:
+        assert m[ours] == pytest.approx(par[theirs], rel=1e-5), ours
+    assert m["hlm_cor_intercept_time"] == pytest.approx(par["cor"], abs=1e-4)
+    assert m["hlm_reml_criterion"] <= par["reml_criterion"] + 1e-8
+    p = res.patients.loc[ran.index]
+    np.testing.assert_allclose(p["eb_slope"], ran["eb_slope"], rtol=1e-4, atol=1e-7)
+    np.testing.assert_allclose(p["eb_sd"], ran["eb_slope_sd"], rtol=1e-5)
