@@ -575,3 +575,14 @@ def test_cli_help_and_chunked_export_equal_in_memory_tables(tmp_path, capsys):
     gen = ds.generate(n_episodes=2500, seed=8)
     pd.testing.assert_frame_equal(back["episodes"], gen.episodes, check_dtype=False)
     assert len(back["measurements"]) == len(gen.measurements)
+
+
+def test_cli_reports_bad_arguments_with_exit_code_2(tmp_path, capsys):
+    from effectstudy.datasets.__main__ import main
+
+    assert main(["--out", str(tmp_path), "--n-episodes", "0", "--seed", "1"]) == 2
+    assert "n_episodes: got 0, expected an integer from 1 to" in capsys.readouterr().err
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    assert main(["--out", str(afile), "--n-episodes", "5", "--seed", "1"]) == 2
+    assert "expected a folder (it exists and is a file)" in capsys.readouterr().err
