@@ -315,8 +315,11 @@ def clinical_significance(
     out["rc_category"] = pat["category"]
     if method == "ha":
         se_m = float(kernels.sem(sd_clin, rel))
-        cs, r_post = kernels.cs_indiv(y, cutoff=value, m_post=st["m_post"],
-                                      sd_post=st["sd_post"], se_measurement=se_m)
+        try:
+            cs, r_post = kernels.cs_indiv(y, cutoff=value, m_post=st["m_post"],
+                                          sd_post=st["sd_post"], se_measurement=se_m)
+        except ValueError as exc:
+            raise DataError(str(exc)) from None
         crit = critical_value("ha", alpha)
         functional_post = clinical_pre & (d * cs > crit)
         clinical_post = ~clinical_pre & (d * cs < -crit)

@@ -208,7 +208,17 @@ def rci(
         out["reliability_post"] = rp
         v = (y - (rel * (x - st["m_pre"]) + st["m_pre"])) / den
     elif method == "ha":
+        if not st["sd_post"] > se_m:
+            raise ValueError(
+                f"the post SD ({st['sd_post']:.4g}) is not larger than the standard error of "
+                f"measurement ({se_m:.4g}), so the post reliability and the "
+                "Hageman-Arrindell RCI are undefined; expected SD_post > SE")
         rdd = r_dd(sd, st["sd_post"], st["r"], rel)
+        if not rdd > 0:
+            raise ValueError(
+                f"the reliability of the difference score r_dd = {rdd:.4g} is not positive "
+                "(pre and post correlate as strongly as the reliability allows), so the "
+                "Hageman-Arrindell RCI is undefined; expected r_dd > 0")
         out["r_dd"] = rdd
         den = math.sqrt(rdd) * float(s_diff(sd, rel))
         v = ((y - x) * rdd + (st["m_post"] - st["m_pre"]) * (1 - rdd)) / den
@@ -311,6 +321,11 @@ def cs_indiv(
     """
     y = np.asarray(post, dtype=float)
     r_post = (sd_post**2 - se_measurement**2) / sd_post**2
+    if not r_post > 0:
+        raise ValueError(
+            f"the post SD ({sd_post:.4g}) is not larger than the standard error of "
+            f"measurement ({se_measurement:.4g}), so CS_indiv is undefined; expected "
+            "SD_post > SE")
     return (m_post + (y - m_post) * r_post - cutoff) / (math.sqrt(r_post) * se_measurement), r_post
 
 

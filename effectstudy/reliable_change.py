@@ -147,8 +147,11 @@ def compute_rc(
     if method == "ha" and not (st["sd_post"] > 0 and np.isfinite(st["r"])):
         raise DataError("the post scores have zero variance; the HA method needs r(pre, post)",
                         value=st["sd_post"], expected="post scores that vary")
-    v, scal = kernels.rci(x, y, method=method, reliability=reliability,
-                          reliability_post=reliability_post, stats_=st)
+    try:
+        v, scal = kernels.rci(x, y, method=method, reliability=reliability,
+                              reliability_post=reliability_post, stats_=st)
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
     crit = critical_value(method, alpha)
     codes = kernels.classify_rci(v, d=d, critical=crit)
     pat = pd.DataFrame(index=frame.index)

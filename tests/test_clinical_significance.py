@@ -306,3 +306,10 @@ def test_cutoff_a_uses_the_sample_pre_scores(small):
     pre = np.array([3.0, 4.0, 5.0])
     assert res.meta["cutoff_value"] == pytest.approx(pre.mean() - 2 * pre.std(ddof=1))
     assert res.meta["clinical_source"] == "pre scores of the complete pairs"
+
+
+def test_ha_cs_indiv_undefined_when_post_sd_below_measurement_error():
+    df = pd.DataFrame({"id": [1, 1, 2, 2, 3, 3, 4, 4], "t": ["pre", "post"] * 4,
+                       "y": [1.0, 2.0, 3.0, 2.05, 5.0, 2.1, 7.0, 2.0]})
+    with pytest.raises(DataError, match="post SD .* is not larger than the standard error"):
+        cs(df, method="ha", cutoff="a", reliability=0.5)

@@ -338,3 +338,11 @@ def test_hlm_fit_against_lme4_on_3000_patients_with_own_times():
     p = res.patients.loc[ran.index]
     np.testing.assert_allclose(p["eb_slope"], ran["eb_slope"], rtol=1e-4, atol=1e-7)
     np.testing.assert_allclose(p["eb_sd"], ran["eb_slope_sd"], rtol=1e-5)
+
+
+def test_ha_undefined_when_difference_score_is_unreliable():
+    # pre and post almost perfectly correlated: r_dd <= 0 at reliability 0.8
+    df = pd.DataFrame({"id": [1, 1, 2, 2, 3, 3, 4, 4], "t": ["pre", "post"] * 4,
+                       "y": [1.0, 1.1, 2.0, 2.1, 3.0, 3.1, 4.0, 4.2]})
+    with pytest.raises(DataError, match="r_dd = .* is not positive.*Hageman-Arrindell"):
+        rc(df, method="ha")
