@@ -85,12 +85,12 @@ def test_same_seed_gives_identical_tables_and_other_seed_differs():
 
 def test_chunk_size_never_changes_the_data():
     n = 2 * BLOCK + 700  # three blocks, the last one partial
-    whole = ds.generate(n_episodes=n, seed=9, chunk_size=10 * BLOCK)
-    small = ds.generate(n_episodes=n, seed=9, chunk_size=1)  # one block per chunk
-    chunks = list(ds.iter_chunks(n, seed=9, chunk_size=BLOCK))
-    assert len(chunks) == 3
+    whole = ds.generate(n_episodes=n, seed=9)
+    big_chunks = list(ds.iter_chunks(n, seed=9, chunk_size=10 * BLOCK))
+    chunks = list(ds.iter_chunks(n, seed=9, chunk_size=1))  # rounded up: one block per chunk
+    assert len(big_chunks) == 1 and len(chunks) == 3
     for name in ("episodes", "measurements", "satisfaction", "truth"):
-        pd.testing.assert_frame_equal(getattr(whole, name), getattr(small, name))
+        pd.testing.assert_frame_equal(getattr(whole, name), getattr(big_chunks[0], name))
         joined = pd.concat([getattr(c, name) for c in chunks], ignore_index=True)
         pd.testing.assert_frame_equal(getattr(whole, name), joined)
     # clients never straddle chunks and ids are consecutive over chunks
@@ -104,7 +104,10 @@ def test_chunk_size_never_changes_the_data():
 @given(n=st.integers(1, 2 * BLOCK + 50), seed=st.integers(0, 2**32 - 1),
        years=st.integers(2, 6), chunk=st.sampled_from([1, BLOCK, 4 * BLOCK]))
 def test_any_size_and_seed_gives_consistent_tables(n, seed, years, chunk):
-    sp = ds.generate(n_episodes=n, seed=seed, years=years, chunk_size=chunk)
+    chunks = list(ds.iter_chunks(n, seed=seed, years=years, chunk_size=chunk))
+    sp = ds.generate(n_episodes=n, seed=seed, years=years)
+    joined = pd.concat([c.measurements for c in chunks], ignore_index=True)
+    pd.testing.assert_frame_equal(joined, sp.measurements)
     e, m, s = sp.episodes, sp.measurements, sp.satisfaction
     assert len(e) == n and e.episode_id.is_unique and len(sp.truth) == n
     assert (e.sessions >= 1).all() and e.start_date.dt.year.between(2020, 2019 + years).all()
@@ -457,7 +460,6 @@ def test_other_planted_parameters_are_used():
         ({"years": 1}, ArgumentError, "years: got 1, expected 2 to 30"),
         ({"start_year": 1800}, ArgumentError, "start_year: got 1800"),
         ({"item_dtype": "int8"}, ArgumentError, "item_dtype: got 'int8', expected one of"),
-        ({"chunk_size": 0}, ArgumentError, "chunk_size: got 0"),
         ({"params": {"a": 1}}, ArgumentTypeError, "params: got dict"),
         ({"params": dataclasses.replace(P, pre_missing=1.5)}, ArgumentError,
          "params.pre_missing: got 1.5, expected a probability between 0 and 1"),
@@ -586,3 +588,8 @@ def test_cli_reports_bad_arguments_with_exit_code_2(tmp_path, capsys):
     afile.write_text("x", encoding="utf-8")
     assert main(["--out", str(afile), "--n-episodes", "5", "--seed", "1"]) == 2
     assert "expected a folder (it exists and is a file)" in capsys.readouterr().err
+
+
+def test_iter_chunks_rejects_a_bad_chunk_size():
+    with pytest.raises(ArgumentError, match="chunk_size: got 0, expected a positive number"):
+        next(ds.iter_chunks(10, seed=1, chunk_size=0))

@@ -584,6 +584,7 @@ def _frames(blocks: list[dict], origin: np.datetime64, p: PracticeParameters, it
     tr = _concat([b["truth"] for b in blocks], offs, ())
     me = _concat([b["measurements"] for b in blocks], offs, ("ep",))
     sa = _concat([b["satisfaction"] for b in blocks], offs, ("ep",))
+    blocks.clear()  # the caller's list: release the per-block arrays now
 
     groups = np.array(p.group_names(), dtype=object)
     treat_labels = np.array(sorted({t for g in p.diagnoses for t, _ in g.treatments}), dtype=object)
@@ -633,7 +634,10 @@ def _frames(blocks: list[dict], origin: np.datetime64, p: PracticeParameters, it
         "session": me["session"].astype(np.int16),
         "occasion": pd.array(np.array(OCCASIONS, dtype=object)[me["occasion"]], dtype="str"),
     })
-    measurements = pd.concat([keys, items], axis=1)
+    # insert the key columns in front of the item block: no copy of the item data
+    for pos, name in enumerate(keys.columns):
+        items.insert(pos, name, keys[name])
+    measurements = items
 
     grade = sa["grade"].astype(np.float64)
     grade[grade == 0] = np.nan
@@ -727,7 +731,7 @@ def iter_chunks(n_episodes: int = 1000, *, seed: int = 2025, start_year: int = 2
 
 
 def generate(n_episodes: int = 1000, *, seed: int = 2025, start_year: int = 2020,
-             years: int = 5, chunk_size: int = 65536, item_dtype: str = "float32",
+             years: int = 5, item_dtype: str = "float32",
              params: PracticeParameters | None = None) -> SyntheticPractice:
     """Generate a synthetic outpatient practice with planted effects.
 
@@ -741,8 +745,6 @@ def generate(n_episodes: int = 1000, *, seed: int = 2025, start_year: int = 2020
     start_year, years : int
         Episodes start between 1 January ``start_year`` and 31 December
         ``start_year + years - 1``; the export date is ``export_lag_days`` (90) later.
-    chunk_size : int
-        Episodes generated at a time (memory bound; rounded up to a multiple of 2048).
     item_dtype : {"float32", "float64", "Int8"}
         dtype of the item columns (NaN / <NA> for missing items).  ``float32`` keeps one
         million episodes at about 1 GB of item data.
@@ -754,6 +756,13 @@ def generate(n_episodes: int = 1000, *, seed: int = 2025, start_year: int = 2020
     SyntheticPractice
         ``episodes``, ``measurements``, ``satisfaction``, ``truth`` and ``meta``.
 
+    Notes
+    -----
+    The practice is generated block by block (:data:`BLOCK` episodes, each with its own
+    random streams); the blocks' compact raw arrays (int8 item codes) are joined and the
+    DataFrames built once.  For bounded memory at any size use :func:`iter_chunks`, which
+    yields the same rows chunk by chunk.
+
     Examples
     --------
     >>> sp = generate(n_episodes=200, seed=7)
@@ -762,20 +771,20 @@ def generate(n_episodes: int = 1000, *, seed: int = 2025, start_year: int = 2020
     >>> int(sp.measurements.filter(like="item_").min().min()), int(sp.measurements.filter(like="item_").max().max())
     (1, 5)
     """
-    chunks = list(iter_chunks(n_episodes, seed=seed, start_year=start_year, years=years,
-                              chunk_size=chunk_size, item_dtype=item_dtype, params=params))
-    meta = {k: v for k, v in chunks[0].meta.items() if k != "chunk"}
-    if len(chunks) == 1:
-        c = chunks[0]
-        return SyntheticPractice(c.episodes, c.measurements, c.satisfaction, c.truth, meta)
-    tables = {}
-    for name in ("episodes", "measurements", "satisfaction", "truth"):
-        parts = [getattr(c, name) for c in chunks]
-        for c in chunks:
-            object.__setattr__(c, name, None)  # release chunk references as we go
-        tables[name] = pd.concat(parts, ignore_index=True)
-        del parts
-    return SyntheticPractice(meta=meta, **tables)
+    p, origin, period_days = _setup(n_episodes, seed, start_year, years, BLOCK, item_dtype,
+                                    params)
+    sizes, client_offsets = _block_layout(n_episodes, seed, p.second_episode_share)
+    cdf = _nb_cdf_tables(p)
+    # the blocks' raw arrays are compact (int8 item codes); the DataFrames are built once,
+    # so the peak is about the final tables plus the raw arrays, not twice the tables
+    blocks = [
+        _block(seed, b, int(sizes[b]), int(client_offsets[b]), p, period_days, cdf)
+        for b in range(len(sizes))
+    ]
+    ep, me, sa, tr = _frames(blocks, origin, p, item_dtype)
+    del blocks
+    meta = _meta(n_episodes, seed, start_year, years, p, period_days)
+    return SyntheticPractice(ep, me, sa, tr, meta)
 
 
 def replace_params(**changes: Any) -> PracticeParameters:
