@@ -220,6 +220,12 @@ In a sample of {n} episodes the observed group means scatter around these values
 error (the SD of an individual change is about 25-35 points); the tests check the recovery on
 larger generated samples.
 
+Planned sessions: 5 + a negative binomial count (size {p.sessions_dispersion}), mean
+{p.mean_sessions_basic:g} in basic and {p.mean_sessions_specialised:g} in specialised care, plus
+{p.extra_sessions_nonresponse:g} on average for non-responders and deteriorators, at most
+{p.max_sessions}.  Session rhythm: weekly for the first 6-9 sessions (now and then a week
+skipped), then every 2-3 weeks, then 1-2 follow-up sessions 4-8 weeks apart.
+
 Other planted rates: second episode per client {p.second_episode_share}; pre missing
 {p.pre_missing}; interim missing {p.interim_missing}; pre/post dated outside the default
 pairing windows (pre -30..+14 days of the start, post +-30 days of the end)
