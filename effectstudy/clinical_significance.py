@@ -25,7 +25,7 @@ import pandas as pd
 from effectstudy import kernels
 from effectstudy.errors import ArgumentError, ArgumentTypeError, DataError
 from effectstudy.labels import register
-from effectstudy.longdata import check_reliability, prepost_wide
+from effectstudy.longdata import check_reliability, prepost_wide, registry_norms
 from effectstudy.reliable_change import (
     RC_CATEGORIES,
     RC_DTYPE,
@@ -166,9 +166,9 @@ def clinical_significance(
     pre: Any = None,
     post: Any = None,
     reliability: Any = None,
-    better_is: Literal["lower", "higher"],
+    better_is: Literal["lower", "higher"] | None = None,
     method: Literal["jt", "gln", "hll", "en", "nk", "ha", "hlm"] = "jt",
-    cutoff: Literal["a", "b", "c"] | float = "c",
+    cutoff: Literal["a", "b", "c", "published"] | float = "c",
     m_clinical: float | None = None,
     sd_clinical: float | None = None,
     m_functional: float | None = None,
@@ -177,6 +177,9 @@ def clinical_significance(
     group: Hashable | None = None,
     alpha: float = 0.05,
     hlm_reference: Literal["zero", "average"] = "zero",
+    instrument: str | None = None,
+    scale: str | None = None,
+    norms: str | None = None,
 ) -> ClinicalSignificanceResult:
     r"""Reliable change plus a clinical cut-off: recovered, improved, unchanged, deteriorated, harmed.
 
@@ -185,9 +188,15 @@ def clinical_significance(
     data, subject, time, outcome, pre, post, reliability, better_is, method,
     reliability_post, group, alpha, hlm_reference
         As in :func:`effectstudy.reliable_change`.
-    cutoff : {"a", "b", "c"} or float, default "c"
+    cutoff : {"a", "b", "c", "published"} or float, default "c"
         Jacobson & Truax cut-off type (Hageman & Arrindell "true score" cut-offs with
-        ``method="ha"``), or a cut-off value given directly (recorded as ``"given"``).
+        ``method="ha"``), a cut-off value given directly (recorded as ``"given"``), or
+        ``"published"``: the cut-off of the instrument's norm set in the registry (with its
+        ``clinical_if`` rule: ``">="`` counts a score equal to the cut-off as clinical).
+    instrument, scale, norms : str, optional
+        Registry id, scale and norm set: ``better_is``, ``reliability``, ``m_functional``
+        and ``sd_functional`` are taken from the registry when not given (sources in
+        ``meta``).  The clinical mean and SD stay the sample's unless given.
     m_clinical, sd_clinical : float, optional
         Clinical population mean and SD; default: mean and SD of the sample's pre scores
         (complete pairs; HLM: first measurements).  The source is recorded in ``meta``.
@@ -258,6 +267,24 @@ def clinical_significance(
     5   2.4   1.6           False   improved
     """
     method = check_method(method)
+    reg = registry_norms(instrument, scale, norms)
+    from_registry = {}
+    for key, val in (("better_is", better_is), ("reliability", reliability),
+                     ("m_functional", m_functional), ("sd_functional", sd_functional)):
+        if val is None and key in reg.values:
+            from_registry[key] = reg.values[key]
+    better_is = from_registry.get("better_is", better_is)
+    reliability = from_registry.get("reliability", reliability)
+    m_functional = from_registry.get("m_functional", m_functional)
+    sd_functional = from_registry.get("sd_functional", sd_functional)
+    clinical_if = None
+    if isinstance(cutoff, str) and cutoff == "published":
+        if "cutoff" not in reg.values:
+            raise ArgumentError("cutoff", cutoff, "'a', 'b', 'c' or a number: 'published' "
+                                "needs instrument= and scale= with a cut-off in the registry")
+        clinical_if = reg.values.get("clinical_if")
+        from_registry["cutoff"] = reg.values["cutoff"]
+        cutoff = reg.values["cutoff"]
     d = check_better_is(better_is)
     alpha = check_alpha(alpha)
     for name, val in (("m_clinical", m_clinical), ("m_functional", m_functional)):
@@ -282,6 +309,8 @@ def clinical_significance(
         if reliability is None:
             raise ArgumentError("reliability", None, f"a number in (0, 1) for method {method!r}")
         rel, rel_source = check_reliability(reliability)
+        if "reliability" in from_registry:
+            rel_source = reg.sources["reliability"]
         rel_post = None
         if method == "nk":
             rel_post = rel if reliability_post is None else check_reliability(
@@ -311,6 +340,8 @@ def clinical_significance(
     x = pat["pre"].to_numpy()
     y = pat["post"].to_numpy()
     clinical_pre = d * x < d * value
+    if clinical_if == ">=":  # the published rule counts a score at the cut-off as clinical
+        clinical_pre = d * x <= d * value
     out = pat.drop(columns="category").copy()
     out["rc_category"] = pat["category"]
     if method == "ha":
@@ -328,7 +359,8 @@ def clinical_significance(
         stat_imp, stat_det = functional_post, clinical_post
         extra.update({"cutoff_reliability_post": r_post, "cutoff_se_measurement": se_m})
     else:
-        functional_post = d * y > d * value
+        # published rule "clinical if > cut-off": a score at the cut-off is functional
+        functional_post = (d * y >= d * value) if clinical_if == ">" else (d * y > d * value)
         stat_imp = clinical_pre & functional_post
         stat_det = ~clinical_pre & ~functional_post
     out["clinical_pre"] = clinical_pre
@@ -351,8 +383,13 @@ def clinical_significance(
         "given": "argument cutoff=",
         "a": f"m_clinical/sd_clinical ({'argument' if m_clinical is not None else clin_label})",
     }.get(ctype.removesuffix("_true"), "clinical and functional norms")
+    if "cutoff" in from_registry:
+        ctype, source = "published", reg.sources["cutoff"]
     meta.update({
-        "cutoff": cutoff if isinstance(cutoff, str) else "given",
+        "clinical_if": clinical_if,
+        "registry": {k: reg.sources[k] for k in from_registry},
+        "cutoff": ("published" if "cutoff" in from_registry
+                   else cutoff if isinstance(cutoff, str) else "given"),
         "cutoff_type": ctype,
         "cutoff_value": value,
         "cutoff_source": source,
@@ -362,7 +399,8 @@ def clinical_significance(
                             else clin_label),
         "m_functional": m_functional,
         "sd_functional": sd_functional,
-        "functional_source": "argument" if m_functional is not None else None,
+        "functional_source": (reg.sources["m_functional"] if "m_functional" in from_registry
+                              else "argument" if m_functional is not None else None),
         **extra,
     })
     if method == "hlm":

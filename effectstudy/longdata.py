@@ -276,3 +276,47 @@ def to_long(
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)
     return out[[subject, time, outcome, *keep]]
+
+
+@dataclass(frozen=True)
+class RegistryNorms:
+    """Values taken from the instrument registry for one scale, each with its source."""
+
+    values: dict[str, Any]
+    sources: dict[str, str]
+
+
+def registry_norms(instrument: str | None, scale: str | None,
+                   norms: str | None = None) -> RegistryNorms:
+    """Direction, reliability and norms of ``instrument``/``scale`` from the registry.
+
+    Only what the registry holds is returned (``better_is`` always; ``reliability``,
+    ``m_functional``, ``sd_functional``, ``m_clinical``, ``sd_clinical``, ``cutoff`` and
+    ``clinical_if`` when the norm set has them).  ``norms`` names the norm set (default:
+    the scale's default set).  Verbs use these only for arguments left as ``None``.
+    """
+    if instrument is None:
+        if scale is not None or norms is not None:
+            raise ArgumentError("instrument", None, "a registry id when scale= or norms= is given")
+        return RegistryNorms({}, {})
+    from effectstudy import instruments
+
+    inst = instruments.get(instrument)
+    sc = inst.scale(scale)
+    values: dict[str, Any] = {"better_is": sc.better_is}
+    sources = {"better_is": f"registry {inst.id}/{sc.name}"}
+    if sc.norms:
+        if norms is None and sc.default_norms is None:
+            return RegistryNorms(values, sources)
+        ns = sc.norm_set(norms)
+        for key in ("reliability", "m_functional", "sd_functional", "m_clinical",
+                    "sd_clinical", "cutoff"):
+            n = getattr(ns, key)
+            if n is not None:
+                values[key] = float(n.value)
+                sources[key] = f"registry {inst.id}/{sc.name} norms {ns.name}: {n.source}"
+                if key == "cutoff" and n.clinical_if:
+                    values["clinical_if"] = n.clinical_if
+    elif norms is not None:
+        sc.norm_set(norms)  # raises with the available names
+    return RegistryNorms(values, sources)

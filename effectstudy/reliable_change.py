@@ -25,7 +25,13 @@ from scipy import stats
 from effectstudy import kernels
 from effectstudy.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
 from effectstudy.labels import register
-from effectstudy.longdata import PrePost, check_columns, check_reliability, prepost_wide
+from effectstudy.longdata import (
+    PrePost,
+    check_columns,
+    check_reliability,
+    prepost_wide,
+    registry_norms,
+)
 from effectstudy.results import Result, base_meta
 
 __all__ = ["reliable_change", "ReliableChangeResult", "RC_CATEGORIES", "RC_DTYPE", "METHODS"]
@@ -49,7 +55,8 @@ def check_method(method: Any, allowed: tuple[str, ...] = METHODS) -> str:
 
 def check_better_is(better_is: Any) -> int:
     if better_is not in ("lower", "higher"):
-        raise ArgumentError("better_is", better_is, "'lower' or 'higher'")
+        raise ArgumentError("better_is", better_is, "'lower' or 'higher' (or instrument= and "
+                            "scale= to take it from the instrument registry)")
     return kernels.direction(better_is)
 
 
@@ -275,12 +282,15 @@ def reliable_change(
     pre: Any = None,
     post: Any = None,
     reliability: Any = None,
-    better_is: Literal["lower", "higher"],
+    better_is: Literal["lower", "higher"] | None = None,
     method: Literal["jt", "gln", "hll", "en", "nk", "ha", "hlm"] = "jt",
     reliability_post: Any = None,
     group: Hashable | None = None,
     alpha: float = 0.05,
     hlm_reference: Literal["zero", "average"] = "zero",
+    instrument: str | None = None,
+    scale: str | None = None,
+    norms: str | None = None,
 ) -> ReliableChangeResult:
     r"""Classify each patient's change as reliably improved, unchanged or deteriorated.
 
@@ -308,6 +318,9 @@ def reliable_change(
     alpha : float, default 0.05
         Critical value :math:`z_{1-\alpha/2}` = 1.959964; HA uses the one-sided
         :math:`z_{1-\alpha}` = 1.644854 (Hageman & Arrindell's :math:`\Phi_{max}`).
+    instrument, scale, norms : str, optional
+        Registry id, scale and norm set (:mod:`effectstudy.instruments`): ``better_is``
+        and ``reliability`` are taken from there when not given (source in ``meta``).
     hlm_reference : {"zero", "average"}, default "zero"
         ``"hlm"`` only.  ``"zero"`` tests each patient's own slope
         :math:`\hat\beta_1 + \hat b_{1i}` against no change; ``"average"`` tests the
@@ -383,6 +396,8 @@ def reliable_change(
     2  deteriorated  1        0.25
     """
     method = check_method(method)
+    reg = registry_norms(instrument, scale, norms)
+    better_is = better_is if better_is is not None else reg.values.get("better_is")
     d = check_better_is(better_is)
     alpha = check_alpha(alpha)
     if method == "hlm":
@@ -394,10 +409,15 @@ def reliable_change(
                          **extra)
         _warn_exclusions(meta)
         return ReliableChangeResult(patients=pat, meta=meta)
+    rel_from_registry = reliability is None and "reliability" in reg.values
+    if rel_from_registry:
+        reliability = reg.values["reliability"]
     if reliability is None:
         raise ArgumentError("reliability", None, "a number in (0, 1) for method "
                             f"{method!r} (only 'hlm' needs none)")
     rel, rel_source = check_reliability(reliability)
+    if rel_from_registry:
+        rel_source = reg.sources["reliability"]
     rel_post = None
     if method == "nk":
         rel_post = rel if reliability_post is None else check_reliability(

@@ -313,3 +313,66 @@ def test_ha_cs_indiv_undefined_when_post_sd_below_measurement_error():
                        "y": [1.0, 2.0, 3.0, 2.05, 5.0, 2.1, 7.0, 2.0]})
     with pytest.raises(DataError, match="post SD .* is not larger than the standard error"):
         cs(df, method="ha", cutoff="a", reliability=0.5)
+
+
+# -- instrument registry ---------------------------------------------------------------------
+def core10_data():
+    rng = np.random.default_rng(11)
+    pre = rng.integers(8, 35, 40).astype(float)
+    post = np.clip(pre - rng.integers(-4, 15, 40), 0, 40).astype(float)
+    post[0], pre[0] = 11.0, 20.0  # post exactly at the published cut-off 11
+    return pd.DataFrame({"id": list(range(40)) * 2, "t": ["pre"] * 40 + ["post"] * 40,
+                         "y": np.r_[pre, post]})
+
+
+def test_norms_and_direction_from_the_instrument_registry():
+    from effectstudy import instruments
+
+    sc = instruments.get("core10").scales["total"]
+    res = es.clinical_significance(core10_data(), subject="id", time="t", outcome="y",
+                                   pre="pre", post="post", instrument="core10", scale="total")
+    assert res.meta["better_is"] == sc.better_is == "lower"
+    assert res.meta["reliability"] == sc.reliability.value
+    assert "registry core10/total" in res.meta["reliability_source"]
+    assert res.meta["m_functional"] == sc.m_functional.value
+    assert set(res.meta["registry"]) == {"better_is", "reliability", "m_functional",
+                                         "sd_functional"}
+    # explicit arguments win over the registry
+    res2 = es.clinical_significance(core10_data(), subject="id", time="t", outcome="y",
+                                    pre="pre", post="post", instrument="core10",
+                                    scale="total", reliability=0.8)
+    assert res2.meta["reliability"] == 0.8 and res2.meta["reliability_source"] == "argument"
+
+
+def test_published_cutoff_uses_its_clinical_if_rule():
+    from effectstudy import instruments
+
+    cut = instruments.get("core10").scales["total"].cutoff
+    res = es.clinical_significance(core10_data(), subject="id", time="t", outcome="y",
+                                   pre="pre", post="post", instrument="core10", scale="total",
+                                   cutoff="published")
+    assert res.meta["cutoff_value"] == cut.value
+    assert res.meta["cutoff_type"] == "published" and res.meta["cutoff"] == "published"
+    p = res.patients
+    if cut.clinical_if == ">=":  # 11 counts as clinical: patient 0 (20 -> 11) not functional
+        assert not p.loc[0, "functional_post"]
+    else:
+        assert p.loc[0, "functional_post"]
+
+
+def test_published_cutoff_needs_the_registry():
+    with pytest.raises(ArgumentError, match="cutoff: got 'published'.*needs instrument="):
+        cs(core10_data(), cutoff="published")
+
+
+def test_missing_better_is_mentions_the_registry():
+    with pytest.raises(ArgumentError, match="better_is: got None.*instrument registry"):
+        es.reliable_change(core10_data(), subject="id", time="t", outcome="y", pre="pre",
+                           post="post", reliability=0.9)
+
+
+def test_reliable_change_takes_reliability_from_registry():
+    res = es.reliable_change(core10_data(), subject="id", time="t", outcome="y", pre="pre",
+                             post="post", instrument="core10", scale="total")
+    assert res.meta["reliability"] == 0.9
+    assert res.meta["reliability_source"].startswith("registry core10/total norms")
