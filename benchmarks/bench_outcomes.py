@@ -47,6 +47,24 @@ def waves_long(n: int, k: int = 4, seed: int = 2, jitter: bool = False) -> pd.Da
     return pd.DataFrame({"id": ids, "occasion": t, "gsi": y})
 
 
+def episodes_and_scores(n: int, k: int = 5, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``n`` episodes (two per client, overlapping periods possible), ``k`` scores each."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 1500, n), unit="D")
+    end = start + pd.to_timedelta(rng.integers(30, 400, n), unit="D")
+    ep = pd.DataFrame({"episode_id": np.arange(n).astype(str),
+                       "client_id": (np.arange(n) // 2).astype(str), "start_date": start,
+                       "end_date": end, "diagnosis": rng.choice(["a", "b"], n)})
+    ci = np.repeat(np.arange(n), k)
+    off = rng.uniform(-0.2, 1.2, n * k)
+    dates = start.values[ci] + ((end.values[ci] - start.values[ci]) * off).astype(
+        "timedelta64[ns]")
+    sc = pd.DataFrame({"client_id": (ci // 2).astype(str),
+                       "date": pd.to_datetime(dates).normalize(), "scale": "GSI",
+                       "score": rng.normal(1, 0.5, n * k)})
+    return ep, sc
+
+
 def measure(label: str, fn, repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -95,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
                 lambda df=df: es.reliable_change(df, subject="id", time="occasion",
                                                  outcome="gsi", better_is="lower",
                                                  method="hlm"), 3)
+    ep, sc = episodes_and_scores(100_000)
+    measure("pair_prepost, 100,000 episodes x 5 scores (2 episodes per client)",
+            lambda: es.pair_prepost(sc, ep, scale="GSI"), 3)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"process max RSS {rss / 1024:.0f} MiB")
     return 0
