@@ -509,11 +509,12 @@ def _hlm_profile(theta, s00, s01, s11, cnt, u0, u1, q00, q01, q11, yy_total, n_o
     b1 = (-xwx01 * xwy0 + xwx00 * xwy1) / detx
     pwrss = ywy - (b0 * xwy0 + b1 * xwy1)
     dof = n_obs - 2
+    xwx = (xwx00, xwx01, xwx11)
     if not (pwrss > 0 and detx > 0):
-        return np.inf, (b0, b1), pwrss, (p00, p01, p11)
+        return np.inf, (b0, b1), pwrss, (p00, p01, p11), xwx
     crit = (np.sum(cnt * np.log(det)) + math.log(detx)
             + dof * (1 + math.log(2 * math.pi * pwrss / dof)))
-    return crit, (b0, b1), pwrss, (p00, p01, p11)
+    return crit, (b0, b1), pwrss, (p00, p01, p11), xwx
 
 
 def _hlm_start(n_i, st_i, stt_i, u0_i, u1_i, y, g) -> np.ndarray:
@@ -560,7 +561,11 @@ def hlm_fit(subject_codes: ArrayLike, time: ArrayLike, outcome: ArrayLike) -> HL
     handful of vectorised 2x2 operations, so 100,000 subjects fit in about a second.
     Conditional modes :math:`\hat b_i = \Lambda M_i^{-1}\Lambda^\top Z_i^\top(y_i - X_i\hat\beta)`
     and conditional variances :math:`\hat\sigma^2 \Lambda M_i^{-1} \Lambda^\top`,
-    :math:`M_i = I + \Lambda^\top Z_i^\top Z_i\Lambda`, as ``lme4::ranef(condVar = TRUE)``.
+    :math:`M_i = I + \Lambda^\top Z_i^\top Z_i\Lambda`, as ``lme4::ranef(condVar = TRUE)``
+    (``eb_slope``, ``eb_slope_sd``).  ``slope_sd`` is the prediction-error SD of the
+    subject's own slope :math:`\hat\beta_1 + \hat b_{1i}`: the conditional variance plus
+    :math:`[(I - P_i Z_i^\top Z_i)\,\mathrm{Cov}(\hat\beta)\,(I - P_i Z_i^\top Z_i)^\top]_{22}`
+    (Henderson 1975: the two parts are uncorrelated).
 
     Validated against lme4 1.1-31 (``tests/reference/r_outputs``, ``hlm_lme4``).
 
@@ -609,9 +614,17 @@ def hlm_fit(subject_codes: ArrayLike, time: ArrayLike, outcome: ArrayLike) -> HL
                                      "initial_simplex": simplex})
     th = res.x if res.fun <= best.fun else best.x
     th = np.array([abs(th[0]), th[1], abs(th[2])])
-    crit, (b0, b1), pwrss, (p00, p01, p11) = _hlm_profile(th, *args)
-    p00, p01, p11 = p00[inv], p01[inv], p11[inv]
+    crit, (b0, b1), pwrss, (p00, p01, p11), (x00, x01, x11) = _hlm_profile(th, *args)
     sigma2 = pwrss / (n_obs - 2)
+    # prediction-error variance of the subject's own slope beta_1 + b_1i: conditional
+    # variance of b_1i plus the part due to estimating beta, (I - P S) Cov(beta) (I - P S)';
+    # the two are uncorrelated under the model (Henderson), so they add.
+    detx = x00 * x11 - x01 * x01
+    c00, c01, c11 = sigma2 * x11 / detx, -sigma2 * x01 / detx, sigma2 * x00 / detx
+    q10 = -(p01 * s00 + p11 * s01)  # row 2 of I - P S, per design
+    q11 = 1 - (p01 * s01 + p11 * s11)
+    total_var = sigma2 * p11 + (q10 * q10 * c00 + 2 * q10 * q11 * c01 + q11 * q11 * c11)
+    p00, p01, p11, total_var = p00[inv], p01[inv], p11[inv], total_var[inv]
     r0 = u0_i - (n_i * b0 + st_i * b1)
     r1 = u1_i - (st_i * b0 + stt_i * b1)
     eb0 = p00 * r0 + p01 * r1
@@ -635,6 +648,7 @@ def hlm_fit(subject_codes: ArrayLike, time: ArrayLike, outcome: ArrayLike) -> HL
         eb_slope=eb1,
         eb_slope_sd=np.sqrt(sigma2 * p11),
         eb_intercept_sd=np.sqrt(sigma2 * p00),
+        slope_sd=np.sqrt(total_var),
         n_obs=n_obs,
         n_subjects=m,
         converged=bool(res.success or best.success),

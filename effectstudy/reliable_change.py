@@ -230,10 +230,13 @@ def _hlm(
     pat["post"] = yv[last]
     pat["change"] = pat["post"] - pat["pre"]
     pat["n_measurements"] = np.bincount(codes2, minlength=m)
-    slope = fit.eb_slope + (fit.beta[1] if hlm_reference == "zero" else 0.0)
+    if hlm_reference == "zero":
+        slope, sd = fit.eb_slope + fit.beta[1], fit.slope_sd
+    else:
+        slope, sd = fit.eb_slope, fit.eb_slope_sd
     pat["eb_slope"] = slope
-    pat["eb_sd"] = fit.eb_slope_sd
-    pat["rci"] = slope / fit.eb_slope_sd
+    pat["eb_sd"] = sd
+    pat["rci"] = slope / sd
     crit = critical_value("hlm", alpha)
     codes_c = kernels.classify_rci(pat["rci"].to_numpy(), d=d, critical=crit)
     pat["category"] = category_codes_to_labels(codes_c)
@@ -349,7 +352,10 @@ def reliable_change(
     :class:`~effectstudy.errors.DataQualityWarning` is emitted.
 
     HLM: ``outcome ~ time + (time | subject)`` fitted by REML on the subjects with at least
-    three non-missing measurements; RCI = conditional mode / conditional SD of the slope.
+    three non-missing measurements.  ``hlm_reference="zero"``: RCI = the subject's own slope
+    :math:`\hat\beta_1 + \hat b_{1i}` over its prediction-error SD (conditional variance
+    plus the uncertainty of :math:`\hat\beta`); ``"average"``: conditional mode over
+    conditional SD of the random slope (clinicalsignificance 3.0.0).
     ``pre``/``post`` report the first and last measurement in time order.
 
     Validated against R clinicalsignificance 3.0.0 ``cs_distribution()`` (every case in

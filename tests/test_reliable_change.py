@@ -137,8 +137,9 @@ def test_hlm_paper_reference_differs_from_package():
     np.testing.assert_allclose(paper.patients.loc[exp.index, "eb_slope"],
                                exp["eb_estimate"] + fixed, rtol=1e-3, atol=1e-6)
     np.testing.assert_allclose(paper.patients["rci"],
-                               pkg.patients["rci"] + fixed / pkg.patients["eb_sd"],
-                               rtol=1e-12)
+                               paper.patients["eb_slope"] / paper.patients["eb_sd"], rtol=1e-12)
+    # own-slope SD adds the fixed-slope uncertainty to the conditional SD
+    assert (paper.patients["eb_sd"] > pkg.patients["eb_sd"]).all()
     n_paper = paper.patients["category"].value_counts()
     n_pkg = pkg.patients["category"].value_counts()
     assert n_pkg["deteriorated"] == 6  # R: 7/11/6 improved/unchanged/deteriorated
@@ -346,3 +347,40 @@ def test_ha_undefined_when_difference_score_is_unreliable():
                        "y": [1.0, 1.1, 2.0, 2.1, 3.0, 3.1, 4.0, 4.2]})
     with pytest.raises(DataError, match="r_dd = .* is not positive.*Hageman-Arrindell"):
         rc(df, method="ha")
+
+
+def test_hlm_own_slope_sd_against_dense_mixed_model_equations():
+    """Prediction-error variance of beta_1 + b_1i from the inverse of Henderson's mixed
+    model equations, built densely here (independent of the closed form in the kernel),
+    at the variance components the fit reports."""
+    c = rref.case("dev_gsi_5waves__dist_HLM")
+    df = rref.input_for(c).dropna(subset=["gsi"])
+    df = df[df.groupby("id")["gsi"].transform("size") >= 3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        res = es.reliable_change(df, subject="id", time="occasion", outcome="gsi",
+                                 better_is="lower", method="hlm")
+    m = res.meta
+    ids = list(res.patients.index)
+    code = df["id"].map({s: i for i, s in enumerate(ids)}).to_numpy()
+    t = df["occasion"].to_numpy(float)
+    n, q = len(df), len(ids)
+    X = np.column_stack([np.ones(n), t])
+    Z = np.zeros((n, 2 * q))
+    Z[np.arange(n), 2 * code] = 1.0
+    Z[np.arange(n), 2 * code + 1] = t
+    s0, s1, r = m["hlm_sd_intercept"], m["hlm_sd_time"], m["hlm_cor_intercept_time"]
+    G = np.array([[s0 * s0, r * s0 * s1], [r * s0 * s1, s1 * s1]])
+    sig2 = m["hlm_sigma"] ** 2
+    Ginv = np.kron(np.eye(q), np.linalg.inv(G))
+    C = np.block([[X.T @ X, X.T @ Z], [Z.T @ X, Z.T @ Z + sig2 * Ginv]])
+    Cinv = np.linalg.inv(C) * sig2
+    L = np.zeros((q, 2 + 2 * q))
+    L[:, 1] = 1.0
+    L[np.arange(q), 2 + 2 * np.arange(q) + 1] = 1.0
+    pev = np.einsum("ij,jk,ik->i", L, Cinv, L)
+    np.testing.assert_allclose(res.patients["eb_sd"], np.sqrt(pev), rtol=1e-8)
+    # and the solution of the same equations gives the same own slopes
+    y = df["gsi"].to_numpy(float)
+    sol = np.linalg.solve(C, np.r_[X.T @ y, Z.T @ y])
+    np.testing.assert_allclose(res.patients["eb_slope"], sol[1] + sol[3::2], rtol=1e-7)
