@@ -226,8 +226,11 @@ def prepost_effect(
                          adjust=bool(adjust), ci=float(ci), ci_method=ci_method))
     else:
         for g, part in f.groupby("group", observed=True, sort=True):
-            row = _one(part["pre"].to_numpy(), part["post"].to_numpy(), method=method,
-                       adjust=bool(adjust), ci=float(ci), ci_method=ci_method)
+            try:
+                row = _one(part["pre"].to_numpy(), part["post"].to_numpy(), method=method,
+                           adjust=bool(adjust), ci=float(ci), ci_method=ci_method)
+            except DataError as exc:
+                raise DataError(f"group {g!r}: {exc}") from None
             rows.append({"group": g, **row})
     table = pd.DataFrame(rows)
     meta = base_meta(method, estimate_name=_NAMES[method], adjust=bool(adjust), ci=float(ci),

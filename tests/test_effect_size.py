@@ -197,3 +197,11 @@ def test_zero_variance_change_is_an_error():
 def test_too_few_pairs_is_an_error():
     with pytest.raises(DataError, match="2 complete pair"):
         pe(long([1.0, 2], [2.0, 4]))
+
+
+def test_error_in_one_group_names_the_group():
+    df = long([1.0, 2, 3, 4, 5], [2.0, 2, 5, 3, 6])
+    df["arm"] = ["A", "A", "A", "B", "B"] * 2
+    with pytest.raises(DataError, match="group 'B': 2 complete pair"):
+        es.prepost_effect(df, subject="id", time="t", outcome="y", pre="pre", post="post",
+                          method="z", group="arm")
