@@ -135,6 +135,7 @@ class ClinicalSignificanceResult(Result):
 def _cutoff(
     cutoff: Any, *, method: str, d: int, m_clin: float, sd_clin: float,
     m_func: float | None, sd_func: float | None, reliability: float | None,
+    reliability_functional: float | None = None,
 ) -> tuple[float, str, dict[str, float]]:
     extra: dict[str, float] = {}
     if isinstance(cutoff, (int, float, np.number)) and not isinstance(cutoff, bool):
@@ -149,7 +150,8 @@ def _cutoff(
     if method == "ha":
         value, r_clin, r_func = kernels.cutoff_ha(
             cutoff, d=d, m_clinical=m_clin, sd_clinical=sd_clin, reliability=reliability,
-            m_functional=m_func, sd_functional=sd_func)
+            m_functional=m_func, sd_functional=sd_func,
+            reliability_functional=reliability_functional)
         extra = {"reliability_clinical": r_clin, "reliability_functional": r_func}
         return value, f"{cutoff}_true", extra
     value = kernels.cutoff_jt(cutoff, d=d, m_clinical=m_clin, sd_clinical=sd_clin,
@@ -180,6 +182,7 @@ def clinical_significance(
     instrument: str | None = None,
     scale: str | None = None,
     norms: str | None = None,
+    reliability_functional: float | None = None,
 ) -> ClinicalSignificanceResult:
     r"""Reliable change plus a clinical cut-off: recovered, improved, unchanged, deteriorated, harmed.
 
@@ -202,6 +205,10 @@ def clinical_significance(
         (complete pairs; HLM: first measurements).  The source is recorded in ``meta``.
     m_functional, sd_functional : float, optional
         Functional (general) population mean and SD, required for cut-offs b and c.
+    reliability_functional : float, optional
+        ``method="ha"`` only: reliability in the functional population for the HA
+        cut-offs.  Default (as clinicalsignificance 3.0.0):
+        :math:`r_{func} = (SD_{func}^2 - SE^2)/SD_{func}^2` with the clinical :math:`SE`.
 
     Returns
     -------
@@ -335,8 +342,15 @@ def clinical_significance(
                         expected="pre scores that vary, or sd_clinical=")
     if method == "ha" and rel is None:  # pragma: no cover - guarded above
         raise ArgumentError("reliability", None, "a number for method 'ha'")
+    if reliability_functional is not None:
+        if method != "ha":
+            raise ArgumentError("reliability_functional", reliability_functional,
+                                "None unless method='ha' (only the HA cut-offs use it)")
+        reliability_functional = check_reliability(reliability_functional,
+                                                   "reliability_functional")[0]
     value, ctype, extra = _cutoff(cutoff, method=method, d=d, m_clin=m_clin, sd_clin=sd_clin,
-                                  m_func=m_functional, sd_func=sd_functional, reliability=rel)
+                                  m_func=m_functional, sd_func=sd_functional, reliability=rel,
+                                  reliability_functional=reliability_functional)
     x = pat["pre"].to_numpy()
     y = pat["post"].to_numpy()
     clinical_pre = d * x < d * value

@@ -273,6 +273,7 @@ def cutoff_jt(
 def cutoff_ha(
     kind: str, *, d: int, m_clinical: float, sd_clinical: float, reliability: float,
     m_functional: float | None = None, sd_functional: float | None = None,
+    reliability_functional: float | None = None,
 ) -> tuple[float, float, float]:
     r"""Hageman & Arrindell (1999) "true score" cut-offs; returns ``(cutoff, r_clin, r_func)``.
 
@@ -286,7 +287,8 @@ def cutoff_ha(
                  {SD_{clin}\sqrt{r_{clin}} + SD_{func}\sqrt{r_{func}}}
 
     ``b`` uses the functional SD (the papers' definition); clinicalsignificance 3.0.0
-    uses :math:`SD_{clin}\sqrt{r_{clin}}` there.
+    uses :math:`SD_{clin}\sqrt{r_{clin}}` there.  ``reliability_functional`` replaces the
+    derived :math:`r_{func}` when the functional population's own reliability is known.
     """
     se2 = sd_clinical**2 * (1 - reliability)
     r_clin = (sd_clinical**2 - se2) / sd_clinical**2
@@ -294,7 +296,8 @@ def cutoff_ha(
         return float(m_clinical + d * 2 * sd_clinical * math.sqrt(r_clin)), r_clin, float("nan")
     if m_functional is None or sd_functional is None:
         raise ValueError(f"cut-off {kind!r} needs m_functional and sd_functional")
-    r_func = (sd_functional**2 - se2) / sd_functional**2
+    r_func = ((sd_functional**2 - se2) / sd_functional**2 if reliability_functional is None
+              else float(reliability_functional))
     if r_func <= 0:
         raise ValueError(
             f"sd_functional: got {sd_functional!r}, expected a functional SD larger than the "

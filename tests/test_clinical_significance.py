@@ -376,3 +376,20 @@ def test_reliable_change_takes_reliability_from_registry():
                              post="post", instrument="core10", scale="total")
     assert res.meta["reliability"] == 0.9
     assert res.meta["reliability_source"].startswith("registry core10/total norms")
+
+
+def test_ha_functional_reliability_can_be_given():
+    """R derives r_func from the clinical SE (0.7539 for data set a); a known functional
+    reliability can replace it.  Expected c: the HA formula with the given r_func."""
+    c = rref.case("dev_gsi_prepost__stat_HA_c")
+    p = rref.params(c["case_id"])
+    derived = run_cs(c, reliability_functional=float(p["reliability_functional"]))
+    assert derived.meta["cutoff_value"] == pytest.approx(p["cutoff_value"], rel=RTOL)
+    given = run_cs(c, reliability_functional=0.9)
+    a = p["sd_clinical"] * np.sqrt(p["reliability_clinical"])
+    b = 0.45 * np.sqrt(0.9)
+    expect = (a * 0.5 + b * p["m_clinical"]) / (a + b)
+    assert given.meta["cutoff_value"] == pytest.approx(expect, rel=RTOL)
+    assert given.meta["reliability_functional"] == 0.9
+    with pytest.raises(ArgumentError, match="reliability_functional: got 0.9, expected None"):
+        run_cs(rref.case("dev_gsi_prepost__stat_JT_c"), reliability_functional=0.9)
