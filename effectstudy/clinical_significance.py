@@ -314,7 +314,9 @@ def clinical_significance(
         codes = 1 - pat["category"].cat.codes.to_numpy().astype(np.int8)
     else:
         if reliability is None:
-            raise ArgumentError("reliability", None, f"a number in (0, 1) for method {method!r}")
+            raise ArgumentError("reliability", None, f"a number in (0, 1) for method {method!r}"
+                                + (f" (the registry has none for {instrument}/{scale})"
+                                   if instrument is not None else ""))
         rel, rel_source = check_reliability(reliability)
         if "reliability" in from_registry:
             rel_source = reg.sources["reliability"]

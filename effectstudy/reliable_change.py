@@ -420,7 +420,9 @@ def reliable_change(
         reliability = reg.values["reliability"]
     if reliability is None:
         raise ArgumentError("reliability", None, "a number in (0, 1) for method "
-                            f"{method!r} (only 'hlm' needs none)")
+                            f"{method!r} (only 'hlm' needs none)"
+                            + (f"; the registry has none for {instrument}/{scale}"
+                               if instrument is not None else ""))
     rel, rel_source = check_reliability(reliability)
     if rel_from_registry:
         rel_source = reg.sources["reliability"]

@@ -393,3 +393,11 @@ def test_ha_functional_reliability_can_be_given():
     assert given.meta["reliability_functional"] == 0.9
     with pytest.raises(ArgumentError, match="reliability_functional: got 0.9, expected None"):
         run_cs(rref.case("dev_gsi_prepost__stat_JT_c"), reliability_functional=0.9)
+
+
+def test_registry_without_reliability_says_so():
+    df = core10_data()
+    with pytest.raises(ArgumentError, match="registry has none for gad7/total"):
+        es.clinical_significance(df, subject="id", time="t", outcome="y", pre="pre",
+                                 post="post", instrument="gad7", scale="total",
+                                 cutoff="published")
