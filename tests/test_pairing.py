@@ -269,3 +269,24 @@ def test_scale_in_two_instruments_needs_instrument(ep1, sc1):
         es.pair_prepost(sc, ep1, scale="GSI")
     pr = es.pair_prepost(sc, ep1, scale="GSI", instrument="a")
     assert pr.meta["n_used"] == 1
+
+
+def test_pipeline_generate_score_pair_analyse():
+    """Contract check with the scoring and datasets modules: es.score(...) -> pair -> verbs."""
+    import warnings
+
+    from effectstudy import datasets
+
+    p = datasets.generate(n_episodes=150, seed=7)
+    m = p.measurements
+    inst = m["instrument"].iloc[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # provisional-key warning of the scoring module
+        sr = es.score(m[m["instrument"] == inst], instrument=inst)
+    scale = es.instruments.get(inst).default_scale
+    pr = es.pair_prepost(sr, p.episodes, scale=scale)
+    assert pr.flow["n"].sum() == len(p.episodes)
+    assert pr.meta["n_used"] > 0
+    rc = es.reliable_change(pr.data, subject="episode_id", time="time", outcome="score",
+                            pre="pre", post="post", reliability=0.9, better_is="lower")
+    assert rc.meta["n_used"] == pr.meta["n_used"]
