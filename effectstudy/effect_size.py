@@ -96,7 +96,11 @@ def _one(x: np.ndarray, y: np.ndarray, *, method: str, adjust: bool, ci: float,
     tt = stats.ttest_rel(y, x)
     nz = diff[diff != 0]
     if nz.size:
-        w = stats.wilcoxon(y, x, zero_method="wilcox", correction=True, method="auto")
+        # R's wilcox.test: exact when fewer than 50 non-zero differences and no ties or
+        # zeros, otherwise the normal approximation with tie and continuity correction
+        exact = nz.size < 50 and nz.size == diff.size and np.unique(np.abs(nz)).size == nz.size
+        w = stats.wilcoxon(y, x, zero_method="wilcox", correction=True,
+                           method="exact" if exact else "approx")
         wv = float(np.sum(stats.rankdata(np.abs(nz))[nz > 0]))
         wp = float(w.pvalue)
     else:
@@ -162,8 +166,9 @@ def prepost_effect(
         ``.summary()``: ``[group,] n, estimate, ci_low, ci_high, mean_pre, sd_pre,
         mean_post, sd_post, r, mean_change, sd_change, t, df, p, wilcoxon_v, wilcoxon_p``
         (paired t-test of post - pre; Wilcoxon signed-rank with zero differences dropped,
-        exact when n < 50 without ties, otherwise normal with continuity correction, as
-        R's ``wilcox.test``; ``wilcoxon_v`` is R's V, the sum of positive ranks).
+        exact when there are fewer than 50 differences and no ties or zeros, otherwise
+        normal with tie and continuity correction, as R's ``wilcox.test``; ``wilcoxon_v``
+        is R's V, the sum of the ranks of the positive differences).
 
     Notes
     -----

@@ -205,3 +205,13 @@ def test_error_in_one_group_names_the_group():
     with pytest.raises(DataError, match="group 'B': 2 complete pair"):
         es.prepost_effect(df, subject="id", time="t", outcome="y", pre="pre", post="post",
                           method="z", group="arm")
+
+
+def test_wilcoxon_exact_case_against_r_stats():
+    """No ties or zeros and n < 50: R uses the exact distribution (paired_tests.R)."""
+    ref = pd.read_csv(rref.ROOT.parent / "paired_tests" / "paired_tests_exact.csv").iloc[0]
+    x = np.array([10, 12, 9, 14, 11, 13, 8, 15, 10, 16, 9, 17], dtype=float)
+    y = x + np.array([1, -2, 3, -4, 5, 6, -7, 8, 9, -10, 11, 12]) / 2
+    s = pe(long(x, y))
+    assert s["wilcoxon_v"] == ref["wilcoxon_v"]
+    assert s["wilcoxon_p"] == pytest.approx(ref["wilcoxon_p"], rel=1e-9)
