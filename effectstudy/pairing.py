@@ -130,8 +130,9 @@ def pair_prepost(
     pre_window: tuple[int, int] = (-30, 14),
     post_window: tuple[int, int] = (-30, 30),
     covariates: Sequence[str] | None = None,
+    value: str = "score",
 ) -> PairResult:
-    """Find each episode's pre and post score of ``scale`` (see the module notes).
+    r"""Find each episode's pre and post score of ``scale`` (see the module notes).
 
     Parameters
     ----------
@@ -150,6 +151,11 @@ def pair_prepost(
     covariates : list of str, optional
         Episode columns copied to ``data``; default those present among ``diagnosis``,
         ``care_type``, ``treatment``, ``end_reason``, ``sessions``.
+    value : str, default "score"
+        The column of ``scores`` to pair; ``"t_score"`` pairs the output of
+        ``es.t_scores(...)``, so that ``prepost_effect(..., outcome="t_score")`` reports
+        the change in T (:math:`\Delta T`, ``mean_change``).  ``data`` names the column
+        the same.
 
     Returns
     -------
@@ -183,7 +189,7 @@ def pair_prepost(
         raise ArgumentTypeError("episodes", episodes, "the episodes DataFrame")
     pw = _window("pre_window", pre_window)
     qw = _window("post_window", post_window)
-    _need(sc, "scores", ["client_id", "date", "scale", "score"])
+    _need(sc, "scores", ["client_id", "date", "scale", value])
     _need(episodes, "episodes", ["episode_id", "client_id", "start_date"])
     dup = episodes["episode_id"].duplicated()
     if dup.any():
@@ -210,7 +216,7 @@ def pair_prepost(
     m = pd.DataFrame({
         "client_id": s["client_id"].to_numpy(),
         "_mdate": s_dates,
-        "_score": s["score"].to_numpy(dtype=float),
+        "_score": s[value].to_numpy(dtype=float),
         "_m": np.arange(len(s)),
         "_mep": s["episode_id"].to_numpy() if has_ep else None,
     })
@@ -323,7 +329,7 @@ def pair_prepost(
             "episode_id": e["episode_id"].to_numpy()[idx],
             "client_id": e["client_id"].to_numpy()[idx],
             "time": role,
-            "score": p["_score"].to_numpy(),
+            value: p["_score"].to_numpy(),
             "date": p["_mdate"].to_numpy(),
             "days_from_start": p["_ds"].to_numpy().astype(int),
             "days_from_end": p["_de"].to_numpy().astype(int),
@@ -341,7 +347,7 @@ def pair_prepost(
     flow["n"] = [int(counts[s_]) for s_ in flow["status"]]
     meta = base_meta(
         "nearest_in_window", scale=scale, instrument=instrument, pre_window=pw,
-        post_window=qw, n_original=int(n_ep), n_used=int(ok.sum()),
+        post_window=qw, value=value, n_original=int(n_ep), n_used=int(ok.sum()),
         exclusions={k: int(v) for k, v in counts.items() if k != "paired"},
         n_score_rows=int(len(s)),
     )

@@ -290,3 +290,27 @@ def test_pipeline_generate_score_pair_analyse():
     rc = es.reliable_change(pr.data, subject="episode_id", time="time", outcome="score",
                             pre="pre", post="post", reliability=0.9, better_is="lower")
     assert rc.meta["n_used"] == pr.meta["n_used"]
+
+
+def test_delta_t_by_pairing_t_scores():
+    """Pair T-scores (es.t_scores, CORE-10 general-population norm) and report delta-T."""
+    ep = episodes([("e1", "c1", "2024-01-01", "2024-03-01"),
+                   ("e2", "c2", "2024-01-01", "2024-03-01"),
+                   ("e3", "c3", "2024-01-01", "2024-03-01")])
+    sc = scores([("c1", "2024-01-01", 19.1), ("c1", "2024-03-01", 9.5),
+                 ("c2", "2024-01-01", 20.0), ("c2", "2024-03-01", 12.0),
+                 ("c3", "2024-01-01", 15.0), ("c3", "2024-03-01", 14.0)], scale="total")
+    t = es.t_scores(sc, instrument="core10", norm="general_population")
+    pr = es.pair_prepost(t, ep, scale="total", value="t_score")
+    assert "t_score" in pr.data and pr.meta["value"] == "t_score"
+    res = es.prepost_effect(pr.data, subject="episode_id", time="time", outcome="t_score",
+                            pre="pre", post="post", method="z")
+    tv = t.set_index(["client_id", "score"])["t_score"]
+    expect = np.mean([tv[("c1", 9.5)] - tv[("c1", 19.1)], tv[("c2", 12.0)] - tv[("c2", 20.0)],
+                      tv[("c3", 14.0)] - tv[("c3", 15.0)]])
+    assert res.summary()["mean_change"].iloc[0] == pytest.approx(expect)
+
+
+def test_unknown_value_column(ep1, sc1):
+    with pytest.raises(ArgumentError, match=r"scores: got \['t_score'\]"):
+        es.pair_prepost(sc1, ep1, scale="GSI", value="t_score")
