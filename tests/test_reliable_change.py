@@ -384,3 +384,16 @@ def test_hlm_own_slope_sd_against_dense_mixed_model_equations():
     y = df["gsi"].to_numpy(float)
     sol = np.linalg.solve(C, np.r_[X.T @ y, Z.T @ y])
     np.testing.assert_allclose(res.patients["eb_slope"], sol[1] + sol[3::2], rtol=1e-7)
+
+
+def test_singular_hlm_fit_warns():
+    rng = np.random.default_rng(4)
+    n, k = 60, 4
+    t = np.tile(np.arange(k, dtype=float), n)
+    ids = np.repeat(np.arange(n), k)
+    y = rng.normal(0, 1, n)[ids] - 0.5 * t + rng.normal(0, 0.5, n * k)  # no slope variance
+    df = pd.DataFrame({"id": ids, "t": t, "y": y})
+    with pytest.warns(DataQualityWarning, match="HLM fit is singular"):
+        res = es.reliable_change(df, subject="id", time="t", outcome="y", better_is="lower",
+                                 method="hlm")
+    assert res.meta["hlm_singular"]
