@@ -397,3 +397,18 @@ def test_singular_hlm_fit_warns():
         res = es.reliable_change(df, subject="id", time="t", outcome="y", better_is="lower",
                                  method="hlm")
     assert res.meta["hlm_singular"]
+
+
+def test_missing_group_is_counted(small):
+    df = small.assign(arm=["A", "A", None, None, "B", "B"])
+    with pytest.warns(DataQualityWarning, match="missing_group 1"):
+        res = rc(df, group="arm")
+    assert res.meta["exclusions"] == {"missing_group": 1}
+    assert list(res.summary()["group"].unique()) == ["A", "B"]
+
+
+def test_missing_subject_id_is_an_error(small):
+    df = small.astype({"id": object})
+    df.loc[2, "id"] = None
+    with pytest.raises(DataError, match="id: missing subject id"):
+        rc(df)
