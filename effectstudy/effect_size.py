@@ -182,8 +182,8 @@ def prepost_effect(
 
     Validated against R effectsize 1.0.0 ``rm_d()`` (every method, adjusted or not, 95 and
     90 % CIs; 1e-9 relative, CIs 1e-6) and ``cohens_d``/``hedges_g(paired = TRUE)`` of
-    effectsize 0.8.3 and 1.0.0 (noncentral-t CI limits to 1e-5 absolute: effectsize finds
-    them with a numerical search whose versions differ by 1e-6).
+    effectsize 0.8.3 and 1.0.0 (noncentral-t CI limits to 1e-6 absolute: effectsize finds
+    them with a numerical search whose two versions differ by 1.1e-6).
 
     References
     ----------
