@@ -1,7 +1,7 @@
 """Seeded random streams for the synthetic practice, built on uniform draws only.
 
-Every random quantity is derived from ``Generator.random`` (PCG64 uniform doubles or
-floats) through an explicit inverse CDF.  Uniform draws from PCG64 are the most stable
+Every random quantity is derived from ``Generator.random`` (PCG64 uniform doubles)
+through an explicit inverse CDF.  Uniform draws from PCG64 are the most stable
 part of NumPy's random API, so the shipped example data stay reproducible across NumPy
 versions as far as NumPy allows (NEP 19 promises bit-stability only for the legacy
 ``RandomState``; ``Generator.random`` has not changed since NumPy 1.17).

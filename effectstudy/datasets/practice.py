@@ -524,8 +524,7 @@ def _block(seed: int, block: int, size: int, client_offset: int, p: PracticePara
     theta = theta_pre[m_ep] - improvement[m_ep] * frac + p.sd_occasion * o.normal(R)
 
     # ---------------------------------------------------------------- items
-    codes = sample_items(theta, Draw(seed, block=block, part=_ITEMS).uniform(
-        (R, N_ITEMS), dtype=np.float32))
+    codes = sample_items(theta, Draw(seed, block=block, part=_ITEMS).uniform((R, N_ITEMS)))
     mi = Draw(seed, block=block, part=_MISSING)
     r = mi.uniform(R)
     few = r < p.items_missing_few

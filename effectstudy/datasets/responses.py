@@ -94,10 +94,11 @@ def sample_items(theta: np.ndarray, u: np.ndarray) -> np.ndarray:
         decrease in k this is an exact draw from the graded response model.
     """
     a, b = _items()
-    theta = np.asarray(theta, dtype=np.float32)
-    z = a.astype(np.float32)[None, :, None] * (theta[:, None, None] - b.astype(np.float32)[None])
-    p = expit(z)
-    codes = (u.astype(np.float32, copy=False)[:, :, None] < p).sum(axis=2, dtype=np.int8)
+    theta = np.asarray(theta, dtype=np.float64)
+    # float64 throughout: a last-bit difference in expit between platforms can only flip a
+    # code when u lies within ~1e-16 of a probability, so regenerated data stay identical
+    p = expit(a[None, :, None] * (theta[:, None, None] - b[None]))
+    codes = (np.asarray(u, dtype=np.float64)[:, :, None] < p).sum(axis=2, dtype=np.int8)
     codes += np.int8(ITEM_MIN)
     return codes
 
