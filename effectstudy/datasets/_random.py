@@ -1,10 +1,12 @@
 """Seeded random streams for the synthetic practice, built on uniform draws only.
 
 Every random quantity is derived from ``Generator.random`` (PCG64 uniform doubles)
-through an explicit inverse CDF.  Uniform draws from PCG64 are the most stable
-part of NumPy's random API, so the shipped example data stay reproducible across NumPy
-versions as far as NumPy allows (NEP 19 promises bit-stability only for the legacy
-``RandomState``; ``Generator.random`` has not changed since NumPy 1.17).
+through an explicit inverse CDF.  NEP 19 promises bit-stable streams only for the legacy
+``RandomState``, not for ``Generator`` methods; a uniform double is the plainest function
+of the PCG64 bit stream and so the least likely to change, while the distribution
+algorithms (normal, binomial, ...) are the parts NumPy has changed in the past.  If a
+future NumPy does change it, the example-regeneration test in ``tests/test_datasets.py``
+fails and says so.
 
 Streams are keyed by ``(block, part)`` through :class:`numpy.random.SeedSequence`
 ``spawn_key``: block ``b`` of the practice always draws from the same streams, however
