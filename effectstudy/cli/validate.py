@@ -1,0 +1,62 @@
+"""``effectstudy validate -f PARAMS.yaml``: read and validate the input files of a run.
+
+Prints the row flow per table (used + excluded per reason = rows read), the problem counts per
+rule and the first problems as ``file:line column: rule: found X, expected Y``.  Exit code 0
+when nothing is fatal, 1 when something is (the files cannot be used as they are), 2 for an
+unusable params file.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+
+from effectstudy.io import read_study
+from effectstudy.params import load_params
+
+HELP = "read and validate the input files named in a params file; print the row flow and problems"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "validate",
+        help=HELP,
+        description=(
+            "Read the episodes, measurements and satisfaction files named under data: in the params "
+            "file, check their structure, types, ranges and consistency, and account for every row "
+            "(used, or excluded with a reason). Exit code 0: no fatal problem; 1: fatal problems "
+            "(nothing can be analysed until they are fixed); 2: the params file itself is invalid."
+        ),
+    )
+    p.add_argument("-f", "--file", required=True, metavar="PARAMS.yaml", help="the run's params file")
+    p.add_argument("--show", type=int, default=20, metavar="N",
+                   help="how many individual problems to list (default 20; most severe first)")
+    p.add_argument("--problems", metavar="CSV", default=None,
+                   help="also write every problem to this CSV file (file,row,column,value,rule,expected,severity)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    params = load_params(args.file)
+    study = read_study(params.data, on_fatal="return")
+    rep = study.report
+    with pd.option_context("display.width", 140, "display.max_rows", 200, "display.max_colwidth", 60):
+        print(f"Validation of {args.file}: {'FATAL' if rep.fatal else 'ok'}")
+        print()
+        print("Row flow (per table: used + excluded = rows read)")
+        print(rep.flow().to_string(index=False))
+        for table, n in rep.rows_read.items():
+            print(f"  {table}: {n} rows read from {rep.files[table]}")
+        print()
+        if len(rep.problems):
+            print("Problems per rule")
+            print(rep.summary().to_string(index=False))
+            print()
+            print(rep.message(args.show, severities=("fatal", "error", "warning")))
+        else:
+            print("No problems found.")
+    if args.problems:
+        rep.problems.to_csv(args.problems, index=False)
+        print(f"\nAll problems written to {args.problems}")
+    return 1 if rep.fatal else 0
