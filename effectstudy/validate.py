@@ -76,6 +76,8 @@ def _show(v: Any) -> str:
     """A cell value as text for a message, cut to 40 characters."""
     if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT:
         return ""
+    if isinstance(v, np.datetime64):
+        v = pd.Timestamp(v)
     if isinstance(v, float) and v.is_integer():
         s = str(int(v))
     elif isinstance(v, pd.Timestamp):
@@ -104,7 +106,10 @@ def problems_frame(
     rows_arr = pd.array(np.atleast_1d(np.asarray(rows, dtype=object)) if rows is not None else [None],
                         dtype="Int64")
     n = len(rows_arr)
-    vals = np.atleast_1d(np.asarray(values, dtype=object))
+    arr = np.atleast_1d(np.asarray(values))
+    if arr.dtype.kind == "M":  # dates are shown as ISO dates, never as nanosecond counts
+        arr = pd.Series(arr).dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
+    vals = arr.astype(object)
     if len(vals) == 1 and n != 1:
         vals = np.repeat(vals, n)
     shown = [_show(v) for v in vals] if n <= 1000 else _show_many(vals)
