@@ -463,7 +463,7 @@ def _example(fmt: str) -> str:
 def _classify(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """Split a raw column into text (NA where not text), a numeric part, and a missing mask."""
     if pd.api.types.is_bool_dtype(s.dtype):
-        num = np.where(s.isna(), np.nan, s.astype(float))
+        num = s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         return pd.Series(pd.NA, index=s.index, dtype="str"), num, s.isna().to_numpy()
     if pd.api.types.is_numeric_dtype(s.dtype):
         num = s.to_numpy(dtype=float, na_value=np.nan)
@@ -472,19 +472,22 @@ def _classify(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
         t = s.str.strip()
         miss = (t.isna() | (t == "")).to_numpy()
         return t.where(~miss), np.full(len(s), np.nan), miss
-    # object: Excel cells (str, int, float, datetime, bool, None)
-    obj = s.to_numpy(dtype=object)
+    # object: Excel cells (str, int, float, datetime, bool, None) or categorical values
+    obj = s.to_numpy(dtype=object, na_value=None)
     is_str = np.fromiter((isinstance(v, str) for v in obj), bool, len(obj))
-    is_num = np.fromiter((isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-                          for v in obj), bool, len(obj))
+    is_bool = np.fromiter((isinstance(v, (bool, np.bool_)) for v in obj), bool, len(obj))
+    is_num = np.fromiter((isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+                          and not (isinstance(v, (float, np.floating)) and np.isnan(v)) for v in obj), bool, len(obj))
     text = pd.Series(np.where(is_str, obj, None), index=s.index, dtype="str").str.strip()
     text = text.where(text != "")
     num = np.full(len(obj), np.nan)
     if is_num.any():
         num[is_num] = obj[is_num].astype(float)
-    miss = text.isna().to_numpy() & ~is_num & np.fromiter((v is None or (isinstance(v, float) and np.isnan(v))
-                                                           or (isinstance(v, str) and not v.strip())
-                                                           for v in obj), bool, len(obj))
+    if is_bool.any():
+        num[is_bool] = obj[is_bool].astype(float)
+    miss = text.isna().to_numpy() & ~is_num & ~is_bool & np.fromiter(
+        (v is None or (isinstance(v, (float, np.floating)) and np.isnan(v)) or (isinstance(v, str) and not v.strip())
+         for v in obj), bool, len(obj))
     return text, num, miss
 
 
