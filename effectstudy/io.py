@@ -491,6 +491,23 @@ def _classify(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     return text, num, miss
 
 
+def _text_to_float(t: pd.Series, decimal: str) -> np.ndarray:
+    """Text -> float64 (NaN where it does not parse).  Arrow's cast is ~10x faster than
+    ``pd.to_numeric`` on Arrow strings; it is all-or-nothing, so a column with any bad value
+    goes through ``pd.to_numeric(errors="coerce")`` to find which (those count as problems)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(t.array) if isinstance(t.dtype, pd.StringDtype) else pa.array(t.to_numpy(dtype=object))
+        if decimal != ".":
+            arr = pc.replace_substring(arr, decimal, ".")
+        return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False).astype(float, copy=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return pd.to_numeric(t.str.replace(decimal, ".", regex=False), errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan, copy=True)
+
+
 def _parse_number(s: pd.Series, decimal: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Float values, bad mask, missing mask."""
     text, num, miss = _classify(s)
@@ -499,7 +516,7 @@ def _parse_number(s: pd.Series, decimal: str) -> tuple[np.ndarray, np.ndarray, n
         t = text[has_text]
         wrong = "." if decimal == "," else ","
         bad_sep = t.str.contains(wrong, regex=False).to_numpy(dtype=bool)
-        v = pd.to_numeric(t.str.replace(decimal, ".", regex=False), errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+        v = _text_to_float(t, decimal)
         v[bad_sep] = np.nan
         num = num.copy()
         num[has_text] = v

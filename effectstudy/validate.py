@@ -106,7 +106,7 @@ def problems_frame(
     rows_arr = pd.array(np.atleast_1d(np.asarray(rows, dtype=object)) if rows is not None else [None],
                         dtype="Int64")
     n = len(rows_arr)
-    arr = np.atleast_1d(np.asarray(values))
+    arr = np.atleast_1d(values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object))
     if arr.dtype.kind == "M":  # dates are shown as ISO dates, never as nanosecond counts
         arr = pd.Series(arr).dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
     vals = arr.astype(object)

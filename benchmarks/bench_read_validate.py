@@ -1,0 +1,133 @@
+"""Benchmark: read + validate a synthetic practice of 1,000,000 episodes from CSV and from Parquet.
+
+Run::
+
+    .venv/bin/python benchmarks/bench_read_validate.py                 # 1,000,000 episodes
+    .venv/bin/python benchmarks/bench_read_validate.py --n-episodes 100000
+
+Steps: generate the practice chunk by chunk with ``effectstudy.datasets`` and write it as a Dutch
+CSV export (``;``, decimal comma, dd-mm-yyyy) and as Parquet in a temporary folder (not timed as
+part of reading).  Then, each in a fresh child process so that its peak memory is its own:
+
+* ``read_study`` on the CSV files (structure scan, typing, table and cross-table checks);
+* ``read_study`` on the Parquet files;
+* the structural field-count check alone on ``measurements.csv``: the vectorised NumPy byte scan
+  used by ``effectstudy.io`` against the C ``csv`` module (one Python iteration per record).
+
+Printed: wall time (``time.perf_counter``) and peak resident memory of the child
+(``resource.getrusage(RUSAGE_SELF).ru_maxrss``, KiB on Linux).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def generate(out: Path, n: int) -> dict:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from effectstudy.datasets import iter_chunks
+    from effectstudy.datasets.export import write_tables
+
+    t0 = time.perf_counter()
+    writers: dict[str, pq.ParquetWriter] = {}
+    rows = {"episodes": 0, "measurements": 0, "satisfaction": 0}
+    for i, chunk in enumerate(iter_chunks(n, seed=1, chunk_size=131072)):
+        write_tables(chunk, out, append=i > 0)
+        for t in rows:
+            df = getattr(chunk, t)
+            rows[t] += len(df)
+            tbl = pa.Table.from_pandas(df, preserve_index=False)
+            if t not in writers:
+                writers[t] = pq.ParquetWriter(out / f"{t}.parquet", tbl.schema)
+            writers[t].write_table(tbl)
+    for w in writers.values():
+        w.close()
+    return {"seconds": time.perf_counter() - t0, "rows": rows}
+
+
+def child_read(folder: Path, fmt: str) -> dict:
+    from effectstudy.io import read_study
+    from effectstudy.params import DataSpec, FileSpec
+
+    spec = DataSpec(**{t: FileSpec(path=folder / f"{t}.{fmt}") for t in ("episodes", "measurements", "satisfaction")})
+    t0 = time.perf_counter()
+    s = read_study(spec, on_fatal="return")
+    secs = time.perf_counter() - t0
+    fl = s.report.flow()
+    return {"seconds": secs, "peak_mib": _peak_mib(), "fatal": s.report.fatal,
+            "rows_read": dict(s.report.rows_read),
+            "used": {t: int(fl.loc[(fl["table"] == t) & (fl["status"] == "used"), "n"].sum()) for t in s.report.rows_read},
+            "problems": s.report.summary().to_dict(orient="records")}
+
+
+def child_scan(path: Path, how: str) -> dict:
+    import numpy as np
+
+    from effectstudy.io import _field_counts_plain
+
+    t0 = time.perf_counter()
+    if how == "numpy":
+        data = path.read_bytes()
+        counts, blank, lines = _field_counts_plain(np.frombuffer(data, dtype=np.uint8), ord(";"))
+        n, bad = len(counts) - 1, int((counts[1:] != counts[0]).sum())
+    else:
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.reader(fh, delimiter=";", strict=True)
+            width = len(next(reader))
+            n = bad = 0
+            for rec in reader:
+                n += 1
+                bad += len(rec) != width
+    return {"seconds": time.perf_counter() - t0, "peak_mib": _peak_mib(), "records": n, "ragged": bad}
+
+
+def run_child(*args: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n-episodes", type=int, default=1_000_000)
+    ap.add_argument("--child", nargs=2, metavar=("KIND", "ARG"), help=argparse.SUPPRESS)
+    ap.add_argument("--folder", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.child:
+        kind, arg = a.child
+        res = child_read(Path(a.folder), arg) if kind == "read" else child_scan(Path(a.folder), arg)
+        print(json.dumps(res))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        g = generate(out, a.n_episodes)
+        sizes = {p.name: p.stat().st_size / 2**20 for p in sorted(out.iterdir())}
+        print(f"generated {a.n_episodes:,} episodes in {g['seconds']:.1f} s: rows {g['rows']}")
+        print("files (MiB): " + ", ".join(f"{k} {v:.0f}" for k, v in sizes.items()))
+        for fmt in ("csv", "parquet"):
+            r = run_child("--child", "read", fmt, "--folder", str(out))
+            print(f"read_study {fmt:8s}: {r['seconds']:6.1f} s, peak RSS {r['peak_mib']:7.0f} MiB, fatal={r['fatal']}, "
+                  f"read {r['rows_read']}, used {r['used']}")
+            for p in r["problems"]:
+                print(f"    {p['file']}: {p['rule']} ({p['severity']}): {p['n']}")
+        for how in ("numpy", "csvmodule"):
+            r = run_child("--child", "scan", how, "--folder", str(out / "measurements.csv"))
+            print(f"field-count scan measurements.csv with {how:9s}: {r['seconds']:6.1f} s, peak RSS "
+                  f"{r['peak_mib']:6.0f} MiB, {r['records']:,} records, {r['ragged']} ragged")
+
+
+if __name__ == "__main__":
+    main()
