@@ -24,12 +24,14 @@ import pandas as pd
 from effectstudy.datasets.export import EXPORT_FORMAT, FILES
 from effectstudy.datasets.practice import SyntheticPractice, generate
 from effectstudy.errors import ArgumentError, DataError, DataQualityWarning
+from effectstudy.params import DataSpec, FileSpec
 from effectstudy.schema import item_column
 
 __all__ = [
     "EXAMPLE",
     "MANIFEST",
     "example_path",
+    "example_spec",
     "file_sha256",
     "load_example",
     "read_export",
@@ -187,8 +189,23 @@ def _typed(df: pd.DataFrame, table: str, path: Path) -> pd.DataFrame:
     return out
 
 
+def example_spec(folder: Path | str | None = None) -> DataSpec:
+    """The ``DataSpec`` (params ``data:`` section) that reads an export of this package.
+
+    >>> example_spec().episodes.sep, example_spec().episodes.date_format
+    (';', '%d-%m-%Y')
+    """
+    folder = Path(folder) if folder is not None else example_path()
+    fmt = EXPORT_FORMAT
+    return DataSpec(**{
+        table: FileSpec(path=folder / fname, format="csv", sep=fmt["sep"], decimal=fmt["decimal"],
+                        encoding=fmt["encoding"], date_format=fmt["date_format"])
+        for table, fname in FILES.items()
+    })
+
+
 def load_example(path: Path | str | None = None, *, verify: bool = True) -> SyntheticPractice:
-    """Load the shipped synthetic example (``data/example/``).
+    """Load the shipped synthetic example (``data/example/``) through ``effectstudy.io``.
 
     Parameters
     ----------
@@ -200,10 +217,20 @@ def load_example(path: Path | str | None = None, *, verify: bool = True) -> Synt
     Returns
     -------
     SyntheticPractice
-        ``episodes``, ``measurements`` (items as float64, NaN for missing) and
-        ``satisfaction`` as read from the CSV files; ``truth`` and ``meta`` from the
-        generator with the manifest's seed and size (the planted truth is not shipped as
-        a file: it is regenerated, which also guarantees it matches).
+        ``episodes``, ``measurements`` and ``satisfaction`` exactly as
+        :func:`effectstudy.io.read_study` returns them for real exports (typed canonical
+        tables indexed by source line; a missing consent flag reads as ``False`` and is
+        counted in the report, which is in ``meta["validation"]``); ``truth`` and the
+        generator's ``meta`` regenerated from the manifest's seed and size (the planted truth
+        is not shipped as a file; regenerating it also guarantees it matches).  For the
+        generator's own types (nullable consent flags) use :func:`read_export`.
+
+    Raises
+    ------
+    DataError
+        A file differs from the manifest (``verify=True``) or the manifest is missing.
+    ValidationError
+        ``effectstudy.io`` found a fatal problem in the files.
 
     Examples
     --------
@@ -214,28 +241,34 @@ def load_example(path: Path | str | None = None, *, verify: bool = True) -> Synt
     >>> codes = ex.measurements[[f"item_{j}" for j in range(1, 91)]].to_numpy()
     >>> sorted(set(codes[~np.isnan(codes)].tolist()))
     [1.0, 2.0, 3.0, 4.0, 5.0]
+    >>> ex.meta["validation"].flow()["n"].tolist()
+    [400, 929, 380]
     """
+    from effectstudy.io import read_study
+
     folder = Path(path) if path is not None else example_path()
     if not folder.is_dir():
         raise ArgumentError("path", str(folder), "the folder of the example export")
     manifest = verify_manifest(folder) if verify else read_manifest(folder)
-    tables = read_export(folder)
+    study = read_study(example_spec(folder))
     regenerated = generate(manifest["n_episodes"], seed=manifest["seed"],
                            start_year=manifest["start_year"], years=manifest["years"])
     items = [item_column(j) for j in range(1, 91)]
-    missing_items = [c for c in items if c not in tables["measurements"].columns]
+    missing_items = [c for c in items if c not in study.measurements.columns]
     if missing_items:
         raise DataError("item columns missing", file=str(folder / FILES["measurements"]),
                         column=missing_items[0], expected="item_1 .. item_90")
-    meta = {**regenerated.meta, "source": str(folder), "manifest": manifest}
+    meta = {**regenerated.meta, "source": str(folder), "manifest": manifest,
+            "validation": study.report}
     truth = regenerated.truth
-    same = tables["episodes"]["episode_id"].tolist() == regenerated.episodes["episode_id"].tolist() \
-        and tables["episodes"]["start_date"].equals(regenerated.episodes["start_date"])
+    ep, gen = study.episodes, regenerated.episodes
+    same = len(ep) == len(gen) and bool(
+        (ep["episode_id"].to_numpy() == gen["episode_id"].to_numpy()).all()
+        and (ep["start_date"].to_numpy() == gen["start_date"].to_numpy()).all())
     if not same:  # e.g. another NumPy changed the random streams: never pair wrong truth
         warnings.warn(
             f"{folder}: the planted truth regenerated on this installation does not match the "
             "files (episode ids or start dates differ); truth is left empty",
             DataQualityWarning, stacklevel=2)
         truth = truth.iloc[0:0]
-    return SyntheticPractice(tables["episodes"], tables["measurements"], tables["satisfaction"],
-                             truth, meta)
+    return SyntheticPractice(study.episodes, study.measurements, study.satisfaction, truth, meta)
