@@ -70,6 +70,7 @@ DEFAULT_WINDOW_DAYS: tuple[int, int] = (60, 60)
 #: dates before this are implausible for ROM data (Privacy & integrity VAL-3)
 DEFAULT_MIN_DATE = "2000-01-01"
 _MAX_VALUE_CHARS = 40
+_ITEM_CHUNK = 262144
 
 
 def _show(v: Any) -> str:
@@ -204,8 +205,9 @@ class ValidationReport:
             lines = np.asarray(acc.lines, dtype=np.int64)
             if acc.fatal:
                 excl.append(pd.DataFrame({"table": table, "file": acc.file,
+                                          # line numbers are unknown when the file's structure is broken
                                           "row": pd.array(lines if len(lines) == acc.rows_read
-                                                          else np.arange(acc.rows_read) + 2, dtype="Int64"),
+                                                          else [None] * acc.rows_read, dtype="Int64"),
                                           "reason": "fatal"}))
                 continue
             p = problems[(problems["file"] == acc.file) & (problems["severity"] == "error")
@@ -399,44 +401,50 @@ def _check_items(df: pd.DataFrame, *, file: str, lines: np.ndarray) -> list[pd.D
     if not items:
         return out
     numbers = np.array([item_number(c) for c in items])
+    cols_all = [df[c].to_numpy(dtype=float, na_value=np.nan) for c in items]
     for iid in ids:
         if iid not in known:
             continue
         ins = instruments.get(iid)
-        rows = np.flatnonzero((inst == iid).to_numpy())
-        m = df[items].to_numpy(dtype=float, na_value=np.nan)[rows]
-        present = ~np.isnan(m)
+        rows_all = np.flatnonzero((inst == iid).to_numpy())
         beyond = numbers > ins.n_items
-        if beyond.any():
-            r, c = np.nonzero(present[:, beyond])
-            if len(r):
-                cols = np.array(items, dtype=object)[beyond][c]
-                out.append(problems_frame(file, lines[rows[r]], cols, m[:, beyond][r, c],
-                                          "item_not_in_instrument",
-                                          f"empty: {ins.id} has {ins.n_items} items", "error"))
-        mm = m[:, ~beyond]
         cols_in = np.array(items, dtype=object)[~beyond]
-        p_in = present[:, ~beyond]
+        cols_out = np.array(items, dtype=object)[beyond]
         rng = f"a whole number {ins.item_min}-{ins.item_max} ({ins.id}) or empty"
-        below_code = p_in & (mm == ins.item_min - 1) & (ins.item_min >= 1)
-        if below_code.any():
-            r, c = np.nonzero(below_code)
-            out.append(problems_frame(
-                file, lines[rows[r]], cols_in[c], mm[r, c], "coding_mismatch",
-                f"{rng}; the export seems coded {ins.item_min - 1}-{ins.item_max - 1}: check the "
-                "instrument id and the export's coding (codes are never shifted automatically)", "fatal"))
-        bad = p_in & ~below_code & ((mm < ins.item_min) | (mm > ins.item_max) | (mm != np.round(mm)))
-        if bad.any():
-            r, c = np.nonzero(bad)
-            out.append(problems_frame(file, lines[rows[r]], cols_in[c], mm[r, c], "out_of_range", rng, "error"))
-        n_ans = p_in.sum(axis=1)
-        with np.errstate(invalid="ignore"):
-            lo = np.nanmin(np.where(p_in, mm, np.inf), axis=1)
-            hi = np.nanmax(np.where(p_in, mm, -np.inf), axis=1)
-        flat = (n_ans >= max(3, int(np.ceil(ins.n_items / 2)))) & (lo == hi)
-        if flat.any():
-            out.append(problems_frame(file, lines[rows[flat]], "item_*", lo[flat], "straight_lining",
-                                      "varied answers (flagged, not removed)", "warning"))
+        min_answered = max(3, int(np.ceil(ins.n_items / 2)))
+        # row chunks bound the memory of the item matrix (a few hundred MB at most)
+        for c0 in range(0, len(rows_all), _ITEM_CHUNK):
+            rows = rows_all[c0:c0 + _ITEM_CHUNK]
+            if beyond.any():
+                mb = np.column_stack([cols_all[j][rows] for j in np.flatnonzero(beyond)])
+                r, c = np.nonzero(~np.isnan(mb))
+                if len(r):
+                    out.append(problems_frame(file, lines[rows[r]], cols_out[c], mb[r, c],
+                                              "item_not_in_instrument",
+                                              f"empty: {ins.id} has {ins.n_items} items", "error"))
+            if not (~beyond).any():
+                continue
+            mm = np.column_stack([cols_all[j][rows] for j in np.flatnonzero(~beyond)])
+            p_in = ~np.isnan(mm)
+            below_code = (mm == ins.item_min - 1) if ins.item_min >= 1 else np.zeros(mm.shape, bool)
+            if below_code.any():
+                r, c = np.nonzero(below_code)
+                out.append(problems_frame(
+                    file, lines[rows[r]], cols_in[c], mm[r, c], "coding_mismatch",
+                    f"{rng}; the export seems coded {ins.item_min - 1}-{ins.item_max - 1}: check the "
+                    "instrument id and the export's coding (codes are never shifted automatically)", "fatal"))
+            with np.errstate(invalid="ignore"):
+                bad = p_in & ~below_code & ((mm < ins.item_min) | (mm > ins.item_max) | (mm != np.round(mm)))
+            if bad.any():
+                r, c = np.nonzero(bad)
+                out.append(problems_frame(file, lines[rows[r]], cols_in[c], mm[r, c], "out_of_range", rng, "error"))
+            n_ans = p_in.sum(axis=1)
+            lo = np.fmin.reduce(mm, axis=1)  # fmin/fmax skip NaN
+            hi = np.fmax.reduce(mm, axis=1)
+            flat = (n_ans >= min_answered) & (lo == hi)
+            if flat.any():
+                out.append(problems_frame(file, lines[rows[flat]], "item_*", lo[flat], "straight_lining",
+                                          "varied answers (flagged, not removed)", "warning"))
     return out
 
 

@@ -179,3 +179,12 @@ def test_flow_always_sums_to_rows_read(tmp_path_factory, rows):
     assert int(fl.loc[fl["status"] == "used", "n"].sum()) == len(t.data)
     assert set(t.data.index).isdisjoint(t.rejected.index)
     assert set(t.data.index) | set(t.rejected.index) == set(range(2, len(rows) + 2))
+
+
+def test_read_table_serves_as_the_study_store_reader(tmp_path):
+    from effectstudy.store import StudyStore
+
+    p = tmp_path / "episodes.csv"
+    p.write_text("episode_id;client_id;start_date;sessions\nE1;C1;03-01-2024;7\nE2;C2;31-02-2024;4\n")
+    res = StudyStore(tmp_path / "store" / "study.duckdb").import_export(FileSpec(path=p), table="episodes")
+    assert res.status == "imported" and res.rows_in == 1  # the row with an impossible date is not imported
