@@ -455,13 +455,13 @@ def _check_duplicates(df: pd.DataFrame, spec: TableSpec, *, file: str, lines: np
         return _empty_problems()
     bad_lines = problems.loc[problems["severity"] == "error", "row"].dropna().to_numpy(dtype=np.int64)
     ok = ~np.isin(lines, bad_lines) & df[key].notna().all(axis=1).to_numpy()
-    d = df[ok]
-    ln = lines[ok]
-    dup = d.duplicated(key, keep=False).to_numpy()
+    # only the key columns are compared for all rows; full rows are hashed for duplicates only
+    pos = np.flatnonzero(ok)
+    dup = df[key].iloc[pos].duplicated(keep=False).to_numpy()
     if not dup.any():
         return _empty_problems()
-    d = d[dup]
-    ln = ln[dup]
+    d = df.iloc[pos[dup]]
+    ln = lines[pos[dup]]
     h = pd.util.hash_pandas_object(d, index=False).to_numpy()
     g = d[key].copy()
     g["_h"] = h

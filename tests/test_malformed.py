@@ -391,3 +391,28 @@ def test_every_row_is_accounted_for(tmp_path, n_bad):
     assert len(s.measurements) + excluded(s.report, "measurements", "out_of_range") \
         + excluded(s.report, "measurements", "episode_client_mismatch") \
         + excluded(s.report, "measurements", "outside_episode") == 3 + n_bad
+
+
+def test_ids_keep_leading_zeros_and_stay_text(tmp_path):
+    t = read(tmp_path, EP + "0012;007;03-01-2024;;7;1\n")
+    assert t.data["episode_id"].tolist() == ["0012"] and t.data["client_id"].tolist() == ["007"]
+
+
+def test_excel_dates_as_cells_or_as_text_with_the_format(tmp_path):
+    p = tmp_path / "episodes.xlsx"
+    pd.DataFrame({"episode_id": ["E1", "E2", "E3"], "client_id": ["C1", "C2", "C3"],
+                  "start_date": [pd.Timestamp("2024-01-03"), "04-01-2024", "2024-01-05"]}).to_excel(p, index=False)
+    t = read_table(FileSpec(path=p), "episodes", raise_on_fatal=False)
+    assert t.data["start_date"].tolist() == [pd.Timestamp("2024-01-03"), pd.Timestamp("2024-01-04")]
+    q = only(t.report, "date_format").iloc[0]
+    assert (q["row"], q["value"]) == (4, "2024-01-05")
+
+
+def test_excel_boolean_cells_are_flags(tmp_path):
+    p = tmp_path / "episodes.xlsx"
+    pd.DataFrame({"episode_id": ["E1", "E2", "E3"], "client_id": ["C1", "C2", "C3"],
+                  "start_date": pd.to_datetime(["2024-01-03"] * 3),
+                  "consent_study": [True, False, None]}).to_excel(p, index=False)
+    t = read_table(FileSpec(path=p), "episodes")
+    assert t.data["consent_study"].tolist() == [True, False, False]
+    assert only(t.report, "missing_flag_as_false")["row"].tolist() == [4]
