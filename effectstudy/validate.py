@@ -481,6 +481,24 @@ def _check_duplicates(df: pd.DataFrame, spec: TableSpec, *, file: str, lines: np
     return concat_problems(out)
 
 
+def _isin(values: pd.Series, allowed: Any) -> np.ndarray:
+    """``values.isin(allowed)`` as a bool array; Arrow's ``is_in`` for string columns, because
+    pandas turns every allowed value into a Python object first (seconds at a million ids)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(values.array) if isinstance(values.dtype, pd.StringDtype) else None
+        allowed_arr = pa.array(pd.Series(allowed, dtype="str").array) if arr is not None else None
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+        arr = None
+    if arr is None:
+        return values.isin(allowed).to_numpy(dtype=bool)
+    if arr.type != allowed_arr.type:
+        allowed_arr = allowed_arr.cast(arr.type)
+    return pc.is_in(arr, value_set=allowed_arr, skip_nulls=True).to_numpy(zero_copy_only=False).astype(bool)
+
+
 # ====================================================================== cross-table checks
 def check_study(
     episodes: pd.DataFrame,
@@ -507,9 +525,9 @@ def check_study(
     """
     before, after = (pd.Timedelta(days=int(d)) for d in window_days)
     ep = episodes[np.asarray(episodes_used, dtype=bool)]
-    all_ids = set(episodes["episode_id"].dropna()) if "episode_id" in episodes else set()
-    used_ids = pd.Index(ep["episode_id"].dropna().unique())
-    excluded_ids = pd.Index(sorted(all_ids - set(used_ids)))
+    used_ids = pd.Series(ep["episode_id"].dropna().unique(), dtype="str")
+    not_used = episodes["episode_id"][~np.asarray(episodes_used, dtype=bool)].dropna()
+    excluded_ids = pd.Series(not_used[~_isin(not_used, used_ids)].unique(), dtype="str")
     out: list[pd.DataFrame] = []
     if measurements is not None and len(measurements):
         f = files["measurements"]
@@ -520,29 +538,33 @@ def check_study(
         has_ep = (m["episode_id"].notna().to_numpy() if "episode_id" in m else np.zeros(len(m), bool))
         # --- with an episode id
         p1 = pos[has_ep[pos]]
-        e1 = m["episode_id"].to_numpy(dtype=object)[p1] if len(p1) else np.array([], dtype=object)
-        in_used = pd.Series(e1).isin(used_ids).to_numpy()
-        in_excl = pd.Series(e1).isin(excluded_ids).to_numpy()
+        # string columns stay pandas/Arrow Series (no Python objects per row)
+        e1 = (m["episode_id"].iloc[p1].reset_index(drop=True) if "episode_id" in m
+              else pd.Series([], dtype="str"))
+        in_used = _isin(e1, used_ids)
+        in_excl = _isin(e1, excluded_ids)
         unk = ~in_used & ~in_excl
         if unk.any():
-            out.append(problems_frame(f, ln[p1[unk]], "episode_id", e1[unk], "unknown_episode",
+            out.append(problems_frame(f, ln[p1[unk]], "episode_id", e1[unk].to_numpy(), "unknown_episode",
                                       "an episode_id present in the episodes file", "error"))
         if in_excl.any():
-            out.append(problems_frame(f, ln[p1[in_excl]], "episode_id", e1[in_excl], "episode_excluded",
+            out.append(problems_frame(f, ln[p1[in_excl]], "episode_id", e1[in_excl].to_numpy(), "episode_excluded",
                                       "an episode that passed validation", "error"))
         ok1 = p1[in_used]
         epi = ep.drop_duplicates("episode_id").set_index("episode_id")
         if len(ok1):
-            eid = m["episode_id"].to_numpy(dtype=object)[ok1]
-            ec = epi.loc[eid, "client_id"].to_numpy(dtype=object)
-            mc = m["client_id"].to_numpy(dtype=object)[ok1]
-            mism = ec != mc
+            loc = epi.index.get_indexer(m["episode_id"].iloc[ok1])
+            ec = epi["client_id"].iloc[loc].reset_index(drop=True)
+            mc = m["client_id"].iloc[ok1].reset_index(drop=True)
+            mism = (ec != mc).to_numpy(dtype=bool)
             if mism.any():
-                out.append(problems_frame(f, ln[ok1[mism]], "client_id", mc[mism], "episode_client_mismatch",
+                out.append(problems_frame(f, ln[ok1[mism]], "client_id", mc[mism].to_numpy(),
+                                          "episode_client_mismatch",
                                           "the client_id of the episode in the episodes file", "error"))
+            eid = loc
             d = m["date"].to_numpy(dtype="datetime64[ns]")[ok1]
-            st = epi.loc[eid, "start_date"].to_numpy(dtype="datetime64[ns]")
-            en = (epi.loc[eid, "end_date"].to_numpy(dtype="datetime64[ns]") if "end_date" in epi
+            st = epi["start_date"].to_numpy(dtype="datetime64[ns]")[eid]
+            en = (epi["end_date"].to_numpy(dtype="datetime64[ns]")[eid] if "end_date" in epi
                   else np.full(len(eid), np.datetime64("NaT"), dtype="datetime64[ns]"))
             outside = ~mism & ((d < st - before.to_timedelta64())
                                | (~np.isnat(en) & (d > en + after.to_timedelta64())))
@@ -554,23 +576,23 @@ def check_study(
         # --- without an episode id: any episode of the client
         p2 = pos[~has_ep[pos]]
         if len(p2):
-            cl = m["client_id"].to_numpy(dtype=object)[p2]
-            has_client = pd.Series(cl).isin(pd.Index(ep["client_id"].dropna().unique())).to_numpy()
+            cl = m["client_id"].iloc[p2].reset_index(drop=True)
+            has_client = _isin(cl, ep["client_id"].dropna().unique())
             excl_clients = episodes.loc[episodes["episode_id"].isin(excluded_ids), "client_id"]
-            cl_excl = ~has_client & pd.Series(cl).isin(pd.Index(excl_clients.dropna().unique())).to_numpy()
+            cl_excl = ~has_client & _isin(cl, excl_clients.dropna().unique())
             none = ~has_client & ~cl_excl
             if none.any():
-                out.append(problems_frame(f, ln[p2[none]], "client_id", cl[none], "client_without_episode",
+                out.append(problems_frame(f, ln[p2[none]], "client_id", cl[none].to_numpy(), "client_without_episode",
                                           "a client with an episode in the episodes file", "error"))
             if cl_excl.any():
-                out.append(problems_frame(f, ln[p2[cl_excl]], "client_id", cl[cl_excl], "episode_excluded",
+                out.append(problems_frame(f, ln[p2[cl_excl]], "client_id", cl[cl_excl].to_numpy(), "episode_excluded",
                                           "a client with an episode that passed validation", "error"))
             q = p2[has_client]
             if len(q):
-                mm = pd.DataFrame({"_p": q, "client_id": m["client_id"].to_numpy(dtype=object)[q],
+                mm = pd.DataFrame({"_p": q, "client_id": m["client_id"].iloc[q].to_numpy(),
                                    "date": m["date"].to_numpy(dtype="datetime64[ns]")[q]})
                 cols = ["client_id", "start_date"] + (["end_date"] if "end_date" in ep else [])
-                j = mm.merge(ep[cols].astype({"client_id": object}), on="client_id", how="inner")
+                j = mm.merge(ep[cols].astype({"client_id": mm["client_id"].dtype}), on="client_id", how="inner")
                 endv = (j["end_date"].to_numpy(dtype="datetime64[ns]") if "end_date" in j
                         else np.full(len(j), np.datetime64("NaT"), dtype="datetime64[ns]"))
                 dv = j["date"].to_numpy(dtype="datetime64[ns]")
@@ -587,9 +609,10 @@ def check_study(
         f = files["satisfaction"]
         pos = np.flatnonzero(np.asarray(satisfaction_used, dtype=bool))
         ln = np.asarray(satisfaction_lines, dtype=np.int64)
-        e = satisfaction["episode_id"].to_numpy(dtype=object)[pos]
-        in_used = pd.Series(e).isin(used_ids).to_numpy()
-        in_excl = pd.Series(e).isin(excluded_ids).to_numpy()
+        es = satisfaction["episode_id"].iloc[pos].reset_index(drop=True)
+        in_used = _isin(es, used_ids)
+        in_excl = _isin(es, excluded_ids)
+        e = es.to_numpy() if (~in_used).any() else np.array([], dtype=object)
         unk = ~in_used & ~in_excl
         if unk.any():
             out.append(problems_frame(f, ln[pos[unk]], "episode_id", e[unk], "unknown_episode",
