@@ -442,7 +442,7 @@ def _map_columns(raw: pd.DataFrame, spec: FileSpec, tspec: TableSpec, file: str)
                                     "fatal"))
     if fatal:
         raise _Fatal(concat_problems([*fatal, *warn]), rows_read=len(raw))
-    out = raw[[h for h, _ in keep]].copy()
+    out = raw[[h for h, _ in keep]]  # copy-on-write: no deep copy of the text columns
     out.columns = [m for _, m in keep]
     return out, warn, {"columns_map": {h: m for h, m in keep if h != m}, "unknown_columns": [h for h, _ in unknown]}
 
@@ -594,11 +594,15 @@ def _parse_str(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
 
 
 def _type_table(raw: pd.DataFrame, tspec: TableSpec, spec: FileSpec, file: str, lines: np.ndarray,
-                value_labels: Mapping[str, Mapping[Any, str]] | None = None) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+                value_labels: Mapping[str, Mapping[Any, str]] | None = None, *, keep_raw: bool = True
+                ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Stage 2: parse every column; with ``keep_raw=False`` each raw column is dropped once typed
+    (bounds peak memory: raw text and typed values of all columns never coexist)."""
     probs: list[pd.DataFrame] = []
     data: dict[str, Any] = {}
     labels = value_labels or {}
-    for name in raw.columns:
+    n_rows = len(raw)
+    for name in list(raw.columns):
         s = raw[name].reset_index(drop=True)
         col: Column = tspec.column(name) if name in tspec.names else Column(name, "float")
         kind = col.kind
@@ -651,7 +655,9 @@ def _type_table(raw: pd.DataFrame, tspec: TableSpec, spec: FileSpec, file: str, 
                                                 f"one of {', '.join(col.allowed or ())}", "error"))
                 v = pd.Categorical(v.where(~bad), categories=list(col.allowed or ()))
             data[name] = v
-    df = pd.DataFrame(data, index=pd.RangeIndex(len(raw)))
+        if not keep_raw:
+            del raw[name], s
+    df = pd.DataFrame(data, index=pd.RangeIndex(n_rows))
     df.index = pd.Index(lines, name="line")
     return df, probs
 
@@ -661,8 +667,8 @@ def _file_name(spec: FileSpec) -> str:
     return Path(spec.path).name
 
 
-def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today: Any = None
-          ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int, bool, dict]:
+def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today: Any = None,
+          keep_raw: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int, bool, dict]:
     """Read + type + table checks.  Returns (typed all rows, raw all rows, problems, rows_read, fatal, meta)."""
     if table not in _READ_TABLES:
         raise ArgumentError("table", table, f"one of {list(_READ_TABLES)}")
@@ -685,7 +691,7 @@ def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today
     labels = {spec.columns.get(k, k): v for k, v in meta.get("value_labels", {}).items()}
     if "value_labels" in meta:
         meta["value_labels"] = labels
-    typed, type_probs = _type_table(raw, tspec, spec, file, lines, labels)
+    typed, type_probs = _type_table(raw, tspec, spec, file, lines, labels, keep_raw=keep_raw)
     raw.index = typed.index
     checks = check_table(typed, tspec, file=file, lines=lines, min_date=min_date, today=today)
     problems = concat_problems([*warn, *warn2, *type_probs, checks])
@@ -785,7 +791,7 @@ def read_study(data_spec: DataSpec, *, on_fatal: str = "raise", window_days: tup
     for t, sp in specs.items():
         if sp is None:
             continue
-        typed, raw, p, n, fatal, m = _read(sp, t, min_date=min_date, today=today)
+        typed, raw, p, n, fatal, m = _read(sp, t, min_date=min_date, today=today, keep_raw=False)
         del raw  # only read_table keeps the raw text of rejected rows
         file = _file_name(sp)
         lines = typed.index.to_numpy(dtype=np.int64) if len(typed) else np.array([], dtype=np.int64)
