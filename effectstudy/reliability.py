@@ -140,8 +140,11 @@ def _intake_rows(df: pd.DataFrame, occasion: str) -> tuple[pd.DataFrame, str]:
     if occasion not in ("pre", "first"):
         raise ArgumentError("occasion", occasion, "'pre', 'first' or 'all' (there is no occasion column)")
     if "client_id" not in df.columns:
-        raise DataError("cannot find the first administration per client", column="client_id",
-                        expected="a client_id column (or an occasion column)")
+        raise DataError(
+            "cannot find the first administration per client without this column "
+            "(give a client_id column, or an occasion column)",
+            column="client_id",
+        )
     order = df.sort_values([c for c in ("client_id", "date") if c in df.columns], kind="stable")
     first = order.drop_duplicates("client_id", keep="first")
     why = "first administration per client" + (" (no occasion column)" if occasion == "pre" else "")

@@ -65,6 +65,7 @@ import pandas as pd
 
 from effectstudy.errors import ArgumentError, ArgumentTypeError, DataError, ProvisionalKeyWarning
 from effectstudy.instruments import Instrument, TNorm, resolve
+from effectstudy.labels import register as _register_labels
 from effectstudy.results import Result, base_meta
 from effectstudy.schema import item_column, item_columns, item_number
 
@@ -74,6 +75,24 @@ __all__ = ["score", "t_scores", "ScoreResult", "KEY_COLUMNS", "REASONS", "keyed_
 KEY_COLUMNS: tuple[str, ...] = ("client_id", "episode_id", "instrument", "date", "session", "occasion")
 #: reasons a scale score is missing
 REASONS: tuple[str, ...] = ("too_many_missing", "too_many_missing_total", "undefined")
+
+_register_labels(
+    {
+        "scale": {"nl": "Schaal", "en": "Scale"},
+        "score": {"nl": "Score", "en": "Score"},
+        "n_answered": {"nl": "n beantwoord", "en": "n answered"},
+        "prorated": {"nl": "Naar rato", "en": "Prorated"},
+        "reason": {"nl": "Reden", "en": "Reason"},
+        "n_prorated": {"nl": "n naar rato", "en": "n prorated"},
+        "n_missing": {"nl": "n ontbrekend", "en": "n missing"},
+        "mean": {"nl": "Gem.", "en": "Mean"},
+        "sd": {"nl": "SD", "en": "SD"},
+        "t_score": {"nl": "T-score", "en": "T-score"},
+        "too_many_missing": {"nl": "te veel ontbrekende items", "en": "too many missing items"},
+        "too_many_missing_total": {"nl": "te veel ontbrekende items (totaal)", "en": "too many missing items (total)"},
+        "undefined": {"nl": "niet gedefinieerd", "en": "undefined"},
+    }
+)
 
 _CHUNK = 131_072  # administrations per block: bounds the temporaries (~12 MB per block at 90 items)
 

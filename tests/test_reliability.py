@@ -75,6 +75,14 @@ def test_first_administration_per_client_without_occasion_column():
     assert es.reliability(both, instrument="gad7", occasion="all").n == 30
 
 
+def test_es_reliability_is_callable_after_importing_the_module():
+    # ``effectstudy.reliability`` is also a module name; importing it must not break es.reliability
+    import effectstudy.reliability as mod
+
+    data = pd.read_csv(REF / "reliability_gad7_items.csv")
+    assert es.reliability(data, instrument="gad7").estimate == mod.reliability(data, instrument="gad7").estimate
+
+
 def test_result_is_a_reliability_source():
     r = es.reliability(pd.read_csv(REF / "reliability_gad7_items.csv"), instrument="gad7")
     assert isinstance(r, ReliabilityResult) and float(r) == r.estimate

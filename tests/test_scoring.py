@@ -358,6 +358,7 @@ def test_result_columns_meta_summary_and_wide():
     assert list(wide.columns) == ["client_id", "episode_id", "instrument", "date", "occasion", "total"]
     assert wide["total"].tolist()[:2] == [7.0, 7.0]
     assert res.to_dict()["meta"]["instrument"] == "gad7"
+    assert list(res.format(lang="nl").columns) == ["Schaal", "n", "n naar rato", "n ontbrekend", "Gem.", "SD"]
     assert "Scores" in repr(res)
 
 
@@ -443,6 +444,11 @@ def test_no_rows_unknown_scale_and_wrong_types():
     res = es.score(frame("gad7", 7, [{}], 1), instrument="gad7")
     with pytest.raises(ArgumentError, match="value: got 'x'"):
         res.wide("x")
+    cut = type(res)(meta=res.meta, scores=res.scores.iloc[1:])
+    with pytest.raises(ArgumentError, match="scores: got 'modified table', expected the scores as returned by es.score"):
+        dass = es.score(frame("dass21", 21, [{}], 1), instrument="dass21")
+        type(dass)(meta=dass.meta, scores=dass.scores.iloc[1:]).wide()
+    assert cut.wide()["total"].tolist() == []  # gad7 has one scale: any subset is still whole rows
 
 
 # ============================================================================ user key / norms
