@@ -42,6 +42,18 @@ _EXPORTS: dict[str, str] = {
     "stagnation": "effectstudy.stagnation",
     "treatment_course": "effectstudy.treatment_course",
     "trajectories": "effectstudy.trajectories",
+    "stagnation_followup": "effectstudy.followup",
+    "satisfaction": "effectstudy.satisfaction",
+    # student analyses
+    "ancova": "effectstudy.models",
+    "mixed_prepost": "effectstudy.models",
+    # published output
+    "disclosure_control": "effectstudy.disclosure",
+    # reports
+    "ReportOutput": "effectstudy.reporting",
+    "provenance": "effectstudy.provenance",
+    "run_notebook": "effectstudy.runner",
+    "Study": "effectstudy.study",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__", "instruments", "datasets"])
