@@ -13,8 +13,6 @@ at a zero baseline, HLM reference) and the tests check both values.
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -23,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from effectstudy import kernels
+from effectstudy._verb_module import callable_module
 from effectstudy.errors import ArgumentError, ArgumentTypeError, DataError
 from effectstudy.labels import register
 from effectstudy.longdata import check_reliability, prepost_wide, registry_norms
@@ -521,13 +520,4 @@ def percent_change(
     return PercentChangeResult(patients=pat, meta=meta)
 
 
-class _CallableModule(types.ModuleType):
-    """Importing this module sets ``effectstudy.clinical_significance`` to the *module*,
-    shadowing the exported function of the same name; a callable module keeps
-    ``es.clinical_significance(...)`` working either way."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> ClinicalSignificanceResult:
-        return clinical_significance(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+callable_module(__name__, "clinical_significance")

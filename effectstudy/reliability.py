@@ -44,13 +44,13 @@ Examples
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from effectstudy._verb_module import callable_module
 from effectstudy.errors import ArgumentError, ArgumentTypeError, DataError
 from effectstudy.instruments import Instrument, resolve
 from effectstudy.results import Result, base_meta
@@ -253,14 +253,4 @@ def reliability(
     return ReliabilityResult(meta=meta, estimate=est, ci_low=low, ci_high=high, n=n, n_items=k)
 
 
-# ``effectstudy.reliability`` is both this module and the public function ``es.reliability``.
-# Once the module has been imported (``from effectstudy.reliability import ...``), Python sets
-# the package attribute ``effectstudy.reliability`` to the module, which would shadow the lazy
-# export of the function.  Making the module callable keeps ``es.reliability(...)`` working in
-# either case; it forwards to :func:`reliability` unchanged.
-class _CallableModule(sys.modules[__name__].__class__):  # type: ignore[misc]
-    def __call__(self, *args, **kwargs):  # noqa: D102
-        return reliability(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+callable_module(__name__, "reliability")
