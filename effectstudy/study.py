@@ -1,0 +1,456 @@
+"""The whole pipeline of one run, bundled for notebooks: ``es.Study.from_params(path)``.
+
+A :class:`Study` holds the validated parameters and computes each stage once, on demand,
+by calling the stage's own public function with the values from the params file:
+
+``read_study`` (validation, every row accounted for) → ``filter_consent`` and the
+selection filters (each counted) → ``score`` → ``pair_prepost`` → the analyses
+(``prepost_effect``, ``clinical_significance``, ``stagnation``, ``treatment_course``,
+``satisfaction``, ``trajectories`` ...).
+
+Notebooks call one method per cell and show its result; nothing here is needed to use a
+stage on its own.  Every method returns a result object of the stage it calls, or a
+:class:`~effectstudy.results.Result` built from them (the data flow, the sample).
+
+>>> import effectstudy as es
+>>> from effectstudy.study import example_params
+>>> study = es.Study.from_params(example_params())        # doctest: +SKIP
+>>> study.flow().summary()                                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from effectstudy.errors import ArgumentError, DataQualityWarning, ParamsError
+from effectstudy.labels import register
+from effectstudy.params import Params, load_report_params
+from effectstudy.results import Result, base_meta
+
+__all__ = ["Study", "FlowResult", "SampleResult", "example_params", "repo_root"]
+
+register({
+    "step": {"nl": "Stap", "en": "Step"},
+    "reason": {"nl": "Reden", "en": "Reason"},
+    "episodes": {"nl": "Trajecten", "en": "Episodes"},
+    "clients": {"nl": "Cliënten", "en": "Clients"},
+    "rows": {"nl": "Rijen", "en": "Rows"},
+    "read": {"nl": "ingelezen", "en": "read"},
+    "validation": {"nl": "validatie", "en": "validation"},
+    "consent": {"nl": "toestemming", "en": "consent"},
+    "selection": {"nl": "selectie", "en": "selection"},
+    "pairing": {"nl": "koppeling voor/na", "en": "pre/post pairing"},
+    "analysed": {"nl": "geanalyseerd", "en": "analysed"},
+    "used": {"nl": "gebruikt", "en": "used"},
+    "excluded_consent_refused": {"nl": "geen toestemming", "en": "consent refused"},
+    "excluded_consent_missing": {"nl": "toestemming onbekend", "en": "consent not recorded"},
+    "excluded_withdrawn": {"nl": "toestemming ingetrokken", "en": "consent withdrawn"},
+    "excluded_year": {"nl": "buiten de jaren", "en": "outside the years"},
+    "excluded_care_type": {"nl": "andere zorgvorm", "en": "other care type"},
+    "excluded_diagnosis": {"nl": "andere diagnosegroep", "en": "other diagnosis group"},
+    "excluded_not_ended_in_year": {"nl": "niet afgesloten in het jaar", "en": "not ended in the year"},
+    "grouping": {"nl": "Indeling", "en": "Grouping"},
+    "scale": {"nl": "Schaal", "en": "Scale"},
+    "all": {"nl": "alle", "en": "all"},
+    "age_mean": {"nl": "Leeftijd gem.", "en": "Age mean"},
+    "age_sd": {"nl": "Leeftijd SD", "en": "Age SD"},
+    "sessions_mean": {"nl": "Sessies gem.", "en": "Sessions mean"},
+    "share_female": {"nl": "Aandeel vrouw", "en": "Share female"},
+    "share": {"nl": "Aandeel", "en": "Share"},
+})
+
+
+def repo_root(start: str | Path | None = None) -> Path:
+    """The project folder: the nearest folder at or above ``start`` (default: cwd) with a pyproject.toml."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "pyproject.toml").is_file():
+            return folder
+    return here
+
+
+def example_params() -> Path:
+    """``params/demo.yaml`` of the project (the shipped synthetic example data)."""
+    return repo_root(Path(__file__).parent) / "params" / "demo.yaml"
+
+
+# ------------------------------------------------------------------------------ results
+@dataclass(frozen=True, repr=False)
+class FlowResult(Result):
+    """Where every episode (and client) went, from the export to the analysed pairs.
+
+    ``summary()``: ``step``, ``reason``, ``episodes``, ``clients`` in order; within each step
+    the excluded rows plus the ``used`` row add up to the step's input.
+    ``rows()``: the validation flow of every input file (rows read, used, excluded per reason).
+    """
+
+    table: pd.DataFrame = None  # type: ignore[assignment]
+    files: pd.DataFrame = None  # type: ignore[assignment]
+    title = "Data flow"
+
+    def summary(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def rows(self) -> pd.DataFrame:
+        return self.files.copy()
+
+    def format(self, lang: str = "nl", digits: int = 2) -> pd.DataFrame:  # type: ignore[override]
+        from effectstudy.labels import label
+
+        s = self.summary()
+        s["step"] = s["step"].map(lambda v: label(v, lang))
+        s["reason"] = s["reason"].map(lambda v: label(v, lang))
+        return s.rename(columns=lambda c: label(str(c), lang))
+
+
+@dataclass(frozen=True, repr=False)
+class SampleResult(Result):
+    """Sample description: episodes, clients, sex, age at the start and sessions per group."""
+
+    table: pd.DataFrame = None  # type: ignore[assignment]
+    title = "Sample"
+
+    def summary(self) -> pd.DataFrame:
+        return self.table.copy()
+
+
+def _count(episodes: pd.DataFrame, mask: np.ndarray | None = None) -> tuple[int, int]:
+    e = episodes if mask is None else episodes[mask]
+    return int(len(e)), int(e["client_id"].nunique())
+
+
+# ------------------------------------------------------------------------------ the study
+class Study:
+    """One run's data and parameters; each stage computed once, on first use.
+
+    Parameters
+    ----------
+    params : Params
+        Validated report parameters (:func:`effectstudy.params.load_report_params`).
+
+    Use :meth:`from_params` to build one from a params file.
+    """
+
+    def __init__(self, params: Params) -> None:
+        if not isinstance(params, Params):
+            raise ArgumentError("params", params, "validated params (es.Study.from_params(path))")
+        self.params = params
+
+    @classmethod
+    def from_params(cls, path: str | Path | Params, overrides: dict[str, Any] | None = None) -> Study:
+        """Read and validate the params file ``path`` (with dotted ``overrides``) into a Study."""
+        if isinstance(path, Params):
+            if overrides:
+                raise ArgumentError("overrides", overrides, "none when validated params are given")
+            return cls(path)
+        return cls(load_report_params(path, overrides))
+
+    def __repr__(self) -> str:
+        return f"Study({self.params.report!r}, params={self.params.source_file})"
+
+    # ----------------------------------------------------------------------- settings
+    @property
+    def analysis(self):  # noqa: D401 - the params section
+        """The ``analysis:`` section of the params."""
+        return self.params.analysis
+
+    @property
+    def lang(self) -> str:
+        return self.params.language
+
+    @property
+    def scale(self) -> str:
+        """The primary outcome scale (the first of ``analysis.scales``)."""
+        return self.analysis.scales[0]
+
+    @cached_property
+    def instrument(self):
+        """The instrument: a user file from ``analysis.instrument_file`` (registered), or the registry's."""
+        from effectstudy import instruments
+
+        a = self.analysis
+        if a.instrument_file is not None:
+            inst = instruments.load(a.instrument_file, register=True)
+            if inst.id != a.instrument:
+                raise ParamsError(f"{self.params.source_file}: analysis.instrument_file: the file defines "
+                                  f"instrument {inst.id!r}, expected {a.instrument!r} (analysis.instrument)")
+            return inst
+        return instruments.get(a.instrument)
+
+    # ----------------------------------------------------------------------- stages
+    @cached_property
+    def input(self):
+        """:class:`effectstudy.io.StudyData`: validated input tables (raises on fatal problems)."""
+        from effectstudy.io import read_study
+
+        today = None
+        if self.params.export_date is not None:
+            today = self.params.export_date
+        return read_study(self.params.data, today=_iso(today, self.params.data.episodes.date_format)
+                          if today else None)
+
+    @cached_property
+    def _selection(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        from effectstudy.consent import filter_consent
+
+        sel = self.params.selection
+        episodes = self.input.episodes
+        kept, consent = filter_consent(self._consent_as_recorded(sel.consent), sel.consent,
+                                       withdrawn=sel.withdrawn or None)
+        kept = episodes.loc[kept.index]
+        rep = self.input.report
+        # rows rejected by validation have no trustworthy client id: clients are counted for used rows only
+        rows = [{"step": "read", "reason": "read", "episodes": int(rep.rows_read["episodes"]), "clients": pd.NA}]
+        fl = rep.flow()
+        for r in fl[(fl["table"] == "episodes") & (fl["status"] != "used")].itertuples():
+            rows.append({"step": "validation", "reason": f"excluded_{r.reason}", "episodes": int(r.n), "clients": pd.NA})
+        rows.append({"step": "validation", "reason": "used",
+                     **dict(zip(("episodes", "clients"), _count(episodes), strict=True))})
+        for r in consent.itertuples():
+            if r.reason.startswith("excluded"):
+                rows.append({"step": "consent", "reason": r.reason, "episodes": r.episodes, "clients": r.clients})
+        rows.append({"step": "consent", "reason": "used", **dict(zip(("episodes", "clients"), _count(kept), strict=True))})
+        filters: list[tuple[str, np.ndarray]] = []
+        if sel.years is not None:
+            y = kept["start_date"].dt.year.to_numpy()
+            filters.append(("excluded_year", (y < sel.years[0]) | (y > sel.years[1])))
+        if sel.care_types is not None:
+            filters.append(("excluded_care_type", ~kept["care_type"].astype("string").isin(sel.care_types).to_numpy(bool)))
+        if sel.diagnoses is not None:
+            filters.append(("excluded_diagnosis", ~kept["diagnosis"].astype("string").isin(sel.diagnoses).to_numpy(bool)))
+        year = getattr(self.params, "year", None)
+        if year is not None:
+            ended = kept["end_date"].dt.year.to_numpy()
+            filters.append(("excluded_not_ended_in_year", ~(ended == year)))
+        out = np.zeros(len(kept), dtype=bool)
+        for reason, mask in filters:
+            new = mask & ~out
+            rows.append({"step": "selection", "reason": reason,
+                         **dict(zip(("episodes", "clients"), _count(kept, new), strict=True))})
+            out |= new
+        kept = kept[~out]
+        rows.append({"step": "selection", "reason": "used", **dict(zip(("episodes", "clients"), _count(kept), strict=True))})
+        return kept, pd.DataFrame(rows)
+
+    def _consent_as_recorded(self, purpose: str) -> pd.DataFrame:
+        """Episodes with the consent flag missing where the export left it empty.
+
+        ``read_study`` reads an empty flag as ``False`` and records each as an ``info``
+        problem (rule ``missing_flag_as_false``, row = source line = index); here those are
+        turned back into missing so the flow says "not recorded" rather than "refused".
+        Both mean no consent.
+        """
+        from effectstudy.consent import CONSENT_COLUMNS
+
+        column = CONSENT_COLUMNS[purpose]
+        eps = self.input.episodes
+        if column not in eps:
+            return eps
+        p = self.input.report.problems
+        file = self.input.report.files.get("episodes")
+        lines = p.loc[(p["file"] == file) & (p["column"] == column) & (p["rule"] == "missing_flag_as_false"), "row"]
+        flag = eps[column].astype(object)
+        flag[eps.index.isin(lines.to_numpy())] = None
+        return eps.assign(**{column: flag})
+
+    @property
+    def episodes(self) -> pd.DataFrame:
+        """The episodes analysed: validated, consenting, selected."""
+        return self._selection[0]
+
+    @cached_property
+    def measurements(self) -> pd.DataFrame:
+        """Measurements of the analysed episodes (by episode id, or by client when it has none)."""
+        from effectstudy.consent import restrict_to_episodes
+
+        m = self.input.measurements
+        m = m[m["instrument"] == self.analysis.instrument]
+        return restrict_to_episodes(m, self.episodes, self.input.episodes)[0]
+
+    @cached_property
+    def scores(self):
+        """:func:`effectstudy.score` of the analysed measurements (all scales of the instrument)."""
+        from effectstudy.scoring import score
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = score(self.measurements, instrument=self.instrument)
+        self._warnings.extend(str(w.message) for w in caught)
+        return res
+
+    @cached_property
+    def _warnings(self) -> list[str]:
+        return []
+
+    def pairs(self, scale: str | None = None):
+        """:func:`effectstudy.pair_prepost` of ``scale`` (default: the primary scale)."""
+        return self._pairs(scale or self.scale)
+
+    def _pairs(self, scale: str):
+        cache = self.__dict__.setdefault("_pair_cache", {})
+        if scale not in cache:
+            from effectstudy.pairing import pair_prepost
+
+            a = self.analysis
+            cache[scale] = pair_prepost(self.scores, self.episodes, scale=scale,
+                                        instrument=self.analysis.instrument,
+                                        pre_window=a.pre_window, post_window=a.post_window)
+        return cache[scale]
+
+    @cached_property
+    def reliability(self):
+        """The reliability used for reliable change: a number, or Cronbach's alpha of the intake."""
+        rel = self.analysis.reliable_change.reliability
+        if rel == "sample":
+            from effectstudy.reliability import reliability
+
+            return reliability(self.measurements, instrument=self.instrument, scale=self.scale)
+        if rel == "registry":
+            return None  # the verbs take it from the registry via instrument=/scale=
+        return float(rel)
+
+    # ----------------------------------------------------------------------- descriptions
+    def flow(self) -> FlowResult:
+        """Every episode accounted for: read, validated, consent, selection, pre/post pairing."""
+        table = self._selection[1]
+        pr = self.pairs()
+        clients = pr.patients.groupby("status", observed=True)["client_id"].nunique()
+        pairing = [{"step": "pairing", "reason": r.status, "episodes": int(r.n),
+                    "clients": int(clients.get(r.status, 0))} for r in pr.flow.itertuples() if r.status != "paired"]
+        n_paired = int(pr.flow.loc[pr.flow["status"] == "paired", "n"].sum())
+        paired_clients = int(clients.get("paired", 0))
+        pairing.append({"step": "analysed", "reason": "used", "episodes": n_paired, "clients": paired_clients})
+        table = pd.concat([table, pd.DataFrame(pairing)], ignore_index=True)
+        table["clients"] = table["clients"].astype("Int64")
+        files = self.input.report.flow()
+        meta = base_meta("flow", scale=self.scale, consent=self.params.selection.consent,
+                         n_original=int(table.iloc[0]["episodes"]), n_used=n_paired,
+                         exclusions={f"{r.step}:{r.reason}": int(r.episodes) for r in table.itertuples()
+                                     if r.reason not in ("read", "used")})
+        return FlowResult(meta=meta, table=table, files=files)
+
+    def sample(self, groups: Sequence[str] | None = None) -> SampleResult:
+        """Episodes and clients per group, with sex, age at the start and sessions held."""
+        eps = self.episodes
+        groups = list(self.analysis.groups if groups is None else groups)
+        age = (eps["start_date"].dt.year - eps["birth_year"]).astype("Float64") if "birth_year" in eps else None
+        rows = []
+        for grouping, keys in [("all", None), *[(g, g) for g in groups]]:
+            if keys is not None and keys not in eps.columns:
+                raise ArgumentError("groups", keys, f"episode columns; they are {list(eps.columns)}")
+            parts = [("all", eps.index)] if keys is None else [
+                (str(k), idx) for k, idx in eps.groupby(keys, observed=True, sort=True).groups.items()]
+            for name, idx in parts:
+                e = eps.loc[idx]
+                row = {"grouping": grouping, "group": name, "episodes": len(e),
+                       "clients": int(e["client_id"].nunique())}
+                if "sex" in e:
+                    row["share_female"] = float((e["sex"] == "female").mean())
+                if age is not None:
+                    a = age.loc[idx].astype(float)
+                    row["age_mean"], row["age_sd"] = float(a.mean()), float(a.std(ddof=1))
+                if "sessions" in e:
+                    row["sessions_mean"] = float(e["sessions"].astype(float).mean())
+                rows.append(row)
+        return SampleResult(meta=base_meta("describe", groups=groups, n_original=len(eps), n_used=len(eps)),
+                            table=pd.DataFrame(rows))
+
+    # ----------------------------------------------------------------------- outcomes
+    def effect_sizes(self, scales: Sequence[str] | None = None, groups: Sequence[str] | None = None):
+        """Pre/post effect sizes per scale, overall and per group (``es.prepost_effect``).
+
+        Returns an :class:`EffectSizeTable` whose summary stacks the results: ``scale``,
+        ``grouping`` (``all`` or the group column) and ``group``.
+        """
+        from effectstudy.effect_size import prepost_effect
+
+        es_ = self.analysis.effect_size
+        scales = list(self.analysis.scales if scales is None else scales)
+        groups = list(self.analysis.groups if groups is None else groups)
+        parts, metas = [], {}
+        for scale in scales:
+            data = self.pairs(scale).data
+            for grouping in ["all", *groups]:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DataQualityWarning)  # counted in meta
+                    res = prepost_effect(data, subject="episode_id", time="time", outcome="score",
+                                         pre="pre", post="post", method=es_.method, adjust=es_.adjust,
+                                         ci=es_.ci, group=None if grouping == "all" else grouping)
+                s = res.summary()
+                if "group" not in s:
+                    s.insert(0, "group", "all")
+                s.insert(0, "grouping", grouping)
+                s.insert(0, "scale", scale)
+                parts.append(s)
+                metas[f"{scale}/{grouping}"] = res.meta
+        table = pd.concat(parts, ignore_index=True)
+        first = metas[f"{scales[0]}/all"]
+        meta = base_meta(es_.method, estimate_name=first.get("estimate_name"), adjust=es_.adjust, ci=es_.ci,
+                         orientation=first.get("orientation"), scales=scales, groups=groups,
+                         n_original=first.get("n_original"), n_used=first.get("n_used"),
+                         exclusions=first.get("exclusions", {}), parts=metas)
+        return EffectSizeTable(meta=meta, table=table)
+
+    def clinical_significance(self, group: str | None = None):
+        """Reliable change and clinical significance of the primary scale (``es.clinical_significance``)."""
+        from effectstudy.clinical_significance import clinical_significance
+
+        rc = self.analysis.reliable_change
+        return clinical_significance(
+            self.pairs().data, subject="episode_id", time="time", outcome="score", pre="pre", post="post",
+            reliability=self.reliability, method=rc.method, cutoff=rc.cutoff,
+            m_functional=rc.m_functional, sd_functional=rc.sd_functional, group=group,
+            instrument=self.analysis.instrument, scale=self.scale, norms=rc.norms)
+
+    def stagnation_data(self) -> pd.DataFrame:
+        """All scored measurements of the primary scale per analysed episode, with ``time``.
+
+        ``time`` is the session number, or weeks since the episode start when
+        ``analysis.stagnation.time`` is ``weeks``.  Measurements without an episode id or
+        session are not used for stagnation (counted in the stagnation result's meta).
+        """
+        s = self.scores.scores
+        s = s[(s["scale"] == self.scale) & s["score"].notna()]
+        eps = self.episodes[["episode_id", "start_date", *[g for g in self.analysis.groups if g in self.episodes]]]
+        d = s.merge(eps, on="episode_id", how="inner", validate="many_to_one")
+        if self.analysis.stagnation.time == "weeks":
+            d["time"] = (d["date"] - d["start_date"]).dt.days / 7.0
+        else:
+            d["time"] = d["session"].astype("Float64")
+        return d.drop(columns=["start_date"]).reset_index(drop=True)
+
+
+def _iso(text: str, fmt: str) -> str:
+    """A date in the params' date format as ISO text (for read_study's plausibility check)."""
+    try:
+        return pd.to_datetime(text, format=fmt).strftime("%Y-%m-%d")
+    except (ValueError, TypeError):
+        raise ParamsError(f"export_date: got {text!r}, expected a date in the format {fmt!r}") from None
+
+
+@dataclass(frozen=True, repr=False)
+class EffectSizeTable(Result):
+    """Effect sizes of several scales and groups in one table (see :meth:`Study.effect_sizes`)."""
+
+    table: pd.DataFrame = None  # type: ignore[assignment]
+    title = "Pre/post effect sizes"
+
+    def summary(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def plot(self, ax=None, scale: str | None = None, lang: str = "nl"):
+        """Forest plot (``effectstudy.plotting.forest``) of one scale's estimates per group."""
+        from effectstudy.plotting import forest
+
+        t = self.table
+        t = t[t["scale"] == (scale or t["scale"].iloc[0])].copy()
+        t["group"] = [g if gr == "all" else f"{gr}: {g}" for gr, g in zip(t["grouping"], t["group"], strict=True)]
+        return forest(t, self.meta, ax=ax, lang=lang)

@@ -1,0 +1,130 @@
+"""Study: the pipeline bundled for notebooks gives the same numbers as the stages called directly."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import effectstudy as es
+from effectstudy.errors import ArgumentError
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "params" / "demo.yaml"
+
+
+@pytest.fixture(scope="module")
+def study():
+    return es.Study.from_params(DEMO)
+
+
+@pytest.fixture(scope="module")
+def direct():
+    """The example data through the stages, called one by one (no Study)."""
+    ex = es.datasets.load_example()
+    eps = ex.episodes[ex.episodes["consent_study"].astype(bool)]
+    ms = ex.measurements[ex.measurements["episode_id"].isin(eps["episode_id"])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", es.ProvisionalKeyWarning)
+        sc = es.score(ms, instrument="scl90_nl")
+    return eps, ms, sc
+
+
+def test_flow_accounts_for_every_episode(study):
+    t = study.flow().summary()
+    read = t.loc[t.step == "read", "episodes"].item()
+    assert read == 400
+    used = {s: t.loc[(t.step == s) & (t.reason == "used"), "episodes"].item() for s in ("validation", "consent", "selection")}
+    excl = t[t.reason.str.startswith("excluded")].groupby("step")["episodes"].sum()
+    assert used["validation"] + excl.get("validation", 0) == read
+    assert used["consent"] + excl["consent"] == used["validation"]
+    assert used["selection"] + excl.get("selection", 0) == used["consent"]
+    pairing = t.loc[t.step == "pairing", "episodes"].sum()
+    analysed = t.loc[t.step == "analysed", "episodes"].item()
+    assert pairing + analysed == used["selection"]
+    # the example README: consent to the effect study yes / no / missing = 318 / 51 / 31
+    by = t[t.step == "consent"].set_index("reason")["episodes"]
+    assert (by["used"], by["excluded_consent_refused"], by["excluded_consent_missing"]) == (318, 51, 31)
+    assert analysed == study.flow().meta["n_used"] == len(study.pairs().data) // 2
+
+
+def test_no_non_consenting_episode_is_analysed(study):
+    eps = study.input.episodes.set_index("episode_id")
+    analysed = study.pairs().data["episode_id"].unique()
+    assert eps.loc[analysed, "consent_study"].all()
+    assert set(study.measurements["episode_id"]) <= set(study.episodes["episode_id"])
+
+
+def test_effect_sizes_equal_the_direct_calls(study, direct):
+    eps, _, sc = direct
+    table = study.effect_sizes().summary()
+    for scale in ("PSNEUR", "DEP"):
+        pr = es.pair_prepost(sc, eps, scale=scale, instrument="scl90_nl")
+        res = es.prepost_effect(pr.data, subject="episode_id", time="time", outcome="score",
+                                pre="pre", post="post", method="b", adjust=True)
+        row = table[(table.scale == scale) & (table.grouping == "all")].iloc[0]
+        ref = res.summary().iloc[0]
+        for col in ("n", "estimate", "ci_low", "ci_high", "mean_pre", "sd_pre", "mean_post", "sd_post", "r"):
+            assert row[col] == pytest.approx(ref[col], rel=1e-12), (scale, col)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", es.DataQualityWarning)
+            g = es.prepost_effect(pr.data, subject="episode_id", time="time", outcome="score", pre="pre",
+                                  post="post", method="b", adjust=True, group="care_type").summary()
+        mine = table[(table.scale == scale) & (table.grouping == "care_type")]
+        np.testing.assert_allclose(mine["estimate"].to_numpy(), g["estimate"].to_numpy(), rtol=1e-12)
+        assert mine["group"].tolist() == g["group"].tolist()
+
+
+def test_clinical_significance_uses_sample_alpha(study, direct):
+    _, ms, _ = direct
+    cs = study.clinical_significance()
+    alpha = es.reliability(ms, instrument="scl90_nl", scale="PSNEUR").estimate
+    assert cs.meta["reliability"] == pytest.approx(alpha, rel=1e-12)
+    assert cs.meta["cutoff_type"] == "a"
+    assert cs.summary()["n"].sum() == study.flow().meta["n_used"]
+
+
+def test_selection_filters_are_counted(tmp_path):
+    st = es.Study.from_params(DEMO, {"selection.years": [2022, 2023], "selection.care_types": ["basic"]})
+    t = st.flow().summary().set_index(["step", "reason"])["episodes"]
+    eps = st.input.episodes
+    consenting = eps[eps.consent_study.astype(bool)]
+    y = consenting.start_date.dt.year
+    outside = ~y.between(2022, 2023)
+    assert t[("selection", "excluded_year")] == outside.sum()
+    assert t[("selection", "excluded_care_type")] == (~outside & (consenting.care_type != "basic")).sum()
+    assert t[("selection", "used")] == len(st.episodes) == (~outside & (consenting.care_type == "basic")).sum()
+
+
+def test_sample_description(study):
+    s = study.sample().summary()
+    allrow = s[s.grouping == "all"].iloc[0]
+    assert allrow["episodes"] == 318
+    assert s.loc[s.grouping == "diagnosis", "episodes"].sum() == 318
+    assert s.loc[s.grouping == "care_type", "episodes"].sum() == 318
+
+
+def test_stagnation_data_times(study):
+    d = study.stagnation_data()
+    assert set(d["scale"].astype(str)) == {"PSNEUR"}
+    assert (d["time"] == d["session"].astype(float)).all()
+    assert set(d["episode_id"]) <= set(study.episodes["episode_id"])
+
+
+def test_errors():
+    with pytest.raises(ArgumentError, match="params: got 3"):
+        es.Study(3)
+    with pytest.raises(es.ParamsError, match="does not exist"):
+        es.Study.from_params("missing.yaml")
+    with pytest.raises(ArgumentError, match="groups: got 'nope'"):
+        es.Study.from_params(DEMO).sample(groups=["nope"])
+
+
+def test_flow_is_reproducible():
+    a = es.Study.from_params(DEMO).flow().to_dict()
+    b = es.Study.from_params(DEMO).flow().to_dict()
+    assert a == b
+    assert isinstance(pd.DataFrame(a["summary"]), pd.DataFrame)
