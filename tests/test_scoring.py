@@ -291,6 +291,22 @@ def test_dass21_hand_computed():
     check(t, 3, "anxiety_x2", 6)
 
 
+
+def test_dass21_prorating_at_and_just_beyond_the_limit():
+    rows = [
+        {i: 2 for i in (3, 5, 10, 13, 16, 17, 21)} | {21: NAN},   # 1: depression 1 of 7 missing (limit 1)
+        {i: 2 for i in (3, 5, 10, 13, 16, 17, 21)} | {17: NAN, 21: NAN},  # 2: 2 missing: beyond
+        {2: 3, 4: NAN, 7: NAN},                                    # 3: anxiety 2 missing; depression complete
+    ]
+    t = table(es.score(frame("dass21", 21, rows, 0), instrument="dass21"))
+    check(t, 1, "depression", 14, n=6, prorated=True)      # 6 x 2 = 12 -> 12 x 7 / 6 = 14
+    check(t, 1, "depression_x2", 28, n=6, prorated=True)
+    check(t, 2, "depression", NAN, n=5, reason="too_many_missing")
+    check(t, 2, "depression_x2", NAN, n=5, reason="too_many_missing")
+    check(t, 2, "anxiety", 0, n=7, prorated=False)
+    check(t, 3, "anxiety", NAN, n=5, reason="too_many_missing")
+    check(t, 3, "depression", 0, n=7, prorated=False)
+
 # ============================================================================ CORE-OM / CORE-10
 def test_core_om_hand_computed():
     rows = [
