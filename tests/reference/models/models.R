@@ -7,7 +7,7 @@
 #   "a": lm(post ~ pre + group)                       complete pre/post pairs
 #   "b": lm(post ~ pre + group + age + care_type)     complete pairs with age
 # for each: car::Anova type 2 and 3 (contr.sum), anova() type 1, emmeans(fit, "group") and
-# pairs(adjust = none/bonferroni/holm), car::leveneTest(resid ~ group, center = mean),
+# pairs(adjust = none/bonferroni/holm) with confint(), car::leveneTest(resid ~ group, center = mean),
 # shapiro.test(resid), slopes homogeneity anova(fit, update(fit, . ~ . + pre:group)).
 # Mixed models (all available measurements, time coded pre = 0, post = 1, REML,
 # treatment contrasts as R's default, tight bobyqa):
@@ -53,9 +53,11 @@ for (m in names(forms)) {
                               lower = fmt(e90$lower.CL), upper = fmt(e90$upper.CL))
   for (adj in c("none", "bonferroni", "holm")) {
     p <- as.data.frame(pairs(e, adjust = adj))
+    ci <- as.data.frame(confint(pairs(e, adjust = adj), level = 0.95))
     pair_rows[[length(pair_rows) + 1]] <- data.frame(
       model = m, adjust = adj, contrast = p$contrast, estimate = fmt(p$estimate),
-      se = fmt(p$SE), df = p$df, t = fmt(p$t.ratio), p = fmt(p$p.value))
+      se = fmt(p$SE), df = p$df, t = fmt(p$t.ratio), p = fmt(p$p.value),
+      lower = fmt(ci$lower.CL), upper = fmt(ci$upper.CL))
   }
   r <- resid(fit)
   lev <- car::leveneTest(r ~ model.frame(fit)$group, center = mean)
