@@ -586,11 +586,11 @@ def _canonical_frame(spec: TableSpec, frame: pd.DataFrame) -> tuple[pd.DataFrame
             elif c.kind == "date":
                 out[c.name] = pd.to_datetime(s).astype("datetime64[us]").to_numpy()
             elif c.kind == "int":
-                out[c.name] = pd.to_numeric(s).astype("Int64")
+                out[c.name] = pd.to_numeric(s).astype("Int64").array  # positional, not by index label
             elif c.kind == "float":
                 out[c.name] = pd.to_numeric(s).astype("float64").to_numpy()
             elif c.kind == "bool":
-                out[c.name] = s.astype("boolean")
+                out[c.name] = s.astype("boolean").array
         except (TypeError, ValueError) as exc:
             raise DataError(f"cannot store values as {c.kind}: {exc}", column=c.name,
                             expected=f"a canonical {spec.name} table (see effectstudy.schema)") from None

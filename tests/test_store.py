@@ -414,3 +414,32 @@ def test_load_returns_canonical_dtypes_for_analyses(store, tmp_path):
 
     kept, _ = filter_consent(st_.episodes, "study")
     assert kept["episode_id"].tolist() == ["e1"]
+
+
+def test_values_stay_with_their_row_when_the_frame_is_indexed_by_line(store, tmp_path):
+    """Regression: the real reader indexes rows by their line in the file (2, 3, ...); int and
+    flag columns were aligned on that index instead of by position, which shifted sessions and
+    consent flags to other episodes (and left the first rows empty)."""
+    from effectstudy.io import read_table
+    from effectstudy.params import FileSpec
+
+    p = tmp_path / "episodes.csv"
+    p.write_text("episode_id;client_id;start_date;sessions;birth_year;consent_study;consent_research\n"
+                 "E1;C1;03-01-2024;7;1970;1;0\n"
+                 "E2;C2;10-01-2024;4;1981;0;1\n"
+                 "E3;C3;15-01-2024;9;1992;1;1\n")
+    t = read_table(FileSpec(path=p), "episodes")
+    assert t.data.index.tolist() == [2, 3, 4]
+    store.import_export(FileSpec(path=p), table="episodes")
+    e = store.load().episodes.sort_values("episode_id").reset_index(drop=True)
+    assert e["sessions"].tolist() == [7, 4, 9]
+    assert e["birth_year"].tolist() == [1970, 1981, 1992]
+    assert e["consent_study"].tolist() == [True, False, True]
+    assert e["consent_research"].tolist() == [False, True, True]
+    m = pd.DataFrame({"client_id": ["C1", "C2"], "instrument": "scl90_nl",
+                      "date": pd.to_datetime(["2024-01-05", "2024-01-12"]), "session": [1, 2],
+                      "item_1": [1.0, 5.0]}, index=[10, 11])
+    (tmp_path / "m.csv").write_text("m")
+    store.import_export(tmp_path / "m.csv", table="measurements", frame=m)
+    got = store.load().measurements.sort_values("client_id")
+    assert got["session"].tolist() == [1, 2] and got["item_1"].tolist() == [1.0, 5.0]
