@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import effectstudy.cli.validate  # noqa: F401 - bound to the real reader before any stand-in below
 from effectstudy.cli import main
 from effectstudy.cli.keygen import write_key
 from effectstudy.export import KAnonymityError, build_research_dataset, write_research_export
@@ -148,3 +149,75 @@ def test_no_planted_identifier_leaves_through_any_output(tmp_path, monkeypatch, 
     flow = {(f["table"], f["reason"]): f["rows"] for f in rec["flow"]}
     assert flow[("episodes", "excluded_consent_refused")] == 1
     assert rec["rows"]["episodes"] == N - 1
+
+
+def test_no_planted_identifier_leaves_through_the_real_reader_validation_and_figure(tmp_path, capsys):
+    """The same planted practice, now through the real reader (``effectstudy.io``): validate,
+    import, export from the store, removal, verify, and a Jacobson-Truax figure (SVG); no
+    identifier in any output, the key in none."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    import effectstudy as es
+
+    eps, m, identifiers = planted_practice()
+    m = m.assign(instrument="scl90r")  # codes 0-4
+    inputs = tmp_path / "exports"
+    inputs.mkdir()
+    out_e = eps.copy()
+    for c in ("start_date", "end_date", "geboortedatum"):
+        out_e[c] = out_e[c].dt.strftime("%d-%m-%Y")
+    for c in ("consent_study", "consent_research"):
+        out_e[c] = out_e[c].map({True: "1", False: "0"})
+    out_e.to_csv(inputs / "episodes.csv", sep=";", index=False)
+    m.assign(date=m["date"].dt.strftime("%d-%m-%Y"), item_1=m["item_1"].astype(int)).to_csv(
+        inputs / "measurements.csv", sep=";", index=False)
+    keydir = tmp_path / "keys"
+    write_key(keydir / "release.key")
+    secret_hex = (keydir / "release.key").read_text().strip()
+    params = tmp_path / "release.yaml"
+    params.write_text(
+        "data:\n  episodes: {path: exports/episodes.csv}\n  measurements: {path: exports/measurements.csv}\n"
+        "store:\n  path: store/study.duckdb\n"
+        f"export:\n  path: out\n  name: rel-1\n  recipient: UvA\n  purpose: thesis\n  key_file: {keydir / 'release.key'}\n"
+        "  source: store\n  quasi_identifiers: [sex, diagnosis]\n")
+    vparams = tmp_path / "validate.yaml"  # validate takes the report params schema (report: validate)
+    vparams.write_text("report: validate\n"
+                       "data:\n  episodes: {path: exports/episodes.csv}\n  measurements: {path: exports/measurements.csv}\n")
+    assert main(["validate", "-f", str(vparams), "--problems", str(tmp_path / "problems.csv")]) == 0
+    assert main(["import", "-f", str(params)]) == 0
+    assert main(["export", "-f", str(params)]) == 0
+    assert main(["forget", eps["client_id"].iloc[5], "-f", str(params), "--yes"]) == 0
+    assert main(["verify", "-f", str(params)]) == 0
+    # a figure of an analysis on these clients
+    long = pd.DataFrame({"client_id": np.repeat(eps["client_id"], 2).to_numpy(), "time": ["pre", "post"] * N,
+                         "y": np.random.default_rng(5).normal(60, 10, 2 * N)})
+    res = es.clinical_significance(long, subject="client_id", time="time", outcome="y", pre="pre", post="post",
+                                   reliability=0.9, better_is="lower", cutoff="a")
+    fig, ax = plt.subplots()
+    res.plot(ax=ax)
+    fig.savefig(tmp_path / "jt.svg")
+    plt.close(fig)
+    cap = capsys.readouterr()
+    (tmp_path / "console.txt").write_text(cap.out + cap.err)
+
+    outputs = [tmp_path / "out", tmp_path / "store" / "audit-log.jsonl", tmp_path / "console.txt",
+               tmp_path / "problems.csv", tmp_path / "jt.svg"]
+    written = [p for o in outputs for p in ([o] if o.is_file() else o.rglob("*"))]
+    assert {p.suffix for p in written} >= {".sav", ".csv", ".xlsx", ".md", ".json", ".jsonl", ".txt", ".svg"}
+    assert_no_identifiers(outputs, identifiers)
+    assert find_identifiers([tmp_path / "store" / "raw"], ["Vermeulen-Zwart07"])
+    secret = bytes.fromhex(secret_hex)
+    for p in (p for p in tmp_path.rglob("*") if p.is_file() and keydir not in p.parents):
+        blob = p.read_bytes()
+        assert secret_hex.encode() not in blob and secret not in blob, p
+    rec = json.loads((tmp_path / "out" / "rel-1_release.json").read_text())
+    flow = {(f["table"], f["reason"]): f["rows"] for f in rec["flow"]}
+    assert flow[("episodes", "excluded_consent_refused")] == 1
+    assert rec["rows"]["episodes"] == N - 1
+    # the real reader saw the identifying columns and did not read them
+    problems = pd.read_csv(tmp_path / "problems.csv")
+    assert {"naam", "bsn", "email", "postcode", "adres", "geboortedatum", "notitie"} <= set(
+        problems.loc[problems["rule"] == "unknown_column", "column"])
