@@ -102,6 +102,40 @@ class FlowResult(Result):
     def rows(self) -> pd.DataFrame:
         return self.files.copy()
 
+    def plot(self, ax=None, lang: str = "nl"):
+        """Flow diagram (CONSORT style): the episodes left after each step, exclusions beside it."""
+        import matplotlib.pyplot as plt
+
+        from effectstudy.labels import label
+
+        t = self.table
+        # one box per step that keeps episodes; the exclusions of a step (for the analysed pairs:
+        # the pairing reasons) stand beside the arrow into its box
+        steps = [st for st in dict.fromkeys(t["step"]) if st != "pairing"]
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 1.25 * len(steps) + 0.5))
+        ax.set_axis_off()
+        ax.set_xlim(0, 1)
+        ax.set_ylim(-len(steps) + 0.4, 0.6)
+        box = {"boxstyle": "round,pad=0.4", "fc": "white", "ec": "0.3"}
+        for i, step in enumerate(steps):
+            kept = t[(t["step"] == step) & t["reason"].isin(["read", "used"])].iloc[-1]
+            who = f"{label('episodes', lang).lower()}: {int(kept['episodes'])}"
+            if not pd.isna(kept["clients"]):
+                who += f", {label('clients', lang).lower()}: {int(kept['clients'])}"
+            ax.text(0.25, -i, f"{label(step, lang).capitalize()}\n{who}", ha="center", va="center", bbox=box, fontsize=9)
+            if not i:
+                continue
+            ax.annotate("", xy=(0.25, -i + 0.28), xytext=(0.25, -i + 0.72),
+                        arrowprops={"arrowstyle": "->", "color": "0.3"})
+            source = "pairing" if step == "analysed" else step
+            gone = t[(t["step"] == source) & (t["reason"] != "used") & (t["episodes"] > 0)]
+            if len(gone):
+                lines = [f"{label(r.reason, lang)}: {int(r.episodes)}" for r in gone.itertuples()]
+                ax.text(0.55, -i + 0.5, "\n".join(lines), ha="left", va="center", fontsize=8,
+                        bbox={**box, "fc": "0.96"})
+        return ax
+
     def format(self, lang: str = "nl", digits: int = 2) -> pd.DataFrame:  # type: ignore[override]
         from effectstudy.labels import label
 
@@ -318,6 +352,35 @@ class Study:
         return float(rel)
 
     # ----------------------------------------------------------------------- descriptions
+    def heading(self) -> str:
+        """The report's title line with the export date and the consent basis (Markdown)."""
+        p = self.params
+        nl = self.lang == "nl"
+        parts = [f"**{p.title}**" if p.title else ""]
+        if p.export_date:
+            parts.append(("Export van " if nl else "Export of ") + p.export_date)
+        parts.append(("Alleen trajecten met toestemming voor " if nl else "Only episodes with consent to ")
+                     + {"study": "de effectstudie" if nl else "the effect study",
+                        "research": "onderzoek" if nl else "research"}[p.selection.consent] + ".")
+        return "  \n".join(x for x in parts if x)
+
+    def validation(self) -> pd.DataFrame:
+        """Rows per input file: used, or excluded with the reason (``ValidationReport.flow``)."""
+        return self.input.report.flow()
+
+    def key_status(self) -> str:
+        """A sentence on the scoring key: verified, or provisional with the reason and scales."""
+        meta = self.scores.meta
+        nl = self.lang == "nl"
+        name = meta.get("instrument_name", meta.get("instrument"))
+        if meta.get("key_status") == "provisional":
+            prov = ", ".join(meta.get("provisional_scales", [])) or "-"
+            head = (f"**Let op: de scoringssleutel van {name} is voorlopig** (voorlopige schalen: {prov}). "
+                    if nl else f"**Note: the scoring key of {name} is provisional** (provisional scales: {prov}). ")
+            return head + str(meta.get("key_status_reason", ""))
+        return (f"De scoringssleutel van {name} is geverifieerd." if nl
+                else f"The scoring key of {name} is verified.")
+
     def flow(self) -> FlowResult:
         """Every episode accounted for: read, validated, consent, selection, pre/post pairing."""
         table = self._selection[1]
@@ -409,6 +472,107 @@ class Study:
             reliability=self.reliability, method=rc.method, cutoff=rc.cutoff,
             m_functional=rc.m_functional, sd_functional=rc.sd_functional, group=group,
             instrument=self.analysis.instrument, scale=self.scale, norms=rc.norms)
+
+    def treatment_course(self, group: str | None = None):
+        """Sessions, duration, planned 5-20 range, end reasons, first interim, length vs outcome."""
+        from effectstudy.treatment_course import treatment_course
+
+        return treatment_course(self.episodes, measurements=self.measurements,
+                                outcome=self.clinical_significance(), group=group)
+
+    def satisfaction_table(self) -> pd.DataFrame | None:
+        """End-of-treatment forms of the analysed episodes (``None`` without a satisfaction file)."""
+        sat = self.input.satisfaction
+        if sat is None:
+            return None
+        return sat[sat["episode_id"].isin(self.episodes["episode_id"])]
+
+    def stagnation(self, group: str | None = None):
+        """The practice's stagnation rule on all measurements of the primary scale (``es.stagnation``).
+
+        ``reference`` episodes of the ``not_on_track`` rule are the closed episodes with a
+        regular end (the practice's completed treatments).
+        """
+        from effectstudy.stagnation import stagnation
+
+        sp = self.analysis.stagnation
+        data = self.stagnation_data()
+        reference = None
+        if sp.rule == "not_on_track":
+            done = self.episodes.loc[self.episodes["end_date"].notna()
+                                     & (self.episodes["end_reason"].astype("string") == "regular"), "episode_id"]
+            reference = set(done)
+        window = tuple(int(w) if float(w).is_integer() else w for w in sp.window)
+        return stagnation(data, subject="episode_id", time="time", outcome="score",
+                          reliability=self.reliability, rule=sp.rule, window=window,
+                          criterion=sp.criterion, threshold=sp.threshold, level=sp.level,
+                          reference=reference, group=group, instrument=self.analysis.instrument,
+                          scale=self.scale)
+
+    # ----------------------------------------------------------------------- student analyses
+    @property
+    def outcome(self) -> str:
+        """The student's outcome scale (``outcome:``, default the primary scale)."""
+        return getattr(self.params, "outcome", None) or self.scale
+
+    def _student_pairing(self):
+        """``pair_prepost`` of the outcome with the group and covariates (cached)."""
+        if "_student" in self.__dict__:
+            return self.__dict__["_student"]
+        from effectstudy.pairing import pair_prepost
+
+        p = self.params
+        wanted = [getattr(p, "group", None), *getattr(p, "covariates", [])]
+        wanted = [c for c in dict.fromkeys(wanted) if c]
+        eps = self.episodes
+        if "age" in wanted and "age" not in eps and "birth_year" in eps:
+            eps = eps.assign(age=(eps["start_date"].dt.year - eps["birth_year"]).astype("Float64"))
+        missing = [c for c in wanted if c not in eps]
+        if missing:
+            raise ParamsError(f"{p.source_file}: group/covariates: {missing} are not episode columns; "
+                              f"they are {sorted(eps.columns)} (and age)")
+        a = self.analysis
+        res = pair_prepost(self.scores, eps, scale=self.outcome, instrument=a.instrument,
+                           pre_window=a.pre_window, post_window=a.post_window, covariates=wanted)
+        self.__dict__["_student"] = (res, eps[["episode_id", *wanted]])
+        return self.__dict__["_student"]
+
+    def student_pairs(self) -> pd.DataFrame:
+        """Complete pre/post pairs of the outcome with the group and covariate columns.
+
+        ``age`` (age at the start: start year - birth year) may be named as a covariate even
+        though the export has only ``birth_year``.
+        """
+        return self._student_pairing()[0].data
+
+    def student_long(self) -> pd.DataFrame:
+        """All available pre and post scores of the outcome (also episodes without a post).
+
+        One ``pre`` row per episode with a pre score in its window, one ``post`` row per
+        paired episode, with the group and covariate columns.
+        """
+        res, covs = self._student_pairing()
+        pat = res.patients
+        pre = pat.loc[pat["pre_score"].notna(), ["episode_id", "pre_score"]].rename(columns={"pre_score": "score"})
+        post = pat.loc[pat["status"] == "paired", ["episode_id", "post_score"]].rename(columns={"post_score": "score"})
+        long = pd.concat([pre.assign(time="pre"), post.assign(time="post")], ignore_index=True)
+        return long.merge(covs, on="episode_id", how="left", validate="many_to_one")
+
+    def ancova(self):
+        """ANCOVA of the post score on the pre score, group and covariates (``es.ancova``)."""
+        from effectstudy.models import ancova
+
+        p = self.params
+        return ancova(self.student_pairs(), subject="episode_id", time="time", outcome="score",
+                      pre="pre", post="post", group=p.group, covariates=p.covariates or None)
+
+    def mixed_prepost(self):
+        """Mixed model of pre and post scores, time x group, all available data (``es.mixed_prepost``)."""
+        from effectstudy.models import mixed_prepost
+
+        p = self.params
+        return mixed_prepost(self.student_long(), subject="episode_id", time="time", outcome="score", pre="pre",
+                             post="post", group=p.group, covariates=p.covariates or None)
 
     def stagnation_data(self) -> pd.DataFrame:
         """All scored measurements of the primary scale per analysed episode, with ``time``.
