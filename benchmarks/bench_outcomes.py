@@ -22,6 +22,11 @@ import pandas as pd
 
 import effectstudy as es
 
+#: R clinicalsignificance 3.0.0 ``cs_combined(rci_method = "JT", cutoff_type = "c")`` on 100,000
+#: patients, seconds, as given in issue 4 for this machine class (the package cannot be installed
+#: here: no CRAN access), so the speed-up printed against it is indicative only.
+R_CS_COMBINED_100K_S = 0.3
+
 
 def prepost_long(n: int, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
@@ -105,14 +110,22 @@ def main(argv: list[str] | None = None) -> int:
                 lambda df=df: es.clinical_significance(df, method="jt", cutoff="c",
                                                        m_functional=0.5, sd_functional=0.45,
                                                        **kw), rep)
-        measure(f"reliable_change + clinical_significance, n={n:,}", both, rep)
+        best = measure(f"reliable_change + clinical_significance, n={n:,}", both, rep)
+        if n == 100_000:
+            print(f"  target < 60 ms: {'met' if best < 0.060 else 'MISSED'} ({best * 1000:.1f} ms); "
+                  f"R clinicalsignificance cs_combined on the same call: about {R_CS_COMBINED_100K_S} s "
+                  f"(issue 4 figure, not measured here: the R package is not installed) -> "
+                  f"{R_CS_COMBINED_100K_S / best:.1f}x faster (target >= 5x)")
     for n, jitter in [(20_000, False), (100_000, False), (100_000, True)]:
         df = waves_long(n, jitter=jitter)
         what = "own times per patient" if jitter else "common occasions 1-4"
-        measure(f"reliable_change HLM, n={n:,} x 4 ({what})",
-                lambda df=df: es.reliable_change(df, subject="id", time="occasion",
-                                                 outcome="gsi", better_is="lower",
-                                                 method="hlm"), 3)
+        best = measure(f"reliable_change HLM, n={n:,} x 4 ({what})",
+                       lambda df=df: es.reliable_change(df, subject="id", time="occasion",
+                                                        outcome="gsi", better_is="lower",
+                                                        method="hlm"), 3)
+        if n == 100_000:
+            print(f"  target < 10 s: {'met' if best < 10 else 'MISSED'} ({best:.2f} s); lme4 lmer + ranef "
+                  "on 100,000 x 4 took 345-353 s here (tests/reference/hlm_lme4/lme4_timing_100k.txt)")
     ep, sc = episodes_and_scores(100_000)
     measure("pair_prepost, 100,000 episodes x 5 scores (2 episodes per client)",
             lambda: es.pair_prepost(sc, ep, scale="GSI"), 3)
