@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -322,7 +322,7 @@ def mixed_fit(subject_codes, z, y, w, *, interaction: bool = True) -> MixedFit:
             break
     step = 1e-3 * np.maximum(np.abs(best.x), 1e-2)
     polish = optimize.minimize(f, best.x, method="Nelder-Mead",
-                               options={"xatol": 1e-9, "fatol": 1e-12, "maxiter": 800,
+                               options={"xatol": 1e-9, "fatol": 1e-12, "maxiter": 200,
                                         "initial_simplex": np.vstack([best.x,
                                                                       best.x + np.diag(step)])})
     th = polish.x if polish.fun <= best.fun else best.x
@@ -437,7 +437,7 @@ def _long(data: pd.DataFrame, subject: Hashable, time: Hashable, outcome: Hashab
         raise DataError(
             f"subject {s!r} has more than one measurement at {time}={ts[k]:g} "
             f"({int(dup.sum())} duplicate row(s) in all)",
-            row=data.index[rows[k + 1]], column=str(time), value=ts[k],
+            row=data.index[rows[k + 1]], column=str(time), value=float(ts[k]),
             expected="one measurement per subject and time (remove or average duplicates)")
     nv = np.bincount(cs, minlength=m)
     start = np.concatenate([[0], np.cumsum(nv)[:-1]]).astype(np.int64)
@@ -691,7 +691,11 @@ def _not_on_track(lg, *, d, level, reference, folds, seed, interaction, time_off
         "mean_measurements_after_baseline": float(n_post[ok].mean()) if ok.any() else 0.0,
         **per_measure,
     }
-    return out, reason, flagged, model_meta
+    prow = np.flatnonzero(post)
+    looks = {"code": cpost, "time": lg.ts[prow], "score": ypost, "expected": mu,
+             "bound": mu - d * q * sd, "z_worse": zworse, "beyond_band": flag_post,
+             "fold": fold[cpost]}
+    return out, reason, flagged, model_meta, looks
 
 
 # ============================================================================ result
@@ -706,7 +710,13 @@ class StagnationResult(Result):
     ``pct_improvement`` (early_no_progress, deterioration) or ``expected``, ``bound``,
     ``z_worse``, ``fold``, ``reference`` (not_on_track).  ``status == "stagnated"`` means
     *flagged by the rule* (for ``"deterioration"``: reliably worse).
+
+    ``measurements`` (``not_on_track`` only, else empty): every judged measurement after
+    baseline: the subject, time and outcome columns (named as in the data), ``expected``,
+    ``bound``, ``z_worse`` (:math:`-d(y - \\mu)/SD`), ``beyond_band``, ``fold``.
     """
+
+    measurements: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     title = "Stagnation"
 
@@ -1053,6 +1063,7 @@ def stagnation(
             meta.update(reliability=rel, reliability_source=rel_source + " (not used)")
 
     model_meta: dict[str, Any] = {}
+    looks = None
     if rule == "early_no_progress":
         meta.update(window=[lo, hi], window_inclusive=True,
                     evaluation="last measurement with time inside the window",
@@ -1089,7 +1100,7 @@ def stagnation(
             meta["reference"] = f"{len(ids)} subject ids"
             meta["reference_ids_not_in_data"] = int((~ids.isin(lg.uniq)).sum())
         meta.update(window=None, baseline="earliest measurement")
-        out, reason, stag, model_meta = _not_on_track(
+        out, reason, stag, model_meta, looks = _not_on_track(
             lg, d=d, level=level, reference=ref, folds=folds, seed=seed,
             interaction=interaction, time_offset=time_offset, time=time)
         meta.update(model_meta)
@@ -1134,7 +1145,12 @@ def stagnation(
         nan_policy="rows with a missing outcome or time are ignored; subjects are never "
                    "dropped (not_evaluable with a reason)",
     )
-    return StagnationResult(patients=pat, meta=meta)
+    ms = pd.DataFrame()
+    if looks is not None:
+        code = looks.pop("code")
+        ms = pd.DataFrame({subject: lg.uniq.take(code), time: looks.pop("time"),
+                           outcome: looks.pop("score"), **looks})
+    return StagnationResult(patients=pat, meta=meta, measurements=ms)
 
 
 callable_module(__name__, "stagnation")
