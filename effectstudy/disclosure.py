@@ -502,10 +502,8 @@ class DisclosureResult(Result):
     def format(self, lang: Lang = "nl", digits: int = 2) -> pd.DataFrame:
         """Display table with labelled columns; Dutch uses a decimal comma."""
         s = self._strings(lang, digits)
-        if self.meta.get("layout") == "crosstab":
-            s.index = [label(str(i), lang) if i == self.meta.get("total") else i
-                       for i in s.index]
-        return s.rename(columns=lambda c: label(str(c), lang))
+        keep = self.meta.get("total")     # the margin column keeps the caller's label
+        return s.rename(columns=lambda c: c if c == keep else label(str(c), lang))
 
     def _strings(self, lang: Lang, digits: int) -> pd.DataFrame:
         pub, mask, meta = self.published, self.mask, self.meta
@@ -591,10 +589,17 @@ class DisclosureResult(Result):
                                   "(see .audit); run with secondary=True or merge categories")
         crosstab = self.meta.get("layout") == "crosstab"
 
+        whole = set(self.meta.get("count_columns", [])) | set(self.meta.get("percentages", {}))
+
         def records(df: pd.DataFrame) -> Any:
             if crosstab:
                 df = df.rename_axis(self.meta["row_label"]).reset_index()
-            return jsonable(df)
+            out = jsonable(df)
+            for rec in out:          # counts and percentages are whole numbers: JSON ints
+                for k, v in rec.items():
+                    if k in whole and isinstance(v, float) and v.is_integer():
+                        rec[k] = int(v)
+            return out
 
         return {"title": self.title, "meta": jsonable(self.meta),
                 "published": records(self.published), "display": records(self.display),
@@ -609,8 +614,9 @@ def _check_counts(frame: pd.DataFrame, cols: Sequence[Hashable], row_names: list
     for j, col in enumerate(cols):
         s = frame[col]
         if s.dtype == bool or not (pd.api.types.is_numeric_dtype(s) or s.dtype == object):
-            raise DataError("counts must be whole numbers >= 0", column=str(col),
-                            value=str(s.dtype), expected="a numeric column")
+            raise DataError("counts must be numeric", column=str(col),
+                            value=f"dtype {s.dtype}",
+                            expected="a numeric column of whole numbers >= 0")
         for i, v in enumerate(s.tolist()):
             bad = isinstance(v, bool) or not isinstance(v, (int, float, np.number))
             if not bad:
