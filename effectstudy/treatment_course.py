@@ -203,15 +203,15 @@ class Groups:
         return out
 
 
-def make_groups(values: pd.Series | np.ndarray | None) -> Groups:
+def make_groups(values: pd.Series | np.ndarray | None, *, keep_empty: bool = False) -> Groups:
     """Group levels in order (categorical order, else sorted), ``NaN`` for missing, then
-    :data:`OVERALL`."""
+    :data:`OVERALL`.  ``keep_empty``: every category of a categorical, also unobserved."""
     if values is None:
         return Groups(codes=np.zeros(0, dtype=np.int64), labels=[OVERALL], grouped=False)
     s = pd.Series(values)
     if isinstance(s.dtype, pd.CategoricalDtype):
         present = set(s.dropna().unique())
-        levels = [c for c in s.cat.categories if c in present]
+        levels = [c for c in s.cat.categories if keep_empty or c in present]
     else:
         try:
             levels = sorted(s.dropna().unique().tolist())
@@ -537,6 +537,7 @@ def treatment_course(
     bands: Sequence[int] = (5, 11, 16, 21),
     group: Hashable | None = None,
     ci: float = 0.95,
+    _keep_empty_groups: bool = False,
 ) -> TreatmentCourseResult:
     r"""Sessions, duration, planned range, end reasons, first interim and length vs outcome.
 
@@ -631,7 +632,8 @@ def treatment_course(
                         value=str(en[i])[:10], expected=f"a date on or after {str(st[i])[:10]}")
     ses = count_values(episodes, sessions, "episodes")
     ids = pd.Index(episodes[episode].to_numpy(), name="episode_id")
-    groups = make_groups(episodes[group] if group is not None else None)
+    groups = make_groups(episodes[group] if group is not None else None,
+                         keep_empty=_keep_empty_groups)
     n_ep = len(episodes)
 
     band = np.select([np.isnan(ses), ses < lo_p, ses > hi_p], ["missing", "below", "beyond"],
