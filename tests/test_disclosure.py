@@ -257,6 +257,14 @@ def test_cross_year_differencing():
     assert now.passed and now.meta["n_previous"] == 1
 
 
+def test_previous_crosstab_from_results_json_keeps_the_same_pattern():
+    last = es.disclosure_control(CT, layout="crosstab", total="totaal")
+    stored = json.loads(json.dumps(last.to_dict()))
+    now = es.disclosure_control(CT, layout="crosstab", total="totaal", previous=stored)
+    assert now.mask.equals(last.mask) and now.passed
+    assert set(now.audit["table"]) == {"current", "previous[0]"}
+
+
 def test_previous_table_that_contradicts_this_one_is_an_error():
     last = es.disclosure_control(PREV, by="year", total="2023-2024", rounding_base=None)
     with pytest.raises(DataError, match="disagree on the same cells"):
@@ -468,3 +476,103 @@ def test_unprotectable_table_raises():
                                                  r"table: .*current '2025'/n \[18, 18\]"):
         es.disclosure_control(groups(year=[2024, 2025, "t"], n=[14, 8, 22]), by="year",
                               total="t", rounding_base=None, previous=[last])
+
+
+# -- properties (hypothesis) -----------------------------------------------------------------------
+def _independent_intervals(pub, base, threshold, eqs, ubs=()):
+    """Feasible interval of each NaN cell of ``pub`` (2-d array) given the published cells.
+
+    Written apart from the module: a published p means a true value in [p - 2, p + 2] (base
+    5, half up) and >= threshold; hidden cells are >= 0; ``eqs`` are lists of
+    (+1 cells, -1 cell); ``ubs`` are (small, big) pairs.
+    """
+    shape = pub.shape
+    flat = pub.ravel()
+    idx = {rc: k for k, rc in enumerate(np.ndindex(shape))}
+    bounds = []
+    for p in flat:
+        if np.isnan(p):
+            bounds.append((0, None))
+        elif base is None:
+            bounds.append((p, p))
+        else:
+            bounds.append((max(p - base // 2, threshold), p + (base + 1) // 2 - 1))
+    a_eq = np.zeros((len(eqs), flat.size))
+    for i, (plus, minus) in enumerate(eqs):
+        for rc in plus:
+            a_eq[i, idx[rc]] += 1
+        a_eq[i, idx[minus]] -= 1
+    a_ub = np.zeros((max(len(ubs), 1), flat.size))
+    for i, (small, big) in enumerate(ubs):
+        a_ub[i, idx[small]], a_ub[i, idx[big]] = 1, -1
+    out = {}
+    for rc in zip(*np.nonzero(np.isnan(pub)), strict=True):
+        c = np.zeros(flat.size)
+        c[idx[rc]] = 1
+        lo = linprog(c, A_ub=a_ub, b_ub=np.zeros(len(a_ub)), A_eq=a_eq,
+                     b_eq=np.zeros(len(eqs)), bounds=bounds, method="highs")
+        hi = linprog(-c, A_ub=a_ub, b_ub=np.zeros(len(a_ub)), A_eq=a_eq,
+                     b_eq=np.zeros(len(eqs)), bounds=bounds, method="highs")
+        assert lo.status == 0
+        out[rc] = (lo.fun, math.inf if hi.status == 3 else -hi.fun)
+    return out
+
+
+small_counts = st.one_of(st.integers(0, 12), st.integers(0, 45))
+
+
+@given(st.integers(2, 4).flatmap(lambda r: st.integers(2, 3).flatmap(
+    lambda c: st.lists(st.lists(small_counts, min_size=c, max_size=c), min_size=r,
+                       max_size=r))), st.sampled_from([5, None]))
+def test_property_crosstab_never_discloses(cells, base):
+    inner = np.array(cells, dtype=np.int64)
+    r_n, c_n = inner.shape
+    full = np.zeros((r_n + 1, c_n + 1), dtype=np.int64)
+    full[:r_n, :c_n] = inner
+    full[:r_n, c_n] = inner.sum(axis=1)
+    full[r_n, :] = full[:r_n, :].sum(axis=0)
+    ct = pd.DataFrame(full, index=[*[f"g{i}" for i in range(r_n)], "T"],
+                      columns=[*[f"c{j}" for j in range(c_n)], "T"])
+    res = es.disclosure_control(ct, layout="crosstab", total="T", rounding_base=base)
+    assert res.passed
+    pub = res.published.to_numpy(dtype=float)
+    shown = ~np.isnan(pub)
+    # every published count a multiple of the base, and never from fewer than 10 clients
+    assert (pub[shown] % (base or 1) == 0).all()
+    assert (full[shown] >= 10).all()
+    eqs = [([(i, j) for j in range(c_n)], (i, c_n)) for i in range(r_n + 1)]
+    eqs += [([(i, j) for i in range(r_n)], (r_n, j)) for j in range(c_n + 1)]
+    for rc, (lo, hi) in _independent_intervals(pub, base, 10, eqs).items():
+        assert hi - lo >= 10 - 1e-9, (rc, lo, hi)
+        assert lo - 1e-9 <= full[rc] <= hi + 1e-9      # the truth is inside
+
+
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40), st.floats(-2, 2)),
+                min_size=2, max_size=5))
+def test_property_groups_never_disclose(rows):
+    n = [a for a, _, _ in rows]
+    n_rec = [min(a, b) for a, b, _ in rows]
+    est = [e for _, _, e in rows]
+    t = groups(g=[f"g{i}" for i in range(len(rows))] + ["totaal"], n=[*n, sum(n)],
+               n_rec=[*n_rec, sum(n_rec)], estimate=[*est, 0.5])
+    res = es.disclosure_control(t, by="g", counts=["n_rec"], statistics=["estimate"],
+                                percentages={"pct_rec": ("n_rec", "n")}, total="totaal")
+    assert res.passed
+    p = res.published
+    true_n, true_rec = t["n"].to_numpy(), t["n_rec"].to_numpy()
+    for c in ("n", "n_rec"):
+        v = p[c].to_numpy(dtype=float)
+        assert (v[~np.isnan(v)] % 5 == 0).all()
+    small = true_n < 10
+    assert p.loc[small, ["n", "n_rec", "pct_rec", "estimate"]].isna().all().all()
+    assert p.loc[p["n"].isna(), "estimate"].isna().all()
+    pct_shown = p["pct_rec"].notna().to_numpy()
+    assert (true_n[pct_shown] >= 10).all() and (true_rec[pct_shown] >= 10).all()
+    extreme = pct_shown & np.isin(p["pct_rec"].to_numpy(), [0, 100])
+    assert (true_n[extreme] >= 20).all()
+    pub = p[["n", "n_rec"]].to_numpy(dtype=float)
+    k = len(rows)
+    eqs = [([(i, j) for i in range(k)], (k, j)) for j in range(2)]
+    ubs = [((i, 1), (i, 0)) for i in range(k + 1)]
+    for rc, (lo, hi) in _independent_intervals(pub, 5, 10, eqs, ubs).items():
+        assert hi - lo >= 10 - 1e-9, (rc, lo, hi)
