@@ -41,6 +41,7 @@ import pandas as pd
 
 from effectstudy.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
 from effectstudy.labels import register
+from effectstudy.proportions import wilson_ci
 from effectstudy.results import Result, base_meta
 from effectstudy.schema import STAGNATION_STATUSES
 from effectstudy.treatment_course import (
@@ -53,7 +54,6 @@ from effectstudy.treatment_course import (
     need_columns,
     treatment_course,
     unique_ids,
-    wilson_ci,
 )
 
 __all__ = ["stagnation_followup", "FollowupResult", "STATUS_ORDER"]

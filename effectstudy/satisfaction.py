@@ -36,6 +36,7 @@ import pandas as pd
 from effectstudy._verb_module import callable_module
 from effectstudy.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
 from effectstudy.labels import register
+from effectstudy.proportions import wilson_ci
 from effectstudy.results import Result, base_meta
 from effectstudy.treatment_course import (
     OVERALL,
@@ -44,7 +45,6 @@ from effectstudy.treatment_course import (
     make_groups,
     need_columns,
     unique_ids,
-    wilson_ci,
 )
 
 __all__ = ["satisfaction", "SatisfactionResult"]
@@ -178,7 +178,7 @@ def satisfaction(
     With :math:`I` forms issued, :math:`R` returned and :math:`G` returned with a grade:
     response rate :math:`R/I` and graded share :math:`G/I` (the yearly report's
     "gave a grade, % of issued"), each with the Wilson score interval
-    (:func:`effectstudy.treatment_course.wilson_ci`).  Grade statistics are over the
+    (:func:`effectstudy.proportions.wilson_ci`).  Grade statistics are over the
     :math:`G` grades (SD with :math:`G-1`, median type 7); ``grade_mean_rounded`` rounds
     half up, as a report does (8.5 -> 9).  Non-whole grades are counted in the
     distribution under the whole grade they round (half up) to.  A missing ``issued`` or

@@ -7,7 +7,7 @@ treatments below, within and beyond the planned 5-20 sessions, the end reasons
 relation of treatment length to outcome.  Every table is given per group and overall;
 open episodes and missing values are counted in the tables, never dropped silently.
 
-Shares come with Wilson score intervals (:func:`wilson_ci`).
+Shares come with Wilson score intervals (:func:`effectstudy.proportions.wilson_ci`).
 
 >>> import pandas as pd, effectstudy as es
 >>> ep = pd.DataFrame({"episode_id": ["e1", "e2", "e3", "e4"],
@@ -41,9 +41,10 @@ from scipy import stats
 from effectstudy._verb_module import callable_module
 from effectstudy.errors import ArgumentError, ArgumentTypeError, DataError
 from effectstudy.labels import register
+from effectstudy.proportions import wilson_ci
 from effectstudy.results import Result, base_meta
 
-__all__ = ["treatment_course", "TreatmentCourseResult", "wilson_ci"]
+__all__ = ["treatment_course", "TreatmentCourseResult"]
 
 OVERALL = "all"
 
@@ -84,44 +85,6 @@ register({
 
 
 # -- shared helpers (also used by effectstudy.followup and effectstudy.satisfaction) ------
-def wilson_ci(x: Any, n: Any, ci: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    r"""Wilson score interval of the proportion :math:`x/n`, vectorised; NaN where ``n = 0``.
-
-    .. math::
-
-        \frac{\hat p + \frac{z^2}{2n}}{1 + \frac{z^2}{n}} \pm
-        \frac{z}{1 + \frac{z^2}{n}}\sqrt{\frac{\hat p(1-\hat p)}{n} + \frac{z^2}{4n^2}},
-        \qquad z = \Phi^{-1}\left(\tfrac{1 + ci}{2}\right)
-
-    as R's ``prop.test(x, n, correct = FALSE)``.  The limits are exactly 0 at
-    :math:`x = 0` and 1 at :math:`x = n`.
-
-    References
-    ----------
-    Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
-    inference. *JASA, 22*(158), 209-212. https://doi.org/10.1080/01621459.1927.10502953
-
-    Newcombe, R. G. (1998). Two-sided confidence intervals for the single proportion:
-    comparison of seven methods. *Statistics in Medicine, 17*(8), 857-872.
-
-    >>> lo, hi = wilson_ci([29, 0], [55, 10])
-    >>> lo.round(4), hi.round(4)
-    (array([0.3979, 0.    ]), array([0.6531, 0.2775]))
-    """
-    x = np.asarray(x, dtype=float)
-    n = np.asarray(n, dtype=float)
-    z = float(stats.norm.ppf(0.5 + ci / 2))
-    z2 = z * z
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = x / n
-        den = 1 + z2 / n
-        centre = (p + z2 / (2 * n)) / den
-        half = z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / den
-        lo = np.where(n > 0, np.where(x <= 0, 0.0, centre - half), np.nan)
-        hi = np.where(n > 0, np.where(x >= n, 1.0, centre + half), np.nan)
-    return lo, hi
-
-
 def check_ci(ci: Any) -> float:
     """A confidence level strictly between 0 and 1."""
     if isinstance(ci, bool) or not isinstance(ci, (int, float, np.floating)) or not 0 < ci < 1:
@@ -254,10 +217,12 @@ def crosscount(stacked: pd.DataFrame, col: str, levels: Sequence[Any], k: int) -
 
 def long_shares(groups: Groups, counts: np.ndarray, levels: Sequence[Any], name: str,
                 denom: np.ndarray, ci: float) -> pd.DataFrame:
-    """Long table ``[group,] <name>, n, proportion, ci_low, ci_high`` from a count matrix."""
+    """Long table ``[group,] <name>, n, proportion, ci_low, ci_high`` from a count matrix
+    (``denom`` per group, or per group and level as a matrix like ``counts``)."""
     k, m = counts.shape
     n = counts.ravel()
-    d = np.repeat(np.asarray(denom, dtype=float), m)
+    denom = np.asarray(denom, dtype=float)
+    d = denom.ravel() if denom.ndim == 2 else np.repeat(denom, m)
     lo, hi = wilson_ci(n, d, ci)
     with np.errstate(invalid="ignore", divide="ignore"):
         prop = np.where(d > 0, n / d, np.nan)
@@ -590,7 +555,8 @@ def treatment_course(
     growing); open episodes are counted (``n_open``; the ``open`` row of the end reasons).
     Duration = end - start in days (weeks = days / 7).  Quartiles are type 7 (linear).
 
-    Proportions :math:`x/n` have Wilson score intervals (:func:`wilson_ci`).
+    Proportions :math:`x/n` have Wilson score intervals
+    (:func:`effectstudy.proportions.wilson_ci`, as R's ``prop.test(correct = FALSE)``).
     Improvement is :math:`d\,(post - pre)`, :math:`d = -1` when lower scores are better,
     so a positive value is always improvement.  Length versus outcome: Spearman's
     :math:`\rho` of sessions with improvement over the closed episodes with both (ties get
@@ -717,7 +683,9 @@ def treatment_course(
     if end_reason is not None:
         levels_r = [*reasons, "missing", "open"]
         cnt_r = crosscount(stacked, "reason", levels_r, k)
-        t_reasons = long_shares(groups, cnt_r, levels_r, "end_reason", n_closed, ci)
+        den = np.repeat(n_closed[:, None], len(levels_r), axis=1)
+        den[:, -1] = n_all  # the open row's share is of all episodes (set to NaN below)
+        t_reasons = long_shares(groups, cnt_r, levels_r, "end_reason", den, ci)
         is_open = t_reasons["end_reason"].to_numpy() == "open"
         for c in ("proportion", "ci_low", "ci_high"):
             t_reasons.loc[is_open, c] = np.nan
