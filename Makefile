@@ -8,6 +8,10 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test test-fast bench lab lint clean install
 
+# The demo: the effect study and two yearly summaries (2023, then 2024 with 2023 as its trend)
+# on the shipped synthetic data, written to reports/ (git-ignored).
+RUN := $(BIN)/effectstudy run --no-progress
+
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -18,7 +22,9 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/effectstudy demo -f params/demo.yaml
+	@$(RUN) notebooks/effect_study.ipynb -f params/demo.yaml
+	@$(RUN) notebooks/yearly_summary.ipynb -f params/demo-yearly-2023.yaml >/dev/null
+	@$(RUN) notebooks/yearly_summary.ipynb -f params/demo-yearly-2024.yaml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -30,7 +36,7 @@ bench: $(STAMP)
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=.
 
 lint: $(STAMP)
 	$(BIN)/ruff check effectstudy tests benchmarks

@@ -45,6 +45,19 @@ _LABELS: dict[str, dict[str, str]] = {
     "pre": {"nl": "voormeting", "en": "pre"},
     "post": {"nl": "nameting", "en": "post"},
     "method": {"nl": "Methode", "en": "Method"},
+    # the example data's groups (a practice's own values fall back to their text)
+    "depression": {"nl": "depressie", "en": "depression"},
+    "anxiety": {"nl": "angst", "en": "anxiety"},
+    "ptsd": {"nl": "PTSS", "en": "PTSD"},
+    "burnout": {"nl": "burn-out", "en": "burnout"},
+    "somatic": {"nl": "somatisch-symptoomstoornis", "en": "somatic symptom disorder"},
+    "personality": {"nl": "persoonlijkheid", "en": "personality"},
+    "brain_injury": {"nl": "niet-aangeboren hersenletsel", "en": "acquired brain injury"},
+    "unknown": {"nl": "onbekend", "en": "unknown"},
+    "basic": {"nl": "basis-GGZ", "en": "basic care (GB-GGZ)"},
+    "specialised": {"nl": "specialistische GGZ", "en": "specialised care (S-GGZ)"},
+    "diagnosis": {"nl": "Diagnosegroep", "en": "Diagnosis group"},
+    "care_type": {"nl": "Zorgvorm", "en": "Care type"},
 }
 
 

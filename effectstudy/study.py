@@ -509,6 +509,86 @@ class Study:
                           reference=reference, group=group, instrument=self.analysis.instrument,
                           scale=self.scale)
 
+    # ----------------------------------------------------------------------- yearly summary
+    def key_figures(self):
+        """The year's key figures per grouping, unrounded (``effectstudy.yearly.key_figures``)."""
+        from effectstudy.yearly import key_figures
+
+        return key_figures(self)
+
+    def published(self, figures, grouping: str = "all"):
+        """``figures`` of one grouping after disclosure control with the params' rules."""
+        d = self.params.disclosure
+        previous = []  # earlier years' published versions of the same table (cross-year differencing)
+        for prev in self._history():
+            entry = prev.get("key_figures") if grouping == "all" else prev.get("by_group", {}).get("parts", {}).get(grouping)
+            if entry is not None:
+                previous.append(entry["disclosure"])
+        return figures.published(grouping, threshold=d.min_n, rounding_base=d.round_to,
+                                 previous=previous, lang=self.lang)
+
+    def published_groups(self, figures):
+        """Every grouping of ``analysis.groups`` after disclosure control, shown together."""
+        from effectstudy.yearly import PublishedTables
+
+        return PublishedTables(meta={"groups": list(self.analysis.groups)}, lang=self.lang,
+                               parts={g: self.published(figures, g) for g in self.analysis.groups})
+
+    def _history(self) -> list[dict[str, Any]]:
+        import json
+
+        return [json.loads(Path(h).read_text(encoding="utf-8")) for h in getattr(self.params, "history", [])]
+
+    def trend(self, published):
+        """This year's and the earlier runs' published overall figures (``history:`` in the params)."""
+        from effectstudy.yearly import trend
+
+        return trend(getattr(self.params, "history", []), published)
+
+    def yearly_text(self, published) -> str:
+        """The plain-language summary, from the published figures only."""
+        from effectstudy.yearly import yearly_text
+
+        return yearly_text(published, scale_name=self._scale_name(), lang=self.lang)
+
+    def _scale_name(self) -> str:
+        inst = self.instrument
+        return f"{inst.name} ({self.scale})" if hasattr(inst, "name") else self.scale
+
+    def methods_text(self, published) -> str:
+        """How the figures were made: instrument and key status, methods, disclosure rules."""
+        m = published.meta
+        a = self.analysis
+        rc = a.reliable_change
+        nl = self.lang == "nl"
+        rel = self.clinical_significance().meta
+        lines = [
+            (f"**Werkwijze.** Uitkomstmaat: {self._scale_name()}. Voormeting: dichtst bij de start "
+             f"({a.pre_window[0]} tot {a.pre_window[1]} dagen); nameting: dichtst bij het einde "
+             f"({a.post_window[0]} tot {a.post_window[1]} dagen). Betrouwbare verandering volgens "
+             f"{'Jacobson & Truax (1991)' if rc.method == 'jt' else rc.method} met betrouwbaarheid "
+             f"{_fmt(rel['reliability'], nl)} ({rel['reliability_source']}); herstel: betrouwbaar verbeterd en onder "
+             f"afkappunt {rel.get('cutoff_type')} ({_fmt(rel.get('cutoff_value'), nl, 1)}). Effectgrootte: "
+             f"gemiddelde verbetering gedeeld door de SD van de voormeting, met Hedges-correctie, positief = "
+             f"verbetering. Stagnatie: geen betrouwbare verbetering bij de laatste meting in sessie "
+             f"{a.stagnation.window[0]:g} tot {a.stagnation.window[1]:g}."
+             if nl else
+             f"**Methods.** Outcome measure: {self._scale_name()}. Pre: nearest to the start "
+             f"({a.pre_window[0]} to {a.pre_window[1]} days); post: nearest to the end "
+             f"({a.post_window[0]} to {a.post_window[1]} days). Reliable change after "
+             f"{'Jacobson & Truax (1991)' if rc.method == 'jt' else rc.method} with reliability "
+             f"{_fmt(rel['reliability'], nl)} ({rel['reliability_source']}); recovered: reliably improved and below "
+             f"cut-off {rel.get('cutoff_type')} ({_fmt(rel.get('cutoff_value'), nl, 1)}). Effect size: mean "
+             f"improvement divided by the SD of the pre scores, Hedges-corrected, positive = improvement. "
+             f"Stagnation: no reliable improvement at the last measurement in sessions "
+             f"{a.stagnation.window[0]:g} to {a.stagnation.window[1]:g}."),
+            published.disclosure.methods_text(self.lang),
+            self.key_status(),
+        ]
+        if m.get("audit_passed") is False:  # pragma: no cover - to_dict refuses before this
+            lines.append("AUDIT FAILED")
+        return "\n\n".join(lines)
+
     # ----------------------------------------------------------------------- student analyses
     @property
     def outcome(self) -> str:
@@ -590,6 +670,13 @@ class Study:
         else:
             d["time"] = d["session"].astype("Float64")
         return d.drop(columns=["start_date"]).reset_index(drop=True)
+
+
+def _fmt(x: Any, nl: bool, digits: int = 2) -> str:
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return "-"
+    t = f"{float(x):.{digits}f}"
+    return t.replace(".", ",") if nl else t
 
 
 def _iso(text: str, fmt: str) -> str:
