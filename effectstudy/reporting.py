@@ -282,11 +282,17 @@ class SavedFile(type(Path())):  # type: ignore[misc]
     """The path :meth:`ReportOutput.save` returns; its repr is relative to the project folder.
 
     A notebook cell ending in ``out.save()`` echoes the returned path; a plain ``Path`` would
-    put the absolute path (with the user's home folder) into the published report.
+    put the absolute path (with the user's home folder) into the published report.  Outside
+    the project folder only the output folder's name is shown.
     """
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({_relativise(str(self), find_repo_root(self.parent))!r})"
+        root = find_repo_root(self.parent)
+        try:
+            shown = self.relative_to(root).as_posix()
+        except ValueError:
+            shown = f"{self.parent.name}/{self.name}"
+        return f"{type(self).__name__}({shown!r})"
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # IPython's text/plain
         p.text(repr(self))
