@@ -320,6 +320,12 @@ def _audit(tables: list[_Known], threshold: int) -> tuple[pd.DataFrame, dict[tup
             raise DataError(
                 "the published cells of this table (and the earlier tables given as "
                 f"`previous`) are inconsistent; linprog: {res.message}")
+        if abs(res.fun - round(res.fun)) > 1e-7:
+            # counts are integers: where the LP bound is fractional, the integer bound is
+            # tighter (what a reader can really conclude), so solve the integer programme
+            mip = linprog(cvec, integrality=np.ones(nv), **lp)
+            if mip.status == 0:
+                res = mip
         return float(sign * res.fun)
 
     rows = []
@@ -477,6 +483,14 @@ class DisclosureResult(Result):
         The parameters (threshold, rounding base and rule, attribute_n, layout, columns),
         their sources, counts of suppressed cells per reason and ``audit_passed``.
         Deliberately no ``n_original``: an unrounded count is not publishable.
+    display : DataFrame (property)
+        ``published`` as strings, same columns: counts ``"40"``, percentages ``"38%"``,
+        statistics with 2 decimals, ``"< 10"`` (primary: onvoldoende waarnemingen),
+        ``"x"`` (secondary or attribute), ``"0"`` (structural zero), ``"–"`` (a statistic
+        the caller left missing).  :meth:`format` gives the same with Dutch or English
+        column labels (and a decimal comma in Dutch).
+    passed : bool (property)
+        The audit result; :meth:`to_dict` refuses to export a table that failed.
     """
 
     published: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -776,9 +790,10 @@ def disclosure_control(
     -----
     The audit works on the numbers a reader has: for a published count ``p`` the true
     value is in its rounding interval and at least ``threshold``; suppressed cells are only
-    known to be >= 0; structural zeros are 0.  Intervals are linear-programming bounds
-    (for 1- and 2-way tables the constraint matrix is totally unimodular, so they equal the
-    integer bounds).  The display symbols themselves tell a reader that a ``"< 10"`` cell
+    known to be >= 0; structural zeros are 0.  Intervals are linear-programming bounds;
+    where a bound is fractional the integer programme is solved as well, so the interval is
+    what a reader can conclude about a whole number of clients (for a 2-way table with
+    margins the LP bounds are already integral).  The display symbols themselves tell a reader that a ``"< 10"`` cell
     is below the threshold and an ``"x"`` cell is not; SEC-D1 prescribes that label.
 
     A caller's total that differs from the sum of the groups is an error, not a warning:
@@ -1037,6 +1052,7 @@ def _groups(table: pd.DataFrame, *, by: Any, n: str, counts: Sequence[str],
 
     row_keys = [k[0] if len(by_cols) == 1 else k for k in keys]
     structural = _structural(structural_zeros, row_keys, count_cols, values)
+    structural[structural[:, 0]] = True     # a group empty by definition: its counts too
     grid = _Grid(keys, count_cols, total_row, 0, False,
                  [(count_cols.index(w), [count_cols.index(p) for p in ps])
                   for w, ps in parts.items()],
@@ -1072,8 +1088,9 @@ def _groups(table: pd.DataFrame, *, by: Any, n: str, counts: Sequence[str],
                 why.append("")
         published[col] = vals
         mask[col] = why
+    no_stats = supp[:, 0] | (values[:, 0] < threshold)
     for col in statistics:
-        published[col] = np.where(supp[:, 0], np.nan, table[col].to_numpy(dtype=float))
+        published[col] = np.where(no_stats, np.nan, table[col].to_numpy(dtype=float))
         mask[col] = reason[:, 0].astype(str)
     flat = [x for x in mask[[c for c in mask.columns if c not in by_cols]].to_numpy().ravel()
             if x]

@@ -286,6 +286,16 @@ def test_zero_and_hundred_percent_in_small_groups():
     assert r.display["n_stag"].tolist() == ["x", "x", "20", "x", "0"]
 
 
+def test_group_empty_by_definition():
+    # a care type not offered this year: n is a structural zero, so are its counts
+    t = groups(care=["basis", "specialistisch", "nieuw"], n=[35, 22, 0], n_rec=[12, 10, 0],
+               estimate=[0.7, 0.9, NaN])
+    r = es.disclosure_control(t, by="care", counts=["n_rec"], statistics=["estimate"],
+                              structural_zeros=[("nieuw", "n")], rounding_base=None)
+    assert r.display.loc[2].tolist() == ["nieuw", "0", "0", "–"]
+    assert r.mask.loc[2, ["n", "n_rec"]].tolist() == ["structural_zero", "structural_zero"]
+
+
 def test_structural_zero_is_published_and_never_a_complement():
     ct = pd.DataFrame({"kort": [0, 30, 25], "lang": [22, 4, 40]}, index=["a", "b", "c"])
     ct["T"] = ct.sum(axis=1)
@@ -576,3 +586,16 @@ def test_property_groups_never_disclose(rows):
     ubs = [((i, 1), (i, 0)) for i in range(k + 1)]
     for rc, (lo, hi) in _independent_intervals(pub, 5, 10, eqs, ubs).items():
         assert hi - lo >= 10 - 1e-9, (rc, lo, hi)
+
+
+def test_audit_uses_integer_bounds_where_the_lp_is_fractional():
+    # n = a + b = b + c = a + c, so a = b = c = n / 2; n published as 15 (true 13 ... 17).
+    # The LP says a in [6.5, 8.5]; whole clients: n is 14 or 16, so a is 7 or 8.
+    grid = dc._Grid([("g",)], ["n", "a", "b", "c"], None, 0, False,
+                    [(0, [1, 2]), (0, [2, 3]), (0, [1, 3])], [])
+    inf = np.inf
+    known = dc._Known(grid, np.array([[13.0, 0, 0, 0]]), np.array([[17.0, inf, inf, inf]]),
+                      np.array([[False, True, True, True]]), "current")
+    audit, _, _ = dc._audit([known], 10)
+    assert audit[["column", "lower", "upper"]].values.tolist() == [
+        ["a", 7, 8], ["b", 7, 8], ["c", 7, 8]]
