@@ -129,7 +129,7 @@ def _flag(df: pd.DataFrame, col: Hashable, arg: str) -> tuple[np.ndarray, np.nda
         bad = ~miss & (v != 0) & (v != 1)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise DataError("not a yes/no flag", row=df.index[i], column=str(col), value=v[i],
+            raise DataError("not a yes/no flag", row=df.index[i], column=str(col), value=float(v[i]),
                             expected="True/False or 1/0")
         return np.where(miss, False, v == 1), miss
     raise ArgumentTypeError(arg, f"column {col!r} of dtype {s.dtype}",
@@ -218,7 +218,7 @@ def satisfaction(
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise DataError("grade out of range", row=satisfaction.index[i], column=str(grade),
-                        value=gv[i], expected="a grade from 1 to 10")
+                        value=float(gv[i]), expected="a grade from 1 to 10")
     bad = ret & ~iss
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -229,7 +229,7 @@ def satisfaction(
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise DataError("grade on a form that was not returned", row=satisfaction.index[i],
-                        column=str(grade), value=gv[i],
+                        column=str(grade), value=float(gv[i]),
                         expected=f"no grade, or {returned!r} true")
     form = pd.DataFrame({"issued": iss, "returned": ret, "grade": gv},
                         index=pd.Index(satisfaction[episode].to_numpy(), name="episode_id"))

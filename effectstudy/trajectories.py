@@ -536,7 +536,7 @@ def trajectories(
     for col, v in ((time, tv), (outcome, yv)):
         if np.isinf(v).any():
             i = int(np.flatnonzero(np.isinf(v))[0])
-            raise DataError("infinite value", row=data.index[i], column=str(col), value=v[i],
+            raise DataError("infinite value", row=data.index[i], column=str(col), value=float(v[i]),
                             expected="a finite number")
     if data[subject].isna().any():
         i = int(np.flatnonzero(data[subject].isna().to_numpy())[0])
@@ -550,7 +550,7 @@ def trajectories(
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise DataError(f"time not in the domain of time_transform={time_transform!r}",
-                            row=data.index[i], column=str(time), value=tv[i],
+                            row=data.index[i], column=str(time), value=float(tv[i]),
                             expected=f"a time > {minimum:g} (use time_transform='log1p' for "
                             "times starting at 0)" if time_transform == "log"
                             else f"a time > {minimum:g}")

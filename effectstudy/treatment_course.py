@@ -134,7 +134,7 @@ def count_values(df: pd.DataFrame, col: Hashable, what: str) -> np.ndarray:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise DataError(f"invalid count in {what}", row=df.index[i], column=str(col),
-                        value=v[i], expected="a whole number >= 0")
+                        value=float(v[i]), expected="a whole number >= 0")
     return v
 
 
