@@ -386,8 +386,8 @@ def _numeric(data: pd.DataFrame, col: Hashable, arg: str) -> np.ndarray:
     inf = np.isinf(v)
     if inf.any():
         i = int(np.flatnonzero(inf)[0])
-        raise DataError(f"infinite {arg}", row=data.index[i], column=str(col), value=v[i],
-                        expected="a finite number")
+        raise DataError(f"infinite {arg}", row=data.index[i], column=str(col),
+                        value=float(v[i]), expected="a finite number")
     return v
 
 
