@@ -796,6 +796,12 @@ def disclosure_control(
     margins the LP bounds are already integral).  The display symbols themselves tell a reader that a ``"< 10"`` cell
     is below the threshold and an ``"x"`` cell is not; SEC-D1 prescribes that label.
 
+    Statistics: a total row's mean is the n-weighted mean of the groups' means, so a hidden
+    group's mean could be worked out if it were the only one hidden; because a hidden ``n``
+    always has a hidden partner row (the margin rule), only the pooled mean of at least two
+    hidden groups can be approximated.  Percentages are never computed from a hidden count,
+    and from published counts they add nothing a reader could not compute.
+
     A caller's total that differs from the sum of the groups is an error, not a warning:
     the difference is itself a group (e.g. clients without a diagnosis) that would be
     published unprotected; add it as a row.
@@ -1090,7 +1096,8 @@ def _groups(table: pd.DataFrame, *, by: Any, n: str, counts: Sequence[str],
         mask[col] = why
     no_stats = supp[:, 0] | (values[:, 0] < threshold)
     for col in statistics:
-        published[col] = np.where(no_stats, np.nan, table[col].to_numpy(dtype=float))
+        published[col] = np.where(no_stats, np.nan,
+                                  table[col].to_numpy(dtype=float, na_value=np.nan))
         mask[col] = reason[:, 0].astype(str)
     flat = [x for x in mask[[c for c in mask.columns if c not in by_cols]].to_numpy().ravel()
             if x]

@@ -125,6 +125,16 @@ def test_statistics_on_unrounded_data_only_where_n_is_published():
     assert r.format("nl")["Schatting"].tolist() == ["< 10", "x", "–", "0,90"]
 
 
+def test_nullable_dtypes():
+    t = pd.DataFrame({"g": ["a", "b", "t"], "n": pd.array([30, 20, 50], dtype="Int64"),
+                      "est": pd.array([0.5, None, 0.4], dtype="Float64")})
+    r = es.disclosure_control(t, by="g", statistics=["est"], total="t")
+    assert r.display["est"].tolist() == ["0.50", "–", "0.40"]
+    with pytest.raises(DataError, match="n: group 'b': found <NA>, expected a whole number"):
+        es.disclosure_control(t.assign(n=pd.array([30, None, 50], dtype="Int64")), by="g",
+                              total="t")
+
+
 # -- SEC-D3: secondary suppression and the audit -------------------------------------------------
 def test_secondary_suppression_one_way_with_total():
     t = groups(diagnosis=["depressie", "angst", "ptss", "totaal"], n=[40, 7, 25, 72])
