@@ -888,6 +888,10 @@ def _crosstab(table: pd.DataFrame, *, total: Any, structural_zeros: Sequence, th
     for key, val in other.items():
         if val not in (None, (), [], {}, "n"):
             raise ArgumentError(key, val, "not set with layout='crosstab' (counts only)")
+    if isinstance(table.index, pd.MultiIndex) or isinstance(table.columns, pd.MultiIndex):
+        raise ArgumentError("table", "a crosstab with a MultiIndex",
+                            "one row and one column dimension (for more dimensions use "
+                            "layout='groups' with by=[...])")
     if not table.index.is_unique or not table.columns.is_unique:
         raise DataError("crosstab: row and column labels must be unique",
                         value=[*table.index[table.index.duplicated()],

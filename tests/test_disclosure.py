@@ -481,6 +481,10 @@ def test_crosstab_errors():
     with pytest.raises(ArgumentError, match="total: got 'Totaal', expected the label of the "
                                             "margin row"):
         es.disclosure_control(CT, layout="crosstab", total="Totaal")
+    with pytest.raises(ArgumentError, match="table: got 'a crosstab with a MultiIndex', "
+                                            "expected one row and one column dimension"):
+        es.disclosure_control(CT.set_axis(pd.MultiIndex.from_tuples(
+            [(i, 2025) for i in CT.index])), layout="crosstab", total="totaal")
     last = es.disclosure_control(CT, layout="crosstab", total="totaal")
     with pytest.raises(ArgumentError, match="previous.0. layout: got 'crosstab', expected "
                                             "'groups'"):
