@@ -168,6 +168,10 @@ def _failure(nb_path: Path, out_nb: Path, exc: BaseException) -> ReportError:
     if evalue is None:
         evalue = str(exc)
     evalue = _ANSI.sub("", str(evalue)).strip()
+    if ename == "CellTimeoutError":
+        evalue = evalue.split("\n", 1)[0] + " (allow more time per cell with --timeout / timeout=)"
+    elif ename == "DeadKernelError":
+        evalue = evalue.split("\n", 1)[0] + " (the kernel stopped: out of memory?)"
     heading = cell_no = exec_count = None
     try:
         nb = nbformat.read(out_nb, as_version=4)
@@ -181,6 +185,12 @@ def _failure(nb_path: Path, out_nb: Path, exc: BaseException) -> ReportError:
             if status in ("failed", "running"):
                 failed = i
                 break
+        if failed is None and not hasattr(exc, "cell_index"):
+            # a timeout or a dead kernel: papermill marks every cell completed afterwards,
+            # but only the cells that were started have a start time
+            started = [i for i, c in enumerate(cells) if c.cell_type == "code"
+                       and c.get("metadata", {}).get("papermill", {}).get("start_time")]
+            failed = started[-1] if started else None
         if failed is None and getattr(exc, "cell_index", None) is not None:
             # papermill's index counts the cells before it added the error banner at the top
             banner = any("papermill-error-cell-tag" in _tags(c) for c in cells[:1])

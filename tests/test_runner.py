@@ -225,6 +225,20 @@ def test_notebook_without_save_is_an_error(tmp_path):
         es.run_notebook(path, PARAMS, output_dir=tmp_path / "o", progress=False)
 
 
+@slow
+def test_cell_timeout_names_the_cell(tmp_path):
+    nb = nbformat.read(REPORT, as_version=4)
+    nb.cells.insert(6, nbformat.v4.new_code_cell("import time\ntime.sleep(60)"))
+    path = tmp_path / "slow.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(ReportError) as info:
+        es.run_notebook(path, PARAMS, output_dir=tmp_path / "o", progress=False, timeout=2)
+    msg = str(info.value)
+    assert msg.startswith('notebook slow.ipynb failed in section "Episodes per zorgtype" (cell 7')
+    assert "CellTimeoutError: A cell timed out while it was being executed, after 2 seconds" in msg
+    assert "--timeout" in msg
+
+
 def test_missing_kernel(tmp_path):
     with pytest.raises(ReportError, match="no Jupyter kernel named 'no-such-kernel-x'.*effectstudy install-kernel"):
         es.run_notebook(REPORT, PARAMS, output_dir=tmp_path, progress=False, kernel="no-such-kernel-x")

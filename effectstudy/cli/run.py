@@ -94,6 +94,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from effectstudy.runner import run_notebook
 
+    if args.log_output:  # papermill logs cell output through logging
+        import logging
+
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
     overrides: dict[str, Any] = {}
     for key, value in args.param:
         if not key or key.startswith(".") or key.endswith(".") or ".." in key:
