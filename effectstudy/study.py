@@ -480,6 +480,36 @@ class Study:
         return treatment_course(self.episodes, measurements=self.measurements,
                                 outcome=self.clinical_significance(), group=group)
 
+    def satisfaction(self, group: str | None = None):
+        """Forms issued, returned, response rate and grades of the analysed episodes (``es.satisfaction``).
+
+        Only closed episodes get an end-of-treatment form; open ones are left out.
+        """
+        from effectstudy.satisfaction import satisfaction
+
+        sat = self.input.satisfaction
+        if sat is None:
+            raise ParamsError(f"{self.params.source_file}: data.satisfaction: no satisfaction file given")
+        closed = self.episodes[self.episodes["end_date"].notna()]
+        # forms of episodes left out by consent or selection are counted in the flow already
+        return satisfaction(sat[sat["episode_id"].isin(closed["episode_id"])], episodes=closed, group=group)
+
+    def stagnation_followup(self):
+        """What became of stagnated versus on-track episodes (``es.stagnation_followup``)."""
+        from effectstudy.followup import stagnation_followup
+
+        es_ = self.analysis.effect_size
+        return stagnation_followup(self.stagnation(), self.episodes, outcome=self.clinical_significance(),
+                                   effect_method=es_.method, adjust=es_.adjust, ci=es_.ci)
+
+    def trajectories(self, group: str | None = None):
+        """Mixed model over all measurements of the primary scale, completers or not (``es.trajectories``)."""
+        from effectstudy.trajectories import trajectories
+
+        data = self.stagnation_data()
+        return trajectories(data, subject="episode_id", time="time", outcome="score",
+                            group=group, occasion="occasion", post="post")
+
     def satisfaction_table(self) -> pd.DataFrame | None:
         """End-of-treatment forms of the analysed episodes (``None`` without a satisfaction file)."""
         sat = self.input.satisfaction
