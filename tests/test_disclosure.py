@@ -613,3 +613,23 @@ def test_audit_uses_integer_bounds_where_the_lp_is_fractional():
     audit, _, _ = dc._audit([known], 10)
     assert audit[["column", "lower", "upper"]].values.tolist() == [
         ["a", 7, 8], ["b", 7, 8], ["c", 7, 8]]
+
+
+@given(st.integers(0, 40), st.integers(0, 40), st.integers(0, 40), st.sampled_from([5, None]))
+def test_property_cross_year_tables_together_never_disclose(y1, y2, y3, base):
+    last = es.disclosure_control(groups(year=[2023, 2024, "t"], n=[y1, y2, y1 + y2]),
+                                 by="year", total="t", rounding_base=base)
+    try:
+        now = es.disclosure_control(groups(year=[2024, 2025, "t"], n=[y2, y3, y2 + y3]),
+                                    by="year", total="t", rounding_base=base,
+                                    previous=[json.loads(json.dumps(last.to_dict()))])
+    except dc.DisclosureError:
+        return                                 # refused: nothing is published
+    # one LP over both reports: variables y1, y2, y3, t12, t23 (y2 is the same clients)
+    pub = np.array([[*last.published["n"], *now.published["n"][1:]]], dtype=float)
+    pub = pub[:, [0, 1, 3, 2, 4]]              # y1, y2, y3, t12, t23
+    eqs = [([(0, 0), (0, 1)], (0, 3)), ([(0, 1), (0, 2)], (0, 4))]
+    if not np.isnan(now.published["n"][0]) and np.isnan(pub[0, 1]):
+        pub[0, 1] = now.published["n"][0]      # y2 published this year only
+    for rc, (lo, hi) in _independent_intervals(pub, base, 10, eqs).items():
+        assert hi - lo >= 10 - 1e-9, (rc, lo, hi)
