@@ -121,6 +121,8 @@ class ImportResult:
     ignored_columns: tuple[str, ...] = ()
     imported_at: str = ""
     conflicts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    #: leftover temporary files of an interrupted earlier write, removed before this import
+    cleaned_temporary: tuple[str, ...] = ()
 
     def message(self) -> str:
         if self.status == "already_imported":
@@ -130,6 +132,9 @@ class ImportResult:
                 "removed on request")
         if self.ignored_columns:
             text += f"; columns not stored: {', '.join(self.ignored_columns)}"
+        if self.cleaned_temporary:
+            text += (f"; removed {len(self.cleaned_temporary)} leftover temporary file(s) of an interrupted "
+                     f"write: {', '.join(self.cleaned_temporary)}")
         return text
 
     def to_dict(self) -> dict[str, Any]:
@@ -241,16 +246,51 @@ class StudyStore:
             cols = ", ".join(f"{c.name} {_SQL_TYPES[c.kind]}" for c in spec.columns)
             con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols}, content_hash UBIGINT, import_id INTEGER)")
 
-    def log(self, action: str, details: dict[str, Any]) -> dict[str, Any]:
+    def log(self, action: str, details: dict[str, Any], *, con: duckdb.DuckDBPyConnection | None = None) -> dict[str, Any]:
         """Append an entry to the store's audit log and record the new head hash in the store.
 
         Anything that writes to this log (exports included) goes through here, so
-        :meth:`verify` can tell a log that was cut short.
+        :meth:`verify` can tell a log that was cut short.  With ``con`` (an open
+        transaction) the head is recorded in that transaction: imports and removals write
+        their entry before they commit, so a process killed in between leaves the log one
+        entry ahead of the store, never an operation without its entry.  Entries found
+        after the recorded head are noted in a ``log_recovered`` entry first (which
+        operations took effect), so the log stays append-only and explains itself.
         """
+        if con is None:
+            with self._connect() as own:
+                return self.log(action, details, con=own)
+        self._recover_log(con)
         entry = audit_log.append(self.audit_log, action, details)
-        with self._connect() as con:
-            con.execute("INSERT OR REPLACE INTO meta VALUES ('audit_head', ?)", [entry["hash"]])
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('audit_head', ?)", [entry["hash"]])
         return entry
+
+    def _recover_log(self, con: duckdb.DuckDBPyConnection) -> None:
+        rows = con.execute("SELECT value FROM meta WHERE key = 'audit_head'").fetchall()  # fetch all: no pending result
+        head = rows[0][0] if rows else None
+        entries = audit_log.read(self.audit_log) if self.audit_log.exists() else []
+        if not entries or entries[-1].get("hash") == head:
+            return
+        hashes = [e.get("hash") for e in entries]
+        if head is not None and head not in hashes:
+            return  # a cut or replaced log: left for verify to report, never papered over
+        later = entries[hashes.index(head) + 1:] if head is not None else entries
+        imports = {int(r[0]) for r in con.execute("SELECT import_id FROM imports").fetchall()}
+        removals = {int(r[0]) for r in con.execute("SELECT removal_id FROM removals").fetchall()}
+        notes = []
+        for e in later:
+            d = e.get("details") or {}
+            note: dict[str, Any] = {"seq": e.get("seq"), "action": e.get("action")}
+            if "import_id" in d:
+                note["took_effect"] = int(d["import_id"]) in imports
+            elif "removal_id" in d:
+                note["took_effect"] = int(d["removal_id"]) in removals
+            notes.append(note)
+        entry = audit_log.append(self.audit_log, "log_recovered", {
+            "entries_after_recorded_head": notes,
+            "note": "a process ended after writing these entries and before the store recorded them; "
+                    "took_effect says whether their database change was committed"})
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('audit_head', ?)", [entry["hash"]])
 
     _log = log
 
@@ -291,6 +331,22 @@ class StudyStore:
         return StoredStudy(**out)
 
     # -------------------------------------------------------------------------- importing
+    def _clean_temporary(self) -> tuple[str, ...]:
+        """Remove the raw archive's leftover ``.*.tmp`` files (a write killed before its rename).
+
+        They are never trusted: the file they were meant to become is either absent (it is
+        written again) or complete (the rename happened).  Returns their paths relative to
+        the raw folder, for the import's result and log.
+        """
+        if not self.raw_dir.exists():
+            return ()
+        removed = []
+        for p in sorted(self.raw_dir.rglob(".*.tmp")):
+            if p.is_file():
+                p.unlink()
+                removed.append(p.relative_to(self.raw_dir).as_posix())
+        return tuple(removed)
+
     def _archive(self, source: Path, sha: str) -> Path:
         year = datetime.now(UTC).strftime("%Y")
         suffix = "".join(source.suffixes[-1:]).lower()
@@ -377,28 +433,33 @@ class StudyStore:
         if not isinstance(frame, pd.DataFrame):
             raise ArgumentTypeError("frame", frame, "a DataFrame of canonical rows")
         prepared = _prepare(table, frame, path.name)  # bad rows fail here, before anything is archived
+        cleaned = self._clean_temporary()
         raw = self._archive(path, sha)
         rel = raw.relative_to(self.raw_dir).as_posix()
         now = datetime.now(UTC).replace(tzinfo=None)
         with self._connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
+                self._recover_log(con)  # before this operation's own rows: took_effect must see the old state
                 import_id = int(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0])
                 counts, conflicts, ignored = _append(con, table, frame, import_id, source_name=path.name,
                                                      prepared=prepared)
                 con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             [import_id, sha, table, path.name, rel, now, counts["rows_in"], counts["rows_added"],
                              counts["rows_duplicate"], counts["rows_conflict"], counts["rows_suppressed"]])
+                entry = {"source": path.name, "sha256": sha, "raw_path": rel, "table": table,
+                         "import_id": import_id, **counts}
+                if cleaned:
+                    entry["cleaned_temporary"] = list(cleaned)
+                self.log("import", entry, con=con)
                 _test_pause()
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
-        result = ImportResult("imported", table, path.name, sha, rel, ignored_columns=tuple(ignored),
-                              imported_at=pd.Timestamp(now).isoformat(timespec="seconds"), conflicts=conflicts, **counts)
-        self._log("import", {"source": path.name, "sha256": sha, "raw_path": rel, "table": table,
-                             "import_id": import_id, **counts})
-        return result
+        return ImportResult("imported", table, path.name, sha, rel, ignored_columns=tuple(ignored),
+                            imported_at=pd.Timestamp(now).isoformat(timespec="seconds"), conflicts=conflicts,
+                            cleaned_temporary=cleaned, **counts)
 
     def add_scores(self, scores: pd.DataFrame, *, source: str) -> ImportResult:
         """Append scoring output (``es.score(...).scores``) under the same key/duplicate/conflict rules.
@@ -413,16 +474,18 @@ class StudyStore:
         with self._connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
+                self._recover_log(con)  # before this operation's own rows: took_effect must see the old state
                 import_id = int(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0])
                 counts, conflicts, ignored = _append(con, "scores", scores, import_id, source_name=source)
                 con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             [import_id, digest, "scores", source, None, now, counts["rows_in"], counts["rows_added"],
                              counts["rows_duplicate"], counts["rows_conflict"], counts["rows_suppressed"]])
+                self.log("add_scores", {"source": source, "sha256": digest, "import_id": import_id, **counts},
+                         con=con)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
-        self._log("add_scores", {"source": source, "sha256": digest, "import_id": import_id, **counts})
         return ImportResult("imported", "scores", source, digest, None, ignored_columns=tuple(ignored),
                             imported_at=pd.Timestamp(now).isoformat(timespec="seconds"), conflicts=conflicts, **counts)
 
@@ -514,6 +577,7 @@ class StudyStore:
         with self._connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
+                self._recover_log(con)
                 con.register("ids", pd.DataFrame({"client_id": ids}))
                 eps = "SELECT episode_id FROM episodes WHERE client_id IN (SELECT client_id FROM ids)"
                 imports = con.execute(
@@ -532,13 +596,13 @@ class StudyStore:
                             [removal_id, datetime.now(UTC).replace(tzinfo=None), reason, len(ids), json.dumps(rows)])
                 con.execute("INSERT INTO suppressed_clients SELECT client_id, ? FROM ids", [removal_id])
                 con.execute("UPDATE suppressed_episodes SET removal_id = ? WHERE removal_id IS NULL", [removal_id])
+                result = RemovalResult(removal_id, len(ids), rows, tuple(str(r[0]) for r in imports))
+                self.log("forget", {"removal_id": removal_id, "reason": reason, "clients": len(ids), "rows": rows,
+                                    "raw_files_holding_rows": list(result.raw_files)}, con=con)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
-        result = RemovalResult(removal_id, len(ids), rows, tuple(str(r[0]) for r in imports))
-        self._log("forget", {"removal_id": removal_id, "reason": reason, "clients": len(ids), "rows": rows,
-                             "raw_files_holding_rows": list(result.raw_files)})
         return result
 
 

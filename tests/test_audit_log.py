@@ -92,3 +92,13 @@ def test_identifying_keys_and_empty_actions_are_refused(tmp_path):
         audit_log.append(path, "", {})
     assert not path.exists()
     assert audit_log.read(path) == [] and audit_log.head(path) == audit_log.GENESIS
+
+
+def test_entries_after_the_recorded_head_are_not_a_cut(log):
+    """A process killed between writing its entry and recording the head leaves the chain one
+    entry ahead of the head: still a valid log (the store notes it on its next write)."""
+    entries = audit_log.read(log)
+    check = audit_log.verify(log, expected_head=entries[1]["hash"])
+    assert check.ok and check.after_head == 2 and check.problems == []
+    assert audit_log.verify(log, expected_head=entries[-1]["hash"]).after_head == 0
+    assert not audit_log.verify(log, expected_head="0" * 64).ok
