@@ -369,6 +369,17 @@ def _write_checksums(folder: Path) -> Path:
     return path
 
 
+def _provisional_keys(prov_file: Path) -> list[str]:
+    """Ids of the provisional instrument keys recorded in provenance.json (for the page banner)."""
+    import json
+
+    try:
+        prov = json.loads(prov_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [i["id"] for i in prov.get("instruments") or [] if isinstance(i, dict) and i.get("status") == "provisional"]
+
+
 def _lang_of(params_file: Path, overrides: dict[str, Any]) -> str:
     from effectstudy.params import parse_yaml
 
@@ -484,7 +495,8 @@ def run_notebook(
     lang = _lang_of(params_path, overrides)
     end = nb.metadata.get("papermill", {}).get("end_time") or t0.isoformat()
     run_date = str(end)[:19].replace("T", " ") + " UTC"
-    nb.metadata["effectstudy"] = {"version": __version__, "run_date": run_date, "lang": lang}
+    nb.metadata["effectstudy"] = {"version": __version__, "run_date": run_date, "lang": lang,
+                                  "provisional_keys": _provisional_keys(out_dir / PROVENANCE_FILE)}
     title = _first_heading(nb)
     if title:
         nb.metadata["title"] = title

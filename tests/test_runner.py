@@ -146,6 +146,9 @@ def test_html_title_layout_footer_and_provisional_warning(html):
     assert "max-width: 820px" in html and "@page { size: A4" in html
     assert re.search(rf"Gemaakt met effectstudy {re.escape(es.__version__)}, run van \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d UTC", html)
     assert "provisional key: scl90_nl" in html and 'class="es-warning"' in html
+    # and a banner at the top of the page
+    banner = html.index('class="es-warning es-banner"')
+    assert banner < html.index("<h1") and "voorlopige scoringssleutel (scl90_nl)" in html
     assert "Aantal episodes per zorgtype" in html  # table caption
 
 
