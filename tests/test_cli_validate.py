@@ -65,3 +65,18 @@ def test_validate_help_and_bad_params(tmp_path, capsys):
     bad.write_text("report: validate\ndata: {episodes: {path: e.csv}}\n")
     assert main(["validate", "-f", str(bad)]) == 2
     assert "data.measurements" in capsys.readouterr().err
+
+
+def test_every_command_has_a_help_text_and_help_exits_0(capsys):
+    from effectstudy.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    names = set(sub.choices)
+    assert {"validate", "export", "import", "keygen", "verify", "forget", "retention"} <= names
+    for name in sorted(names):
+        with pytest.raises(SystemExit) as exc:
+            main([name, "--help"])
+        assert exc.value.code == 0, name
+        out = " ".join(capsys.readouterr().out.split())
+        assert out.startswith(f"usage: effectstudy {name}"), name
+        assert sub.choices[name].description, f"{name} has no description"

@@ -49,6 +49,10 @@ def _cmd(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser("keygen", help="create a pseudonymisation key file (256 bits, owner-only)")
+    p = subparsers.add_parser("keygen", help="create a pseudonymisation key file (256 bits, owner-only)",
+                              description="Write a new secret key (32 random bytes as hex) for the keyed pseudonyms "
+                                          "(HMAC-SHA256) of one research release, with permissions 0600. Refused "
+                                          "inside the project or the data folders; use a new key per release so "
+                                          "releases cannot be joined.")
     p.add_argument("path", help="new key file, outside the project and the data folders")
     p.set_defaults(func=_cmd)

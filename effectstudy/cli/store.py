@@ -190,14 +190,20 @@ def register(subparsers: Any) -> None:
     p.add_argument("-f", "--params", required=True, help="params YAML with data: and store: sections")
     p.set_defaults(func=_cmd_import)
 
-    p = subparsers.add_parser("verify", help="check raw files against the manifest and the audit-log hash chain")
+    p = subparsers.add_parser("verify", help="check raw files against the manifest and the audit-log hash chain",
+                              description="Re-hash every archived raw export against the SHA-256 manifest, check the "
+                                          "audit log's hash chain and recorded head (or a release folder against its "
+                                          "SHA256SUMS). Exit code 0: everything verifies; 1: a problem was found.")
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("-f", "--params", help="params YAML with a store: section")
     g.add_argument("--store", help="path of the study database (default layout around it)")
     g.add_argument("--release", help="a research-release folder: re-hash its files against its SHA256SUMS")
     p.set_defaults(func=_cmd_verify)
 
-    p = subparsers.add_parser("forget", help="list or remove a client's data in the study store (logged)")
+    p = subparsers.add_parser("forget", help="list or remove a client's data in the study store (logged)",
+                              description="List everything stored about the given clients, or remove it (after "
+                                          "confirmation or with --yes); the removal is logged and the clients are kept "
+                                          "out of later imports.")
     p.add_argument("client", nargs="+", help="client id(s) as in the exports")
     p.add_argument("-f", "--params", required=True, help="params YAML with a store: section")
     p.add_argument("--list", action="store_true", help="only list what is stored")
@@ -205,7 +211,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--reason", default="request of the client", help="recorded with the removal")
     p.set_defaults(func=_cmd_forget)
 
-    p = subparsers.add_parser("retention", help="list (or remove) clients past the retention period")
+    p = subparsers.add_parser("retention", help="list (or remove) clients past the retention period",
+                              description="List the clients whose data are past the retention period set under "
+                                          "store.retention_years (default 20 years after the last change, WGBO), or "
+                                          "remove them with --remove (logged).")
     p.add_argument("-f", "--params", required=True, help="params YAML with a store: section")
     p.add_argument("--today", default=None, help="reference date YYYY-MM-DD (default: today)")
     p.add_argument("--remove", action="store_true", help="remove the expired clients")
