@@ -425,8 +425,12 @@ def _long(data: pd.DataFrame, subject: Hashable, time: Hashable, outcome: Hashab
     y_nan = np.isnan(y)
     valid = ~(t_nan | y_nan)
     idx = np.flatnonzero(valid)
-    order = np.lexsort((t[idx], codes[idx]))
-    rows = idx[order]
+    ci, ti = codes[idx], t[idx]
+    dc = np.diff(ci)
+    if bool((dc >= 0).all()) and bool(((dc > 0) | (np.diff(ti) >= 0)).all()):
+        rows = idx  # already grouped by subject and sorted by time: no sort needed
+    else:
+        rows = idx[np.lexsort((ti, ci))]
     cs = codes[rows]
     ts = t[rows]
     dup = (cs[1:] == cs[:-1]) & (ts[1:] == ts[:-1])
