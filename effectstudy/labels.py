@@ -67,6 +67,19 @@ def register(labels: dict[str, dict[str, str]]) -> None:
         _LABELS[key] = dict(value)
 
 
+def translate(value: object, lang: Lang = "nl") -> object:
+    """The label of ``value`` when one is registered, else ``value`` unchanged (for cell values).
+
+    >>> translate("recovered", "nl"), translate("E0000001", "nl"), translate(3, "nl")
+    ('hersteld', 'E0000001', 3)
+    """
+    if isinstance(value, str):
+        entry = _LABELS.get(value)
+        if entry and lang in entry:
+            return entry[lang]
+    return value
+
+
 def label(name: str, lang: Lang = "nl") -> str:
     """Display label of ``name`` in ``lang``; falls back to a capitalised name."""
     entry = _LABELS.get(name)

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from effectstudy._json import jsonable
-from effectstudy.labels import Lang, label
+from effectstudy.labels import Lang, label, translate
 
 __all__ = ["Result", "base_meta"]
 
@@ -54,6 +54,9 @@ class Result:
         s = self.summary().copy()
         num = s.select_dtypes("number").columns
         s[num] = s[num].round(digits)
+        for col in s.columns.difference(num):  # category values with a registered label
+            if s[col].dtype == object or isinstance(s[col].dtype, pd.CategoricalDtype | pd.StringDtype):
+                s[col] = s[col].astype(object).map(lambda v: translate(v, lang))
         return s.rename(columns=lambda c: label(str(c), lang))
 
     def _meta_lines(self) -> list[str]:
