@@ -112,18 +112,23 @@ def write_file(path: str | Path, data: bytes) -> Path:
 
 # ----------------------------------------------------------------------------------- paths
 def find_repo_root(start: str | Path | None = None) -> Path:
-    """The nearest folder at or above ``start`` holding ``pyproject.toml``; else the cwd.
+    """The nearest folder at or above ``start`` holding ``pyproject.toml``.
+
+    When there is none above ``start`` (an output folder in /tmp), the same search starts
+    from the current directory; the current directory itself is the last resort.
 
     >>> find_repo_root("/").is_dir()
     True
     """
-    here = Path(start if start is not None else Path.cwd()).resolve()
+    cwd = Path.cwd().resolve()
+    here = Path(start).resolve() if start is not None else cwd
     if here.is_file():
         here = here.parent
-    for folder in (here, *here.parents):
-        if (folder / "pyproject.toml").is_file():
-            return folder
-    return Path.cwd().resolve()
+    for base in (here, cwd):
+        for folder in (base, *base.parents):
+            if (folder / "pyproject.toml").is_file():
+                return folder
+    return cwd
 
 
 def default_output_dir(params_file: str | Path, notebook: str | Path | None = None) -> Path:
@@ -198,7 +203,7 @@ def _relativise(obj: Any, root: Path) -> Any:
     root_s = str(root).rstrip("/") + "/"
     home = str(Path.home()).rstrip("/") + "/"
     if isinstance(obj, str):
-        if root_s in obj:
+        if len(Path(root).parts) > 1 and root_s in obj:
             obj = obj.replace(root_s, "")
         if len(home) > 2 and home in obj:
             obj = obj.replace(home, "~/")

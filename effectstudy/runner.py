@@ -13,6 +13,9 @@
 5. optionally prints the HTML to an A4 PDF with a locally installed Chromium;
 6. writes ``SHA256SUMS`` (checksums of every file of the run).
 
+Files an earlier run left in the same folder (results.json, tables, figures, HTML, PDF ...)
+are deleted first, so a run that fails leaves no stale results that look current.
+
 The notebook itself writes ``results.json``, ``provenance.json``, ``tables/`` and
 ``figures/`` through :class:`effectstudy.ReportOutput`; plain ``papermill`` on the same
 notebook and params file gives the same files (and no HTML).
@@ -36,7 +39,13 @@ from pathlib import Path
 from typing import Any
 
 from effectstudy.errors import EffectstudyError
-from effectstudy.reporting import PROVENANCE_FILE, RESULTS_FILE, default_output_dir, write_file
+from effectstudy.reporting import (
+    PROVENANCE_FILE,
+    RESULTS_FILE,
+    TABLES_FILE,
+    default_output_dir,
+    write_file,
+)
 
 __all__ = [
     "ReportError",
@@ -369,6 +378,20 @@ def _write_checksums(folder: Path) -> Path:
     return path
 
 
+def _remove_previous_outputs(folder: Path, stem: str) -> None:
+    """Delete the files an earlier run into ``folder`` made, so none of them looks current.
+
+    Only the run's own files: results.json, provenance.json, tables.xlsx, SHA256SUMS, the
+    notebook's HTML and PDF, ``tables/*.csv`` and ``figures/*.png``.
+    """
+    names = [RESULTS_FILE, PROVENANCE_FILE, TABLES_FILE, "SHA256SUMS", f"{stem}.html", f"{stem}.pdf"]
+    for name in names:
+        (folder / name).unlink(missing_ok=True)
+    for sub, pattern in (("tables", "*.csv"), ("figures", "*.png")):
+        for p in (folder / sub).glob(pattern):
+            p.unlink()
+
+
 def _provisional_keys(prov_file: Path) -> list[str]:
     """Ids of the provisional instrument keys recorded in provenance.json (for the page banner)."""
     import json
@@ -462,6 +485,7 @@ def run_notebook(
     out_dir.mkdir(parents=True, exist_ok=True)
     out_nb = out_dir / nb_path.name
     results_json = out_dir / RESULTS_FILE
+    _remove_previous_outputs(out_dir, nb_path.stem)
     started = time.perf_counter()
     t0 = _dt.datetime.now(_dt.UTC)
     try:

@@ -318,13 +318,16 @@ def test_empty_output_dir_uses_default(tmp_path, monkeypatch):
 
 
 def test_default_output_dir_and_root(tmp_path, monkeypatch):
-    (tmp_path / "pyproject.toml").touch()
-    (tmp_path / "notebooks").mkdir()
-    nb = tmp_path / "notebooks" / "effect_study.ipynb"
-    assert default_output_dir("params/demo.yaml", nb) == tmp_path / "reports" / "effect_study" / "demo"
-    assert find_repo_root(tmp_path / "notebooks") == tmp_path
+    proj = tmp_path / "proj"
+    (proj / "notebooks").mkdir(parents=True)
+    (proj / "pyproject.toml").touch()
+    nb = proj / "notebooks" / "effect_study.ipynb"
+    assert default_output_dir("params/demo.yaml", nb) == proj / "reports" / "effect_study" / "demo"
+    assert find_repo_root(proj / "notebooks") == proj
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
+    # nothing above the start: search from the current directory, else the current directory
+    monkeypatch.chdir(proj / "notebooks")
+    assert find_repo_root(elsewhere) == proj
     monkeypatch.chdir(elsewhere)
-    # no pyproject.toml above: the current directory
-    assert find_repo_root("/") == elsewhere
+    assert find_repo_root(elsewhere) == elsewhere

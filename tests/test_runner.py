@@ -242,6 +242,17 @@ def test_cell_timeout_names_the_cell(tmp_path):
     assert "--timeout" in msg
 
 
+@slow
+def test_failed_rerun_leaves_no_stale_results(tmp_path):
+    out = tmp_path / "o"
+    (out / "tables").mkdir(parents=True)
+    for name in ("results.json", "provenance.json", "tables.xlsx", "failing.html", "tables/old.csv", "keep.txt"):
+        (out / name).write_text("from an earlier run")
+    with pytest.raises(ReportError):
+        es.run_notebook(FAILING, PARAMS, output_dir=out, progress=False)
+    assert sorted(p.name for p in out.rglob("*") if p.is_file()) == ["failing.ipynb", "keep.txt"]
+
+
 def test_missing_kernel(tmp_path):
     with pytest.raises(ReportError, match="no Jupyter kernel named 'no-such-kernel-x'.*effectstudy install-kernel"):
         es.run_notebook(REPORT, PARAMS, output_dir=tmp_path, progress=False, kernel="no-such-kernel-x")
