@@ -145,8 +145,9 @@ def apa_p(p: float, *, lang: Lang = "en", alpha: float = 0.05, prefix: str = "p"
 
     Three decimals without a leading zero; values below .001 as ``p < .001`` and values
     that would round to 1 as ``p > .999``.  A p-value just below ``alpha`` that rounds up
-    to it (.0495 -> .050) is printed with four decimals (``p = .0495``), so that the text
-    never contradicts the significance decision.
+    to it (.0495 -> .050) is printed with as many decimals as it takes to stay below
+    ``alpha`` (``p = .0495``, ``p = .04999``; beyond six decimals ``p < .050``), so that the
+    text never contradicts the significance decision.
 
     >>> apa_p(0.0495), apa_p(0.0505), apa_p(0.00099), apa_p(0.9996)
     ('p = .0495', 'p = .051', 'p < .001', 'p > .999')
@@ -160,8 +161,10 @@ def apa_p(p: float, *, lang: Lang = "en", alpha: float = 0.05, prefix: str = "p"
     if _round_half_up(p, 3) >= 1:
         return f"{prefix} > " + apa_number(0.999, 3, lang=lang, leading_zero=False)
     digits = 3
-    if p < alpha and float(_round_half_up(p, 3)) >= alpha:
-        digits = 4
+    while p < alpha and float(_round_half_up(p, digits)) >= alpha:
+        if digits == 6:
+            return f"{prefix} < " + apa_number(alpha, 3, lang=lang, leading_zero=False)
+        digits += 1
     return f"{prefix} = " + apa_number(p, digits, lang=lang, leading_zero=False)
 
 
@@ -344,9 +347,12 @@ class AncovaResult(Result):
                 f"{apa_p(r['p'], lang=lang)}, {eta} = "
                 f"{apa_number(r['partial_eta_sq'], lang=lang, leading_zero=False)}")
 
-    def apa(self, lang: Lang = "nl", alpha: float = 0.05) -> str:
-        """APA-style sentences: group effect, pre score, adjusted means, comparisons,
-        assumption checks and the number of subjects used (``lang`` "nl" or "en")."""
+    def apa(self, lang: Lang = "nl", alpha: float = 0.05, comparisons: bool = True) -> str:
+        """APA-style sentences: group effect, pre score, adjusted means, pairwise comparisons
+        (left out with ``comparisons=False``, e.g. for many groups: report
+        ``apa_table(lang, "contrasts")`` instead), assumption checks and the number of
+        subjects used.  ``alpha`` only chooses the words "significant"/"no significant".
+        """
         _check_lang(lang)
         m = self.meta
         g = str(m["group"])
@@ -410,7 +416,7 @@ class AncovaResult(Result):
                   f"slopes) {fstat(sl)}; Levene's test on the residuals {fstat(lv)}; "
                   f"Shapiro-Wilk test on the residuals {wtxt}.")
         s6 = _n_text(m, lang)
-        return " ".join([s1, s2, s3, s4, s5, s6])
+        return " ".join([s1, s2, s3, *([s4] if comparisons else []), s5, s6])
 
     def apa_table(self, lang: Lang = "nl",
                   table: Literal["anova", "emmeans", "contrasts", "assumptions"] = "anova"
@@ -778,13 +784,13 @@ def ancova(
     X = np.hstack([t.X for t in terms])
     names = [c for t in terms for c in t.columns]
     n_par = X.shape[1]
+    if n_used <= n_par:
+        raise DataError(f"{n_used} subjects for {n_par} parameters leave no residual degrees "
+                        "of freedom", expected=f"more than {n_par} complete subjects")
     if np.linalg.matrix_rank(X) < n_par:
         raise DataError("the design matrix is rank deficient (a covariate is collinear with "
                         "the pre score, the group or another covariate)",
                         expected="covariates that are not linear combinations of each other")
-    if n_used <= n_par:
-        raise DataError(f"{n_used} subjects for {n_par} parameters leave no residual degrees "
-                        "of freedom", expected=f"more than {n_par} complete subjects")
     fit = sm.OLS(y, pd.DataFrame(X, columns=names, index=f.index)).fit()
     df_resid = float(fit.df_resid)
     ss_res = float(fit.ssr)
@@ -864,14 +870,18 @@ def ancova(
         f_sl, p_sl = np.nan, np.nan
     resid = fit.resid.to_numpy()
     by_group = [resid[gvals == lev] for lev in levels]
-    lev_stat = stats.levene(*by_group, center="mean")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # undefined (NaN) when the absolute deviations do not vary within groups (tiny data)
+        lev_stat = stats.levene(*by_group, center="mean")
+    lev_f = float(lev_stat.statistic) if np.isfinite(lev_stat.statistic) else np.nan
+    lev_p = float(lev_stat.pvalue) if np.isfinite(lev_f) else np.nan
     sw = stats.shapiro(resid)
     assumptions = pd.DataFrame({
         "test": ["slopes_homogeneity", "levene", "shapiro_wilk"],
-        "statistic": [float(f_sl), float(lev_stat.statistic), float(sw[0])],
+        "statistic": [float(f_sl), lev_f, float(sw[0])],
         "df1": [df_num, float(len(levels) - 1), np.nan],
         "df2": [float(df_big), float(n_used - len(levels)), np.nan],
-        "p": [p_sl, float(lev_stat.pvalue), float(sw[1])],
+        "p": [p_sl, lev_p, float(sw[1])],
     })
 
     patients = f.copy()
@@ -1167,11 +1177,19 @@ def mixed_prepost(
         raise DataError("the fixed-effects design is rank deficient (a covariate is collinear "
                         "with time, the group or another covariate)",
                         expected="covariates that are not linear combinations of each other")
-    md = sm.MixedLM(y, X, groups=codes, exog_re=np.ones((n_obs, 1)))
+    # fit on the standardised outcome so that the optimizer's tolerance is relative to the
+    # outcome's scale; estimates are transformed back exactly (affine equivariance)
+    y_mean = float(y.mean())
+    y_sd = float(y.std()) or 1.0
+    md = sm.MixedLM((y - y_mean) / y_sd, X, groups=codes, exog_re=np.ones((n_obs, 1)))
     fit_warnings: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
-        res = md.fit(reml=True, method=["bfgs", "lbfgs"], gtol=1e-10, maxiter=2000)
+        # BFGS to a gradient norm of 1e-8 (the REML criterion then agrees with lme4's to
+        # ~1e-12); L-BFGS-B (statsmodels' default) only when BFGS does not converge
+        res = md.fit(reml=True, method=["bfgs"], gtol=1e-8, maxiter=2000)
+        if not res.converged:
+            res = md.fit(reml=True, method=["lbfgs"], maxiter=2000)
     for w in caught:
         if issubclass(w.category, ConvergenceWarning):
             fit_warnings.append(str(w.message))
@@ -1180,10 +1198,11 @@ def mixed_prepost(
     for msg in fit_warnings:
         warnings.warn(f"mixed model: {msg}", ConvergenceWarning, stacklevel=2)
 
-    tau2 = float(np.asarray(res.cov_re)[0, 0])
-    sigma2 = float(res.scale)
+    tau2 = float(np.asarray(res.cov_re)[0, 0]) * y_sd ** 2
+    sigma2 = float(res.scale) * y_sd ** 2
     cov = _wald_covariance(X, codes, tau2, sigma2)
-    beta = np.asarray(res.fe_params, dtype=float)
+    beta = np.asarray(res.fe_params, dtype=float) * y_sd
+    beta[0] += y_mean
     se = np.sqrt(np.diag(cov))
     z = beta / se
     zq = stats.norm.ppf((1 + ci) / 2)
@@ -1215,7 +1234,9 @@ def mixed_prepost(
         n_original=pp.n_original, n_used=n_used, n_observations=int(n_obs),
         n_both=int((n_meas == 2).sum()), exclusions=exclusions,
         rows_other_time=pp.rows_other_time, icc=icc,
-        reml_criterion=float(-2 * res.llf), converged=bool(res.converged),
+        # REML density of the n - p error contrasts: Jacobian y_sd^(n - p)
+        reml_criterion=float(-2 * res.llf + 2 * (n_obs - X.shape[1]) * math.log(y_sd)),
+        converged=bool(res.converged),
         fit_warnings=fit_warnings)
     return MixedResult(patients=patients, meta=meta, fixed_effects=fe,
                        variance_components=vc, tests=tests, model=res)
