@@ -516,7 +516,7 @@ class ReportOutput:
         self._write_table(key, df)
         self._record(key, jsonable(df))
         if html is None:
-            html = df.to_html(index=not isinstance(df.index, pd.RangeIndex), na_rep="–", border=0)
+            html = _table_html(df)
         self._display_html(_captioned(html, caption), df.to_string())
 
     def _show_result(self, key: str, obj: Any, caption: str | None) -> None:
@@ -528,7 +528,7 @@ class ReportOutput:
             html = obj._repr_html_()
         else:
             head = "".join(f"<li>{_html.escape(line)}</li>" for line in obj._meta_lines())
-            table = obj.format(lang=self.lang).to_html(index=False, na_rep="–", border=0)
+            table = _table_html(obj.format(lang=self.lang), index=False)
             html = f"<div><h4>{_html.escape(obj.title)}</h4><ul>{head}</ul>{table}</div>"
         self._display_html(_captioned(html, caption), repr(obj))
 
@@ -562,6 +562,25 @@ class ReportOutput:
         self.provenance_record = dict(obj)
         self.results.pop(key, None)  # kept out of results.json: it holds the run date
         self._display_html(provenance_html(obj, lang=self.lang), f"provenance ({len(obj.get('inputs', []))} input files)")
+
+
+def _table_html(df: pd.DataFrame, index: bool | None = None) -> str:
+    """``df.to_html`` with missing values shown as a dash, also in nullable (Int64, string) columns.
+
+    pandas ignores ``na_rep`` for extension arrays and prints ``<NA>``.
+
+    >>> df = pd.DataFrame({"n": pd.array([1, None], dtype="Int64"), "x": [0.5, None]})
+    >>> "&lt;NA&gt;" in _table_html(df), _table_html(df).count("<td>–</td>")
+    (False, 2)
+    """
+    shown = df.copy()
+    for i in range(shown.shape[1]):
+        col = shown.iloc[:, i]
+        if pd.api.types.is_extension_array_dtype(col.dtype) and col.isna().any():
+            shown.isetitem(i, col.astype(object).where(col.notna(), "–"))
+    if index is None:
+        index = not isinstance(df.index, pd.RangeIndex)
+    return shown.to_html(index=index, na_rep="–", border=0)
 
 
 def _captioned(html: str, caption: str | None) -> str:

@@ -94,6 +94,14 @@ def test_dataframe_recorded_as_records_and_csv(tmp_path, shown):
     assert "<figcaption>Per groep</figcaption>" in html and "<table" in html
 
 
+def test_missing_values_shown_as_dash(tmp_path, shown):
+    out = ReportOutput(tmp_path)
+    out.show("t", pd.DataFrame({"n": pd.array([1, None], dtype="Int64"), "g": pd.array(["a", None], dtype="string")}))
+    html = shown[0][0]["text/html"]
+    assert "&lt;NA&gt;" not in html and html.count("<td>–</td>") == 2
+    assert out.results["t"] == [{"n": 1, "g": "a"}, {"n": None, "g": None}]
+
+
 def test_dataframe_with_index_keeps_index(tmp_path):
     out = ReportOutput(tmp_path, display=False)
     df = pd.DataFrame({"n": [3, 4]}, index=pd.Index(["a", "b"], name="group"))
