@@ -39,7 +39,7 @@ from effectstudy.errors import ParamsError
 __all__ = [
     "FileSpec", "DataSpec", "Params", "load_params", "parse_yaml", "StrictModel",
     "SelectionSpec", "EffectSizeSpec", "ReliableChangeSpec", "StagnationSpec", "AnalysisSpec",
-    "DisclosureSpec", "EffectStudyParams", "YearlySummaryParams", "StudentParams", "ExploreParams",
+    "DisclosureSpec", "StagnationListSpec", "EffectStudyParams", "YearlySummaryParams", "StudentParams", "ExploreParams",
     "REPORT_MODELS", "load_report_params",
 ]
 
@@ -268,10 +268,21 @@ class DisclosureSpec(StrictModel):
     round_to: int | None = Field(5, ge=1)
 
 
+class StagnationListSpec(StrictModel):
+    """``effectstudy stagnation-list``: open episodes flagged for the weekly peer consultation."""
+
+    #: rules that put an open episode on the list (``analysis.stagnation`` sets their window and criterion)
+    rules: list[Literal["early_no_progress", "not_on_track", "deterioration"]] = Field(
+        default_factory=lambda: ["early_no_progress", "deterioration"], min_length=1)
+    #: show the therapist column (off by default: the list is about episodes, not people)
+    show_therapist: bool = False
+
+
 class _ReportParams(Params):
     selection: SelectionSpec = Field(default_factory=SelectionSpec)
     analysis: AnalysisSpec = Field(default_factory=AnalysisSpec)
     disclosure: DisclosureSpec = Field(default_factory=DisclosureSpec)
+    stagnation_list: StagnationListSpec = Field(default_factory=StagnationListSpec)
     #: date of the export (dd-mm-yyyy, as in the data); episodes open on it count as open.  The
     #: plausibility check of dates uses it as "today", so reruns give the same result.
     export_date: str | None = None

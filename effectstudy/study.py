@@ -190,6 +190,21 @@ class Study:
     def __repr__(self) -> str:
         return f"Study({self.params.report!r}, params={self.params.source_file})"
 
+    def with_overrides(self, overrides: dict[str, Any]) -> Study:
+        """A Study with some params changed that shares this one's validated input (not re-read)."""
+        from effectstudy.params import REPORT_MODELS
+
+        data = self.params.model_dump()
+        for dotted, value in overrides.items():
+            node = data
+            *head, last = dotted.split(".")
+            for k in head:
+                node = node[k]
+            node[last] = value
+        other = Study(REPORT_MODELS[self.params.report].model_validate(data, strict=False))
+        other.__dict__["input"] = self.input
+        return other
+
     # ----------------------------------------------------------------------- settings
     @property
     def analysis(self):  # noqa: D401 - the params section

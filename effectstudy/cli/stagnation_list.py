@@ -1,0 +1,48 @@
+"""``effectstudy stagnation-list -f PARAMS.yaml``: open episodes flagged for peer consultation."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HELP = "list the open episodes that are stagnating (for the weekly peer consultation), as CSV and HTML"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "stagnation-list",
+        help=HELP,
+        description=(
+            "Apply the practice's stagnation rules (stagnation_list.rules in the params file; window and "
+            "criterion from analysis.stagnation) to the episodes that are still open on the export date, and "
+            "write the flagged ones with the measurement that triggered the flag to stagnation_list.csv and "
+            "stagnation_list.html. Episodes are shown by episode id only; the therapist only when "
+            "stagnation_list.show_therapist is true."
+        ),
+    )
+    p.add_argument("-f", "--file", required=True, metavar="PARAMS.yaml", help="the run's params file")
+    p.add_argument("--output", metavar="DIR", default=None,
+                   help="output folder (default: reports/stagnation_list/<params file name>/)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import warnings
+
+    from effectstudy.errors import DataQualityWarning
+    from effectstudy.stagnation_list import stagnation_list, write_stagnation_list
+    from effectstudy.study import Study, repo_root
+
+    study = Study.from_params(args.file)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)  # every episode is in the result, with its status
+        table = stagnation_list(study)
+    folder = Path(args.output) if args.output else (
+        repo_root(Path(args.file).resolve().parent) / "reports" / "stagnation_list" / Path(args.file).stem)
+    csv, page = write_stagnation_list(table, folder, lang=study.lang)
+    n_open = int(study.episodes["end_date"].isna().sum())
+    print(f"{table['episode_id'].nunique()} of {n_open} open episodes flagged "
+          f"({', '.join(f'{r}: {n}' for r, n in table['rule'].value_counts().sort_index().items()) or 'none'})")
+    print(f"list (HTML)  {page}")
+    print(f"list (CSV)   {csv}")
+    return 0
