@@ -412,6 +412,19 @@ class _Long:
         return len(self.uniq)
 
 
+def _sort_order(codes: np.ndarray, t: np.ndarray, m: int) -> np.ndarray:
+    """Order by subject code, then time.  Whole-number times (sessions, weeks) are packed
+    into one int64 key, which sorts about twice as fast as ``lexsort`` on two keys; ties
+    (duplicates, reported as an error afterwards) may come in any order."""
+    if t.size:
+        tmin, tmax = float(t.min()), float(t.max())
+        span = tmax - tmin + 1
+        if span * max(m, 1) < 2.0**62 and bool((t == np.round(t)).all()):
+            key = codes.astype(np.int64) * np.int64(span) + (t - tmin).astype(np.int64)
+            return np.argsort(key)
+    return np.lexsort((t, codes))
+
+
 def _long(data: pd.DataFrame, subject: Hashable, time: Hashable, outcome: Hashable) -> _Long:
     t = _numeric(data, time, "time")
     y = _numeric(data, outcome, "outcome")
@@ -430,7 +443,7 @@ def _long(data: pd.DataFrame, subject: Hashable, time: Hashable, outcome: Hashab
     if bool((dc >= 0).all()) and bool(((dc > 0) | (np.diff(ti) >= 0)).all()):
         rows = idx  # already grouped by subject and sorted by time: no sort needed
     else:
-        rows = idx[np.lexsort((ti, ci))]
+        rows = idx[_sort_order(ci, ti, m)]
     cs = codes[rows]
     ts = t[rows]
     dup = (cs[1:] == cs[:-1]) & (ts[1:] == ts[:-1])

@@ -836,3 +836,23 @@ def test_docstring_formulas_name_the_references():
     doc = stagnation.__doc__
     for ref in ("Jacobson", "Finch", "Lambert", "Wilson", "Newcombe", "Bates"):
         assert re.search(ref, doc), ref
+
+
+def test_fractional_times_in_any_order():
+    """Fractional times (weeks) take the two-key sort; the result does not depend on it."""
+    rng = np.random.default_rng(12)
+    n = 60
+    rows = []
+    for i in range(n):
+        ts = np.sort(rng.uniform(0, 10, 4).round(3))
+        y0 = rng.normal(100, 15)
+        rows += [(i, t, y0 - rng.uniform(0, 3) * t + rng.normal(0, 3)) for t in ts]
+    df = pd.DataFrame(rows, columns=["id", "t", "y"])
+    shuffled = df.sample(frac=1.0, random_state=3)
+    for rule in ("early_no_progress", "deterioration"):
+        a = run(df, rule=rule, window=(2.5, 6.25))
+        b = run(shuffled, rule=rule, window=(2.5, 6.25))
+        pd.testing.assert_frame_equal(a.patients, b.patients.sort_index())
+    base = df.groupby("id")["t"].min()
+    p = run(shuffled, window=(2.5, 6.25)).patients.sort_index()
+    np.testing.assert_array_equal(p["baseline_time"], base.to_numpy())
