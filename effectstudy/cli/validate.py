@@ -13,7 +13,7 @@ import argparse
 import pandas as pd
 
 from effectstudy.io import read_study
-from effectstudy.params import load_params
+from effectstudy.params import load_report_params
 
 HELP = "read and validate the input files named in a params file; print the row flow and problems"
 
@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    params = load_params(args.file)
+    params = load_report_params(args.file)
     study = read_study(params.data, on_fatal="return")
     rep = study.report
     with pd.option_context("display.width", 140, "display.max_rows", 200, "display.max_colwidth", 60):
