@@ -96,6 +96,7 @@ register({
     "expected": {"nl": "Verwacht", "en": "Expected"},
     "bound": {"nl": "Signaalgrens", "en": "Signal bound"},
     "n_measurements": {"nl": "n metingen", "en": "n measurements"},
+    "ci": {"nl": "BI", "en": "CI"},
     "stagnation_rate": {"nl": "Percentage gestagneerd", "en": "Stagnation rate"},
     "no_valid_measurement": {"nl": "geen geldige meting", "en": "no valid measurement"},
     "single_measurement": {"nl": "maar één meting", "en": "single measurement"},
@@ -801,8 +802,7 @@ class StagnationResult(Result):
                                                 strict=True)])
         ax.set_xlim(0, 1)
         ax.set_xlabel(f"{label('stagnation_rate', lang)} ({self.meta.get('ci', 0.95):.0%} "
-                      f"{label('ci_low', lang).split()[0]}, Wilson) - "
-                      f"{label(self.meta.get('rule', ''), lang)}")
+                      f"{label('ci', lang)}, Wilson) - {label(self.meta.get('rule', ''), lang)}")
         return ax
 
 
@@ -887,8 +887,9 @@ def stagnation(
     Returns
     -------
     StagnationResult
-        ``.patients`` (one row per subject, nobody dropped), ``.summary()``, ``.meta``,
-        ``.plot()``.
+        ``.patients`` (one row per subject in order of first appearance, nobody dropped),
+        ``.summary()``, ``.meta``, ``.plot()``; ``not_on_track`` adds ``.measurements``
+        (every judged measurement with its expected score and bound).
 
     Notes
     -----
@@ -1037,6 +1038,9 @@ def stagnation(
             raise ArgumentError("time_offset", time_offset, "a finite number (0 for sessions "
                                 "counted from 1)")
         time_offset = float(time_offset)
+    if rule != "not_on_track" and reference is not None:
+        raise ArgumentError("reference", reference, "None: reference episodes are used by "
+                            "rule 'not_on_track' only")
     ref_col = None
     if rule == "not_on_track" and isinstance(reference, str):
         if reference not in getattr(data, "columns", ()):

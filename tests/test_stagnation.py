@@ -392,6 +392,8 @@ def err(exc, pattern, **kw):
      r"reference: got 'done', expected a boolean column of data or a collection"),
     ({"rule": "not_on_track", "reference": 5}, ArgumentTypeError,
      r"reference: got int 5, expected a boolean column name or a collection"),
+    ({"reference": "done"}, ArgumentError, r"reference: got 'done', expected None: "
+     r"reference episodes are used by rule 'not_on_track' only"),
     ({"subject": "who"}, ArgumentError, r"subject: got 'who', expected a column of data"),
     ({"time": "id"}, ArgumentError, r"time: got 'id', expected a column other than "
      r"subject='id'"),
@@ -663,6 +665,10 @@ def test_not_on_track_band_is_calibrated_when_the_model_holds():
     fits = res.meta["fits"]
     assert len(fits) == 5 and all(f["converged"] for f in fits)
     assert res.meta["folds"] == 5 and res.meta["seed"] == 0
+    d = json.loads(json.dumps(res.to_dict()))
+    assert d["meta"]["fits"][0]["beta"]["intercept"] == pytest.approx(
+        fits[0]["beta"]["intercept"])
+    assert d["meta"]["level"] == 0.9
 
 
 def test_not_on_track_flags_flat_trajectories():
