@@ -22,6 +22,8 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
+	@$(BIN)/effectstudy validate -f params/demo.yaml --show 0
+	@echo
 	@$(RUN) notebooks/effect_study.ipynb -f params/demo.yaml
 	@$(RUN) notebooks/yearly_summary.ipynb -f params/demo-yearly-2023.yaml >/dev/null
 	@$(RUN) notebooks/yearly_summary.ipynb -f params/demo-yearly-2024.yaml
