@@ -109,3 +109,11 @@ def test_real_data_template_is_valid_but_for_its_files():
         load_report_params(ROOT / "params" / "effect-study-2025.yaml")
     lines = str(ei.value).splitlines()
     assert len(lines) == 3 and all("does not exist" in line and "data/raw/" in line for line in lines)
+
+
+def test_export_example_params_validate():
+    from effectstudy.cli.store import load
+
+    p = load(ROOT / "params" / "export-example.yaml")
+    assert p.export.key_env == "EFFECTSTUDY_RELEASE_KEY" and p.export.key_file is None
+    assert "diagnosis" not in p.export.columns and p.export.quasi_identifiers == ["start_year", "care_type"]
