@@ -445,6 +445,7 @@ def _long(data: pd.DataFrame, subject: Hashable, time: Hashable, outcome: Hashab
         rows = idx  # already grouped by subject and sorted by time: no sort needed
     else:
         rows = idx[_sort_order(ci, ti, m)]
+    del ci, ti, dc, idx, valid  # bound the peak memory on millions of rows
     cs = codes[rows]
     ts = t[rows]
     dup = (cs[1:] == cs[:-1]) & (ts[1:] == ts[:-1])
