@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from effectstudy import stagnation as _stagnation  # noqa: F401 - registers the rule labels
 from effectstudy.labels import label, register
 
 __all__ = ["stagnation_list", "write_stagnation_list", "COLUMNS"]
@@ -28,9 +29,6 @@ COLUMNS = ("episode_id", "therapist", "rule", "baseline_session", "baseline_scor
            "date", "score", "change", "rci")
 
 register({
-    "early_no_progress": {"nl": "geen vroege vooruitgang", "en": "no early progress"},
-    "not_on_track": {"nl": "niet op koers", "en": "not on track"},
-    "deterioration": {"nl": "verslechtering", "en": "deterioration"},
     "rule": {"nl": "Signaal", "en": "Signal"},
     "baseline_session": {"nl": "Sessie start", "en": "Baseline session"},
     "baseline_score": {"nl": "Score start", "en": "Baseline score"},
