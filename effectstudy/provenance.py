@@ -394,9 +394,11 @@ def provenance_html(prov: Mapping[str, Any], lang: str = "nl") -> str:
         f"{e(k)} {e(v)}" for k, v in versions.items() if v is not None) + f"; {e(prov.get('platform'))}</p>")
 
     if pb and pb.get("values") is not None:
-        import json
+        import yaml
 
-        text = json.dumps(pb["values"], indent=1, sort_keys=True, ensure_ascii=False)
+        # YAML as in the params file (lists of values on one line); provenance.json has JSON
+        text = yaml.safe_dump(pb["values"], sort_keys=True, default_flow_style=None,
+                              allow_unicode=True, width=60)
         parts.append(f"<h3>{t('values')}</h3><pre class=\"es-params\">{e(text)}</pre>")
     parts.append("</section>")
     return "".join(parts)
