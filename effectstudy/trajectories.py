@@ -65,21 +65,40 @@ register({
 
 # -- REML kernel ---------------------------------------------------------------------------
 class _Sums:
-    """Per-subject sufficient statistics of the random intercept + slope model."""
+    r"""Sufficient statistics of the random intercept + slope model, per *design*.
+
+    Subjects of the same group measured at the same times (same :math:`\sum 1, \sum f,
+    \sum f^2`) share :math:`M_i` and :math:`P_i`, so every sum over subjects is a sum over
+    distinct designs: ``cnt`` subjects, ``u0, u1`` the summed :math:`Z_i^\top y_i`,
+    ``q..`` the summed outer products :math:`(Z_i^\top y_i)(Z_i^\top y_i)^\top`.
+    """
 
     def __init__(self, subj: np.ndarray, grp_of_subj: np.ndarray, k: int, f: np.ndarray,
                  y: np.ndarray) -> None:
         m = grp_of_subj.size
-        self.g = grp_of_subj
+        self.n_i = np.bincount(subj, minlength=m).astype(float)
+        self.st_i = np.bincount(subj, weights=f, minlength=m)
+        self.stt_i = np.bincount(subj, weights=f * f, minlength=m)
+        self.u0_i = np.bincount(subj, weights=y, minlength=m)
+        self.u1_i = np.bincount(subj, weights=f * y, minlength=m)
+        key = np.column_stack([grp_of_subj.astype(float), self.n_i, self.st_i, self.stt_i])
+        design, inv = np.unique(key, axis=0, return_inverse=True)
+        self.inv = inv.ravel()
+        nd = design.shape[0]
+        self.g = design[:, 0].astype(np.int64)
+        self.s00, self.s01, self.s11 = design[:, 1], design[:, 2], design[:, 3]
+        self.cnt = np.bincount(self.inv, minlength=nd).astype(float)
+        self.u0 = np.bincount(self.inv, weights=self.u0_i, minlength=nd)
+        self.u1 = np.bincount(self.inv, weights=self.u1_i, minlength=nd)
+        self.q00 = np.bincount(self.inv, weights=self.u0_i * self.u0_i, minlength=nd)
+        self.q01 = np.bincount(self.inv, weights=self.u0_i * self.u1_i, minlength=nd)
+        self.q11 = np.bincount(self.inv, weights=self.u1_i * self.u1_i, minlength=nd)
         self.k = k
-        self.s00 = np.bincount(subj, minlength=m).astype(float)
-        self.s01 = np.bincount(subj, weights=f, minlength=m)
-        self.s11 = np.bincount(subj, weights=f * f, minlength=m)
-        self.u0 = np.bincount(subj, weights=y, minlength=m)
-        self.u1 = np.bincount(subj, weights=f * y, minlength=m)
         self.yy = float(np.einsum("i,i->", y, y))
         self.n = int(y.size)
         self.p = 2 * k
+        self.n_designs = nd
+        self.grp_of_subj = grp_of_subj
 
     def parts(self, theta: np.ndarray) -> dict[str, Any]:
         r"""Everything the criterion needs at :math:`\theta = (l_{11}, l_{21}, l_{22})`.
@@ -115,11 +134,11 @@ class _Sums:
         w11 = s11 - (sp10 * s01 + sp11 * s11)
         r0 = self.u0 - (sp00 * self.u0 + sp01 * self.u1)
         r1 = self.u1 - (sp10 * self.u0 + sp11 * self.u1)
-        upu = p00 * self.u0 ** 2 + 2 * p01 * self.u0 * self.u1 + p11 * self.u1 ** 2
-        k, g = self.k, self.g
-        x00 = np.bincount(g, weights=w00, minlength=k)
-        x01 = np.bincount(g, weights=w01, minlength=k)
-        x11 = np.bincount(g, weights=w11, minlength=k)
+        upu = p00 * self.q00 + 2 * p01 * self.q01 + p11 * self.q11
+        k, g, cnt = self.k, self.g, self.cnt
+        x00 = np.bincount(g, weights=cnt * w00, minlength=k)
+        x01 = np.bincount(g, weights=cnt * w01, minlength=k)
+        x11 = np.bincount(g, weights=cnt * w11, minlength=k)
         y0 = np.bincount(g, weights=r0, minlength=k)
         y1 = np.bincount(g, weights=r1, minlength=k)
         detx = x00 * x11 - x01 * x01
@@ -134,13 +153,13 @@ class _Sums:
         dof = self.n - self.p
         if not (q["pwrss"] > 0 and np.all(q["detx"] > 0) and np.all(q["det"] > 0)):
             return math.inf
-        return float(np.sum(np.log(q["det"])) + np.sum(np.log(q["detx"]))
+        return float(np.sum(self.cnt * np.log(q["det"])) + np.sum(np.log(q["detx"]))
                      + dof * (1 + math.log(2 * math.pi * q["pwrss"] / dof)))
 
 
 def _start(s: _Sums, f: np.ndarray, y: np.ndarray, subj: np.ndarray) -> np.ndarray:
     """Moment start: residual SD of the group lines, spread of the subjects' mean residual."""
-    g_obs = s.g[subj]
+    g_obs = s.grp_of_subj[subj]
     k = s.k
     n_g = np.bincount(g_obs, minlength=k)
     mf = np.bincount(g_obs, weights=f, minlength=k) / n_g
@@ -150,29 +169,24 @@ def _start(s: _Sums, f: np.ndarray, y: np.ndarray, subj: np.ndarray) -> np.ndarr
     slope = np.where(sff > 0, sfy / np.where(sff > 0, sff, 1), 0.0)
     res = y - (my[g_obs] + slope[g_obs] * (f - mf[g_obs]))
     var = float(np.var(res)) or 1.0
-    rbar = np.bincount(subj, weights=res, minlength=s.s00.size) / s.s00
-    v_int = max(float(np.var(rbar)) - var / float(np.mean(s.s00)), 0.05 * var)
+    rbar = np.bincount(subj, weights=res, minlength=s.n_i.size) / s.n_i
+    v_int = max(float(np.var(rbar)) - var / float(np.mean(s.n_i)), 0.05 * var)
     l11 = math.sqrt(v_int / var)
     return np.array([l11, 0.0, 0.3 * l11])
 
 
-def _gradient_ok(fun: Any, th: np.ndarray, tol: float = 2e-3) -> bool:
-    r"""Convergence check as lme4's ``check.conv.grad``: with the finite-difference gradient
-    :math:`g` and Hessian :math:`H` of the criterion, every coordinate must have
-    :math:`\min(|H^{-1}g|, |g|) <` ``tol`` (a coordinate at its bound of 0 with a positive
-    gradient is fine)."""
-    f0 = fun(th)
-    if not np.isfinite(f0):
-        return False
+def _grad_hess(fun: Any, th: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """Central finite-difference gradient and Hessian of ``fun`` at ``th`` (one-sided just
+    inside a bound of 0 for ``l11``, ``l22``); returns ``(f, g, H, at_bound)``."""
     n = th.size
     h = 1e-5 * np.maximum(1.0, np.abs(th))
     at_bound = np.array([j in (0, 2) and th[j] < h[j] for j in range(n)])
     x = th.copy()
-    x[at_bound] = h[at_bound]  # one-sided at the bound: evaluate just inside it
+    x[at_bound] = h[at_bound]
     e = np.diag(h)
+    fx = fun(x)
     fp = np.array([fun(x + e[j]) for j in range(n)])
     fm = np.array([fun(x - e[j]) for j in range(n)])
-    fx = fun(x)
     g = (fp - fm) / (2 * h)
     hess = np.empty((n, n))
     for i in range(n):
@@ -181,6 +195,17 @@ def _gradient_ok(fun: Any, th: np.ndarray, tol: float = 2e-3) -> bool:
             hess[i, j] = hess[j, i] = (fun(x + e[i] + e[j]) - fun(x + e[i] - e[j])
                                        - fun(x - e[i] + e[j]) + fun(x - e[i] - e[j])) / (
                                            4 * h[i] * h[j])
+    return fx, g, hess, at_bound
+
+
+def _gradient_ok(fun: Any, th: np.ndarray, tol: float = 2e-3) -> bool:
+    r"""Convergence check as lme4's ``check.conv.grad``: with the finite-difference gradient
+    :math:`g` and Hessian :math:`H` of the criterion, every coordinate must have
+    :math:`\min(|H^{-1}g|, |g|) <` ``tol`` (a coordinate at its bound of 0 with a positive
+    gradient is fine)."""
+    f0, g, hess, at_bound = _grad_hess(fun, th)
+    if not np.all(np.isfinite(g)):
+        return False
     try:
         np.linalg.cholesky(hess)
         sc = np.abs(np.linalg.solve(hess, g))
@@ -189,6 +214,37 @@ def _gradient_ok(fun: Any, th: np.ndarray, tol: float = 2e-3) -> bool:
     worst = np.minimum(sc, np.abs(g))
     worst[at_bound & (g > 0)] = 0.0
     return bool(np.all(worst < tol))
+
+
+def _newton(fun: Any, th: np.ndarray, steps: int = 4) -> tuple[np.ndarray, int]:
+    """A few safeguarded Newton steps on the finite-difference Hessian (interior optima
+    only): polishes a quasi-Newton result to near machine precision in a few dozen
+    evaluations.  Returns ``(theta, evaluations)``."""
+    nfev = 0
+    f0 = fun(th)
+    for _ in range(steps):
+        fx, g, hess, at_bound = _grad_hess(fun, th)
+        nfev += 13
+        if at_bound.any() or not np.all(np.isfinite(g)):
+            break
+        try:
+            np.linalg.cholesky(hess)
+            step = np.linalg.solve(hess, g)
+        except np.linalg.LinAlgError:
+            break
+        lam, moved = 1.0, False
+        while lam > 1e-4:
+            cand = th - lam * step
+            if cand[0] >= 0 and cand[2] >= 0:
+                fc = fun(cand)
+                nfev += 1
+                if fc <= f0:
+                    th, f0, moved = cand, fc, True
+                    break
+            lam /= 2
+        if not moved or np.max(np.abs(lam * step)) < 1e-12 * max(1.0, np.max(np.abs(th))):
+            break
+    return th, nfev
 
 
 def reml_fit(subj: np.ndarray, grp_of_subj: np.ndarray, k: int, f: np.ndarray,
@@ -211,14 +267,20 @@ def reml_fit(subj: np.ndarray, grp_of_subj: np.ndarray, k: int, f: np.ndarray,
             best = r
         if _gradient_ok(s.criterion, best.x):
             break
-    # polish with a small simplex around the quasi-Newton result (robust near the bounds)
-    step = 1e-3 * np.maximum(np.abs(best.x), 1e-2)
-    simplex = np.vstack([best.x, best.x + np.diag(step)])
-    res = optimize.minimize(s.criterion, best.x, method="Nelder-Mead",
-                            options={"xatol": 1e-9, "fatol": 1e-10, "maxiter": 600,
-                                     "initial_simplex": simplex})
-    nfev += res.nfev
-    th = res.x if res.fun <= best.fun else best.x
+    th, n_newton = _newton(s.criterion, best.x)
+    nfev += n_newton
+    polished = False
+    if not _gradient_ok(s.criterion, th):
+        # polish with a small simplex around the quasi-Newton result (robust near bounds)
+        step = 1e-3 * np.maximum(np.abs(best.x), 1e-2)
+        simplex = np.vstack([best.x, best.x + np.diag(step)])
+        res = optimize.minimize(s.criterion, best.x, method="Nelder-Mead",
+                                options={"xatol": 1e-9, "fatol": 1e-12 * abs(best.fun),
+                                         "maxiter": 1000, "initial_simplex": simplex})
+        nfev += res.nfev
+        polished = True
+        if res.fun <= best.fun:
+            th = res.x
     th = np.array([abs(th[0]), th[1], abs(th[2])])
     crit = s.criterion(th)
     q = s.parts(th)
@@ -237,16 +299,17 @@ def reml_fit(subj: np.ndarray, grp_of_subj: np.ndarray, k: int, f: np.ndarray,
     sd0 = math.sqrt(sigma2) * l11
     sd1 = math.sqrt(sigma2 * (l21 * l21 + l22 * l22))
     cor = (sigma2 * l11 * l21) / (sd0 * sd1) if sd0 > 0 and sd1 > 0 else float("nan")
-    p00, p01, p11 = q["p"]
+    p00, p01, p11 = (v[s.inv] for v in q["p"])
     gb0, gb1 = b0[grp_of_subj], b1[grp_of_subj]
-    r0 = s.u0 - (s.s00 * gb0 + s.s01 * gb1)
-    r1 = s.u1 - (s.s01 * gb0 + s.s11 * gb1)
+    r0 = s.u0_i - (s.n_i * gb0 + s.st_i * gb1)
+    r1 = s.u1_i - (s.st_i * gb0 + s.stt_i * gb1)
     return dict(beta_cell=beta, cov_cell=cov, theta=tuple(float(v) for v in th),
                 sigma=math.sqrt(sigma2), sd_intercept=sd0, sd_slope=sd1, cor=cor,
                 reml_criterion=float(crit), converged=_gradient_ok(s.criterion, th),
                 singular=bool(th[0] < 1e-4 or th[2] < 1e-4),
                 eb_intercept=p00 * r0 + p01 * r1, eb_slope=p01 * r0 + p11 * r1,
-                optimizer="L-BFGS-B + Nelder-Mead polish", n_evaluations=int(nfev))
+                optimizer="L-BFGS-B + Newton" + (" + Nelder-Mead polish" if polished else ""),
+                n_evaluations=int(nfev), n_designs=int(s.n_designs))
 
 
 def _statsmodels_fit(subj: np.ndarray, grp_of_subj: np.ndarray, k: int, f: np.ndarray,
@@ -741,7 +804,7 @@ def trajectories(
         sd_intercept=fit["sd_intercept"], sd_slope=fit["sd_slope"], cor=fit["cor"],
         sigma=fit["sigma"], reml_criterion=fit["reml_criterion"], singular=fit["singular"],
         converged=fit["converged"], optimizer=fit["optimizer"],
-        n_evaluations=fit.get("n_evaluations"),
+        n_evaluations=fit.get("n_evaluations"), n_designs=fit.get("n_designs"),
         convergence_warnings=fit.get("convergence_warnings", []),
         cell_estimates=[(float(a), float(b)) for a, b in zip(intercepts, slopes, strict=True)],
         occasion=occasion, post=post if occasion is not None else None,
