@@ -671,8 +671,10 @@ def ancova(
     :class:`~effectstudy.errors.DataQualityWarning` is emitted.  :func:`mixed_prepost`
     is the analysis of all available data.
 
-    **ANOVA table.**  For a term with :math:`q` columns :math:`L` (rows selecting its
-    coefficients), :math:`SS = \hat\beta' L'(L (X'X)^{-1} L')^{-1} L\hat\beta` (type III),
+    **ANOVA table.**  The SS of a term with :math:`q` columns is the extra residual sum of
+    squares when its columns are dropped from the full model (types II and III; with
+    sum-to-zero contrasts this equals the Wald form :math:`\hat\beta' L'(L (X'X)^{-1}
+    L')^{-1} L\hat\beta` of type III) or from the model with the terms before it (type I);
     :math:`F = (SS/q) / MS_{error}`, and partial eta squared
     :math:`\eta_p^2 = SS_{effect} / (SS_{effect} + SS_{error})` (Cohen, 1973; SPSS).
 
@@ -695,7 +697,7 @@ def ancova(
     * Shapiro-Wilk W on the residuals (Royston's algorithm, ``scipy.stats.shapiro``).
 
     Validated against R 4.2.2: ``lm`` with ``contr.sum``, ``car::Anova(type = 2, 3)``,
-    ``anova()`` (type 1), ``emmeans`` 1.8.4 and ``pairs()``, ``car::leveneTest(center =
+    ``anova()`` (type 1), ``emmeans`` 1.8.4-1 and ``pairs()``, ``car::leveneTest(center =
     mean)``, ``shapiro.test`` (``tests/reference/models``).
 
     References
@@ -1023,6 +1025,47 @@ def _wald_covariance(X: np.ndarray, codes: np.ndarray, tau2: float, sigma2: floa
     return np.linalg.inv(info)
 
 
+def _profile_reml(theta: float, y: np.ndarray, X: np.ndarray,
+                  codes: np.ndarray) -> tuple[float, np.ndarray, float]:
+    r"""REML criterion :math:`-2\ell_R`, :math:`\hat\beta` and :math:`\hat\sigma^2` at
+    :math:`\theta = \tau^2/\sigma^2` for a random-intercept model (profiled over
+    :math:`\beta, \sigma^2`):
+
+    .. math::
+
+        -2\ell_R = (n-p)\,(1 + \log 2\pi\hat\sigma^2) + \sum_i \log(1 + n_i\theta)
+                    + \log|X'H^{-1}X|,\quad H_i = I + \theta J,\quad
+        \hat\sigma^2 = r'H^{-1}r/(n-p).
+    """
+    n, p = X.shape
+    n_i = np.bincount(codes)
+    sx = np.zeros((n_i.size, p))
+    np.add.at(sx, codes, X)
+    sy = np.bincount(codes, weights=y)
+    w = theta / (1 + n_i * theta)
+    xhx = X.T @ X - (sx * w[:, None]).T @ sx
+    xhy = X.T @ y - (sx * w[:, None]).T @ sy
+    beta = np.linalg.solve(xhx, xhy)
+    r = y - X @ beta
+    sr = np.bincount(codes, weights=r)
+    sigma2 = float((r @ r - np.sum(w * sr ** 2)) / (n - p))
+    crit = ((n - p) * (1 + math.log(2 * math.pi * sigma2)) + float(np.sum(np.log1p(n_i * theta)))
+            + float(np.linalg.slogdet(xhx)[1]))
+    return crit, beta, sigma2
+
+
+def _profile_reml_argmin(y: np.ndarray, X: np.ndarray, codes: np.ndarray) -> float:
+    from scipy.optimize import minimize_scalar
+
+    def f(lt: float) -> float:
+        return _profile_reml(math.exp(lt), y, X, codes)[0]
+
+    opt = minimize_scalar(f, bounds=(-30.0, 10.0), method="bounded",
+                          options={"xatol": 1e-10})
+    theta = math.exp(opt.x)
+    return 0.0 if _profile_reml(0.0, y, X, codes)[0] <= opt.fun else theta
+
+
 def mixed_prepost(
     data: pd.DataFrame,
     *,
@@ -1181,27 +1224,54 @@ def mixed_prepost(
     # outcome's scale; estimates are transformed back exactly (affine equivariance)
     y_mean = float(y.mean())
     y_sd = float(y.std()) or 1.0
-    md = sm.MixedLM((y - y_mean) / y_sd, X, groups=codes, exog_re=np.ones((n_obs, 1)))
-    fit_warnings: list[str] = []
+    ys = (y - y_mean) / y_sd
+    md = sm.MixedLM(ys, X, groups=codes, exog_re=np.ones((n_obs, 1)))
+    res = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         # BFGS to a gradient norm of 1e-8 (the REML criterion then agrees with lme4's to
         # ~1e-12); L-BFGS-B (statsmodels' default) only when BFGS does not converge
-        res = md.fit(reml=True, method=["bfgs"], gtol=1e-8, maxiter=2000)
-        if not res.converged:
-            res = md.fit(reml=True, method=["lbfgs"], maxiter=2000)
+        for method, kw in ((["bfgs"], {"gtol": 1e-8}), (["lbfgs"], {})):
+            try:
+                attempt = md.fit(reml=True, method=method, maxiter=2000, **kw)
+            except np.linalg.LinAlgError:  # singular information near the boundary
+                continue
+            if attempt.converged:
+                res = attempt
+                break
+    fit_warnings = []
     for w in caught:
-        if issubclass(w.category, ConvergenceWarning):
+        # statsmodels' own fit diagnostics (convergence, singular or non-invertible
+        # matrices) are collected; anything else is passed on unchanged
+        if w.category.__module__ == "statsmodels.tools.sm_exceptions":
             fit_warnings.append(str(w.message))
-        else:  # pragma: no cover - pass anything else on unchanged
+        else:  # pragma: no cover
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    for msg in fit_warnings:
-        warnings.warn(f"mixed model: {msg}", ConvergenceWarning, stacklevel=2)
-
-    tau2 = float(np.asarray(res.cov_re)[0, 0]) * y_sd ** 2
-    sigma2 = float(res.scale) * y_sd ** 2
+    if res is not None:
+        optimizer = f"statsmodels MixedLM ({'BFGS' if method == ['bfgs'] else 'L-BFGS-B'})"
+        theta = float(np.asarray(res.cov_re)[0, 0]) / float(res.scale)
+        beta_s = np.asarray(res.fe_params, dtype=float)
+        sigma2_s = float(res.scale)
+        crit_s = float(-2 * res.llf)
+        for msg in fit_warnings:
+            warnings.warn(f"mixed model: {msg}", ConvergenceWarning, stacklevel=2)
+    else:
+        # statsmodels stopped without converging (typically at the boundary tau^2 = 0):
+        # minimise the exact one-dimensional profile REML criterion instead
+        optimizer = "profile REML over tau^2/sigma^2 (statsmodels did not converge)"
+        theta = _profile_reml_argmin(ys, X, codes)
+        crit_s, beta_s, sigma2_s = _profile_reml(theta, ys, X, codes)
+    singular = theta <= 1e-8
+    if singular:
+        warnings.warn(
+            "mixed model: boundary (singular) fit: the subject-intercept variance is "
+            "estimated at 0 (the pre and post scores are not positively correlated within "
+            "subjects); the fixed effects equal those of ordinary least squares",
+            ConvergenceWarning, stacklevel=2)
+    tau2 = theta * sigma2_s * y_sd ** 2
+    sigma2 = sigma2_s * y_sd ** 2
     cov = _wald_covariance(X, codes, tau2, sigma2)
-    beta = np.asarray(res.fe_params, dtype=float) * y_sd
+    beta = beta_s * y_sd
     beta[0] += y_mean
     se = np.sqrt(np.diag(cov))
     z = beta / se
@@ -1235,8 +1305,8 @@ def mixed_prepost(
         n_both=int((n_meas == 2).sum()), exclusions=exclusions,
         rows_other_time=pp.rows_other_time, icc=icc,
         # REML density of the n - p error contrasts: Jacobian y_sd^(n - p)
-        reml_criterion=float(-2 * res.llf + 2 * (n_obs - X.shape[1]) * math.log(y_sd)),
-        converged=bool(res.converged),
+        reml_criterion=crit_s + 2 * (n_obs - X.shape[1]) * math.log(y_sd),
+        optimizer=optimizer, singular=bool(singular),
         fit_warnings=fit_warnings)
     return MixedResult(patients=patients, meta=meta, fixed_effects=fe,
                        variance_components=vc, tests=tests, model=res)
