@@ -329,6 +329,15 @@ def find_chromium() -> Path | None:
     return None
 
 
+def _no_chromium() -> ReportError:
+    return ReportError(
+        "a PDF needs a locally installed Chromium (looked for "
+        f"{', '.join(_CHROMIUM_NAMES)} on PATH and /usr/bin/chromium); install it "
+        "(Debian/Ubuntu: apt-get install chromium) or leave out --pdf; the HTML report "
+        "can also be printed to PDF from any browser"
+    )
+
+
 def html_to_pdf(html_path: str | Path, pdf_path: str | Path | None = None, *, timeout: float = 120) -> Path:
     """Print an HTML report to PDF with headless Chromium (A4 from the template's ``@page``).
 
@@ -341,12 +350,7 @@ def html_to_pdf(html_path: str | Path, pdf_path: str | Path | None = None, *, ti
     pdf_path = Path(pdf_path) if pdf_path is not None else html_path.with_suffix(".pdf")
     browser = find_chromium()
     if browser is None:
-        raise ReportError(
-            "a PDF needs a locally installed Chromium (looked for "
-            f"{', '.join(_CHROMIUM_NAMES)} on PATH and /usr/bin/chromium); install it "
-            "(Debian/Ubuntu: apt-get install chromium) or leave out --pdf; the HTML report "
-            "can also be printed to PDF from any browser"
-        )
+        raise _no_chromium()
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
     tmp_pdf = pdf_path.with_name(f".{pdf_path.name}.tmp")
     with tempfile.TemporaryDirectory(prefix="effectstudy-chromium-") as profile:
@@ -480,6 +484,8 @@ def run_notebook(
         raise ReportError(f"notebook {str(notebook)!r}: expected a .ipynb file")
     if not params_path.is_file():
         raise ReportError(f"params file {str(params_file)!r} does not exist")
+    if pdf and find_chromium() is None:
+        raise _no_chromium()  # before the run, not after it
     overrides = dict(overrides or {})
     out_dir = Path(output_dir).resolve() if output_dir else default_output_dir(params_path, nb_path)
     out_dir.mkdir(parents=True, exist_ok=True)

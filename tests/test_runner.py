@@ -327,6 +327,10 @@ def test_pdf_without_chromium_is_a_clear_error(tmp_path, monkeypatch):
     page.write_text("<html><body>x</body></html>")
     with pytest.raises(ReportError, match="a PDF needs a locally installed Chromium.*leave out --pdf"):
         html_to_pdf(page)
+    # run_notebook says so before running the notebook
+    with pytest.raises(ReportError, match="a PDF needs a locally installed Chromium"):
+        es.run_notebook(REPORT, PARAMS, output_dir=tmp_path / "o", pdf=True, progress=False)
+    assert not (tmp_path / "o").exists()
 
 
 @slow
