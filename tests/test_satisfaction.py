@@ -7,6 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import effectstudy as es
 from effectstudy.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
@@ -207,3 +209,28 @@ def test_module_is_callable_after_import():
     import effectstudy.satisfaction as mod
 
     assert mod(yearly_report_forms()).summary()["n_issued"].iloc[0] == 55
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["x", "y"]), st.integers(0, 3),
+                          st.integers(1, 10)), min_size=1, max_size=40),
+       st.integers(0, 10))
+def test_counts_always_add_up(rows, n_without_row):
+    # state 0 not issued, 1 issued, 2 returned without grade, 3 returned with grade
+    f = pd.DataFrame({
+        "episode_id": [f"e{i}" for i in range(len(rows))],
+        "issued": [r[1] >= 1 for r in rows], "returned": [r[1] >= 2 for r in rows],
+        "grade": [float(r[2]) if r[1] == 3 else np.nan for r in rows]})
+    ep = pd.DataFrame({"episode_id": [f"e{i}" for i in range(len(rows) + n_without_row)],
+                       "team": [r[0] for r in rows] + ["x"] * n_without_row})
+    res = es.satisfaction(f, episodes=ep, group="team")
+    s = res.summary().set_index("group")
+    assert s.loc["all", "n_episodes"] == len(ep)
+    assert s.loc["all", "n_no_form_row"] == n_without_row
+    assert (s["n_issued"] >= s["n_returned"]).all() and (s["n_returned"] >= s["n_graded"]).all()
+    per = s.drop(index="all")
+    for c in ("n_episodes", "n_no_form_row", "n_issued", "n_returned", "n_graded"):
+        assert per[c].sum() == s.loc["all", c]
+    g = res.grades().groupby("group")["n"].sum()
+    assert (g.reindex(s.index) == s["n_graded"]).all()
+    assert s.loc["all", "n_graded"] == sum(r[1] == 3 for r in rows)

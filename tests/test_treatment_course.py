@@ -12,6 +12,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 import effectstudy as es
@@ -329,3 +331,37 @@ def test_module_is_callable_after_import():
     import effectstudy.treatment_course as mod
 
     assert mod(practice()).summary()["n_episodes"].iloc[0] == 7
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", None]),
+                          st.one_of(st.none(), st.integers(0, 40)),
+                          st.one_of(st.none(), st.integers(0, 400)),
+                          st.sampled_from(["regular", "dropout", "referral", None])),
+                min_size=1, max_size=30))
+def test_counts_always_add_up(rows):
+    ep = pd.DataFrame({
+        "episode_id": [f"e{i}" for i in range(len(rows))],
+        "team": [r[0] for r in rows],
+        "start_date": pd.Timestamp("2024-01-01"),
+        "end_date": [pd.Timestamp("2024-01-01") + pd.Timedelta(days=r[2])
+                     if r[2] is not None else pd.NaT for r in rows],
+        "sessions": pd.array([r[1] for r in rows], dtype="Int64"),
+        "end_reason": [r[3] for r in rows],
+    })
+    tc = es.treatment_course(ep, group="team")
+    s = tc.summary()
+    per = s[s["group"] != "all"]
+    tot = s[s["group"] == "all"].iloc[0]
+    assert tot["n_episodes"] == len(ep)
+    for c in ("n_episodes", "n_closed", "n_open", "n_below", "n_within", "n_beyond",
+              "n_sessions_missing"):
+        assert per[c].sum() == tot[c]
+    assert (s["n_below"] + s["n_within"] + s["n_beyond"] + s["n_sessions_missing"]
+            == s["n_closed"]).all()
+    r = tc.end_reasons()
+    assert (r.groupby("group", dropna=False, sort=False)["n"].sum().to_numpy()
+            == s["n_episodes"].to_numpy()).all()
+    p = tc.planned()
+    assert (p.groupby("group", dropna=False, sort=False)["n"].sum().to_numpy()
+            == s["n_closed"].to_numpy()).all()
