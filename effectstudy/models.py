@@ -366,7 +366,7 @@ class AncovaResult(Result):
             cov_text = "de voormeting" + ("".join(f", {c}" for c in covs[:-1])
                                           + f" en {covs[-1]}" if covs else "")
             s1 = (f"Een ANCOVA (type {ss} kwadratensommen) van de nameting met {cov_text} als "
-                  f"covariaat liet {'een' if sig else 'geen'} significant verschil zien "
+                  f"{'covariaten' if covs else 'covariaat'} liet {'een' if sig else 'geen'} significant verschil zien "
                   f"tussen de groepen van {g}, {self._f_text(g, lang)}.")
             s2 = f"De voormeting hing samen met de nameting, {self._f_text('pre', lang)}."
         else:
@@ -379,6 +379,9 @@ class AncovaResult(Result):
             s2 = f"The pre score was related to the post score, {self._f_text('pre', lang)}."
         at = ", ".join(f"{'voormeting' if (k == 'pre' and nl) else k} = "
                        f"{apa_number(v, lang=lang)}" for k, v in m["emmeans_at"].items())
+        factors = [c for c, kind in m["covariate_kinds"].items() if kind == "factor"]
+        if factors:
+            at += ("; gemiddeld over " if nl else "; averaged over ") + ", ".join(factors)
         means = "; ".join(
             f"{r.group}: M = {apa_number(r.emmean, lang=lang)} (SE = {apa_number(r.se, lang=lang)}, "
             f"{pct}{'-BI' if nl else ' CI'} {_ci(r.ci_low, r.ci_high, lang)})"
@@ -1007,7 +1010,11 @@ class MixedResult(Result):
         parts.append(f"De intraklassecorrelatie was {icc}." if nl
                      else f"The intraclass correlation was {icc}.")
         if m["exclusions"]:
-            parts.append(_n_text(m, lang).replace(f"N = {m['n_used']} ", ""))
+            n_ex = m["n_original"] - m["n_used"]
+            why = _n_text(m, lang).split(": ", 1)[1].rstrip(").")
+            parts.append(f"{n_ex} van {m['n_original']} personen zijn uitgesloten ({why})."
+                         if nl else
+                         f"{n_ex} of {m['n_original']} subjects were excluded ({why}).")
         return " ".join(parts)
 
 
@@ -1124,6 +1131,18 @@ def mixed_prepost(
     freedom); the time × group interaction is tested jointly with
     :math:`\chi^2 = \hat\delta' \hat V_\delta^{-1} \hat\delta` on :math:`k - 1` df.
     :math:`ICC = \tau^2 / (\tau^2 + \sigma^2)`.
+
+    **Fitting.**  statsmodels ``MixedLM`` (BFGS, gradient norm below 1e-8) on the outcome
+    standardised to mean 0 and SD 1 (estimates are transformed back exactly, so the
+    convergence criterion does not depend on the outcome's unit); L-BFGS-B when BFGS does
+    not converge.  When neither converges (typically when :math:`\hat\tau^2 = 0`), the
+    exact one-dimensional profile REML criterion in :math:`\theta = \tau^2/\sigma^2` is
+    minimised instead (``meta["optimizer"]`` says which was used).  A **boundary (singular)
+    fit**, :math:`\hat\tau^2 = 0` (pre and post scores not positively correlated within
+    subjects), emits a ``statsmodels`` ``ConvergenceWarning`` and sets
+    ``meta["singular"]``; its fixed effects are those of OLS.  statsmodels' own fit
+    warnings are collected in ``meta["fit_warnings"]`` and re-emitted as
+    ``ConvergenceWarning`` when its fit is used.
 
     Validated against R 4.2.2, ``lme4::lmer(score ~ time * group + (1 | id), REML = TRUE)``
     with a tight bobyqa tolerance (``tests/reference/models``).
