@@ -355,6 +355,14 @@ def test_covariate_taken_from_the_pre_row():
     assert r.patients["x"].max() < 7
 
 
+def test_shapiro_not_computed_above_5000_subjects():
+    d = _small(8, n=5001)
+    r = es.ancova(d, **COLS, group="group")
+    a = r.assumptions.set_index("test")
+    assert np.isnan(a.loc["shapiro_wilk", "statistic"]) and np.isnan(a.loc["shapiro_wilk", "p"])
+    assert np.isfinite(a.loc["levene", "p"])
+
+
 def test_ss_type_2_and_3_agree_on_every_term_but_the_intercept():
     r2 = fit_ancova("b", ss_type=2).anova.set_index("source")
     r3 = fit_ancova("b", ss_type=3).anova.set_index("source")
