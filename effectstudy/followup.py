@@ -86,10 +86,10 @@ class FollowupResult(Result):
     course: Any = None
     title = "After stagnation"
 
-    def _table(self, name: str) -> pd.DataFrame:
+    def _table(self, name: str, needs: str = "outcome") -> pd.DataFrame:
         t = self.tables.get(name)
         if t is None:
-            raise ArgumentError("outcome", None, "outcome= passed to es.stagnation_followup "
+            raise ArgumentError(needs, None, f"{needs}= passed to es.stagnation_followup "
                                 f"for the {name.replace('_', ' ')} table")
         return t.copy()
 
@@ -111,7 +111,7 @@ class FollowupResult(Result):
     def end_reasons(self) -> pd.DataFrame:
         """``status, end_reason, n, proportion_closed, ci_low, ci_high, proportion_all``
         (rows ``missing`` and ``open`` included; ``n`` sums to the status's ``n``)."""
-        return self._table("end_reasons")
+        return self._table("end_reasons", "end_reason")
 
     def categories(self) -> pd.DataFrame:
         """Outcome categories per status: ``status, category, n, proportion, ci_low,

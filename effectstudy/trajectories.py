@@ -649,10 +649,9 @@ def trajectories(
     if n_no_rows:
         exclusions["no_complete_measurement"] = n_no_rows
     if gcol is not None:
-        gv = gcol.to_numpy()[keep][order]
-        first = np.full(m, -1)
-        first[subj[::-1]] = np.arange(subj.size)[::-1]
-        gsub = pd.Series(gv[first])
+        # the subject's group: its (single) non-missing value, from any of its rows
+        sg = chk.drop_duplicates("s")
+        gsub = pd.Series(sg["g"].to_numpy()[pd.Index(sg["s"].to_numpy()).get_indexer(uniq)])
         if isinstance(gcol.dtype, pd.CategoricalDtype):
             present = set(gsub)
             levels = [c for c in gcol.cat.categories if c in present]
@@ -677,16 +676,17 @@ def trajectories(
     for j in range(k):
         if n_subj_g[j] < 2 or not f_max[j] > f_min[j]:
             name = "all subjects" if levels is None else f"group {levels[j]!r}"
-            raise DataError(f"{name}: {int(n_subj_g[j])} subject(s) with "
-                            f"{'one distinct time' if n_subj_g[j] >= 1 else 'no measurement'}",
+            times = "several times" if f_max[j] > f_min[j] else "a single distinct time"
+            raise DataError(f"{name}: {int(n_subj_g[j])} subject(s) and {times}",
                             expected="at least 2 subjects and 2 distinct times per group to "
                             "estimate a trajectory")
     if y.size <= 2 * k + 3:
         raise DataError(f"{y.size} measurements for {2 * k} fixed effects and 4 variance "
                         "parameters", expected="more measurements than parameters")
-    if exclusions.get("missing_group"):
-        warnings.warn(f"{exclusions['missing_group']} of {n_original} subjects excluded: "
-                      "missing group", DataQualityWarning, stacklevel=2)
+    if exclusions:
+        warnings.warn(f"{sum(exclusions.values())} of {n_original} subjects excluded: "
+                      + ", ".join(f"{k_.replace('_', ' ')} {v}" for k_, v in exclusions.items()),
+                      DataQualityWarning, stacklevel=2)
 
     fit = (reml_fit if engine == "reml" else _statsmodels_fit)(subj, gcode, k, f, y)
     if fit["singular"]:

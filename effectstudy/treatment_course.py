@@ -659,7 +659,6 @@ def treatment_course(
     cnt = crosscount(sc, "band", levels, k)
     known = cnt[:, :3].sum(axis=1)
     t_planned = long_shares(groups, cnt, levels, "band", n_closed, ci)
-    t_planned = t_planned.rename(columns={"band": "band"})
     # shares in the headline are of closed episodes with a known number of sessions
     w_lo, w_hi = wilson_ci(cnt[:, 1], known, ci)
     b_lo, b_hi = wilson_ci(cnt[:, 2], known, ci)

@@ -212,3 +212,13 @@ def test_with_the_package_pipeline_on_the_example():
     assert s.loc["all", "n"] == 400 and s.loc["all", "n_with_outcome"] == len(cs.patients)
     assert fu.effect_sizes().set_index("status").loc["all", "n"] == len(cs.patients)
     assert s.drop(index="all")["n_with_outcome"].sum() == len(cs.patients)
+
+
+def test_without_an_end_reason_column():
+    fu = es.stagnation_followup(statuses(), episodes().drop(columns="end_reason"),
+                                end_reason=None)
+    s = fu.summary().set_index("status")
+    assert s.loc["stagnated", "n"] == 4 and np.isnan(s.loc["stagnated", "share_regular_end"])
+    with pytest.raises(ArgumentError, match="end_reason: got None, expected end_reason= "
+                       "passed to es.stagnation_followup"):
+        fu.end_reasons()

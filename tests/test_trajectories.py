@@ -211,13 +211,35 @@ def test_missing_rows_and_missing_groups_are_counted():
     d.loc[0, "score"] = np.nan
     ids = d["id"].unique()
     d.loc[d["id"] == ids[5], "group"] = None
-    with pytest.warns(DataQualityWarning, match="1 of 237 subjects excluded: missing group"):
+    with pytest.warns(DataQualityWarning, match="1 of 237 subjects excluded: missing group 1"):
         tr = es.trajectories(d, subject="id", time="session", outcome="score", group="group")
     assert tr.meta["rows_missing"] == 1
     assert tr.meta["exclusions"]["missing_group"] == 1
     assert tr.meta["n_used"] == 236
     assert tr.meta["n_obs"] == len(d) - 1 - int((d["id"] == ids[5]).sum()) + int(
         d.loc[0, "id"] == ids[5])
+
+
+def test_group_missing_in_some_rows_of_a_subject_is_taken_from_its_other_rows():
+    d = ref_input()
+    first = d["id"].iloc[0]
+    rows = d.index[d["id"] == first]
+    d2 = d.copy()
+    d2.loc[rows[0], "group"] = None
+    a = es.trajectories(d, subject="id", time="session", outcome="score", group="group")
+    b = es.trajectories(d2, subject="id", time="session", outcome="score", group="group")
+    pd.testing.assert_frame_equal(a.summary(), b.summary())
+
+
+def test_subjects_without_a_complete_measurement_are_counted_and_warned():
+    d = ref_input()
+    first = d["id"].iloc[0]
+    d.loc[d["id"] == first, "score"] = np.nan
+    with pytest.warns(DataQualityWarning, match="1 of 237 subjects excluded: no complete "
+                      "measurement 1"):
+        tr = es.trajectories(d, subject="id", time="session", outcome="score")
+    assert tr.meta["exclusions"] == {"no_complete_measurement": 1}
+    assert tr.meta["n_used"] == 236
 
 
 def test_singular_fit_warns():
@@ -280,7 +302,7 @@ def _bad(case):
     ("zero_time_log1p", DataError, "time_transform='log1p'.*expected a time > -1"),
     ("group_changes", DataError, "group: group changes within a subject"),
     ("one_subject", DataError, "group 'solo': 1 subject\\(s\\).*at least 2 subjects"),
-    ("one_time", DataError, "group 'anxiety': .* subject\\(s\\) with one distinct time"),
+    ("one_time", DataError, "group 'anxiety': 71 subject\\(s\\) and a single distinct time"),
     ("tiny", DataError, "4 measurements for 2 fixed effects"),
     ({"change_between": (8, 1)}, ArgumentError, "change_between: got \\(8, 1\\), expected two "
      "times"),
