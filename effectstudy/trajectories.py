@@ -426,15 +426,19 @@ class TrajectoryResult(Result):
         return out[cols]
 
     def plot(self, ax=None, *, bins: Any = None, lang: str = "nl"):
-        """Observed means per time bin (points with 95% bars) and the model-implied mean
-        curve per group."""
+        """Observed means per time bin (points with 95% bars, see :meth:`observed_means`)
+        and the model-implied mean curve per group up to the 95th percentile of the times
+        (or the last bin)."""
         from effectstudy.labels import label
         from effectstudy.plotting import _axes
 
         ax = _axes(ax)
         obs = self.observed_means(bins)
         t = self.data["time"].to_numpy(dtype=float)
-        grid = np.linspace(t.min(), t.max(), 200)
+        # the model curve spans the bulk of the data (to the 95th percentile of the times),
+        # not the sparse long tail where it would be mostly extrapolation
+        grid = np.linspace(t.min(), max(float(np.quantile(t, 0.95)), float(obs["time"].max())),
+                           200)
         colours = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
                    "#F0E442", "#000000"]
         levels = self.meta["groups"] or [None]
