@@ -505,6 +505,10 @@ def run_notebook(
             log_output=log_output,
             execution_timeout=timeout,
             start_timeout=start_timeout,
+            # the kernel's own log (ipykernel 7 warns about TCP transport on every start, and
+            # logs the interrupt it gets at shutdown) is noise for a report run; cell errors
+            # still arrive through papermill
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except pm.PapermillExecutionError as exc:
         raise _failure(nb_path, out_nb, exc) from None
