@@ -46,13 +46,13 @@ from effectstudy.results import Result, base_meta
 from effectstudy.schema import STAGNATION_STATUSES
 from effectstudy.treatment_course import (
     OVERALL,
+    _treatment_course,
     as_status_frame,
     check_ci,
     crosscount,
     long_shares,
     make_groups,
     need_columns,
-    treatment_course,
     unique_ids,
 )
 
@@ -229,9 +229,9 @@ def stagnation_followup(
     st = np.where(pos >= 0, status.to_numpy()[np.maximum(pos, 0)], "not_assessed")
     levels = [s for s in STATUS_ORDER if s in set(st) or s in STAGNATION_STATUSES]
     ep = episodes.assign(_status=pd.Categorical(st, categories=levels))
-    course = treatment_course(ep, episode=episode, sessions=sessions, start=start, end=end,
-                              end_reason=end_reason, planned=planned, group="_status", ci=ci,
-                              _keep_empty_groups=True)
+    course = _treatment_course(ep, episode=episode, sessions=sessions, start=start, end=end,
+                               end_reason=end_reason, planned=planned, group="_status", ci=ci,
+                               keep_empty_groups=True)
     groups = make_groups(ep["_status"], keep_empty=True)
 
     def relabel(t: pd.DataFrame | None) -> pd.DataFrame | None:

@@ -502,7 +502,6 @@ def treatment_course(
     bands: Sequence[int] = (5, 11, 16, 21),
     group: Hashable | None = None,
     ci: float = 0.95,
-    _keep_empty_groups: bool = False,
 ) -> TreatmentCourseResult:
     r"""Sessions, duration, planned range, end reasons, first interim and length vs outcome.
 
@@ -574,6 +573,32 @@ def treatment_course(
 
     Wilson, E. B. (1927). *JASA, 22*(158), 209-212.
     """
+    return _treatment_course(
+        episodes, episode=episode, sessions=sessions, start=start, end=end,
+        end_reason=end_reason, planned=planned, measurements=measurements, interim=interim,
+        outcome=outcome, better_is=better_is, bands=bands, group=group, ci=ci)
+
+
+def _treatment_course(
+    episodes: pd.DataFrame,
+    *,
+    episode: Hashable = "episode_id",
+    sessions: Hashable = "sessions",
+    start: Hashable = "start_date",
+    end: Hashable = "end_date",
+    end_reason: Hashable | None = "end_reason",
+    planned: tuple[int, int] = (5, 20),
+    measurements: pd.DataFrame | None = None,
+    interim: Any = "interim",
+    outcome: Any = None,
+    better_is: Literal["lower", "higher"] | None = None,
+    bands: Sequence[int] = (5, 11, 16, 21),
+    group: Hashable | None = None,
+    ci: float = 0.95,
+    keep_empty_groups: bool = False,
+) -> TreatmentCourseResult:
+    """:func:`treatment_course`; ``keep_empty_groups`` lists unobserved categories of a
+    categorical ``group`` with zero counts (used by :func:`effectstudy.stagnation_followup`)."""
     if not isinstance(episodes, pd.DataFrame):
         raise ArgumentTypeError("episodes", episodes, "the episodes DataFrame")
     lo_p, hi_p = _check_planned(planned)
@@ -599,7 +624,7 @@ def treatment_course(
     ses = count_values(episodes, sessions, "episodes")
     ids = pd.Index(episodes[episode].to_numpy(), name="episode_id")
     groups = make_groups(episodes[group] if group is not None else None,
-                         keep_empty=_keep_empty_groups)
+                         keep_empty=keep_empty_groups)
     n_ep = len(episodes)
 
     band = np.select([np.isnan(ses), ses < lo_p, ses > hi_p], ["missing", "below", "beyond"],
