@@ -61,6 +61,36 @@ _LABELS: dict[str, dict[str, str]] = {
 }
 
 
+# result titles (``Result.title``) as a report shows them
+_LABELS.update({
+    "Clinical significance": {"nl": "Klinische significantie", "en": "Clinical significance"},
+    "Percentage change": {"nl": "Procentuele verandering", "en": "Percentage change"},
+    "Pre/post effect size": {"nl": "Effectgrootte voor/na", "en": "Pre/post effect size"},
+    "Pre/post effect sizes": {"nl": "Effectgroottes voor/na", "en": "Pre/post effect sizes"},
+    "After stagnation": {"nl": "Na stagnatie", "en": "After stagnation"},
+    "Linear mixed model (pre/post, random intercept)": {
+        "nl": "Lineair mixed model (voor/na, random intercept)",
+        "en": "Linear mixed model (pre/post, random intercept)"},
+    "Pre/post pairing": {"nl": "Koppeling voor- en nameting", "en": "Pre/post pairing"},
+    "Reliability (Cronbach's alpha)": {"nl": "Betrouwbaarheid (Cronbachs alfa)", "en": "Reliability (Cronbach's alpha)"},
+    "Reliable change": {"nl": "Betrouwbare verandering", "en": "Reliable change"},
+    "Client satisfaction": {"nl": "Tevredenheid", "en": "Client satisfaction"},
+    "Scores": {"nl": "Scores", "en": "Scores"},
+    "Stagnation": {"nl": "Stagnatie", "en": "Stagnation"},
+    "Data flow": {"nl": "Gegevensstroom", "en": "Data flow"},
+    "Sample": {"nl": "Steekproef", "en": "Sample"},
+    "Trajectories (mixed model)": {"nl": "Verloop (mixed model)", "en": "Trajectories (mixed model)"},
+    "Treatment course": {"nl": "Behandelverloop", "en": "Treatment course"},
+    "Key figures": {"nl": "Kengetallen", "en": "Key figures"},
+    "Key figures per group": {"nl": "Kengetallen per groep", "en": "Key figures per group"},
+    "Trend": {"nl": "Verloop over de jaren", "en": "Trend"},
+    "Disclosure control": {"nl": "Onthullingsbeheersing", "en": "Disclosure control"},
+    "Episodes": {"nl": "Trajecten", "en": "Episodes"},
+    "n_original": {"nl": "n totaal", "en": "n total"},
+    "exclusions": {"nl": "niet gebruikt", "en": "not used"},
+})
+
+
 def register(labels: dict[str, dict[str, str]]) -> None:
     """Add or replace labels: ``{"name": {"nl": "...", "en": "..."}}``."""
     for key, value in labels.items():

@@ -527,9 +527,12 @@ class ReportOutput:
         if type(obj)._repr_html_ is not Result._repr_html_:
             html = obj._repr_html_()
         else:
-            head = "".join(f"<li>{_html.escape(line)}</li>" for line in obj._meta_lines())
+            from effectstudy.labels import label
+
+            lines = obj.meta_lines(self.lang) if type(obj)._meta_lines is Result._meta_lines else obj._meta_lines()
+            head = "".join(f"<li>{_html.escape(line)}</li>" for line in lines)
             table = _table_html(obj.format(lang=self.lang), index=False)
-            html = f"<div><h4>{_html.escape(obj.title)}</h4><ul>{head}</ul>{table}</div>"
+            html = f"<div><h4>{_html.escape(label(obj.title, self.lang))}</h4><ul>{head}</ul>{table}</div>"
         self._display_html(_captioned(html, caption), repr(obj))
 
     def _show_figure(self, key: str, fig: Any, caption: str | None) -> None:

@@ -63,6 +63,21 @@ class Result:
         keep = ("method", "n_original", "n_used", "exclusions")
         return [f"{k}: {self.meta[k]}" for k in keep if k in self.meta and self.meta[k] not in (None, {}, [])]
 
+    def meta_lines(self, lang: Lang = "nl") -> list[str]:
+        """The method, the counts and the exclusions per reason, in words of ``lang`` (for reports)."""
+        m = self.meta
+        lines = []
+        if m.get("method") is not None:
+            lines.append(f"{label('method', lang)}: {translate(str(m['method']), lang)}")
+        counts = [f"{label(k, lang)}: {m[k]}" for k in ("n_original", "n_used") if m.get(k) is not None]
+        if counts:
+            lines.append(", ".join(counts))
+        excl = m.get("exclusions")
+        if isinstance(excl, dict) and any(excl.values()):
+            parts = [f"{translate(str(k), lang)} {v}" for k, v in excl.items() if v]
+            lines.append(f"{label('exclusions', lang)}: " + "; ".join(parts))
+        return lines
+
     def __repr__(self) -> str:
         lines = [self.title, *self._meta_lines(), self.summary().to_string()]
         return "\n".join(lines)

@@ -411,7 +411,7 @@ class Study:
         files = self.input.report.flow()
         meta = base_meta("flow", scale=self.scale, consent=self.params.selection.consent,
                          n_original=int(table.iloc[0]["episodes"]), n_used=n_paired,
-                         exclusions={f"{r.step}:{r.reason}": int(r.episodes) for r in table.itertuples()
+                         exclusions={str(r.reason): int(r.episodes) for r in table.itertuples()
                                      if r.reason not in ("read", "used")})
         return FlowResult(meta=meta, table=table, files=files)
 
