@@ -185,6 +185,18 @@ def test_errors(stag, kw, exc, msg):
         es.stagnation_followup(statuses() if stag is None else stag, ep, **kw)
 
 
+def test_errors_in_the_episodes_table():
+    with pytest.raises(ArgumentError, match="episode: got 'episode_id', expected a column of "
+                       "episodes"):
+        es.stagnation_followup(statuses(), episodes().rename(columns={"episode_id": "id"}))
+    ep = episodes()
+    ep.loc[1, "episode_id"] = "e1"
+    with pytest.raises(DataError, match="duplicate episode_id in episodes.*found 'e1'"):
+        es.stagnation_followup(statuses(), ep)
+    with pytest.raises(ArgumentError, match="sessions: got 'n_sessions', expected a column"):
+        es.stagnation_followup(statuses(), episodes(), sessions="n_sessions")
+
+
 def test_accessors_need_the_outcome():
     fu = es.stagnation_followup(statuses(), episodes())
     for f in (fu.categories, fu.effect_sizes, fu.plot):

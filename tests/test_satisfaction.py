@@ -205,6 +205,15 @@ def test_errors(bad, kw, exc, msg):
         es.satisfaction(f, **kw)
 
 
+def test_errors_in_the_episodes_table():
+    f = forms([("a", True, True, 8.0)])
+    with pytest.raises(ArgumentError, match="episode: got 'episode_id', expected a column of "
+                       "episodes"):
+        es.satisfaction(f, episodes=pd.DataFrame({"id": ["a"]}))
+    with pytest.raises(DataError, match="duplicate episode_id in episodes"):
+        es.satisfaction(f, episodes=pd.DataFrame({"episode_id": ["a", "a"]}))
+
+
 def test_module_is_callable_after_import():
     import effectstudy.satisfaction as mod
 

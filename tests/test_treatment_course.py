@@ -295,6 +295,8 @@ def _bad(kind):
     ({"measurements": [1]}, ArgumentTypeError, "measurements: got list"),
     ({"measurements": pd.DataFrame({"date": []})}, ArgumentError,
      "measurements: got 'episode_id', expected a column of measurements"),
+    ({"measurements": pd.DataFrame({"episode_id": ["e1"]})}, ArgumentError,
+     "measurements: got 'date', expected a column of measurements"),
     ({"measurements": pd.DataFrame({"episode_id": ["e1"], "date": ["2024-01-01"]})},
      ArgumentTypeError, "measurements: got str .*measurements\\['date'\\]"),
     ({"outcome": pd.DataFrame({"score": [1.0]}, index=["e1"])}, ArgumentError,
