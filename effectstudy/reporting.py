@@ -420,6 +420,18 @@ class ReportOutput:
                 "matplotlib Axes/Figure, number, text, dict or list",
             )
 
+    def record(self, key: str, obj: Any, *, replace: bool = False) -> None:
+        """Record ``obj`` under ``key`` exactly as :meth:`show` does, without displaying it.
+
+        For a result whose numbers belong in ``results.json`` and the tables while the
+        report shows them in another form (e.g. the APA tables of an ANCOVA).
+        """
+        shown, self.display = self.display, False
+        try:
+            self.show(key, obj, replace=replace)
+        finally:
+            self.display = shown
+
     def text(self, key: str, markdown: str, *, replace: bool = False) -> None:
         """Display ``markdown`` (a sentence with numbers, a conclusion) and record its text.
 

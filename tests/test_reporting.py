@@ -339,3 +339,13 @@ def test_default_output_dir_and_root(tmp_path, monkeypatch):
     assert find_repo_root(elsewhere) == proj
     monkeypatch.chdir(elsewhere)
     assert find_repo_root(elsewhere) == elsewhere
+
+
+def test_record_stores_without_displaying(tmp_path, monkeypatch):
+    shown = []
+    out = ReportOutput(tmp_path, display=True)
+    monkeypatch.setattr(out, "_display_html", lambda html, plain: out.display and shown.append(plain))
+    out.record("n_pairs", 199)
+    out.show("n_episodes", 400)
+    assert out.display and shown == ["n_episodes: 400"]
+    assert json.loads(out.save().read_text()) == {"n_episodes": 400, "n_pairs": 199}
