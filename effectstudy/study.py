@@ -374,6 +374,11 @@ class Study:
         parts = [f"**{p.title}**" if p.title else ""]
         if p.export_date:
             parts.append(("Export van " if nl else "Export of ") + p.export_date)
+        if p.report == "yearly_summary":
+            parts.append(f"De kengetallen van de behandelingen die in {p.year} zijn afgesloten. Kleine groepen worden "
+                         "niet getoond en aantallen zijn afgerond, zodat geen cliënt herkenbaar is." if nl else
+                         f"The key figures of the treatments that ended in {p.year}. Small groups are not shown and "
+                         "counts are rounded, so that no client can be recognised.")
         parts.append(("Alleen trajecten met toestemming voor " if nl else "Only episodes with consent to ")
                      + {"study": "de effectstudie" if nl else "the effect study",
                         "research": "onderzoek" if nl else "research"}[p.selection.consent] + ".")
