@@ -528,7 +528,7 @@ class ReportOutput:
         self._write_table(key, df)
         self._record(key, jsonable(df))
         if html is None:
-            html = _table_html(df)
+            html = _table_html(_display_frame(df, self.lang))
         self._display_html(_captioned(html, caption), df.to_string())
 
     def _show_result(self, key: str, obj: Any, caption: str | None) -> None:
@@ -577,6 +577,29 @@ class ReportOutput:
         self.provenance_record = dict(obj)
         self.results.pop(key, None)  # kept out of results.json: it holds the run date
         self._display_html(provenance_html(obj, lang=self.lang), f"provenance ({len(obj.get('inputs', []))} input files)")
+
+
+def _display_frame(df: pd.DataFrame, lang: str, digits: int = 3) -> pd.DataFrame:
+    """A table as a report shows it: floats rounded, labelled columns and category values.
+
+    Only the display changes; ``results.json`` and the CSV keep the full values.
+
+    >>> _display_frame(pd.DataFrame({"status": ["stagnated"], "ci_low": [0.0138213]}), "nl")
+          Status  BI onder
+    0  gestagneerd     0.014
+    """
+    from effectstudy.labels import label, translate
+
+    shown = df.copy()
+    for i in range(shown.shape[1]):
+        col = shown.iloc[:, i]
+        if pd.api.types.is_float_dtype(col.dtype):
+            shown.iloc[:, i] = col.round(digits)
+        elif col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype | pd.StringDtype):
+            shown[shown.columns[i]] = col.astype(object).map(lambda v: translate(v, lang))
+    if isinstance(shown.columns, pd.Index) and not isinstance(shown.columns, pd.MultiIndex):
+        shown.columns = [label(str(c), lang) if isinstance(c, str) else c for c in shown.columns]
+    return shown
 
 
 def _table_html(df: pd.DataFrame, index: bool | None = None) -> str:
