@@ -187,6 +187,14 @@ def test_sessions_span_5_to_over_20_and_follow_the_practice_rhythm(big):
     assert 10 < days.median() < 20
 
 
+def test_one_administration_per_client_instrument_and_day():
+    """Regression: an out-of-window pre or post could fall on an interim's day (or one episode's
+    post on the next one's pre), which validation then excludes as a conflicting duplicate."""
+    m = ds.generate(n_episodes=100_000, seed=1).measurements  # had 42 such rows before the fix
+    assert not m.duplicated(["client_id", "instrument", "date"]).any()
+    assert (m.groupby("episode_id")["date"].is_monotonic_increasing).all()
+
+
 def test_clients_with_two_episodes_do_not_overlap(big):
     e = big.episodes
     counts = e.client_id.value_counts()

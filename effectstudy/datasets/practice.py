@@ -518,6 +518,12 @@ def _block(seed: int, block: int, size: int, client_offset: int, p: PracticePara
     m_code = np.concatenate(occ_code)
     order = np.lexsort((m_code, m_day, m_ep))
     m_ep, m_s, m_day, m_code = m_ep[order], m_s[order], m_day[order], m_code[order]
+    # one administration per client and day (the validation key): an out-of-window pre or post
+    # can land on an interim's day, or one episode's post on the next episode's pre; the later
+    # one moves to the next free day (no draw is used, so no other row changes)
+    m_day = _one_per_client_day(client_local[m_ep], m_day, export)
+    order = np.lexsort((m_code, m_day, m_ep))
+    m_ep, m_s, m_day, m_code = m_ep[order], m_s[order], m_day[order], m_code[order]
     R = m_ep.size
     # latent severity at the administration: trajectory in log(session) + occasion noise
     frac = np.log(m_s) / np.log(planned[m_ep])
@@ -554,6 +560,23 @@ def _block(seed: int, block: int, size: int, client_offset: int, p: PracticePara
     )
     return dict(episodes=episodes, truth=truth, measurements=measurements,
                 satisfaction=satisfaction)
+
+
+def _one_per_client_day(client: np.ndarray, day: np.ndarray, last: int) -> np.ndarray:
+    """Move repeated (client, day) administrations to the nearest later free day (earlier
+    when that would pass ``last``, the export day); rows are in their generated order and the
+    first of a repeat keeps its day."""
+    day = day.copy()
+    for _ in range(100):
+        key = client.astype(np.int64) * (1 << 32) + (day - day.min() if day.size else day)
+        _, first = np.unique(key, return_index=True)
+        dup = np.ones(day.size, dtype=bool)
+        dup[first] = False
+        if not dup.any():
+            return day
+        step = np.where(day[dup] + 1 <= last, 1, -1)
+        day[dup] += step
+    raise RuntimeError("could not give every administration its own day")  # pragma: no cover
 
 
 # ------------------------------------------------------------- tables from arrays
