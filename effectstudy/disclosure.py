@@ -134,7 +134,7 @@ register({
     "pct_recovered": {"nl": "% hersteld", "en": "% recovered"},
     "pct_improved": {"nl": "% verbeterd", "en": "% improved"},
     "pct_stagnated": {"nl": "% gestagneerd", "en": "% stagnated"},
-    "mean": {"nl": "Gemiddelde", "en": "Mean"},
+    "mean": {"nl": "Gem.", "en": "Mean"},
     "sd": {"nl": "SD", "en": "SD"},
 })
 

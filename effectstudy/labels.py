@@ -91,8 +91,23 @@ _LABELS.update({
 })
 
 
-def register(labels: dict[str, dict[str, str]]) -> None:
-    """Add or replace labels: ``{"name": {"nl": "...", "en": "..."}}``."""
+def register(labels: dict[str, dict[str, str]], *, replace: bool = False) -> None:
+    """Add labels: ``{"name": {"nl": "...", "en": "..."}}``.
+
+    The registry is shared by every module, so a name that already has *other* labels is
+    an error unless ``replace=True`` says that replacing them is meant (registering the
+    same labels again is fine).
+
+    >>> register({"ci_low": {"nl": "ondergrens", "en": "lower"}})
+    Traceback (most recent call last):
+    ...
+    ValueError: label 'ci_low' is already registered as {'nl': 'BI onder', 'en': 'CI low'}; ...
+    """
+    for key, value in labels.items():
+        old = _LABELS.get(key)
+        if old is not None and old != dict(value) and not replace:
+            raise ValueError(f"label {key!r} is already registered as {old}; pass replace=True to "
+                             f"replace it by {dict(value)}, or use another name")
     for key, value in labels.items():
         _LABELS[key] = dict(value)
 

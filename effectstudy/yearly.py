@@ -76,15 +76,11 @@ register({
     "n_deteriorated": {"nl": "n verslechterd", "en": "n deteriorated"},
     "n_harmed": {"nl": "n geschaad", "en": "n harmed"},
     "n_reliably_improved": {"nl": "n betrouwbaar verbeterd", "en": "n reliably improved"},
-    "n_evaluable": {"nl": "n te beoordelen (3-5 sessies)", "en": "n evaluable (3-5 sessions)"},
-    "n_issued": {"nl": "n formulieren uitgereikt", "en": "n forms issued"},
-    "n_returned": {"nl": "n formulieren terug", "en": "n forms returned"},
     "pct_complete": {"nl": "% met voor- en nameting", "en": "% with pre and post"},
     "pct_unchanged": {"nl": "% onveranderd", "en": "% unchanged"},
     "pct_deteriorated": {"nl": "% verslechterd", "en": "% deteriorated"},
     "pct_reliably_improved": {"nl": "% betrouwbaar verbeterd", "en": "% reliably improved"},
     "pct_returned": {"nl": "% formulieren terug", "en": "% forms returned"},
-    "effect_size": {"nl": "effectgrootte (verbetering)", "en": "effect size (improvement)"},
     "effect_size_ci_low": {"nl": "BI onder", "en": "CI low"},
     "effect_size_ci_high": {"nl": "BI boven", "en": "CI high"},
     "mean_grade": {"nl": "gemiddeld rapportcijfer", "en": "mean grade"},
@@ -95,13 +91,20 @@ register({
     "value": {"nl": "Waarde", "en": "Value"},
     "episodes_ended": {"nl": "afgesloten behandeltrajecten", "en": "treatment episodes ended"},
     "yearly_stagnation": {"nl": "stagnatie na 3-5 sessies", "en": "stagnation after 3-5 sessions"},
-    "n": {"nl": "n afgesloten", "en": "n ended"},
+    "n_ended": {"nl": "n afgesloten", "en": "n ended"},
+    "yearly_effect_size": {"nl": "effectgrootte (verbetering)", "en": "effect size (improvement)"},
+    "yearly_n_evaluable": {"nl": "n te beoordelen (3-5 sessies)", "en": "n evaluable (3-5 sessions)"},
+    "yearly_n_issued": {"nl": "n formulieren uitgereikt", "en": "n forms issued"},
+    "yearly_n_returned": {"nl": "n formulieren terug", "en": "n forms returned"},
     "reliably_improved": {"nl": "betrouwbaar verbeterd", "en": "reliably improved"},
     "complete": {"nl": "met voor- en nameting", "en": "with pre and post"},
     "returned": {"nl": "formulieren terug", "en": "forms returned"},
 })
 
 TOTAL = "all"
+#: column -> label name in the yearly views (the shared names mean other things elsewhere)
+_VIEW_NAMES = {"n": "n_ended", "effect_size": "yearly_effect_size", "n_evaluable": "yearly_n_evaluable",
+               "n_issued": "yearly_n_issued", "n_returned": "yearly_n_returned"}
 _TREND_COLUMNS = ("n", "pct_complete", "pct_reliably_improved", "pct_recovered", "effect_size",
                   "pct_stagnated", "pct_returned", "mean_grade")
 
@@ -219,13 +222,13 @@ class PublishedFigures(Result):
             es_ = row["effect_size"]
             if es_[:1].isdigit() or es_[:1] == "-":
                 es_ = f"{es_} [{row['effect_size_ci_low']}; {row['effect_size_ci_high']}]"
-            rows.insert(3, {label("figure", lang): label("effect_size", lang), label("value", lang): es_})
+            rows.insert(3, {label("figure", lang): label("yearly_effect_size", lang), label("value", lang): es_})
             rows.append({label("figure", lang): label("mean_grade", lang), label("value", lang): row["mean_grade"]})
             return pd.DataFrame(rows)
         cols = ["group", *_GROUP_VIEW]
         out = shown[cols].copy()
         out["group"] = [label("total" if g == TOTAL else str(g), lang) for g in pub["group"]]
-        return out.rename(columns=lambda c: label(c, lang))
+        return out.rename(columns=lambda c: label(_VIEW_NAMES.get(c, c), lang))
 
     def _repr_html_(self, methods: bool = True) -> str:
         import html as _html

@@ -7,11 +7,11 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given, reject, settings
 from hypothesis import strategies as st
 
 import effectstudy as es
-from effectstudy.errors import DataQualityWarning
+from effectstudy.errors import DataError, DataQualityWarning
 from effectstudy.longdata import to_long
 
 METHODS = ["jt", "gln", "hll", "en", "nk", "ha"]
@@ -86,10 +86,16 @@ def test_category_counts_sum_to_n_used(xy, method, cutoff):
     df = long_df(x, y)
     df = df.iloc[1:]  # subject 0 loses its pre row: one exclusion
     with pytest.warns(DataQualityWarning):
-        res = es.clinical_significance(df, subject="id", time="t", outcome="y", pre="pre",
-                                       post="post", reliability=0.8, better_is="lower",
-                                       method=method, cutoff=cutoff, m_functional=0.5,
-                                       sd_functional=1.5)
+        try:
+            res = es.clinical_significance(df, subject="id", time="t", outcome="y", pre="pre",
+                                           post="post", reliability=0.8, better_is="lower",
+                                           method=method, cutoff=cutoff, m_functional=0.5,
+                                           sd_functional=1.5)
+        except DataError as exc:
+            # HA is undefined when SD_post <= SE or r_dd <= 0 (its own error tests cover that)
+            if method == "ha" and "Hageman-Arrindell RCI is undefined" in str(exc):
+                reject()
+            raise
     s = res.summary()
     assert s["n"].sum() == res.meta["n_used"] == len(x) - 1
     assert res.meta["n_original"] == len(x)
