@@ -41,7 +41,6 @@ written to a temporary name and renamed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -55,6 +54,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from effectstudy.checksums import sha256_file as _sha256
 from effectstudy.consent import filter_consent, restrict_to_episodes
 from effectstudy.errors import ArgumentError, ArgumentTypeError, DataError, EffectstudyError
 from effectstudy.privacy import PseudonymKey, age_bands, pseudonymise, relative_days
@@ -711,14 +711,6 @@ def write_research_export(
             "files_sha256": hashes, "inputs_sha256": inputs or {},
         })
     return written
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def verify_release(folder: str | Path) -> pd.DataFrame:

@@ -28,7 +28,6 @@ under the home folder start with ``~/``.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import html as _html
 import platform
 import subprocess
@@ -39,6 +38,7 @@ from typing import Any
 
 from effectstudy._json import jsonable
 from effectstudy._verb_module import callable_module
+from effectstudy.checksums import sha256_file
 
 __all__ = ["Provenance", "provenance", "provenance_html", "sha256_file", "PACKAGES"]
 
@@ -83,21 +83,6 @@ class Provenance(dict):
 
 
 # ----------------------------------------------------------------------------------- helpers
-def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file's bytes, read in chunks.
-
-    >>> import tempfile, pathlib
-    >>> f = pathlib.Path(tempfile.mkdtemp()) / "x.txt"; _ = f.write_bytes(b"abc")
-    >>> sha256_file(f)[:16]
-    'ba7816bf8f01cfea'
-    """
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _publish_path(path: str | Path, root: Path) -> str:
     """``path`` relative to ``root`` when inside it, ``~/...`` when under home, else as is."""
     p = Path(path)

@@ -27,7 +27,6 @@ True
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import os
 import re
 import shutil
@@ -38,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from effectstudy.checksums import sha256_file
 from effectstudy.errors import EffectstudyError
 from effectstudy.reporting import (
     PROVENANCE_FILE,
@@ -375,7 +375,7 @@ def _write_checksums(folder: Path) -> Path:
     lines = []
     for p in sorted(folder.rglob("*")):
         if p.is_file() and p.name != "SHA256SUMS" and not p.name.startswith("."):
-            digest = hashlib.sha256(p.read_bytes()).hexdigest()
+            digest = sha256_file(p)
             lines.append(f"{digest}  {p.relative_to(folder).as_posix()}\n")
     path = folder / "SHA256SUMS"
     write_file(path, "".join(lines).encode("utf-8"))

@@ -65,6 +65,7 @@ import numpy as np
 import pandas as pd
 
 from effectstudy import audit_log
+from effectstudy.checksums import sha256_file
 from effectstudy.errors import ArgumentError, ArgumentTypeError, DataError, EffectstudyError
 from effectstudy.schema import TABLES, TableSpec, item_columns
 
@@ -93,15 +94,6 @@ STORE_TABLES = ("episodes", "measurements", "scores", "satisfaction")
 
 class StoreError(EffectstudyError, ValueError):
     """The store or its raw archive is in a state that forbids the operation."""
-
-
-def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    """SHA-256 of a file's bytes, hex (read in 1 MiB chunks)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ the command regenerates.  It holds no time stamp, so regenerating gives identica
 
 from __future__ import annotations
 
-import hashlib
 import json
 import warnings
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from effectstudy.checksums import sha256_file as file_sha256
 from effectstudy.datasets.export import EXPORT_FORMAT, FILES
 from effectstudy.datasets.practice import SyntheticPractice, generate
 from effectstudy.errors import ArgumentError, DataError, DataQualityWarning
@@ -55,15 +55,6 @@ EXAMPLE: dict[str, Any] = {
 def example_path() -> Path:
     """Folder of the shipped example (``data/example`` in the source tree)."""
     return Path(__file__).resolve().parents[2] / "data" / "example"
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in 1 MiB blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def write_manifest(out: Path, info: dict[str, Any], command: str) -> Path:
