@@ -373,7 +373,7 @@ class Trend(Result):
             else:
                 out[c] = [("–" if pd.isna(x) else _num(x, lang)) for x in v]
         out = out.reset_index()
-        return out.rename(columns=lambda c: label(c, lang))
+        return out.rename(columns=lambda c: label(_VIEW_NAMES.get(c, c), lang))
 
     def format(self, lang: str = "nl", digits: int = 2) -> pd.DataFrame:  # type: ignore[override]
         return self.wide(lang)
