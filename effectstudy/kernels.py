@@ -748,7 +748,11 @@ def reml_random_slope(subject_codes: ArrayLike, X: ArrayLike, z: ArrayLike,
         x = x[:, None]
     n_obs, p = x.shape
     m = int(n_subjects) if n_subjects is not None else (int(g.max()) + 1 if g.size else 0)
-    xy = np.column_stack([x, y])
+    # the criterion is invariant to y -> y - X gamma: fit the OLS residuals, so that
+    # y'V^-1 y and X'V^-1 y lose no digits to cancellation (y far from 0, e.g. scores ~200)
+    beta_ols = np.linalg.lstsq(x, y, rcond=None)[0]
+    r = y - x @ beta_ols
+    xy = np.column_stack([x, r])
     # per subject: S_i = Z_i'Z_i and A_i = [X_i, y_i]' Z_i
     n_i = np.bincount(g, minlength=m).astype(float)
     sz = np.bincount(g, weights=z, minlength=m)
@@ -767,12 +771,9 @@ def reml_random_slope(subject_codes: ArrayLike, X: ArrayLike, z: ArrayLike,
     fun = sums.criterion
 
     # start: moment estimates from per-subject lines of the OLS residuals
-    beta_ols = np.linalg.lstsq(x, y, rcond=None)[0]
-    r = y - x @ beta_ols
-    u0 = ap[:, p, 0] - ap[:, :p, 0] @ beta_ols
-    u1 = ap[:, p, 1] - ap[:, :p, 1] @ beta_ols
     rr = np.bincount(g, weights=r * r, minlength=m)[present]
-    starts = (_moment_start(n_i[present], sz[present], szz[present], u0, u1, rr),
+    starts = (_moment_start(n_i[present], sz[present], szz[present], ap[:, p, 0],
+                            ap[:, p, 1], rr),
               np.array([1.0, 0.0, 1.0]), np.array([0.3, 0.0, 0.1]))
     bounds = [(0.0, None), (None, None), (0.0, None)]
     best = None
@@ -797,7 +798,8 @@ def reml_random_slope(subject_codes: ArrayLike, X: ArrayLike, z: ArrayLike,
         if res.fun <= fun(th):
             th = res.x
     th = np.array([abs(th[0]), th[1], abs(th[2])])
-    crit, beta, xvx, pwrss, (p00, p01, p11) = sums.solve(th)
+    crit, beta_r, xvx, pwrss, (p00, p01, p11) = sums.solve(th)
+    beta = beta_ols + beta_r
     converged = bool(np.isfinite(crit)) and _gradient_ok(fun, th)
     sigma2 = pwrss / (n_obs - p)
     cov_beta = sigma2 * np.linalg.inv(xvx)
@@ -810,7 +812,7 @@ def reml_random_slope(subject_codes: ArrayLike, X: ArrayLike, z: ArrayLike,
     pm[present, 0, 0] = p00[inv]
     pm[present, 0, 1] = pm[present, 1, 0] = p01[inv]
     pm[present, 1, 1] = p11[inv]
-    resid = a[:, p, :] - np.einsum("mpa,p->ma", a[:, :p, :], beta)
+    resid = a[:, p, :] - np.einsum("mpa,p->ma", a[:, :p, :], beta_r)
     ranef = np.einsum("mab,mb->ma", pm, resid)
     return REMLFit(
         beta=beta, cov_beta=cov_beta, theta=tuple(float(v) for v in th), d=d,

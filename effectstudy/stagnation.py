@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
 
 from effectstudy import kernels
 from effectstudy._verb_module import callable_module
@@ -171,77 +171,6 @@ class MixedFit:
         }
 
 
-def _selectors(interaction: bool) -> tuple[np.ndarray, np.ndarray]:
-    """``K0, K1`` with :math:`X_i = Z_i (K_0 + w_i K_1)`, :math:`Z_i = (1, z_{ij})`."""
-    p = 4 if interaction else 3
-    k0 = np.zeros((2, p))
-    k0[0, 0] = k0[1, 1] = 1.0
-    k1 = np.zeros((2, p))
-    k1[0, 2] = 1.0
-    if interaction:
-        k1[1, 3] = 1.0
-    return k0, k1
-
-
-def _parts(theta, s00, s01, s11):
-    """Per design: ``log det M``, :math:`P = \\Lambda M^{-1}\\Lambda^\\top` (3 entries)."""
-    l11, l21, l22 = theta
-    # A = L' S L, L = [[l11, 0], [l21, l22]], S = Z'Z
-    a00 = l11 * (s00 * l11 + s01 * l21) + l21 * (s01 * l11 + s11 * l21)
-    a01 = l11 * s01 * l22 + l21 * s11 * l22
-    a11 = l22 * s11 * l22
-    m00 = 1 + a00
-    m11 = 1 + a11
-    det = m00 * m11 - a01 * a01
-    i00, i01, i11 = m11 / det, -a01 / det, m00 / det
-    q00, q01 = l11 * i00, l11 * i01
-    q10, q11 = l21 * i00 + l22 * i01, l21 * i01 + l22 * i11
-    return np.log(det), q00 * l11, q00 * l21 + q01 * l22, q10 * l21 + q11 * l22
-
-
-def _profile(theta, st, k0, k1, full=False):
-    """Profiled REML criterion (Bates et al. 2015, eq. 41) from per-design sums ``st``."""
-    s00, s01, s11 = st["s00"], st["s01"], st["s11"]
-    logdet, p00, p01, p11 = _parts(theta, s00, s01, s11)
-    # AP = S P (2x2, not symmetric); G = S - S P S
-    ap00 = s00 * p00 + s01 * p01
-    ap01 = s00 * p01 + s01 * p11
-    ap10 = s01 * p00 + s11 * p01
-    ap11 = s01 * p01 + s11 * p11
-    g00 = s00 - (ap00 * s00 + ap01 * s01)
-    g01 = s01 - (ap00 * s01 + ap01 * s11)
-    g11 = s11 - (ap10 * s01 + ap11 * s11)
-
-    def sym(wt):
-        a, b, c = np.sum(wt * g00), np.sum(wt * g01), np.sum(wt * g11)
-        return np.array([[a, b], [b, c]])
-
-    sg0, sg1, sg2 = sym(st["cnt"]), sym(st["w1"]), sym(st["w2"])
-    xtvx = k0.T @ sg0 @ k0 + k0.T @ sg1 @ k1 + k1.T @ sg1 @ k0 + k1.T @ sg2 @ k1
-
-    def vec(c0, c1):
-        return np.array([np.sum(c0 - (ap00 * c0 + ap01 * c1)),
-                         np.sum(c1 - (ap10 * c0 + ap11 * c1))])
-
-    h0 = vec(st["c0"], st["c1"])
-    h1 = vec(st["wc0"], st["wc1"])
-    xtvy = k0.T @ h0 + k1.T @ h1
-    ywy = st["yy"] - np.sum(p00 * st["q00"] + 2 * p01 * st["q01"] + p11 * st["q11"])
-    sign, logdet_x = np.linalg.slogdet(xtvx)
-    if sign <= 0:
-        return (np.inf, None) if full else np.inf
-    beta = np.linalg.solve(xtvx, xtvy)
-    pwrss = float(ywy - beta @ xtvy)
-    dof = st["n_obs"] - k0.shape[1]
-    if not pwrss > 0:
-        return (np.inf, None) if full else np.inf
-    crit = float(np.sum(st["cnt"] * logdet) + logdet_x
-                 + dof * (1 + math.log(2 * math.pi * pwrss / dof)))
-    if full:
-        return crit, (beta, xtvx, pwrss / dof)
-    return crit
-
-
 def mixed_fit(subject_codes, z, y, w, *, interaction: bool = True) -> MixedFit:
     r"""REML fit of a random intercept and slope model with a subject-level covariate.
 
@@ -251,22 +180,11 @@ def mixed_fit(subject_codes, z, y, w, *, interaction: bool = True) -> MixedFit:
                  + b_{0i} + b_{1i} z_{ij} + e_{ij},\quad
         b_i \sim N(0, \sigma^2\Lambda\Lambda^\top),\ e_{ij} \sim N(0, \sigma^2)
 
-    (``interaction=False`` drops :math:`\beta_3`).  Every fixed-effects row is
-    :math:`X_{ij} = Z_{ij}(K_0 + w_i K_1)` with :math:`Z_{ij} = (1, z_{ij})`, so with
-    :math:`S_i = Z_i^\top Z_i`, :math:`c_i = Z_i^\top y_i`,
-    :math:`P_i = \Lambda(I + \Lambda^\top S_i\Lambda)^{-1}\Lambda^\top` and
-    :math:`G_i = S_i - S_i P_i S_i`:
-
-    .. math::
-
-        X^\top V^{-1}X\,\sigma^2 = \sum_i K(w_i)^\top G_i K(w_i),\quad
-        X^\top V^{-1}y\,\sigma^2 = \sum_i K(w_i)^\top (I - S_i P_i) c_i,\quad
-        y^\top V^{-1}y\,\sigma^2 = \sum_i y_i^\top y_i - c_i^\top P_i c_i
-
-    and the profiled REML criterion of Bates et al. (2015, eq. 41) needs only sums over
-    subjects that share a design :math:`S_i` of :math:`1, w, w^2, c, w c, c c^\top`.  This
-    generalises :func:`effectstudy.kernels.hlm_fit` (which has no :math:`w`) and is checked
-    against statsmodels ``MixedLM`` and lme4 in ``tests/test_stagnation.py``.
+    (``interaction=False`` drops :math:`\beta_3`): :func:`effectstudy.kernels.reml_random_slope`
+    with the fixed-effects design :math:`x_{ij} = (1, z_{ij}, w_i[, w_i z_{ij}])` and the
+    random slope on :math:`z`, which minimises the profiled REML criterion of Bates et al.
+    (2015, eq. 41) from per-design sums.  Checked against statsmodels ``MixedLM`` and lme4
+    in ``tests/test_stagnation.py``.
 
     Parameters
     ----------
@@ -281,64 +199,18 @@ def mixed_fit(subject_codes, z, y, w, *, interaction: bool = True) -> MixedFit:
     z = np.asarray(z, dtype=float)
     y = np.asarray(y, dtype=float)
     w = np.asarray(w, dtype=float)
-    m = int(g.max()) + 1
-    n_i = np.bincount(g, minlength=m).astype(float)
-    sz = np.bincount(g, weights=z, minlength=m)
-    szz = np.bincount(g, weights=z * z, minlength=m)
-    c0 = np.bincount(g, weights=y, minlength=m)
-    c1 = np.bincount(g, weights=z * y, minlength=m)
-    present = n_i > 0
-    design, inv = np.unique(np.column_stack([n_i, sz, szz])[present], axis=0,
-                            return_inverse=True)
-    inv = inv.ravel()
-    wp, c0p, c1p = w[present], c0[present], c1[present]
-    nd = design.shape[0]
-
-    def s(weights):
-        return np.bincount(inv, weights=weights, minlength=nd)
-
-    st = {
-        "s00": design[:, 0], "s01": design[:, 1], "s11": design[:, 2],
-        "cnt": s(np.ones_like(wp)), "w1": s(wp), "w2": s(wp * wp),
-        "c0": s(c0p), "c1": s(c1p), "wc0": s(wp * c0p), "wc1": s(wp * c1p),
-        "q00": s(c0p * c0p), "q01": s(c0p * c1p), "q11": s(c1p * c1p),
-        "yy": float(np.einsum("i,i->", y, y)), "n_obs": int(y.size),
-    }
-    k0, k1 = _selectors(interaction)
-    p = k0.shape[1]
+    p = 4 if interaction else 3
     if y.size <= p + 1:
         raise DataError(f"{y.size} observation(s) for a model with {p} fixed effects",
                         expected=f"more than {p + 1} measurements after baseline")
-
-    def f(th):
-        return _profile(th, st, k0, k1)
-
-    best = None
-    for start in (np.array([1.0, 0.0, 0.5]), np.array([0.3, 0.0, 0.1]),
-                  np.array([3.0, -1.0, 1.0])):
-        r = optimize.minimize(f, start, method="L-BFGS-B",
-                              bounds=[(0.0, None), (None, None), (0.0, None)],
-                              options={"ftol": 1e-13, "gtol": 1e-8, "maxiter": 500})
-        if best is None or r.fun < best.fun:
-            best = r
-        if np.isfinite(r.fun) and r.success:
-            break
-    step = 1e-3 * np.maximum(np.abs(best.x), 1e-2)
-    polish = optimize.minimize(f, best.x, method="Nelder-Mead",
-                               options={"xatol": 1e-9, "fatol": 1e-12, "maxiter": 200,
-                                        "initial_simplex": np.vstack([best.x,
-                                                                      best.x + np.diag(step)])})
-    th = polish.x if polish.fun <= best.fun else best.x
-    th = np.array([abs(th[0]), th[1], abs(th[2])])
-    crit, (beta, xtvx, sigma2) = _profile(th, st, k0, k1, full=True)
-    lam = np.array([[th[0], 0.0], [th[1], th[2]]])
+    wo = w[g]
+    x = np.column_stack([np.ones_like(z), z, wo] + ([wo * z] if interaction else []))
+    fit = kernels.reml_random_slope(g, x, z, y, n_subjects=w.size)
     names = ("intercept", "z", "w") + (("w:z",) if interaction else ())
     return MixedFit(
-        names=names, beta=beta, cov_beta=sigma2 * np.linalg.inv(xtvx),
-        d=sigma2 * lam @ lam.T, sigma=math.sqrt(sigma2), reml_criterion=crit,
-        n_obs=int(y.size), n_subjects=int(present.sum()), interaction=interaction,
-        converged=bool(best.success or polish.success),
-        singular=bool(th[0] < 1e-4 or th[2] < 1e-4),
+        names=names, beta=fit.beta, cov_beta=fit.cov_beta, d=fit.d, sigma=fit.sigma,
+        reml_criterion=fit.reml_criterion, n_obs=fit.n_obs, n_subjects=fit.n_subjects,
+        interaction=interaction, converged=fit.converged, singular=fit.singular,
     )
 
 
