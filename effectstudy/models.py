@@ -1140,12 +1140,15 @@ def mixed_prepost(
     convergence criterion does not depend on the outcome's unit); L-BFGS-B when BFGS does
     not converge.  When neither converges (typically when :math:`\hat\tau^2 = 0`), the
     exact one-dimensional profile REML criterion in :math:`\theta = \tau^2/\sigma^2` is
-    minimised instead (``meta["optimizer"]`` says which was used).  A **boundary (singular)
+    minimised instead.  A converged statsmodels fit is then polished by the same exact
+    profile (bounded Brent search in :math:`\log\theta`, tolerance 1e-10), so the estimates
+    do not depend on the optimizer's path (row order, level coding); ``meta["optimizer"]``
+    says what was used.  A **boundary (singular)
     fit**, :math:`\hat\tau^2 = 0` (pre and post scores not positively correlated within
     subjects), emits a ``statsmodels`` ``ConvergenceWarning`` and sets
     ``meta["singular"]``; its fixed effects are those of OLS.  statsmodels' own fit
     warnings are collected in ``meta["fit_warnings"]`` and re-emitted as
-    ``ConvergenceWarning`` when its fit is used.
+    ``ConvergenceWarning`` only when the exact profile does not improve on its fit.
 
     Validated against R 4.2.2, ``lme4::lmer(score ~ time * group + (1 | id), REML = TRUE)``
     with a tight bobyqa tolerance (``tests/reference/models``).
