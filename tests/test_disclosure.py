@@ -557,7 +557,13 @@ def test_property_crosstab_never_discloses(cells, base):
     full[r_n, :] = full[:r_n, :].sum(axis=0)
     ct = pd.DataFrame(full, index=[*[f"g{i}" for i in range(r_n)], "T"],
                       columns=[*[f"c{j}" for j in range(c_n)], "T"])
-    res = es.disclosure_control(ct, layout="crosstab", total="T", rounding_base=base)
+    try:
+        res = es.disclosure_control(ct, layout="crosstab", total="T", rounding_base=base)
+    except dc.DisclosureError as exc:
+        # a table that no suppression pattern can protect is refused (nothing is published),
+        # e.g. [[0, 0, 0], [0, 0, 6], [0, 10, 12]]: that is safe, and the message says what to do
+        assert "merge small groups or categories" in str(exc)
+        return
     assert res.passed
     pub = res.published.to_numpy(dtype=float)
     shown = ~np.isnan(pub)
