@@ -28,11 +28,12 @@ Relative paths are resolved against the params file's folder.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from effectstudy.errors import ParamsError
 
@@ -286,6 +287,17 @@ class _ReportParams(Params):
     #: date of the export (dd-mm-yyyy, as in the data); episodes open on it count as open.  The
     #: plausibility check of dates uses it as "today", so reruns give the same result.
     export_date: str | None = None
+
+    @model_validator(mode="after")
+    def _export_date(self) -> _ReportParams:
+        if self.export_date is not None:
+            fmt = self.data.episodes.date_format
+            try:
+                datetime.strptime(self.export_date, fmt)
+            except ValueError:
+                raise ValueError(f"export_date: {self.export_date!r} is not a date in the format {fmt!r} "
+                                 "(data.episodes.date_format)") from None
+        return self
 
 
 class EffectStudyParams(_ReportParams):

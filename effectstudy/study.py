@@ -240,11 +240,8 @@ class Study:
         """:class:`effectstudy.io.StudyData`: validated input tables (raises on fatal problems)."""
         from effectstudy.io import read_study
 
-        today = None
-        if self.params.export_date is not None:
-            today = self.params.export_date
-        return read_study(self.params.data, today=_iso(today, self.params.data.episodes.date_format)
-                          if today else None)
+        ed = self.params.export_date  # "today" for the plausibility check of dates: reruns agree
+        return read_study(self.params.data, today=_iso(ed, self.params.data.episodes.date_format) if ed else None)
 
     @cached_property
     def _selection(self) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -117,3 +117,9 @@ def test_export_example_params_validate():
     p = load(ROOT / "params" / "export-example.yaml")
     assert p.export.key_env == "EFFECTSTUDY_RELEASE_KEY" and p.export.key_file is None
     assert "diagnosis" not in p.export.columns and p.export.quasi_identifiers == ["start_year", "care_type"]
+
+
+def test_export_date_must_follow_the_date_format(tmp_path):
+    with pytest.raises(ParamsError, match="export_date: '2025-04-01' is not a date in the format '%d-%m-%Y'"):
+        load_report_params(write(tmp_path, "report: effect_study\nexport_date: '2025-04-01'\n"))
+    assert load_report_params(write(tmp_path, "report: effect_study\nexport_date: '01-04-2025'\n")).export_date
