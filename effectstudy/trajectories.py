@@ -16,8 +16,9 @@ pre/post comparison ignores.  The two answers side by side show how much the com
 selection matters.
 
 The default engine (``engine="reml"``) profiles the REML criterion of Bates et al. (2015)
-from per-subject sums, vectorised over subjects (each evaluation a handful of 2x2
-operations per subject), so 10,000 episodes fit in well under a second;
+from per-subject sums, vectorised over subjects (:func:`effectstudy.kernels.reml_random_slope`:
+each evaluation a handful of 2x2 operations per design), so 10,000 episodes fit in well
+under a second;
 ``engine="statsmodels"`` fits the same model with ``statsmodels`` ``MixedLM``.  Both are
 checked against R lme4 in ``tests/reference/trajectories``.
 """
@@ -32,8 +33,9 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
 
+from effectstudy import kernels
 from effectstudy._verb_module import callable_module
 from effectstudy.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
 from effectstudy.labels import register
@@ -64,252 +66,27 @@ register({
 
 
 # -- REML kernel ---------------------------------------------------------------------------
-class _Sums:
-    r"""Sufficient statistics of the random intercept + slope model, per *design*.
-
-    Subjects of the same group measured at the same times (same :math:`\sum 1, \sum f,
-    \sum f^2`) share :math:`M_i` and :math:`P_i`, so every sum over subjects is a sum over
-    distinct designs: ``cnt`` subjects, ``u0, u1`` the summed :math:`Z_i^\top y_i`,
-    ``q..`` the summed outer products :math:`(Z_i^\top y_i)(Z_i^\top y_i)^\top`.
-    """
-
-    def __init__(self, subj: np.ndarray, grp_of_subj: np.ndarray, k: int, f: np.ndarray,
-                 y: np.ndarray) -> None:
-        m = grp_of_subj.size
-        self.n_i = np.bincount(subj, minlength=m).astype(float)
-        self.st_i = np.bincount(subj, weights=f, minlength=m)
-        self.stt_i = np.bincount(subj, weights=f * f, minlength=m)
-        self.u0_i = np.bincount(subj, weights=y, minlength=m)
-        self.u1_i = np.bincount(subj, weights=f * y, minlength=m)
-        key = np.column_stack([grp_of_subj.astype(float), self.n_i, self.st_i, self.stt_i])
-        design, inv = np.unique(key, axis=0, return_inverse=True)
-        self.inv = inv.ravel()
-        nd = design.shape[0]
-        self.g = design[:, 0].astype(np.int64)
-        self.s00, self.s01, self.s11 = design[:, 1], design[:, 2], design[:, 3]
-        self.cnt = np.bincount(self.inv, minlength=nd).astype(float)
-        self.u0 = np.bincount(self.inv, weights=self.u0_i, minlength=nd)
-        self.u1 = np.bincount(self.inv, weights=self.u1_i, minlength=nd)
-        self.q00 = np.bincount(self.inv, weights=self.u0_i * self.u0_i, minlength=nd)
-        self.q01 = np.bincount(self.inv, weights=self.u0_i * self.u1_i, minlength=nd)
-        self.q11 = np.bincount(self.inv, weights=self.u1_i * self.u1_i, minlength=nd)
-        self.k = k
-        self.yy = float(np.einsum("i,i->", y, y))
-        self.n = int(y.size)
-        self.p = 2 * k
-        self.n_designs = nd
-        self.grp_of_subj = grp_of_subj
-
-    def parts(self, theta: np.ndarray) -> dict[str, Any]:
-        r"""Everything the criterion needs at :math:`\theta = (l_{11}, l_{21}, l_{22})`.
-
-        With :math:`\Lambda = [[l_{11}, 0], [l_{21}, l_{22}]]`, :math:`S_i = Z_i^\top Z_i`,
-        :math:`M_i = I + \Lambda^\top S_i \Lambda`, :math:`P_i = \Lambda M_i^{-1}\Lambda^\top`:
-        :math:`\sigma^2 V_i^{-1} = I - Z_i P_i Z_i^\top`, so
-        :math:`X^\top W X` per group is :math:`\sum_i (S_i - S_i P_i S_i)` and the rest
-        follows from :math:`Z_i^\top y_i` and :math:`y^\top y`.
-        """
-        l11, l21, l22 = theta
-        s00, s01, s11 = self.s00, self.s01, self.s11
-        # A = L' S L
-        a00 = l11 * (l11 * s00 + l21 * s01) + l21 * (l11 * s01 + l21 * s11)
-        a01 = l22 * (l11 * s01 + l21 * s11)
-        a11 = l22 * l22 * s11
-        m00, m11 = 1 + a00, 1 + a11
-        det = m00 * m11 - a01 * a01
-        i00, i01, i11 = m11 / det, -a01 / det, m00 / det
-        # P = L Minv L'
-        q00, q01 = l11 * i00, l11 * i01
-        q10, q11 = l21 * i00 + l22 * i01, l21 * i01 + l22 * i11
-        p00 = q00 * l11
-        p01 = q00 * l21 + q01 * l22
-        p11 = q10 * l21 + q11 * l22
-        # SP = S P (2x2, not symmetric)
-        sp00 = s00 * p00 + s01 * p01
-        sp01 = s00 * p01 + s01 * p11
-        sp10 = s01 * p00 + s11 * p01
-        sp11 = s01 * p01 + s11 * p11
-        w00 = s00 - (sp00 * s00 + sp01 * s01)
-        w01 = s01 - (sp00 * s01 + sp01 * s11)
-        w11 = s11 - (sp10 * s01 + sp11 * s11)
-        r0 = self.u0 - (sp00 * self.u0 + sp01 * self.u1)
-        r1 = self.u1 - (sp10 * self.u0 + sp11 * self.u1)
-        upu = p00 * self.q00 + 2 * p01 * self.q01 + p11 * self.q11
-        k, g, cnt = self.k, self.g, self.cnt
-        x00 = np.bincount(g, weights=cnt * w00, minlength=k)
-        x01 = np.bincount(g, weights=cnt * w01, minlength=k)
-        x11 = np.bincount(g, weights=cnt * w11, minlength=k)
-        y0 = np.bincount(g, weights=r0, minlength=k)
-        y1 = np.bincount(g, weights=r1, minlength=k)
-        detx = x00 * x11 - x01 * x01
-        b0 = (x11 * y0 - x01 * y1) / detx
-        b1 = (-x01 * y0 + x00 * y1) / detx
-        pwrss = self.yy - float(upu.sum()) - float(np.sum(b0 * y0 + b1 * y1))
-        return dict(det=det, p=(p00, p01, p11), x=(x00, x01, x11), detx=detx, b=(b0, b1),
-                    pwrss=pwrss)
-
-    def criterion(self, theta: np.ndarray) -> float:
-        q = self.parts(theta)
-        dof = self.n - self.p
-        if not (q["pwrss"] > 0 and np.all(q["detx"] > 0) and np.all(q["det"] > 0)):
-            return math.inf
-        return float(np.sum(self.cnt * np.log(q["det"])) + np.sum(np.log(q["detx"]))
-                     + dof * (1 + math.log(2 * math.pi * q["pwrss"] / dof)))
-
-
-def _start(s: _Sums, f: np.ndarray, y: np.ndarray, subj: np.ndarray) -> np.ndarray:
-    """Moment start: residual SD of the group lines, spread of the subjects' mean residual."""
-    g_obs = s.grp_of_subj[subj]
-    k = s.k
-    n_g = np.bincount(g_obs, minlength=k)
-    mf = np.bincount(g_obs, weights=f, minlength=k) / n_g
-    my = np.bincount(g_obs, weights=y, minlength=k) / n_g
-    sfy = np.bincount(g_obs, weights=(f - mf[g_obs]) * (y - my[g_obs]), minlength=k)
-    sff = np.bincount(g_obs, weights=(f - mf[g_obs]) ** 2, minlength=k)
-    slope = np.where(sff > 0, sfy / np.where(sff > 0, sff, 1), 0.0)
-    res = y - (my[g_obs] + slope[g_obs] * (f - mf[g_obs]))
-    var = float(np.var(res)) or 1.0
-    rbar = np.bincount(subj, weights=res, minlength=s.n_i.size) / s.n_i
-    v_int = max(float(np.var(rbar)) - var / float(np.mean(s.n_i)), 0.05 * var)
-    l11 = math.sqrt(v_int / var)
-    return np.array([l11, 0.0, 0.3 * l11])
-
-
-def _grad_hess(fun: Any, th: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-    """Central finite-difference gradient and Hessian of ``fun`` at ``th`` (one-sided just
-    inside a bound of 0 for ``l11``, ``l22``); returns ``(f, g, H, at_bound)``."""
-    n = th.size
-    h = 1e-5 * np.maximum(1.0, np.abs(th))
-    at_bound = np.array([j in (0, 2) and th[j] < h[j] for j in range(n)])
-    x = th.copy()
-    x[at_bound] = h[at_bound]
-    e = np.diag(h)
-    fx = fun(x)
-    fp = np.array([fun(x + e[j]) for j in range(n)])
-    fm = np.array([fun(x - e[j]) for j in range(n)])
-    g = (fp - fm) / (2 * h)
-    hess = np.empty((n, n))
-    for i in range(n):
-        hess[i, i] = (fp[i] - 2 * fx + fm[i]) / h[i] ** 2
-        for j in range(i + 1, n):
-            hess[i, j] = hess[j, i] = (fun(x + e[i] + e[j]) - fun(x + e[i] - e[j])
-                                       - fun(x - e[i] + e[j]) + fun(x - e[i] - e[j])) / (
-                                           4 * h[i] * h[j])
-    return fx, g, hess, at_bound
-
-
-def _gradient_ok(fun: Any, th: np.ndarray, tol: float = 2e-3) -> bool:
-    r"""Convergence check as lme4's ``check.conv.grad``: with the finite-difference gradient
-    :math:`g` and Hessian :math:`H` of the criterion, every coordinate must have
-    :math:`\min(|H^{-1}g|, |g|) <` ``tol`` (a coordinate at its bound of 0 with a positive
-    gradient is fine)."""
-    f0, g, hess, at_bound = _grad_hess(fun, th)
-    if not np.all(np.isfinite(g)):
-        return False
-    try:
-        np.linalg.cholesky(hess)
-        sc = np.abs(np.linalg.solve(hess, g))
-    except np.linalg.LinAlgError:
-        sc = np.abs(g)
-    worst = np.minimum(sc, np.abs(g))
-    worst[at_bound & (g > 0)] = 0.0
-    return bool(np.all(worst < tol))
-
-
-def _newton(fun: Any, th: np.ndarray, steps: int = 4) -> tuple[np.ndarray, int]:
-    """A few safeguarded Newton steps on the finite-difference Hessian (interior optima
-    only): polishes a quasi-Newton result to near machine precision in a few dozen
-    evaluations.  Returns ``(theta, evaluations)``."""
-    nfev = 0
-    f0 = fun(th)
-    for _ in range(steps):
-        fx, g, hess, at_bound = _grad_hess(fun, th)
-        nfev += 13
-        if at_bound.any() or not np.all(np.isfinite(g)):
-            break
-        try:
-            np.linalg.cholesky(hess)
-            step = np.linalg.solve(hess, g)
-        except np.linalg.LinAlgError:
-            break
-        lam, moved = 1.0, False
-        while lam > 1e-4:
-            cand = th - lam * step
-            if cand[0] >= 0 and cand[2] >= 0:
-                fc = fun(cand)
-                nfev += 1
-                if fc <= f0:
-                    th, f0, moved = cand, fc, True
-                    break
-            lam /= 2
-        if not moved or np.max(np.abs(lam * step)) < 1e-12 * max(1.0, np.max(np.abs(th))):
-            break
-    return th, nfev
-
-
 def reml_fit(subj: np.ndarray, grp_of_subj: np.ndarray, k: int, f: np.ndarray,
              y: np.ndarray) -> dict[str, Any]:
-    """Fit the model by minimising the profiled REML criterion (3 covariance parameters).
+    """Fit the model by minimising the profiled REML criterion (3 covariance parameters):
+    :func:`effectstudy.kernels.reml_random_slope` with the cell-means design (per group an
+    intercept and a slope on :math:`f(t)`) and the random slope on :math:`f(t)`.
 
     Returns the cell-means estimates (intercept and slope per group), their covariance,
     the variance components, the REML criterion and the subjects' conditional modes.
     """
-    s = _Sums(subj, grp_of_subj, k, f, y)
-    bounds = [(0.0, None), (None, None), (0.0, None)]
-    nfev = 0
-    best = None
-    for th0 in (_start(s, f, y, subj), np.array([1.0, 0.0, 1.0])):
-        r = optimize.minimize(s.criterion, th0, method="L-BFGS-B", bounds=bounds,
-                              options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 1000,
-                                       "eps": 1e-6})
-        nfev += r.nfev
-        if best is None or r.fun < best.fun:
-            best = r
-        if _gradient_ok(s.criterion, best.x):
-            break
-    th, n_newton = _newton(s.criterion, best.x)
-    nfev += n_newton
-    polished = False
-    if not _gradient_ok(s.criterion, th):
-        # polish with a small simplex around the quasi-Newton result (robust near bounds)
-        step = 1e-3 * np.maximum(np.abs(best.x), 1e-2)
-        simplex = np.vstack([best.x, best.x + np.diag(step)])
-        res = optimize.minimize(s.criterion, best.x, method="Nelder-Mead",
-                                options={"xatol": 1e-9, "fatol": 1e-12 * abs(best.fun),
-                                         "maxiter": 1000, "initial_simplex": simplex})
-        nfev += res.nfev
-        polished = True
-        if res.fun <= best.fun:
-            th = res.x
-    th = np.array([abs(th[0]), th[1], abs(th[2])])
-    crit = s.criterion(th)
-    q = s.parts(th)
-    dof = s.n - s.p
-    sigma2 = q["pwrss"] / dof
-    x00, x01, x11 = q["x"]
-    detx = q["detx"]
-    b0, b1 = q["b"]
-    # Cov of each group's (intercept, slope): sigma^2 (X'WX_g)^-1; groups independent
-    cov = np.zeros((2 * k, 2 * k))
-    for j in range(k):
-        cov[2 * j:2 * j + 2, 2 * j:2 * j + 2] = sigma2 * np.array(
-            [[x11[j], -x01[j]], [-x01[j], x00[j]]]) / detx[j]
-    beta = np.column_stack([b0, b1]).ravel()
-    l11, l21, l22 = th
-    sd0 = math.sqrt(sigma2) * l11
-    sd1 = math.sqrt(sigma2 * (l21 * l21 + l22 * l22))
-    cor = (sigma2 * l11 * l21) / (sd0 * sd1) if sd0 > 0 and sd1 > 0 else float("nan")
-    p00, p01, p11 = (v[s.inv] for v in q["p"])
-    gb0, gb1 = b0[grp_of_subj], b1[grp_of_subj]
-    r0 = s.u0_i - (s.n_i * gb0 + s.st_i * gb1)
-    r1 = s.u1_i - (s.st_i * gb0 + s.stt_i * gb1)
-    return dict(beta_cell=beta, cov_cell=cov, theta=tuple(float(v) for v in th),
-                sigma=math.sqrt(sigma2), sd_intercept=sd0, sd_slope=sd1, cor=cor,
-                reml_criterion=float(crit), converged=_gradient_ok(s.criterion, th),
-                singular=bool(th[0] < 1e-4 or th[2] < 1e-4),
-                eb_intercept=p00 * r0 + p01 * r1, eb_slope=p01 * r0 + p11 * r1,
-                optimizer="L-BFGS-B + Newton" + (" + Nelder-Mead polish" if polished else ""),
-                n_evaluations=int(nfev), n_designs=int(s.n_designs))
+    g_obs = grp_of_subj[subj]
+    x = np.zeros((y.size, 2 * k))
+    rows = np.arange(y.size)
+    x[rows, 2 * g_obs] = 1.0
+    x[rows, 2 * g_obs + 1] = f
+    fit = kernels.reml_random_slope(subj, x, f, y, n_subjects=grp_of_subj.size)
+    return dict(beta_cell=fit.beta, cov_cell=fit.cov_beta, theta=fit.theta,
+                sigma=fit.sigma, sd_intercept=fit.sd_intercept, sd_slope=fit.sd_slope,
+                cor=fit.cor, reml_criterion=fit.reml_criterion, converged=fit.converged,
+                singular=fit.singular, eb_intercept=fit.ranef[:, 0],
+                eb_slope=fit.ranef[:, 1], optimizer=fit.optimizer,
+                n_evaluations=fit.n_evaluations, n_designs=fit.n_designs)
 
 
 def _statsmodels_fit(subj: np.ndarray, grp_of_subj: np.ndarray, k: int, f: np.ndarray,
