@@ -449,15 +449,20 @@ def nct_ci(t: float, df: float, ci: float) -> tuple[float, float]:
 
 
 # -- REML: random intercept and slope on one covariate, vectorised -------------------------
-class REMLFit:
-    """Result of :func:`reml_random_slope` (plain attributes, see there)."""
+class _FitAttrs:
+    """Plain-attribute result of a random intercept + slope fit."""
 
     def __init__(self, **kw: object) -> None:
         self.__dict__.update(kw)
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         keys = ("beta", "sd_intercept", "sd_slope", "cor", "sigma", "reml_criterion")
-        return "REMLFit(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in keys) + ")"
+        return (type(self).__name__ + "("
+                + ", ".join(f"{k}={getattr(self, k)!r}" for k in keys) + ")")
+
+
+class REMLFit(_FitAttrs):
+    """Result of :func:`reml_random_slope` (plain attributes, see there)."""
 
     def prediction_variance(self, a: ArrayLike, c: ArrayLike) -> np.ndarray:
         r"""Per subject, the prediction-error variance of :math:`a^\top\hat\beta + c^\top\hat b_i`.
@@ -504,21 +509,19 @@ class _RandomSlopeSums:
     design's subjects: one matrix-vector product per entry of :math:`P` per evaluation.
     """
 
-    def __init__(self, s: np.ndarray, cnt: np.ndarray, a: np.ndarray, inv: np.ndarray,
-                 ata: np.ndarray, n_obs: int) -> None:
+    def __init__(self, s: np.ndarray, cnt: np.ndarray, a_sorted: np.ndarray,
+                 starts: np.ndarray, ata: np.ndarray, n_obs: int) -> None:
+        # a_sorted: the subjects' A_i ordered by design, design d from row starts[d]
         nd = s.shape[0]
-        q = a.shape[1]
+        q = a_sorted.shape[1]
         self.s00, self.s01, self.s11 = s[:, 0], s[:, 1], s[:, 2]
         self.cnt = cnt
         self.iu = np.triu_indices(q)
         i0, i1 = self.iu
-        a0, a1 = a[:, :, 0], a[:, :, 1]
-        order = np.argsort(inv, kind="stable")
-        starts = np.r_[0, np.flatnonzero(np.diff(inv[order])) + 1]
-        assert starts.size == nd
+        a0, a1 = a_sorted[:, :, 0], a_sorted[:, :, 1]
 
         def per_design(v: np.ndarray) -> np.ndarray:
-            return np.ascontiguousarray(np.add.reduceat(v[order], starts, axis=0).T)
+            return np.ascontiguousarray(np.add.reduceat(v, starts, axis=0).T)
 
         self.w00 = per_design(a0[:, i0] * a0[:, i1])
         self.w01 = per_design(a0[:, i0] * a1[:, i1] + a1[:, i0] * a0[:, i1])
@@ -760,16 +763,23 @@ def reml_random_slope(subject_codes: ArrayLike, X: ArrayLike, z: ArrayLike,
     sz = np.bincount(g, weights=z, minlength=m)
     szz = np.bincount(g, weights=z * z, minlength=m)
     a = np.empty((m, p + 1, 2))
-    for j in range(p + 1):
-        a[:, j, 0] = np.bincount(g, weights=xy[:, j], minlength=m)
-        a[:, j, 1] = np.bincount(g, weights=xy[:, j] * z, minlength=m)
+    for j, col in enumerate(np.ascontiguousarray(xy.T)):
+        a[:, j, 0] = np.bincount(g, weights=col, minlength=m)
+        a[:, j, 1] = np.bincount(g, weights=col * z, minlength=m)
     present = n_i > 0
-    s_all = np.column_stack([n_i, sz, szz])
-    design, inv = np.unique(s_all[present], axis=0, return_inverse=True)
-    inv = inv.ravel()
-    cnt = np.bincount(inv, minlength=design.shape[0]).astype(float)
+    # distinct designs S_i (subjects measured at the same times share them), in the
+    # lexicographic order of (n, sum z, sum z^2)
+    s_p = np.column_stack([n_i, sz, szz])[present]
+    order = np.lexsort((s_p[:, 2], s_p[:, 1], s_p[:, 0]))
+    s_sorted = s_p[order]
+    first = np.r_[True, np.any(s_sorted[1:] != s_sorted[:-1], axis=1)]
+    starts = np.flatnonzero(first)
+    design = s_sorted[starts]
+    cnt = np.diff(np.r_[starts, order.size]).astype(float)
+    inv = np.empty(order.size, dtype=np.int64)
+    inv[order] = np.cumsum(first) - 1
     ap = a[present]
-    sums = _RandomSlopeSums(design, cnt, ap, inv, xy.T @ xy, n_obs)
+    sums = _RandomSlopeSums(design, cnt, ap[order], starts, xy.T @ xy, n_obs)
     fun = sums.criterion
 
     # start: moment estimates from per-subject lines of the OLS residuals
@@ -828,15 +838,8 @@ def reml_random_slope(subject_codes: ArrayLike, X: ArrayLike, z: ArrayLike,
 
 
 # -- HLM: outcome ~ time + (time | subject) ------------------------------------------------
-class HLMFit:
+class HLMFit(_FitAttrs):
     """Result of :func:`hlm_fit` (plain attributes)."""
-
-    def __init__(self, **kw: object) -> None:
-        self.__dict__.update(kw)
-
-    def __repr__(self) -> str:  # pragma: no cover - debugging aid
-        keys = ("beta", "sd_intercept", "sd_slope", "cor", "sigma", "reml_criterion")
-        return "HLMFit(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in keys) + ")"
 
 
 def hlm_fit(subject_codes: ArrayLike, time: ArrayLike, outcome: ArrayLike) -> HLMFit:
