@@ -752,6 +752,8 @@ def reml_random_slope(subject_codes: ArrayLike, X: ArrayLike, z: ArrayLike,
     if x.ndim == 1:
         x = x[:, None]
     n_obs, p = x.shape
+    if n_obs <= p:
+        raise ValueError(f"{n_obs} observations for {p} fixed effects; expected more than {p}")
     m = int(n_subjects) if n_subjects is not None else (int(g.max()) + 1 if g.size else 0)
     # the criterion is invariant to y -> y - X gamma: fit the OLS residuals, so that
     # y'V^-1 y and X'V^-1 y lose no digits to cancellation (y far from 0, e.g. scores ~200)
@@ -784,12 +786,12 @@ def reml_random_slope(subject_codes: ArrayLike, X: ArrayLike, z: ArrayLike,
 
     # start: moment estimates from per-subject lines of the OLS residuals
     rr = np.bincount(g, weights=r * r, minlength=m)[present]
-    starts = (_moment_start(n_i[present], sz[present], szz[present], ap[:, p, 0],
-                            ap[:, p, 1], rr),
-              np.array([1.0, 0.0, 1.0]), np.array([0.3, 0.0, 0.1]))
+    th_starts = (_moment_start(n_i[present], sz[present], szz[present], ap[:, p, 0],
+                               ap[:, p, 1], rr),
+                 np.array([1.0, 0.0, 1.0]), np.array([0.3, 0.0, 0.1]))
     bounds = [(0.0, None), (None, None), (0.0, None)]
     best = None
-    for th0 in starts:
+    for th0 in th_starts:
         res = optimize.minimize(fun, th0, method="L-BFGS-B", bounds=bounds,
                                 options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 1000,
                                          "eps": 1e-6})
@@ -799,7 +801,8 @@ def reml_random_slope(subject_codes: ArrayLike, X: ArrayLike, z: ArrayLike,
             break
     th = _newton(fun, best.x)
     polished = False
-    if not _gradient_ok(fun, th):
+    ok = _gradient_ok(fun, th)
+    if not ok:
         # polish with a small simplex around the quasi-Newton result (robust near bounds)
         step = 1e-3 * np.maximum(np.abs(best.x), 1e-2)
         simplex = np.vstack([best.x, best.x + np.diag(step)])
@@ -810,9 +813,11 @@ def reml_random_slope(subject_codes: ArrayLike, X: ArrayLike, z: ArrayLike,
         if res.fun <= fun(th):
             th = res.x
     th = np.array([abs(th[0]), th[1], abs(th[2])])
+    if polished:
+        ok = _gradient_ok(fun, th)
     crit, beta_r, xvx, pwrss, (p00, p01, p11) = sums.solve(th)
     beta = beta_ols + beta_r
-    converged = bool(np.isfinite(crit)) and _gradient_ok(fun, th)
+    converged = bool(np.isfinite(crit)) and ok
     sigma2 = pwrss / (n_obs - p)
     cov_beta = sigma2 * np.linalg.inv(xvx)
     lam = np.array([[th[0], 0.0], [th[1], th[2]]])
