@@ -482,6 +482,22 @@ class REMLFit(_FitAttrs):
         return v @ c + np.einsum("mp,pq,mq->m", h, self.cov_beta, h)
 
 
+def _canonical_theta(th: np.ndarray) -> np.ndarray:
+    r"""The same random-effect covariance with non-negative diagonal of its Cholesky factor.
+
+    :math:`\Sigma = \Lambda\Lambda'` with :math:`\Lambda = [[l_{11}, 0], [l_{21}, l_{22}]]`
+    is unchanged when a *column* of :math:`\Lambda` changes sign: :math:`(l_{11}, l_{21})`
+    together, or :math:`l_{22}` alone.  Flipping :math:`l_{11}` alone would flip the sign of
+    the intercept-slope covariance :math:`l_{11} l_{21}`.  (An unbounded polish step can
+    leave :math:`l_{11} < 0`.)
+
+    >>> _canonical_theta(np.array([-0.5, 0.3, -0.2]))
+    array([ 0.5, -0.3,  0.2])
+    """
+    sign = -1.0 if th[0] < 0 else 1.0
+    return np.array([sign * th[0], sign * th[1], abs(th[2])])
+
+
 def _lambda_parts(theta, s00, s01, s11):
     r"""Per design :math:`S = Z_i^\top Z_i`: ``log|M|`` and :math:`P = \Lambda M^{-1}\Lambda^\top`
     (entries ``p00, p01, p11``), :math:`M = I + \Lambda^\top S\Lambda`,
@@ -812,7 +828,7 @@ def reml_random_slope(subject_codes: ArrayLike, X: ArrayLike, z: ArrayLike,
         polished = True
         if res.fun <= fun(th):
             th = res.x
-    th = np.array([abs(th[0]), th[1], abs(th[2])])
+    th = _canonical_theta(th)
     if polished:
         ok = _gradient_ok(fun, th)
     crit, beta_r, xvx, pwrss, (p00, p01, p11) = sums.solve(th)

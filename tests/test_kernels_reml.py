@@ -188,3 +188,17 @@ def test_trajectories_engine_is_the_kernel_with_cell_means():
                 assert not cov[2 * i:2 * i + 2, 2 * j:2 * j + 2].any()
     crit, beta, _ = _dense_reml(g, x, z, y, k.theta)
     assert k.reml_criterion == pytest.approx(crit, rel=1e-12)
+
+
+def test_sign_canonicalisation_keeps_the_covariance():
+    # flipping a column of Lambda (l11 with l21, or l22) is a symmetry of the criterion;
+    # flipping l11 alone is not (it flips the intercept-slope covariance)
+    g, x, z, y = _data(m=40)
+    th = np.array([0.7, -0.4, 0.3])
+    base = _dense_reml(g, x, z, y, th)[0]
+    assert _dense_reml(g, x, z, y, np.array([-0.7, 0.4, 0.3]))[0] == pytest.approx(base, rel=1e-12)
+    assert _dense_reml(g, x, z, y, np.array([0.7, -0.4, -0.3]))[0] == pytest.approx(base, rel=1e-12)
+    assert abs(_dense_reml(g, x, z, y, np.array([-0.7, -0.4, 0.3]))[0] - base) > 1e-6
+    canon = kernels._canonical_theta(np.array([-0.7, 0.4, -0.3]))
+    np.testing.assert_array_equal(canon, th)
+    assert _dense_reml(g, x, z, y, canon)[0] == pytest.approx(base, rel=1e-12)
