@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
             print("Problems per rule")
             print(rep.summary().to_string(index=False))
             print()
-            print(rep.message(args.show, severities=("fatal", "error", "warning")))
+            message = rep.message(args.show, severities=("fatal", "error", "warning"))
+            print(message.rstrip(":") if args.show == 0 else message)
         else:
             print("No problems found.")
     if args.problems:
