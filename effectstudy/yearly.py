@@ -240,8 +240,11 @@ class PublishedFigures(Result):
         return self.view().to_string(index=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"title": self.title, "grouping": self.grouping, "year": self.disclosure.published["year"].iloc[0],
-                "disclosure": self.disclosure.to_dict(), "view": self.view().to_dict(orient="records")}
+        from effectstudy._json import jsonable
+
+        return jsonable({"title": self.title, "grouping": self.grouping,
+                         "year": int(self.disclosure.published["year"].iloc[0]),
+                         "disclosure": self.disclosure.to_dict(), "view": self.view().to_dict(orient="records")})
 
 
 @dataclass(frozen=True, repr=False)
