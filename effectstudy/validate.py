@@ -329,7 +329,7 @@ def check_table(
     not before ``min_date`` and not after ``today``; for episodes, end before start; for
     measurements, instrument ids in the registry and item codes within the instrument's range
     (whole numbers ``item_min``..``item_max``, items beyond ``n_items`` empty), straight-lining
-    flagged; duplicates by the table's key (exact copies collapsed, different content a
+    flagged, a session number repeated on another date flagged; duplicates by the table's key (exact copies collapsed, different content a
     conflict with every copy excluded; Privacy & integrity INT-4, VAL-3).
 
     Rows already excluded by an earlier problem still get checked (so all problems are listed),
@@ -373,6 +373,7 @@ def check_table(
                                       "end_before_start", "an end date on or after start_date", "error"))
     if spec.name == "measurements":
         out.extend(_check_items(df, file=file, lines=lines))
+        out.append(_check_repeated_sessions(df, file=file, lines=lines))
     if spec.name == "satisfaction" and {"returned", "grade"} <= set(df.columns):
         odd = (~df["returned"].to_numpy(dtype=bool)) & df["grade"].notna().to_numpy()
         if odd.any():
@@ -446,6 +447,28 @@ def _check_items(df: pd.DataFrame, *, file: str, lines: np.ndarray) -> list[pd.D
                 out.append(problems_frame(file, lines[rows[flat]], "item_*", lo[flat], "straight_lining",
                                           "varied answers (flagged, not removed)", "warning"))
     return out
+
+
+def _check_repeated_sessions(df: pd.DataFrame, *, file: str, lines: np.ndarray) -> pd.DataFrame:
+    """Warn when an episode has two administrations of one instrument at the same session
+    number on different dates (``repeated_session``): the session numbers of a course must
+    follow its dates, and analyses by session (stagnation, trajectories) refuse such data."""
+    key = ["episode_id", "instrument", "session"]
+    if not {*key, "date"} <= set(df.columns) or len(df) < 2:
+        return _empty_problems()
+    pos = np.flatnonzero(df[[*key, "date"]].notna().all(axis=1).to_numpy())
+    sub = df[[*key, "date"]].iloc[pos]
+    dup = sub.duplicated(key, keep=False).to_numpy()
+    if not dup.any():
+        return _empty_problems()
+    d = sub[dup]
+    dates = d.groupby(key, sort=False, observed=True)["date"].transform("nunique").to_numpy()
+    bad = dates > 1
+    if not bad.any():
+        return _empty_problems()
+    return problems_frame(file, lines[pos[dup][bad]], "session", d["session"].to_numpy()[bad], "repeated_session",
+                          "one administration per episode, instrument and session number (this number "
+                          "occurs on several dates)", "warning")
 
 
 def _check_duplicates(df: pd.DataFrame, spec: TableSpec, *, file: str, lines: np.ndarray,

@@ -416,3 +416,16 @@ def test_excel_boolean_cells_are_flags(tmp_path):
     t = read_table(FileSpec(path=p), "episodes")
     assert t.data["consent_study"].tolist() == [True, False, False]
     assert only(t.report, "missing_flag_as_false")["row"].tolist() == [4]
+
+
+def test_repeated_session_number_on_another_date_is_flagged_not_removed(tmp_path):
+    m = ("client_id;episode_id;instrument;date;session;" + ";".join(f"item_{i}" for i in range(1, 8)) + "\n"
+         "C1;E1;gad7;05-01-2024;3;1;2;0;3;1;2;1\n"
+         "C1;E1;gad7;02-02-2024;3;1;1;0;2;1;2;1\n"
+         "C1;E1;gad7;01-03-2024;4;1;1;0;2;1;1;1\n")
+    e = "episode_id;client_id;start_date\nE1;C1;01-01-2024\n"
+    s = study(tmp_path, episodes=e, measurements=m)
+    p = only(s.report, "repeated_session")
+    assert p["row"].tolist() == [2, 3] and set(p["severity"]) == {"warning"} and set(p["value"]) == {"3"}
+    assert "session number" in p["expected"].iloc[0]
+    assert used(s.report, "measurements") == 3
