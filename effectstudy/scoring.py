@@ -381,7 +381,6 @@ def score(
     scored_cols = np.array([pos_of[i] for i in inst.scored_items])
     rev_cols = np.array([pos_of[i] for i in inst.reverse_items if i in pos_of], dtype=int)
     lo, hi = float(inst.item_min), float(inst.item_max)
-    W32 = W.astype(np.float32)
     m_sum, m_mean = rules == "sum", rules == "mean"
     m_pc, m_pm = rules == "positive_count", rules == "positive_mean"
 
