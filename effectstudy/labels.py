@@ -125,6 +125,18 @@ def translate(value: object, lang: Lang = "nl") -> object:
     return value
 
 
+def number(x: object, lang: Lang = "nl", digits: int = 2) -> str:
+    """``x`` with ``digits`` decimals, a decimal comma in Dutch; ``"–"`` when missing.
+
+    >>> number(0.9695, "nl"), number(111.66, "en", 1), number(None, "nl")
+    ('0,97', '111.7', '–')
+    """
+    if x is None or (isinstance(x, float) and x != x):
+        return "–"
+    text = f"{float(x):.{digits}f}"
+    return text.replace(".", ",") if lang == "nl" else text
+
+
 def label(name: str, lang: Lang = "nl") -> str:
     """Display label of ``name`` in ``lang``; falls back to a capitalised name."""
     entry = _LABELS.get(name)

@@ -30,12 +30,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from effectstudy.errors import ArgumentError, DataQualityWarning, ParamsError
-from effectstudy.labels import register
+from effectstudy.errors import ArgumentError, DataQualityWarning, ParamsError, ProvisionalKeyWarning
+from effectstudy.labels import number, register
 from effectstudy.params import Params, load_report_params
 from effectstudy.results import Result, base_meta
 
-__all__ = ["Study", "FlowResult", "SampleResult", "example_params", "repo_root"]
+__all__ = ["Study", "FlowResult", "SampleResult", "example_params"]
 
 register({
     "step": {"nl": "Stap", "en": "Step"},
@@ -68,18 +68,11 @@ register({
 })
 
 
-def repo_root(start: str | Path | None = None) -> Path:
-    """The project folder: the nearest folder at or above ``start`` (default: cwd) with a pyproject.toml."""
-    here = Path(start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "pyproject.toml").is_file():
-            return folder
-    return here
-
-
 def example_params() -> Path:
     """``params/demo.yaml`` of the project (the shipped synthetic example data)."""
-    return repo_root(Path(__file__).parent) / "params" / "demo.yaml"
+    from effectstudy.reporting import find_repo_root
+
+    return find_repo_root(Path(__file__).parent) / "params" / "demo.yaml"
 
 
 # ------------------------------------------------------------------------------ results
@@ -326,15 +319,11 @@ class Study:
         """:func:`effectstudy.score` of the analysed measurements (all scales of the instrument)."""
         from effectstudy.scoring import score
 
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            res = score(self.measurements, instrument=self.instrument)
-        self._warnings.extend(str(w.message) for w in caught)
-        return res
-
-    @cached_property
-    def _warnings(self) -> list[str]:
-        return []
+        with warnings.catch_warnings():
+            # a provisional key is stated in the report (key_status, provenance banner); every
+            # other warning of scoring still reaches the caller
+            warnings.simplefilter("ignore", ProvisionalKeyWarning)
+            return score(self.measurements, instrument=self.instrument)
 
     def pairs(self, scale: str | None = None):
         """:func:`effectstudy.pair_prepost` of ``scale`` (default: the primary scale)."""
@@ -614,8 +603,8 @@ class Study:
              f"({a.pre_window[0]} tot {a.pre_window[1]} dagen); nameting: dichtst bij het einde "
              f"({a.post_window[0]} tot {a.post_window[1]} dagen). Betrouwbare verandering volgens "
              f"{'Jacobson & Truax (1991)' if rc.method == 'jt' else rc.method} met betrouwbaarheid "
-             f"{_fmt(rel['reliability'], nl)} ({rel['reliability_source']}); herstel: betrouwbaar verbeterd en onder "
-             f"afkappunt {rel.get('cutoff_type')} ({_fmt(rel.get('cutoff_value'), nl, 1)}). Effectgrootte: "
+             f"{number(rel['reliability'], self.lang)} ({rel['reliability_source']}); herstel: betrouwbaar verbeterd en onder "
+             f"afkappunt {rel.get('cutoff_type')} ({number(rel.get('cutoff_value'), self.lang, 1)}). Effectgrootte: "
              f"gemiddelde verbetering gedeeld door de SD van de voormeting, met Hedges-correctie, positief = "
              f"verbetering. Stagnatie: geen betrouwbare verbetering bij de laatste meting in sessie "
              f"{a.stagnation.window[0]:g} tot {a.stagnation.window[1]:g}."
@@ -624,8 +613,8 @@ class Study:
              f"({a.pre_window[0]} to {a.pre_window[1]} days); post: nearest to the end "
              f"({a.post_window[0]} to {a.post_window[1]} days). Reliable change after "
              f"{'Jacobson & Truax (1991)' if rc.method == 'jt' else rc.method} with reliability "
-             f"{_fmt(rel['reliability'], nl)} ({rel['reliability_source']}); recovered: reliably improved and below "
-             f"cut-off {rel.get('cutoff_type')} ({_fmt(rel.get('cutoff_value'), nl, 1)}). Effect size: mean "
+             f"{number(rel['reliability'], self.lang)} ({rel['reliability_source']}); recovered: reliably improved and below "
+             f"cut-off {rel.get('cutoff_type')} ({number(rel.get('cutoff_value'), self.lang, 1)}). Effect size: mean "
              f"improvement divided by the SD of the pre scores, Hedges-corrected, positive = improvement. "
              f"Stagnation: no reliable improvement at the last measurement in sessions "
              f"{a.stagnation.window[0]:g} to {a.stagnation.window[1]:g}."),
@@ -717,13 +706,6 @@ class Study:
         else:
             d["time"] = d["session"].astype("Float64")
         return d.drop(columns=["start_date"]).reset_index(drop=True)
-
-
-def _fmt(x: Any, nl: bool, digits: int = 2) -> str:
-    if x is None or (isinstance(x, float) and np.isnan(x)):
-        return "-"
-    t = f"{float(x):.{digits}f}"
-    return t.replace(".", ",") if nl else t
 
 
 def _iso(text: str, fmt: str) -> str:

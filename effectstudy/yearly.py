@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from effectstudy.errors import ArgumentError, DataError
-from effectstudy.labels import register
+from effectstudy.labels import number, register
 from effectstudy.results import Result, base_meta
 
 __all__ = ["KeyFigures", "PublishedFigures", "PublishedTables", "yearly_text", "Trend", "key_figures", "trend", "COUNTS", "PERCENTAGES", "PARTS", "STATISTICS"]
@@ -374,7 +374,7 @@ class Trend(Result):
             elif c == "n":
                 out[c] = [("–" if pd.isna(x) else str(int(x))) for x in v]
             else:
-                out[c] = [("–" if pd.isna(x) else _num(x, lang)) for x in v]
+                out[c] = [number(x, lang) for x in v]
         out = out.reset_index()
         return out.rename(columns=lambda c: label(_VIEW_NAMES.get(c, c), lang))
 
@@ -453,11 +453,6 @@ def jsonable_dict(d: dict[str, Any]) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- text
-def _num(x: float, lang: str, digits: int = 2) -> str:
-    t = f"{x:.{digits}f}"
-    return t.replace(".", ",") if lang == "nl" else t
-
-
 def _size_word(d: float, lang: str) -> str:
     """Cohen's (1988) conventional labels: 0.2 small, 0.5 medium, 0.8 large."""
     words = {"nl": ("verwaarloosbaar", "klein", "middelgroot", "groot"),
@@ -515,10 +510,10 @@ def yearly_text(pub: PublishedFigures, *, scale_name: str, lang: str = "nl") -> 
     d = pub.value("effect_size")
     if not np.isnan(d):
         lo, hi = pub.value("effect_size_ci_low"), pub.value("effect_size_ci_high")
-        out.append(f"De gemiddelde verbetering is {_size_word(d, lang)}: effectgrootte {_num(d, lang)} "
-                   f"(95%-BI {_num(lo, lang)} tot {_num(hi, lang)})." if nl else
-                   f"The average improvement is {_size_word(d, lang)}: effect size {_num(d, lang)} "
-                   f"(95% CI {_num(lo, lang)} to {_num(hi, lang)}).")
+        out.append(f"De gemiddelde verbetering is {_size_word(d, lang)}: effectgrootte {number(d, lang)} "
+                   f"(95%-BI {number(lo, lang)} tot {number(hi, lang)})." if nl else
+                   f"The average improvement is {_size_word(d, lang)}: effect size {number(d, lang)} "
+                   f"(95% CI {number(lo, lang)} to {number(hi, lang)}).")
     st = share("n_stagnated", "n_evaluable")
     out.append((f"Bij {st[0]} van de trajecten met een meting na 3 tot 5 sessies was er toen nog geen "
                 f"betrouwbare verbetering ({st[1]}); volgens de praktijkregel worden zij besproken in de intervisie."
@@ -529,8 +524,8 @@ def yearly_text(pub: PublishedFigures, *, scale_name: str, lang: str = "nl") -> 
     ret = share("n_returned", "n_issued")
     g = pub.value("mean_grade")
     if ret:
-        grade = (f" Het gemiddelde rapportcijfer was {_num(g, lang, 1)}." if nl else
-                 f" The mean grade was {_num(g, lang, 1)}.") if not np.isnan(g) else ""
+        grade = (f" Het gemiddelde rapportcijfer was {number(g, lang, 1)}." if nl else
+                 f" The mean grade was {number(g, lang, 1)}.") if not np.isnan(g) else ""
         out.append(f"Van de tevredenheidsformulieren kwam {ret[0]} ingevuld terug.{grade}" if nl else
                     f"{ret[0]} of the satisfaction forms were returned.{grade}")
     return " ".join(out)

@@ -30,15 +30,16 @@ def run(args: argparse.Namespace) -> int:
     import warnings
 
     from effectstudy.errors import DataQualityWarning
+    from effectstudy.reporting import find_repo_root
     from effectstudy.stagnation_list import stagnation_list, write_stagnation_list
-    from effectstudy.study import Study, repo_root
+    from effectstudy.study import Study
 
     study = Study.from_params(args.file)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)  # every episode is in the result, with its status
         table = stagnation_list(study)
     folder = Path(args.output) if args.output else (
-        repo_root(Path(args.file).resolve().parent) / "reports" / "stagnation_list" / Path(args.file).stem)
+        find_repo_root(Path(args.file).resolve().parent) / "reports" / "stagnation_list" / Path(args.file).stem)
     csv, page = write_stagnation_list(table, folder, lang=study.lang)
     n_open = int(study.episodes["end_date"].isna().sum())
     print(f"{table['episode_id'].nunique()} of {n_open} open episodes flagged "
