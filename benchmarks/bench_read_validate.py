@@ -12,7 +12,7 @@ part of reading).  Then, each in a fresh child process so that its peak memory i
 * ``read_study`` on the CSV files (structure scan, typing, table and cross-table checks);
 * ``read_study`` on the Parquet files;
 * the structural field-count check alone on ``measurements.csv``: the vectorised NumPy byte scan
-  used by ``effectstudy.io`` against the C ``csv`` module (one Python iteration per record).
+  used by ``effectstudy.data.io`` against the C ``csv`` module (one Python iteration per record).
 
 Printed: wall time (``time.perf_counter``) and peak resident memory of the child
 (``resource.getrusage(RUSAGE_SELF).ru_maxrss``, KiB on Linux).
@@ -60,8 +60,8 @@ def generate(out: Path, n: int) -> dict:
 
 
 def child_read(folder: Path, fmt: str) -> dict:
-    from effectstudy.io import read_study
-    from effectstudy.params import DataSpec, FileSpec
+    from effectstudy.core.params import DataSpec, FileSpec
+    from effectstudy.data.io import read_study
 
     spec = DataSpec(**{t: FileSpec(path=folder / f"{t}.{fmt}") for t in ("episodes", "measurements", "satisfaction")})
     t0 = time.perf_counter()
@@ -77,7 +77,7 @@ def child_read(folder: Path, fmt: str) -> dict:
 def child_scan(path: Path, how: str) -> dict:
     import numpy as np
 
-    from effectstudy.io import _field_counts_plain
+    from effectstudy.data.io import _field_counts_plain
 
     t0 = time.perf_counter()
     if how == "numpy":

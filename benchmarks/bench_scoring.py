@@ -48,7 +48,7 @@ def rss_mb() -> float:
 
 def main() -> None:
     import effectstudy as es
-    from effectstudy.errors import ProvisionalKeyWarning
+    from effectstudy.core.errors import ProvisionalKeyWarning
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     repeats = 3

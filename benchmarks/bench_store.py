@@ -4,7 +4,7 @@ Run:  .venv/bin/python benchmarks/bench_store.py [--episodes 100000] [--seed 1]
 
 Prints wall time per step and the peak resident memory (``ru_maxrss``) of the process.
 The raw exports are Parquet files written beforehand (their bytes are hashed and archived,
-the rows are passed to the store as DataFrames, as :func:`effectstudy.io.read_table` would).
+the rows are passed to the store as DataFrames, as :func:`effectstudy.data.io.read_table` would).
 Also times keyed pseudonymisation of every client id (one HMAC per distinct id).
 """
 
@@ -20,8 +20,8 @@ from pathlib import Path
 import pandas as pd
 
 from effectstudy.datasets import generate
-from effectstudy.privacy import PseudonymKey, generate_key, pseudonymise
-from effectstudy.store import StudyStore
+from effectstudy.privacy.pseudonyms import PseudonymKey, generate_key, pseudonymise
+from effectstudy.privacy.store import StudyStore
 
 
 def peak_mb() -> float:

@@ -16,43 +16,43 @@ __version__ = "0.1.0"
 #: public name -> defining module
 _EXPORTS: dict[str, str] = {
     # errors
-    "EffectstudyError": "effectstudy.errors",
-    "DataError": "effectstudy.errors",
-    "ValidationError": "effectstudy.errors",
-    "ParamsError": "effectstudy.errors",
-    "DataQualityWarning": "effectstudy.errors",
-    "ProvisionalKeyWarning": "effectstudy.errors",
+    "EffectstudyError": "effectstudy.core.errors",
+    "DataError": "effectstudy.core.errors",
+    "ValidationError": "effectstudy.core.errors",
+    "ParamsError": "effectstudy.core.errors",
+    "DataQualityWarning": "effectstudy.core.errors",
+    "ProvisionalKeyWarning": "effectstudy.core.errors",
     # params
-    "load_params": "effectstudy.params",
+    "load_params": "effectstudy.core.params",
     # reading and validation
-    "read_table": "effectstudy.io",
-    "read_study": "effectstudy.io",
-    "ValidationReport": "effectstudy.validate",
+    "read_table": "effectstudy.data.io",
+    "read_study": "effectstudy.data.io",
+    "ValidationReport": "effectstudy.data.validate",
     # instruments and scoring
-    "score": "effectstudy.scoring",
-    "reliability": "effectstudy.reliability",
-    "t_scores": "effectstudy.scoring",
+    "score": "effectstudy.instruments.scoring",
+    "reliability": "effectstudy.instruments.reliability",
+    "t_scores": "effectstudy.instruments.scoring",
     # outcomes
-    "pair_prepost": "effectstudy.pairing",
-    "prepost_effect": "effectstudy.effect_size",
-    "reliable_change": "effectstudy.reliable_change",
-    "clinical_significance": "effectstudy.clinical_significance",
-    "percent_change": "effectstudy.clinical_significance",
+    "pair_prepost": "effectstudy.data.pairing",
+    "prepost_effect": "effectstudy.outcomes.effect_size",
+    "reliable_change": "effectstudy.outcomes.reliable_change",
+    "clinical_significance": "effectstudy.outcomes.clinical_significance",
+    "percent_change": "effectstudy.outcomes.clinical_significance",
     # course
-    "stagnation": "effectstudy.stagnation",
-    "treatment_course": "effectstudy.treatment_course",
-    "trajectories": "effectstudy.trajectories",
-    "stagnation_followup": "effectstudy.followup",
-    "satisfaction": "effectstudy.satisfaction",
+    "stagnation": "effectstudy.course.stagnation",
+    "treatment_course": "effectstudy.course.treatment_course",
+    "trajectories": "effectstudy.course.trajectories",
+    "stagnation_followup": "effectstudy.course.followup",
+    "satisfaction": "effectstudy.course.satisfaction",
     # student analyses
     "ancova": "effectstudy.models",
     "mixed_prepost": "effectstudy.models",
     # published output
-    "disclosure_control": "effectstudy.disclosure",
+    "disclosure_control": "effectstudy.reports.disclosure",
     # reports
-    "ReportOutput": "effectstudy.reporting",
-    "provenance": "effectstudy.provenance",
-    "run_notebook": "effectstudy.runner",
+    "ReportOutput": "effectstudy.reports.output",
+    "provenance": "effectstudy.reports.provenance",
+    "run_notebook": "effectstudy.reports.runner",
     "Study": "effectstudy.study",
 }
 

@@ -10,7 +10,7 @@ selection filters (each counted) → ``score`` → ``pair_prepost`` → the anal
 
 Notebooks call one method per cell and show its result; nothing here is needed to use a
 stage on its own.  Every method returns a result object of the stage it calls, or a
-:class:`~effectstudy.results.Result` built from them (the data flow, the sample).
+:class:`~effectstudy.core.results.Result` built from them (the data flow, the sample).
 
 >>> import effectstudy as es
 >>> from effectstudy.study import example_params
@@ -30,10 +30,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from effectstudy.errors import ArgumentError, DataQualityWarning, ParamsError, ProvisionalKeyWarning
-from effectstudy.labels import number, register
-from effectstudy.params import Params, load_report_params
-from effectstudy.results import Result, base_meta
+from effectstudy.core.errors import (
+    ArgumentError,
+    DataQualityWarning,
+    ParamsError,
+    ProvisionalKeyWarning,
+)
+from effectstudy.core.labels import number, register
+from effectstudy.core.params import Params, load_report_params
+from effectstudy.core.results import Result, base_meta
 
 __all__ = ["Study", "FlowResult", "SampleResult", "example_params"]
 
@@ -70,7 +75,7 @@ register({
 
 def example_params() -> Path:
     """``params/demo.yaml`` of the project (the shipped synthetic example data)."""
-    from effectstudy.reporting import find_repo_root
+    from effectstudy.reports.output import find_repo_root
 
     return find_repo_root(Path(__file__).parent) / "params" / "demo.yaml"
 
@@ -99,7 +104,7 @@ class FlowResult(Result):
         """Flow diagram (CONSORT style): the episodes left after each step, exclusions beside it."""
         import matplotlib.pyplot as plt
 
-        from effectstudy.labels import label
+        from effectstudy.core.labels import label
 
         t = self.table
         # one box per step that keeps episodes; the exclusions of a step (for the analysed pairs:
@@ -130,7 +135,7 @@ class FlowResult(Result):
         return ax
 
     def format(self, lang: str = "nl", digits: int = 2) -> pd.DataFrame:  # type: ignore[override]
-        from effectstudy.labels import label
+        from effectstudy.core.labels import label
 
         s = self.summary()
         s["step"] = s["step"].map(lambda v: label(v, lang))
@@ -161,7 +166,7 @@ class Study:
     Parameters
     ----------
     params : Params
-        Validated report parameters (:func:`effectstudy.params.load_report_params`).
+        Validated report parameters (:func:`effectstudy.core.params.load_report_params`).
 
     Use :meth:`from_params` to build one from a params file.
     """
@@ -185,7 +190,7 @@ class Study:
 
     def with_overrides(self, overrides: dict[str, Any]) -> Study:
         """A Study with some params changed that shares this one's validated input (not re-read)."""
-        from effectstudy.params import REPORT_MODELS
+        from effectstudy.core.params import REPORT_MODELS
 
         data = self.params.model_dump()
         for dotted, value in overrides.items():
@@ -230,15 +235,15 @@ class Study:
     # ----------------------------------------------------------------------- stages
     @cached_property
     def input(self):
-        """:class:`effectstudy.io.StudyData`: validated input tables (raises on fatal problems)."""
-        from effectstudy.io import read_study
+        """:class:`effectstudy.data.io.StudyData`: validated input tables (raises on fatal problems)."""
+        from effectstudy.data.io import read_study
 
         ed = self.params.export_date  # "today" for the plausibility check of dates: reruns agree
         return read_study(self.params.data, today=_iso(ed, self.params.data.episodes.date_format) if ed else None)
 
     @cached_property
     def _selection(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        from effectstudy.consent import filter_consent
+        from effectstudy.data.consent import filter_consent
 
         sel = self.params.selection
         episodes = self.input.episodes
@@ -287,7 +292,7 @@ class Study:
         turned back into missing so the flow says "not recorded" rather than "refused".
         Both mean no consent.
         """
-        from effectstudy.consent import CONSENT_COLUMNS
+        from effectstudy.data.consent import CONSENT_COLUMNS
 
         column = CONSENT_COLUMNS[purpose]
         eps = self.input.episodes
@@ -308,7 +313,7 @@ class Study:
     @cached_property
     def measurements(self) -> pd.DataFrame:
         """Measurements of the analysed episodes (by episode id, or by client when it has none)."""
-        from effectstudy.consent import restrict_to_episodes
+        from effectstudy.data.consent import restrict_to_episodes
 
         m = self.input.measurements
         m = m[m["instrument"] == self.analysis.instrument]
@@ -317,7 +322,7 @@ class Study:
     @cached_property
     def scores(self):
         """:func:`effectstudy.score` of the analysed measurements (all scales of the instrument)."""
-        from effectstudy.scoring import score
+        from effectstudy.instruments.scoring import score
 
         with warnings.catch_warnings():
             # a provisional key is stated in the report (key_status, provenance banner); every
@@ -332,7 +337,7 @@ class Study:
     def _pairs(self, scale: str):
         cache = self.__dict__.setdefault("_pair_cache", {})
         if scale not in cache:
-            from effectstudy.pairing import pair_prepost
+            from effectstudy.data.pairing import pair_prepost
 
             a = self.analysis
             cache[scale] = pair_prepost(self.scores, self.episodes, scale=scale,
@@ -345,7 +350,7 @@ class Study:
         """The reliability used for reliable change: a number, or Cronbach's alpha of the intake."""
         rel = self.analysis.reliable_change.reliability
         if rel == "sample":
-            from effectstudy.reliability import reliability
+            from effectstudy.instruments.reliability import reliability
 
             return reliability(self.measurements, instrument=self.instrument, scale=self.scale)
         if rel == "registry":
@@ -439,7 +444,7 @@ class Study:
         Returns an :class:`EffectSizeTable` whose summary stacks the results: ``scale``,
         ``grouping`` (``all`` or the group column) and ``group``.
         """
-        from effectstudy.effect_size import prepost_effect
+        from effectstudy.outcomes.effect_size import prepost_effect
 
         es_ = self.analysis.effect_size
         scales = list(self.analysis.scales if scales is None else scales)
@@ -470,7 +475,7 @@ class Study:
 
     def clinical_significance(self, group: str | None = None):
         """Reliable change and clinical significance of the primary scale (``es.clinical_significance``)."""
-        from effectstudy.clinical_significance import clinical_significance
+        from effectstudy.outcomes.clinical_significance import clinical_significance
 
         rc = self.analysis.reliable_change
         return clinical_significance(
@@ -481,7 +486,7 @@ class Study:
 
     def treatment_course(self, group: str | None = None):
         """Sessions, duration, planned 5-20 range, end reasons, first interim, length vs outcome."""
-        from effectstudy.treatment_course import treatment_course
+        from effectstudy.course.treatment_course import treatment_course
 
         return treatment_course(self.episodes, measurements=self.measurements,
                                 outcome=self.clinical_significance(), group=group)
@@ -491,7 +496,7 @@ class Study:
 
         Only closed episodes get an end-of-treatment form; open ones are left out.
         """
-        from effectstudy.satisfaction import satisfaction
+        from effectstudy.course.satisfaction import satisfaction
 
         sat = self.input.satisfaction
         if sat is None:
@@ -502,7 +507,7 @@ class Study:
 
     def stagnation_followup(self):
         """What became of stagnated versus on-track episodes (``es.stagnation_followup``)."""
-        from effectstudy.followup import stagnation_followup
+        from effectstudy.course.followup import stagnation_followup
 
         es_ = self.analysis.effect_size
         return stagnation_followup(self.stagnation(), self.episodes, outcome=self.clinical_significance(),
@@ -510,7 +515,7 @@ class Study:
 
     def trajectories(self, group: str | None = None):
         """Mixed model over all measurements of the primary scale, completers or not (``es.trajectories``)."""
-        from effectstudy.trajectories import trajectories
+        from effectstudy.course.trajectories import trajectories
 
         data = self.stagnation_data()
         return trajectories(data, subject="episode_id", time="time", outcome="score",
@@ -529,7 +534,7 @@ class Study:
         ``reference`` episodes of the ``not_on_track`` rule are the closed episodes with a
         regular end (the practice's completed treatments).
         """
-        from effectstudy.stagnation import stagnation
+        from effectstudy.course.stagnation import stagnation
 
         sp = self.analysis.stagnation
         data = self.stagnation_data()
@@ -547,8 +552,8 @@ class Study:
 
     # ----------------------------------------------------------------------- yearly summary
     def key_figures(self):
-        """The year's key figures per grouping, unrounded (``effectstudy.yearly.key_figures``)."""
-        from effectstudy.yearly import key_figures
+        """The year's key figures per grouping, unrounded (``effectstudy.reports.yearly.key_figures``)."""
+        from effectstudy.reports.yearly import key_figures
 
         return key_figures(self)
 
@@ -565,7 +570,7 @@ class Study:
 
     def published_groups(self, figures):
         """Every grouping of ``analysis.groups`` after disclosure control, shown together."""
-        from effectstudy.yearly import PublishedTables
+        from effectstudy.reports.yearly import PublishedTables
 
         return PublishedTables(meta={"groups": list(self.analysis.groups)}, lang=self.lang,
                                parts={g: self.published(figures, g) for g in self.analysis.groups})
@@ -577,13 +582,13 @@ class Study:
 
     def trend(self, published):
         """This year's and the earlier runs' published overall figures (``history:`` in the params)."""
-        from effectstudy.yearly import trend
+        from effectstudy.reports.yearly import trend
 
         return trend(getattr(self.params, "history", []), published)
 
     def yearly_text(self, published) -> str:
         """The plain-language summary, from the published figures only."""
-        from effectstudy.yearly import yearly_text
+        from effectstudy.reports.yearly import yearly_text
 
         return yearly_text(published, scale_name=self._scale_name(), lang=self.lang)
 
@@ -635,7 +640,7 @@ class Study:
         """``pair_prepost`` of the outcome with the group and covariates (cached)."""
         if "_student" in self.__dict__:
             return self.__dict__["_student"]
-        from effectstudy.pairing import pair_prepost
+        from effectstudy.data.pairing import pair_prepost
 
         p = self.params
         wanted = [getattr(p, "group", None), *getattr(p, "covariates", [])]
@@ -727,8 +732,8 @@ class EffectSizeTable(Result):
         return self.table.copy()
 
     def plot(self, ax=None, scale: str | None = None, lang: str = "nl"):
-        """Forest plot (``effectstudy.plotting.forest``) of one scale's estimates per group."""
-        from effectstudy.plotting import forest
+        """Forest plot (``effectstudy.core.plotting.forest``) of one scale's estimates per group."""
+        from effectstudy.core.plotting import forest
 
         t = self.table
         t = t[t["scale"] == (scale or t["scale"].iloc[0])].copy()

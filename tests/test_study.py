@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import effectstudy as es
-from effectstudy.errors import ArgumentError
+from effectstudy.core.errors import ArgumentError
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "params" / "demo.yaml"

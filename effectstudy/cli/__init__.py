@@ -13,7 +13,7 @@ import importlib
 import pkgutil
 import sys
 
-from effectstudy.errors import EffectstudyError
+from effectstudy.core.errors import EffectstudyError
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -27,10 +27,10 @@ from typing import Any
 import pandas as pd
 
 from effectstudy.cli.store import load, open_store
-from effectstudy.errors import ParamsError
-from effectstudy.export import build_research_dataset, write_research_export
-from effectstudy.privacy import load_key
-from effectstudy.store import sha256_file
+from effectstudy.core.errors import ParamsError
+from effectstudy.privacy.export import build_research_dataset, write_research_export
+from effectstudy.privacy.pseudonyms import load_key
+from effectstudy.privacy.store import sha256_file
 
 __all__ = ["register", "run_export"]
 
@@ -58,7 +58,7 @@ def run_export(params_path: str, check: bool = False) -> int:
         for spec in (params.data.episodes, params.data.measurements):
             forbidden.append(spec.path.parent)
             inputs[spec.path.name] = sha256_file(spec.path)
-        from effectstudy.io import read_study  # noqa: PLC0415 - io engineer's module
+        from effectstudy.data.io import read_study  # noqa: PLC0415 - io engineer's module
 
         study = read_study(params.data)
         episodes, measurements = study.episodes, study.measurements

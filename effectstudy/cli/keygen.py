@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from effectstudy.privacy import KeyError_, PseudonymKey, check_key_location, generate_key
+from effectstudy.privacy.pseudonyms import KeyError_, PseudonymKey, check_key_location, generate_key
 
 __all__ = ["write_key", "register"]
 

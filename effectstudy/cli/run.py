@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from effectstudy.errors import ParamsError
+from effectstudy.core.errors import ParamsError
 
 HELP = "make a report: run a notebook on a params file, write HTML (and PDF), tables and results.json"
 
@@ -57,7 +57,7 @@ def parse_value(text: str) -> Any:
     >>> parse_value("[1, 2]"), parse_value("")
     ([1, 2], '')
     """
-    from effectstudy.params import parse_yaml
+    from effectstudy.core.params import parse_yaml
 
     if text == "":
         return ""
@@ -92,7 +92,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from effectstudy.runner import run_notebook
+    from effectstudy.reports.runner import run_notebook
 
     if args.log_output:  # papermill logs cell output through logging
         import logging

@@ -29,9 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import warnings
 
-    from effectstudy.errors import DataQualityWarning
-    from effectstudy.reporting import find_repo_root
-    from effectstudy.stagnation_list import stagnation_list, write_stagnation_list
+    from effectstudy.core.errors import DataQualityWarning
+    from effectstudy.reports.output import find_repo_root
+    from effectstudy.reports.stagnation_list import stagnation_list, write_stagnation_list
     from effectstudy.study import Study
 
     study = Study.from_params(args.file)

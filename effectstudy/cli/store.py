@@ -2,7 +2,7 @@
 
 All four read one params file (``-f PARAMS.yaml``) validated by :class:`StudyParams`::
 
-    data:                       # the shared data section (effectstudy.params.DataSpec)
+    data:                       # the shared data section (effectstudy.core.params.DataSpec)
       episodes: {path: exports/episodes-2026-10.csv}
       measurements: {path: exports/rom-2026-10.csv}
     store:
@@ -24,15 +24,15 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from effectstudy.errors import ParamsError
-from effectstudy.params import DataSpec, StrictModel, load_params
-from effectstudy.retention import (
+from effectstudy.core.errors import ParamsError
+from effectstudy.core.params import DataSpec, StrictModel, load_params
+from effectstudy.privacy.retention import (
     WGBO_RETENTION_YEARS,
     RetentionPolicy,
     client_overview,
     expired_clients,
 )
-from effectstudy.store import DEFAULT_PATH, StudyStore
+from effectstudy.privacy.store import DEFAULT_PATH, StudyStore
 
 __all__ = ["StoreSection", "ExportSection", "StudyParams", "open_store", "register"]
 
@@ -67,7 +67,7 @@ class ExportSection(StrictModel):
     key_env: str | None = None
     #: read from the input files (``data``) or from the study store
     source: Literal["files", "store"] = "files"
-    #: allow-list of output variables; default: all (see effectstudy.export.VARIABLES)
+    #: allow-list of output variables; default: all (see effectstudy.privacy.export.VARIABLES)
     columns: list[str] | None = None
     quasi_identifiers: list[str] = Field(default_factory=lambda: ["age_band", "sex", "start_year", "diagnosis", "treatment"])
     k: int = Field(default=5, ge=2)
@@ -132,7 +132,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     if args.release:
-        from effectstudy.export import verify_release  # noqa: PLC0415
+        from effectstudy.privacy.export import verify_release  # noqa: PLC0415
 
         problems = verify_release(args.release)
         if problems.empty:

@@ -12,8 +12,8 @@ import argparse
 
 import pandas as pd
 
-from effectstudy.io import read_study
-from effectstudy.params import load_report_params
+from effectstudy.core.params import load_report_params
+from effectstudy.data.io import read_study
 
 HELP = "read and validate the input files named in a params file; print the row flow and problems"
 

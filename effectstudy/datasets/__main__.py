@@ -13,11 +13,11 @@ import sys
 import time
 from pathlib import Path
 
+from effectstudy.core.errors import EffectstudyError
 from effectstudy.datasets.export import write_export
 from effectstudy.datasets.manifest import MANIFEST, write_manifest
 from effectstudy.datasets.practice import iter_chunks
 from effectstudy.datasets.readme import Counts, render_readme
-from effectstudy.errors import EffectstudyError
 
 DEFAULTS = {"start_year": 2020, "years": 5}
 

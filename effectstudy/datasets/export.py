@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from effectstudy.core.errors import ArgumentError
 from effectstudy.datasets.practice import SyntheticPractice, iter_chunks
-from effectstudy.errors import ArgumentError
 
 __all__ = ["EXPORT_FORMAT", "FILES", "write_export", "write_tables", "to_export_frame"]
 

@@ -20,12 +20,12 @@ from typing import Any
 
 import pandas as pd
 
-from effectstudy.checksums import sha256_file as file_sha256
+from effectstudy.core.errors import ArgumentError, DataError, DataQualityWarning
+from effectstudy.core.files import sha256_file as file_sha256
+from effectstudy.core.params import DataSpec, FileSpec
+from effectstudy.core.schema import item_column
 from effectstudy.datasets.export import EXPORT_FORMAT, FILES
 from effectstudy.datasets.practice import SyntheticPractice, generate
-from effectstudy.errors import ArgumentError, DataError, DataQualityWarning
-from effectstudy.params import DataSpec, FileSpec
-from effectstudy.schema import item_column
 
 __all__ = [
     "EXAMPLE",
@@ -126,7 +126,7 @@ def read_export(folder: Path | str) -> dict[str, pd.DataFrame]:
     Reads with the explicit format of :data:`~effectstudy.datasets.export.EXPORT_FORMAT`
     (``;``, decimal comma, ``dd-mm-yyyy``); dates that do not parse raise instead of
     becoming NaT.  This is a reader for the generator's own files; user exports go
-    through ``effectstudy.io``.
+    through ``effectstudy.data.io``.
     """
     folder = Path(folder)
     fmt = EXPORT_FORMAT
@@ -173,7 +173,7 @@ def _typed(df: pd.DataFrame, table: str, path: Path) -> pd.DataFrame:
         elif col == "grade" or col.startswith("item_"):
             out[col] = pd.to_numeric(s, errors="raise").astype("float64")
         elif col in ("care_type", "end_reason"):
-            from effectstudy.schema import CARE_TYPES, END_REASONS
+            from effectstudy.core.schema import CARE_TYPES, END_REASONS
 
             cats = list(CARE_TYPES if col == "care_type" else END_REASONS)
             out[col] = pd.Categorical(s, categories=cats)
@@ -196,7 +196,7 @@ def example_spec(folder: Path | str | None = None) -> DataSpec:
 
 
 def load_example(path: Path | str | None = None, *, verify: bool = True) -> SyntheticPractice:
-    """Load the shipped synthetic example (``data/example/``) through ``effectstudy.io``.
+    """Load the shipped synthetic example (``data/example/``) through ``effectstudy.data.io``.
 
     Parameters
     ----------
@@ -209,7 +209,7 @@ def load_example(path: Path | str | None = None, *, verify: bool = True) -> Synt
     -------
     SyntheticPractice
         ``episodes``, ``measurements`` and ``satisfaction`` exactly as
-        :func:`effectstudy.io.read_study` returns them for real exports (typed canonical
+        :func:`effectstudy.data.io.read_study` returns them for real exports (typed canonical
         tables indexed by source line; a missing consent flag reads as ``False`` and is
         counted in the report, which is in ``meta["validation"]``); ``truth`` and the
         generator's ``meta`` regenerated from the manifest's seed and size (the planted truth
@@ -221,7 +221,7 @@ def load_example(path: Path | str | None = None, *, verify: bool = True) -> Synt
     DataError
         A file differs from the manifest (``verify=True``) or the manifest is missing.
     ValidationError
-        ``effectstudy.io`` found a fatal problem in the files.
+        ``effectstudy.data.io`` found a fatal problem in the files.
 
     Examples
     --------
@@ -235,7 +235,7 @@ def load_example(path: Path | str | None = None, *, verify: bool = True) -> Synt
     >>> ex.meta["validation"].flow()["n"].tolist()
     [400, 929, 380]
     """
-    from effectstudy.io import read_study
+    from effectstudy.data.io import read_study
 
     folder = Path(path) if path is not None else example_path()
     if not folder.is_dir():

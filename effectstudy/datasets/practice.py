@@ -41,6 +41,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import nbinom
 
+from effectstudy.core.errors import ArgumentError, ArgumentTypeError
+from effectstudy.core.schema import CARE_TYPES, END_REASONS, item_column
 from effectstudy.datasets._random import Draw
 from effectstudy.datasets.parameters import RESPONDER_TYPES, ROM_SCHEDULES, PracticeParameters
 from effectstudy.datasets.responses import (
@@ -52,8 +54,6 @@ from effectstudy.datasets.responses import (
     expected_item_sum_smoothed,
     sample_items,
 )
-from effectstudy.errors import ArgumentError, ArgumentTypeError
-from effectstudy.schema import CARE_TYPES, END_REASONS, item_column
 
 __all__ = [
     "BLOCK",
@@ -88,7 +88,7 @@ class SyntheticPractice:
     Attributes
     ----------
     episodes, measurements, satisfaction : DataFrame
-        Canonical tables (see :mod:`effectstudy.schema`); measurements hold ``item_1`` ..
+        Canonical tables (see :mod:`effectstudy.core.schema`); measurements hold ``item_1`` ..
         ``item_90`` of ``instrument="scl90_nl"`` coded 1-5, NaN where missing.
     truth : DataFrame
         One row per episode with what was planted: ``responder_type``, ``theta_pre``

@@ -75,7 +75,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as _PydanticError
 
-from effectstudy.errors import ArgumentError, ArgumentTypeError, ParamsError
+from effectstudy.core.errors import ArgumentError, ArgumentTypeError, ParamsError
 
 __all__ = [
     "Norm",
@@ -697,7 +697,7 @@ def _build(spec: _InstrumentSpec, origin: str) -> Instrument:
 
 def _parse(text: str, origin: str, display: str | None = None) -> Instrument:
     """Parse and validate YAML ``text``; errors name ``display`` (default: ``origin``)."""
-    from effectstudy.params import parse_yaml
+    from effectstudy.core.params import parse_yaml
 
     where = display or origin
     data = parse_yaml(text, source=f"instrument file {where}")
@@ -752,7 +752,7 @@ def get(id: str) -> Instrument:
     >>> get("scl91")
     Traceback (most recent call last):
     ...
-    effectstudy.errors.ArgumentError: instrument: got 'scl91', expected one of ['bsi53', ...]
+    effectstudy.core.errors.ArgumentError: instrument: got 'scl91', expected one of ['bsi53', ...]
     """
     if not isinstance(id, str):
         raise ArgumentTypeError("instrument", id, "a registry id (str)")

@@ -1,0 +1,3 @@
+"""Shared foundations: errors, schema, result base, argument checks, labels, formatting, params.
+
+Imports nothing else of the package."""

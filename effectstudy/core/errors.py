@@ -1,0 +1,128 @@
+"""Exceptions and warnings raised by effectstudy.
+
+Every error is a subclass of :class:`ValueError` or :class:`TypeError`, so callers
+that already catch those keep working.  Messages name the argument (or the file,
+row and column), the value received and what was expected.
+
+>>> from effectstudy.core.errors import ArgumentError
+>>> raise ArgumentError("method", "xx", "one of 'jt', 'ha'")
+Traceback (most recent call last):
+...
+effectstudy.core.errors.ArgumentError: method: got 'xx', expected one of 'jt', 'ha'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "EffectstudyError",
+    "ArgumentError",
+    "ArgumentTypeError",
+    "DataError",
+    "ValidationError",
+    "ParamsError",
+    "DataQualityWarning",
+    "ProvisionalKeyWarning",
+]
+
+
+class EffectstudyError(Exception):
+    """Base class of every effectstudy error."""
+
+
+class ArgumentError(EffectstudyError, ValueError):
+    """A function argument has an invalid value.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, as the user wrote it.
+    value : Any
+        The value received (shown with ``repr``).
+    expected : str
+        What would have been accepted.
+    """
+
+    def __init__(self, name: str, value: Any, expected: str) -> None:
+        self.name = name
+        self.value = value
+        self.expected = expected
+        super().__init__(f"{name}: got {value!r}, expected {expected}")
+
+
+class ArgumentTypeError(EffectstudyError, TypeError):
+    """A function argument has the wrong type."""
+
+    def __init__(self, name: str, value: Any, expected: str) -> None:
+        self.name = name
+        self.value = value
+        self.expected = expected
+        super().__init__(f"{name}: got {type(value).__name__} {value!r}, expected {expected}")
+
+
+class DataError(EffectstudyError, ValueError):
+    """A value in input data is invalid.
+
+    The message has the form ``<file>:<row> <column>: found <value>, expected <expected>``;
+    parts that are unknown are left out.  ``row`` is the 1-based line number in the
+    source file where it is known (header = line 1), otherwise the 0-based row label.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        value: Any = None,
+        expected: str | None = None,
+    ) -> None:
+        self.file, self.row, self.column, self.value, self.expected = (
+            file,
+            row,
+            column,
+            value,
+            expected,
+        )
+        where = ""
+        if file is not None:
+            where = str(file)
+            if row is not None:
+                where += f":{row}"
+        elif row is not None:
+            where = f"row {row}"
+        if column is not None:
+            where = f"{where} {column}".strip()
+        parts = [p for p in (where, message) if p]
+        text = ": ".join(parts)
+        if value is not None or expected is not None:
+            text += f": found {value!r}"
+            if expected is not None:
+                text += f", expected {expected}"
+        super().__init__(text)
+
+
+class ValidationError(EffectstudyError, ValueError):
+    """Fatal problems found while validating input.
+
+    ``problems`` is a DataFrame (file, row, column, value, rule, expected, severity);
+    the message shows the first few and the total count.
+    """
+
+    def __init__(self, message: str, problems: Any = None) -> None:
+        self.problems = problems
+        super().__init__(message)
+
+
+class ParamsError(EffectstudyError, ValueError):
+    """A parameter file or parameter value is invalid; the message names the key."""
+
+
+class DataQualityWarning(UserWarning):
+    """Subjects or rows were excluded from an analysis; the result's ``meta`` counts them."""
+
+
+class ProvisionalKeyWarning(UserWarning):
+    """An instrument key marked ``provisional`` was used; results say so in their ``meta``."""

@@ -1,0 +1,478 @@
+"""Typed, validated run parameters read from YAML.
+
+A params file is validated into a frozen object before anything runs.  Unknown
+keys, wrong types and YAML surprises are errors that name the key:
+
+- only ``true``/``false`` are booleans (``no``, ``yes``, ``on``, ``off`` stay text, so a
+  boolean key given ``no`` is an error and a text key given ``NO`` keeps ``"NO"``);
+- an integer with a leading zero (``0101``) stays text, so it is an error for a number key;
+- a float where text is expected (``version: 1.10`` would read as 1.1) is an error
+  asking for quotes.
+
+Relative paths are resolved against the params file's folder.
+
+>>> import textwrap, tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "p.yaml").write_text(textwrap.dedent('''
+...     report: effect_study
+...     title: Demo
+...     data:
+...       episodes: {path: e.csv}
+...       measurements: {path: m.csv}
+... '''))
+>>> p = load_params(d / "p.yaml")
+>>> p.report, p.data.episodes.date_format, p.data.episodes.path.name
+('effect_study', '%d-%m-%Y', 'e.csv')
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from effectstudy.core.errors import ParamsError
+
+__all__ = [
+    "FileSpec", "DataSpec", "Params", "load_params", "parse_yaml", "StrictModel",
+    "SelectionSpec", "EffectSizeSpec", "ReliableChangeSpec", "StagnationSpec", "AnalysisSpec",
+    "DisclosureSpec", "StagnationListSpec", "EffectStudyParams", "YearlySummaryParams", "StudentParams", "ExploreParams",
+    "REPORT_MODELS", "load_report_params",
+]
+
+
+# ----------------------------------------------------------------------------------- YAML
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader with YAML-1.2-like scalars: no yes/no/on/off booleans, no octal, no sexagesimal."""
+
+
+_StrictLoader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp")]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
+)
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+]?[0-9]+)?|(?:0|[1-9][0-9]*)[eE][-+]?[0-9]+)$"),
+    list("-+0123456789"),
+)
+
+
+def parse_yaml(text: str, source: str = "<params>") -> Any:
+    """Parse YAML text with the strict scalar rules above.
+
+    >>> parse_yaml("a: no\\nb: 0101\\nc: 1.10\\nd: true\\ne: 12")
+    {'a': 'no', 'b': '0101', 'c': 1.1, 'd': True, 'e': 12}
+    """
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{source}: not valid YAML: {exc}") from None
+
+
+# ----------------------------------------------------------------------------------- models
+class StrictModel(BaseModel):
+    """Frozen, strict pydantic model: unknown keys and type coercions are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+CANONICAL_DATE_DEFAULT = "%d-%m-%Y"
+
+
+class FileSpec(StrictModel):
+    """One input file and how to read it."""
+
+    path: Path
+    #: csv, xlsx, sav or parquet; taken from the file extension when not given
+    format: Literal["csv", "xlsx", "sav", "parquet"] | None = None
+    #: CSV field separator; ``None`` means: detect among ';' and ',' (an ambiguous header is an error)
+    sep: Literal[";", ",", "\t", "|"] | None = None
+    #: decimal separator of numbers in CSV text
+    decimal: Literal[".", ","] = ","
+    encoding: str = "utf-8"
+    #: strftime format of dates in text files (Dutch default day-first)
+    date_format: str = CANONICAL_DATE_DEFAULT
+    #: Excel sheet name or 0-based index
+    sheet: str | int = 0
+    #: export column name -> canonical column name
+    columns: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _path(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return Path(v)
+        return v
+
+
+class DataSpec(StrictModel):
+    """The input tables of a run."""
+
+    episodes: FileSpec
+    measurements: FileSpec
+    satisfaction: FileSpec | None = None
+
+
+class Params(StrictModel):
+    """Validated parameters of one run.
+
+    Report-specific sections are added by the report modules; the ``data`` section
+    is shared by every report type.
+    """
+
+    report: Literal["effect_study", "yearly_summary", "student_analysis", "explore", "validate"]
+    title: str = ""
+    language: Literal["nl", "en"] = "nl"
+    data: DataSpec
+    #: name of the run's output folder ``reports/<report>/<run_name>/``; default: the params file's stem
+    run_name: str | None = None
+    source_file: Path | None = None
+
+    @field_validator("source_file", mode="before")
+    @classmethod
+    def _source(cls, v: Any) -> Any:
+        return Path(v) if isinstance(v, str) else v
+
+
+# ------------------------------------------------------------------------ report sections
+def _pair(name: str, v: Any, *, whole: bool) -> Any:
+    """YAML gives lists; windows are (from, to) pairs with from <= to."""
+    if isinstance(v, list):
+        v = tuple(v)
+    if isinstance(v, tuple) and len(v) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
+        if whole and not all(isinstance(x, int) for x in v):
+            raise ValueError(f"{name}: expected two whole numbers [from, to]")
+        if v[0] > v[1]:
+            raise ValueError(f"impossible window {list(v)}: from must not be after to")
+    return v
+
+
+class SelectionSpec(StrictModel):
+    """Which episodes enter the analysis (each filter is counted in the data flow)."""
+
+    #: consent flag that admits an episode: ``study`` (effect study, reports) or ``research``
+    consent: Literal["study", "research"] = "study"
+    #: episode start years, inclusive ``[first, last]``; ``null`` = all years
+    years: tuple[int, int] | None = None
+    #: keep only these care types / diagnoses; ``null`` = all
+    care_types: list[str] | None = None
+    diagnoses: list[str] | None = None
+    #: client ids who withdrew consent (all their episodes are excluded)
+    withdrawn: list[str] = Field(default_factory=list)
+
+    @field_validator("years", mode="before")
+    @classmethod
+    def _years(cls, v: Any) -> Any:
+        return _pair("years", v, whole=True)
+
+
+class EffectSizeSpec(StrictModel):
+    """Pre/post standardised mean change (``es.prepost_effect``)."""
+
+    #: rm, av, z, b (pre-test SD; Becker 1988, recommended by Morris 2008) or d
+    method: Literal["rm", "av", "z", "b", "d"] = "b"
+    #: Hedges' small-sample correction (g instead of d)
+    adjust: bool = True
+    ci: float = Field(0.95, gt=0, lt=1)
+
+
+class ReliableChangeSpec(StrictModel):
+    """Reliable change and clinical significance of the primary scale."""
+
+    #: jt (Jacobson & Truax 1991) or ha (Hageman & Arrindell 1999, preferred by the Dutch SCL-90 authors), ...
+    method: Literal["jt", "gln", "hll", "en", "nk", "ha"] = "jt"
+    #: ``registry`` (the instrument's published value), ``sample`` (Cronbach's alpha of the intake
+    #: administrations in these data) or a number in (0, 1)
+    reliability: Literal["registry", "sample"] | float = "sample"
+    #: cut-off a (2 SD beyond the clinical mean), b (2 SD within the functional mean), c (between
+    #: both; needs functional norms), ``published`` (the registry's cut-off), or a number
+    cutoff: Literal["a", "b", "c", "published"] | float = "c"
+    #: functional (general population) mean and SD, e.g. from the licensed manual; ``null`` = registry
+    m_functional: float | None = None
+    sd_functional: float | None = None
+    #: registry norm set (``null`` = the scale's default)
+    norms: str | None = None
+
+    @field_validator("reliability")
+    @classmethod
+    def _rel(cls, v: Any) -> Any:
+        if isinstance(v, float) and not 0 < v < 1:
+            raise ValueError(f"a reliability must lie strictly between 0 and 1, got {v}")
+        return v
+
+
+class StagnationSpec(StrictModel):
+    """The practice rule: insufficient progress after 3 to 5 sessions (``es.stagnation``)."""
+
+    rule: Literal["early_no_progress", "not_on_track", "deterioration"] = "early_no_progress"
+    #: evaluation window, inclusive, in the unit of ``time``
+    window: tuple[float, float] = (3, 5)
+    #: ``session`` (session number) or ``weeks`` (weeks since the episode start)
+    time: Literal["session", "weeks"] = "session"
+    criterion: Literal["rci", "percent"] = "rci"
+    #: for ``criterion: percent``: the minimum improvement as a fraction of the baseline score
+    threshold: float | None = Field(None, gt=0, lt=1)
+    #: one-sided tolerance level of the expected-recovery band (``rule: not_on_track``)
+    level: float = Field(0.90, gt=0.5, lt=1)
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _window(cls, v: Any) -> Any:
+        return _pair("window", v, whole=False)
+
+
+class AnalysisSpec(StrictModel):
+    """What is analysed: instrument, scales, groups, pairing windows and methods."""
+
+    #: instrument registry id (``scl90_nl``, ``scl90r``, ``oq45`` ...)
+    instrument: str = "scl90_nl"
+    #: a user instrument YAML (corrected key or own norms) that replaces the registry entry
+    instrument_file: Path | None = None
+    #: scales reported; the first is the primary outcome (reliable change, stagnation)
+    scales: list[str] = Field(default_factory=lambda: ["PSNEUR"], min_length=1)
+    #: episode columns to break results down by
+    groups: list[str] = Field(default_factory=lambda: ["diagnosis", "care_type"])
+    #: days from the episode start / end within which the pre / post measurement must lie
+    pre_window: tuple[int, int] = (-30, 14)
+    post_window: tuple[int, int] = (-30, 30)
+    effect_size: EffectSizeSpec = Field(default_factory=EffectSizeSpec)
+    reliable_change: ReliableChangeSpec = Field(default_factory=ReliableChangeSpec)
+    stagnation: StagnationSpec = Field(default_factory=StagnationSpec)
+
+    @field_validator("pre_window", "post_window", mode="before")
+    @classmethod
+    def _windows(cls, v: Any) -> Any:
+        return _pair("window", v, whole=True)
+
+    @field_validator("instrument_file", mode="before")
+    @classmethod
+    def _file(cls, v: Any) -> Any:
+        return Path(v) if isinstance(v, str) else v
+
+
+class DisclosureSpec(StrictModel):
+    """Disclosure control of published tables (privacy reference SEC-D1/D2)."""
+
+    #: no statistic for a group with fewer clients than this (never below 5)
+    min_n: int = Field(10, ge=5)
+    #: published counts rounded to this base; ``null`` = no rounding
+    round_to: int | None = Field(5, ge=1)
+
+
+class StagnationListSpec(StrictModel):
+    """``effectstudy stagnation-list``: open episodes flagged for the weekly peer consultation."""
+
+    #: rules that put an open episode on the list (``analysis.stagnation`` sets their window and criterion)
+    rules: list[Literal["early_no_progress", "not_on_track", "deterioration"]] = Field(
+        default_factory=lambda: ["early_no_progress", "deterioration"], min_length=1)
+    #: show the therapist column (off by default: the list is about episodes, not people)
+    show_therapist: bool = False
+
+
+class _ReportParams(Params):
+    selection: SelectionSpec = Field(default_factory=SelectionSpec)
+    analysis: AnalysisSpec = Field(default_factory=AnalysisSpec)
+    disclosure: DisclosureSpec = Field(default_factory=DisclosureSpec)
+    stagnation_list: StagnationListSpec = Field(default_factory=StagnationListSpec)
+    #: date of the export (dd-mm-yyyy, as in the data); episodes open on it count as open.  The
+    #: plausibility check of dates uses it as "today", so reruns give the same result.
+    export_date: str | None = None
+
+    @model_validator(mode="after")
+    def _export_date(self) -> _ReportParams:
+        if self.export_date is not None:
+            fmt = self.data.episodes.date_format
+            try:
+                datetime.strptime(self.export_date, fmt)
+            except ValueError:
+                raise ValueError(f"export_date: {self.export_date!r} is not a date in the format {fmt!r} "
+                                 "(data.episodes.date_format)") from None
+        return self
+
+
+class EffectStudyParams(_ReportParams):
+    """``notebooks/effect_study.ipynb``: the recurring effect study with the university partners."""
+
+    report: Literal["effect_study"]
+
+
+class YearlySummaryParams(_ReportParams):
+    """``notebooks/yearly_summary.ipynb``: the public effectiveness summary of one year."""
+
+    report: Literal["yearly_summary"]
+    #: the report year: episodes that ended in this calendar year
+    year: int = Field(ge=2000, le=2100)
+    #: earlier runs' ``results.json`` files (the trend over the years); missing files are errors
+    history: list[Path] = Field(default_factory=list)
+
+    @field_validator("history", mode="before")
+    @classmethod
+    def _hist(cls, v: Any) -> Any:
+        return [Path(x) if isinstance(x, str) else x for x in v] if isinstance(v, list) else v
+
+
+class StudentParams(_ReportParams):
+    """``notebooks/student_analysis.ipynb``: a student's own question."""
+
+    report: Literal["student_analysis"]
+    #: the research question, printed at the top of the report
+    question: str = ""
+    #: the outcome scale (default: the first of analysis.scales)
+    outcome: str | None = None
+    #: the episode column that defines the groups compared
+    group: str = "diagnosis"
+    #: further episode columns adjusted for in the ANCOVA (numeric or categorical)
+    covariates: list[str] = Field(default_factory=list)
+
+
+class ExploreParams(_ReportParams):
+    """``notebooks/explore.ipynb``: a researcher's starting point."""
+
+    report: Literal["explore"]
+
+
+REPORT_MODELS: dict[str, type[Params]] = {
+    "effect_study": EffectStudyParams,
+    "yearly_summary": YearlySummaryParams,
+    "student_analysis": StudentParams,
+    "explore": ExploreParams,
+    "validate": Params,
+}
+
+
+def _format_pydantic(exc: ValidationError, source: str) -> str:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "<top>"
+        got = err.get("input")
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif err["type"] == "string_type" and isinstance(got, (int, float, bool)):
+            msg = "expected text; put the value in quotes (YAML read it as a number or boolean)"
+        elif err["type"] == "bool_type" and isinstance(got, str):
+            msg = "expected true or false"
+        elif err["type"] == "value_error":
+            msg = msg.removeprefix("Value error, ")
+        elif err["type"] in ("int_type", "float_type") and isinstance(got, str):
+            msg = f"expected a number{' without leading zeros' if got[:1] == '0' and len(got) > 1 else ''}"
+        lines.append(f"{source}: {key}: {msg} (got {got!r})")
+    return "\n".join(lines)
+
+
+_PATH_KEYS = frozenset({"path", "instrument_file"})
+_PATH_LIST_KEYS = frozenset({"history"})
+
+
+def _resolve_paths(obj: Any, base: Path) -> Any:
+    if isinstance(obj, dict):
+        out = {}
+        for k, v in obj.items():
+            if k in _PATH_KEYS and isinstance(v, str) and not Path(v).is_absolute():
+                out[k] = str((base / v).resolve())
+            elif k in _PATH_LIST_KEYS and isinstance(v, list):
+                out[k] = [str((base / x).resolve()) if isinstance(x, str) and not Path(x).is_absolute() else x
+                          for x in v]
+            else:
+                out[k] = _resolve_paths(v, base)
+        return out
+    if isinstance(obj, list):
+        return [_resolve_paths(v, base) for v in obj]
+    return obj
+
+
+def load_params(path: str | Path, overrides: dict[str, Any] | None = None, model: type[StrictModel] | None = None) -> Any:
+    """Read and validate a params YAML file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The YAML file.
+    overrides : dict, optional
+        Dotted keys and values applied on top of the file (``{"data.episodes.sep": ";"}``).
+    model : type, optional
+        The pydantic model to validate into; default :class:`Params`.
+
+    Raises
+    ------
+    ParamsError
+        Naming every offending key with the value received and what was expected.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"params file {str(path)!r} does not exist")
+    raw = parse_yaml(path.read_text(encoding="utf-8"), source=str(path))
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{path}: expected a mapping of keys at the top level, got {type(raw).__name__}")
+    for dotted, value in (overrides or {}).items():
+        node = raw
+        keys = dotted.split(".")
+        for k in keys[:-1]:
+            node = node.setdefault(k, {})
+            if not isinstance(node, dict):
+                raise ParamsError(f"override {dotted!r}: {k!r} is not a mapping")
+        node[keys[-1]] = value
+    raw = _resolve_paths(raw, path.parent)
+    raw["source_file"] = str(path.resolve())
+    model = model or Params
+    try:
+        return model(**raw)
+    except ValidationError as exc:
+        raise ParamsError(_format_pydantic(exc, str(path))) from None
+
+
+def load_report_params(path: str | Path, overrides: dict[str, Any] | None = None) -> Params:
+    """Read a params file and validate it with the schema of its ``report:`` type.
+
+    Besides the checks of :func:`load_params`, every path in ``data``, ``instrument_file``
+    and ``history`` must name an existing file.
+
+    >>> import textwrap, tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> for f in ("e.csv", "m.csv"):
+    ...     _ = (d / f).write_text("x")
+    >>> _ = (d / "p.yaml").write_text(textwrap.dedent('''
+    ...     report: effect_study
+    ...     data:
+    ...       episodes: {path: e.csv}
+    ...       measurements: {path: m.csv}
+    ...     analysis:
+    ...       pre_window: [14, -30]
+    ... '''))
+    >>> load_report_params(d / "p.yaml")
+    Traceback (most recent call last):
+    ...
+    effectstudy.core.errors.ParamsError: .../p.yaml: analysis.pre_window: impossible window [14, -30]: from must not be after to (got [14, -30])
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"params file {str(path)!r} does not exist")
+    raw = parse_yaml(path.read_text(encoding="utf-8"), source=str(path))
+    report = raw.get("report") if isinstance(raw, dict) else None
+    if report not in REPORT_MODELS:
+        raise ParamsError(f"{path}: report: expected one of {sorted(REPORT_MODELS)} (got {report!r})")
+    params = load_params(path, overrides, model=REPORT_MODELS[report])
+    files: list[tuple[str, Path]] = []
+    for table in ("episodes", "measurements", "satisfaction"):
+        spec = getattr(params.data, table)
+        if spec is not None:
+            files.append((f"data.{table}.path", spec.path))
+    analysis = getattr(params, "analysis", None)
+    if analysis is not None and analysis.instrument_file is not None:
+        files.append(("analysis.instrument_file", analysis.instrument_file))
+    for i, h in enumerate(getattr(params, "history", [])):
+        files.append((f"history.{i}", h))
+    missing = [f"{path}: {key}: file {str(f)!r} does not exist" for key, f in files if not Path(f).is_file()]
+    if missing:
+        raise ParamsError("\n".join(missing))
+    return params

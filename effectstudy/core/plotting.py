@@ -1,0 +1,141 @@
+"""Plots of outcome results: Jacobson-Truax plot, category bars, forest plot.
+
+Every function takes ``ax=None`` and returns the Axes it drew on; when ``ax`` is given
+no figure is created.  Colours are fixed per category so figures are comparable across
+reports.  Labels come from :mod:`effectstudy.core.labels` (``lang="nl"`` or ``"en"``).
+
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> import pandas as pd
+>>> s = pd.DataFrame({"category": ["improved", "unchanged", "deteriorated"], "n": [5, 3, 1],
+...                   "proportion": [5 / 9, 3 / 9, 1 / 9]})
+>>> ax = category_bars(s)
+>>> [t.get_text() for t in ax.get_xticklabels()]
+['verbeterd', 'onveranderd', 'verslechterd']
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from effectstudy.core.labels import Lang, label, register
+from effectstudy.core.schema import CATEGORIES
+
+__all__ = ["jt_plot", "category_bars", "forest", "CATEGORY_COLOURS"]
+
+register({
+    "no_change": {"nl": "geen verandering", "en": "no change"},
+    "rc_band": {"nl": "geen betrouwbare verandering", "en": "no reliable change"},
+    "cutoff": {"nl": "grenswaarde", "en": "cut-off"},
+    "all": {"nl": "alle", "en": "all"},
+    "ci": {"nl": "BI", "en": "CI"},
+})
+
+#: colour per category (colour-blind-safe Okabe-Ito palette)
+CATEGORY_COLOURS: dict[str, str] = {
+    "recovered": "#009E73",
+    "improved": "#56B4E9",
+    "unchanged": "#999999",
+    "deteriorated": "#E69F00",
+    "harmed": "#D55E00",
+}
+
+
+def _axes(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(5.5, 5))
+    return ax
+
+
+def jt_plot(patients: pd.DataFrame, meta: dict[str, Any], ax=None, *, lang: Lang = "nl",
+            band: bool = True, s: float = 18, alpha: float = 0.8):
+    """Jacobson-Truax plot: pre (x) against post (y) score per patient.
+
+    Draws the no-change diagonal, the reliable-change band (the post scores at which the
+    method's RCI equals the critical value; not drawn for HLM), the cut-off (vertical and
+    horizontal lines) when there is one, and the patients coloured by category.
+    """
+    from effectstudy.outcomes.reliable_change import rc_band
+
+    ax = _axes(ax)
+    x = patients["pre"].to_numpy(dtype=float)
+    y = patients["post"].to_numpy(dtype=float)
+    lo = float(np.nanmin(np.r_[x, y])) if x.size else 0.0
+    hi = float(np.nanmax(np.r_[x, y])) if x.size else 1.0
+    pad = 0.05 * (hi - lo or 1.0)
+    lo, hi = lo - pad, hi + pad
+    grid = np.linspace(lo, hi, 200)
+    ax.plot(grid, grid, color="black", lw=1, label=label("no_change", lang))
+    if band:
+        b = rc_band(meta, grid)
+        if b is not None:
+            ax.fill_between(grid, b[0], b[1], color="grey", alpha=0.15, lw=0,
+                            label=label("rc_band", lang))
+    cut = meta.get("cutoff_value")
+    if cut is not None and np.isfinite(cut):
+        ax.axvline(cut, color="black", ls="--", lw=0.8, label=label("cutoff", lang))
+        ax.axhline(cut, color="black", ls="--", lw=0.8)
+    cats = patients["category"].astype(str).to_numpy()
+    for c in CATEGORIES:
+        sel = cats == c
+        if sel.any():
+            ax.scatter(x[sel], y[sel], s=s, alpha=alpha, color=CATEGORY_COLOURS[c],
+                       label=f"{label(c, lang)} ({int(sel.sum())})", edgecolor="none")
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xlabel(label("pre", lang))
+    ax.set_ylabel(label("post", lang))
+    ax.legend(loc="best", fontsize="small", frameon=False)
+    return ax
+
+
+def category_bars(summary: pd.DataFrame, ax=None, *, lang: Lang = "nl"):
+    """Stacked bars of the category proportions, one bar per group (or one bar)."""
+    ax = _axes(ax)
+    s = summary.copy()
+    s["category"] = s["category"].astype(str)
+    cats = [c for c in CATEGORIES if c in set(s["category"])]
+    if "group" in s:
+        wide = s.pivot_table(index="group", columns="category", values="proportion",
+                             aggfunc="sum", observed=True).reindex(columns=cats).fillna(0)
+        bottom = np.zeros(len(wide))
+        names = [str(g) for g in wide.index]
+        for c in cats:
+            v = wide[c].to_numpy()
+            ax.bar(names, v, bottom=bottom, color=CATEGORY_COLOURS[c], label=label(c, lang))
+            bottom += v
+        ax.set_xlabel(label("group", lang))
+        ax.legend(fontsize="small", frameon=False, bbox_to_anchor=(1.0, 1.0), loc="upper left")
+    else:
+        s = s.set_index("category").reindex(cats)
+        ax.bar([label(c, lang) for c in cats], s["proportion"].to_numpy(),
+               color=[CATEGORY_COLOURS[c] for c in cats])
+    ax.set_ylim(0, 1)
+    ax.set_ylabel(label("proportion", lang))
+    return ax
+
+
+def forest(table: pd.DataFrame, meta: dict[str, Any] | None = None, ax=None, *,
+           lang: Lang = "nl"):
+    """Forest plot: estimate with CI per row of an effect-size table (group on the y axis)."""
+    ax = _axes(ax)
+    t = table.reset_index(drop=True)
+    names = [str(g) for g in t["group"]] if "group" in t else [label("all", lang)]
+    ypos = np.arange(len(t))[::-1]
+    est = t["estimate"].to_numpy(dtype=float)
+    err = np.vstack([est - t["ci_low"].to_numpy(dtype=float),
+                     t["ci_high"].to_numpy(dtype=float) - est])
+    ax.errorbar(est, ypos, xerr=err, fmt="s", color="black", capsize=3, ms=5)
+    ax.axvline(0, color="grey", lw=0.8, ls="--")
+    ax.set_yticks(ypos)
+    ax.set_yticklabels([f"{nm} (n={int(n)})" for nm, n in zip(names, t["n"], strict=True)])
+    name = (meta or {}).get("estimate_name", "estimate")
+    ci = (meta or {}).get("ci")
+    ax.set_xlabel(f"{name}" + (f" ({ci:.0%} {label('ci', lang)})" if ci else ""))
+    return ax

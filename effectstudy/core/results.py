@@ -1,0 +1,92 @@
+"""Base class of analysis results.
+
+Every analysis verb returns a frozen dataclass derived from :class:`Result`:
+
+- ``.patients``: one row per subject (may be empty for purely aggregate results);
+- ``.meta``: method, parameters and their sources, ``n_original``, ``n_used``,
+  ``exclusions`` (reason -> count) and the effectstudy version;
+- ``.summary()``: a DataFrame of plain numbers with stable snake_case columns;
+- ``.format(lang=, digits=)``: a display version (labels, rounding);
+- ``_repr_html_`` for JupyterLab, ``__repr__`` for the console;
+- ``.plot(ax=None)`` returning the Axes (where the analysis has a plot);
+- ``.to_dict()`` for JSON.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from effectstudy.core.jsonable import jsonable
+from effectstudy.core.labels import Lang, label, translate
+
+__all__ = ["Result", "base_meta"]
+
+
+def base_meta(method: str | None = None, **extra: Any) -> dict[str, Any]:
+    """Start a ``meta`` dict with the method and the package version."""
+    from effectstudy import __version__
+
+    meta: dict[str, Any] = {"method": method, "version": __version__}
+    meta.update(extra)
+    return meta
+
+
+@dataclass(frozen=True, repr=False)
+class Result:
+    """Common behaviour of result objects. Subclasses implement :meth:`summary`."""
+
+    patients: pd.DataFrame = field(default_factory=pd.DataFrame)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    #: shown as the heading in displays; subclasses override
+    title = "Result"
+
+    def summary(self) -> pd.DataFrame:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    # -- display ---------------------------------------------------------------------------
+    def format(self, lang: Lang = "nl", digits: int = 2) -> pd.DataFrame:
+        """Summary rounded to ``digits`` with display labels in ``lang`` as column names."""
+        s = self.summary().copy()
+        num = s.select_dtypes("number").columns
+        s[num] = s[num].round(digits)
+        for col in s.columns.difference(num):  # category values with a registered label
+            if s[col].dtype == object or isinstance(s[col].dtype, pd.CategoricalDtype | pd.StringDtype):
+                s[col] = s[col].astype(object).map(lambda v: translate(v, lang))
+        return s.rename(columns=lambda c: label(str(c), lang))
+
+    def _meta_lines(self) -> list[str]:
+        keep = ("method", "n_original", "n_used", "exclusions")
+        return [f"{k}: {self.meta[k]}" for k in keep if k in self.meta and self.meta[k] not in (None, {}, [])]
+
+    def meta_lines(self, lang: Lang = "nl") -> list[str]:
+        """The method, the counts and the exclusions per reason, in words of ``lang`` (for reports)."""
+        m = self.meta
+        lines = []
+        if m.get("method") is not None:
+            lines.append(f"{label('method', lang)}: {translate(str(m['method']), lang)}")
+        counts = [f"{label(k, lang)}: {m[k]}" for k in ("n_original", "n_used") if m.get(k) is not None]
+        if counts:
+            lines.append(", ".join(counts))
+        excl = m.get("exclusions")
+        if isinstance(excl, dict) and any(excl.values()):
+            parts = [f"{translate(str(k), lang)} {v}" for k, v in excl.items() if v]
+            lines.append(f"{label('exclusions', lang)}: " + "; ".join(parts))
+        return lines
+
+    def __repr__(self) -> str:
+        lines = [self.title, *self._meta_lines(), self.summary().to_string()]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<li>{html.escape(line)}</li>" for line in self._meta_lines())
+        table = self.format(lang=self.meta.get("lang", "en")).to_html(index=False, na_rep="–")
+        return f"<div><h4>{html.escape(self.title)}</h4><ul>{head}</ul>{table}</div>"
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"meta": ..., "summary": [records]}`` with JSON-safe values."""
+        return {"title": self.title, "meta": jsonable(self.meta), "summary": jsonable(self.summary())}

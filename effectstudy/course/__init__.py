@@ -1,0 +1,1 @@
+"""Treatment course: stagnation, trajectories, treatment length, follow-up, satisfaction."""

@@ -1,0 +1,1 @@
+"""Reading, validation, consent, long/wide data and pre/post pairing."""

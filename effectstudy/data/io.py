@@ -1,0 +1,825 @@
+"""Reading ROM exports (CSV, Excel .xlsx, SPSS .sav, Parquet) into canonical, validated tables.
+
+Reading is done in two stages (Privacy & integrity VAL-1), because ``pandas.read_csv`` defaults
+corrupt data silently (too few fields filled with NaN, duplicate headers renamed ``x.1``,
+decimal commas left as text, day/month guessed; pandas-dev/pandas#15122):
+
+1. **Structure.**  The bytes are decoded with the declared encoding (a UTF-8 byte-order mark is
+   removed; any undecodable byte is fatal, naming its line).  The separator is taken from the
+   params or detected among ``;`` and ``,`` in the header (both or neither: fatal).  Every line's
+   field count is compared with the header's, vectorised with NumPy over the raw bytes (files
+   without quotes) or with the C ``csv`` module in strict mode (files with quotes, which may hold
+   separators or line breaks).  Ragged rows, duplicate or empty header names, an unterminated
+   quote, an empty file and a header without rows are fatal.
+2. **Types.**  Each canonical column is parsed with an explicit rule: numbers with the declared
+   decimal separator (a ``.`` in a decimal-comma file is not guessed at), whole numbers for
+   ``int`` columns, dates only with ``spec.date_format`` (the value must match the format's
+   shape, so two-digit years and day/month swaps are not accepted by accident, and an
+   impossible date such as ``31-02-2024`` is an error, never NaT), flags from a fixed list
+   (``1/0``, ``true/false``, ``ja/nee``, ``yes/no``).  Every value that does not parse is a
+   problem with file, line, column, value and the expected format; its row is excluded.
+
+Line numbers: for CSV the physical line in the file (header = line 1); for Excel the sheet row;
+for ``.sav`` and Parquet the 1-based record number plus one (so the first record is "row 2", as
+if the header were row 1).  Typed tables carry these numbers as their index (named ``line``).
+
+Raw files are only ever opened for reading.
+
+>>> import tempfile, pathlib
+>>> from effectstudy.core.params import FileSpec
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "ep.csv").write_text("episode_id;client_id;start_date;sessions\\nE1;C1;03-04-2024;7\\nE2;C2;31-02-2024;x\\n")
+>>> t = read_table(FileSpec(path=d / "ep.csv"), "episodes")
+>>> t.data[["episode_id", "start_date", "sessions"]]
+     episode_id start_date  sessions
+line
+2            E1 2024-04-03         7
+>>> t.report.flow()
+      table    status       reason  n
+0  episodes      used                1
+1  episodes  excluded  date_format  1
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io as _stdio
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from effectstudy.core.errors import ArgumentError
+from effectstudy.core.params import DataSpec, FileSpec
+from effectstudy.core.schema import TABLES, Column, TableSpec
+from effectstudy.data.validate import (
+    DEFAULT_MIN_DATE,
+    DEFAULT_WINDOW_DAYS,
+    TableAccount,
+    ValidationReport,
+    check_study,
+    check_table,
+    concat_problems,
+    problems_frame,
+)
+
+__all__ = ["read_table", "read_study", "TableRead", "StudyData", "BOOL_TOKENS"]
+
+#: accepted flag spellings (case-insensitive); anything else is an error
+BOOL_TOKENS: dict[str, bool] = {"1": True, "0": False, "true": True, "false": False,
+                                "ja": True, "nee": False, "yes": True, "no": False,
+                                "j": True, "n": False, "y": True}
+_READ_TABLES = ("episodes", "measurements", "satisfaction")
+_BOM = codecs.BOM_UTF8
+_CHUNK = 1 << 24
+
+
+# ====================================================================== result objects
+@dataclass(frozen=True, repr=False)
+class TableRead:
+    """One file read and validated on its own.
+
+    Attributes
+    ----------
+    table, file : str
+        Canonical table name; file name (no folder).
+    data : DataFrame
+        The rows used, canonical columns and dtypes, index = source line (``line``).
+    rejected : DataFrame
+        The rows excluded, with their raw (text) values, ``line`` index and a ``reason`` column.
+    report : ValidationReport
+        Problems and flow of this file.
+    meta : dict
+        Format, encoding, separator, column map applied, unknown columns, value labels (.sav).
+    """
+
+    table: str
+    file: str
+    data: pd.DataFrame
+    rejected: pd.DataFrame
+    report: ValidationReport
+    meta: dict[str, Any] = field(default_factory=dict)
+    #: all typed rows (used and excluded) with their lines; used by :func:`read_study`
+    _all: pd.DataFrame | None = None
+
+    def __repr__(self) -> str:
+        return f"TableRead({self.table!r}, file={self.file!r}, used={len(self.data)}, excluded={len(self.rejected)})"
+
+
+@dataclass(frozen=True, repr=False)
+class StudyData:
+    """The validated input of a study: typed canonical tables of the rows used, and the report.
+
+    ``episodes``, ``measurements`` and ``satisfaction`` (``None`` when not given) are indexed by
+    source line; ``report.flow()`` accounts for every row read.
+    """
+
+    episodes: pd.DataFrame
+    measurements: pd.DataFrame
+    satisfaction: pd.DataFrame | None
+    report: ValidationReport
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        n = {k: (None if v is None else len(v)) for k, v in
+             (("episodes", self.episodes), ("measurements", self.measurements), ("satisfaction", self.satisfaction))}
+        return f"StudyData({n})\n{self.report!r}"
+
+    def _repr_html_(self) -> str:
+        return self.report._repr_html_()
+
+
+class _Fatal(Exception):
+    """Internal: structure problem that stops reading the file (collected, not shown raw)."""
+
+    def __init__(self, problems: pd.DataFrame, rows_read: int = 0) -> None:
+        self.problems = problems
+        self.rows_read = rows_read
+
+
+# ====================================================================== stage 1: structure
+def _encoding_name(enc: str) -> str:
+    try:
+        return codecs.lookup(enc).name
+    except LookupError:
+        raise ArgumentError("encoding", enc, "a Python codec name such as 'utf-8' or 'cp1252'") from None
+
+
+def _decode(data: bytes, spec: FileSpec, file: str) -> bytes:
+    """Check the bytes decode with the declared encoding; return UTF-8 bytes to parse."""
+    enc = _encoding_name(spec.encoding)
+    if data.startswith(_BOM):
+        if enc not in ("utf-8", "utf-8-sig"):
+            raise _Fatal(problems_frame(file, [1], "", "UTF-8 byte-order mark", "encoding",
+                                        f"a file in {spec.encoding} (the file starts with a UTF-8 "
+                                        "byte-order mark: set encoding: utf-8)", "fatal"))
+        data = data[len(_BOM):]
+        enc = "utf-8"
+    try:
+        text = data.decode(enc if enc != "utf-8-sig" else "utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start:exc.end]
+        hint = " (Windows exports are often cp1252: set encoding: cp1252)" if enc == "utf-8" else ""
+        raise _Fatal(problems_frame(file, [line], "", f"byte {bad.hex(' ')}", "encoding",
+                                    f"text in {spec.encoding}{hint}", "fatal")) from None
+    if enc in ("utf-8", "utf-8-sig"):
+        return data
+    return text.encode("utf-8")
+
+
+def _detect_sep(header: str, spec: FileSpec, file: str) -> str:
+    candidates = {s: header.count(s) for s in (";", ",")}
+    if spec.sep is not None:
+        if header.count(spec.sep) == 0:
+            others = [s for s, n in candidates.items() if n and s != spec.sep]
+            if others:
+                raise _Fatal(problems_frame(file, [1], "", header[:40], "wrong_separator",
+                                            f"fields separated by {spec.sep!r} (the header uses {others[0]!r}: "
+                                            "check sep: in the params)", "fatal"))
+        return spec.sep
+    found = [s for s, n in candidates.items() if n]
+    if len(found) == 1:
+        return found[0]
+    raise _Fatal(problems_frame(file, [1], "", header[:40], "separator_unknown",
+                                "a header separated by ';' or ',' (found "
+                                + ("both" if found else "neither") + "; set sep: in the params)", "fatal"))
+
+
+def _field_counts_plain(buf: np.ndarray, sep: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per physical line: field count, blank flag, line number.  Vectorised over the bytes.
+
+    A running count of separators (``cumsum``, per 16 MiB chunk with a carry) read off at each
+    newline gives the separators per line: O(bytes), no per-line Python.
+    """
+    nls, at_nl = [], []
+    carry = 0
+    for i in range(0, len(buf), _CHUNK):
+        sub = buf[i:i + _CHUNK]
+        cs = np.cumsum(sub == sep, dtype=np.int32)
+        nl_local = np.flatnonzero(sub == 10)
+        nls.append(nl_local + i)
+        at_nl.append(cs[nl_local].astype(np.int64) + carry)
+        carry += int(cs[-1]) if len(cs) else 0
+    nl = np.concatenate(nls) if nls else np.array([], dtype=np.int64)
+    cum = np.concatenate([*at_nl, [carry]]) if at_nl else np.array([carry], dtype=np.int64)
+    n_rec = len(nl) + 1
+    counts = np.diff(cum, prepend=0) + 1
+    starts = np.concatenate([[0], nl + 1])
+    ends = np.concatenate([nl, [len(buf)]])
+    length = ends - starts
+    has_cr = (length > 0) & (buf[np.maximum(ends - 1, 0)] == 13) if len(buf) else np.zeros(n_rec, bool)
+    length = length - has_cr
+    blank = length == 0
+    lines = np.arange(1, n_rec + 1)
+    if len(buf) and buf[-1] == 10:  # the empty "line" after the final newline is not a line
+        counts, blank, lines = counts[:-1], blank[:-1], lines[:-1]
+    return counts, blank, lines
+
+
+def _read_csv_rows_quoted(text: str, sep: str, file: str) -> tuple[list[list[str]], np.ndarray]:
+    """Strict C csv parse (quotes may hold separators/newlines); records and their start lines."""
+    reader = csv.reader(_stdio.StringIO(text, newline=""), delimiter=sep, quotechar='"', strict=True)
+    rows: list[list[str]] = []
+    starts: list[int] = []
+    prev = 0
+    try:
+        for rec in reader:
+            rows.append(rec)
+            starts.append(prev + 1)
+            prev = reader.line_num
+    except csv.Error as exc:
+        raise _Fatal(problems_frame(file, [prev + 1], "", str(exc)[:40], "quote",
+                                    'fields quoted as "..." with the closing quote on the same record '
+                                    '(an embedded quote written as "")', "fatal")) from None
+    return rows, np.asarray(starts, dtype=np.int64)
+
+
+def _check_header(names: list[str], file: str) -> list[str]:
+    stripped = [n.strip() for n in names]
+    probs = []
+    empty = [i for i, n in enumerate(stripped) if not n]
+    if empty:
+        probs.append(problems_frame(file, [1] * len(empty), [f"field {i + 1}" for i in empty], "",
+                                    "empty_header", "a column name for every field", "fatal"))
+    s = pd.Series(stripped)
+    dup = s[(s != "") & s.duplicated(keep=False)]
+    if len(dup):
+        probs.append(problems_frame(file, [1] * len(dup), dup.to_numpy(), [f"field {i + 1}" for i in dup.index],
+                                    "duplicate_header", "unique column names", "fatal"))
+    if probs:
+        raise _Fatal(concat_problems(probs))
+    return stripped
+
+
+def _raw_csv(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, np.ndarray, list[pd.DataFrame], dict]:
+    """Stage 1 for CSV: raw text columns (header names as found) and source lines."""
+    data = path.read_bytes()
+    if not data.strip(b" \t\r\n" + _BOM):
+        raise _Fatal(problems_frame(file, None, "", "", "empty_file",
+                                    "a header line and at least one data row", "fatal"))
+    data = _decode(data, spec, file)
+    first_nl = data.find(b"\n")
+    header_text = data[: first_nl if first_nl >= 0 else len(data)].decode("utf-8").rstrip("\r")
+    sep = _detect_sep(header_text, spec, file)
+    warnings: list[pd.DataFrame] = []
+    quoted = b'"' in data
+    if quoted:
+        rows, starts = _read_csv_rows_quoted(data.decode("utf-8"), sep, file)
+        header = _check_header(rows[0], file)
+        body, lines = rows[1:], starts[1:]
+        counts = np.fromiter((len(r) for r in body), dtype=np.int64, count=len(body))
+        blank = counts == 0
+    else:
+        header = _check_header(header_text.split(sep), file)
+        buf = np.frombuffer(data, dtype=np.uint8)
+        counts, blank, lines = _field_counts_plain(buf, ord(sep))
+        counts, blank, lines = counts[1:], blank[1:], lines[1:]
+    n = len(header)
+    ragged = ~blank & (counts != n)
+    if blank.any():
+        warnings.append(problems_frame(file, lines[blank], "", "", "blank_line",
+                                       "a data row (blank line skipped)", "warning"))
+    n_rows = int((~blank).sum())
+    if ragged.any():
+        c = counts[ragged]
+        raise _Fatal(problems_frame(file, lines[ragged], "", [f"{k} fields" for k in c], "ragged_row",
+                                    f"{n} fields like the header (truncated or split line? "
+                                    "a decimal comma in a ','-separated file?)", "fatal"), rows_read=n_rows)
+    if n_rows == 0:
+        raise _Fatal(problems_frame(file, None, "", "header only", "no_rows",
+                                    "at least one data row", "fatal"))
+    lines = lines[~blank]
+    if quoted:
+        raw = pd.DataFrame([r for r in body if r], columns=range(n), dtype="str")
+    else:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        names = [f"f{i}" for i in range(n)]
+        tbl = pacsv.read_csv(
+            _stdio.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=sep, quote_char=False, double_quote=False,
+                                             escape_char=False, newlines_in_values=False,
+                                             ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                 strings_can_be_null=False),
+        )
+        raw = pd.DataFrame({i: tbl.column(i).to_pandas() for i in range(n)})
+        del tbl
+    if len(raw) != len(lines):  # pragma: no cover - guards the two parsers against each other
+        raise _Fatal(problems_frame(file, None, "", f"{len(raw)} rows parsed", "structure",
+                                    f"{len(lines)} rows as counted (stray carriage return?)", "fatal"),
+                     rows_read=len(lines))
+    raw.columns = header
+    return raw, lines, warnings, {"sep": sep, "quoted": quoted}
+
+
+def _raw_xlsx(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, np.ndarray, list[pd.DataFrame], dict]:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any reader failure is reported as unreadable
+        raise _Fatal(problems_frame(file, None, "", type(exc).__name__, "unreadable_file",
+                                    "an Excel .xlsx workbook", "fatal")) from None
+    try:
+        if isinstance(spec.sheet, int):
+            if spec.sheet >= len(wb.sheetnames):
+                raise _Fatal(problems_frame(file, None, "", spec.sheet, "sheet",
+                                            f"a sheet index below {len(wb.sheetnames)}", "fatal"))
+            ws = wb[wb.sheetnames[spec.sheet]]
+        else:
+            if spec.sheet not in wb.sheetnames:
+                raise _Fatal(problems_frame(file, None, "", spec.sheet, "sheet",
+                                            f"one of the sheets {wb.sheetnames}", "fatal"))
+            ws = wb[spec.sheet]
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    if not rows or all(v is None for v in rows[0]):
+        raise _Fatal(problems_frame(file, None, "", "", "empty_file",
+                                    "a header row and at least one data row", "fatal"))
+    head = rows[0]
+    width = max(i + 1 for i, v in enumerate(head) if v is not None)
+    body = rows[1:]
+    for i, r in enumerate(body):
+        if len(r) > width and any(v is not None for v in r[width:]):
+            raise _Fatal(problems_frame(file, [i + 2], "", f"{len(r)} cells", "ragged_row",
+                                        f"no values right of the header's {width} columns", "fatal"))
+    header = _check_header(["" if v is None else str(v) for v in head[:width]], file)
+    body = [(r + [None] * width)[:width] for r in body]
+    blank = np.array([all(v is None or (isinstance(v, str) and not v.strip()) for v in r) for r in body], dtype=bool)
+    lines = np.arange(2, len(body) + 2)
+    warnings = []
+    if blank.any():
+        warnings.append(problems_frame(file, lines[blank], "", "", "blank_line",
+                                       "a data row (blank row skipped)", "warning"))
+    if (~blank).sum() == 0:
+        raise _Fatal(problems_frame(file, None, "", "header only", "no_rows", "at least one data row", "fatal"))
+    raw = pd.DataFrame([r for r, b in zip(body, blank, strict=True) if not b], columns=header, dtype=object)
+    return raw, lines[~blank], warnings, {"sheet": ws.title}
+
+
+def _raw_sav(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, np.ndarray, list[pd.DataFrame], dict]:
+    import pyreadstat
+
+    try:
+        raw, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=False)
+    except Exception as exc:  # noqa: BLE001
+        raise _Fatal(problems_frame(file, None, "", type(exc).__name__, "unreadable_file",
+                                    "an SPSS .sav file", "fatal")) from None
+    _check_header(list(raw.columns), file)
+    if len(raw) == 0:
+        raise _Fatal(problems_frame(file, None, "", "header only", "no_rows", "at least one data row", "fatal"))
+    info = {"value_labels": dict(meta.variable_value_labels), "column_labels": dict(meta.column_names_to_labels),
+            "missing_ranges": dict(meta.missing_ranges)}
+    return raw, np.arange(2, len(raw) + 2), [], info
+
+
+def _raw_parquet(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, np.ndarray, list[pd.DataFrame], dict]:
+    import pyarrow.parquet as pq
+
+    try:
+        tbl = pq.read_table(path)
+    except Exception as exc:  # noqa: BLE001
+        raise _Fatal(problems_frame(file, None, "", type(exc).__name__, "unreadable_file",
+                                    "a Parquet file", "fatal")) from None
+    _check_header(list(tbl.column_names), file)
+    if tbl.num_rows == 0:
+        raise _Fatal(problems_frame(file, None, "", "header only", "no_rows", "at least one data row", "fatal"))
+    raw = pd.DataFrame({i: tbl.column(i).to_pandas() for i in range(tbl.num_columns)})
+    raw.columns = list(tbl.column_names)
+    return raw, np.arange(2, len(raw) + 2), [], {}
+
+
+_READERS = {"csv": _raw_csv, "xlsx": _raw_xlsx, "sav": _raw_sav, "parquet": _raw_parquet}
+_EXT = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".sav": "sav", ".parquet": "parquet", ".pq": "parquet"}
+
+
+# ====================================================================== column mapping
+def _map_columns(raw: pd.DataFrame, spec: FileSpec, tspec: TableSpec, file: str) -> tuple[pd.DataFrame, list[pd.DataFrame], dict]:
+    pattern = re.compile(tspec.extra_pattern) if tspec.extra_pattern else None
+
+    def canonical(name: str) -> bool:
+        return name in tspec.names or bool(pattern and pattern.fullmatch(name))
+
+    fatal, warn = [], []
+    bad_targets = {k: v for k, v in spec.columns.items() if not canonical(v)}
+    if bad_targets:
+        fatal.append(problems_frame(file, None, list(bad_targets), list(bad_targets.values()), "column_map_target",
+                                    f"a canonical {tspec.name} column ({', '.join(tspec.names)}"
+                                    + (", item_<n>" if pattern else "") + ")", "fatal"))
+    header = list(raw.columns)
+    unused = [k for k in spec.columns if k not in header]
+    if unused:
+        warn.append(problems_frame(file, None, unused, "", "column_map_unused",
+                                   "an export column named in columns: (not in this file)", "warning"))
+    mapped = [spec.columns.get(h, h) for h in header]
+    keep, unknown = [], []
+    for h, m in zip(header, mapped, strict=True):
+        (keep if canonical(m) else unknown).append((h, m))
+    if unknown:
+        warn.append(problems_frame(file, [1] * len(unknown), [h for h, _ in unknown], "", "unknown_column",
+                                   "a canonical column name or a mapping under columns: (column not read)",
+                                   "warning"))
+    s = pd.Series([m for _, m in keep])
+    dup = s[s.duplicated(keep=False)]
+    if len(dup):
+        fatal.append(problems_frame(file, [1] * len(dup), dup.to_numpy(),
+                                    [keep[i][0] for i in dup.index], "duplicate_column",
+                                    "each canonical column from one export column", "fatal"))
+    missing = [c for c in tspec.required if c not in set(s)]
+    if missing:
+        fatal.append(problems_frame(file, [1] * len(missing), missing, "", "missing_column",
+                                    "a required column (add it to the export or map it under columns:)",
+                                    "fatal"))
+    if fatal:
+        raise _Fatal(concat_problems([*fatal, *warn]), rows_read=len(raw))
+    out = raw[[h for h, _ in keep]]  # copy-on-write: no deep copy of the text columns
+    out.columns = [m for _, m in keep]
+    return out, warn, {"columns_map": {h: m for h, m in keep if h != m}, "unknown_columns": [h for h, _ in unknown]}
+
+
+# ====================================================================== stage 2: types
+def _date_regex(fmt: str) -> str:
+    parts = {"%d": r"\d{1,2}", "%m": r"\d{1,2}", "%Y": r"\d{4}", "%y": r"\d{2}", "%H": r"\d{1,2}",
+             "%M": r"\d{2}", "%S": r"\d{2}", "%%": "%"}
+    out, i = [], 0
+    while i < len(fmt):
+        tok = fmt[i:i + 2]
+        if tok in parts:
+            out.append(parts[tok])
+            i += 2
+        elif fmt[i] == "%":
+            raise ArgumentError("date_format", fmt, "a format using %d %m %Y %y %H %M %S")
+        else:
+            out.append(re.escape(fmt[i]))
+            i += 1
+    return "".join(out)
+
+
+def _example(fmt: str) -> str:
+    return pd.Timestamp("2024-01-31 13:45:00").strftime(fmt)
+
+
+def _classify(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Split a raw column into text (NA where not text), a numeric part, and a missing mask."""
+    if isinstance(s.dtype, pd.CategoricalDtype):  # parquet/pandas categoricals: their values, typed
+        cats = s.cat.categories
+        s = s.astype("str" if pd.api.types.is_string_dtype(cats.dtype) or cats.dtype == object else cats.dtype)
+    if pd.api.types.is_bool_dtype(s.dtype):
+        num = s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        return pd.Series(pd.NA, index=s.index, dtype="str"), num, s.isna().to_numpy()
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        num = s.to_numpy(dtype=float, na_value=np.nan)
+        return pd.Series(np.nan, index=s.index, dtype="str"), num, np.isnan(num)
+    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
+        t = s.str.strip()
+        miss = (t.isna() | (t == "")).to_numpy()
+        return t.where(~miss), np.full(len(s), np.nan), miss
+    # object: Excel cells (str, int, float, datetime, bool, None) or categorical values
+    obj = s.to_numpy(dtype=object, na_value=None)
+    is_str = np.fromiter((isinstance(v, str) for v in obj), bool, len(obj))
+    is_bool = np.fromiter((isinstance(v, (bool, np.bool_)) for v in obj), bool, len(obj))
+    is_num = np.fromiter((isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+                          and not (isinstance(v, (float, np.floating)) and np.isnan(v)) for v in obj), bool, len(obj))
+    text = pd.Series(np.where(is_str, obj, None), index=s.index, dtype="str").str.strip()
+    text = text.where(text != "")
+    num = np.full(len(obj), np.nan)
+    if is_num.any():
+        num[is_num] = obj[is_num].astype(float)
+    if is_bool.any():
+        num[is_bool] = obj[is_bool].astype(float)
+    miss = text.isna().to_numpy() & ~is_num & ~is_bool & np.fromiter(
+        (v is None or (isinstance(v, (float, np.floating)) and np.isnan(v)) or (isinstance(v, str) and not v.strip())
+         for v in obj), bool, len(obj))
+    return text, num, miss
+
+
+def _text_to_float(t: pd.Series, decimal: str) -> np.ndarray:
+    """Text -> float64 (NaN where it does not parse).  Arrow's cast is ~10x faster than
+    ``pd.to_numeric`` on Arrow strings; it is all-or-nothing, so a column with any bad value
+    goes through ``pd.to_numeric(errors="coerce")`` to find which (those count as problems)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(t.array) if isinstance(t.dtype, pd.StringDtype) else pa.array(t.to_numpy(dtype=object))
+        if decimal != ".":
+            arr = pc.replace_substring(arr, decimal, ".")
+        return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False).astype(float, copy=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return pd.to_numeric(t.str.replace(decimal, ".", regex=False), errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan, copy=True)
+
+
+def _parse_number(s: pd.Series, decimal: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Float values, bad mask, missing mask."""
+    text, num, miss = _classify(s)
+    has_text = text.notna().to_numpy()
+    if has_text.any():
+        t = text[has_text]
+        wrong = "." if decimal == "," else ","
+        bad_sep = t.str.contains(wrong, regex=False).to_numpy(dtype=bool)
+        v = _text_to_float(t, decimal)
+        v[bad_sep] = np.nan
+        num = num.copy()
+        num[has_text] = v
+    bad = ~miss & ~np.isfinite(num)
+    return num, bad, miss
+
+
+def _parse_date(s: pd.Series, fmt: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        v = s.to_numpy(dtype="datetime64[ns]")
+        return v, np.zeros(len(s), bool), np.isnat(v)
+    if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+        miss = s.isna().to_numpy()
+        return np.full(len(s), np.datetime64("NaT"), "datetime64[ns]"), ~miss, miss
+    if s.dtype == object:
+        obj = s.to_numpy(dtype=object)
+        is_dt = np.fromiter((isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "year") and not isinstance(v, str)
+                             for v in obj), bool, len(obj))
+        text, num, miss = _classify(s)
+        out = np.full(len(s), np.datetime64("NaT"), "datetime64[ns]")
+        if is_dt.any():
+            out[is_dt] = pd.to_datetime(pd.Series(obj[is_dt])).to_numpy(dtype="datetime64[ns]")
+        miss = miss & ~is_dt
+        tv, tbad, _ = _parse_date(text.astype("str"), fmt)
+        has_text = text.notna().to_numpy()
+        out[has_text] = tv[has_text]
+        bad = (~miss & ~is_dt & ~has_text) | (has_text & tbad)
+        return out, bad, miss
+    t = s.str.strip()
+    miss = (t.isna() | (t == "")).to_numpy()
+    shape = t.str.fullmatch(_date_regex(fmt)).fillna(False).to_numpy(dtype=bool)
+    v = pd.to_datetime(t.where(shape), format=fmt, errors="coerce").to_numpy(dtype="datetime64[ns]")
+    bad = ~miss & np.isnat(v)
+    return v, bad, miss
+
+
+def _parse_bool(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    text, num, miss = _classify(s)
+    out = np.zeros(len(s), dtype=bool)
+    bad = np.zeros(len(s), dtype=bool)
+    has_text = text.notna().to_numpy()
+    if has_text.any():
+        mapped = text[has_text].str.lower().map(BOOL_TOKENS)
+        ok = mapped.notna().to_numpy()
+        out[np.flatnonzero(has_text)[ok]] = mapped[ok].astype(bool).to_numpy()
+        bad[np.flatnonzero(has_text)[~ok]] = True
+    is_num = ~np.isnan(num)
+    out[is_num & (num == 1)] = True
+    bad |= is_num & ~np.isin(num, [0.0, 1.0])
+    return out, bad, miss
+
+
+def _parse_str(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    text, num, miss = _classify(s)
+    is_num = ~np.isnan(num)
+    if is_num.any():  # numeric ids (SPSS): whole numbers without ".0"
+        n = num[is_num]
+        shown = np.where(n == np.round(n), pd.Series(n).round().astype("int64").astype("str").to_numpy(),
+                         pd.Series(n).astype("str").to_numpy())
+        text = text.copy()
+        text[is_num] = shown
+    return text.astype("str"), np.zeros(len(s), bool), miss
+
+
+def _type_table(raw: pd.DataFrame, tspec: TableSpec, spec: FileSpec, file: str, lines: np.ndarray,
+                value_labels: Mapping[str, Mapping[Any, str]] | None = None, *, keep_raw: bool = True
+                ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Stage 2: parse every column; with ``keep_raw=False`` each raw column is dropped once typed
+    (bounds peak memory: raw text and typed values of all columns never coexist)."""
+    probs: list[pd.DataFrame] = []
+    data: dict[str, Any] = {}
+    labels = value_labels or {}
+    n_rows = len(raw)
+    for name in list(raw.columns):
+        s = raw[name].reset_index(drop=True)
+        col: Column = tspec.column(name) if name in tspec.names else Column(name, "float")
+        kind = col.kind
+        if kind in ("str", "category") and name in labels and pd.api.types.is_numeric_dtype(s.dtype):
+            lab = {float(k): v for k, v in labels[name].items()}
+            mapped = s.map(lab)
+            unlabelled = s.notna() & mapped.isna()
+            if unlabelled.any():
+                probs.append(problems_frame(file, lines[unlabelled.to_numpy()], name, s[unlabelled].to_numpy(),
+                                            "value_label", f"a labelled code {sorted(lab)}", "error"))
+            s = mapped.astype("str")
+        if kind in ("int", "float"):
+            v, bad, miss = _parse_number(s, spec.decimal)
+            exp = ("a number" + (" with decimal comma" if spec.decimal == "," else " with decimal point"))
+            if kind == "int":
+                frac = ~bad & ~miss & (v != np.round(v))
+                if frac.any():
+                    probs.append(problems_frame(file, lines[frac], name, raw[name].to_numpy()[frac],
+                                                "not_whole", "a whole number", "error"))
+                    v = np.where(frac, np.nan, v)
+                data[name] = pd.Series(np.round(v)).astype("Int64")
+                exp = "a whole number"
+            else:
+                data[name] = v
+            if bad.any():
+                probs.append(problems_frame(file, lines[bad], name, raw[name].to_numpy()[bad], "not_a_number",
+                                            exp, "error"))
+        elif kind == "date":
+            v, bad, miss = _parse_date(s, spec.date_format)
+            data[name] = v
+            if bad.any():
+                probs.append(problems_frame(file, lines[bad], name, raw[name].to_numpy()[bad], "date_format",
+                                            f"a date in format {spec.date_format} (e.g. {_example(spec.date_format)})",
+                                            "error"))
+        elif kind == "bool":
+            v, bad, miss = _parse_bool(s)
+            data[name] = v
+            if bad.any():
+                probs.append(problems_frame(file, lines[bad], name, raw[name].to_numpy()[bad], "not_a_flag",
+                                            "1/0, true/false, ja/nee or yes/no", "error"))
+            if miss.any():
+                probs.append(problems_frame(file, lines[miss], name, "", "missing_flag_as_false",
+                                            "a flag; empty is read as false (no consent / not done)", "info"))
+        else:
+            v, _, miss = _parse_str(s)
+            if kind == "category":
+                bad = ~miss & ~v.isin(col.allowed or ()).to_numpy()
+                if bad.any():
+                    probs.append(problems_frame(file, lines[bad], name, raw[name].to_numpy()[bad], "not_allowed",
+                                                f"one of {', '.join(col.allowed or ())}", "error"))
+                v = pd.Categorical(v.where(~bad), categories=list(col.allowed or ()))
+            data[name] = v
+        if not keep_raw:
+            del raw[name], s
+    df = pd.DataFrame(data, index=pd.RangeIndex(n_rows))
+    df.index = pd.Index(lines, name="line")
+    return df, probs
+
+
+# ====================================================================== public API
+def _file_name(spec: FileSpec) -> str:
+    return Path(spec.path).name
+
+
+def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today: Any = None,
+          keep_raw: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int, bool, dict]:
+    """Read + type + table checks.  Returns (typed all rows, raw all rows, problems, rows_read, fatal, meta)."""
+    if table not in _READ_TABLES:
+        raise ArgumentError("table", table, f"one of {list(_READ_TABLES)}")
+    tspec = TABLES[table]
+    path = Path(spec.path)
+    file = path.name
+    fmt = spec.format or _EXT.get(path.suffix.lower())
+    if fmt is None:
+        raise ArgumentError("format", path.suffix, "csv, xlsx, sav or parquet (set format: in the params)")
+    if not path.is_file():
+        raise ArgumentError("path", str(path), f"an existing {table} file")
+    meta: dict[str, Any] = {"format": fmt, "file": file, "encoding": spec.encoding if fmt == "csv" else None}
+    try:
+        raw, lines, warn, info = _READERS[fmt](path, spec, file)
+        meta.update(info)
+        raw, warn2, info2 = _map_columns(raw, spec, tspec, file)
+        meta.update(info2)
+    except _Fatal as f:
+        return pd.DataFrame(), pd.DataFrame(), f.problems, f.rows_read, True, meta
+    labels = {spec.columns.get(k, k): v for k, v in meta.get("value_labels", {}).items()}
+    if "value_labels" in meta:
+        meta["value_labels"] = labels
+    typed, type_probs = _type_table(raw, tspec, spec, file, lines, labels, keep_raw=keep_raw)
+    raw.index = typed.index
+    checks = check_table(typed, tspec, file=file, lines=lines, min_date=min_date, today=today)
+    problems = concat_problems([*warn, *warn2, *type_probs, checks])
+    fatal = bool((problems["severity"] == "fatal").any())
+    return typed, raw, problems, len(typed), fatal, meta
+
+
+def _used_mask(problems: pd.DataFrame, file: str, lines: np.ndarray) -> np.ndarray:
+    err = problems.loc[(problems["file"] == file) & (problems["severity"] == "error"), "row"].dropna()
+    return ~np.isin(lines, err.to_numpy(dtype=np.int64))
+
+
+def _rejected(raw: pd.DataFrame, report: ValidationReport, table: str) -> pd.DataFrame:
+    ex = report.excluded[report.excluded["table"] == table]
+    if raw.empty or ex.empty:
+        return raw.iloc[:0].assign(reason=pd.Series(dtype="str")) if not raw.empty else pd.DataFrame()
+    reason = pd.Series(ex["reason"].to_numpy(), index=ex["row"].to_numpy(dtype=np.int64))
+    out = raw.loc[raw.index.isin(reason.index)].astype("str")
+    out["reason"] = reason.reindex(out.index).to_numpy()
+    return out
+
+
+def read_table(spec: FileSpec, table: str = "episodes", *, raise_on_fatal: bool = True,
+               min_date: str = DEFAULT_MIN_DATE, today: str | None = None) -> TableRead:
+    """Read one export file and validate it on its own.
+
+    Parameters
+    ----------
+    spec : FileSpec
+        Path, format (default from the extension), ``sep`` (``None``: detect ``;``/``,``),
+        ``decimal``, ``encoding``, ``date_format``, ``sheet`` and the column map.
+    table : {"episodes", "measurements", "satisfaction"}
+    raise_on_fatal : bool
+        Raise :class:`~effectstudy.core.errors.ValidationError` on a fatal problem (default);
+        otherwise return a :class:`TableRead` with empty ``data`` and the report.
+    min_date, today : date text, optional
+        Plausible date range (default 2000-01-01 to today).
+
+    Returns
+    -------
+    TableRead
+        ``.data`` (rows used, index = source line), ``.rejected`` (rows excluded, raw text and
+        reason), ``.report`` (:class:`~effectstudy.data.validate.ValidationReport`), ``.meta``.
+
+    Raises
+    ------
+    ValidationError
+        Fatal problems; the message shows the first ten (``file:line column: rule: found X,
+        expected Y``) and the total count.
+    ArgumentError
+        Unknown table or format, missing file, unknown encoding.
+    """
+    if not isinstance(spec, FileSpec):
+        raise ArgumentError("spec", spec, "a FileSpec (effectstudy.core.params.FileSpec)")
+    typed, raw, problems, n, fatal, meta = _read(spec, table, min_date=min_date, today=today)
+    file = _file_name(spec)
+    lines = typed.index.to_numpy(dtype=np.int64) if len(typed) else np.array([], dtype=np.int64)
+    report = ValidationReport.from_tables({table: TableAccount(file, n, lines, fatal)}, problems)
+    if fatal and raise_on_fatal:
+        report.raise_if_fatal()
+    data = typed[_used_mask(problems, file, lines)] if not fatal and len(typed) else typed.iloc[:0]
+    return TableRead(table, file, data, _rejected(raw, report, table), report, meta, typed)
+
+
+def read_study(data_spec: DataSpec, *, on_fatal: str = "raise", window_days: tuple[int, int] = DEFAULT_WINDOW_DAYS,
+               min_date: str = DEFAULT_MIN_DATE, today: str | None = None) -> StudyData:
+    """Read and validate all input tables of a study; every row read is used or excluded with a reason.
+
+    Parameters
+    ----------
+    data_spec : DataSpec
+        ``episodes``, ``measurements`` and optional ``satisfaction`` file specs (the ``data:``
+        section of a params file).
+    on_fatal : {"raise", "return"}
+        On a fatal problem raise :class:`~effectstudy.core.errors.ValidationError` (default) or return
+        a ``StudyData`` with empty tables and the full report (used by ``effectstudy validate``).
+    window_days : (int, int)
+        A measurement must fall between ``before`` days before its episode's start and ``after``
+        days after its end (open episode: no upper bound); default (60, 60).
+    min_date, today : date text, optional
+        Plausible date range (default 2000-01-01 to today).
+
+    Returns
+    -------
+    StudyData
+        Canonical typed tables of the rows used (ids ``str``, dates ``datetime64[ns]``,
+        ``sessions``/``session``/``birth_year`` ``Int64``, items ``float64``, flags ``bool`` with
+        missing read as ``False`` and counted as ``info`` problems) and ``.report``.
+    """
+    if on_fatal not in ("raise", "return"):
+        raise ArgumentError("on_fatal", on_fatal, "'raise' or 'return'")
+    if not isinstance(data_spec, DataSpec):
+        raise ArgumentError("data_spec", data_spec, "a DataSpec (params.data)")
+    specs = {"episodes": data_spec.episodes, "measurements": data_spec.measurements,
+             "satisfaction": data_spec.satisfaction}
+    reads, accounts, probs, meta = {}, {}, [], {}
+    for t, sp in specs.items():
+        if sp is None:
+            continue
+        typed, raw, p, n, fatal, m = _read(sp, t, min_date=min_date, today=today, keep_raw=False)
+        del raw  # only read_table keeps the raw text of rejected rows
+        file = _file_name(sp)
+        lines = typed.index.to_numpy(dtype=np.int64) if len(typed) else np.array([], dtype=np.int64)
+        reads[t] = (typed, lines, fatal, file)
+        accounts[t] = TableAccount(file, n, lines, fatal)
+        probs.append(p)
+        meta[t] = m
+    problems = concat_problems(probs)
+    any_fatal = any(a.fatal for a in accounts.values())
+    if not any_fatal:
+        used = {t: _used_mask(problems, r[3], r[1]) for t, r in reads.items()}
+        cross = check_study(
+            reads["episodes"][0], reads["episodes"][1], used["episodes"],
+            reads["measurements"][0], reads["measurements"][1], used["measurements"],
+            *(reads["satisfaction"][:2] if "satisfaction" in reads else (None, None)),
+            used.get("satisfaction"),
+            files={t: r[3] for t, r in reads.items()}, window_days=window_days)
+        problems = concat_problems([problems, cross])
+    report = ValidationReport.from_tables(accounts, problems)
+    if report.fatal and on_fatal == "raise":
+        report.raise_if_fatal()
+
+    def used_rows(t: str) -> pd.DataFrame | None:
+        if t not in reads:
+            return None
+        typed, lines, fatal, file = reads[t]
+        if fatal or report.fatal:
+            return typed.iloc[:0]
+        return typed[_used_mask(problems, file, lines)]
+
+    return StudyData(used_rows("episodes"), used_rows("measurements"), used_rows("satisfaction"), report, meta)

@@ -1,0 +1,322 @@
+"""Check long pre/post data and turn it into one row per subject; convert wide to long.
+
+Analysis verbs take **long** data (one row per subject and occasion) and name the
+occasions explicitly with ``pre=`` and ``post=``: the order is never guessed from
+sorting.  :func:`prepost_wide` is the one place where long data is checked and
+paired; :func:`to_long` is the explicit converter for wide tables.
+
+Missing-data policy ("listwise"): a subject is used when it has exactly one row at
+``pre`` and one at ``post`` with a non-missing outcome (and a non-missing group when
+``group=`` is given).  Every other subject is counted in ``exclusions`` under its
+reason (``missing_pre``, ``missing_post``, ``missing_group``) and a
+:class:`~effectstudy.core.errors.DataQualityWarning` is emitted.  Rows at other occasions
+are ignored and counted as ``rows_other_time``.
+
+>>> import pandas as pd
+>>> df = pd.DataFrame({"id": ["a", "a", "b", "b", "c"], "t": ["pre", "post"] * 2 + ["pre"],
+...                    "y": [10.0, 8.0, 12.0, 9.0, 11.0]})
+>>> import warnings
+>>> with warnings.catch_warnings():
+...     warnings.simplefilter("ignore")
+...     w = prepost_wide(df, subject="id", time="t", outcome="y", pre="pre", post="post")
+>>> w.frame
+    pre  post
+id
+a  10.0   8.0
+b  12.0   9.0
+>>> w.exclusions
+{'missing_post': 1}
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
+
+__all__ = ["PrePost", "prepost_wide", "to_long", "check_columns", "check_reliability"]
+
+
+@dataclass(frozen=True)
+class PrePost:
+    """Complete pairs, one row per subject (index = subject; columns pre, post[, group])."""
+
+    frame: pd.DataFrame
+    n_original: int
+    exclusions: dict[str, int] = field(default_factory=dict)
+    rows_other_time: int = 0
+
+    @property
+    def n_used(self) -> int:
+        return int(len(self.frame))
+
+
+def check_columns(data: Any, **columns: Hashable | None) -> None:
+    """Raise a clear error when ``data`` is not a DataFrame or lacks a named column."""
+    if not isinstance(data, pd.DataFrame):
+        raise ArgumentTypeError("data", data, "a pandas DataFrame in long format")
+    have = list(data.columns)
+    for arg, col in columns.items():
+        if col is not None and col not in data.columns:
+            raise ArgumentError(arg, col, f"a column of data; columns are {have}")
+
+
+def check_reliability(value: Any, name: str = "reliability") -> tuple[float, str]:
+    """Resolve a reliability argument to ``(value, source)``.
+
+    Accepts a number in (0, 1) or an object with an ``estimate`` attribute (such as the
+    result of ``es.reliability(...)``).  ``"sample"`` is not computable from scale
+    scores alone: the error says how to get it.
+    """
+    source = "argument"
+    if isinstance(value, str):
+        if value == "sample":
+            raise ArgumentError(
+                name, value,
+                "a number in (0, 1) or the result of es.reliability(...) computed on the "
+                "items of the pre measurements (scale scores alone hold no item data to "
+                "compute Cronbach's alpha from)",
+            )
+        raise ArgumentError(name, value, "a number in (0, 1) or an object with .estimate")
+    if hasattr(value, "estimate") and not isinstance(value, (int, float, np.number)):
+        est = value.estimate
+        meta = getattr(value, "meta", None) or {}
+        source = f"es.reliability ({meta.get('method', 'sample')})"
+        value = float(np.asarray(est).ravel()[0]) if np.ndim(est) else float(est)
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise ArgumentTypeError(name, value, "a number in (0, 1)")
+    v = float(value)
+    if not (0.0 < v <= 1.0) or np.isnan(v):
+        raise ArgumentError(name, value, "a number in (0, 1]")
+    if v == 1.0:
+        raise ArgumentError(
+            name, value,
+            "a number below 1: reliability 1 gives a zero standard error of measurement, "
+            "so every change would count as reliable",
+        )
+    return v, source
+
+
+def _check_levels(data: pd.DataFrame, time: Hashable, pre: Any, post: Any) -> None:
+    if pre is None or post is None:
+        raise ArgumentError("pre" if pre is None else "post", None,
+                            "the value of the time column that marks the measurement "
+                            "(the order is never guessed)")
+    if pre == post:
+        raise ArgumentError("post", post, f"a time value different from pre={pre!r}")
+    levels = pd.unique(data[time].dropna())
+    shown = sorted(map(str, levels))[:20]
+    for arg, lev in (("pre", pre), ("post", post)):
+        if not (data[time] == lev).any():
+            raise ArgumentError(arg, lev, f"one of the values of column {time!r}: {shown}")
+
+
+def _numeric_outcome(data: pd.DataFrame, outcome: Hashable) -> np.ndarray:
+    col = data[outcome]
+    if not (pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)):
+        bad = pd.to_numeric(col, errors="coerce").isna() & col.notna()
+        i = int(np.flatnonzero(bad.to_numpy())[0]) if bad.any() else 0
+        raise DataError("not numeric", row=data.index[i], column=str(outcome),
+                        value=col.iloc[i], expected="a number")
+    v = col.to_numpy(dtype=float, na_value=np.nan)
+    if np.isinf(v).any():
+        i = int(np.flatnonzero(np.isinf(v))[0])
+        raise DataError("infinite score", row=data.index[i], column=str(outcome),
+                        value=v[i], expected="a finite number")
+    return v
+
+
+def prepost_wide(
+    data: pd.DataFrame,
+    *,
+    subject: Hashable,
+    time: Hashable,
+    outcome: Hashable,
+    pre: Any,
+    post: Any,
+    group: Hashable | None = None,
+    warn: bool = True,
+) -> PrePost:
+    """Check long data and return complete pre/post pairs, one row per subject.
+
+    Raises
+    ------
+    ArgumentError
+        A named column is absent, ``pre``/``post`` is not a value of ``time``, or they are
+        equal.
+    DataError
+        The outcome is not numeric, or a subject has two rows at the same occasion.
+    """
+    check_columns(data, subject=subject, time=time, outcome=outcome, group=group)
+    _check_levels(data, time, pre, post)
+    y = _numeric_outcome(data, outcome)
+    tv = data[time].to_numpy()
+    is_pre = (tv == pre)
+    is_post = (tv == post)
+    keep = is_pre | is_post
+    rows_other = int((~keep).sum())
+    ids = data[subject].to_numpy()[keep]
+    codes, uniq = pd.factorize(ids, use_na_sentinel=True)
+    if (codes < 0).any():
+        i = int(np.flatnonzero(keep)[np.flatnonzero(codes < 0)[0]])
+        raise DataError("missing subject id", row=data.index[i], column=str(subject),
+                        value=None, expected="a subject id")
+    m = len(uniq)
+    ip = is_pre[keep]
+    yk = y[keep]
+    cnt_pre = np.bincount(codes[ip], minlength=m)
+    cnt_post = np.bincount(codes[~ip], minlength=m)
+    dup = np.flatnonzero((cnt_pre > 1) | (cnt_post > 1))
+    if dup.size:
+        s = uniq[dup[0]]
+        s = s.item() if isinstance(s, np.generic) else s
+        lev = pre if cnt_pre[dup[0]] > 1 else post
+        raise DataError(
+            f"subject {s!r} has {max(cnt_pre[dup[0]], cnt_post[dup[0]])} rows at "
+            f"{time}={lev!r} ({dup.size} subject(s) with duplicates)",
+            column=str(time), value=lev, expected="one row per subject and occasion",
+        )
+    xpre = np.full(m, np.nan)
+    xpost = np.full(m, np.nan)
+    xpre[codes[ip]] = yk[ip]
+    xpost[codes[~ip]] = yk[~ip]
+    ok = ~np.isnan(xpre) & ~np.isnan(xpost)
+    exclusions: dict[str, int] = {}
+    n_pre_missing = int(np.isnan(xpre).sum())
+    n_post_missing = int((~np.isnan(xpre) & np.isnan(xpost)).sum())
+    if n_pre_missing:
+        exclusions["missing_pre"] = n_pre_missing
+    if n_post_missing:
+        exclusions["missing_post"] = n_post_missing
+    cols: dict[str, Any] = {"pre": xpre, "post": xpost}
+    if group is not None:
+        gk = data[group].to_numpy()[keep]
+        gv = np.empty(m, dtype=object)
+        gv[:] = None
+        # group of the pre row when present, else of the post row
+        gv[codes[~ip]] = gk[~ip]
+        gv[codes[ip]] = gk[ip]
+        gmiss = pd.isna(pd.Series(gv)).to_numpy()
+        n_g = int((ok & gmiss).sum())
+        if n_g:
+            exclusions["missing_group"] = n_g
+        ok &= ~gmiss
+        cols["group"] = gv
+    frame = pd.DataFrame(cols, index=pd.Index(uniq, name=subject))[ok]
+    if group is not None:
+        frame["group"] = frame["group"].astype(data[group].dtype
+                                               if not isinstance(data[group].dtype,
+                                                                 pd.CategoricalDtype)
+                                               else data[group].dtype)
+    if exclusions and warn:
+        warnings.warn(
+            f"{m - int(ok.sum())} of {m} subjects excluded: "
+            + ", ".join(f"{k} {v}" for k, v in exclusions.items()),
+            DataQualityWarning,
+            stacklevel=3,
+        )
+    return PrePost(frame=frame, n_original=m, exclusions=exclusions, rows_other_time=rows_other)
+
+
+def to_long(
+    data: pd.DataFrame,
+    *,
+    subject: Hashable,
+    columns: Mapping[Any, Hashable],
+    outcome: str = "score",
+    time: str = "time",
+    keep: list[Hashable] | None = None,
+) -> pd.DataFrame:
+    """Convert a wide table (one column per occasion) to long format.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per subject.
+    subject : column name
+        Subject id column.
+    columns : mapping
+        Occasion value -> column of ``data`` holding the score at that occasion,
+        e.g. ``{"pre": "gsi_intake", "post": "gsi_end"}``.
+    outcome, time : str
+        Names of the outcome and time columns in the result.
+    keep : list, optional
+        Further columns (e.g. a group) repeated on every row.
+
+    Returns
+    -------
+    DataFrame with columns ``subject``, ``time``, ``outcome`` (+ ``keep``), one row per
+    subject and occasion, occasions in the order given.
+
+    >>> import pandas as pd
+    >>> w = pd.DataFrame({"id": ["a", "b"], "t0": [3.0, 4.0], "t1": [2.0, None]})
+    >>> to_long(w, subject="id", columns={"pre": "t0", "post": "t1"})
+      id  time  score
+    0  a   pre    3.0
+    1  b   pre    4.0
+    2  a  post    2.0
+    3  b  post    NaN
+    """
+    check_columns(data, subject=subject, **{f"columns[{k!r}]": v for k, v in columns.items()})
+    keep = list(keep or [])
+    check_columns(data, **{f"keep[{i}]": k for i, k in enumerate(keep)})
+    if not columns:
+        raise ArgumentError("columns", columns, "a mapping occasion -> column with >= 1 entry")
+    parts = []
+    for occ, col in columns.items():
+        part = data[[subject, *keep]].copy()
+        part.insert(1, time, occ)
+        part[outcome] = data[col].to_numpy()
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    return out[[subject, time, outcome, *keep]]
+
+
+@dataclass(frozen=True)
+class RegistryNorms:
+    """Values taken from the instrument registry for one scale, each with its source."""
+
+    values: dict[str, Any]
+    sources: dict[str, str]
+
+
+def registry_norms(instrument: str | None, scale: str | None,
+                   norms: str | None = None) -> RegistryNorms:
+    """Direction, reliability and norms of ``instrument``/``scale`` from the registry.
+
+    Only what the registry holds is returned (``better_is`` always; ``reliability``,
+    ``m_functional``, ``sd_functional``, ``m_clinical``, ``sd_clinical``, ``cutoff`` and
+    ``clinical_if`` when the norm set has them).  ``norms`` names the norm set (default:
+    the scale's default set).  Verbs use these only for arguments left as ``None``.
+    """
+    if instrument is None:
+        if scale is not None or norms is not None:
+            raise ArgumentError("instrument", None, "a registry id when scale= or norms= is given")
+        return RegistryNorms({}, {})
+    from effectstudy import instruments
+
+    inst = instruments.get(instrument)
+    sc = inst.scale(scale)
+    values: dict[str, Any] = {"better_is": sc.better_is}
+    sources = {"better_is": f"registry {inst.id}/{sc.name}"}
+    if sc.norms:
+        if norms is None and sc.default_norms is None:
+            return RegistryNorms(values, sources)
+        ns = sc.norm_set(norms)
+        for key in ("reliability", "m_functional", "sd_functional", "m_clinical",
+                    "sd_clinical", "cutoff"):
+            n = getattr(ns, key)
+            if n is not None:
+                values[key] = float(n.value)
+                sources[key] = f"registry {inst.id}/{sc.name} norms {ns.name}: {n.source}"
+                if key == "cutoff" and n.clinical_if:
+                    values["clinical_if"] = n.clinical_if
+    elif norms is not None:
+        sc.norm_set(norms)  # raises with the available names
+    return RegistryNorms(values, sources)

@@ -1,0 +1,354 @@
+"""Pair each treatment episode's pre and post measurement of one scale.
+
+:func:`pair_prepost` turns long scale scores (``es.score(...).scores``) and the episodes
+table into long pre/post data, one ``pre`` and one ``post`` row per paired episode, ready
+for :func:`effectstudy.prepost_effect`, :func:`effectstudy.outcomes.reliable_change` and
+:func:`effectstudy.outcomes.clinical_significance` (``subject="episode_id", time="time",
+outcome="score", pre="pre", post="post"``).
+
+Rules (all vectorised: one merge of episodes with the client's scores, sorts and
+group-wise minima; no loop over episodes):
+
+* **pre**: the scored measurement nearest to the episode's start date with
+  ``pre_window[0] <= date - start_date <= pre_window[1]`` days (default -30 to +14);
+  ties go to the earlier measurement.
+* **post**: the scored measurement nearest to the end date with
+  ``post_window[0] <= date - end_date <= post_window[1]`` (default -30 to +30), strictly
+  after the pre measurement; ties go to the later measurement.  Open episodes (no end
+  date) have no post.
+* A measurement with an ``episode_id`` only serves that episode; one without serves any
+  episode of its client.
+* **A measurement serves at most one episode and one role.**  When the same measurement
+  is nearest for two assignments (e.g. the post of one episode and the pre of the next),
+  the assignment with the smaller distance in days keeps it (a tie goes to the pre of
+  the later episode); the other episode takes its next-nearest candidate in the window,
+  if any.
+* Scores that are missing (not scorable, e.g. too many missing items) are not used.
+
+Every episode gets one status: ``paired`` or the first reason that applies:
+``no_pre`` (no score of the scale for the client at all), ``scale_missing`` (the
+measurement in the window has no score for this scale), ``outside_window`` (scores
+exist, none within the window), ``measurement_shared`` (the only candidates serve another
+episode), ``episode_open`` (pre found, no end date), ``no_post`` (no score after the
+pre measurement).  ``flow`` counts them; they add up to the number of episodes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
+from effectstudy.core.labels import register
+from effectstudy.core.results import Result, base_meta
+
+__all__ = ["pair_prepost", "PairResult", "STATUSES"]
+
+STATUSES = ("paired", "no_pre", "scale_missing", "outside_window", "measurement_shared",
+            "episode_open", "no_post")
+DEFAULT_COVARIATES = ("diagnosis", "care_type", "treatment", "end_reason", "sessions")
+
+register({
+    "paired": {"nl": "gepaard", "en": "paired"},
+    "no_pre": {"nl": "geen voormeting", "en": "no pre measurement"},
+    "no_post": {"nl": "geen nameting", "en": "no post measurement"},
+    "scale_missing": {"nl": "schaal niet te scoren", "en": "scale not scorable"},
+    "outside_window": {"nl": "buiten tijdvenster", "en": "outside window"},
+    "measurement_shared": {"nl": "meting al gebruikt", "en": "measurement used elsewhere"},
+    "episode_open": {"nl": "traject loopt nog", "en": "episode open"},
+    "status": {"nl": "Status", "en": "Status"},
+})
+
+
+@dataclass(frozen=True, repr=False)
+class PairResult(Result):
+    """Result of :func:`pair_prepost`.
+
+    ``data``: long pairs (``episode_id, client_id, time, score, date, days_from_start,
+    days_from_end`` + episode covariates), two rows per paired episode.
+    ``episodes`` (also ``patients``): one row per episode with ``status``, ``pre_date``,
+    ``pre_score``, ``post_date``, ``post_score``.  ``flow``: ``status, n``.
+    """
+
+    data: pd.DataFrame = None  # type: ignore[assignment]
+    flow: pd.DataFrame = None  # type: ignore[assignment]
+    title = "Pre/post pairing"
+
+    @property
+    def episodes(self) -> pd.DataFrame:
+        return self.patients
+
+    def summary(self) -> pd.DataFrame:
+        """The flow: number of episodes per status (sums to all episodes)."""
+        return self.flow.copy()
+
+
+def _window(name: str, w: Any) -> tuple[int, int]:
+    if (not isinstance(w, Sequence) or isinstance(w, str) or len(w) != 2
+            or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in w)
+            or w[0] > w[1]):
+        raise ArgumentError(name, w, "two whole numbers of days (from, to) with from <= to, "
+                            "e.g. (-30, 14)")
+    return int(w[0]), int(w[1])
+
+
+def _need(df: pd.DataFrame, what: str, cols: Sequence[str]) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ArgumentError(what, missing, f"columns {list(cols)} in {what}; it has "
+                            f"{list(df.columns)}")
+
+
+def _dates(df: pd.DataFrame, what: str, col: str) -> np.ndarray:
+    s = df[col]
+    if not pd.api.types.is_datetime64_any_dtype(s):
+        raise ArgumentTypeError(f"{what}[{col!r}]", str(s.dtype),
+                                "datetime64 dates (parse them with es.read_study or "
+                                "pd.to_datetime(..., format=...))")
+    return s.to_numpy(dtype="datetime64[ns]")
+
+
+def _pick(cand: pd.DataFrame, dist: str, valid: np.ndarray, tie_later: bool) -> pd.DataFrame:
+    c = cand[valid]
+    absd = c[dist].abs().to_numpy()
+    tie = -c["_dns"].to_numpy() if tie_later else c["_dns"].to_numpy()
+    order = np.lexsort((tie, absd, c["_e"].to_numpy()))
+    c = c.iloc[order]
+    return c.drop_duplicates("_e", keep="first")
+
+
+def pair_prepost(
+    scores: Any,
+    episodes: pd.DataFrame,
+    *,
+    scale: str,
+    instrument: str | None = None,
+    pre_window: tuple[int, int] = (-30, 14),
+    post_window: tuple[int, int] = (-30, 30),
+    covariates: Sequence[str] | None = None,
+    value: str = "score",
+) -> PairResult:
+    r"""Find each episode's pre and post score of ``scale`` (see the module notes).
+
+    Parameters
+    ----------
+    scores : DataFrame or ScoreResult
+        Long scores (``client_id, date, scale, score`` and optionally ``episode_id``,
+        ``instrument``), or an object with a ``.scores`` DataFrame (``es.score(...)``).
+    episodes : DataFrame
+        Canonical episodes (``episode_id, client_id, start_date, end_date``, covariates).
+    scale : str
+        The scale to pair, e.g. ``"GSI"``.
+    instrument : str, optional
+        Use only scores of this instrument (required when several instruments share the
+        scale name).
+    pre_window, post_window : (int, int)
+        Days relative to the start and end date (inclusive).
+    covariates : list of str, optional
+        Episode columns copied to ``data``; default those present among ``diagnosis``,
+        ``care_type``, ``treatment``, ``end_reason``, ``sessions``.
+    value : str, default "score"
+        The column of ``scores`` to pair; ``"t_score"`` pairs the output of
+        ``es.t_scores(...)``, so that ``prepost_effect(..., outcome="t_score")`` reports
+        the change in T (:math:`\Delta T`, ``mean_change``).  ``data`` names the column
+        the same.
+
+    Returns
+    -------
+    PairResult
+        ``.data`` (long, ``time`` in {"pre", "post"}), ``.episodes``, ``.flow``.
+
+    Examples
+    --------
+    >>> import pandas as pd, effectstudy as es
+    >>> ep = pd.DataFrame({"episode_id": ["e1", "e2", "e3"], "client_id": ["c1", "c1", "c2"],
+    ...     "start_date": pd.to_datetime(["2024-01-10", "2024-06-01", "2024-02-01"]),
+    ...     "end_date": pd.to_datetime(["2024-05-01", None, "2024-07-01"])})
+    >>> sc = pd.DataFrame({"client_id": ["c1", "c1", "c1", "c2"], "scale": "GSI",
+    ...     "date": pd.to_datetime(["2024-01-08", "2024-05-03", "2024-06-02", "2024-02-02"]),
+    ...     "score": [2.1, 1.2, 1.9, 1.5]})
+    >>> pr = es.pair_prepost(sc, ep, scale="GSI")
+    >>> pr.data[["episode_id", "time", "score", "days_from_start", "days_from_end"]]
+      episode_id  time  score  days_from_start  days_from_end
+    0         e1   pre    2.1               -2           -114
+    1         e1  post    1.2              114              2
+    >>> pr.flow
+             status  n
+    0        paired  1
+    1  episode_open  1
+    2       no_post  1
+    """
+    sc = getattr(scores, "scores", scores)
+    if not isinstance(sc, pd.DataFrame):
+        raise ArgumentTypeError("scores", scores, "a DataFrame of long scores or es.score(...)")
+    if not isinstance(episodes, pd.DataFrame):
+        raise ArgumentTypeError("episodes", episodes, "the episodes DataFrame")
+    pw = _window("pre_window", pre_window)
+    qw = _window("post_window", post_window)
+    _need(sc, "scores", ["client_id", "date", "scale", value])
+    _need(episodes, "episodes", ["episode_id", "client_id", "start_date"])
+    dup = episodes["episode_id"].duplicated()
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise DataError("duplicate episode id", row=episodes.index[i], column="episode_id",
+                        value=episodes["episode_id"].iloc[i], expected="one row per episode")
+    sel = sc["scale"] == scale
+    if instrument is not None:
+        if "instrument" not in sc.columns:
+            raise ArgumentError("instrument", instrument, "scores with an 'instrument' column")
+        sel &= sc["instrument"] == instrument
+    if not sel.any():
+        avail = sorted(map(str, pd.unique(sc["scale"].dropna())))
+        raise ArgumentError("scale", scale, f"one of the scales in scores: {avail}"
+                            + (f" (instrument {instrument!r})" if instrument else ""))
+    if instrument is None and "instrument" in sc.columns:
+        insts = pd.unique(sc.loc[sel, "instrument"].dropna())
+        if len(insts) > 1:
+            raise ArgumentError("instrument", None, f"one of {sorted(map(str, insts))}: scale "
+                                f"{scale!r} occurs in several instruments")
+    s = sc.loc[sel]
+    s_dates = _dates(s, "scores", "date")
+    has_ep = "episode_id" in s.columns
+    m = pd.DataFrame({
+        "client_id": s["client_id"].to_numpy(),
+        "_mdate": s_dates,
+        "_score": s[value].to_numpy(dtype=float),
+        "_m": np.arange(len(s)),
+        "_mep": s["episode_id"].to_numpy() if has_ep else None,
+    })
+    start = _dates(episodes, "episodes", "start_date")
+    end = (_dates(episodes, "episodes", "end_date") if "end_date" in episodes.columns
+           else np.full(len(episodes), np.datetime64("NaT"), dtype="datetime64[ns]"))
+    e = pd.DataFrame({"client_id": episodes["client_id"].to_numpy(), "_e": np.arange(len(episodes)),
+                      "_start": start, "_end": end,
+                      "episode_id": episodes["episode_id"].to_numpy()})
+    cand = e.merge(m, on="client_id", how="inner", sort=False)
+    if has_ep:
+        mep = cand["_mep"]
+        cand = cand[mep.isna().to_numpy() | (mep.to_numpy() == cand["episode_id"].to_numpy())]
+    day = np.timedelta64(1, "D")
+    cand = cand.assign(
+        _ds=((cand["_mdate"].to_numpy() - cand["_start"].to_numpy()) / day),
+        _de=((cand["_mdate"].to_numpy() - cand["_end"].to_numpy()) / day),
+        _dns=cand["_mdate"].to_numpy().astype("int64"),
+    ).reset_index(drop=True)
+    ds = cand["_ds"].to_numpy()
+    de = cand["_de"].to_numpy()
+    scored = ~np.isnan(cand["_score"].to_numpy())
+    in_pre = (ds >= pw[0]) & (ds <= pw[1])
+    in_post = (de >= qw[0]) & (de <= qw[1])  # NaN (open) compares False
+    n_ep = len(e)
+    ekey = cand["_e"].to_numpy()
+    banned_pre = np.zeros(len(cand), dtype=bool)
+    banned_post = np.zeros(len(cand), dtype=bool)
+    for _ in range(50):  # rounds of conflict resolution, each vectorised
+        pre = _pick(cand, "_ds", scored & in_pre & ~banned_pre, tie_later=False)
+        pre_dns = np.full(n_ep, np.iinfo(np.int64).max)
+        pre_dns[pre["_e"].to_numpy()] = pre["_dns"].to_numpy()
+        after_pre = cand["_dns"].to_numpy() > pre_dns[ekey]
+        post = _pick(cand, "_de", scored & in_post & after_pre & ~banned_post, tie_later=True)
+        assign = pd.concat([
+            pd.DataFrame({"_m": pre["_m"].to_numpy(), "_e": pre["_e"].to_numpy(), "role": 0,
+                          "absd": pre["_ds"].abs().to_numpy(), "row": pre.index.to_numpy()}),
+            pd.DataFrame({"_m": post["_m"].to_numpy(), "_e": post["_e"].to_numpy(), "role": 1,
+                          "absd": post["_de"].abs().to_numpy(), "row": post.index.to_numpy()}),
+        ], ignore_index=True)
+        shared = assign["_m"].duplicated(keep=False).to_numpy()
+        if not shared.any():
+            break
+        a = assign[shared]
+        # winner: smallest distance; tie -> pre role, then the later episode start
+        a = a.assign(_start=e["_start"].to_numpy()[a["_e"].to_numpy()].astype("int64"))
+        a = a.sort_values(["_m", "absd", "role", "_start"], ascending=[True, True, True, False])
+        losers = a[a["_m"].duplicated(keep="first")]
+        rows = losers["row"].to_numpy()
+        banned_pre[rows[losers["role"].to_numpy() == 0]] = True
+        banned_post[rows[losers["role"].to_numpy() == 1]] = True
+    else:  # pragma: no cover - would need > 50 chained conflicts for one measurement
+        raise DataError("could not assign measurements to episodes without conflicts")
+
+    has_pre = np.zeros(n_ep, dtype=bool)
+    has_pre[pre["_e"].to_numpy()] = True
+    has_post = np.zeros(n_ep, dtype=bool)
+    has_post[post["_e"].to_numpy()] = True
+
+    def any_by_episode(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(ekey[mask], minlength=n_ep) > 0
+
+    any_valid = any_by_episode(scored)
+    pre_nan = any_by_episode(~scored & in_pre)
+    pre_shared = any_by_episode(scored & in_pre & banned_pre)
+    after_pre_all = cand["_dns"].to_numpy() > pre_dns[ekey]
+    post_nan = any_by_episode(~scored & in_post & after_pre_all)
+    post_shared = any_by_episode(scored & in_post & after_pre_all & banned_post)
+    later_valid = any_by_episode(scored & after_pre_all)
+    is_open = np.isnat(end)
+    status = np.select(
+        [has_pre & has_post,
+         ~has_pre & ~any_valid & ~pre_nan,
+         ~has_pre & pre_nan,
+         ~has_pre & pre_shared,
+         ~has_pre,
+         is_open,
+         post_nan,
+         post_shared,
+         later_valid],
+        ["paired", "no_pre", "scale_missing", "measurement_shared", "outside_window",
+         "episode_open", "scale_missing", "measurement_shared", "outside_window"],
+        "no_post",
+    )
+    ep_out = pd.DataFrame({
+        "episode_id": e["episode_id"].to_numpy(),
+        "client_id": e["client_id"].to_numpy(),
+        "status": pd.Categorical(status, categories=list(STATUSES)),
+    })
+    for role, pick in (("pre", pre), ("post", post)):
+        dt = np.full(n_ep, np.datetime64("NaT"), dtype="datetime64[ns]")
+        val = np.full(n_ep, np.nan)
+        idx = pick["_e"].to_numpy()
+        dt[idx] = pick["_mdate"].to_numpy()
+        val[idx] = pick["_score"].to_numpy()
+        ep_out[f"{role}_date"] = dt
+        ep_out[f"{role}_score"] = val
+    # long data for paired episodes
+    ok = status == "paired"
+    if covariates is None:
+        covs = [c for c in DEFAULT_COVARIATES if c in episodes.columns]
+    else:
+        _need(episodes, "episodes", list(covariates))
+        covs = list(covariates)
+    parts = []
+    for role, pick in (("pre", pre), ("post", post)):
+        p = pick[ok[pick["_e"].to_numpy()]]
+        idx = p["_e"].to_numpy()
+        part = pd.DataFrame({
+            "episode_id": e["episode_id"].to_numpy()[idx],
+            "client_id": e["client_id"].to_numpy()[idx],
+            "time": role,
+            value: p["_score"].to_numpy(),
+            "date": p["_mdate"].to_numpy(),
+            "days_from_start": p["_ds"].to_numpy().astype(int),
+            "days_from_end": p["_de"].to_numpy().astype(int),
+            "_e": idx,
+        })
+        for c in covs:
+            part[c] = episodes[c].to_numpy()[idx]
+        parts.append(part)
+    data = pd.concat(parts, ignore_index=True)
+    data["_role"] = (data["time"] == "post").astype(int)
+    data = data.sort_values(["_e", "_role"], kind="stable").drop(columns=["_e", "_role"])
+    data = data.reset_index(drop=True)
+    counts = pd.Series(status).value_counts()
+    flow = pd.DataFrame({"status": [s_ for s_ in STATUSES if counts.get(s_, 0) > 0]})
+    flow["n"] = [int(counts[s_]) for s_ in flow["status"]]
+    meta = base_meta(
+        "nearest_in_window", scale=scale, instrument=instrument, pre_window=pw,
+        post_window=qw, value=value, n_original=int(n_ep), n_used=int(ok.sum()),
+        exclusions={k: int(v) for k, v in counts.items() if k != "paired"},
+        n_score_rows=int(len(s)),
+    )
+    return PairResult(patients=ep_out, meta=meta, data=data, flow=flow)

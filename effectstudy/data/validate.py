@@ -1,0 +1,646 @@
+"""Validation of canonical ROM tables: problems with their place, and a row flow that loses nothing.
+
+Reading (:mod:`effectstudy.data.io`) checks the structure of a file and parses each value with an
+explicit format; this module checks the typed rows against the canonical schema
+(:mod:`effectstudy.core.schema`), the instrument registry and each other, and accounts for every row.
+
+Severities
+----------
+``fatal``
+    The file cannot be trusted as a whole: it cannot be read or decoded, its structure is broken
+    (ragged rows, duplicate or empty header names, unterminated quote, wrong separator, empty
+    file, header without rows), a required column is missing, the column map names a
+    non-canonical column, or item codes of a 1-based instrument contain the code below its range
+    (a 0-4 export read as 1-5, never shifted automatically; Privacy & integrity VAL-6).
+    Nothing of such a file is used: all its rows are counted as excluded with reason ``fatal``.
+``error``
+    The row is excluded and counted under the rule (the first rule it broke, in check order).
+``warning``
+    The row is used and flagged (straight-lining, unknown column not read, blank line skipped).
+``info``
+    The row is used; a documented default was applied and counted (a missing consent flag read
+    as "no consent").
+
+The flow equation ``rows read = used + excluded`` holds per table; :class:`ValidationReport`
+refuses to exist when it does not (row accounting, Privacy & integrity INT-5).
+
+>>> import pandas as pd
+>>> r = ValidationReport.from_tables(
+...     {"episodes": TableAccount("episodes.csv", rows_read=3, lines=[2, 3, 4], fatal=False)},
+...     problems_frame("episodes.csv", [3], "start_date", ["31-02-2024"], "date_format",
+...                    "a date in format %d-%m-%Y", "error"))
+>>> r.flow()
+      table    status       reason  n
+0  episodes      used                2
+1  episodes  excluded  date_format  1
+>>> print(r.message(5))
+1 problem(s) (0 fatal, 1 error, 0 warning, 0 info):
+  episodes.csv:3 start_date: date_format: found '31-02-2024', expected a date in format %d-%m-%Y
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from effectstudy.core.errors import EffectstudyError, ValidationError
+from effectstudy.core.schema import TableSpec, item_columns, item_number
+
+__all__ = [
+    "PROBLEM_COLUMNS",
+    "SEVERITIES",
+    "TableAccount",
+    "ValidationReport",
+    "problems_frame",
+    "check_table",
+    "check_study",
+    "DEFAULT_WINDOW_DAYS",
+    "DEFAULT_MIN_DATE",
+]
+
+PROBLEM_COLUMNS: tuple[str, ...] = ("file", "row", "column", "value", "rule", "expected", "severity")
+SEVERITIES: tuple[str, ...] = ("fatal", "error", "warning", "info")
+#: measurement window around an episode: days before its start, days after its end (open: no end)
+DEFAULT_WINDOW_DAYS: tuple[int, int] = (60, 60)
+#: dates before this are implausible for ROM data (Privacy & integrity VAL-3)
+DEFAULT_MIN_DATE = "2000-01-01"
+_MAX_VALUE_CHARS = 40
+_ITEM_CHUNK = 262144
+
+
+def _show(v: Any) -> str:
+    """A cell value as text for a message, cut to 40 characters."""
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT:
+        return ""
+    if isinstance(v, np.datetime64):
+        v = pd.Timestamp(v)
+    if isinstance(v, float) and v.is_integer():
+        s = str(int(v))
+    elif isinstance(v, pd.Timestamp):
+        s = v.strftime("%Y-%m-%d")
+    else:
+        s = str(v)
+    return s if len(s) <= _MAX_VALUE_CHARS else s[: _MAX_VALUE_CHARS - 1] + "\u2026"
+
+
+def problems_frame(
+    file: str,
+    rows: Any,
+    column: Any,
+    values: Any,
+    rule: str,
+    expected: Any,
+    severity: str,
+) -> pd.DataFrame:
+    """A problems table for many rows at once (vectorised; one call per rule and column).
+
+    ``rows`` are source line numbers (or record numbers for binary formats, ``None`` when the
+    problem concerns the whole file); ``values`` are shown as text (cut to 40 characters).
+    """
+    if severity not in SEVERITIES:
+        raise ValueError(f"severity: got {severity!r}, expected one of {SEVERITIES}")
+    rows_arr = pd.array(np.atleast_1d(np.asarray(rows, dtype=object)) if rows is not None else [None],
+                        dtype="Int64")
+    n = len(rows_arr)
+    arr = np.atleast_1d(values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object))
+    if arr.dtype.kind == "M":  # dates are shown as ISO dates, never as nanosecond counts
+        arr = pd.Series(arr).dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
+    vals = arr.astype(object)
+    if len(vals) == 1 and n != 1:
+        vals = np.repeat(vals, n)
+    shown = [_show(v) for v in vals] if n <= 1000 else _show_many(vals)
+    return pd.DataFrame(
+        {
+            "file": pd.Series([file] * n, dtype="str"),
+            "row": rows_arr,
+            "column": pd.Series(np.broadcast_to(np.asarray(column, dtype=object), n), dtype="str"),
+            "value": pd.Series(shown, dtype="str"),
+            "rule": pd.Series([rule] * n, dtype="str"),
+            "expected": pd.Series(np.broadcast_to(np.asarray(expected, dtype=object), n), dtype="str"),
+            "severity": pd.Series([severity] * n, dtype="str"),
+        }
+    )
+
+
+def _show_many(vals: np.ndarray) -> list[str]:
+    s = pd.Series(vals, dtype=object)
+    num = pd.to_numeric(s, errors="coerce")
+    out = s.astype("str")
+    integral = num.notna() & (num == np.round(num))
+    out[integral] = num[integral].astype("int64").astype("str")
+    out[s.isna()] = ""
+    return out.str.slice(0, _MAX_VALUE_CHARS).tolist()
+
+
+def _empty_problems() -> pd.DataFrame:
+    return problems_frame("", [], "", [], "none", "", "info").iloc[:0]
+
+
+def concat_problems(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate problem tables in check order (empty input gives the empty table)."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return _empty_problems()
+    return pd.concat(frames, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class TableAccount:
+    """Row accounting input for one table: its file, rows read and their source lines."""
+
+    file: str
+    rows_read: int
+    lines: Any = ()
+    fatal: bool = False
+
+
+@dataclass(frozen=True, repr=False)
+class ValidationReport:
+    """Every problem found while reading and validating, and the flow of rows per table.
+
+    Attributes
+    ----------
+    problems : DataFrame
+        One row per problem: ``file``, ``row`` (source line; header = line 1; record number
+        for ``.sav``/``.parquet``), ``column``, ``value`` (as found, cut to 40 characters),
+        ``rule``, ``expected``, ``severity`` (fatal, error, warning, info).
+    rows_read : dict
+        Table -> number of data rows read.
+    excluded : DataFrame
+        One row per excluded row: ``table``, ``file``, ``row``, ``reason`` (the first rule
+        broken).
+    files : dict
+        Table -> file name.
+    """
+
+    problems: pd.DataFrame
+    rows_read: Mapping[str, int]
+    excluded: pd.DataFrame
+    files: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        fl = self.flow()
+        for table, n in self.rows_read.items():
+            got = int(fl.loc[fl["table"] == table, "n"].sum())
+            if got != n:  # pragma: no cover - guards the accounting itself
+                raise EffectstudyError(
+                    f"row accounting failed for {table}: {n} rows read but used + excluded = {got}"
+                )
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_tables(cls, tables: Mapping[str, TableAccount], problems: pd.DataFrame) -> ValidationReport:
+        """Build the report: each row with an ``error`` problem is excluded under its first rule.
+
+        A table marked fatal has all its rows excluded with reason ``fatal``.
+        """
+        problems = problems.reset_index(drop=True) if len(problems) else _empty_problems()
+        excl = []
+        for table, acc in tables.items():
+            lines = np.asarray(acc.lines, dtype=np.int64)
+            if acc.fatal:
+                excl.append(pd.DataFrame({"table": table, "file": acc.file,
+                                          # line numbers are unknown when the file's structure is broken
+                                          "row": pd.array(lines if len(lines) == acc.rows_read
+                                                          else [None] * acc.rows_read, dtype="Int64"),
+                                          "reason": "fatal"}))
+                continue
+            p = problems[(problems["file"] == acc.file) & (problems["severity"] == "error")
+                         & problems["row"].notna()]
+            p = p.drop_duplicates("row", keep="first")
+            p = p[np.isin(p["row"].to_numpy(dtype=np.int64), lines)]
+            excl.append(pd.DataFrame({"table": table, "file": acc.file,
+                                      "row": p["row"].to_numpy(), "reason": p["rule"].to_numpy()}))
+        excluded = (pd.concat(excl, ignore_index=True) if excl else
+                    pd.DataFrame({"table": [], "file": [], "row": pd.array([], dtype="Int64"), "reason": []}))
+        excluded = excluded.astype({"table": "str", "file": "str", "reason": "str", "row": "Int64"})
+        return cls(problems=problems, rows_read={t: int(a.rows_read) for t, a in tables.items()},
+                   excluded=excluded, files={t: a.file for t, a in tables.items()})
+
+    # ------------------------------------------------------------------ views
+    @property
+    def fatal(self) -> bool:
+        """True when at least one problem is fatal."""
+        return bool((self.problems["severity"] == "fatal").any())
+
+    def flow(self) -> pd.DataFrame:
+        """Rows per table: ``used`` and ``excluded`` per reason; per table they sum to rows read."""
+        out = []
+        for table, n in self.rows_read.items():
+            ex = self.excluded[self.excluded["table"] == table]
+            counts = ex.groupby("reason", sort=False).size()
+            out.append({"table": table, "status": "used", "reason": "", "n": int(n - len(ex))})
+            out.extend({"table": table, "status": "excluded", "reason": r, "n": int(c)}
+                       for r, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        fl = pd.DataFrame(out, columns=["table", "status", "reason", "n"])
+        return fl.astype({"table": "str", "status": "str", "reason": "str", "n": "int64"})
+
+    def summary(self) -> pd.DataFrame:
+        """Problem counts per file, rule and severity (fatal first)."""
+        if not len(self.problems):
+            return pd.DataFrame({"file": [], "rule": [], "severity": [], "n": []})
+        g = self.problems.groupby(["file", "rule", "severity"], sort=False).size().rename("n").reset_index()
+        g["_s"] = g["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
+        return g.sort_values(["_s", "file", "n"], ascending=[True, True, False]).drop(columns="_s").reset_index(drop=True)
+
+    def _line(self, r: pd.Series) -> str:
+        where = str(r["file"])
+        if not pd.isna(r["row"]):
+            where += f":{int(r['row'])}"
+        if r["column"]:
+            where += f" {r['column']}"
+        return f"{where}: {r['rule']}: found {r['value']!r}, expected {r['expected']}"
+
+    def message(self, first: int = 10, severities: Sequence[str] = SEVERITIES) -> str:
+        """The first ``first`` problems (most severe first) as ``file:line column: rule: found X, expected Y``."""
+        p = self.problems[self.problems["severity"].isin(list(severities))]
+        counts = self.problems["severity"].value_counts()
+        head = (f"{len(self.problems)} problem(s) ("
+                + ", ".join(f"{int(counts.get(s, 0))} {s}" for s in SEVERITIES) + "):")
+        order = p["severity"].map({s: i for i, s in enumerate(SEVERITIES)}).to_numpy()
+        p = p.iloc[np.argsort(order, kind="stable")[:first]]
+        lines = [head, *("  " + self._line(r) for _, r in p.iterrows())]
+        rest = (self.problems["severity"].isin(list(severities))).sum() - len(p)
+        if rest > 0:
+            lines.append(f"  ... and {rest} more (see report.problems)")
+        return "\n".join(lines)
+
+    def raise_if_fatal(self, first: int = 10) -> None:
+        """Raise :class:`~effectstudy.core.errors.ValidationError` when a problem is fatal.
+
+        The message shows the first ``first`` fatal problems and the total count.
+        """
+        if self.fatal:
+            fatal = self.problems[self.problems["severity"] == "fatal"]
+            raise ValidationError(
+                f"{len(fatal)} fatal problem(s) in the input; nothing was analysed.\n"
+                + self.message(first, severities=("fatal",)),
+                problems=self.problems,
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Counts, flow and problem summary as plain JSON-able values (no cell values)."""
+        return {
+            "fatal": self.fatal,
+            "rows_read": dict(self.rows_read),
+            "files": dict(self.files),
+            "flow": self.flow().to_dict(orient="records"),
+            "problems": self.summary().to_dict(orient="records"),
+            "n_problems": {s: int((self.problems["severity"] == s).sum()) for s in SEVERITIES},
+        }
+
+    def __repr__(self) -> str:
+        with pd.option_context("display.width", 120, "display.max_rows", 60):
+            fl = self.flow().to_string(index=False)
+        status = "FATAL" if self.fatal else "ok"
+        return f"ValidationReport ({status})\n{fl}\n{self.message(10, severities=('fatal', 'error', 'warning'))}"
+
+    def _repr_html_(self) -> str:
+        status = "FATAL" if self.fatal else "ok"
+        first = self.problems.head(20)
+        return (f"<h4>Validation report ({html.escape(status)})</h4>"
+                f"<p>Row flow (used + excluded = read)</p>{self.flow().to_html(index=False)}"
+                f"<p>Problems by rule</p>{self.summary().to_html(index=False)}"
+                f"<p>First problems</p>{first.to_html(index=False)}")
+
+
+# ====================================================================== table checks
+def _lines_of(lines: np.ndarray, mask: Any) -> np.ndarray:
+    return lines[np.asarray(mask, dtype=bool)]
+
+
+def check_table(
+    df: pd.DataFrame,
+    spec: TableSpec,
+    *,
+    file: str,
+    lines: np.ndarray,
+    min_date: str | pd.Timestamp = DEFAULT_MIN_DATE,
+    today: str | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Row-level checks of one typed canonical table; returns its problems in check order.
+
+    Checks: required values present; numeric ranges and allowed values from the schema; dates
+    not before ``min_date`` and not after ``today``; for episodes, end before start; for
+    measurements, instrument ids in the registry and item codes within the instrument's range
+    (whole numbers ``item_min``..``item_max``, items beyond ``n_items`` empty), straight-lining
+    flagged, a session number repeated on another date flagged; duplicates by the table's key (exact copies collapsed, different content a
+    conflict with every copy excluded; Privacy & integrity INT-4, VAL-3).
+
+    Rows already excluded by an earlier problem still get checked (so all problems are listed),
+    but only rows without an ``error`` take part in the duplicate check.
+    """
+    lines = np.asarray(lines, dtype=np.int64)
+    out: list[pd.DataFrame] = []
+    today_ts = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today)
+    min_ts = pd.Timestamp(min_date)
+    for col in spec.columns:
+        if col.name not in df.columns:
+            continue
+        s = df[col.name]
+        if col.required:
+            miss = s.isna().to_numpy()
+            if miss.any():
+                out.append(problems_frame(file, lines[miss], col.name, "", "missing_value",
+                                          "a value (required column)", "error"))
+        if col.kind in ("int", "float") and (col.min is not None or col.max is not None):
+            v = s.to_numpy(dtype=float, na_value=np.nan)
+            bad = ~np.isnan(v) & ((v < (col.min if col.min is not None else -np.inf))
+                                  | (v > (col.max if col.max is not None else np.inf)))
+            if bad.any():
+                out.append(problems_frame(file, lines[bad], col.name, v[bad], "out_of_range",
+                                          f"a number from {col.min:g} to {col.max:g}", "error"))
+        if col.kind == "date":
+            v = s.to_numpy(dtype="datetime64[ns]")
+            nat = np.isnat(v)
+            early = ~nat & (v < min_ts.to_datetime64())
+            late = ~nat & (v > today_ts.to_datetime64())
+            if early.any():
+                out.append(problems_frame(file, lines[early], col.name, s[early].to_numpy(), "date_too_early",
+                                          f"a date on or after {min_ts:%d-%m-%Y}", "error"))
+            if late.any():
+                out.append(problems_frame(file, lines[late], col.name, s[late].to_numpy(), "future_date",
+                                          f"a date not after today ({today_ts:%d-%m-%Y})", "error"))
+    if spec.name == "episodes" and {"start_date", "end_date"} <= set(df.columns):
+        bad = (df["end_date"] < df["start_date"]).fillna(False).to_numpy(dtype=bool)
+        if bad.any():
+            out.append(problems_frame(file, lines[bad], "end_date", df["end_date"][bad].to_numpy(),
+                                      "end_before_start", "an end date on or after start_date", "error"))
+    if spec.name == "measurements":
+        out.extend(_check_items(df, file=file, lines=lines))
+        out.append(_check_repeated_sessions(df, file=file, lines=lines))
+    if spec.name == "satisfaction" and {"returned", "grade"} <= set(df.columns):
+        odd = (~df["returned"].to_numpy(dtype=bool)) & df["grade"].notna().to_numpy()
+        if odd.any():
+            out.append(problems_frame(file, lines[odd], "grade", df["grade"][odd].to_numpy(),
+                                      "grade_without_return", "no grade when returned is false",
+                                      "warning"))
+    problems = concat_problems(out)
+    out.append(_check_duplicates(df, spec, file=file, lines=lines, problems=problems))
+    return concat_problems(out)
+
+
+def _check_items(df: pd.DataFrame, *, file: str, lines: np.ndarray) -> list[pd.DataFrame]:
+    from effectstudy import instruments
+
+    out: list[pd.DataFrame] = []
+    if "instrument" not in df.columns:
+        return out
+    items = item_columns(df.columns)
+    inst = df["instrument"]
+    known = set(instruments.available())
+    ids = [i for i in pd.unique(inst.dropna()) if isinstance(i, str)]
+    unknown = inst.notna().to_numpy() & ~inst.isin(known).to_numpy()
+    if unknown.any():
+        out.append(problems_frame(file, lines[unknown], "instrument", inst[unknown].to_numpy(),
+                                  "unknown_instrument", f"a registry id, one of {sorted(known)}", "error"))
+    if not items:
+        return out
+    numbers = np.array([item_number(c) for c in items])
+    cols_all = [df[c].to_numpy(dtype=float, na_value=np.nan) for c in items]
+    for iid in ids:
+        if iid not in known:
+            continue
+        ins = instruments.get(iid)
+        rows_all = np.flatnonzero((inst == iid).to_numpy())
+        beyond = numbers > ins.n_items
+        cols_in = np.array(items, dtype=object)[~beyond]
+        cols_out = np.array(items, dtype=object)[beyond]
+        rng = f"a whole number {ins.item_min}-{ins.item_max} ({ins.id}) or empty"
+        min_answered = max(3, int(np.ceil(ins.n_items / 2)))
+        # row chunks bound the memory of the item matrix (a few hundred MB at most)
+        for c0 in range(0, len(rows_all), _ITEM_CHUNK):
+            rows = rows_all[c0:c0 + _ITEM_CHUNK]
+            if beyond.any():
+                mb = np.column_stack([cols_all[j][rows] for j in np.flatnonzero(beyond)])
+                r, c = np.nonzero(~np.isnan(mb))
+                if len(r):
+                    out.append(problems_frame(file, lines[rows[r]], cols_out[c], mb[r, c],
+                                              "item_not_in_instrument",
+                                              f"empty: {ins.id} has {ins.n_items} items", "error"))
+            if not (~beyond).any():
+                continue
+            mm = np.column_stack([cols_all[j][rows] for j in np.flatnonzero(~beyond)])
+            p_in = ~np.isnan(mm)
+            below_code = (mm == ins.item_min - 1) if ins.item_min >= 1 else np.zeros(mm.shape, bool)
+            if below_code.any():
+                r, c = np.nonzero(below_code)
+                out.append(problems_frame(
+                    file, lines[rows[r]], cols_in[c], mm[r, c], "coding_mismatch",
+                    f"{rng}; the export seems coded {ins.item_min - 1}-{ins.item_max - 1}: check the "
+                    "instrument id and the export's coding (codes are never shifted automatically)", "fatal"))
+            with np.errstate(invalid="ignore"):
+                bad = p_in & ~below_code & ((mm < ins.item_min) | (mm > ins.item_max) | (mm != np.round(mm)))
+            if bad.any():
+                r, c = np.nonzero(bad)
+                out.append(problems_frame(file, lines[rows[r]], cols_in[c], mm[r, c], "out_of_range", rng, "error"))
+            n_ans = p_in.sum(axis=1)
+            lo = np.fmin.reduce(mm, axis=1)  # fmin/fmax skip NaN
+            hi = np.fmax.reduce(mm, axis=1)
+            flat = (n_ans >= min_answered) & (lo == hi)
+            if flat.any():
+                out.append(problems_frame(file, lines[rows[flat]], "item_*", lo[flat], "straight_lining",
+                                          "varied answers (flagged, not removed)", "warning"))
+    return out
+
+
+def _check_repeated_sessions(df: pd.DataFrame, *, file: str, lines: np.ndarray) -> pd.DataFrame:
+    """Warn when an episode has two administrations of one instrument at the same session
+    number on different dates (``repeated_session``): the session numbers of a course must
+    follow its dates, and analyses by session (stagnation, trajectories) refuse such data."""
+    key = ["episode_id", "instrument", "session"]
+    if not {*key, "date"} <= set(df.columns) or len(df) < 2:
+        return _empty_problems()
+    pos = np.flatnonzero(df[[*key, "date"]].notna().all(axis=1).to_numpy())
+    sub = df[[*key, "date"]].iloc[pos]
+    dup = sub.duplicated(key, keep=False).to_numpy()
+    if not dup.any():
+        return _empty_problems()
+    d = sub[dup]
+    dates = d.groupby(key, sort=False, observed=True)["date"].transform("nunique").to_numpy()
+    bad = dates > 1
+    if not bad.any():
+        return _empty_problems()
+    return problems_frame(file, lines[pos[dup][bad]], "session", d["session"].to_numpy()[bad], "repeated_session",
+                          "one administration per episode, instrument and session number (this number "
+                          "occurs on several dates)", "warning")
+
+
+def _check_duplicates(df: pd.DataFrame, spec: TableSpec, *, file: str, lines: np.ndarray,
+                      problems: pd.DataFrame) -> pd.DataFrame:
+    key = [k for k in spec.key if k in df.columns]
+    if not key or len(df) < 2:
+        return _empty_problems()
+    bad_lines = problems.loc[problems["severity"] == "error", "row"].dropna().to_numpy(dtype=np.int64)
+    ok = ~np.isin(lines, bad_lines) & df[key].notna().all(axis=1).to_numpy()
+    # only the key columns are compared for all rows; full rows are hashed for duplicates only
+    pos = np.flatnonzero(ok)
+    dup = df[key].iloc[pos].duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return _empty_problems()
+    d = df.iloc[pos[dup]]
+    ln = lines[pos[dup]]
+    h = pd.util.hash_pandas_object(d, index=False).to_numpy()
+    g = d[key].copy()
+    g["_h"] = h
+    n_distinct = g.groupby(key, sort=False, observed=True)["_h"].transform("nunique").to_numpy()
+    conflict = n_distinct > 1
+    exact_later = ~conflict & g.duplicated(key, keep="first").to_numpy()
+    keytext = d[key].astype("str").agg(" ".join, axis=1).to_numpy() if len(d) else np.array([])
+    out = []
+    kname = ", ".join(key)
+    if conflict.any():
+        out.append(problems_frame(file, ln[conflict], kname, keytext[conflict], "duplicate_conflict",
+                                  f"one row per {kname}; rows with this key differ (all copies excluded)",
+                                  "error"))
+    if exact_later.any():
+        out.append(problems_frame(file, ln[exact_later], kname, keytext[exact_later], "duplicate_exact",
+                                  f"one row per {kname}; exact copy collapsed into the first", "error"))
+    return concat_problems(out)
+
+
+def _isin(values: pd.Series, allowed: Any) -> np.ndarray:
+    """``values.isin(allowed)`` as a bool array; Arrow's ``is_in`` for string columns, because
+    pandas turns every allowed value into a Python object first (seconds at a million ids)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(values.array) if isinstance(values.dtype, pd.StringDtype) else None
+        allowed_arr = pa.array(pd.Series(allowed, dtype="str").array) if arr is not None else None
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+        arr = None
+    if arr is None:
+        return values.isin(allowed).to_numpy(dtype=bool)
+    if arr.type != allowed_arr.type:
+        allowed_arr = allowed_arr.cast(arr.type)
+    return pc.is_in(arr, value_set=allowed_arr, skip_nulls=True).to_numpy(zero_copy_only=False).astype(bool)
+
+
+# ====================================================================== cross-table checks
+def check_study(
+    episodes: pd.DataFrame,
+    episode_lines: np.ndarray,
+    episodes_used: np.ndarray,
+    measurements: pd.DataFrame | None,
+    measurement_lines: np.ndarray | None,
+    measurements_used: np.ndarray | None,
+    satisfaction: pd.DataFrame | None = None,
+    satisfaction_lines: np.ndarray | None = None,
+    satisfaction_used: np.ndarray | None = None,
+    *,
+    files: Mapping[str, str],
+    window_days: tuple[int, int] = DEFAULT_WINDOW_DAYS,
+) -> pd.DataFrame:
+    """Checks between tables, on the rows that passed the table checks.
+
+    Measurements: an ``episode_id`` that is unknown (``unknown_episode``) or belongs to an
+    excluded episode (``episode_excluded``) or to another client (``episode_client_mismatch``);
+    without ``episode_id`` a client with no episode (``client_without_episode``); a date outside
+    the window ``[start - before, end + after]`` of its episode, or of every episode of the
+    client (``outside_episode``; an open episode has no upper bound).
+    Satisfaction: ``unknown_episode`` / ``episode_excluded``.
+    """
+    before, after = (pd.Timedelta(days=int(d)) for d in window_days)
+    ep = episodes[np.asarray(episodes_used, dtype=bool)]
+    used_ids = pd.Series(ep["episode_id"].dropna().unique(), dtype="str")
+    not_used = episodes["episode_id"][~np.asarray(episodes_used, dtype=bool)].dropna()
+    excluded_ids = pd.Series(not_used[~_isin(not_used, used_ids)].unique(), dtype="str")
+    out: list[pd.DataFrame] = []
+    if measurements is not None and len(measurements):
+        f = files["measurements"]
+        use = np.asarray(measurements_used, dtype=bool)
+        m = measurements
+        ln = np.asarray(measurement_lines, dtype=np.int64)
+        pos = np.flatnonzero(use)
+        has_ep = (m["episode_id"].notna().to_numpy() if "episode_id" in m else np.zeros(len(m), bool))
+        # --- with an episode id
+        p1 = pos[has_ep[pos]]
+        # string columns stay pandas/Arrow Series (no Python objects per row)
+        e1 = (m["episode_id"].iloc[p1].reset_index(drop=True) if "episode_id" in m
+              else pd.Series([], dtype="str"))
+        in_used = _isin(e1, used_ids)
+        in_excl = _isin(e1, excluded_ids)
+        unk = ~in_used & ~in_excl
+        if unk.any():
+            out.append(problems_frame(f, ln[p1[unk]], "episode_id", e1[unk].to_numpy(), "unknown_episode",
+                                      "an episode_id present in the episodes file", "error"))
+        if in_excl.any():
+            out.append(problems_frame(f, ln[p1[in_excl]], "episode_id", e1[in_excl].to_numpy(), "episode_excluded",
+                                      "an episode that passed validation", "error"))
+        ok1 = p1[in_used]
+        epi = ep.drop_duplicates("episode_id").set_index("episode_id")
+        if len(ok1):
+            loc = epi.index.get_indexer(m["episode_id"].iloc[ok1])
+            ec = epi["client_id"].iloc[loc].reset_index(drop=True)
+            mc = m["client_id"].iloc[ok1].reset_index(drop=True)
+            mism = (ec != mc).to_numpy(dtype=bool)
+            if mism.any():
+                out.append(problems_frame(f, ln[ok1[mism]], "client_id", mc[mism].to_numpy(),
+                                          "episode_client_mismatch",
+                                          "the client_id of the episode in the episodes file", "error"))
+            eid = loc
+            d = m["date"].to_numpy(dtype="datetime64[ns]")[ok1]
+            st = epi["start_date"].to_numpy(dtype="datetime64[ns]")[eid]
+            en = (epi["end_date"].to_numpy(dtype="datetime64[ns]")[eid] if "end_date" in epi
+                  else np.full(len(eid), np.datetime64("NaT"), dtype="datetime64[ns]"))
+            outside = ~mism & ((d < st - before.to_timedelta64())
+                               | (~np.isnat(en) & (d > en + after.to_timedelta64())))
+            if outside.any():
+                out.append(problems_frame(
+                    f, ln[ok1[outside]], "date", m["date"].to_numpy()[ok1[outside]], "outside_episode",
+                    f"a date from {window_days[0]} days before the episode's start to {window_days[1]} "
+                    "days after its end", "error"))
+        # --- without an episode id: any episode of the client
+        p2 = pos[~has_ep[pos]]
+        if len(p2):
+            cl = m["client_id"].iloc[p2].reset_index(drop=True)
+            has_client = _isin(cl, ep["client_id"].dropna().unique())
+            excl_clients = episodes.loc[episodes["episode_id"].isin(excluded_ids), "client_id"]
+            cl_excl = ~has_client & _isin(cl, excl_clients.dropna().unique())
+            none = ~has_client & ~cl_excl
+            if none.any():
+                out.append(problems_frame(f, ln[p2[none]], "client_id", cl[none].to_numpy(), "client_without_episode",
+                                          "a client with an episode in the episodes file", "error"))
+            if cl_excl.any():
+                out.append(problems_frame(f, ln[p2[cl_excl]], "client_id", cl[cl_excl].to_numpy(), "episode_excluded",
+                                          "a client with an episode that passed validation", "error"))
+            q = p2[has_client]
+            if len(q):
+                mm = pd.DataFrame({"_p": q, "client_id": m["client_id"].iloc[q].to_numpy(),
+                                   "date": m["date"].to_numpy(dtype="datetime64[ns]")[q]})
+                cols = ["client_id", "start_date"] + (["end_date"] if "end_date" in ep else [])
+                j = mm.merge(ep[cols].astype({"client_id": mm["client_id"].dtype}), on="client_id", how="inner")
+                endv = (j["end_date"].to_numpy(dtype="datetime64[ns]") if "end_date" in j
+                        else np.full(len(j), np.datetime64("NaT"), dtype="datetime64[ns]"))
+                dv = j["date"].to_numpy(dtype="datetime64[ns]")
+                inside = (dv >= j["start_date"].to_numpy(dtype="datetime64[ns]") - before.to_timedelta64()) & (
+                    np.isnat(endv) | (dv <= endv + after.to_timedelta64()))
+                any_in = pd.Series(inside).groupby(j["_p"].to_numpy()).any()
+                bad = q[~any_in.reindex(q, fill_value=False).to_numpy(dtype=bool)]
+                if len(bad):
+                    out.append(problems_frame(
+                        f, ln[bad], "date", m["date"].to_numpy()[bad], "outside_episode",
+                        f"a date from {window_days[0]} days before the start to {window_days[1]} days "
+                        "after the end of one of the client's episodes", "error"))
+    if satisfaction is not None and len(satisfaction):
+        f = files["satisfaction"]
+        pos = np.flatnonzero(np.asarray(satisfaction_used, dtype=bool))
+        ln = np.asarray(satisfaction_lines, dtype=np.int64)
+        es = satisfaction["episode_id"].iloc[pos].reset_index(drop=True)
+        in_used = _isin(es, used_ids)
+        in_excl = _isin(es, excluded_ids)
+        e = es.to_numpy() if (~in_used).any() else np.array([], dtype=object)
+        unk = ~in_used & ~in_excl
+        if unk.any():
+            out.append(problems_frame(f, ln[pos[unk]], "episode_id", e[unk], "unknown_episode",
+                                      "an episode_id present in the episodes file", "error"))
+        if in_excl.any():
+            out.append(problems_frame(f, ln[pos[in_excl]], "episode_id", e[in_excl], "episode_excluded",
+                                      "an episode that passed validation", "error"))
+    return concat_problems(out)

@@ -1,0 +1,613 @@
+r"""Scoring questionnaire administrations with a registered key, and T-scores.
+
+:func:`score` turns raw item codes (canonical measurements: one row per administration,
+``item_1`` ... ``item_N``) into long scale scores, one row per administration and scale.
+It works on the whole item matrix at once: items are keyed (reverse items
+:math:`x' = x_{min} + x_{max} - x`), and every scale's sum, number of answered items and
+(for the SCL-90-R PST/PSDI) number and sum of items above the lowest code are matrix
+products of the administrations x items matrix with an items x scales indicator matrix.
+
+Rules (per scale, with :math:`n` items, :math:`m` of them answered, :math:`S` the sum of
+the answered keyed items):
+
+- ``sum``: :math:`S` when complete; prorated :math:`S \cdot n / m` with :math:`n - m \le`
+  ``max_missing`` (``method: prorate``).
+- ``mean``: :math:`S / m` (SCL-90-R dimensions and GSI: "sum of item scores / number of
+  items answered"; CORE-OM domains).
+- ``positive_count``: number of answered items above the lowest code, prorated like a sum
+  (SCL-90-R PST).
+- ``positive_mean``: sum of the items above the lowest code divided by their number
+  (SCL-90-R PSDI = sum / PST on the 0-4 coding); undefined (missing, reason ``undefined``)
+  when no item is above the lowest code.
+- ``multiplier`` scales the result (CORE-OM clinical score = mean x 10; DASS-21 x 2).
+
+With ``method: impute_scale_mean_rounded`` (OQ-45) each missing item is first replaced by
+the mean of the answered keyed items of its subscale, rounded half up, and the scales are
+then plain sums of the completed matrix (OQ-45 scoring sheet, see the instrument file).
+With more than ``max_missing`` items missing the score is missing with reason
+``too_many_missing``; with more than the instrument's ``max_missing_total`` missing items in
+the administration every scale is missing with reason ``too_many_missing_total``.
+
+An item code outside the instrument's range, or not a whole number, is a
+:class:`~effectstudy.core.errors.DataError` naming the row, client, date, item and value: it is
+never turned into a missing value.
+
+References
+----------
+Derogatis, L. R. (1994). *SCL-90-R: Administration, scoring and procedures manual* (3rd ed.);
+index definitions as summarised at cps.nova.edu/~cpphelp/SCL-90-R.html.
+Arrindell, W. A., & Ettema, J. H. M. (2003). *SCL-90: Herziene handleiding*. Lisse: Swets & Zeitlinger.
+The key of each instrument and its sources are in ``effectstudy/instruments/<id>.yaml``.
+
+Examples
+--------
+>>> import pandas as pd
+>>> import effectstudy as es
+>>> m = pd.DataFrame({"client_id": ["a", "b"], "date": pd.to_datetime(["2024-01-08", "2024-01-09"]),
+...                   **{f"item_{i}": [2.0, 3.0] for i in range(1, 10)}})
+>>> m.loc[1, "item_9"] = float("nan")
+>>> res = es.score(m, instrument="phq9")
+>>> res.scores[["client_id", "scale", "score", "n_answered", "prorated"]]
+  client_id  scale  score  n_answered  prorated
+0         a  total   18.0           9     False
+1         b  total   27.0           8      True
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from effectstudy.core.errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    DataError,
+    ProvisionalKeyWarning,
+)
+from effectstudy.core.labels import register as _register_labels
+from effectstudy.core.results import Result, base_meta
+from effectstudy.core.schema import item_column, item_columns, item_number
+from effectstudy.instruments import Instrument, TNorm, resolve
+
+__all__ = ["score", "t_scores", "ScoreResult", "KEY_COLUMNS", "REASONS", "keyed_items"]
+
+#: measurement columns copied to the scores, in this order, when present
+KEY_COLUMNS: tuple[str, ...] = ("client_id", "episode_id", "instrument", "date", "session", "occasion")
+#: reasons a scale score is missing
+REASONS: tuple[str, ...] = ("too_many_missing", "too_many_missing_total", "undefined")
+
+_register_labels(
+    {
+        "scale": {"nl": "Schaal", "en": "Scale"},
+        "score": {"nl": "Score", "en": "Score"},
+        "n_answered": {"nl": "n beantwoord", "en": "n answered"},
+        "prorated": {"nl": "Naar rato", "en": "Prorated"},
+        "reason": {"nl": "Reden", "en": "Reason"},
+        "n_prorated": {"nl": "n naar rato", "en": "n prorated"},
+        "n_missing": {"nl": "n ontbrekend", "en": "n missing"},
+        "mean": {"nl": "Gem.", "en": "Mean"},
+        "sd": {"nl": "SD", "en": "SD"},
+        "t_score": {"nl": "T-score", "en": "T-score"},
+        "too_many_missing": {"nl": "te veel ontbrekende items", "en": "too many missing items"},
+        "too_many_missing_total": {"nl": "te veel ontbrekende items (totaal)", "en": "too many missing items (total)"},
+        "undefined": {"nl": "niet gedefinieerd", "en": "undefined"},
+    }
+)
+
+_CHUNK = 131_072  # administrations per block: bounds the temporaries (~12 MB per block at 90 items)
+
+
+# ============================================================================ result
+@dataclass(frozen=True, repr=False)
+class ScoreResult(Result):
+    """Scale scores of all administrations of one instrument.
+
+    ``scores`` is long: the measurement's key columns (``client_id``, ``episode_id``,
+    ``instrument``, ``date``, ``session``, ``occasion`` where present), then ``scale``,
+    ``score``, ``n_answered``, ``prorated`` and ``reason`` (why a score is missing;
+    empty otherwise).  Rows are in measurement order, scales in key order within each
+    administration.  ``meta`` has the instrument id, version, key status and source, and
+    counts of prorated and missing scores.
+    """
+
+    scores: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    title = "Scores"
+
+    def summary(self) -> pd.DataFrame:
+        """Per scale: ``n`` scored, ``n_prorated``, ``n_missing``, ``mean``, ``sd`` (ddof 1)."""
+        s = self.scores
+        names = list(self.meta.get("scales", []))
+        if s.empty:
+            return pd.DataFrame(
+                {"scale": names, "n": 0, "n_prorated": 0, "n_missing": 0, "mean": np.nan, "sd": np.nan}
+            )
+        codes = pd.Categorical(s["scale"], categories=names).codes
+        k = len(names)
+        v = s["score"].to_numpy(dtype=float)
+        ok = ~np.isnan(v)
+        n = np.bincount(codes[ok], minlength=k)
+        total = np.bincount(codes[ok], weights=v[ok], minlength=k)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = total / n
+            dev = v[ok] - mean[codes[ok]]
+            var = np.bincount(codes[ok], weights=dev * dev, minlength=k) / (n - 1)
+        return pd.DataFrame(
+            {
+                "scale": names,
+                "n": n,
+                "n_prorated": np.bincount(codes[s["prorated"].to_numpy(dtype=bool)], minlength=k),
+                "n_missing": np.bincount(codes[~ok], minlength=k),
+                "mean": mean,
+                "sd": np.sqrt(var),
+            }
+        )
+
+    def wide(self, value: str = "score") -> pd.DataFrame:
+        """One row per administration: the key columns and one column per scale.
+
+        >>> import pandas as pd, effectstudy as es
+        >>> m = pd.DataFrame({"client_id": ["a"], **{f"item_{i}": [1.0] for i in range(1, 22)}})
+        >>> es.score(m, instrument="dass21").wide().iloc[0, 2:].tolist()
+        [7.0, 7.0, 7.0, 14.0, 14.0, 14.0]
+        """
+        if value not in ("score", "n_answered", "prorated", "reason"):
+            raise ArgumentError("value", value, "one of 'score', 'n_answered', 'prorated', 'reason'")
+        names = list(self.meta["scales"])
+        k = len(names)
+        s = self.scores
+        if len(s) % max(k, 1) or (len(s) and list(s["scale"].iloc[:k]) != names):
+            raise ArgumentError("scores", "modified table", "the scores as returned by es.score")
+        n = len(s) // max(k, 1)
+        keys = [c for c in KEY_COLUMNS if c in s.columns]
+        out = s[keys].iloc[::k].reset_index(drop=True) if k else s[keys]
+        vals = s[value].to_numpy().reshape(n, k)
+        for j, name in enumerate(names):
+            out[name] = vals[:, j]
+        return out
+
+
+# ============================================================================ helpers
+def _where(df: pd.DataFrame, pos: int) -> str:
+    """'row R (client C, date D)' for the row at position ``pos`` of ``df``."""
+    parts = []
+    if "client_id" in df.columns:
+        parts.append(f"client {df['client_id'].iloc[pos]!r}")
+    if "date" in df.columns:
+        d = df["date"].iloc[pos]
+        parts.append(f"date {d:%Y-%m-%d}" if isinstance(d, pd.Timestamp) else f"date {d!r}")
+    return ", ".join(parts)
+
+
+def _resolve_scales(inst: Instrument, scales: Sequence[str] | str | None) -> list[str]:
+    if scales is None:
+        return list(inst.scales)
+    if isinstance(scales, str):
+        scales = [scales]
+    names = list(scales)
+    if not names:
+        raise ArgumentError("scales", scales, f"at least one of {list(inst.scales)}")
+    for n in names:
+        if n not in inst.scales:
+            raise ArgumentError("scales", n, f"one of {list(inst.scales)} for instrument {inst.id}")
+    if len(set(names)) != len(names):
+        raise ArgumentError("scales", names, "each scale at most once")
+    return names
+
+
+def _select_rows(measurements: pd.DataFrame, inst: Instrument) -> tuple[pd.DataFrame, int]:
+    """Rows of ``measurements`` for ``inst`` and the number of rows of other instruments."""
+    if "instrument" not in measurements.columns:
+        return measurements, 0
+    col = measurements["instrument"]
+    sel = (col == inst.id).fillna(False).to_numpy(dtype=bool)
+    n_sel = int(sel.sum())
+    if n_sel == 0:
+        found = sorted(map(str, pd.unique(col.dropna())))[:10]
+        raise DataError(
+            f"no measurements of instrument {inst.id!r}",
+            column="instrument",
+            value=found,
+            expected=f"rows with instrument == {inst.id!r}",
+        )
+    if n_sel == len(measurements):
+        return measurements, 0
+    return measurements.loc[sel], len(measurements) - n_sel
+
+
+def _item_matrix_columns(df: pd.DataFrame, inst: Instrument) -> list[str]:
+    """The item columns 1..n_items (all scored items must be present)."""
+    present = set(item_columns(df.columns))
+    for i in inst.scored_items:
+        if item_column(i) not in present:
+            raise DataError(
+                f"measurements of {inst.id} lack this item column (expected item_1..item_{inst.n_items})",
+                column=item_column(i),
+            )
+    extra = [c for c in present if item_number(c) > inst.n_items]
+    for c in sorted(extra, key=item_number):
+        notna = df[c].notna().to_numpy()
+        if notna.any():
+            pos = int(np.flatnonzero(notna)[0])
+            value = df[c].iloc[pos]
+            raise DataError(
+                f"{_where(df, pos)}: {inst.id} has {inst.n_items} items, this column is not one of them",
+                row=df.index[pos],
+                column=c,
+                value=value.item() if isinstance(value, np.generic) else value,
+                expected=f"empty (items 1..{inst.n_items} only)",
+            )
+    return [item_column(i) for i in range(1, inst.n_items + 1) if item_column(i) in present]
+
+
+def _numeric_block(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """Float64 copy of ``df[cols]`` (never a view: the raw data stay untouched).
+
+    Text that is not a number is a DataError.
+    """
+    try:
+        return df[cols].to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+    except (TypeError, ValueError):
+        pass
+    out = np.empty((len(df), len(cols)), dtype=np.float64)
+    for j, c in enumerate(cols):
+        conv = pd.to_numeric(df[c], errors="coerce")
+        bad = conv.isna().to_numpy() & df[c].notna().to_numpy()
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise DataError(
+                f"{_where(df, pos)}: item code is not a number",
+                row=df.index[pos],
+                column=c,
+                value=df[c].iloc[pos],
+                expected="a whole-number item code or empty",
+            )
+        out[:, j] = conv.to_numpy(dtype=np.float64, na_value=np.nan)
+    return out
+
+
+def _check_codes(x: np.ndarray, inst: Instrument, df: pd.DataFrame, cols: list[str], offset: int) -> None:
+    """DataError at the first code that is present but out of range or not whole."""
+    lo, hi = inst.item_min, inst.item_max
+    if x.size == 0:
+        return
+    # fast path: three NaN-ignoring reductions (fmin/fmax skip NaN) decide that all codes are fine
+    if np.fmin.reduce(x, axis=None) >= lo and np.fmax.reduce(x, axis=None) <= hi:
+        frac = x - np.floor(x)
+        if not np.fmax.reduce(frac, axis=None) > 0:
+            return
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isnan(x) & ~((x >= lo) & (x <= hi) & (x == np.floor(x)))
+    if not bad.any():  # e.g. a block with every item missing
+        return
+    rows, colpos = np.nonzero(bad)
+    pos = offset + int(rows[0])
+    n_bad = int(bad.sum())
+    more = f" ({n_bad} such values in this block of rows; the first is shown)" if n_bad > 1 else ""
+    raise DataError(
+        f"{_where(df, pos)}: item code out of range for {inst.id}{more}",
+        row=df.index[pos],
+        column=cols[int(colpos[0])],
+        value=float(x[rows[0], colpos[0]]),
+        expected=f"a whole number from {lo} to {hi}, or empty",
+    )
+
+
+def keyed_items(x: np.ndarray, inst: Instrument, cols: list[str]) -> np.ndarray:
+    """Keyed copy of the raw item matrix ``x`` (columns ``cols``): reverse items mirrored.
+
+    >>> from effectstudy import instruments
+    >>> keyed_items(np.array([[0.0, 0.0, 0.0, 4.0]]), instruments.get("core10"),
+    ...             ["item_1", "item_2", "item_3", "item_4"]).tolist()
+    [[0.0, 4.0, 4.0, 4.0]]
+    """
+    out = np.array(x, dtype=np.float64, copy=True)
+    rev = [j for j, c in enumerate(cols) if item_number(c) in set(inst.reverse_items)]
+    if rev:
+        out[:, rev] = (inst.item_min + inst.item_max) - out[:, rev]
+    return out
+
+
+# ============================================================================ score
+def score(
+    measurements: pd.DataFrame,
+    *,
+    instrument: str | Instrument,
+    scales: Sequence[str] | str | None = None,
+) -> ScoreResult:
+    r"""Score every administration of ``instrument`` in ``measurements``.
+
+    Parameters
+    ----------
+    measurements : DataFrame
+        Canonical measurements: one row per administration, item columns ``item_1`` ...
+        ``item_N`` with raw codes (NaN = missing).  When an ``instrument`` column is
+        present only its rows equal to the instrument id are scored (the others are
+        counted in ``meta["exclusions"]["other_instrument"]``).
+    instrument : str or Instrument
+        Registry id (``"scl90_nl"``, ``"scl90r"``, ``"oq45"`` ...) or an instrument from
+        :func:`effectstudy.instruments.load` (a user file).
+    scales : list of str, optional
+        Scales to compute (default: all scales of the key, in key order).
+
+    Returns
+    -------
+    ScoreResult
+        ``.scores`` (long), ``.meta``, ``.summary()``, ``.wide()``.
+
+    Raises
+    ------
+    DataError
+        An item code outside the instrument's range or not a whole number (names the row,
+        client, date, item and value); a missing item column; values in item columns beyond
+        the instrument's items; no rows of the instrument.
+    ArgumentError
+        Unknown instrument or scale.
+
+    Warns
+    -----
+    ProvisionalKeyWarning
+        When a scale with a ``provisional`` key is scored (its status is in ``meta``).
+
+    Notes
+    -----
+    Formulas and missing-item rules: see the module docstring and the instrument file.
+    The SCL-90-R indices follow Derogatis (1994): GSI = sum / items answered, PST =
+    number of items > 0, PSDI = sum / PST.
+    """
+    if not isinstance(measurements, pd.DataFrame):
+        raise ArgumentTypeError("measurements", measurements, "a pandas DataFrame of canonical measurements")
+    inst = resolve(instrument)
+    names = _resolve_scales(inst, scales)
+    n_original = len(measurements)
+    df, n_other = _select_rows(measurements, inst)
+    cols = _item_matrix_columns(df, inst)
+    n = len(df)
+    k = len(names)
+    col_item = np.array([item_number(c) for c in cols])
+    pos_of = {int(i): j for j, i in enumerate(col_item)}
+
+    # items x scales indicator; rule masks
+    W = np.zeros((len(cols), k), dtype=np.float64)
+    for s_j, name in enumerate(names):
+        W[[pos_of[i] for i in inst.scales[name].items], s_j] = 1.0
+    n_items = W.sum(axis=0)
+    rules = np.array([inst.scales[nm].rule for nm in names])
+    maxmiss = np.array([inst.scales[nm].max_missing for nm in names], dtype=np.float64)
+    mult = np.array([inst.scales[nm].multiplier for nm in names], dtype=np.float64)
+    need_pos = bool(np.isin(rules, ["positive_count", "positive_mean"]).any())
+    impute = inst.missing.method == "impute_scale_mean_rounded"
+    groups = [[pos_of[i] for i in inst.scales[g].items] for g in inst.missing.impute_within]
+    scored_cols = np.array([pos_of[i] for i in inst.scored_items])
+    rev_cols = np.array([pos_of[i] for i in inst.reverse_items if i in pos_of], dtype=int)
+    lo, hi = float(inst.item_min), float(inst.item_max)
+    m_sum, m_mean = rules == "sum", rules == "mean"
+    m_pc, m_pm = rules == "positive_count", rules == "positive_mean"
+
+    score_out = np.empty((n, k), dtype=np.float64)
+    nans_out = np.empty((n, k), dtype=np.int16)
+    reason_out = np.full((n, k), -1, dtype=np.int8)
+
+    # Work in items x administrations orientation: pandas keeps a float block column-major, so
+    # x.T is contiguous and W.T @ x.T is the fast BLAS orientation for these skinny products.
+    WT = np.ascontiguousarray(W.T)
+    nc = n_items[:, None]
+    for a in range(0, n, _CHUNK):
+        b = min(a + _CHUNK, n)
+        x = _numeric_block(df.iloc[a:b], cols)  # float64 copy of the raw codes
+        _check_codes(x, inst, df, cols, a)
+        xt = x.T
+        missing = np.isnan(xt)
+        n_ans = nc - WT @ missing.astype(np.float64)  # exact small integers
+        if rev_cols.size:
+            xt[rev_cols] = (lo + hi) - xt[rev_cols]
+        if impute:
+            for g in groups:
+                xg = xt[g]
+                cnt = (~missing[g]).sum(axis=0)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    fill = np.floor(np.nansum(xg, axis=0) / cnt + 0.5)  # round half up
+                xt[g] = np.where(missing[g], fill[None, :], xg)
+            still = np.isnan(xt)
+            unfilled = WT @ still.astype(np.float64)
+            np.copyto(xt, 0.0, where=still)
+            base = nc - unfilled  # items holding a value after imputation
+            eff_n = np.broadcast_to(nc, base.shape)
+        else:
+            np.copyto(xt, 0.0, where=missing)
+            base = eff_n = n_ans
+        sums = WT @ xt
+        with np.errstate(invalid="ignore", divide="ignore"):
+            res = np.empty_like(sums)
+            res[m_sum] = sums[m_sum] * (nc[m_sum] / eff_n[m_sum])
+            res[m_mean] = sums[m_mean] / eff_n[m_mean]
+            if need_pos:
+                # items above the lowest code; missing cells hold 0 <= lowest code, so never count
+                pcount = WT @ (xt > lo).astype(np.float64)
+                # answered items not above the lowest code are exactly at it
+                psum = sums - lo * (base - pcount)
+                res[m_pc] = pcount[m_pc] * (nc[m_pc] / eff_n[m_pc])
+                res[m_pm] = psum[m_pm] / pcount[m_pm]
+        res *= mult[:, None]
+        reason = np.full(res.shape, -1, dtype=np.int8)
+        if need_pos:
+            reason[np.isnan(res) & m_pm[:, None]] = 2  # PSDI with no item above the lowest code
+        too_many = (nc - n_ans) > maxmiss[:, None]
+        if impute:
+            too_many |= unfilled > 0
+        reason[too_many] = 0
+        if inst.missing.max_missing_total is not None:
+            miss_total = missing[scored_cols].sum(axis=0)
+            reason[:, miss_total > inst.missing.max_missing_total] = 1
+        res[reason >= 0] = np.nan
+        score_out[a:b] = res.T
+        nans_out[a:b] = n_ans.T
+        reason_out[a:b] = reason.T
+
+    # ---- long output (administration-major, scales in key order)
+    keys = [c for c in KEY_COLUMNS if c in df.columns]
+    take = np.repeat(np.arange(n), k)
+    out = df[keys].take(take).reset_index(drop=True) if keys else pd.DataFrame(index=pd.RangeIndex(n * k))
+    if "instrument" not in out.columns:
+        out.insert(
+            min(2, len(out.columns)), "instrument",
+            pd.Categorical.from_codes(np.zeros(n * k, dtype=np.int8), categories=[inst.id]),
+        )
+    out["scale"] = pd.Categorical.from_codes(np.tile(np.arange(k, dtype=np.int16), n), categories=names)
+    flat_score = score_out.reshape(-1)
+    flat_n = nans_out.reshape(-1)
+    flat_reason = reason_out.reshape(-1)
+    out["score"] = flat_score
+    out["n_answered"] = flat_n.astype(np.int32)
+    out["prorated"] = (flat_n < np.tile(n_items, n)) & ~np.isnan(flat_score)
+    out["reason"] = pd.Categorical.from_codes(flat_reason, categories=list(REASONS))
+
+    # ---- meta
+    prorated_by = out["prorated"].to_numpy().reshape(n, k).sum(axis=0) if n else np.zeros(k, int)
+    missing_by: dict[str, dict[str, int]] = {}
+    counts_total = {r: 0 for r in REASONS}
+    for j, name in enumerate(names):
+        cnt = np.bincount(reason_out[:, j][reason_out[:, j] >= 0], minlength=len(REASONS))
+        missing_by[name] = {r: int(c) for r, c in zip(REASONS, cnt, strict=True) if c}
+        for r, c in zip(REASONS, cnt, strict=True):
+            counts_total[r] += int(c)
+    provisional = [nm for nm in names if inst.scales[nm].status == "provisional"]
+    meta = base_meta(
+        "score",
+        instrument=inst.id,
+        instrument_name=inst.name,
+        instrument_version=inst.version,
+        key_status=inst.status,
+        key_status_reason=inst.status_reason,
+        scale_status={nm: inst.scales[nm].status for nm in names},
+        provisional_scales=provisional,
+        source=inst.origin,
+        overrides_shipped=inst.overrides_shipped,
+        scales=names,
+        item_range=[inst.item_min, inst.item_max],
+        reverse_items=list(inst.reverse_items),
+        missing_rule={
+            "method": inst.missing.method,
+            "max_missing": {nm: inst.scales[nm].max_missing for nm in names},
+            "max_missing_total": inst.missing.max_missing_total,
+            "source": inst.missing.source,
+        },
+        n_original=n_original,
+        n_used=n,
+        n_administrations=n,
+        exclusions={"other_instrument": n_other} if n_other else {},
+        n_scores=int(n * k),
+        n_prorated=int(prorated_by.sum()),
+        n_prorated_by_scale={nm: int(c) for nm, c in zip(names, prorated_by, strict=True)},
+        n_missing={r: c for r, c in counts_total.items() if c},
+        n_missing_by_scale=missing_by,
+    )
+    if provisional:
+        warnings.warn(
+            ProvisionalKeyWarning(
+                f"{inst.id}: the key of scale(s) {', '.join(provisional)} is provisional: "
+                f"{inst.scales[provisional[0]].status_reason or inst.status_reason}"
+            ),
+            stacklevel=2,
+        )
+    return ScoreResult(meta=meta, scores=out)
+
+
+# ============================================================================ T-scores
+def t_scores(
+    scores: pd.DataFrame | ScoreResult,
+    *,
+    instrument: str | Instrument,
+    norm: str | dict[str, Any],
+    scales: Sequence[str] | str | None = None,
+) -> pd.DataFrame:
+    r"""T-scores of scale scores, so that change can be reported as :math:`\Delta T`.
+
+    Parameters
+    ----------
+    scores : DataFrame or ScoreResult
+        Long scores as returned by :func:`score` (columns ``scale`` and ``score``).
+    instrument : str or Instrument
+        The instrument whose T-norms are used.
+    norm : str or dict
+        Name of a T-norm in the instrument file (e.g. ``"general_population"`` for the
+        CORE-10), or ``{"mean": M, "sd": SD, "source": "..."}`` for a linear norm of your
+        own reference group (then ``scales`` names the scale(s) it applies to).
+    scales : list of str, optional
+        Scales to convert (default: every scale of the instrument that has ``norm``).
+
+    Returns
+    -------
+    DataFrame
+        The rows of those scales with ``t_score`` and ``t_norm`` (the norm's name) added.
+        Linear norms: :math:`T = 50 + 10 (x - M) / SD` (a higher T means a higher raw
+        score, whatever the scale's direction); table norms interpolate the published
+        raw -> T table.  Missing scores stay missing.
+
+    Examples
+    --------
+    >>> import pandas as pd, effectstudy as es
+    >>> s = pd.DataFrame({"client_id": ["a", "a"], "scale": ["total", "total"], "score": [19.1, 9.5]})
+    >>> es.t_scores(s, instrument="core10", norm="general_population")["t_score"].round(2).tolist()
+    [80.0, 60.0]
+    """
+    if isinstance(scores, ScoreResult):
+        scores = scores.scores
+    if not isinstance(scores, pd.DataFrame):
+        raise ArgumentTypeError("scores", scores, "a scores DataFrame or ScoreResult from es.score")
+    for c in ("scale", "score"):
+        if c not in scores.columns:
+            raise ArgumentError("scores", list(scores.columns), f"a table with columns 'scale' and 'score' (missing {c!r})")
+    inst = resolve(instrument)
+    if isinstance(norm, dict):
+        unknown = set(norm) - {"mean", "sd", "source", "name"}
+        if unknown or "mean" not in norm or "sd" not in norm or "source" not in norm:
+            raise ArgumentError("norm", norm, "a dict with keys mean, sd, source (and optionally name)")
+        if not float(norm["sd"]) > 0:
+            raise ArgumentError("norm", norm, "a positive sd")
+        if scales is None:
+            raise ArgumentError("scales", None, "the scale(s) a user-supplied norm applies to")
+        names = _resolve_scales(inst, scales)
+        tn = TNorm(str(norm.get("name", "user")), "linear", str(norm["source"]),
+                   mean=float(norm["mean"]), sd=float(norm["sd"]))
+        per_scale = {nm: tn for nm in names}
+    elif isinstance(norm, str):
+        with_norm = [nm for nm, s in inst.scales.items() if norm in s.t_norms]
+        if scales is None:
+            if not with_norm:
+                have = sorted({t for s in inst.scales.values() for t in s.t_norms})
+                raise ArgumentError(
+                    "norm", norm,
+                    f"one of {have} for {inst.id}" if have else
+                    f"a dict(mean=, sd=, source=): {inst.id} ships no T-norms (add them in a user YAML)",
+                )
+            names = with_norm
+        else:
+            names = _resolve_scales(inst, scales)
+            for nm in names:
+                if norm not in inst.scales[nm].t_norms:
+                    raise ArgumentError("norm", norm, f"one of {sorted(inst.scales[nm].t_norms)} for scale {nm}")
+        per_scale = {nm: inst.scales[nm].t_norms[norm] for nm in names}
+    else:
+        raise ArgumentTypeError("norm", norm, "a T-norm name (str) or dict(mean=, sd=, source=)")
+
+    rows = scores
+    if "instrument" in rows.columns:
+        rows = rows[(rows["instrument"] == inst.id).to_numpy(dtype=bool)]
+    scale_col = rows["scale"].astype(str).to_numpy()
+    keep = np.isin(scale_col, list(per_scale))
+    out = rows.loc[keep].copy()
+    t = np.full(len(out), np.nan)
+    sc = scale_col[keep]
+    vals = out["score"].to_numpy(dtype=float)
+    for nm, tn in per_scale.items():
+        m = sc == nm
+        t[m] = tn.transform(vals[m])
+    out["t_score"] = t
+    out["t_norm"] = pd.Series(sc, index=out.index).map({nm: tn.name for nm, tn in per_scale.items()})
+    return out

@@ -1,0 +1,1 @@
+"""Pre/post outcomes: effect sizes, reliable change, clinical significance."""

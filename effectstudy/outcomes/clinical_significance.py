@@ -1,0 +1,521 @@
+r"""Clinical significance: reliable change combined with a clinical/functional cut-off.
+
+:func:`clinical_significance` classifies every patient as ``recovered``, ``improved``,
+``unchanged``, ``deteriorated`` or ``harmed`` (Jacobson & Truax 1991; Hageman &
+Arrindell 1999 with ``method="ha"``); :func:`percent_change` is the percentage
+improvement rule some studies report.
+
+Validated against R clinicalsignificance 3.0.0 (``cs_combined``, ``cs_statistical``,
+``cs_percentage``) on the data in ``tests/reference/r_outputs``; where the package
+departs from the papers effectstudy follows the papers (cut-off b, percentage change
+at a zero baseline, HLM reference) and the tests check both values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from effectstudy import kernels
+from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
+from effectstudy.core.labels import register
+from effectstudy.core.results import Result, base_meta
+from effectstudy.core.schema import CATEGORIES, CATEGORY_DTYPE
+from effectstudy.data.longdata import check_reliability, prepost_wide, registry_norms
+from effectstudy.outcomes.reliable_change import (
+    RC_CATEGORIES,
+    RC_DTYPE,
+    _hlm,
+    _warn_exclusions,
+    check_alpha,
+    check_better_is,
+    check_method,
+    compute_rc,
+    counts_table,
+    critical_value,
+)
+
+__all__ = [
+    "clinical_significance",
+    "percent_change",
+    "ClinicalSignificanceResult",
+    "PercentChangeResult",
+]
+
+register({
+    "crossed_cutoff": {"nl": "Grens gepasseerd", "en": "Crossed cut-off"},
+    "clinical_pre": {"nl": "Klinisch voor", "en": "Clinical at pre"},
+    "functional_post": {"nl": "Functioneel na", "en": "Functional at post"},
+    "cutoff_category": {"nl": "Categorie grens", "en": "Cut-off category"},
+    "pct_change": {"nl": "Verandering (%)", "en": "Change (%)"},
+    "changed": {"nl": "Veranderd", "en": "Changed"},
+    "functional": {"nl": "Functioneel", "en": "Functional"},
+})
+
+
+def _as_float(name: str, value: Any, *, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise ArgumentTypeError(name, value, "a number")
+    v = float(value)
+    if not np.isfinite(v) or (positive and v <= 0):
+        raise ArgumentError(name, value, "a positive finite number" if positive
+                            else "a finite number")
+    return v
+
+
+@dataclass(frozen=True, repr=False)
+class ClinicalSignificanceResult(Result):
+    """Result of :func:`clinical_significance`.
+
+    ``patients`` (index = subject): ``[group,] pre, post, change, rci, rc_category``
+    (reliable change alone), ``clinical_pre``, ``functional_post``, ``crossed_cutoff``,
+    ``cutoff_category`` (cut-off alone: improved = moved from the clinical to the
+    functional side, deteriorated = the reverse), HA adds ``cs_indiv`` and
+    ``clinical_post``; ``category`` (recovered, improved, unchanged, deteriorated, harmed).
+    ``meta`` adds ``cutoff_value``, ``cutoff_type``, ``cutoff_source``, ``m_clinical``,
+    ``sd_clinical``, ``m_functional``, ``sd_functional`` and their sources.
+    """
+
+    title = "Clinical significance"
+
+    def summary(self) -> pd.DataFrame:
+        """Counts per category: ``[group,] category, n, proportion[, proportion_total]``."""
+        return counts_table(self.patients, CATEGORIES, "group" in self.patients)
+
+    def summary_cutoff(self) -> pd.DataFrame:
+        """Counts of the cut-off-only classification (``cutoff_category``)."""
+        p = self.patients.drop(columns="category").rename(columns={"cutoff_category":
+                                                                   "category"})
+        return counts_table(p, RC_CATEGORIES, "group" in p)
+
+    def group_level(self) -> pd.DataFrame:
+        """Hageman & Arrindell (1999) group-level proportions ``changed`` and ``functional``.
+
+        Only for ``method="ha"``.  Per group (or overall) the mean and SD of the change and
+        the post mean and SD are the group's own; :math:`r_{dd}`, the cut-off and
+        :math:`r_{post}` are pooled, as in clinicalsignificance 3.0.0.
+        """
+        if self.meta.get("method") != "ha":
+            raise ArgumentError("method", self.meta.get("method"),
+                                "'ha' for the group-level analysis")
+        d = kernels.direction(self.meta["better_is"])
+        p = self.patients
+        groups = [(None, p)] if "group" not in p else list(p.groupby("group", observed=True))
+        rows = []
+        for g, part in groups:
+            st = kernels.describe_pairs(part["pre"].to_numpy(), part["post"].to_numpy())
+            ch, fu = kernels.ha_group_level(
+                mean_change=st["m_change"], sd_change=st["sd_change"], m_post=st["m_post"],
+                sd_post=st["sd_post"], r_dd_=self.meta["r_dd"],
+                r_post=self.meta["cutoff_reliability_post"], cutoff=self.meta["cutoff_value"],
+                d=d)
+            row = {"n": st["n"], "changed": ch, "functional": fu}
+            if g is not None:
+                row = {"group": g, **row}
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def plot(self, ax=None, kind: Literal["jt", "bars"] = "jt", **kwargs):
+        """Jacobson-Truax plot (``kind="jt"``) or category bars per group (``"bars"``)."""
+        from effectstudy.core import plotting
+
+        if kind == "bars":
+            return plotting.category_bars(self.summary(), ax=ax, **kwargs)
+        if kind == "jt":
+            return plotting.jt_plot(self.patients, self.meta, ax=ax, **kwargs)
+        raise ArgumentError("kind", kind, "'jt' or 'bars'")
+
+
+def _cutoff(
+    cutoff: Any, *, method: str, d: int, m_clin: float, sd_clin: float,
+    m_func: float | None, sd_func: float | None, reliability: float | None,
+    reliability_functional: float | None = None,
+) -> tuple[float, str, dict[str, float]]:
+    extra: dict[str, float] = {}
+    if isinstance(cutoff, (int, float, np.number)) and not isinstance(cutoff, bool):
+        return _as_float("cutoff", cutoff), "given", extra
+    if cutoff not in ("a", "b", "c"):
+        raise ArgumentError("cutoff", cutoff, "'a', 'b', 'c' or a number")
+    if cutoff in ("b", "c") and (m_func is None or sd_func is None):
+        missing = "m_functional" if m_func is None else "sd_functional"
+        raise ArgumentError(missing, None,
+                            f"a number: cut-off {cutoff!r} needs the functional population's "
+                            "mean and SD (from the instrument's norms or the params)")
+    if method == "ha":
+        value, r_clin, r_func = kernels.cutoff_ha(
+            cutoff, d=d, m_clinical=m_clin, sd_clinical=sd_clin, reliability=reliability,
+            m_functional=m_func, sd_functional=sd_func,
+            reliability_functional=reliability_functional)
+        extra = {"reliability_clinical": r_clin, "reliability_functional": r_func}
+        return value, f"{cutoff}_true", extra
+    value = kernels.cutoff_jt(cutoff, d=d, m_clinical=m_clin, sd_clinical=sd_clin,
+                              m_functional=m_func, sd_functional=sd_func)
+    return value, cutoff, extra
+
+
+def clinical_significance(
+    data: pd.DataFrame,
+    *,
+    subject: Hashable,
+    time: Hashable,
+    outcome: Hashable,
+    pre: Any = None,
+    post: Any = None,
+    reliability: Any = None,
+    better_is: Literal["lower", "higher"] | None = None,
+    method: Literal["jt", "gln", "hll", "en", "nk", "ha", "hlm"] = "jt",
+    cutoff: Literal["a", "b", "c", "published"] | float = "c",
+    m_clinical: float | None = None,
+    sd_clinical: float | None = None,
+    m_functional: float | None = None,
+    sd_functional: float | None = None,
+    reliability_post: Any = None,
+    group: Hashable | None = None,
+    alpha: float = 0.05,
+    hlm_reference: Literal["zero", "average"] = "zero",
+    instrument: str | None = None,
+    scale: str | None = None,
+    norms: str | None = None,
+    reliability_functional: float | None = None,
+) -> ClinicalSignificanceResult:
+    r"""Reliable change plus a clinical cut-off: recovered, improved, unchanged, deteriorated, harmed.
+
+    Parameters
+    ----------
+    data, subject, time, outcome, pre, post, reliability, better_is, method,
+    reliability_post, group, alpha, hlm_reference
+        As in :func:`effectstudy.outcomes.reliable_change`.
+    cutoff : {"a", "b", "c", "published"} or float, default "c"
+        Jacobson & Truax cut-off type (Hageman & Arrindell "true score" cut-offs with
+        ``method="ha"``), a cut-off value given directly (recorded as ``"given"``), or
+        ``"published"``: the cut-off of the instrument's norm set in the registry (with its
+        ``clinical_if`` rule: ``">="`` counts a score equal to the cut-off as clinical).
+    instrument, scale, norms : str, optional
+        Registry id, scale and norm set: ``better_is``, ``reliability``, ``m_functional``
+        and ``sd_functional`` are taken from the registry when not given (sources in
+        ``meta``).  The clinical mean and SD stay the sample's unless given.
+    m_clinical, sd_clinical : float, optional
+        Clinical population mean and SD; default: mean and SD of the sample's pre scores
+        (complete pairs; HLM: first measurements).  The source is recorded in ``meta``.
+    m_functional, sd_functional : float, optional
+        Functional (general) population mean and SD, required for cut-offs b and c.
+    reliability_functional : float, optional
+        ``method="ha"`` only: reliability in the functional population for the HA
+        cut-offs.  Default (as clinicalsignificance 3.0.0):
+        :math:`r_{func} = (SD_{func}^2 - SE^2)/SD_{func}^2` with the clinical :math:`SE`.
+
+    Returns
+    -------
+    ClinicalSignificanceResult
+        ``.patients``: ``[group,] pre, post, change, rci, rc_category, clinical_pre,
+        functional_post, crossed_cutoff, cutoff_category[, cs_indiv, clinical_post],
+        category``; ``.summary()``, ``.summary_cutoff()``, ``.group_level()`` (HA),
+        ``.plot()``.
+
+    Notes
+    -----
+    Cut-offs (:math:`d=-1` lower is better, :math:`+1` higher is better):
+
+    .. math::
+
+        a = M_{clin} + 2d\,SD_{clin},\qquad b = M_{func} - 2d\,SD_{func},\qquad
+        c = \frac{SD_{clin} M_{func} + SD_{func} M_{clin}}{SD_{clin} + SD_{func}}
+
+    ``clinical_pre``: :math:`d x < d c`; ``functional_post``: :math:`d y > d c` (strict).
+    HA: ``functional_post`` = clinical_pre and :math:`d\,CS_i > z_{1-\alpha}`
+    (:func:`effectstudy.kernels.cs_indiv`); ``clinical_post`` = not clinical_pre and
+    :math:`d\,CS_i < -z_{1-\alpha}`.  Categories: recovered = clinical_pre and
+    functional_post and reliably improved; improved = other reliable improvement;
+    harmed = not clinical_pre and not functional_post and reliably deteriorated;
+    deteriorated = other reliable deterioration; unchanged otherwise.
+
+    **Differences from R clinicalsignificance 3.0.0** (effectstudy follows the papers):
+    cut-off b uses the functional SD, as Jacobson & Truax (1991) define it (the package
+    uses the clinical SD: :math:`b = M_{func} - 2d\,SD_{clin}`; pass that value as
+    ``cutoff=`` to reproduce it); the HA b cut-off likewise uses
+    :math:`SD_{func}\sqrt{r_{func}}`.  ``hlm_reference="zero"`` (see
+    :func:`~effectstudy.outcomes.reliable_change`).
+
+    Validated against R clinicalsignificance 3.0.0 ``cs_combined()`` and
+    ``cs_statistical()`` (``tests/reference/r_outputs``; identical categories and flags,
+    cut-offs and CS_indiv to 1e-9 relative).
+
+    References
+    ----------
+    Jacobson, N. S., & Truax, P. (1991). *JCCP, 59*(1), 12-19.
+    https://doi.org/10.1037/0022-006X.59.1.12
+
+    Hageman, W. J. J. M., & Arrindell, W. A. (1999). *Behaviour Research and Therapy,
+    37*(12), 1169-1193. https://doi.org/10.1016/S0005-7967(99)00032-7
+
+    Examples
+    --------
+    >>> import pandas as pd, effectstudy as es
+    >>> df = pd.DataFrame({"id": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5], "t": ["pre", "post"] * 5,
+    ...                    "gsi": [2.1, 0.4, 1.5, 1.4, 0.6, 1.6, 1.8, 1.3, 2.4, 1.6]})
+    >>> cs = es.clinical_significance(df, subject="id", time="t", outcome="gsi", pre="pre",
+    ...     post="post", reliability=0.9, better_is="lower", cutoff="c",
+    ...     m_functional=0.5, sd_functional=0.45)
+    >>> round(cs.meta["cutoff_value"], 3)
+    0.966
+    >>> cs.patients[["pre", "post", "crossed_cutoff", "category"]]
+        pre  post  crossed_cutoff   category
+    id
+    1   2.1   0.4            True  recovered
+    2   1.5   1.4           False  unchanged
+    3   0.6   1.6           False     harmed
+    4   1.8   1.3           False  unchanged
+    5   2.4   1.6           False   improved
+    """
+    method = check_method(method)
+    reg = registry_norms(instrument, scale, norms)
+    from_registry = {}
+    for key, val in (("better_is", better_is), ("reliability", reliability),
+                     ("m_functional", m_functional), ("sd_functional", sd_functional)):
+        if val is None and key in reg.values:
+            from_registry[key] = reg.values[key]
+    better_is = from_registry.get("better_is", better_is)
+    reliability = from_registry.get("reliability", reliability)
+    m_functional = from_registry.get("m_functional", m_functional)
+    sd_functional = from_registry.get("sd_functional", sd_functional)
+    clinical_if = None
+    if isinstance(cutoff, str) and cutoff == "published":
+        if "cutoff" not in reg.values:
+            raise ArgumentError("cutoff", cutoff, "'a', 'b', 'c' or a number: 'published' "
+                                "needs instrument= and scale= with a cut-off in the registry")
+        clinical_if = reg.values.get("clinical_if")
+        from_registry["cutoff"] = reg.values["cutoff"]
+        cutoff = reg.values["cutoff"]
+    d = check_better_is(better_is)
+    alpha = check_alpha(alpha)
+    for name, val in (("m_clinical", m_clinical), ("m_functional", m_functional)):
+        if val is not None:
+            _as_float(name, val)
+    for name, val in (("sd_clinical", sd_clinical), ("sd_functional", sd_functional)):
+        if val is not None:
+            _as_float(name, val, positive=True)
+
+    rel = None
+    if method == "hlm":
+        if hlm_reference not in ("zero", "average"):
+            raise ArgumentError("hlm_reference", hlm_reference, "'zero' or 'average'")
+        pat, scal = _hlm(data, subject=subject, time=time, outcome=outcome, group=group,
+                         d=d, alpha=alpha, hlm_reference=hlm_reference)
+        meta = base_meta(method, better_is=better_is, alpha=alpha, nan_policy="listwise")
+        st = kernels.describe_pairs(pat["pre"].to_numpy(), pat["post"].to_numpy())
+        clin_label = "first measurements of the subjects used"
+        meta.update(scal)
+        codes = 1 - pat["category"].cat.codes.to_numpy().astype(np.int8)
+    else:
+        if reliability is None:
+            raise ArgumentError("reliability", None, f"a number in (0, 1) for method {method!r}"
+                                + (f" (the registry has none for {instrument}/{scale})"
+                                   if instrument is not None else ""))
+        rel, rel_source = check_reliability(reliability)
+        if "reliability" in from_registry:
+            rel_source = reg.sources["reliability"]
+        rel_post = None
+        if method == "nk":
+            rel_post = rel if reliability_post is None else check_reliability(
+                reliability_post, "reliability_post")[0]
+        pp = prepost_wide(data, subject=subject, time=time, outcome=outcome, pre=pre,
+                          post=post, group=group)
+        pat, scal = compute_rc(pp, method=method, reliability=rel, reliability_post=rel_post,
+                               d=d, alpha=alpha)
+        codes = scal.pop("_codes")
+        meta = base_meta(method, better_is=better_is, reliability=rel,
+                         reliability_source=rel_source, alpha=alpha, nan_policy="listwise",
+                         pre=pre, post=post, n_original=pp.n_original, n_used=pp.n_used,
+                         exclusions=dict(pp.exclusions), rows_other_time=pp.rows_other_time)
+        meta.update(scal)
+        st = scal
+        clin_label = "pre scores of the complete pairs"
+
+    m_clin = st["m_pre"] if m_clinical is None else float(m_clinical)
+    sd_clin = st["sd_pre"] if sd_clinical is None else float(sd_clinical)
+    if not sd_clin > 0:
+        raise DataError("the clinical SD (pre scores) is zero", value=sd_clin,
+                        expected="pre scores that vary, or sd_clinical=")
+    if method == "ha" and rel is None:  # pragma: no cover - guarded above
+        raise ArgumentError("reliability", None, "a number for method 'ha'")
+    if reliability_functional is not None:
+        if method != "ha":
+            raise ArgumentError("reliability_functional", reliability_functional,
+                                "None unless method='ha' (only the HA cut-offs use it)")
+        reliability_functional = check_reliability(reliability_functional,
+                                                   "reliability_functional")[0]
+    value, ctype, extra = _cutoff(cutoff, method=method, d=d, m_clin=m_clin, sd_clin=sd_clin,
+                                  m_func=m_functional, sd_func=sd_functional, reliability=rel,
+                                  reliability_functional=reliability_functional)
+    x = pat["pre"].to_numpy()
+    y = pat["post"].to_numpy()
+    clinical_pre = d * x < d * value
+    if clinical_if == ">=":  # the published rule counts a score at the cut-off as clinical
+        clinical_pre = d * x <= d * value
+    out = pat.drop(columns="category").copy()
+    out["rc_category"] = pat["category"]
+    if method == "ha":
+        se_m = float(kernels.sem(sd_clin, rel))
+        try:
+            cs, r_post = kernels.cs_indiv(y, cutoff=value, m_post=st["m_post"],
+                                          sd_post=st["sd_post"], se_measurement=se_m)
+        except ValueError as exc:
+            raise DataError(str(exc)) from None
+        crit = critical_value("ha", alpha)
+        functional_post = clinical_pre & (d * cs > crit)
+        clinical_post = ~clinical_pre & (d * cs < -crit)
+        out["cs_indiv"] = cs
+        out["clinical_post"] = clinical_post
+        stat_imp, stat_det = functional_post, clinical_post
+        extra.update({"cutoff_reliability_post": r_post, "cutoff_se_measurement": se_m})
+    else:
+        # published rule "clinical if > cut-off": a score at the cut-off is functional
+        functional_post = (d * y >= d * value) if clinical_if == ">" else (d * y > d * value)
+        stat_imp = clinical_pre & functional_post
+        stat_det = ~clinical_pre & ~functional_post
+    out["clinical_pre"] = clinical_pre
+    out["functional_post"] = functional_post
+    out["crossed_cutoff"] = clinical_pre & functional_post
+    out["cutoff_category"] = pd.Categorical.from_codes(
+        np.where(stat_imp, 0, np.where(stat_det, 2, 1)).astype(np.int8), dtype=RC_DTYPE)
+    imp = codes == 1
+    det = codes == -1
+    recovered = clinical_pre & functional_post & imp
+    harmed = ~clinical_pre & ~functional_post & det
+    # codes into CATEGORIES: recovered 0, improved 1, unchanged 2, deteriorated 3, harmed 4
+    code = np.full(len(x), 2, dtype=np.int8)
+    code[imp] = 1
+    code[recovered] = 0
+    code[det] = 3
+    code[harmed] = 4
+    out["category"] = pd.Categorical.from_codes(code, dtype=CATEGORY_DTYPE)
+    source = {
+        "given": "argument cutoff=",
+        "a": f"m_clinical/sd_clinical ({'argument' if m_clinical is not None else clin_label})",
+    }.get(ctype.removesuffix("_true"), "clinical and functional norms")
+    if "cutoff" in from_registry:
+        ctype, source = "published", reg.sources["cutoff"]
+    meta.update({
+        "clinical_if": clinical_if,
+        "registry": {k: reg.sources[k] for k in from_registry},
+        "cutoff": ("published" if "cutoff" in from_registry
+                   else cutoff if isinstance(cutoff, str) else "given"),
+        "cutoff_type": ctype,
+        "cutoff_value": value,
+        "cutoff_source": source,
+        "m_clinical": m_clin,
+        "sd_clinical": sd_clin,
+        "clinical_source": ("argument" if m_clinical is not None and sd_clinical is not None
+                            else clin_label),
+        "m_functional": m_functional,
+        "sd_functional": sd_functional,
+        "functional_source": (reg.sources["m_functional"] if "m_functional" in from_registry
+                              else "argument" if m_functional is not None else None),
+        **extra,
+    })
+    if method == "hlm":
+        _warn_exclusions(meta)
+    return ClinicalSignificanceResult(patients=out, meta=meta)
+
+
+# -- percentage change --------------------------------------------------------------------
+@dataclass(frozen=True, repr=False)
+class PercentChangeResult(Result):
+    """Result of :func:`percent_change`: ``patients`` with ``pct_change`` and ``category``."""
+
+    title = "Percentage change"
+
+    def summary(self) -> pd.DataFrame:
+        """Counts per category (each patient counted once; they sum to ``n_used``)."""
+        return counts_table(self.patients, RC_CATEGORIES, "group" in self.patients)
+
+    def plot(self, ax=None, **kwargs):
+        """Category bars per group."""
+        from effectstudy.core import plotting
+
+        return plotting.category_bars(self.summary(), ax=ax, **kwargs)
+
+
+def percent_change(
+    data: pd.DataFrame,
+    *,
+    subject: Hashable,
+    time: Hashable,
+    outcome: Hashable,
+    pre: Any,
+    post: Any,
+    better_is: Literal["lower", "higher"],
+    improvement: float = 0.5,
+    deterioration: float | None = None,
+    group: Hashable | None = None,
+) -> PercentChangeResult:
+    r"""Classify patients by percentage change from the pre score.
+
+    .. math::
+
+        p_i = (y_i - x_i) / x_i
+
+    improved when :math:`d\,p_i \ge` ``improvement``, deteriorated when
+    :math:`d\,p_i \le -`\ ``deterioration`` (inclusive, as clinicalsignificance 3.0.0),
+    unchanged otherwise or when :math:`y_i = x_i`.  ``deterioration`` defaults to
+    ``improvement``.  Each patient gets exactly one category.
+
+    **Zero baseline.** With :math:`x_i = 0` the percentage is :math:`\pm\infty`; a change
+    in the better direction counts as improved and one in the worse direction as
+    deteriorated.  (clinicalsignificance 3.0.0 labels any rise from 0 "improved", also
+    when lower is better, and counts such a patient twice in its summary.)  Negative pre
+    scores are an error: the percentage is not interpretable.
+
+    Validated against R clinicalsignificance 3.0.0 ``cs_percentage()``.
+
+    >>> import pandas as pd, effectstudy as es
+    >>> df = pd.DataFrame({"id": [1, 1, 2, 2, 3, 3], "t": [1, 2] * 3,
+    ...                    "y": [2.0, 1.0, 1.0, 1.3, 0.0, 0.2]})
+    >>> es.percent_change(df, subject="id", time="t", outcome="y", pre=1, post=2,
+    ...                   better_is="lower", improvement=0.5, deterioration=0.3).patients
+        pre  post  change  pct_change      category
+    id
+    1   2.0   1.0    -1.0        -0.5      improved
+    2   1.0   1.3     0.3         0.3  deteriorated
+    3   0.0   0.2     0.2         inf  deteriorated
+    """
+    d = check_better_is(better_is)
+    p_imp = _as_float("improvement", improvement)
+    p_det = p_imp if deterioration is None else _as_float("deterioration", deterioration)
+    for name, v in (("improvement", p_imp), ("deterioration", p_det)):
+        if not 0 <= v <= 1:
+            raise ArgumentError(name, v, "a proportion in [0, 1], e.g. 0.5 for 50%")
+    pp = prepost_wide(data, subject=subject, time=time, outcome=outcome, pre=pre, post=post,
+                      group=group)
+    f = pp.frame
+    x = f["pre"].to_numpy()
+    y = f["post"].to_numpy()
+    if (x < 0).any():
+        i = int(np.flatnonzero(x < 0)[0])
+        raise DataError("negative pre score: percentage change is not interpretable",
+                        row=f.index[i], column=str(outcome), value=x[i],
+                        expected="pre scores >= 0")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = (y - x) / x
+    same = y == x
+    imp = (d * pct >= p_imp) & ~same
+    det = (d * pct <= -p_det) & ~same
+    pat = pd.DataFrame(index=f.index)
+    if "group" in f:
+        pat["group"] = f["group"]
+    pat["pre"] = x
+    pat["post"] = y
+    pat["change"] = y - x
+    pat["pct_change"] = pct
+    pat["category"] = pd.Categorical.from_codes(
+        np.where(imp, 0, np.where(det, 2, 1)).astype(np.int8), dtype=RC_DTYPE)
+    meta = base_meta("percent", better_is=better_is, improvement=p_imp, deterioration=p_det,
+                     nan_policy="listwise", pre=pre, post=post, n_original=pp.n_original,
+                     n_used=pp.n_used, exclusions=dict(pp.exclusions))
+    return PercentChangeResult(patients=pat, meta=meta)
+
+

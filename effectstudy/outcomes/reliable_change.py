@@ -1,0 +1,492 @@
+r"""Reliable change: is a patient's pre/post change larger than measurement error?
+
+One verb, :func:`reliable_change`, with ``method=`` one of ``"jt"`` (Jacobson & Truax
+1991), ``"gln"``, ``"hll"``, ``"en"``, ``"nk"``, ``"ha"`` (Hageman & Arrindell 1999) and
+``"hlm"`` (three or more measurements, empirical-Bayes slopes).  Formulas are in
+:func:`effectstudy.kernels.rci` and :func:`effectstudy.kernels.hlm_fit`.
+
+Validated against R clinicalsignificance 3.0.0 ``cs_distribution()`` on the development
+data sets in ``tests/reference/r_outputs`` (identical categories, RCI to 1e-9 relative;
+HLM: 1e-5 relative against lme4 1.1-31 run with a tight optimizer tolerance, 1e-3 against
+the package outputs made with lme4's default tolerance; own-slope SDs against Henderson's
+mixed-model equations solved densely).
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from effectstudy import kernels
+from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
+from effectstudy.core.labels import register
+from effectstudy.core.results import Result, base_meta
+from effectstudy.data.longdata import (
+    PrePost,
+    check_columns,
+    check_reliability,
+    prepost_wide,
+    registry_norms,
+)
+
+__all__ = ["reliable_change", "ReliableChangeResult", "RC_CATEGORIES", "RC_DTYPE", "METHODS"]
+
+METHODS = ("jt", "gln", "hll", "en", "nk", "ha", "hlm")
+RC_CATEGORIES = ("improved", "unchanged", "deteriorated")
+RC_DTYPE = pd.CategoricalDtype(list(RC_CATEGORIES), ordered=True)
+
+register({
+    "rci": {"nl": "RCI", "en": "RCI"},
+    "proportion_total": {"nl": "Aandeel totaal", "en": "Proportion of total"},
+    "change": {"nl": "Verandering", "en": "Change"},
+})
+
+
+def check_method(method: Any, allowed: tuple[str, ...] = METHODS) -> str:
+    if not isinstance(method, str) or method.lower() not in allowed:
+        raise ArgumentError("method", method, f"one of {', '.join(repr(m) for m in allowed)}")
+    return method.lower()
+
+
+def check_better_is(better_is: Any) -> int:
+    if better_is not in ("lower", "higher"):
+        raise ArgumentError("better_is", better_is, "'lower' or 'higher' (or instrument= and "
+                            "scale= to take it from the instrument registry)")
+    return kernels.direction(better_is)
+
+
+def check_alpha(alpha: Any) -> float:
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
+        raise ArgumentError("alpha", alpha, "a number in (0, 1), e.g. 0.05")
+    return float(alpha)
+
+
+def critical_value(method: str, alpha: float) -> float:
+    """Two-sided :math:`z_{1-\\alpha/2}`; one-sided :math:`z_{1-\\alpha}` for HA."""
+    return float(stats.norm.ppf(1 - alpha) if method == "ha" else stats.norm.ppf(1 - alpha / 2))
+
+
+def category_codes_to_labels(codes: np.ndarray) -> pd.Categorical:
+    """``1/0/-1`` -> improved/unchanged/deteriorated (built from codes: no string arrays)."""
+    return pd.Categorical.from_codes((1 - np.asarray(codes)).astype(np.int8), dtype=RC_DTYPE)
+
+
+def counts_table(
+    patients: pd.DataFrame, categories: tuple[str, ...], grouped: bool
+) -> pd.DataFrame:
+    """``group, category, n, proportion, proportion_total`` (every category listed)."""
+    n_total = len(patients)
+    cat = patients["category"]
+    if grouped:
+        tab = pd.crosstab(patients["group"], cat, dropna=False).reindex(
+            columns=list(categories), fill_value=0)
+        rows = []
+        for g, row in tab.iterrows():
+            ng = int(row.sum())
+            for c in categories:
+                n = int(row[c])
+                rows.append({"group": g, "category": c, "n": n,
+                             "proportion": n / ng if ng else float("nan"),
+                             "proportion_total": n / n_total if n_total else float("nan")})
+        out = pd.DataFrame(rows, columns=["group", "category", "n", "proportion",
+                                          "proportion_total"])
+    else:
+        vc = cat.value_counts().reindex(list(categories), fill_value=0)
+        out = pd.DataFrame({"category": list(categories), "n": vc.to_numpy().astype(int)})
+        out["proportion"] = out["n"] / n_total if n_total else float("nan")
+    out["category"] = pd.Categorical(out["category"], categories=list(categories), ordered=True)
+    return out
+
+
+@dataclass(frozen=True, repr=False)
+class ReliableChangeResult(Result):
+    """Result of :func:`reliable_change`.
+
+    ``patients``: index = subject; columns ``group`` (when grouped), ``pre``, ``post``,
+    ``change`` (post - pre), ``rci``, ``category`` (ordered: improved < unchanged <
+    deteriorated); HLM adds ``n_measurements``, ``eb_slope``, ``eb_sd``.
+    ``meta``: method, better_is, reliability and its source, alpha, critical_value,
+    the standard errors used, the sample statistics, n_original, n_used, exclusions.
+    """
+
+    title = "Reliable change"
+
+    def summary(self) -> pd.DataFrame:
+        """Counts per category: ``[group,] category, n, proportion[, proportion_total]``.
+
+        ``proportion`` is relative to the group (or to all patients when ungrouped);
+        ``proportion_total`` to all patients used.
+        """
+        return counts_table(self.patients, RC_CATEGORIES, "group" in self.patients)
+
+    def plot(self, ax=None, kind: Literal["jt", "bars"] = "jt", **kwargs):
+        """Jacobson-Truax plot (``kind="jt"``) or category bars per group (``"bars"``)."""
+        from effectstudy.core import plotting
+
+        if kind == "bars":
+            return plotting.category_bars(self.summary(), ax=ax, **kwargs)
+        if kind == "jt":
+            return plotting.jt_plot(self.patients, self.meta, ax=ax, **kwargs)
+        raise ArgumentError("kind", kind, "'jt' or 'bars'")
+
+
+def compute_rc(
+    pp: PrePost, *, method: str, reliability: float, reliability_post: float | None,
+    d: int, alpha: float,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """RCI and categories for complete pairs ``pp`` (shared with clinical significance)."""
+    frame = pp.frame
+    x = frame["pre"].to_numpy()
+    y = frame["post"].to_numpy()
+    st = kernels.describe_pairs(x, y)
+    if not st["n"] >= 2:
+        raise DataError(f"{st['n']} complete pre/post pair(s); reliable change needs at least 2",
+                        expected="at least 2 subjects with both scores")
+    if not st["sd_pre"] > 0:
+        raise DataError("the pre scores have zero variance, so the standard error of "
+                        "measurement is 0", value=st["sd_pre"],
+                        expected="pre scores that vary between subjects")
+    if method == "ha" and not (st["sd_post"] > 0 and np.isfinite(st["r"])):
+        raise DataError("the post scores have zero variance; the HA method needs r(pre, post)",
+                        value=st["sd_post"], expected="post scores that vary")
+    try:
+        v, scal = kernels.rci(x, y, method=method, reliability=reliability,
+                              reliability_post=reliability_post, stats_=st)
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
+    crit = critical_value(method, alpha)
+    codes = kernels.classify_rci(v, d=d, critical=crit)
+    pat = pd.DataFrame(index=frame.index)
+    if "group" in frame:
+        pat["group"] = frame["group"]
+    pat["pre"] = x
+    pat["post"] = y
+    pat["change"] = y - x
+    pat["rci"] = v
+    pat["category"] = category_codes_to_labels(codes)
+    meta = dict(st)
+    meta.update(scal)
+    meta["critical_value"] = crit
+    meta["_codes"] = codes
+    return pat, meta
+
+
+def _finish_meta(meta: dict[str, Any], pp_like: dict[str, Any]) -> dict[str, Any]:
+    meta.pop("_codes", None)
+    meta.update(pp_like)
+    return meta
+
+
+def _hlm(
+    data: pd.DataFrame, *, subject: Hashable, time: Hashable, outcome: Hashable,
+    group: Hashable | None, d: int, alpha: float, hlm_reference: str,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    check_columns(data, subject=subject, time=time, outcome=outcome, group=group)
+    if not pd.api.types.is_numeric_dtype(data[time]) or pd.api.types.is_bool_dtype(data[time]):
+        raise ArgumentTypeError("time", str(time),
+                                "a numeric time column (e.g. week or occasion number) for "
+                                "method 'hlm'")
+    if not pd.api.types.is_numeric_dtype(data[outcome]):
+        raise DataError("not numeric", column=str(outcome), expected="a number")
+    cols = [subject, time, outcome] + ([group] if group is not None else [])
+    sub = data[cols]
+    n_original = int(sub[subject].nunique(dropna=True))
+    miss = sub[[time, outcome]].isna().any(axis=1).to_numpy()
+    sub = sub[~miss]
+    order = np.argsort(sub[time].to_numpy(dtype=float), kind="stable")
+    sub = sub.iloc[order]
+    codes, uniq = pd.factorize(sub[subject])
+    nm = np.bincount(codes, minlength=len(uniq))
+    keep_subj = nm >= 3
+    exclusions: dict[str, int] = {}
+    if miss.any():
+        exclusions["rows_missing_outcome_or_time"] = int(miss.sum())
+    n_few = int((~keep_subj).sum()) + (n_original - len(uniq))
+    if n_few:
+        exclusions["fewer_than_3_measurements"] = n_few
+    rows = keep_subj[codes]
+    sub = sub[rows]
+    codes2, uniq2 = pd.factorize(sub[subject])
+    if len(uniq2) < 3:
+        raise DataError(f"{len(uniq2)} subject(s) with >= 3 measurements",
+                        expected="at least 3 subjects with 3 or more measurements for 'hlm'")
+    t = sub[time].to_numpy(dtype=float)
+    yv = sub[outcome].to_numpy(dtype=float)
+    fit = kernels.hlm_fit(codes2, t, yv)
+    if fit.singular:
+        import warnings
+
+        warnings.warn(
+            "the HLM fit is singular (a random-effect SD is estimated at about 0, "
+            f"theta = {tuple(round(v, 6) for v in fit.theta)}); the slopes barely differ "
+            "between subjects, so the RCIs mostly reflect the average slope",
+            DataQualityWarning, stacklevel=3)
+    m = len(uniq2)
+    first = np.full(m, -1)
+    first[codes2[::-1]] = np.arange(len(codes2))[::-1]
+    last = np.full(m, -1)
+    last[codes2] = np.arange(len(codes2))
+    pat = pd.DataFrame(index=pd.Index(uniq2, name=subject))
+    if group is not None:
+        pat["group"] = sub[group].to_numpy()[first]
+    pat["pre"] = yv[first]
+    pat["post"] = yv[last]
+    pat["change"] = pat["post"] - pat["pre"]
+    pat["n_measurements"] = np.bincount(codes2, minlength=m)
+    if hlm_reference == "zero":
+        slope, sd = fit.eb_slope + fit.beta[1], fit.slope_sd
+    else:
+        slope, sd = fit.eb_slope, fit.eb_slope_sd
+    pat["eb_slope"] = slope
+    pat["eb_sd"] = sd
+    pat["rci"] = slope / sd
+    crit = critical_value("hlm", alpha)
+    codes_c = kernels.classify_rci(pat["rci"].to_numpy(), d=d, critical=crit)
+    pat["category"] = category_codes_to_labels(codes_c)
+    if group is not None and pat["group"].isna().any():
+        ng = int(pat["group"].isna().sum())
+        exclusions["missing_group"] = ng
+        pat = pat[pat["group"].notna()]
+    meta = {
+        "critical_value": crit,
+        "hlm_reference": hlm_reference,
+        "hlm_formula": f"{outcome} ~ {time} + ({time} | {subject}), REML",
+        "hlm_fixef_intercept": fit.beta[0],
+        "hlm_fixef_time": fit.beta[1],
+        "hlm_sd_intercept": fit.sd_intercept,
+        "hlm_sd_time": fit.sd_slope,
+        "hlm_cor_intercept_time": fit.cor,
+        "hlm_sigma": fit.sigma,
+        "hlm_reml_criterion": fit.reml_criterion,
+        "hlm_singular": fit.singular,
+        "hlm_n_obs": fit.n_obs,
+        "n_original": n_original,
+        "n_used": int(len(pat)),
+        "exclusions": exclusions,
+    }
+    return pat, meta
+
+
+def _warn_exclusions(meta: dict[str, Any]) -> None:
+    excl = {k: v for k, v in meta.get("exclusions", {}).items() if not k.startswith("rows_")}
+    if excl:
+        import warnings
+
+        warnings.warn(
+            f"{meta['n_original'] - meta['n_used']} of {meta['n_original']} subjects excluded: "
+            + ", ".join(f"{k} {v}" for k, v in excl.items()),
+            DataQualityWarning, stacklevel=3,
+        )
+
+
+def reliable_change(
+    data: pd.DataFrame,
+    *,
+    subject: Hashable,
+    time: Hashable,
+    outcome: Hashable,
+    pre: Any = None,
+    post: Any = None,
+    reliability: Any = None,
+    better_is: Literal["lower", "higher"] | None = None,
+    method: Literal["jt", "gln", "hll", "en", "nk", "ha", "hlm"] = "jt",
+    reliability_post: Any = None,
+    group: Hashable | None = None,
+    alpha: float = 0.05,
+    hlm_reference: Literal["zero", "average"] = "zero",
+    instrument: str | None = None,
+    scale: str | None = None,
+    norms: str | None = None,
+) -> ReliableChangeResult:
+    r"""Classify each patient's change as reliably improved, unchanged or deteriorated.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long data: one row per subject and occasion.
+    subject, time, outcome : column names
+        Subject id, occasion and score columns.
+    pre, post : values of ``time``
+        The occasions compared (required except for ``"hlm"``; never guessed).
+    reliability : float or object with ``.estimate``
+        Reliability :math:`r_{xx}` in (0, 1) (e.g. Cronbach's alpha of the instrument, or
+        the result of ``es.reliability(...)``).  ``"sample"`` raises an error explaining
+        that item data are needed.  Not used by ``"hlm"``.
+    better_is : {"lower", "higher"}
+        Direction of improvement.
+    method : {"jt", "gln", "hll", "en", "nk", "ha", "hlm"}, default "jt"
+        RCI formula (see Notes).
+    reliability_post : float, optional
+        Reliability at post for ``"nk"``; defaults to ``reliability`` (recorded in meta).
+    group : column name, optional
+        Grouping for the summary.  Per-patient values use the pooled sample statistics
+        (as clinicalsignificance does).
+    alpha : float, default 0.05
+        Critical value :math:`z_{1-\alpha/2}` = 1.959964; HA uses the one-sided
+        :math:`z_{1-\alpha}` = 1.644854 (Hageman & Arrindell's :math:`\Phi_{max}`).
+    instrument, scale, norms : str, optional
+        Registry id, scale and norm set (:mod:`effectstudy.instruments`): ``better_is``
+        and ``reliability`` are taken from there when not given (source in ``meta``).
+    hlm_reference : {"zero", "average"}, default "zero"
+        ``"hlm"`` only.  ``"zero"`` tests each patient's own slope
+        :math:`\hat\beta_1 + \hat b_{1i}` against no change; ``"average"`` tests the
+        random-slope deviation :math:`\hat b_{1i}` (change relative to the average patient),
+        which is what clinicalsignificance 3.0.0 does.
+
+    Returns
+    -------
+    ReliableChangeResult
+        ``.patients`` indexed by subject: ``[group,] pre, post, change, rci, category``;
+        ``.summary()`` counts per category; ``.plot()`` the Jacobson-Truax plot.
+
+    Notes
+    -----
+    With :math:`x` pre, :math:`y` post, :math:`SE = SD_{pre}\sqrt{1-r_{xx}}`:
+
+    .. math::
+
+        RC_{JT} = \frac{y - x}{\sqrt{2}\,SE}
+
+    improved when :math:`d\cdot RC > z_{crit}`, deteriorated when
+    :math:`d\cdot RC < -z_{crit}` (strict), :math:`d = -1` for lower-is-better.  The
+    other methods are given in :func:`effectstudy.kernels.rci`.  Sample statistics
+    (:math:`M_{pre}, SD_{pre}, M_{post}, SD_{post}, r`) come from the complete pairs.
+    Subjects without both scores are excluded, counted in ``meta["exclusions"]`` and a
+    :class:`~effectstudy.core.errors.DataQualityWarning` is emitted.
+
+    HLM: ``outcome ~ time + (time | subject)`` fitted by REML on the subjects with at least
+    three non-missing measurements.  ``hlm_reference="zero"``: RCI = the subject's own slope
+    :math:`\hat\beta_1 + \hat b_{1i}` over its prediction-error SD (conditional variance
+    plus the uncertainty of :math:`\hat\beta`); ``"average"``: conditional mode over
+    conditional SD of the random slope (clinicalsignificance 3.0.0).
+    ``pre``/``post`` report the first and last measurement in time order.
+
+    Validated against R clinicalsignificance 3.0.0 ``cs_distribution()`` (every case in
+    ``tests/reference/r_outputs``: identical categories, RCI to 1e-9 relative; HLM with
+    ``hlm_reference="average"`` to 1e-5 against lme4 1.1-31 with a tight optimizer
+    tolerance; categories identical to the package's).
+
+    References
+    ----------
+    Jacobson, N. S., & Truax, P. (1991). Clinical significance: A statistical approach to
+    defining meaningful change in psychotherapy research. *Journal of Consulting and
+    Clinical Psychology, 59*(1), 12-19. https://doi.org/10.1037/0022-006X.59.1.12
+
+    Hageman, W. J. J. M., & Arrindell, W. A. (1999). Establishing clinically significant
+    change. *Behaviour Research and Therapy, 37*(12), 1169-1193.
+    https://doi.org/10.1016/S0005-7967(99)00032-7
+
+    Hsu, L. M. (1989). Reliable changes in psychotherapy: Taking into account regression
+    toward the mean. *Behavioral Assessment, 11*(4), 459-467.
+
+    Speer, D. C. (1992). Clinically significant change: Jacobson and Truax (1991)
+    revisited. *JCCP, 60*(3), 402-408. https://doi.org/10.1037/0022-006X.60.3.402
+
+    Claus, B. B., Wager, J., & Bonnet, U. (2024). clinicalsignificance. *Journal of
+    Statistical Software, 111*(1). https://doi.org/10.18637/jss.v111.i01
+
+    Examples
+    --------
+    >>> import pandas as pd, effectstudy as es
+    >>> df = pd.DataFrame({"id": [1, 1, 2, 2, 3, 3, 4, 4], "t": ["pre", "post"] * 4,
+    ...                    "gsi": [2.1, 1.0, 1.5, 1.4, 0.9, 1.6, 1.8, 1.7]})
+    >>> rc = es.reliable_change(df, subject="id", time="t", outcome="gsi", pre="pre",
+    ...                         post="post", reliability=0.9, better_is="lower")
+    >>> rc.patients.round(3)
+        pre  post  change    rci      category
+    id
+    1   2.1   1.0    -1.1 -4.801      improved
+    2   1.5   1.4    -0.1 -0.436     unchanged
+    3   0.9   1.6     0.7  3.055  deteriorated
+    4   1.8   1.7    -0.1 -0.436     unchanged
+    >>> rc.summary()
+           category  n  proportion
+    0      improved  1        0.25
+    1     unchanged  2        0.50
+    2  deteriorated  1        0.25
+    """
+    method = check_method(method)
+    reg = registry_norms(instrument, scale, norms)
+    better_is = better_is if better_is is not None else reg.values.get("better_is")
+    d = check_better_is(better_is)
+    alpha = check_alpha(alpha)
+    if method == "hlm":
+        if hlm_reference not in ("zero", "average"):
+            raise ArgumentError("hlm_reference", hlm_reference, "'zero' or 'average'")
+        pat, extra = _hlm(data, subject=subject, time=time, outcome=outcome, group=group,
+                          d=d, alpha=alpha, hlm_reference=hlm_reference)
+        meta = base_meta(method, better_is=better_is, alpha=alpha, nan_policy="listwise",
+                         **extra)
+        _warn_exclusions(meta)
+        return ReliableChangeResult(patients=pat, meta=meta)
+    rel_from_registry = reliability is None and "reliability" in reg.values
+    if rel_from_registry:
+        reliability = reg.values["reliability"]
+    if reliability is None:
+        raise ArgumentError("reliability", None, "a number in (0, 1) for method "
+                            f"{method!r} (only 'hlm' needs none)"
+                            + (f"; the registry has none for {instrument}/{scale}"
+                               if instrument is not None else ""))
+    rel, rel_source = check_reliability(reliability)
+    if rel_from_registry:
+        rel_source = reg.sources["reliability"]
+    rel_post = None
+    if method == "nk":
+        rel_post = rel if reliability_post is None else check_reliability(
+            reliability_post, "reliability_post")[0]
+    pp = prepost_wide(data, subject=subject, time=time, outcome=outcome, pre=pre, post=post,
+                      group=group)
+    pat, scal = compute_rc(pp, method=method, reliability=rel, reliability_post=rel_post,
+                           d=d, alpha=alpha)
+    meta = base_meta(method, better_is=better_is, reliability=rel,
+                     reliability_source=rel_source, alpha=alpha, nan_policy="listwise",
+                     pre=pre, post=post)
+    if method == "nk":
+        meta["reliability_post_source"] = ("argument" if reliability_post is not None
+                                           else "defaulted to reliability")
+    _finish_meta(scal, {"n_original": pp.n_original, "n_used": pp.n_used,
+                        "exclusions": dict(pp.exclusions),
+                        "rows_other_time": pp.rows_other_time})
+    meta.update(scal)
+    return ReliableChangeResult(patients=pat, meta=meta)
+
+
+def rc_band(meta: dict[str, Any], x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Post scores bounding the 'unchanged' band at pre scores ``x`` (None for HLM).
+
+    Every RCI formula is linear in the post score, so the bounds solve
+    :math:`RC(x, y) = \\pm z_{crit}` for :math:`y`.
+    """
+    method = meta.get("method")
+    if method not in kernels.RCI_METHODS:
+        return None
+    st = {k: meta[k] for k in ("n", "m_pre", "sd_pre", "m_post", "sd_post", "r")}
+    x = np.asarray(x, dtype=float)
+    r0, _ = kernels.rci(x, np.zeros_like(x), method=method, reliability=meta["reliability"],
+                        reliability_post=meta.get("reliability_post"), stats_=st)
+    r1, _ = kernels.rci(x, np.ones_like(x), method=method, reliability=meta["reliability"],
+                        reliability_post=meta.get("reliability_post"), stats_=st)
+    slope = r1 - r0
+    crit = meta["critical_value"]
+    lo = (-crit - r0) / slope
+    hi = (crit - r0) / slope
+    return np.minimum(lo, hi), np.maximum(lo, hi)
+
+
+class _CallableModule(types.ModuleType):
+    """Importing this module sets ``effectstudy.outcomes.reliable_change`` to the *module*, which
+    would shadow the lazily exported function of the same name; making the module callable
+    keeps ``es.reliable_change(...)`` working either way."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> ReliableChangeResult:
+        return reliable_change(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -1,0 +1,1 @@
+"""Pseudonyms, the research export, the study store, the audit log and retention."""

@@ -1,0 +1,748 @@
+"""Research exports for university partners: SPSS ``.sav``, CSV and a codebook from one metadata source.
+
+The research dataset is built from canonical episodes and measurements (and optionally
+scores) in five steps, each counted in :attr:`ResearchDataset.flow`:
+
+1. **consent**: only episodes with ``consent_research`` (missing = no consent), minus a
+   withdrawal list (:func:`effectstudy.data.consent.filter_consent`);
+2. **pseudonyms**: client and episode ids become keyed HMAC-SHA256 pseudonyms with the
+   release's own key (:func:`effectstudy.privacy.pseudonyms.pseudonymise`);
+3. **dates**: calendar dates become days since the episode start plus the start year; the
+   birth year becomes a 5-year age band, top-coded at 80 (SEC-P6 of the project's privacy
+   reference; CCMO: birth year at most; HIPAA Safe Harbor: no date element but the year);
+4. **allow-list**: output columns are built from :data:`VARIABLES` only and filtered by the
+   params' ``columns`` list; every other input column (names, BSN, addresses, free text,
+   therapist) is dropped by construction (SEC-P5: allow-list, never a deny-list);
+5. **k-anonymity**: each combination of the quasi-identifiers (default age band, sex, start
+   year, diagnosis, treatment) must occur for at least ``k`` clients (default 5; SEC-P7;
+   Sweeney 2002, "k-anonymity: a model for protecting privacy", *Int. J. Uncertainty,
+   Fuzziness and Knowledge-Based Systems* 10(5):557-570).  Otherwise nothing is written and
+   :class:`KAnonymityError` lists the rare combinations and what coarsening would fix.
+
+:func:`write_research_export` then writes, per table, ``.sav`` (variable labels; value
+labels on nominal and ordinal variables only; the user-missing code :data:`MISSING_CODE`
+declared; explicit SPSS formats and measurement levels) and ``.csv`` (same codes, missing
+cells empty), plus the codebook as ``.xlsx`` and ``.md`` rendered from the same
+:func:`codebook` table, a release record (SEC-P9) and a ``SHA256SUMS`` file.  Every file is
+written to a temporary name and renamed.
+
+>>> from effectstudy.privacy.pseudonyms import PseudonymKey
+>>> eps = pd.DataFrame({"episode_id": [f"e{i}" for i in range(6)], "client_id": [f"c{i}" for i in range(6)],
+...     "start_date": pd.to_datetime(["2024-01-10"] * 6), "sex": ["v"] * 6, "birth_year": [1990] * 6,
+...     "consent_research": [True] * 5 + [False]})
+>>> ms = pd.DataFrame({"client_id": ["c0", "c5"], "episode_id": ["e0", "e5"], "instrument": ["scl90_nl"] * 2,
+...     "date": pd.to_datetime(["2024-01-03", "2024-01-03"]), "item_1": [2.0, 1.0]})
+>>> ds = build_research_dataset(eps, ms, key=PseudonymKey(bytes(32)), quasi_identifiers=["age_band", "sex"])
+>>> ds.tables["episodes"].columns.tolist()
+['client_pseudonym', 'episode_pseudonym', 'start_year', 'age_band', 'sex']
+>>> ds.tables["measurements"][["instrument", "day", "item_1"]].to_dict("records")
+[{'instrument': 'scl90_nl', 'day': -7, 'item_1': 2.0}]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, EffectstudyError
+from effectstudy.core.files import sha256_file as _sha256
+from effectstudy.core.schema import CARE_TYPES, END_REASONS, item_columns
+from effectstudy.data.consent import filter_consent, restrict_to_episodes
+from effectstudy.privacy.pseudonyms import PseudonymKey, age_bands, pseudonymise, relative_days
+
+__all__ = [
+    "MISSING_CODE",
+    "DEFAULT_QUASI_IDENTIFIERS",
+    "Variable",
+    "VARIABLES",
+    "KAnonymityError",
+    "KAnonymityReport",
+    "ResearchDataset",
+    "build_research_dataset",
+    "check_k_anonymity",
+    "codebook",
+    "write_research_export",
+    "verify_release",
+]
+
+#: user-missing code declared in .sav files for every numeric variable
+MISSING_CODE = -999
+DEFAULT_QUASI_IDENTIFIERS = ("age_band", "sex", "start_year", "diagnosis", "treatment")
+FORMATS = ("sav", "csv", "xlsx", "md")
+
+Measure = Literal["nominal", "ordinal", "scale"]
+
+
+@dataclass(frozen=True)
+class Variable:
+    """Metadata of one exported variable: the single source for .sav, CSV and codebook."""
+
+    name: str
+    table: str
+    label_nl: str
+    label_en: str
+    kind: Literal["numeric", "string"]
+    measure: Measure
+    #: SPSS print/write format (``F8.0``, ``F8.2``, ``A16``)
+    spss_format: str
+    value_labels: dict[int, str] | None = None
+    derivation: str = ""
+
+    def label(self, lang: str = "nl") -> str:
+        return self.label_nl if lang == "nl" else self.label_en
+
+
+def _codes(values: Sequence[str]) -> dict[int, str]:
+    return {i + 1: v for i, v in enumerate(values)}
+
+
+_PSEUDO = "HMAC-SHA256 with the release key, first 16 hex characters (64 bits)"
+_VARS: list[Variable] = []
+for _t in ("episodes", "measurements", "scores"):
+    _VARS += [
+        Variable("client_pseudonym", _t, "Cliëntpseudoniem (alleen binnen deze levering)",
+                 "Client pseudonym (valid within this release only)", "string", "nominal", "A16", derivation=_PSEUDO),
+        Variable("episode_pseudonym", _t, "Behandelepisodepseudoniem (alleen binnen deze levering)",
+                 "Episode pseudonym (valid within this release only)", "string", "nominal", "A16", derivation=_PSEUDO),
+    ]
+_VARS += [
+    Variable("start_year", "episodes", "Startjaar van de episode", "Year the episode started", "numeric", "ordinal", "F4.0",
+             derivation="year of start_date"),
+    Variable("duration_days", "episodes", "Duur van de episode in dagen (leeg: nog open)",
+             "Episode length in days (empty: still open)", "numeric", "scale", "F5.0",
+             derivation="end_date - start_date in days"),
+    Variable("sessions", "episodes", "Aantal sessies", "Number of sessions", "numeric", "scale", "F4.0"),
+    Variable("care_type", "episodes", "Zorgsoort", "Type of care", "numeric", "nominal", "F4.0",
+             value_labels=_codes(CARE_TYPES)),
+    Variable("end_reason", "episodes", "Reden van afsluiten", "Reason the episode ended", "numeric", "nominal", "F4.0",
+             value_labels=_codes(END_REASONS)),
+    Variable("diagnosis", "episodes", "Diagnosegroep (hoofdcategorie)", "Diagnosis group (main category)", "string",
+             "nominal", "A40"),
+    Variable("treatment", "episodes", "Behandelvorm", "Treatment type", "string", "nominal", "A40"),
+    Variable("age_band", "episodes", "Leeftijdsklasse bij start (ondergrens)", "Age band at start (lower bound)",
+             "numeric", "ordinal", "F4.0", derivation="start year - birth year, in bands; top band open"),
+    Variable("sex", "episodes", "Geslacht", "Sex", "string", "nominal", "A8"),
+    Variable("instrument", "measurements", "Vragenlijst (registercode)", "Questionnaire (registry id)", "string",
+             "nominal", "A20"),
+    Variable("day", "measurements", "Dag van afname t.o.v. start episode (start = 0)",
+             "Day of administration relative to episode start (start = 0)", "numeric", "scale", "F5.0",
+             derivation="date - episode start_date in days"),
+    Variable("session", "measurements", "Sessienummer bij afname", "Session number at administration", "numeric",
+             "scale", "F4.0"),
+    Variable("occasion", "measurements", "Meetmoment", "Measurement occasion", "string", "nominal", "A10"),
+    Variable("instrument", "scores", "Vragenlijst (registercode)", "Questionnaire (registry id)", "string", "nominal", "A20"),
+    Variable("day", "scores", "Dag van afname t.o.v. start episode (start = 0)",
+             "Day of administration relative to episode start (start = 0)", "numeric", "scale", "F5.0",
+             derivation="date - episode start_date in days"),
+    Variable("scale", "scores", "Schaal", "Scale", "string", "nominal", "A20"),
+    Variable("score", "scores", "Schaalscore", "Scale score", "numeric", "scale", "F8.2"),
+    Variable("n_answered", "scores", "Aantal beantwoorde items", "Items answered", "numeric", "scale", "F4.0"),
+    Variable("prorated", "scores", "Score geëxtrapoleerd (prorated)", "Score prorated", "numeric", "nominal", "F4.0",
+             value_labels={0: "no", 1: "yes"}),
+]
+#: every variable a research export can contain, keyed by (table, name); items are added per export
+VARIABLES: dict[tuple[str, str], Variable] = {(v.table, v.name): v for v in _VARS}
+_ITEM_PATTERN = "item_*"
+
+
+def _item_variable(name: str) -> Variable:
+    n = name.split("_", 1)[1]
+    return Variable(name, "measurements", f"Item {n} (ruwe antwoordcode)", f"Item {n} (raw response code)",
+                    "numeric", "ordinal", "F4.0")
+
+
+class KAnonymityError(EffectstudyError, ValueError):
+    """The export would contain quasi-identifier combinations shared by fewer than k clients.
+
+    ``report`` (:class:`KAnonymityReport`) holds the rare combinations and the coarsening advice.
+    """
+
+    def __init__(self, message: str, report: KAnonymityReport) -> None:
+        self.report = report
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class KAnonymityReport:
+    """Outcome of :func:`check_k_anonymity`."""
+
+    k: int
+    quasi_identifiers: tuple[str, ...]
+    smallest_class: int
+    rare: pd.DataFrame
+    advice: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.rare.empty
+
+    def message(self, max_rows: int = 15) -> str:
+        qi = ", ".join(self.quasi_identifiers)
+        if self.ok:
+            return f"k-anonymity OK: every combination of {qi} occurs for at least {self.k} clients (smallest: {self.smallest_class})"
+        n_clients = int(self.rare["clients"].sum())
+        lines = [f"k-anonymity check failed (k = {self.k}): {len(self.rare)} combination(s) of {qi} occur for "
+                 f"fewer than {self.k} clients ({n_clients} clients involved); nothing was written:"]
+        for r in self.rare.head(max_rows).to_dict("records"):
+            combo = ", ".join(f"{q}={_show(r[q])}" for q in self.quasi_identifiers)
+            lines.append(f"  {combo}: {r['clients']} client(s)")
+        if len(self.rare) > max_rows:
+            lines.append(f"  ... and {len(self.rare) - max_rows} more")
+        lines.append("Coarsen before release:")
+        lines += [f"  - {a}" for a in self.advice]
+        return "\n".join(lines)
+
+
+def _show(v: Any) -> str:
+    return "(missing)" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+
+
+def check_k_anonymity(
+    episodes: pd.DataFrame,
+    quasi_identifiers: Sequence[str],
+    *,
+    k: int = 5,
+    subject: str = "client_pseudonym",
+    age_band_width: int | None = None,
+) -> KAnonymityReport:
+    """Find quasi-identifier combinations that occur for fewer than ``k`` distinct subjects.
+
+    Missing values form their own category.  Advice: for each quasi-identifier, how many rare
+    combinations would remain if it were left out, and (for ``age_band``) if the bands were
+    twice as wide; the options are listed best first.
+
+    Raises
+    ------
+    ArgumentError
+        ``k < 2`` or a quasi-identifier that is not a column.
+    """
+    if not isinstance(k, int) or isinstance(k, bool) or k < 2:
+        raise ArgumentError("k", k, "a whole number >= 2")
+    qis = list(quasi_identifiers)
+    for q in qis:
+        if q not in episodes.columns:
+            raise ArgumentError("quasi_identifiers", q, f"exported columns ({', '.join(map(str, episodes.columns))})")
+    if not qis:
+        return KAnonymityReport(k, (), int(episodes[subject].nunique()), pd.DataFrame(columns=["clients"]), ())
+
+    def rare_of(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+        if not cols:
+            n = frame[subject].nunique()
+            return pd.DataFrame({"clients": [n]}) if 0 < n < k else pd.DataFrame(columns=["clients"])
+        g = frame.groupby(cols, dropna=False, observed=True)[subject].nunique().rename("clients").reset_index()
+        return g.loc[g["clients"] < k]
+
+    g = episodes.groupby(qis, dropna=False, observed=True)[subject].nunique()
+    smallest = int(g.min()) if len(g) else 0
+    rare = rare_of(episodes, qis).sort_values("clients", kind="stable").reset_index(drop=True)
+    advice: list[tuple[int, str]] = []
+    if not rare.empty:
+        for q in qis:
+            left = len(rare_of(episodes, [c for c in qis if c != q]))
+            advice.append((left, f"leave out {q!r} (quasi_identifiers / columns): {left} rare combination(s) would remain"))
+        if "age_band" in qis and age_band_width:
+            wider = episodes.assign(age_band=(episodes["age_band"] // (2 * age_band_width)) * (2 * age_band_width))
+            left = len(rare_of(wider, qis))
+            advice.append((left, f"widen age bands to {2 * age_band_width} years (age_band_width: {2 * age_band_width}): "
+                                 f"{left} rare combination(s) would remain"))
+        advice.sort(key=lambda t: t[0])
+        plan = _greedy_plan(episodes, qis, rare_of)
+        if plan:
+            advice.insert(0, (0, "plan that reaches k: " + "; then ".join(plan)))
+        # single values that are rare on their own can only pass when merged with others
+        for q in qis:
+            n = episodes.groupby(q, dropna=False, observed=True)[subject].nunique()
+            small = n[n < k]
+            if len(small):
+                vals = ", ".join(f"{_show(v)} ({c} client(s))" for v, c in small.items())
+                advice.append((0, f"merge rare categories of {q!r} in the source data: {vals}"))
+    return KAnonymityReport(k, tuple(qis), smallest, rare, tuple(a for _, a in advice))
+
+
+def _greedy_plan(episodes: pd.DataFrame, qis: list[str], rare_of) -> list[str]:
+    """Leave out, one at a time, the quasi-identifier whose removal leaves the fewest rare
+    combinations, until none is left; the steps as text (empty when no plan is needed)."""
+    cols, steps = list(qis), []
+    while cols:
+        options = [(len(rare_of(episodes, [c for c in cols if c != q])), q) for q in cols]
+        left, q = min(options)
+        cols.remove(q)
+        steps.append(f"leave out {q!r} ({left} left)")
+        if left == 0:
+            return steps
+    return steps
+
+
+@dataclass(frozen=True)
+class ResearchDataset:
+    """Pseudonymised research tables plus their metadata and the data flow."""
+
+    tables: dict[str, pd.DataFrame]
+    variables: dict[str, list[Variable]]
+    flow: pd.DataFrame
+    k_report: KAnonymityReport
+    key_fingerprint: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def _allowed(columns: Sequence[str] | None) -> set[tuple[str, str]] | None:
+    """Resolve the allow-list (names, ``table.name`` or ``item_*``) to (table, name) pairs."""
+    if columns is None:
+        return None
+    names = {v.name for v in VARIABLES.values()}
+    out: set[tuple[str, str]] = set()
+    for c in columns:
+        table, _, name = c.rpartition(".")
+        if name == _ITEM_PATTERN or re.fullmatch(r"item_[1-9][0-9]*", name):
+            out.add(("measurements", name))
+            continue
+        if name not in names:
+            raise ArgumentError("columns", c, f"exportable variables: {', '.join(sorted(names))}, item_* or item_<n>")
+        out |= {(t, n) for (t, n) in VARIABLES if n == name and (not table or t == table)}
+    return out
+
+
+def _keep(allowed: set[tuple[str, str]] | None, table: str, name: str) -> bool:
+    if allowed is None:
+        return True
+    if (table, name) in allowed:
+        return True
+    return table == "measurements" and name.startswith("item_") and ("measurements", _ITEM_PATTERN) in allowed
+
+
+def _coded(s: pd.Series, labels: dict[int, str], column: str) -> pd.Series:
+    inverse = {v: k for k, v in labels.items()}
+    text = s.astype("string")
+    bad = text.notna() & ~text.isin(list(inverse))
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy(dtype=bool))[0])
+        raise DataError("unknown category", row=s.index[i], column=column, value=text.iloc[i],
+                        expected=", ".join(inverse))
+    return text.map(inverse).astype("Int64")
+
+
+def build_research_dataset(
+    episodes: pd.DataFrame,
+    measurements: pd.DataFrame | None = None,
+    *,
+    key: PseudonymKey,
+    scores: pd.DataFrame | None = None,
+    columns: Sequence[str] | None = None,
+    quasi_identifiers: Sequence[str] = DEFAULT_QUASI_IDENTIFIERS,
+    k: int = 5,
+    age_band_width: int = 5,
+    age_top: int = 80,
+    withdrawn: Iterable[str] | None = None,
+    enforce_k: bool = True,
+) -> ResearchDataset:
+    """Build the pseudonymised research tables (no files are written).
+
+    Parameters
+    ----------
+    episodes, measurements, scores : DataFrame
+        Canonical tables (:mod:`effectstudy.core.schema`); extra columns are ignored.
+    key : PseudonymKey
+        The release key: a new key per release (``effectstudy keygen``).
+    columns : list of str, optional
+        Allow-list of output variables (names from :data:`VARIABLES`, optionally as
+        ``table.name``; ``item_*`` for all items).  Default: every variable.
+    quasi_identifiers : list of str
+        Episode-level variables checked for k-anonymity; those not exported are skipped.
+    k : int
+        Minimum number of clients per quasi-identifier combination (default 5).
+    age_band_width, age_top : int
+        Age bands of ``age_band_width`` years, top-coded at ``age_top``.
+    withdrawn : client ids, optional
+        Clients who withdrew consent.
+    enforce_k : bool
+        Raise :class:`KAnonymityError` when the check fails (default).
+
+    Raises
+    ------
+    KAnonymityError
+        Rare quasi-identifier combinations; the message lists them with advice.
+    DataError
+        A value equal to the missing code, an unknown category, a missing id.
+    """
+    if not isinstance(key, PseudonymKey):
+        raise ArgumentTypeError("key", key, "a PseudonymKey (see effectstudy.privacy.pseudonyms.load_key)")
+    allowed = _allowed(columns)
+    for col in ("episode_id", "client_id", "start_date"):
+        if col not in episodes.columns:
+            raise DataError("required column is missing", column=col, expected="canonical episodes")
+    kept, consent_counts = filter_consent(episodes, "research", withdrawn=withdrawn)
+    flow = [consent_counts.assign(table="episodes").rename(columns={"episodes": "rows"})[["table", "reason", "rows", "clients"]]]
+    ep = kept.reset_index(drop=True)
+    start = pd.to_datetime(ep["start_date"])
+    cp = pseudonymise(ep["client_id"], key, domain="client", name="client_id")
+    epp = pseudonymise(ep["episode_id"], key, domain="episode", name="episode_id")
+    out_e: dict[str, Any] = {"client_pseudonym": cp, "episode_pseudonym": epp, "start_year": start.dt.year.astype("Int64")}
+    if "end_date" in ep.columns:
+        out_e["duration_days"] = relative_days(ep["end_date"], start)
+    if "sessions" in ep.columns:
+        out_e["sessions"] = pd.to_numeric(ep["sessions"]).astype("Int64")
+    for col in ("care_type", "end_reason"):
+        if col in ep.columns:
+            out_e[col] = _coded(ep[col], VARIABLES[("episodes", col)].value_labels or {}, col)
+    for col in ("diagnosis", "treatment"):
+        if col in ep.columns:
+            out_e[col] = ep[col].astype("string")
+    if "birth_year" in ep.columns:
+        age = start.dt.year - pd.to_numeric(ep["birth_year"])
+        out_e["age_band"] = age_bands(age, width=age_band_width, top=age_top)
+    if "sex" in ep.columns:
+        out_e["sex"] = ep["sex"].astype("string")
+    e_tab = pd.DataFrame(out_e)
+    e_tab = e_tab[[c for c in e_tab.columns if _keep(allowed, "episodes", c)]]
+    tables = {"episodes": e_tab}
+    ep_start = pd.Series(start.to_numpy(), index=pd.Index(ep["episode_id"].astype("string")))
+    ep_client = pd.Series(ep["client_id"].astype("string").to_numpy(), index=ep_start.index)
+
+    def long_table(name: str, df: pd.DataFrame) -> pd.DataFrame:
+        for col in ("client_id", "date"):
+            if col not in df.columns:
+                raise DataError(f"required column is missing in {name}", column=col, expected=f"canonical {name}")
+        rows, counts = restrict_to_episodes(df, kept, episodes)
+        rows = rows.reset_index(drop=True)
+        eid = rows["episode_id"].astype("string") if "episode_id" in rows.columns else pd.Series(pd.NA, index=rows.index, dtype="string")
+        # rows without an episode: the client's only kept episode, if exactly one
+        n_eps = ep_client.value_counts()
+        single = ep_client[ep_client.isin(n_eps.index[n_eps == 1])]
+        one = pd.Series(single.index.to_numpy(), index=pd.Index(single.to_numpy()), dtype="string")
+        fill = rows["client_id"].astype("string").map(one)
+        eid = eid.fillna(fill.astype("string"))
+        no_episode = eid.isna().to_numpy(dtype=bool)
+        c = counts.set_index("reason")["rows"]
+        c_cl = counts.set_index("reason")["clients"]
+        flow.append(pd.DataFrame({
+            "table": name,
+            "reason": ["read", "excluded_no_consenting_episode", "excluded_episode_ambiguous", "used"],
+            "rows": [int(c["read"]), int(c["excluded_no_consenting_episode"]), int(no_episode.sum()),
+                     int(c["used"]) - int(no_episode.sum())],
+            "clients": [int(c_cl["read"]), int(c_cl["excluded_no_consenting_episode"]),
+                        int(rows.loc[no_episode, "client_id"].nunique()), int(rows.loc[~no_episode, "client_id"].nunique())],
+        }))
+        rows, eid = rows.loc[~no_episode].reset_index(drop=True), eid[~no_episode].reset_index(drop=True)
+        o: dict[str, Any] = {
+            "client_pseudonym": pseudonymise(rows["client_id"], key, domain="client", name="client_id"),
+            "episode_pseudonym": pseudonymise(eid, key, domain="episode", name="episode_id"),
+        }
+        if "instrument" in rows.columns:
+            o["instrument"] = rows["instrument"].astype("string")
+        o["day"] = relative_days(pd.to_datetime(rows["date"]).reset_index(drop=True),
+                                 pd.Series(ep_start.reindex(eid.to_numpy()).to_numpy()))
+        if "session" in rows.columns:
+            o["session"] = pd.to_numeric(rows["session"]).astype("Int64")
+        if name == "measurements":
+            if "occasion" in rows.columns:
+                o["occasion"] = rows["occasion"].astype("string")
+            for it in item_columns(rows.columns):
+                o[it] = pd.to_numeric(rows[it]).astype("float64")
+        else:
+            if "scale" in rows.columns:
+                o["scale"] = rows["scale"].astype("string")
+            for col in ("score", "n_answered"):
+                if col in rows.columns:
+                    o[col] = pd.to_numeric(rows[col])
+            if "prorated" in rows.columns:
+                o["prorated"] = rows["prorated"].astype("boolean").astype("Int64")
+        t = pd.DataFrame(o)
+        return t[[c for c in t.columns if _keep(allowed, name, c)]]
+
+    if measurements is not None:
+        tables["measurements"] = long_table("measurements", measurements)
+    if scores is not None:
+        tables["scores"] = long_table("scores", scores)
+    variables = {name: [VARIABLES.get((name, c)) or _item_variable(c) for c in t.columns] for name, t in tables.items()}
+    qis = [q for q in quasi_identifiers if q in e_tab.columns]
+    subject = "client_pseudonym"
+    kframe = e_tab if subject in e_tab.columns else e_tab.assign(client_pseudonym=cp)
+    k_report = check_k_anonymity(kframe, qis, k=k, age_band_width=age_band_width)
+    if enforce_k and not k_report.ok:
+        raise KAnonymityError(k_report.message(), k_report)
+    meta = {
+        "k": k, "quasi_identifiers": qis, "quasi_identifiers_not_exported": [q for q in quasi_identifiers if q not in qis],
+        "age_band_width": age_band_width, "age_top": age_top, "missing_code": MISSING_CODE,
+        "pseudonymisation": "HMAC-SHA256, 64-bit pseudonyms, key per release",
+        "status": "gepseudonimiseerd (pseudonymised personal data)",
+    }
+    return ResearchDataset(tables, variables, pd.concat(flow, ignore_index=True), k_report, key.fingerprint, meta)
+
+
+# ------------------------------------------------------------------------------ codebook
+def codebook(dataset: ResearchDataset, lang: Literal["nl", "en"] = "nl") -> pd.DataFrame:
+    """One row per exported variable: the single source for the Markdown and Excel codebooks.
+
+    Columns: ``table``, ``variable``, ``label``, ``type``, ``measure``, ``spss_format``,
+    ``values`` (value labels, nominal/ordinal only), ``missing_sav`` (declared code),
+    ``missing_csv``, ``derivation``, ``n``, ``n_missing``.
+    """
+    rows = []
+    for name, vars_ in dataset.variables.items():
+        t = dataset.tables[name]
+        for v in vars_:
+            vl = v.value_labels if v.measure in ("nominal", "ordinal") else None
+            if v.name == "age_band" and name in dataset.tables and v.name in t.columns:
+                vl = _age_labels(t[v.name], dataset.meta.get("age_band_width", 5), dataset.meta.get("age_top", 80))
+            rows.append({
+                "table": name, "variable": v.name, "label": v.label(lang), "type": v.kind, "measure": v.measure,
+                "spss_format": spss_format(v, t[v.name]),
+                "values": "; ".join(f"{c} = {lab}" for c, lab in (vl or {}).items()),
+                "missing_sav": str(MISSING_CODE) if v.kind == "numeric" else "(empty text)",
+                "missing_csv": "(empty cell)", "derivation": v.derivation,
+                "n": int(t[v.name].notna().sum()), "n_missing": int(t[v.name].isna().sum()),
+            })
+    return pd.DataFrame(rows)
+
+
+def spss_format(v: Variable, values: pd.Series) -> str:
+    """The SPSS format of ``v`` as written: numeric formats from :data:`VARIABLES`; strings ``A<w>``
+    with ``w`` the longest value in UTF-8 bytes (at least 1), as pyreadstat sizes them."""
+    if v.kind == "numeric":
+        return v.spss_format
+    s = values.astype("string").fillna("")
+    w = int(s.str.encode("utf-8").str.len().max()) if len(s) else 1
+    return f"A{max(w, 1)}"
+
+
+def _age_labels(s: pd.Series, width: int, top: int) -> dict[int, str]:
+    vals = sorted(int(v) for v in pd.Series(s).dropna().unique())
+    return {v: (f"{v}+" if v >= top else f"{v}-{v + width - 1}") for v in vals}
+
+
+def _codebook_markdown(cb: pd.DataFrame, dataset: ResearchDataset, title: str) -> str:
+    lines = [f"# {title}", "", f"Status: {dataset.meta['status']}. Key fingerprint: `{dataset.key_fingerprint}`.",
+             f"Missing values: `{MISSING_CODE}` (declared user-missing) in .sav, empty cells in CSV.", ""]
+    cols = ["variable", "label", "type", "measure", "spss_format", "values", "missing_sav", "derivation", "n", "n_missing"]
+    for name, t in cb.groupby("table", sort=False):
+        lines += [f"## {name}", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        for r in t[cols].astype(str).itertuples(index=False):
+            lines.append("| " + " | ".join(x.replace("|", "\\|") for x in r) + " |")
+        lines.append("")
+    lines += ["## Flow", "", "| table | reason | rows | clients |", "|---|---|---|---|"]
+    for r in dataset.flow.itertuples(index=False):
+        lines.append(f"| {r.table} | {r.reason} | {r.rows} | {'' if pd.isna(r.clients) else int(r.clients)} |")
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------------------ writing
+def _atomic(path: Path, write) -> None:
+    """Call ``write(tmp_path)`` then fsync and rename onto ``path``."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _sav_frame(t: pd.DataFrame, vars_: list[Variable], table: str) -> pd.DataFrame:
+    out = {}
+    for v in vars_:
+        s = t[v.name]
+        if v.kind == "numeric":
+            x = pd.to_numeric(s).astype("Float64")
+            hit = (x == MISSING_CODE).fillna(False).to_numpy(dtype=bool)
+            if hit.any():
+                raise DataError(f"value equals the missing code {MISSING_CODE} in the {table} export",
+                                row=int(np.flatnonzero(hit)[0]), column=v.name, value=MISSING_CODE,
+                                expected=f"any value other than {MISSING_CODE}")
+            out[v.name] = x.fillna(MISSING_CODE).to_numpy(dtype="float64")
+        else:
+            out[v.name] = s.astype("string").fillna("").to_numpy(dtype=object)
+    return pd.DataFrame(out)
+
+
+def _csv_frame(t: pd.DataFrame) -> pd.DataFrame:
+    out = t.copy()
+    for c in out.columns:
+        s = out[c]
+        if pd.api.types.is_float_dtype(s.dtype):
+            v = s.dropna()
+            if len(v) and np.all(np.equal(np.mod(v.to_numpy(dtype=float), 1), 0)):
+                out[c] = s.astype("Int64")
+    return out
+
+
+def write_research_export(
+    dataset: ResearchDataset,
+    folder: str | Path,
+    *,
+    name: str,
+    recipient: str = "",
+    purpose: str = "",
+    formats: Sequence[str] = FORMATS,
+    lang: Literal["nl", "en"] = "nl",
+    inputs: dict[str, str] | None = None,
+    audit_log_path: str | Path | None = None,
+    logger: Callable[[str, dict[str, Any]], Any] | None = None,
+) -> dict[str, Path]:
+    """Write the dataset's files, a release record and ``SHA256SUMS``; return the paths.
+
+    Files: ``<name>_<table>.sav`` / ``.csv`` per table, ``<name>_codebook.xlsx`` / ``.md``,
+    ``<name>_release.json`` and ``<name>_SHA256SUMS``.  ``inputs`` maps input file names to
+    their SHA-256 (provenance).  An audit-log entry is appended through ``logger(action, details)``
+    (e.g. :meth:`effectstudy.privacy.store.StudyStore.log`) or, without one, to ``audit_log_path``.
+
+    Raises
+    ------
+    ArgumentError
+        Unknown format, a name that is not a simple file-name stem, or existing files of the same
+        release (a release is never overwritten).
+    """
+    import pyreadstat  # noqa: PLC0415 - heavy import, only when writing
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name or ""):
+        raise ArgumentError("name", name, "a release name of letters, digits, '_', '-', '.' (used in file names)")
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise ArgumentError("formats", bad[0], f"some of {', '.join(FORMATS)}")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    clash = sorted(p.name for p in folder.glob(f"{name}_*"))
+    if clash:
+        raise ArgumentError("name", name, f"a new release name; {folder} already holds {', '.join(clash[:3])}")
+    written: dict[str, Path] = {}
+    title = f"effectstudy research export {name} (gepseudonimiseerd / pseudonymised)"
+    file_label = f"effectstudy {name}: gepseudonimiseerd"[:64]
+    for table, t in dataset.tables.items():
+        vars_ = dataset.variables[table]
+        if "sav" in formats:
+            p = folder / f"{name}_{table}.sav"
+            frame = _sav_frame(t, vars_, table)
+            numeric = [v.name for v in vars_ if v.kind == "numeric"]
+            value_labels = {}
+            for v in vars_:
+                if v.measure not in ("nominal", "ordinal") or v.kind != "numeric":
+                    continue
+                vl = dict(v.value_labels or {})
+                if v.name == "age_band":
+                    vl = _age_labels(t[v.name], dataset.meta["age_band_width"], dataset.meta["age_top"])
+                if vl:
+                    vl[MISSING_CODE] = "onbekend / unknown"
+                    value_labels[v.name] = vl
+
+            def w(tmp: Path, frame=frame, vars_=vars_, numeric=numeric, value_labels=value_labels) -> None:
+                pyreadstat.write_sav(
+                    frame, str(tmp), file_label=file_label,
+                    column_labels={v.name: v.label(lang) for v in vars_},
+                    variable_value_labels=value_labels,
+                    missing_ranges={c: [MISSING_CODE] for c in numeric},
+                    variable_measure={v.name: v.measure for v in vars_},
+                    variable_format={v.name: v.spss_format for v in vars_ if v.kind == "numeric"},
+                    note=[f"effectstudy research export {name}"[:80], "gepseudonimiseerd / pseudonymised",
+                          f"key fingerprint {dataset.key_fingerprint}", f"user-missing code {MISSING_CODE}"],
+                )
+
+            _atomic(p, w)
+            written[f"{table}.sav"] = p
+        if "csv" in formats:
+            p = folder / f"{name}_{table}.csv"
+            csv = _csv_frame(t)
+            _atomic(p, lambda tmp, csv=csv: csv.to_csv(tmp, index=False, sep=",", na_rep="", encoding="utf-8",
+                                                       lineterminator="\n"))
+            written[f"{table}.csv"] = p
+    cb = codebook(dataset, lang)
+    if "xlsx" in formats:
+        p = folder / f"{name}_codebook.xlsx"
+
+        def wx(tmp: Path) -> None:
+            with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+                cb.to_excel(xw, sheet_name="codebook", index=False)
+                dataset.flow.to_excel(xw, sheet_name="flow", index=False)
+
+        _atomic(p, wx)
+        written["codebook.xlsx"] = p
+    if "md" in formats:
+        p = folder / f"{name}_codebook.md"
+        text = _codebook_markdown(cb, dataset, title)
+        _atomic(p, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        written["codebook.md"] = p
+    hashes = {p.name: _sha256(p) for p in written.values()}
+    from effectstudy import __version__  # noqa: PLC0415
+
+    record = {
+        "release": name, "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "recipient": recipient, "purpose": purpose, "key_fingerprint": dataset.key_fingerprint,
+        "status": dataset.meta["status"], "effectstudy_version": __version__,
+        "columns": {t: list(df.columns) for t, df in dataset.tables.items()},
+        "rows": {t: len(df) for t, df in dataset.tables.items()},
+        "clients": int(dataset.tables["episodes"]["client_pseudonym"].nunique())
+        if "client_pseudonym" in dataset.tables["episodes"].columns else None,
+        "k": dataset.k_report.k, "k_reached": dataset.k_report.smallest_class,
+        "quasi_identifiers": list(dataset.k_report.quasi_identifiers),
+        "flow": json.loads(dataset.flow.to_json(orient="records")),
+        "inputs_sha256": inputs or {}, "files_sha256": hashes,
+    }
+    p = folder / f"{name}_release.json"
+    rec_text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+    _atomic(p, lambda tmp: tmp.write_text(rec_text, encoding="utf-8"))
+    written["release.json"] = p
+    hashes[p.name] = _sha256(p)
+    sums = "".join(f"{h}  {n}\n" for n, h in sorted(hashes.items()))
+    p = folder / f"{name}_SHA256SUMS"
+    _atomic(p, lambda tmp: tmp.write_text(sums, encoding="utf-8"))
+    written["SHA256SUMS"] = p
+    if logger is None and audit_log_path is not None:
+        from effectstudy.privacy import audit_log  # noqa: PLC0415
+
+        def logger(action: str, details: dict[str, Any]) -> Any:
+            return audit_log.append(audit_log_path, action, details)
+
+    if logger is not None:
+        logger("export", {
+            "release": name, "recipient": recipient, "purpose": purpose, "key_fingerprint": dataset.key_fingerprint,
+            "rows": record["rows"], "k": record["k"], "k_reached": record["k_reached"],
+            "files_sha256": hashes, "inputs_sha256": inputs or {},
+        })
+    return written
+
+
+def verify_release(folder: str | Path) -> pd.DataFrame:
+    """Re-hash every file listed in the release's ``*_SHA256SUMS``; return the problems found.
+
+    Returns a DataFrame ``check`` (``modified``, ``missing``, ``unlisted``), ``path``,
+    ``message``; empty when the release is intact (INT-2: every export carries the SHA-256 of
+    its files, and ``effectstudy verify`` recomputes them).
+
+    Raises
+    ------
+    ArgumentError
+        ``folder`` holds no ``*_SHA256SUMS`` file.
+    """
+    folder = Path(folder)
+    sums = sorted(folder.glob("*_SHA256SUMS"))
+    if not sums:
+        raise ArgumentError("release", str(folder), "a release folder with a <name>_SHA256SUMS file")
+    problems: list[tuple[str, str, str]] = []
+    listed: set[str] = set()
+    for sf in sums:
+        listed.add(sf.name)
+        for line in sf.read_text(encoding="utf-8").splitlines():
+            sha, _, name = line.partition("  ")
+            listed.add(name)
+            p = folder / name
+            if not p.is_file():
+                problems.append(("missing", str(p), f"listed in {sf.name} but missing"))
+            elif _sha256(p) != sha:
+                problems.append(("modified", str(p), f"SHA-256 differs from {sf.name}: the file was changed"))
+    for p in sorted(folder.iterdir()):
+        if p.is_file() and p.name not in listed:
+            problems.append(("unlisted", str(p), "file in the release folder is not in any SHA256SUMS"))
+    return pd.DataFrame(problems, columns=["check", "path", "message"])
+

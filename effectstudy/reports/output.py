@@ -1,0 +1,694 @@
+"""Show results in a report notebook and record every shown number for ``results.json``.
+
+A report notebook creates one :class:`ReportOutput` and passes everything it shows through
+it.  Each item gets a unique key; the object is displayed in the notebook (and so in the HTML
+report) and recorded:
+
+============================  ===========================================================
+shown object                  recorded as
+============================  ===========================================================
+Result (``es.reliable_change`` ...)  ``results[key] = obj.to_dict()``, ``tables/<key>.csv`` of
+                              ``obj.summary()``
+DataFrame / Series / Styler   ``results[key]`` = list of records, ``tables/<key>.csv``
+matplotlib Axes / Figure      ``figures/<key>.png`` (fixed dpi, no timestamps),
+                              ``results[key] = {"figure": "figures/<key>.png"}``
+number, text, dict, list      ``results[key]`` (JSON-safe)
+provenance (``es.provenance``)  ``provenance.json`` (it holds the run date, so it is kept out
+                              of ``results.json``)
+============================  ===========================================================
+
+:meth:`ReportOutput.save` writes ``results.json`` (sorted keys, no timestamps, no absolute
+paths: two runs on the same data and params give byte-identical files), ``tables.xlsx`` (one
+sheet per table, fixed workbook dates and zip timestamps, so also byte-identical) and
+``provenance.json``.
+
+>>> import tempfile, pandas as pd
+>>> out = ReportOutput(tempfile.mkdtemp(), display=False)
+>>> out.show("n_episodes", 400)
+>>> out.show("per_group", pd.DataFrame({"group": ["a", "b"], "n": [3, 4]}))
+>>> out.show("n_episodes", 401)
+Traceback (most recent call last):
+...
+effectstudy.core.errors.ArgumentError: key: got 'n_episodes', expected a key not shown before in this report (each shown item needs its own key; pass replace=True to show it again)
+>>> path = out.save()
+>>> print(path.read_text())
+{
+  "n_episodes": 400,
+  "per_group": [
+    {
+      "group": "a",
+      "n": 3
+    },
+    {
+      "group": "b",
+      "n": 4
+    }
+  ]
+}
+<BLANKLINE>
+>>> sorted(p.name for p in path.parent.rglob("*"))
+['per_group.csv', 'provenance.json', 'results.json', 'tables', 'tables.xlsx']
+"""
+
+from __future__ import annotations
+
+import base64
+import html as _html
+import io
+import json
+import os
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from effectstudy.core.errors import ArgumentError, ArgumentTypeError
+from effectstudy.core.jsonable import jsonable
+from effectstudy.privacy.audit_log import atomic_write_bytes
+
+__all__ = [
+    "ReportOutput",
+    "SavedFile",
+    "default_output_dir",
+    "find_repo_root",
+    "dumps_stable",
+    "write_xlsx",
+    "write_file",
+    "RESULTS_FILE",
+    "PROVENANCE_FILE",
+    "TABLES_FILE",
+]
+
+RESULTS_FILE = "results.json"
+PROVENANCE_FILE = "provenance.json"
+TABLES_FILE = "tables.xlsx"
+
+#: keys become file names: letters, digits, ``_``, ``-`` and ``.`` (not first)
+_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
+#: fixed time stamp written into the xlsx (workbook properties and zip entries)
+_FIXED_XLSX_TIME = (1980, 1, 1, 0, 0, 0)
+_FIXED_XLSX_ISO = "1980-01-01T00:00:00Z"
+
+_LABELS = {
+    "figure": {"nl": "Figuur", "en": "Figure"},
+    "table": {"nl": "Tabel", "en": "Table"},
+}
+
+
+def _file_mode() -> int:
+    """Permissions of a new ordinary file under the current umask (mkstemp would give 0600)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def write_file(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` atomically (temp file, fsync, rename) with the usual file permissions."""
+    atomic_write_bytes(path, data, mode=_file_mode())
+    return Path(path)
+
+
+# ----------------------------------------------------------------------------------- paths
+def find_repo_root(start: str | Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` holding ``pyproject.toml``.
+
+    When there is none above ``start`` (an output folder in /tmp), the same search starts
+    from the current directory; the current directory itself is the last resort.
+
+    >>> find_repo_root("/").is_dir()
+    True
+    """
+    cwd = Path.cwd().resolve()
+    here = Path(start).resolve() if start is not None else cwd
+    if here.is_file():
+        here = here.parent
+    for base in (here, cwd):
+        for folder in (base, *base.parents):
+            if (folder / "pyproject.toml").is_file():
+                return folder
+    return cwd
+
+
+def default_output_dir(params_file: str | Path, notebook: str | Path | None = None) -> Path:
+    """``<repo root>/reports/<report>/<run>/`` for a notebook run on ``params_file``.
+
+    ``<report>`` is the notebook's file stem; ``<run>`` is the params file's stem.  The repo
+    root is the folder holding ``pyproject.toml`` above the notebook (or above the params
+    file when no notebook is given), else the current directory.  Without a notebook (a
+    notebook cannot always know its own name, e.g. under plain papermill) ``<report>`` is the
+    params file's ``report:`` value.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> (d / "pyproject.toml").touch(); (d / "notebooks").mkdir(); (d / "params").mkdir()
+    >>> p = default_output_dir(d / "params" / "ci.yaml", d / "notebooks" / "effect_study.ipynb")
+    >>> p.relative_to(d).as_posix()
+    'reports/effect_study/ci'
+    """
+    params_file = Path(params_file)
+    if notebook is not None:
+        report = Path(notebook).stem
+        root = find_repo_root(Path(notebook).resolve().parent)
+    else:
+        report = _report_name(params_file)
+        root = find_repo_root(params_file.resolve().parent)
+    return root / "reports" / report / params_file.stem
+
+
+def _report_name(params_file: Path) -> str:
+    from effectstudy.core.params import parse_yaml
+
+    try:
+        raw = parse_yaml(params_file.read_text(encoding="utf-8"), source=str(params_file))
+    except (OSError, ValueError):
+        raw = None
+    name = raw.get("report") if isinstance(raw, dict) else None
+    return str(name) if isinstance(name, str) and name else "report"
+
+
+def _notebook_from_session() -> Path | None:
+    """The running notebook's path when the kernel knows it (JupyterLab sets it; papermill not)."""
+    for name in ("JPY_SESSION_NAME",):
+        value = os.environ.get(name)
+        if value and value.endswith(".ipynb"):
+            return Path(value)
+    try:  # ipykernel >= 6.19 under jupyter_server: __session__ in the user namespace
+        from IPython import get_ipython
+
+        ip = get_ipython()
+        value = ip.user_ns.get("__session__") if ip is not None else None
+    except ImportError:  # pragma: no cover - IPython is a dependency of the notebook extra
+        value = None
+    if isinstance(value, str) and value.endswith(".ipynb"):
+        return Path(value)
+    return None
+
+
+# ----------------------------------------------------------------------------------- JSON
+def dumps_stable(obj: Any) -> str:
+    """JSON text that is identical for equal content: sorted keys, shortest float repr.
+
+    NaN/inf become ``null``; numpy and pandas scalars become plain numbers.
+
+    >>> dumps_stable({"b": 0.1 + 0.2, "a": float("nan")})
+    '{\\n  "a": null,\\n  "b": 0.30000000000000004\\n}\\n'
+    """
+    return json.dumps(jsonable(obj), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _relativise(obj: Any, root: Path) -> Any:
+    """Replace absolute paths under ``root`` (or the home folder) in strings by relative ones."""
+    root_s = str(root).rstrip("/") + "/"
+    home = str(Path.home()).rstrip("/") + "/"
+    if isinstance(obj, str):
+        if len(Path(root).parts) > 1 and root_s in obj:
+            obj = obj.replace(root_s, "")
+        if len(home) > 2 and home in obj:
+            obj = obj.replace(home, "~/")
+        return obj
+    if isinstance(obj, dict):
+        return {k: _relativise(v, root) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_relativise(v, root) for v in obj]
+    return obj
+
+
+# ----------------------------------------------------------------------------------- Excel
+def _sheet_names(keys: list[str]) -> dict[str, str]:
+    """Unique Excel sheet names of at most 31 characters for ``keys``."""
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    for key in keys:
+        name = key[:31]
+        k = 1
+        while name.lower() in used:
+            suffix = f"~{k}"
+            name = key[: 31 - len(suffix)] + suffix
+            k += 1
+        used.add(name.lower())
+        names[key] = name
+    return names
+
+
+def write_xlsx(path: str | Path, tables: dict[str, pd.DataFrame]) -> Path:
+    """Write ``tables`` to one workbook, a sheet per table, byte-identical for equal tables.
+
+    openpyxl stamps the workbook's *created*/*modified* properties and every zip entry with
+    the current time; both are replaced by a fixed date (1980-01-01) so that a rerun gives the
+    same bytes.  Sheet names are the keys cut to Excel's 31 characters (made unique).
+
+    >>> import tempfile, pathlib, hashlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> t = {"a_very_long_table_name_that_excel_would_refuse": pd.DataFrame({"x": [1.5]})}
+    >>> h = [hashlib.sha256(write_xlsx(d / f"{i}.xlsx", t).read_bytes()).hexdigest() for i in (1, 2)]
+    >>> with pd.ExcelFile(d / "1.xlsx") as book:
+    ...     h[0] == h[1], book.sheet_names
+    (True, ['a_very_long_table_name_that_exc'])
+    """
+    path = Path(path)
+    buf = io.BytesIO()
+    names = _sheet_names(list(tables))
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        for key, df in tables.items():
+            df.to_excel(writer, sheet_name=names[key], index=not isinstance(df.index, pd.RangeIndex))
+        props = writer.book.properties
+        props.creator = "effectstudy"
+        props.lastModifiedBy = "effectstudy"
+    data = _fix_zip_times(buf.getvalue())
+    write_file(path, data)
+    return path
+
+
+def _fix_zip_times(data: bytes) -> bytes:
+    """Rewrite an xlsx zip with fixed entry times and fixed core-property dates."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                text = content.decode("utf-8")
+                text = re.sub(
+                    r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
+                    lambda m: f"{m.group(1)}{_FIXED_XLSX_ISO}{m.group(3)}",
+                    text,
+                )
+                content = text.encode("utf-8")
+            new = zipfile.ZipInfo(info.filename, date_time=_FIXED_XLSX_TIME)
+            new.compress_type = zipfile.ZIP_DEFLATED
+            new.external_attr = info.external_attr
+            dst.writestr(new, content)
+    return out.getvalue()
+
+
+class SavedFile(type(Path())):  # type: ignore[misc]
+    """The path :meth:`ReportOutput.save` returns; its repr is relative to the project folder.
+
+    A notebook cell ending in ``out.save()`` echoes the returned path; a plain ``Path`` would
+    put the absolute path (with the user's home folder) into the published report.  Outside
+    the project folder only the output folder's name is shown.
+    """
+
+    def __repr__(self) -> str:
+        root = find_repo_root(self.parent)
+        try:
+            shown = self.relative_to(root).as_posix()
+        except ValueError:
+            shown = f"{self.parent.name}/{self.name}"
+        return f"{type(self).__name__}({shown!r})"
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # IPython's text/plain
+        p.text(repr(self))
+
+
+# ----------------------------------------------------------------------------------- output
+class ReportOutput:
+    """Collects what a report notebook shows, displays it, and writes the run's result files.
+
+    Parameters
+    ----------
+    output_dir : str or Path
+        The run's output folder (created if missing).  Under ``effectstudy run`` it is injected
+        into the notebook's ``output_dir`` parameter.  Empty (``""``, the notebook default for
+        plain papermill or JupyterLab) means ``reports/<report>/<run>/`` computed from
+        ``params_file`` (see :func:`default_output_dir`); ``params_file`` is then required.
+    lang : {"nl", "en"}
+        Language of labels in displayed tables (``Result.format(lang=)``) and captions.
+    params_file : str or Path, optional
+        The params file of the run; only used when ``output_dir`` is empty.
+    dpi : int
+        Resolution of the saved figures (fixed, so reruns give the same PNG bytes).
+    display : bool
+        ``False`` records without displaying (scripts, tests).
+
+    Notes
+    -----
+    :meth:`show` and :meth:`text` return ``None`` so that a notebook cell ending in them
+    does not echo the object a second time.
+    """
+
+    def __init__(
+        self,
+        output_dir: str | Path,
+        *,
+        lang: str = "nl",
+        params_file: str | Path | None = None,
+        dpi: int = 150,
+        display: bool = True,
+    ) -> None:
+        if lang not in ("nl", "en"):
+            raise ArgumentError("lang", lang, "'nl' or 'en'")
+        if output_dir is None or str(output_dir) == "":
+            if params_file is None or str(params_file) == "":
+                raise ArgumentError(
+                    "output_dir", output_dir,
+                    "a folder, or an empty value together with params_file= (then the folder is "
+                    "reports/<report>/<run>/ next to the project's pyproject.toml)",
+                )
+            output_dir = default_output_dir(params_file, _notebook_from_session())
+        self.output_dir = Path(output_dir).resolve()
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        self.lang = lang
+        self.dpi = int(dpi)
+        self.display = bool(display)
+        self.root = find_repo_root(self.output_dir)
+        self.results: dict[str, Any] = {}
+        self.tables: dict[str, pd.DataFrame] = {}
+        self.figures: dict[str, Path] = {}
+        self.provenance_record: dict[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"ReportOutput({self._rel(self.output_dir)!r}, lang={self.lang!r}, {len(self.results)} items)"
+
+    # -- public --------------------------------------------------------------------------
+    def show(self, key: str, obj: Any, *, caption: str | None = None, replace: bool = False) -> None:
+        """Display ``obj`` in the notebook and record it under ``key``.
+
+        Parameters
+        ----------
+        key : str
+            Unique name of the item: letters, digits, ``_``, ``-`` and ``.``; it becomes the
+            key in ``results.json`` and the file name of its table or figure.
+        obj : Result, DataFrame, Series, Styler, Axes, Figure, number, str, dict or list
+            What to show (see the module docstring for what is recorded).
+        caption : str, optional
+            Shown above a table or below a figure.
+        replace : bool
+            Allow showing a key again (re-running a cell in JupyterLab).
+
+        Raises
+        ------
+        ArgumentError
+            ``key`` was already shown (naming it) or is not a valid name.
+        ArgumentTypeError
+            ``obj`` is of a type that cannot be recorded.
+        """
+        self._claim(key, replace)
+        from effectstudy.core.results import Result
+
+        if _is_provenance(obj):
+            self._show_provenance(key, obj)
+        elif isinstance(obj, Result):
+            self._show_result(key, obj, caption)
+        elif _is_styler(obj):
+            self._show_table(key, obj.data, caption, html=obj.to_html())
+        elif isinstance(obj, pd.Series):
+            self._show_table(key, obj.to_frame(), caption)
+        elif isinstance(obj, pd.DataFrame):
+            self._show_table(key, obj, caption)
+        elif _figure_of(obj) is not None:
+            self._show_figure(key, _figure_of(obj), caption)
+        elif obj is None or isinstance(obj, (str, int, float, bool)) or _is_number(obj):
+            self._record(key, jsonable(obj))
+            label = _html.escape(caption or key)
+            self._display_html(f'<p class="es-value"><strong>{label}</strong>: {_html.escape(_fmt(obj, self.lang))}</p>', f"{key}: {obj}")
+        elif isinstance(obj, (dict, list, tuple)):
+            value = jsonable(obj)
+            self._record(key, value)
+            self._display_html(_value_html(value, caption), f"{key}: {value}")
+        elif hasattr(obj, "to_dict") and callable(obj.to_dict):
+            self._record(key, jsonable(obj.to_dict()))
+            html = obj._repr_html_() if hasattr(obj, "_repr_html_") else f"<pre>{_html.escape(repr(obj))}</pre>"
+            self._display_html(_captioned(html, caption), repr(obj))
+        else:
+            self.results.pop(key, None)
+            raise ArgumentTypeError(
+                "obj", obj,
+                f"something ReportOutput can record for key {key!r}: a Result, DataFrame, Series, "
+                "matplotlib Axes/Figure, number, text, dict or list",
+            )
+
+    def record(self, key: str, obj: Any, *, replace: bool = False) -> None:
+        """Record ``obj`` under ``key`` exactly as :meth:`show` does, without displaying it.
+
+        For a result whose numbers belong in ``results.json`` and the tables while the
+        report shows them in another form (e.g. the APA tables of an ANCOVA).
+        """
+        shown, self.display = self.display, False
+        try:
+            self.show(key, obj, replace=replace)
+        finally:
+            self.display = shown
+
+    def text(self, key: str, markdown: str, *, replace: bool = False) -> None:
+        """Display ``markdown`` (a sentence with numbers, a conclusion) and record its text.
+
+        >>> import tempfile
+        >>> out = ReportOutput(tempfile.mkdtemp(), display=False)
+        >>> out.text("conclusion", "**62%** improved reliably.")
+        >>> out.results["conclusion"]
+        '**62%** improved reliably.'
+        """
+        if not isinstance(markdown, str):
+            raise ArgumentTypeError("markdown", markdown, "text (Markdown)")
+        self._claim(key, replace)
+        self._record(key, markdown)
+        if self.display:
+            from IPython.display import Markdown, display
+
+            display(Markdown(markdown))
+
+    def provenance(self, params: Any, *, instruments: Any = None, **kwargs: Any) -> None:
+        """Compute :func:`effectstudy.reports.provenance` for ``params``, show it and record it.
+
+        The shown block lists input-file hashes, versions and the instrument keys (a
+        provisional key as a warning line); it is written to ``provenance.json`` by
+        :meth:`save`.
+        """
+        from effectstudy.reports.provenance import provenance
+
+        self.show("provenance", provenance(params, instruments=instruments, **kwargs), replace=True)
+
+    def save(self) -> SavedFile:
+        """Write ``results.json``, ``tables.xlsx`` and ``provenance.json``; return results.json's path.
+
+        ``results.json`` and ``tables.xlsx`` are byte-identical across reruns on the same data
+        and params (sorted keys, no timestamps, paths relative to the project folder).
+        ``provenance.json`` holds the run date; if the notebook did not show a provenance
+        block, a minimal one (versions, git commit, date) is written.
+        """
+        results = _relativise(jsonable(self.results), self.root)
+        path = self.output_dir / RESULTS_FILE
+        write_file(path, dumps_stable(results).encode("utf-8"))
+        xlsx = self.output_dir / TABLES_FILE
+        if self.tables:
+            write_xlsx(xlsx, self.tables)
+        elif xlsx.exists():
+            xlsx.unlink()
+        prov = self.provenance_record
+        if prov is None:
+            from effectstudy.reports.provenance import provenance
+
+            prov = dict(provenance(None, root=self.root))
+        prov = _relativise(jsonable(dict(prov)), self.root)
+        write_file(self.output_dir / PROVENANCE_FILE, dumps_stable(prov).encode("utf-8"))
+        return SavedFile(path)
+
+    # -- helpers -------------------------------------------------------------------------
+    def _rel(self, path: Path) -> str:
+        try:
+            return Path(path).resolve().relative_to(self.output_dir).as_posix()
+        except ValueError:
+            return str(path)
+
+    def _claim(self, key: str, replace: bool) -> None:
+        if not isinstance(key, str) or not _KEY.match(key):
+            raise ArgumentError(
+                "key", key,
+                "a name of letters, digits, '_', '-' or '.' (it becomes a file name), at most 100 characters",
+            )
+        if key in self.results and not replace:
+            raise ArgumentError(
+                "key", key,
+                "a key not shown before in this report (each shown item needs its own key; "
+                "pass replace=True to show it again)",
+            )
+        self.results.pop(key, None)
+        self.tables.pop(key, None)
+        self.figures.pop(key, None)
+
+    def _record(self, key: str, value: Any) -> None:
+        self.results[key] = value
+
+    def _display_html(self, html: str, plain: str) -> None:
+        if self.display:
+            from IPython.display import display
+
+            display({"text/html": html, "text/plain": plain}, raw=True)
+
+    def _write_table(self, key: str, df: pd.DataFrame) -> None:
+        keep_index = not isinstance(df.index, pd.RangeIndex)
+        text = df.to_csv(index=keep_index, lineterminator="\n")
+        write_file(self.output_dir / "tables" / f"{key}.csv", text.encode("utf-8"))
+        self.tables[key] = df
+
+    def _show_table(self, key: str, df: pd.DataFrame, caption: str | None, html: str | None = None) -> None:
+        self._write_table(key, df)
+        self._record(key, jsonable(df))
+        if html is None:
+            html = _table_html(_display_frame(df, self.lang))
+        self._display_html(_captioned(html, caption), df.to_string())
+
+    def _show_result(self, key: str, obj: Any, caption: str | None) -> None:
+        from effectstudy.core.results import Result
+
+        self._write_table(key, obj.summary())
+        self._record(key, jsonable(obj.to_dict()))
+        if type(obj)._repr_html_ is not Result._repr_html_:
+            html = obj._repr_html_()
+        else:
+            from effectstudy.core.labels import label
+
+            lines = obj.meta_lines(self.lang) if type(obj)._meta_lines is Result._meta_lines else obj._meta_lines()
+            head = "".join(f"<li>{_html.escape(line)}</li>" for line in lines)
+            table = _table_html(obj.format(lang=self.lang), index=False)
+            html = f"<div><h4>{_html.escape(label(obj.title, self.lang))}</h4><ul>{head}</ul>{table}</div>"
+        self._display_html(_captioned(html, caption), repr(obj))
+
+    def _show_figure(self, key: str, fig: Any, caption: str | None) -> None:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=self.dpi, bbox_inches="tight", facecolor="white",
+                    metadata={"Software": None})
+        png = buf.getvalue()
+        path = self.output_dir / "figures" / f"{key}.png"
+        write_file(path, png)
+        self.figures[key] = path
+        self._record(key, {"figure": f"figures/{key}.png"})
+        try:  # closed here so the inline backend does not show it a second time
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+        except ImportError:  # pragma: no cover - matplotlib is a dependency
+            pass
+        width = _png_width(png)
+        style = f' width="{round(width * 100 / self.dpi)}"' if width else ""
+        alt = _html.escape(caption or key, quote=True)
+        cap = f"<figcaption>{_html.escape(caption)}</figcaption>" if caption else ""
+        b64 = base64.b64encode(png).decode("ascii")
+        html = (f'<figure class="es-figure"><img src="data:image/png;base64,{b64}" alt="{alt}"{style}>'
+                f"{cap}</figure>")
+        self._display_html(html, f"<figure {key}>")
+
+    def _show_provenance(self, key: str, obj: Any) -> None:
+        from effectstudy.reports.provenance import provenance_html
+
+        self.provenance_record = dict(obj)
+        self.results.pop(key, None)  # kept out of results.json: it holds the run date
+        self._display_html(provenance_html(obj, lang=self.lang), f"provenance ({len(obj.get('inputs', []))} input files)")
+
+
+def _display_frame(df: pd.DataFrame, lang: str, digits: int = 3) -> pd.DataFrame:
+    """A table as a report shows it: floats rounded, labelled columns and category values.
+
+    Only the display changes; ``results.json`` and the CSV keep the full values.
+
+    >>> _display_frame(pd.DataFrame({"status": ["stagnated"], "ci_low": [0.0138213]}), "nl")
+          Status  BI onder
+    0  gestagneerd     0.014
+    """
+    from effectstudy.core.labels import label, translate
+
+    shown = df.copy()
+    for i in range(shown.shape[1]):
+        col = shown.iloc[:, i]
+        if pd.api.types.is_float_dtype(col.dtype):
+            shown.iloc[:, i] = col.round(digits)
+        elif col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype | pd.StringDtype):
+            shown[shown.columns[i]] = col.astype(object).map(lambda v: translate(v, lang))
+    if isinstance(shown.columns, pd.Index) and not isinstance(shown.columns, pd.MultiIndex):
+        shown.columns = [label(str(c), lang) if isinstance(c, str) else c for c in shown.columns]
+    return shown
+
+
+def _table_html(df: pd.DataFrame, index: bool | None = None) -> str:
+    """``df.to_html`` with missing values shown as a dash, also in nullable (Int64, string) columns.
+
+    pandas ignores ``na_rep`` for extension arrays and prints ``<NA>``.
+
+    >>> df = pd.DataFrame({"n": pd.array([1, None], dtype="Int64"), "x": [0.5, None]})
+    >>> "&lt;NA&gt;" in _table_html(df), _table_html(df).count("<td>–</td>")
+    (False, 2)
+    """
+    shown = df.copy()
+    for i in range(shown.shape[1]):
+        col = shown.iloc[:, i]
+        if pd.api.types.is_extension_array_dtype(col.dtype) and col.isna().any():
+            shown.isetitem(i, col.astype(object).where(col.notna(), "–"))
+    if index is None:
+        index = not isinstance(df.index, pd.RangeIndex)
+    return shown.to_html(index=index, na_rep="–", border=0)
+
+
+def _captioned(html: str, caption: str | None) -> str:
+    if not caption:
+        return html
+    return f'<figure class="es-table"><figcaption>{_html.escape(caption)}</figcaption>{html}</figure>'
+
+
+def _value_html(value: Any, caption: str | None) -> str:
+    head = f"<p><strong>{_html.escape(caption)}</strong></p>" if caption else ""
+    if isinstance(value, dict):
+        rows = "".join(f"<tr><th>{_html.escape(str(k))}</th><td>{_html.escape(str(v))}</td></tr>" for k, v in value.items())
+        return f'{head}<table class="es-values">{rows}</table>'
+    items = "".join(f"<li>{_html.escape(str(v))}</li>" for v in value)
+    return f"{head}<ul>{items}</ul>"
+
+
+def _fmt(value: Any, lang: str) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, float) or _is_number(value) and not float(value).is_integer():
+        text = f"{float(value):.4g}"
+        return text.replace(".", ",") if lang == "nl" else text
+    return str(value)
+
+
+def _is_number(obj: Any) -> bool:
+    import numpy as np
+
+    return isinstance(obj, (np.integer, np.floating, np.bool_))
+
+
+def _is_styler(obj: Any) -> bool:
+    return type(obj).__name__ == "Styler" and type(obj).__module__.startswith("pandas")
+
+
+def _is_provenance(obj: Any) -> bool:
+    from effectstudy.reports.provenance import Provenance
+
+    return isinstance(obj, Provenance)
+
+
+def _figure_of(obj: Any) -> Any:
+    """The matplotlib Figure of a Figure, Axes or array of Axes; ``None`` for anything else."""
+    mod = type(obj).__module__
+    if mod.startswith("numpy") and getattr(getattr(obj, "dtype", None), "kind", "") == "O" and getattr(obj, "size", 0):
+        first = obj.flat[0]
+        return _figure_of(first)
+    if not mod.startswith("matplotlib"):
+        return None
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure, SubFigure
+
+    if isinstance(obj, Figure):
+        return obj
+    if isinstance(obj, SubFigure):
+        return obj.figure
+    if isinstance(obj, Axes):
+        return obj.get_figure(root=True) if _supports_root() else obj.figure
+    return None
+
+
+def _supports_root() -> bool:
+    import matplotlib
+
+    major, minor = (int(x) for x in matplotlib.__version__.split(".")[:2])
+    return (major, minor) >= (3, 10)
+
+
+def _png_width(png: bytes) -> int | None:
+    if png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR":
+        return int.from_bytes(png[16:20], "big")
+    return None

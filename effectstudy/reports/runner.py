@@ -1,0 +1,563 @@
+"""Run a report notebook: papermill, then HTML without code, optionally a PDF via Chromium.
+
+:func:`run_notebook` is what ``effectstudy run NOTEBOOK -f PARAMS.yaml`` calls:
+
+1. creates the output folder (default ``reports/<notebook stem>/<params stem>/`` in the
+   project folder, see :func:`effectstudy.reports.output.default_output_dir`);
+2. runs the notebook with papermill on the ``effectstudy`` kernel, in the notebook's own
+   folder, injecting ``params_file`` and ``output_dir`` (absolute) and ``overrides``;
+3. turns a failed cell into a :class:`ReportError` naming the notebook, the section heading
+   above the cell, the cell, the exception and where the partial notebook was written;
+4. exports HTML with no code cells, no prompts and no parameters, with the package template
+   ``report`` (no ``<script>``, nothing loaded from the internet; checked after export);
+5. optionally prints the HTML to an A4 PDF with a locally installed Chromium;
+6. writes ``SHA256SUMS`` (checksums of every file of the run).
+
+Files an earlier run left in the same folder (results.json, tables, figures, HTML, PDF ...)
+are deleted first, so a run that fails leaves no stale results that look current.
+
+The notebook itself writes ``results.json``, ``provenance.json``, ``tables/`` and
+``figures/`` through :class:`effectstudy.ReportOutput`; plain ``papermill`` on the same
+notebook and params file gives the same files (and no HTML).
+
+>>> find_chromium() is None or find_chromium().is_file()
+True
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from effectstudy.core.errors import EffectstudyError
+from effectstudy.core.files import sha256_file
+from effectstudy.reports.output import (
+    PROVENANCE_FILE,
+    RESULTS_FILE,
+    TABLES_FILE,
+    default_output_dir,
+    write_file,
+)
+
+__all__ = [
+    "ReportError",
+    "RunResult",
+    "run_notebook",
+    "export_html",
+    "html_to_pdf",
+    "find_chromium",
+    "check_offline",
+    "TEMPLATE_DIR",
+    "CHROMIUM_FLAGS",
+]
+
+#: folder holding the nbconvert templates (``report``)
+TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates"
+
+#: flags for headless printing: no sandbox (containers), no GPU, no background traffic
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+)
+
+_CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>|<script\b[^>]*/>", re.IGNORECASE | re.DOTALL)
+_STYLE = re.compile(r"(<style\b[^>]*>)(.*?)(</style\s*>)", re.IGNORECASE | re.DOTALL)
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+#: references that make a browser fetch something: src/srcset/poster/data attributes,
+#: <link href>, CSS url() and @import, <meta http-equiv=refresh>, <iframe>/<object>/<embed>
+_EXTERNAL = re.compile(
+    r"""(?:\b(?:src|srcset|poster|data|action|formaction|background)\s*=\s*["']?\s*(?:https?:)?//)"""
+    r"""|(?:<link\b[^>]*\bhref\s*=\s*["']?\s*(?:https?:)?//)"""
+    r"""|(?:url\(\s*["']?\s*(?:https?:)?//)"""
+    r"""|(?:@import\b)"""
+    r"""|(?:<meta\b[^>]*http-equiv\s*=\s*["']?refresh)"""
+    r"""|(?:<(?:iframe|object|embed|base)\b)""",
+    re.IGNORECASE,
+)
+
+
+class ReportError(EffectstudyError, RuntimeError):
+    """A report notebook could not be run or exported.
+
+    For a failed cell the message names the notebook, the nearest Markdown heading above the
+    cell, the cell number, the exception and the partial notebook; the parts are also
+    attributes (``heading``, ``cell``, ``ename``, ``evalue``, ``partial_notebook``).
+    """
+
+    def __init__(self, message: str, **info: Any) -> None:
+        super().__init__(message)
+        self.notebook = info.get("notebook")
+        self.heading = info.get("heading")
+        self.cell = info.get("cell")
+        self.ename = info.get("ename")
+        self.evalue = info.get("evalue")
+        self.partial_notebook = info.get("partial_notebook")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The files of one run (``pdf`` is ``None`` without ``pdf=True``) and timings in seconds."""
+
+    output_dir: Path
+    notebook: Path
+    html: Path
+    results_json: Path
+    provenance_json: Path | None = None
+    pdf: Path | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def paths(self) -> list[Path]:
+        """The report files, HTML first."""
+        out = [self.html]
+        if self.pdf is not None:
+            out.append(self.pdf)
+        out += [self.notebook, self.results_json]
+        if self.provenance_json is not None:
+            out.append(self.provenance_json)
+        return out
+
+
+# ----------------------------------------------------------------------------------- helpers
+def _first_heading(nb: Any) -> str | None:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                m = re.match(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)
+                if m and m.group(1):
+                    return m.group(1)
+    return None
+
+
+def _heading_before(cells: list[Any], index: int) -> str | None:
+    for cell in reversed(cells[:index]):
+        if cell.cell_type != "markdown":
+            continue
+        heads = [m.group(1) for line in cell.source.splitlines()
+                 if (m := re.match(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)) and m.group(1)]
+        if heads:
+            return heads[-1]
+    return None
+
+
+def _tags(cell: Any) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def _display(path: Path) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def _failure(nb_path: Path, out_nb: Path, exc: BaseException) -> ReportError:
+    """A readable :class:`ReportError` for a failed run, from the partial notebook."""
+    import nbformat
+
+    ename = getattr(exc, "ename", None) or type(exc).__name__
+    evalue = getattr(exc, "evalue", None)
+    if evalue is None:
+        evalue = str(exc)
+    evalue = _ANSI.sub("", str(evalue)).strip()
+    if ename == "CellTimeoutError":
+        evalue = evalue.split("\n", 1)[0] + " (allow more time per cell with --timeout / timeout=)"
+    elif ename == "DeadKernelError":
+        evalue = evalue.split("\n", 1)[0] + " (the kernel stopped: out of memory?)"
+    heading = cell_no = exec_count = None
+    try:
+        nb = nbformat.read(out_nb, as_version=4)
+    except Exception:  # noqa: BLE001 - no partial notebook: report what we have
+        nb = None
+    if nb is not None:
+        cells = nb.cells
+        failed = None
+        for i, cell in enumerate(cells):
+            status = cell.get("metadata", {}).get("papermill", {}).get("status")
+            if status in ("failed", "running"):
+                failed = i
+                break
+        if failed is None and not hasattr(exc, "cell_index"):
+            # a timeout or a dead kernel: papermill marks every cell completed afterwards,
+            # but only the cells that were started have a start time
+            started = [i for i, c in enumerate(cells) if c.cell_type == "code"
+                       and c.get("metadata", {}).get("papermill", {}).get("start_time")]
+            failed = started[-1] if started else None
+        if failed is None and getattr(exc, "cell_index", None) is not None:
+            # papermill's index counts the cells before it added the error banner at the top
+            banner = any("papermill-error-cell-tag" in _tags(c) for c in cells[:1])
+            idx = exc.cell_index + (1 if banner else 0)
+            failed = idx if idx < len(cells) else None
+        if failed is not None:
+            heading = _heading_before(cells, failed)
+            skip = ("papermill-error-cell-tag", "injected-parameters")
+            cell_no = 1 + sum(1 for c in cells[:failed] if not any(t in _tags(c) for t in skip))
+            exec_count = cells[failed].get("execution_count")
+    where = f'in section "{heading}"' if heading else "before the first heading"
+    cell = f"cell {cell_no}" if cell_no else "a cell"
+    if exec_count:
+        cell += f", In [{exec_count}]"
+    partial = f"The partial notebook (with the full traceback) is {_display(out_nb)}." if out_nb.is_file() else ""
+    message = f"notebook {nb_path.name} failed {where} ({cell}): {ename}: {evalue}"
+    if partial:
+        message += f"\n{partial}"
+    return ReportError(message, notebook=nb_path, heading=heading, cell=cell_no, ename=ename,
+                       evalue=evalue, partial_notebook=out_nb if out_nb.is_file() else None)
+
+
+def check_offline(html: str, source: str = "the report") -> None:
+    """Raise :class:`ReportError` if ``html`` would make a browser load anything.
+
+    Links for the reader (``<a href="https://...">``) are allowed; scripts, external images,
+    style sheets, CSS ``url()``/``@import`` of remote files, frames and refreshes are not.
+
+    >>> check_offline('<p><a href="https://example.org">source</a></p><img src="data:image/png;base64,AA">')
+    >>> check_offline('<img src="https://example.org/x.png">')
+    Traceback (most recent call last):
+    ...
+    effectstudy.reports.runner.ReportError: the report would load something from the internet: 'src="https://'...
+    """
+    if re.search(r"<script\b", html, re.IGNORECASE):
+        raise ReportError(f"{source} contains a <script> element; a public report must not run scripts")
+    m = _EXTERNAL.search(html)
+    if m:
+        raise ReportError(
+            f"{source} would load something from the internet: {m.group(0)!r}... "
+            "(a public report must be self-contained; embed the file instead)"
+        )
+
+
+def _clean_html(html: str) -> str:
+    """Remove every script and CSS comments (links in comments are noise in a public file)."""
+    html = _SCRIPT.sub("", html)
+    return _STYLE.sub(lambda m: m.group(1) + _CSS_COMMENT.sub("", m.group(2)) + m.group(3), html)
+
+
+# ----------------------------------------------------------------------------------- HTML
+def export_html(notebook: str | Path, html_path: str | Path | None = None, *, lang: str | None = None) -> Path:
+    """Export an executed notebook to a self-contained HTML report without code.
+
+    No input cells, no prompts; the cells tagged ``parameters``, ``injected-parameters`` or
+    ``remove-cell`` are dropped with their outputs, ``remove-input``/``remove-output`` tags are
+    honoured, and stderr streams (warnings with file paths) are left out.  The template
+    ``report`` (in ``effectstudy/templates``) has no scripts; anything left is removed and
+    the result is checked with :func:`check_offline`.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        The executed notebook.
+    html_path : str or Path, optional
+        Where to write; default the notebook's path with ``.html``.
+    lang : str, optional
+        The ``lang`` attribute of the page; default the notebook's ``metadata.effectstudy.lang``
+        or ``"nl"``.
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
+
+    class _DropStderr(Preprocessor):
+        def preprocess_cell(self, cell, resources, index):  # noqa: ANN001, ANN201
+            if cell.cell_type == "code":
+                cell.outputs = [o for o in cell.get("outputs", [])
+                                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            return cell, resources
+
+    notebook = Path(notebook)
+    html_path = Path(html_path) if html_path is not None else notebook.with_suffix(".html")
+    nb = nbformat.read(notebook, as_version=4)
+    meta = nb.metadata.get("effectstudy", {})
+    if "title" not in nb.metadata:
+        title = _first_heading(nb)
+        if title:
+            nb.metadata["title"] = title
+    tags = TagRemovePreprocessor(
+        remove_cell_tags={"parameters", "injected-parameters", "remove-cell", "papermill-error-cell-tag"},
+        remove_input_tags={"remove-input"},
+        remove_all_outputs_tags={"remove-output"},
+        enabled=True,
+    )
+    exporter = HTMLExporter(
+        template_name="report",
+        extra_template_basedirs=[str(TEMPLATE_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    exporter.language_code = lang or meta.get("lang") or "nl"
+    exporter.register_preprocessor(tags, enabled=True)
+    exporter.register_preprocessor(_DropStderr(), enabled=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": notebook.stem}})
+    body = _clean_html(body)
+    check_offline(body, source=f"HTML of {notebook.name}")
+    write_file(html_path, body.encode("utf-8"))
+    return html_path
+
+
+# ----------------------------------------------------------------------------------- PDF
+def find_chromium() -> Path | None:
+    """A locally installed Chromium or Chrome (``chromium``, ``chromium-browser``,
+    ``google-chrome`` on PATH, or ``/usr/bin/chromium``), else ``None``."""
+    env = os.environ.get("EFFECTSTUDY_CHROMIUM")
+    if env and Path(env).is_file():
+        return Path(env)
+    for name in _CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return Path(found)
+    for p in (Path("/usr/bin/chromium"), Path("/usr/bin/chromium-browser")):
+        if p.is_file():
+            return p
+    return None
+
+
+def _no_chromium() -> ReportError:
+    return ReportError(
+        "a PDF needs a locally installed Chromium (looked for "
+        f"{', '.join(_CHROMIUM_NAMES)} on PATH and /usr/bin/chromium); install it "
+        "(Debian/Ubuntu: apt-get install chromium) or leave out --pdf; the HTML report "
+        "can also be printed to PDF from any browser"
+    )
+
+
+def html_to_pdf(html_path: str | Path, pdf_path: str | Path | None = None, *, timeout: float = 120) -> Path:
+    """Print an HTML report to PDF with headless Chromium (A4 from the template's ``@page``).
+
+    Raises
+    ------
+    ReportError
+        No Chromium is installed, or printing failed (with Chromium's last output lines).
+    """
+    html_path = Path(html_path).resolve()
+    pdf_path = Path(pdf_path) if pdf_path is not None else html_path.with_suffix(".pdf")
+    browser = find_chromium()
+    if browser is None:
+        raise _no_chromium()
+    pdf_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_pdf = pdf_path.with_name(f".{pdf_path.name}.tmp")
+    with tempfile.TemporaryDirectory(prefix="effectstudy-chromium-") as profile:
+        cmd = [str(browser), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--no-pdf-header-footer",
+               f"--print-to-pdf={tmp_pdf}", html_path.as_uri()]
+        try:
+            res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            tmp_pdf.unlink(missing_ok=True)
+            raise ReportError(f"Chromium did not finish printing {html_path.name} within {timeout:g} s") from None
+    if res.returncode != 0 or not tmp_pdf.is_file() or tmp_pdf.stat().st_size == 0:
+        tmp_pdf.unlink(missing_ok=True)
+        tail = "\n".join((res.stderr or "").strip().splitlines()[-5:])
+        raise ReportError(f"Chromium could not print {html_path.name} to PDF (exit code {res.returncode}):\n{tail}")
+    os.chmod(tmp_pdf, 0o644)
+    os.replace(tmp_pdf, pdf_path)
+    return pdf_path
+
+
+# ----------------------------------------------------------------------------------- run
+def _write_checksums(folder: Path) -> Path:
+    lines = []
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and p.name != "SHA256SUMS" and not p.name.startswith("."):
+            digest = sha256_file(p)
+            lines.append(f"{digest}  {p.relative_to(folder).as_posix()}\n")
+    path = folder / "SHA256SUMS"
+    write_file(path, "".join(lines).encode("utf-8"))
+    return path
+
+
+def _remove_previous_outputs(folder: Path, stem: str) -> None:
+    """Delete the files an earlier run into ``folder`` made, so none of them looks current.
+
+    Only the run's own files: results.json, provenance.json, tables.xlsx, SHA256SUMS, the
+    notebook's HTML and PDF, ``tables/*.csv`` and ``figures/*.png``.
+    """
+    names = [RESULTS_FILE, PROVENANCE_FILE, TABLES_FILE, "SHA256SUMS", f"{stem}.html", f"{stem}.pdf"]
+    for name in names:
+        (folder / name).unlink(missing_ok=True)
+    for sub, pattern in (("tables", "*.csv"), ("figures", "*.png")):
+        for p in (folder / sub).glob(pattern):
+            p.unlink()
+
+
+def _provisional_keys(prov_file: Path) -> list[str]:
+    """Ids of the provisional instrument keys recorded in provenance.json (for the page banner)."""
+    import json
+
+    try:
+        prov = json.loads(prov_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [i["id"] for i in prov.get("instruments") or [] if isinstance(i, dict) and i.get("status") == "provisional"]
+
+
+def _lang_of(params_file: Path, overrides: dict[str, Any]) -> str:
+    from effectstudy.core.params import parse_yaml
+
+    if "language" in overrides:
+        return str(overrides["language"])
+    try:
+        raw = parse_yaml(params_file.read_text(encoding="utf-8"), source=str(params_file))
+    except (OSError, ValueError):
+        return "nl"
+    lang = raw.get("language") if isinstance(raw, dict) else None
+    return lang if lang in ("nl", "en") else "nl"
+
+
+def run_notebook(
+    notebook: str | Path,
+    params_file: str | Path,
+    *,
+    overrides: dict[str, Any] | None = None,
+    output_dir: str | Path | None = None,
+    pdf: bool = False,
+    progress: bool = True,
+    timeout: float = 600,
+    kernel: str = "effectstudy",
+    log_output: bool = False,
+    start_timeout: float = 60,
+) -> RunResult:
+    """Run a report notebook on a params file and export it (see the module docstring).
+
+    Parameters
+    ----------
+    notebook : str or Path
+        The report notebook (with a cell tagged ``parameters`` holding ``params_file``,
+        ``output_dir`` and ``overrides``).
+    params_file : str or Path
+        The run's params YAML; its file stem names the run folder.
+    overrides : dict, optional
+        Dotted params keys -> values, passed to the notebook as ``overrides``.
+    output_dir : str or Path, optional
+        Default ``reports/<notebook stem>/<params stem>/`` in the project folder.
+    pdf : bool
+        Also print the HTML to PDF with a local Chromium.
+    progress : bool
+        Show papermill's progress bar while cells run.
+    timeout : float
+        Seconds a single cell may take.
+    kernel : str
+        The Jupyter kernel (``effectstudy install-kernel`` installs ``effectstudy``).
+    log_output : bool
+        Stream cell output to the log (useful in CI).
+    start_timeout : float
+        Seconds to wait for the kernel to start.
+
+    Returns
+    -------
+    RunResult
+        Paths of the executed notebook, HTML, optional PDF, results.json, provenance.json.
+
+    Raises
+    ------
+    ReportError
+        A cell failed (naming the notebook, section heading, cell, exception and partial
+        notebook), the kernel is not installed, the notebook did not write results.json, or
+        the HTML would load something from the internet.
+    """
+    import nbformat
+    import papermill as pm
+
+    from effectstudy import __version__
+
+    nb_path = Path(notebook).resolve()
+    params_path = Path(params_file).resolve()
+    if not nb_path.is_file():
+        raise ReportError(f"notebook {str(notebook)!r} does not exist")
+    if nb_path.suffix != ".ipynb":
+        raise ReportError(f"notebook {str(notebook)!r}: expected a .ipynb file")
+    if not params_path.is_file():
+        raise ReportError(f"params file {str(params_file)!r} does not exist")
+    if pdf and find_chromium() is None:
+        raise _no_chromium()  # before the run, not after it
+    overrides = dict(overrides or {})
+    out_dir = Path(output_dir).resolve() if output_dir else default_output_dir(params_path, nb_path)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out_nb = out_dir / nb_path.name
+    results_json = out_dir / RESULTS_FILE
+    _remove_previous_outputs(out_dir, nb_path.stem)
+    started = time.perf_counter()
+    t0 = _dt.datetime.now(_dt.UTC)
+    try:
+        pm.execute_notebook(
+            str(nb_path),
+            str(out_nb),
+            parameters={"params_file": str(params_path), "output_dir": str(out_dir), "overrides": overrides},
+            kernel_name=kernel,
+            cwd=str(nb_path.parent),
+            progress_bar=progress,
+            log_output=log_output,
+            execution_timeout=timeout,
+            start_timeout=start_timeout,
+            # the kernel's own log (ipykernel 7 warns about TCP transport on every start, and
+            # logs the interrupt it gets at shutdown) is noise for a report run; cell errors
+            # still arrive through papermill
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+        )
+    except pm.PapermillExecutionError as exc:
+        raise _failure(nb_path, out_nb, exc) from None
+    except Exception as exc:
+        from jupyter_client.kernelspec import NoSuchKernel
+
+        if isinstance(exc, NoSuchKernel):
+            raise ReportError(
+                f"no Jupyter kernel named {kernel!r}; install it with `effectstudy install-kernel` "
+                "(in the project's environment), or pass another kernel"
+            ) from None
+        if type(exc).__module__.startswith(("nbclient", "papermill", "jupyter_client")):
+            raise _failure(nb_path, out_nb, exc) from None
+        raise
+    seconds = {"execute": time.perf_counter() - started}
+
+    nb = nbformat.read(out_nb, as_version=4)
+    lang = _lang_of(params_path, overrides)
+    end = nb.metadata.get("papermill", {}).get("end_time") or t0.isoformat()
+    run_date = str(end)[:19].replace("T", " ") + " UTC"
+    nb.metadata["effectstudy"] = {"version": __version__, "run_date": run_date, "lang": lang,
+                                  "provisional_keys": _provisional_keys(out_dir / PROVENANCE_FILE)}
+    title = _first_heading(nb)
+    if title:
+        nb.metadata["title"] = title
+    write_file(out_nb, nbformat.writes(nb).encode("utf-8"))
+
+    if not results_json.is_file():
+        raise ReportError(
+            f"notebook {nb_path.name} ran but wrote no {RESULTS_FILE} in {_display(out_dir)}: "
+            "it should end with out.save() on an es.ReportOutput(output_dir, ...) made from its "
+            "output_dir parameter"
+        )
+    t = time.perf_counter()
+    html = export_html(out_nb, out_dir / f"{nb_path.stem}.html", lang=lang)
+    seconds["html"] = time.perf_counter() - t
+    pdf_path = None
+    if pdf:
+        t = time.perf_counter()
+        pdf_path = html_to_pdf(html, out_dir / f"{nb_path.stem}.pdf")
+        seconds["pdf"] = time.perf_counter() - t
+    _write_checksums(out_dir)
+    prov = out_dir / PROVENANCE_FILE
+    return RunResult(
+        output_dir=out_dir,
+        notebook=out_nb,
+        html=html,
+        results_json=results_json,
+        provenance_json=prov if prov.is_file() else None,
+        pdf=pdf_path,
+        seconds=seconds,
+    )

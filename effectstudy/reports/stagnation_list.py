@@ -1,0 +1,102 @@
+"""The stagnation list for the weekly peer consultation (intervisie).
+
+Practice rule: when after 3 to 5 sessions there is insufficient recovery, the psychologist
+reports the stagnation and brings the case to peer consultation.  :func:`stagnation_list`
+applies the params' stagnation rules (``stagnation_list.rules``, window and criterion from
+``analysis.stagnation``) to the **open** episodes and lists those flagged, with the
+measurement that triggered the flag.
+
+The list identifies episodes only by the export's episode id (the practice's own
+pseudonymous key; no client id, name or date of birth) and shows the therapist only when
+``stagnation_list.show_therapist`` is true.  It is meant for use inside the practice.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from effectstudy.core.labels import label, register
+from effectstudy.course import stagnation as _stagnation  # noqa: F401 - registers the rule labels
+
+__all__ = ["stagnation_list", "write_stagnation_list", "COLUMNS"]
+
+#: columns of the list, in order
+COLUMNS = ("episode_id", "therapist", "rule", "baseline_session", "baseline_score", "session",
+           "date", "score", "change", "rci")
+
+register({
+    "rule": {"nl": "Signaal", "en": "Signal"},
+    "baseline_session": {"nl": "Sessie start", "en": "Baseline session"},
+    "baseline_score": {"nl": "Score start", "en": "Baseline score"},
+    "session": {"nl": "Sessie", "en": "Session"},
+    "date": {"nl": "Datum", "en": "Date"},
+    "therapist": {"nl": "Behandelaar", "en": "Therapist"},
+    "change": {"nl": "Verandering", "en": "Change"},
+    "rci": {"nl": "RCI", "en": "RCI"},
+    "episode_id": {"nl": "Traject", "en": "Episode"},
+})
+
+
+def stagnation_list(study: Any) -> pd.DataFrame:
+    """Open episodes flagged by any of ``stagnation_list.rules``, one row per episode and rule.
+
+    ``session``, ``date`` and ``score`` describe the triggering (evaluating or flagging)
+    measurement; ``change`` is its score minus the baseline score; ``rci`` the reliable
+    change index where the rule computes one.  Sorted by rule, then date (oldest first).
+    """
+    spec = study.params.stagnation_list
+    open_ids = set(study.episodes.loc[study.episodes["end_date"].isna(), "episode_id"])
+    data = study.stagnation_data()
+    when = data[["episode_id", "time", "date"]].drop_duplicates(["episode_id", "time"], keep="last")
+    parts = []
+    for rule in spec.rules:
+        res = study.with_overrides({"analysis.stagnation.rule": rule}).stagnation()
+        p = res.patients
+        p = p[(p["status"].astype(str) == "stagnated") & p.index.isin(open_ids)]
+        rows = pd.DataFrame({
+            "episode_id": p.index.astype(str), "rule": rule,
+            "baseline_session": p["baseline_time"].to_numpy(), "baseline_score": p["baseline"].to_numpy(),
+            "session": p["eval_time"].to_numpy(), "score": p["eval_score"].to_numpy(),
+            "change": p["change"].to_numpy(),
+            "rci": p["rci"].to_numpy() if "rci" in p else float("nan"),
+        })
+        rows = rows.merge(when.rename(columns={"time": "session"}), on=["episode_id", "session"], how="left")
+        parts.append(rows)
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(COLUMNS))
+    if spec.show_therapist and "therapist" in study.episodes:
+        ther = study.episodes.set_index("episode_id")["therapist"]
+        out["therapist"] = out["episode_id"].map(ther)
+    else:
+        out["therapist"] = pd.NA
+    out = out[list(COLUMNS)].sort_values(["rule", "date", "episode_id"], kind="stable").reset_index(drop=True)
+    if not spec.show_therapist:
+        out = out.drop(columns=["therapist"])
+    return out
+
+
+def write_stagnation_list(table: pd.DataFrame, folder: str | Path, *, lang: str = "nl",
+                          title: str = "") -> tuple[Path, Path]:
+    """Write the list as ``stagnation_list.csv`` and a small self-contained ``stagnation_list.html``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    csv = folder / "stagnation_list.csv"
+    table.to_csv(csv, index=False, date_format="%Y-%m-%d")
+    shown = table.copy()
+    shown["rule"] = shown["rule"].map(lambda r: label(r, lang))
+    if "date" in shown:
+        shown["date"] = pd.to_datetime(shown["date"]).dt.strftime("%d-%m-%Y")
+    shown = shown.rename(columns=lambda c: label(c, lang))
+    head = title or ("Stagnatielijst voor de intervisie" if lang == "nl" else "Stagnation list for peer consultation")
+    empty = ("Geen lopende trajecten gesignaleerd." if lang == "nl" else "No open episodes flagged.")
+    body = shown.to_html(index=False, na_rep="–", float_format=lambda x: f"{x:.2f}") if len(shown) else f"<p>{empty}</p>"
+    page = (f"<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{html.escape(head)}</title>"
+            "<style>body{font-family:sans-serif;max-width:900px;margin:2em auto}table{border-collapse:collapse}"
+            "td,th{padding:.2em .6em;border-bottom:1px solid #ddd;text-align:right}</style></head>"
+            f"<body><h1>{html.escape(head)}</h1>{body}</body></html>")
+    page_path = folder / "stagnation_list.html"
+    page_path.write_text(page, encoding="utf-8")
+    return csv, page_path

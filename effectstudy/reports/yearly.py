@@ -1,0 +1,531 @@
+r"""Key figures of the public yearly effectiveness summary, their trend, and the plain-language text.
+
+The yearly summary (jaarlijkse effectiviteitsrapportage) states, for the episodes that
+**ended in the report year** with consent to the effect study:
+
+========================  ==================================================================
+key                       figure
+========================  ==================================================================
+``episodes_ended``        episodes ended in the year (count)
+``clients``               clients of those episodes (count)
+``complete``              share with a usable pre and post measurement (Wilson CI)
+``effect_size``           standardised improvement of the primary scale, positive = better
+                          (the study's effect-size method; CI as ``es.prepost_effect``)
+``recovered`` ...         shares of ``recovered``, ``improved``, ``unchanged``,
+                          ``deteriorated`` among the complete pairs (Wilson CIs)
+``reliably_improved``     recovered + improved (the reliable improvement, Jacobson & Truax)
+``stagnated``             stagnation rate among the evaluable episodes (Wilson CI)
+``forms_returned``        satisfaction forms returned / issued (Wilson CI)
+``mean_grade``            mean client grade (1-10) of the returned forms with a grade
+========================  ==================================================================
+
+Each figure carries its numerator ``k`` (counts and shares), its denominator ``n`` and
+the number of clients behind it.  Published output goes through
+:func:`effectstudy.disclosure_control` (SEC-D1..D4 of the privacy reference): a figure is
+shown only when its group has enough clients, counts are rounded and shares are computed
+from the rounded counts.  The text is built from the *published* table only, so it never
+reveals a suppressed number.
+
+Wilson (1927) score intervals: :func:`effectstudy.kernels.proportions.wilson_ci`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from effectstudy.core.errors import ArgumentError, DataError
+from effectstudy.core.labels import number, register
+from effectstudy.core.results import Result, base_meta
+
+__all__ = ["KeyFigures", "PublishedFigures", "PublishedTables", "yearly_text", "Trend", "key_figures", "trend", "COUNTS", "PERCENTAGES", "PARTS", "STATISTICS"]
+
+#: count columns of a key-figure table (``n`` = episodes ended in the year)
+COUNTS = ("n_complete", "n_recovered", "n_improved", "n_unchanged", "n_deteriorated", "n_harmed",
+          "n_reliably_improved", "n_evaluable", "n_stagnated", "n_issued", "n_returned")
+#: published percentages: column -> (numerator, denominator)
+PERCENTAGES = {
+    "pct_complete": ("n_complete", "n"),
+    "pct_recovered": ("n_recovered", "n_complete"),
+    "pct_improved": ("n_improved", "n_complete"),
+    "pct_unchanged": ("n_unchanged", "n_complete"),
+    "pct_deteriorated": ("n_deteriorated", "n_complete"),
+    "pct_reliably_improved": ("n_reliably_improved", "n_complete"),
+    "pct_stagnated": ("n_stagnated", "n_evaluable"),
+    "pct_returned": ("n_returned", "n_issued"),
+}
+#: counts that add up (a reader knows it, so the disclosure audit must too)
+PARTS = {"n_complete": ["n_recovered", "n_improved", "n_unchanged", "n_deteriorated", "n_harmed"],
+         "n_reliably_improved": ["n_recovered", "n_improved"]}
+#: statistics and the count they rest on (shown only when that count reaches the threshold)
+STATISTICS = {"effect_size": "n_complete", "effect_size_ci_low": "n_complete",
+              "effect_size_ci_high": "n_complete", "mean_grade": "n_graded"}
+#: a statistic is shown only where this published count is shown
+_SHOWN_WITH = {"effect_size": "n_complete", "effect_size_ci_low": "n_complete",
+               "effect_size_ci_high": "n_complete", "mean_grade": "n_returned"}
+
+register({
+    "n_complete": {"nl": "n met voor- en nameting", "en": "n with pre and post"},
+    "n_unchanged": {"nl": "n onveranderd", "en": "n unchanged"},
+    "n_deteriorated": {"nl": "n verslechterd", "en": "n deteriorated"},
+    "n_harmed": {"nl": "n geschaad", "en": "n harmed"},
+    "n_reliably_improved": {"nl": "n betrouwbaar verbeterd", "en": "n reliably improved"},
+    "pct_complete": {"nl": "% met voor- en nameting", "en": "% with pre and post"},
+    "pct_unchanged": {"nl": "% onveranderd", "en": "% unchanged"},
+    "pct_deteriorated": {"nl": "% verslechterd", "en": "% deteriorated"},
+    "pct_reliably_improved": {"nl": "% betrouwbaar verbeterd", "en": "% reliably improved"},
+    "pct_returned": {"nl": "% formulieren terug", "en": "% forms returned"},
+    "effect_size_ci_low": {"nl": "BI onder", "en": "CI low"},
+    "effect_size_ci_high": {"nl": "BI boven", "en": "CI high"},
+    "mean_grade": {"nl": "gemiddeld rapportcijfer", "en": "mean grade"},
+    "year": {"nl": "Jaar", "en": "Year"},
+    "group": {"nl": "Groep", "en": "Group"},
+    "figure": {"nl": "Kengetal", "en": "Figure"},
+    "total": {"nl": "totaal", "en": "total"},
+    "value": {"nl": "Waarde", "en": "Value"},
+    "episodes_ended": {"nl": "afgesloten behandeltrajecten", "en": "treatment episodes ended"},
+    "yearly_stagnation": {"nl": "stagnatie na 3-5 sessies", "en": "stagnation after 3-5 sessions"},
+    "n_ended": {"nl": "n afgesloten", "en": "n ended"},
+    "yearly_effect_size": {"nl": "effectgrootte (verbetering)", "en": "effect size (improvement)"},
+    "yearly_n_evaluable": {"nl": "n te beoordelen (3-5 sessies)", "en": "n evaluable (3-5 sessions)"},
+    "yearly_n_issued": {"nl": "n formulieren uitgereikt", "en": "n forms issued"},
+    "yearly_n_returned": {"nl": "n formulieren terug", "en": "n forms returned"},
+    "reliably_improved": {"nl": "betrouwbaar verbeterd", "en": "reliably improved"},
+    "complete": {"nl": "met voor- en nameting", "en": "with pre and post"},
+    "returned": {"nl": "formulieren terug", "en": "forms returned"},
+})
+
+TOTAL = "all"
+#: column -> label name in the yearly views (the shared names mean other things elsewhere)
+_VIEW_NAMES = {"n": "n_ended", "effect_size": "yearly_effect_size", "n_evaluable": "yearly_n_evaluable",
+               "n_issued": "yearly_n_issued", "n_returned": "yearly_n_returned"}
+_TREND_COLUMNS = ("n", "pct_complete", "pct_reliably_improved", "pct_recovered", "effect_size",
+                  "pct_stagnated", "pct_returned", "mean_grade")
+
+
+@dataclass(frozen=True, repr=False)
+class KeyFigures(Result):
+    """The year's key figures (unrounded, *not for publication*), per grouping.
+
+    ``tables[grouping]``: one row per group plus the total row (``group == "all"``), with
+    ``year``, ``group``, ``n`` (episodes ended), the :data:`COUNTS`, ``n_graded`` and the
+    statistics (``effect_size`` with CI: standardised improvement, positive = better;
+    ``mean_grade``).  ``summary()``: the total row.  Publish with :meth:`published`.
+    """
+
+    tables: dict[str, pd.DataFrame] = None  # type: ignore[assignment]
+    title = "Key figures (not disclosure-controlled)"
+
+    def summary(self) -> pd.DataFrame:
+        return self.tables[TOTAL].copy()
+
+    def published(self, grouping: str = TOTAL, *, threshold: int = 10, rounding_base: int | None = 5,
+                  previous: Sequence[Any] = (), lang: str = "nl") -> PublishedFigures:
+        """The table of ``grouping`` after disclosure control (``es.disclosure_control``).
+
+        Statistics whose own count (``n_complete`` for the effect size, the forms with a
+        grade for the mean grade) is below ``threshold`` are removed first: SEC-D1 applies to
+        the clients behind each statistic, not only to the row's ``n``.
+        """
+        from effectstudy.reports.disclosure import disclosure_control
+
+        if grouping not in self.tables:
+            raise ArgumentError("grouping", grouping, f"one of {sorted(self.tables)}")
+        t = self.tables[grouping].copy()
+        for stat, base in STATISTICS.items():
+            t[stat] = t[stat].where(t[base] >= threshold)
+        t = t.drop(columns=["n_graded"])
+        def control(table: pd.DataFrame):
+            return disclosure_control(
+                table, by=["year", "group"], n="n", counts=list(COUNTS), percentages=PERCENTAGES,
+                statistics=list(STATISTICS), parts=PARTS,
+                total=None if grouping == TOTAL else {"group": TOTAL}, threshold=threshold,
+                rounding_base=rounding_base, previous=previous, lang=lang)
+
+        res = control(t)
+        # A statistic whose count was suppressed (also secondarily) would reveal that count
+        # through its CI width: remove it too, and run the control again (the count
+        # suppression does not depend on the statistics, so the pattern stays the same).
+        hidden = np.zeros(len(t), dtype=bool)
+        for stat, base in _SHOWN_WITH.items():
+            gone = (res.mask[base] != "").to_numpy() & t[stat].notna().to_numpy()
+            if gone.any():
+                t.loc[gone, stat] = np.nan
+                hidden |= gone
+        if hidden.any():
+            res = control(t)
+        return PublishedFigures(meta=res.meta, disclosure=res, grouping=grouping, lang=lang)
+
+
+#: rows of the overall view: (label key, count column, percentage column or None)
+_OVERVIEW = (
+    ("episodes_ended", "n", None),
+    ("complete", "n_complete", "pct_complete"),
+    ("reliably_improved", "n_reliably_improved", "pct_reliably_improved"),
+    ("recovered", "n_recovered", "pct_recovered"),
+    ("deteriorated", "n_deteriorated", "pct_deteriorated"),
+    ("yearly_stagnation", "n_stagnated", "pct_stagnated"),
+    ("returned", "n_returned", "pct_returned"),
+)
+#: columns of the per-group view
+_GROUP_VIEW = ("n", "pct_complete", "pct_reliably_improved", "pct_recovered", "effect_size", "pct_stagnated")
+
+
+@dataclass(frozen=True, repr=False)
+class PublishedFigures(Result):
+    """Disclosure-controlled key figures of one grouping, with a compact view for the report.
+
+    ``disclosure``: the :class:`~effectstudy.reports.disclosure.DisclosureResult` (everything that
+    may be published, and the audit).  ``summary()``: its published numeric table.
+    ``view(lang)``: the overall figures as a two-column list (``grouping == "all"``) or the
+    main columns per group, as strings.  ``to_dict()`` holds only publishable values.
+    """
+
+    disclosure: Any = None
+    grouping: str = TOTAL
+    lang: str = "nl"
+    title = "Key figures"
+
+    def summary(self) -> pd.DataFrame:
+        return self.disclosure.summary()
+
+    def value(self, column: str, group: str = TOTAL) -> float:
+        """A published value (NaN when suppressed)."""
+        t = self.disclosure.published
+        return float(t.loc[t["group"] == group, column].iloc[0])
+
+    def shown(self, column: str, group: str = TOTAL) -> str:
+        """A published cell as the report shows it (``"< 10"``, ``"x"``, ``"35"``, ``"60%"``)."""
+        t = self.disclosure.published
+        i = t.index[t["group"] == group][0]
+        return str(self.disclosure.format(self.lang).iat[t.index.get_loc(i), t.columns.get_loc(column)])
+
+    def view(self, lang: str | None = None) -> pd.DataFrame:
+        from effectstudy.core.labels import label
+
+        lang = lang or self.lang
+        shown = self.disclosure.format(lang)
+        shown.columns = list(self.disclosure.published.columns)
+        pub = self.disclosure.published
+        if self.grouping == TOTAL:
+            row = shown.iloc[0]
+            rows = []
+            for key, count, pct in _OVERVIEW:
+                value = row[count] if pct is None else f"{row[count]} ({row[pct]})" if row[pct][:1].isdigit() else row[count]
+                rows.append({label("figure", lang): label(key, lang), label("value", lang): value})
+            es_ = row["effect_size"]
+            if es_[:1].isdigit() or es_[:1] == "-":
+                es_ = f"{es_} [{row['effect_size_ci_low']}; {row['effect_size_ci_high']}]"
+            rows.insert(3, {label("figure", lang): label("yearly_effect_size", lang), label("value", lang): es_})
+            rows.append({label("figure", lang): label("mean_grade", lang), label("value", lang): row["mean_grade"]})
+            return pd.DataFrame(rows)
+        cols = ["group", *_GROUP_VIEW]
+        out = shown[cols].copy()
+        out["group"] = [label("total" if g == TOTAL else str(g), lang) for g in pub["group"]]
+        return out.rename(columns=lambda c: label(_VIEW_NAMES.get(c, c), lang))
+
+    def _repr_html_(self, methods: bool = True) -> str:
+        import html as _html
+
+        note = f"<p><small>{_html.escape(self.disclosure.methods_text(self.lang))}</small></p>" if methods else ""
+        return f"<div>{self.view().to_html(index=False)}{note}</div>"
+
+    def __repr__(self) -> str:
+        return self.view().to_string(index=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        from effectstudy.core.jsonable import jsonable
+
+        return jsonable({"title": self.title, "grouping": self.grouping,
+                         "year": int(self.disclosure.published["year"].iloc[0]),
+                         "disclosure": self.disclosure.to_dict(), "view": self.view().to_dict(orient="records")})
+
+
+@dataclass(frozen=True, repr=False)
+class PublishedTables(Result):
+    """Several groupings' :class:`PublishedFigures` shown together (one heading each)."""
+
+    parts: dict[str, PublishedFigures] = None  # type: ignore[assignment]
+    lang: str = "nl"
+    title = "Key figures per group"
+
+    def summary(self) -> pd.DataFrame:
+        return pd.concat([p.summary().assign(grouping=g) for g, p in self.parts.items()], ignore_index=True)
+
+    def _repr_html_(self) -> str:
+        import html as _html
+
+        from effectstudy.core.labels import label
+
+        parts = list(self.parts.items())
+        return "".join(f"<h4>{_html.escape(label(g, self.lang))}</h4>{p._repr_html_(methods=i == len(parts) - 1)}"
+                       for i, (g, p) in enumerate(parts))
+
+    def __repr__(self) -> str:
+        return "\n\n".join(f"{g}\n{p!r}" for g, p in self.parts.items())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "parts": {g: p.to_dict() for g, p in self.parts.items()}}
+
+
+def _figures(e: pd.DataFrame, paired: pd.Series, cat: pd.Series, status: pd.Series,
+             sat: pd.DataFrame | None) -> dict[str, Any]:
+    ids = e["episode_id"]
+    c = cat[cat.index.isin(ids)]
+    st = status[status.index.isin(ids)]
+    row: dict[str, Any] = {"n": len(e), "n_complete": int(paired.isin(ids).sum())}
+    for name in ("recovered", "improved", "unchanged", "deteriorated", "harmed"):
+        row[f"n_{name}"] = int((c == name).sum())
+    row["n_reliably_improved"] = row["n_recovered"] + row["n_improved"]
+    row["n_evaluable"] = int((st != "not_evaluable").sum())
+    row["n_stagnated"] = int((st == "stagnated").sum())
+    if sat is not None:
+        s = sat[sat["episode_id"].isin(ids)]
+        row["n_issued"] = int(s["issued"].sum())
+        row["n_returned"] = int((s["returned"] & s["issued"]).sum())
+        g = s.loc[s["grade"].notna(), "grade"].astype(float)
+        row["n_graded"], row["mean_grade"] = len(g), float(g.mean()) if len(g) else np.nan
+    else:
+        row.update(n_issued=0, n_returned=0, n_graded=0, mean_grade=np.nan)
+    return row
+
+
+def key_figures(study: Any, groups: Sequence[str] | None = None) -> KeyFigures:
+    """Compute the key figures of ``study`` (a :class:`effectstudy.Study` of one year).
+
+    Every figure comes from the stage that owns it (``pair_prepost``, ``prepost_effect``,
+    ``clinical_significance``, ``stagnation``, the satisfaction forms); this function only
+    counts them per group.  Episodes with a missing group value form the group ``unknown``
+    so that the groups add up to the total.
+    """
+    from effectstudy.outcomes.effect_size import prepost_effect
+
+    groups = list(study.analysis.groups if groups is None else groups)
+    year = getattr(study.params, "year", None)
+    eps = study.episodes
+    pairs = study.pairs()
+    cs = study.clinical_significance()
+    stag = study.stagnation()
+    sat = study.satisfaction_table()
+    es_ = study.analysis.effect_size
+    d = -1.0 if cs.meta["better_is"] == "lower" else 1.0
+    paired = pairs.patients.loc[pairs.patients["status"] == "paired", "episode_id"]
+    cat = cs.patients["category"].astype(str)
+    status = stag.patients["status"].astype(str)
+
+    def effect(ids: pd.Series) -> dict[str, float]:
+        data = pairs.data[pairs.data["episode_id"].isin(ids)]
+        if data["episode_id"].nunique() < 2:
+            return {"effect_size": np.nan, "effect_size_ci_low": np.nan, "effect_size_ci_high": np.nan}
+        r = prepost_effect(data, subject="episode_id", time="time", outcome="score", pre="pre", post="post",
+                           method=es_.method, adjust=es_.adjust, ci=es_.ci).summary().iloc[0]
+        lo, hi = sorted((d * float(r["ci_low"]), d * float(r["ci_high"])))
+        return {"effect_size": d * float(r["estimate"]), "effect_size_ci_low": lo, "effect_size_ci_high": hi}
+
+    tables: dict[str, pd.DataFrame] = {}
+    total = {"year": year, "group": TOTAL, **_figures(eps, paired, cat, status, sat), **effect(eps["episode_id"])}
+    tables[TOTAL] = pd.DataFrame([total])
+    for g in groups:
+        if g not in eps:
+            raise DataError("the group column is not in the episodes", column=g,
+                            expected=f"one of {list(eps.columns)}")
+        labels = eps[g].astype("string").fillna("unknown")
+        rows = [{"year": year, "group": str(k), **_figures(e, paired, cat, status, sat), **effect(e["episode_id"])}
+                for k, e in eps.groupby(labels, sort=True)]
+        tables[g] = pd.DataFrame([*rows, total])
+    meta = base_meta("yearly_key_figures", year=year, scale=study.scale, effect_size=es_.method,
+                     estimate_name=("Hedges-corrected " if es_.adjust else "") + f"d ({es_.method})",
+                     orientation="positive = improvement", better_is=cs.meta["better_is"],
+                     rc_method=cs.meta["method"], cutoff=cs.meta.get("cutoff_type"),
+                     reliability=cs.meta.get("reliability"), stagnation_rule=stag.meta.get("rule"),
+                     stagnation_window=stag.meta.get("window"), groups=groups,
+                     unit="treatment episodes ended in the year")
+    return KeyFigures(meta=meta, tables=tables)
+
+
+# ----------------------------------------------------------------------------- trend
+@dataclass(frozen=True, repr=False)
+class Trend(Result):
+    """Published overall key figures of earlier years and this year, one row per year and figure."""
+
+    table: pd.DataFrame = None  # type: ignore[assignment]
+    title = "Trend"
+
+    def summary(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def wide(self, lang: str = "nl") -> pd.DataFrame:
+        """One row per year, the main published figures as columns ("–" = not published)."""
+        from effectstudy.core.labels import label
+
+        cols = [c for c in _TREND_COLUMNS if c in set(self.table["figure"])]
+        w = self.table.pivot(index="year", columns="figure", values="value").reindex(columns=cols)
+        out = pd.DataFrame(index=w.index)
+        for c in cols:
+            v = w[c]
+            if c.startswith("pct_"):
+                out[c] = [("–" if pd.isna(x) else f"{int(x)}%") for x in v]
+            elif c == "n":
+                out[c] = [("–" if pd.isna(x) else str(int(x))) for x in v]
+            else:
+                out[c] = [number(x, lang) for x in v]
+        out = out.reset_index()
+        return out.rename(columns=lambda c: label(_VIEW_NAMES.get(c, c), lang))
+
+    def format(self, lang: str = "nl", digits: int = 2) -> pd.DataFrame:  # type: ignore[override]
+        return self.wide(lang)
+
+    def _meta_lines(self) -> list[str]:
+        return [f"years: {', '.join(str(y) for y in self.meta.get('years', []))}"]
+
+    def _repr_html_(self) -> str:
+        return self.wide(self.meta.get("lang", "nl")).to_html(index=False)
+
+    def plot(self, ax=None, figures: Sequence[str] = ("pct_reliably_improved", "pct_recovered", "pct_stagnated"),
+             lang: str = "nl"):
+        """Published percentages per year; a suppressed figure is a gap, never an estimate."""
+        import matplotlib.pyplot as plt
+
+        from effectstudy.core.labels import label
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 3.5))
+        t = self.table
+        years = sorted(t["year"].unique())
+        for f in figures:
+            part = t[t["figure"] == f].set_index("year").reindex(years)
+            ax.plot(years, part["value"].astype(float), marker="o", label=label(f, lang))
+        ax.set_xticks(years, [str(y) for y in years])
+        ax.set_ylim(0, 100)
+        ax.set_ylabel("%")
+        ax.legend(frameon=False, fontsize=8)
+        return ax
+
+
+def trend(history: Sequence[str | Path], current: PublishedFigures, *, key: str = "key_figures") -> Trend:
+    """The overall published figures of earlier runs (their ``results.json``) and of ``current``.
+
+    Reads ``results[key]`` (what :meth:`PublishedFigures.to_dict` recorded) of each earlier
+    run.  Only published values are read, so the trend cannot reveal what an earlier report
+    suppressed; a suppressed figure is a gap.  Columns: ``year``, ``figure`` (a published
+    column such as ``pct_reliably_improved`` or ``effect_size``), ``value``.
+    """
+    entries: list[tuple[int, dict[str, Any]]] = []
+    for path in history:
+        try:
+            results = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise DataError(f"cannot read an earlier run's results: {exc}", file=str(path)) from None
+        entry = results.get(key) if isinstance(results, dict) else None
+        if not isinstance(entry, dict) or "disclosure" not in entry or "year" not in entry:
+            raise DataError(f"an earlier run's results have no published {key!r} entry", file=str(path),
+                            expected="the results.json of a yearly_summary run")
+        entries.append((int(entry["year"]), entry))
+    entries.append((int(current.disclosure.published["year"].iloc[0]), jsonable_dict(current.to_dict())))
+    years = [y for y, _ in entries]
+    if len(set(years)) != len(years):
+        raise DataError(f"the history holds the same year twice: {sorted(years)}", expected="one results.json per year")
+    rows = []
+    for year, entry in entries:
+        for r in entry["disclosure"]["published"]:
+            if r.get("group") != TOTAL:
+                continue
+            for col in ("n", *PERCENTAGES, "effect_size", "mean_grade"):
+                v = r.get(col)
+                rows.append({"year": year, "figure": col, "value": np.nan if v is None else float(v)})
+    table = pd.DataFrame(rows, columns=["year", "figure", "value"])
+    return Trend(meta=base_meta("trend", years=sorted(years), n_original=len(entries), n_used=len(entries),
+                                lang=current.lang),
+                 table=table.sort_values(["figure", "year"]).reset_index(drop=True))
+
+
+def jsonable_dict(d: dict[str, Any]) -> dict[str, Any]:
+    """``d`` as it reads back from ``results.json`` (so this year and earlier years compare alike)."""
+    from effectstudy.core.jsonable import jsonable
+
+    return json.loads(json.dumps(jsonable(d)))
+
+
+# ----------------------------------------------------------------------------- text
+def _size_word(d: float, lang: str) -> str:
+    """Cohen's (1988) conventional labels: 0.2 small, 0.5 medium, 0.8 large."""
+    words = {"nl": ("verwaarloosbaar", "klein", "middelgroot", "groot"),
+             "en": ("negligible", "small", "medium", "large")}[lang]
+    return words[int(np.searchsorted([0.2, 0.5, 0.8], abs(d), side="right"))]
+
+
+def yearly_text(pub: PublishedFigures, *, scale_name: str, lang: str = "nl") -> str:
+    """The plain-language summary of the year, built from published values only.
+
+    A suppressed figure is described as "too few clients to report" and never estimated;
+    the share intervals are Wilson (1927) intervals on the *published* (rounded) counts, so
+    they reveal nothing the table does not.
+    """
+    from effectstudy.kernels.proportions import wilson_ci
+
+    year = int(pub.disclosure.published["year"].iloc[0])
+    n = pub.value("n")
+
+    def share(num: str, den: str) -> tuple[str, str] | None:
+        k, m = pub.value(num), pub.value(den)
+        pct = pub.value(f"pct_{num.removeprefix('n_')}")
+        if np.isnan(k) or np.isnan(m) or np.isnan(pct) or m <= 0:
+            return None
+        lo, hi = wilson_ci(np.array([k]), np.array([m]))
+        if lang == "nl":
+            return f"{int(pct)}%", f"95%-BI {round(100 * lo[0])}-{round(100 * hi[0])}%"
+        return f"{int(pct)}%", f"95% CI {round(100 * lo[0])}-{round(100 * hi[0])}%"
+
+    nl = lang == "nl"
+    few = "te weinig cliënten om te rapporteren" if nl else "too few clients to report"
+    out = []
+    if np.isnan(n):
+        return (f"In {year} werden te weinig behandelingen afgesloten om cijfers te publiceren." if nl else
+                f"Too few treatments ended in {year} to publish figures.")
+    out.append(f"In {year} werden ongeveer {int(n)} behandeltrajecten afgesloten van cliënten die toestemming "
+               f"gaven voor de effectstudie." if nl else
+               f"In {year}, about {int(n)} treatment episodes of clients who consented to the effect study ended.")
+    c = share("n_complete", "n")
+    out.append((f"Van {c[0]} ({c[1]}) is zowel een voor- als een nameting met de {scale_name} beschikbaar; "
+                f"de uitkomsten hieronder gaan over hen." if c else f"Het aandeel met voor- en nameting: {few}.")
+               if nl else
+               (f"For {c[0]} ({c[1]}) both a pre and a post measurement with the {scale_name} are available; "
+                f"the outcomes below concern them." if c else f"The share with pre and post measurement: {few}."))
+    r = share("n_reliably_improved", "n_complete")
+    rec = share("n_recovered", "n_complete")
+    if r:
+        out.append(f"{r[0]} van hen ging betrouwbaar vooruit ({r[1]})" + (f", en {rec[0]} herstelde ook: hun "
+                   f"score kwam onder de grens van een klinische populatie ({rec[1]})." if rec else ".")
+                   if nl else f"{r[0]} of them improved reliably ({r[1]})" + (
+                       f", and {rec[0]} also recovered: their score fell below the clinical cut-off ({rec[1]})."
+                       if rec else "."))
+    else:
+        out.append(f"Betrouwbare verbetering: {few}." if nl else f"Reliable improvement: {few}.")
+    d = pub.value("effect_size")
+    if not np.isnan(d):
+        lo, hi = pub.value("effect_size_ci_low"), pub.value("effect_size_ci_high")
+        out.append(f"De gemiddelde verbetering is {_size_word(d, lang)}: effectgrootte {number(d, lang)} "
+                   f"(95%-BI {number(lo, lang)} tot {number(hi, lang)})." if nl else
+                   f"The average improvement is {_size_word(d, lang)}: effect size {number(d, lang)} "
+                   f"(95% CI {number(lo, lang)} to {number(hi, lang)}).")
+    st = share("n_stagnated", "n_evaluable")
+    out.append((f"Bij {st[0]} van de trajecten met een meting na 3 tot 5 sessies was er toen nog geen "
+                f"betrouwbare verbetering ({st[1]}); volgens de praktijkregel worden zij besproken in de intervisie."
+                if st else f"Stagnatie na 3 tot 5 sessies: {few}.") if nl else
+               (f"In {st[0]} of the episodes measured after 3 to 5 sessions there was no reliable improvement "
+                f"yet ({st[1]}); by the practice rule these are discussed in peer consultation."
+                if st else f"Stagnation after 3 to 5 sessions: {few}."))
+    ret = share("n_returned", "n_issued")
+    g = pub.value("mean_grade")
+    if ret:
+        grade = (f" Het gemiddelde rapportcijfer was {number(g, lang, 1)}." if nl else
+                 f" The mean grade was {number(g, lang, 1)}.") if not np.isnan(g) else ""
+        out.append(f"Van de tevredenheidsformulieren kwam {ret[0]} ingevuld terug.{grade}" if nl else
+                    f"{ret[0]} of the satisfaction forms were returned.{grade}")
+    return " ".join(out)

@@ -1,0 +1,125 @@
+"""Report params: each report type's schema, strict YAML, paths and windows checked with the key named."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from effectstudy.core.errors import ParamsError
+from effectstudy.core.params import (
+    EffectStudyParams,
+    StudentParams,
+    YearlySummaryParams,
+    load_report_params,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path: Path, body: str, name: str = "p.yaml") -> Path:
+    for f in ("e.csv", "m.csv"):
+        (tmp_path / f).write_text("x")
+    head = "data:\n  episodes: {path: e.csv}\n  measurements: {path: m.csv}\n"
+    p = tmp_path / name
+    p.write_text(head + textwrap.dedent(body))
+    return p
+
+
+def test_shipped_params_files_validate():
+    for name, model in [("demo.yaml", EffectStudyParams), ("ci.yaml", EffectStudyParams)]:
+        p = load_report_params(ROOT / "params" / name)
+        assert isinstance(p, model)
+        assert p.data.episodes.path.is_file()
+
+
+def test_defaults_and_types(tmp_path):
+    p = load_report_params(write(tmp_path, "report: effect_study\n"))
+    a = p.analysis
+    assert (a.instrument, a.scales, a.pre_window, a.post_window) == ("scl90_nl", ["PSNEUR"], (-30, 14), (-30, 30))
+    assert (a.effect_size.method, a.effect_size.adjust, a.reliable_change.method) == ("b", True, "jt")
+    assert (a.stagnation.window, p.disclosure.min_n, p.disclosure.round_to) == ((3, 5), 10, 5)
+    assert p.selection.consent == "study"
+
+
+def test_yearly_and_student_schemas(tmp_path):
+    (tmp_path / "old.json").write_text("{}")
+    p = load_report_params(write(tmp_path, "report: yearly_summary\nyear: 2024\nhistory: [old.json]\n"))
+    assert isinstance(p, YearlySummaryParams) and p.year == 2024 and p.history == [tmp_path / "old.json"]
+    s = load_report_params(write(tmp_path, "report: student_analysis\ngroup: care_type\ncovariates: [sessions]\n"))
+    assert isinstance(s, StudentParams) and s.group == "care_type" and s.covariates == ["sessions"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("report: effect_study\ncolour: red\n", "colour: unknown key"),
+        ("report: effect_study\nanalysis: {effect_size: {adjust: no}}\n",
+         "analysis.effect_size.adjust: expected true or false (got 'no')"),
+        ("report: yearly_summary\nyear: 02024\n", "year: expected a number without leading zeros (got '02024')"),
+        ("report: effect_study\nrun_name: 1.10\n",
+         "run_name: expected text; put the value in quotes (YAML read it as a number or boolean) (got 1.1)"),
+        ("report: effect_study\nanalysis: {pre_window: [14, -30]}\n",
+         "analysis.pre_window: impossible window [14, -30]: from must not be after to"),
+        ("report: effect_study\nanalysis: {pre_window: [-30.5, 14]}\n",
+         "analysis.pre_window: window: expected two whole numbers [from, to]"),
+        ("report: effect_study\nanalysis: {stagnation: {window: [5, 3]}}\n",
+         "analysis.stagnation.window: impossible window [5, 3]"),
+        ("report: effect_study\nanalysis: {reliable_change: {reliability: 1.5}}\n",
+         "a reliability must lie strictly between 0 and 1, got 1.5"),
+        ("report: effect_study\nanalysis: {stagnation: {threshold: 25}}\n", "analysis.stagnation.threshold"),
+        ("report: effect_study\ndisclosure: {min_n: 3}\n", "disclosure.min_n: Input should be greater than or equal to 5"),
+        ("report: effect_study\nselection: {consent: none}\n", "selection.consent"),
+        ("report: yearly_summary\n", "year: Field required"),
+        ("report: effect_studie\n", "report: expected one of ['effect_study', 'explore', 'student_analysis', "
+                                    "'validate', 'yearly_summary'] (got 'effect_studie')"),
+    ],
+)
+def test_errors_name_the_key(tmp_path, body, message):
+    with pytest.raises(ParamsError) as ei:
+        load_report_params(write(tmp_path, body))
+    assert message in str(ei.value)
+    assert str(tmp_path / "p.yaml") in str(ei.value)
+
+
+def test_missing_files_are_errors_naming_the_key(tmp_path):
+    p = write(tmp_path, "report: yearly_summary\nyear: 2024\nhistory: [nope.json]\n"
+                        "analysis: {instrument_file: my_key.yaml}\n")
+    (tmp_path / "m.csv").unlink()
+    with pytest.raises(ParamsError) as ei:
+        load_report_params(p)
+    msg = str(ei.value)
+    assert "data.measurements.path: file" in msg and "m.csv' does not exist" in msg
+    assert "analysis.instrument_file: file" in msg and "history.0: file" in msg
+    with pytest.raises(ParamsError, match="params file 'nope.yaml' does not exist"):
+        load_report_params("nope.yaml")
+
+
+def test_overrides_are_validated_too(tmp_path):
+    p = write(tmp_path, "report: effect_study\n")
+    assert load_report_params(p, {"analysis.scales": ["DEP"]}).analysis.scales == ["DEP"]
+    with pytest.raises(ParamsError, match="analysis.reliable_change.method"):
+        load_report_params(p, {"analysis.reliable_change.method": "xx"})
+
+
+def test_real_data_template_is_valid_but_for_its_files():
+    # params/effect-study-2025.yaml points at data/raw/ (not in git): every other key validates
+    with pytest.raises(ParamsError) as ei:
+        load_report_params(ROOT / "params" / "effect-study-2025.yaml")
+    lines = str(ei.value).splitlines()
+    assert len(lines) == 3 and all("does not exist" in line and "data/raw/" in line for line in lines)
+
+
+def test_export_example_params_validate():
+    from effectstudy.cli.store import load
+
+    p = load(ROOT / "params" / "export-example.yaml")
+    assert p.export.key_env == "EFFECTSTUDY_RELEASE_KEY" and p.export.key_file is None
+    assert "diagnosis" not in p.export.columns and p.export.quasi_identifiers == ["start_year", "care_type"]
+
+
+def test_export_date_must_follow_the_date_format(tmp_path):
+    with pytest.raises(ParamsError, match="export_date: '2025-04-01' is not a date in the format '%d-%m-%Y'"):
+        load_report_params(write(tmp_path, "report: effect_study\nexport_date: '2025-04-01'\n"))
+    assert load_report_params(write(tmp_path, "report: effect_study\nexport_date: '01-04-2025'\n")).export_date

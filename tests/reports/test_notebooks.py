@@ -1,0 +1,140 @@
+"""Every report notebook runs through papermill on the CI params, and its results.json equals a
+direct library call on the same data; reruns give byte-identical results.json."""
+
+from __future__ import annotations
+
+import ast
+import json
+import warnings
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import effectstudy as es
+from effectstudy.reports.output import dumps_stable
+
+ROOT = Path(__file__).resolve().parents[2]
+NB = ROOT / "notebooks"
+PARAMS = ROOT / "params"
+
+pytestmark = pytest.mark.slow
+
+RUNS = {
+    "effect_study": "ci.yaml",
+    "yearly_summary": "ci-yearly.yaml",
+    "student_analysis": "ci-student.yaml",
+    "explore": "ci.yaml",
+}
+
+
+def expected(result) -> object:
+    """What ReportOutput records for a result: its to_dict() as it reads back from JSON."""
+    return json.loads(dumps_stable(result.to_dict()))
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    out = {}
+    for name, params in RUNS.items():
+        folder = tmp_path_factory.mktemp(name)
+        out[name] = es.run_notebook(NB / f"{name}.ipynb", PARAMS / params, output_dir=folder / "out",
+                                    progress=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def results(runs):
+    return {name: json.loads(r.results_json.read_text(encoding="utf-8")) for name, r in runs.items()}
+
+
+def study(name: str) -> es.Study:
+    return es.Study.from_params(PARAMS / RUNS[name])
+
+
+def test_notebooks_are_clean_templates():
+    for path in sorted(NB.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, path.name
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(not c.outputs and c.execution_count is None for c in code), f"{path.name} has outputs"
+        tree = ast.parse("\n".join(c.source for c in code))
+        logic = [type(n).__name__ for n in ast.walk(tree)
+                 if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.For | ast.While | ast.If | ast.Lambda)]
+        assert not logic, f"{path.name} holds logic: {logic}"
+        assert nb.metadata.kernelspec.name == "effectstudy"
+    assert {p.stem for p in NB.glob("*.ipynb")} == set(RUNS)
+
+
+def test_effect_study_results_equal_direct_calls(results):
+    r = results["effect_study"]
+    st = study("effect_study")
+    assert r["flow"] == expected(st.flow())
+    assert r["effect_sizes"] == expected(st.effect_sizes())
+    assert r["clinical_significance"] == expected(st.clinical_significance())
+    assert r["stagnation"] == expected(st.stagnation())
+    assert r["treatment_course"] == expected(st.treatment_course())
+    assert r["satisfaction"] == expected(st.satisfaction())
+    assert r["trajectories"] == expected(st.trajectories())
+    # the primary numbers themselves, against the stages called without the Study
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", es.ProvisionalKeyWarning)
+        pairs = es.pair_prepost(es.score(st.measurements, instrument="scl90_nl"), st.episodes, scale="PSNEUR")
+    d = es.prepost_effect(pairs.data, subject="episode_id", time="time", outcome="score", pre="pre",
+                          post="post", method="b", adjust=True).summary().iloc[0]
+    top = r["effect_sizes"]["summary"][0]
+    assert (top["scale"], top["grouping"], top["n"]) == ("PSNEUR", "all", d["n"])
+    assert top["estimate"] == pytest.approx(d["estimate"], rel=1e-12)
+
+
+def test_yearly_summary_results_equal_direct_calls(results):
+    r = results["yearly_summary"]
+    st = study("yearly_summary")
+    figures = st.key_figures()
+    pub = st.published(figures)
+    assert r["key_figures"] == expected(pub)
+    assert r["by_group"] == expected(st.published_groups(figures))
+    assert r["summary_text"] == st.yearly_text(pub)
+    # the published counts are multiples of 5 and nothing of a group under 10 is shown
+    for row in r["key_figures"]["disclosure"]["published"]:
+        for k, v in row.items():
+            if k.startswith("n") and isinstance(v, int | float) and v is not None:
+                assert v % 5 == 0 and v >= 10, (k, v)
+
+
+def test_student_analysis_results_equal_direct_calls(results):
+    r = results["student_analysis"]
+    st = study("student_analysis")
+    assert r["ancova"] == expected(st.ancova())
+    assert r["mixed_model"] == expected(st.mixed_prepost())
+    assert r["ancova_apa"] == st.ancova().apa("en")
+
+
+def test_explore_runs(results):
+    assert results["explore"]["flow"] == expected(study("explore").flow())
+
+
+def test_reports_hold_no_code_no_scripts_and_their_figures(runs):
+    for name, run in runs.items():
+        html = run.html.read_text(encoding="utf-8")
+        assert "<script" not in html.lower(), name
+        assert "study = es.Study" not in html and "params_file" not in html, name
+        assert html.count("data:image/png;base64,") >= (1 if name != "explore" else 0), name
+
+
+def test_rerun_gives_identical_results_json(runs, tmp_path):
+    again = es.run_notebook(NB / "yearly_summary.ipynb", PARAMS / RUNS["yearly_summary"],
+                            output_dir=tmp_path / "again", progress=False)
+    assert again.results_json.read_bytes() == runs["yearly_summary"].results_json.read_bytes()
+
+
+def test_plain_papermill_on_the_same_notebook(tmp_path):
+    import papermill as pm
+
+    out = tmp_path / "report"
+    pm.execute_notebook(str(NB / "explore.ipynb"), str(tmp_path / "explore.ipynb"),
+                        parameters={"params_file": str(PARAMS / "ci.yaml"), "output_dir": str(out)},
+                        kernel_name="effectstudy", cwd=str(NB), progress_bar=False)
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert results["flow"] == expected(study("explore").flow())

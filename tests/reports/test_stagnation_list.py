@@ -1,0 +1,89 @@
+"""effectstudy stagnation-list: open episodes only, the triggering measurement, no client ids."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import effectstudy as es
+from effectstudy.cli import main
+from effectstudy.reports.stagnation_list import stagnation_list, write_stagnation_list
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "params" / "demo.yaml"
+EX = ROOT / "data" / "example"
+
+
+@pytest.fixture(scope="module")
+def listed():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", es.DataQualityWarning)
+        return stagnation_list(es.Study.from_params(DEMO))
+
+
+def raw(name: str) -> pd.DataFrame:
+    return pd.read_csv(EX / name, sep=";", dtype=str, keep_default_na=False)
+
+
+def test_only_open_consenting_episodes(listed):
+    eps = raw("episodes.csv").set_index("episode_id")
+    assert len(listed) > 0
+    assert (eps.loc[listed["episode_id"], "end_date"] == "").all()
+    assert (eps.loc[listed["episode_id"], "consent_study"] == "1").all()
+    assert set(listed["rule"]) <= {"early_no_progress", "deterioration"}
+
+
+def test_triggering_measurement_is_the_exported_one(listed):
+    ms = raw("measurements.csv")
+    for r in listed.itertuples():
+        row = ms[(ms["episode_id"] == r.episode_id) & (ms["session"] == str(int(r.session)))]
+        assert len(row) == 1
+        assert pd.Timestamp(r.date) == pd.to_datetime(row["date"].iloc[0], format="%d-%m-%Y")
+        items = row.filter(like="item_").iloc[0]
+        if (items != "").all():  # a complete administration: the score is its item sum (PSNEUR)
+            assert r.score == items.astype(int).sum()
+        assert r.change == pytest.approx(r.score - r.baseline_score)
+
+
+def test_rules_agree_with_the_verb(listed):
+    st = es.Study.from_params(DEMO)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", es.DataQualityWarning)
+        res = st.stagnation()
+    status = res.patients["status"].astype(str)
+    mine = listed[listed["rule"] == "early_no_progress"]["episode_id"]
+    assert (status.loc[mine] == "stagnated").all()
+    open_ids = st.episodes.loc[st.episodes["end_date"].isna(), "episode_id"]
+    flagged_open = status[status.index.isin(open_ids) & (status == "stagnated")].index
+    assert set(flagged_open) == set(mine)
+
+
+def test_no_client_ids_and_therapist_only_when_allowed(listed, tmp_path):
+    csv, page = write_stagnation_list(listed, tmp_path)
+    text = csv.read_text() + page.read_text()
+    clients = set(raw("episodes.csv")["client_id"])
+    assert not any(c in text for c in clients)
+    assert "therapist" not in listed.columns and "<script" not in page.read_text()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", es.DataQualityWarning)
+        with_t = stagnation_list(es.Study.from_params(DEMO, {"stagnation_list.show_therapist": True}))
+    eps = raw("episodes.csv").set_index("episode_id")
+    assert (with_t["therapist"] == eps.loc[with_t["episode_id"], "therapist"].to_numpy()).all()
+
+
+def test_cli(tmp_path, capsys):
+    assert main(["stagnation-list", "-f", str(DEMO), "--output", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "open episodes flagged" in out and str(tmp_path / "stagnation_list.html") in out
+    assert (tmp_path / "stagnation_list.csv").is_file()
+    with pytest.raises(SystemExit):
+        main(["stagnation-list", "--help"])
+    assert "still open on the export date" in " ".join(capsys.readouterr().out.split())
+
+
+def test_unknown_rule_is_a_params_error(tmp_path):
+    with pytest.raises(es.ParamsError, match="stagnation_list.rules.0"):
+        es.Study.from_params(DEMO, {"stagnation_list.rules": ["whatever"]})
