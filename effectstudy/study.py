@@ -75,7 +75,7 @@ register({
 
 def example_params() -> Path:
     """``params/demo.yaml`` of the project (the shipped synthetic example data)."""
-    from effectstudy.reports.output import find_repo_root
+    from effectstudy.core.files import find_repo_root
 
     return find_repo_root(Path(__file__).parent) / "params" / "demo.yaml"
 

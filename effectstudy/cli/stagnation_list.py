@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     import warnings
 
     from effectstudy.core.errors import DataQualityWarning
-    from effectstudy.reports.output import find_repo_root
+    from effectstudy.core.files import find_repo_root
     from effectstudy.reports.stagnation_list import stagnation_list, write_stagnation_list
     from effectstudy.study import Study
 

@@ -1,4 +1,8 @@
-"""SHA-256 of files: the one function behind manifests, provenance, releases and the study store.
+"""Files: SHA-256 hashes, atomic writes and the project root.
+
+:func:`sha256_file` is the one hash behind manifests, provenance, releases and the study store;
+:func:`atomic_write_bytes` the one safe write (reports, the audit log, the store manifest);
+:func:`find_repo_root` the one search for the project folder (reports, provenance, the CLI).
 
 >>> import tempfile, pathlib
 >>> f = pathlib.Path(tempfile.mkdtemp()) / "x.txt"; _ = f.write_bytes(b"abc")
@@ -9,9 +13,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from pathlib import Path
 
-__all__ = ["sha256_file"]
+__all__ = ["atomic_write_bytes", "find_repo_root", "sha256_file"]
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -21,3 +27,51 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+def atomic_write_bytes(path: str | Path, data: bytes, mode: int | None = None) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder, fsync and ``os.replace``.
+
+    The parent folder is fsynced afterwards so the rename survives a power cut.  ``mode``
+    sets the permissions of the new file (e.g. ``0o444``).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    dfd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+
+def find_repo_root(start: str | Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` holding ``pyproject.toml``.
+
+    When there is none above ``start`` (an output folder in /tmp), the same search starts
+    from the current directory; the current directory itself is the last resort.
+
+    >>> find_repo_root("/").is_dir()
+    True
+    """
+    cwd = Path.cwd().resolve()
+    here = Path(start).resolve() if start is not None else cwd
+    if here.is_file():
+        here = here.parent
+    for base in (here, cwd):
+        for folder in (base, *base.parents):
+            if (folder / "pyproject.toml").is_file():
+                return folder
+    return cwd

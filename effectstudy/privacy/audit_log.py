@@ -32,50 +32,21 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from effectstudy.core.errors import ArgumentError
+from effectstudy.core.files import atomic_write_bytes
 from effectstudy.core.jsonable import jsonable
 
-__all__ = ["GENESIS", "append", "read", "verify", "head", "LogCheck", "atomic_write_bytes"]
+__all__ = ["GENESIS", "append", "read", "verify", "head", "LogCheck"]
 
 GENESIS = "0" * 64
 _FORBIDDEN_KEYS = {"client_id", "episode_id", "name", "naam", "bsn", "birth_date", "date_of_birth", "address"}
 
 
-def atomic_write_bytes(path: str | Path, data: bytes, mode: int | None = None) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder, fsync and ``os.replace``.
-
-    The parent folder is fsynced afterwards so the rename survives a power cut.  ``mode``
-    sets the permissions of the new file (e.g. ``0o444``).
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    dfd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
 
 
 def _canonical(entry: dict[str, Any]) -> bytes:

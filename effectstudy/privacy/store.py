@@ -65,7 +65,7 @@ import numpy as np
 import pandas as pd
 
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, EffectstudyError
-from effectstudy.core.files import sha256_file
+from effectstudy.core.files import atomic_write_bytes, sha256_file
 from effectstudy.core.schema import TABLES, TableSpec, item_columns
 from effectstudy.privacy import audit_log
 
@@ -363,7 +363,7 @@ class StudyStore:
         lines = manifest.read_text(encoding="utf-8").splitlines() if manifest.exists() else []
         line = f"{sha}  {rel}"
         if line not in lines:
-            audit_log.atomic_write_bytes(manifest, ("\n".join([*lines, line]) + "\n").encode("utf-8"))
+            atomic_write_bytes(manifest, ("\n".join([*lines, line]) + "\n").encode("utf-8"))
         return target
 
     def import_export(

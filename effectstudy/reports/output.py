@@ -65,14 +65,13 @@ from typing import Any
 import pandas as pd
 
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError
+from effectstudy.core.files import atomic_write_bytes, find_repo_root
 from effectstudy.core.jsonable import jsonable
-from effectstudy.privacy.audit_log import atomic_write_bytes
 
 __all__ = [
     "ReportOutput",
     "SavedFile",
     "default_output_dir",
-    "find_repo_root",
     "dumps_stable",
     "write_xlsx",
     "write_file",
@@ -111,24 +110,6 @@ def write_file(path: str | Path, data: bytes) -> Path:
 
 
 # ----------------------------------------------------------------------------------- paths
-def find_repo_root(start: str | Path | None = None) -> Path:
-    """The nearest folder at or above ``start`` holding ``pyproject.toml``.
-
-    When there is none above ``start`` (an output folder in /tmp), the same search starts
-    from the current directory; the current directory itself is the last resort.
-
-    >>> find_repo_root("/").is_dir()
-    True
-    """
-    cwd = Path.cwd().resolve()
-    here = Path(start).resolve() if start is not None else cwd
-    if here.is_file():
-        here = here.parent
-    for base in (here, cwd):
-        for folder in (base, *base.parents):
-            if (folder / "pyproject.toml").is_file():
-                return folder
-    return cwd
 
 
 def default_output_dir(params_file: str | Path, notebook: str | Path | None = None) -> Path:

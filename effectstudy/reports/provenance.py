@@ -244,7 +244,7 @@ def provenance(
     """
     from effectstudy import __version__
     from effectstudy import instruments as registry
-    from effectstudy.reports.output import find_repo_root
+    from effectstudy.core.files import find_repo_root
 
     source = getattr(params, "source_file", None)
     if source is None and isinstance(params, Mapping):

@@ -15,13 +15,13 @@ import pytest
 
 import effectstudy as es
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError
+from effectstudy.core.files import find_repo_root
 from effectstudy.core.results import Result
 from effectstudy.reports.output import (
     ReportOutput,
     SavedFile,
     default_output_dir,
     dumps_stable,
-    find_repo_root,
     write_xlsx,
 )
 
