@@ -218,6 +218,13 @@ def clinical_significance(
 
     Notes
     -----
+    Size: 22 parameters, over the house limit of 15, kept on purpose: those of
+    :func:`~effectstudy.outcomes.reliable_change.reliable_change` plus the cut-off and the
+    five population norms of Jacobson & Truax (``m_clinical, sd_clinical, m_functional,
+    sd_functional, reliability_functional``), one argument each as in R
+    ``clinicalsignificance``'s ``cs_distribution()``/``cs_combined()``, so that every published
+    norm is visible in the call and recorded in ``meta``.
+
     Cut-offs (:math:`d=-1` lower is better, :math:`+1` higher is better):
 
     .. math::

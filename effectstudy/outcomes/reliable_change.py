@@ -348,6 +348,13 @@ def reliable_change(
 
     Notes
     -----
+    Size: 16 parameters, one over the house limit of 15, kept on purpose: the long-data columns
+    (``subject, time, outcome, pre, post``), the two clinical inputs (``reliability``,
+    ``better_is``), the method and its own options (``method``, ``reliability_post``, ``alpha``,
+    ``hlm_reference``), ``group``, and the registry lookup (``instrument, scale, norms``) are
+    each a separate choice that R ``clinicalsignificance`` also exposes; folding two of them
+    into one would hide a choice and break the public API.
+
     With :math:`x` pre, :math:`y` post, :math:`SE = SD_{pre}\sqrt{1-r_{xx}}`:
 
     .. math::

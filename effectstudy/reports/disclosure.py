@@ -788,6 +788,12 @@ def disclosure_control(
 
     Notes
     -----
+    Size: 16 parameters, one over the house limit of 15, kept on purpose: the table's shape
+    (``layout, by, n, counts, percentages, statistics, parts, total, structural_zeros``) must be
+    described in full for the audit to see every published figure, and the rules
+    (``threshold, rounding_base, attribute_n, previous, secondary``) are the practice's params,
+    each printed in the report.
+
     The audit works on the numbers a reader has: for a published count ``p`` the true
     value is in its rounding interval and at least ``threshold``; suppressed cells are only
     known to be >= 0; structural zeros are 0.  Intervals are linear-programming bounds;
