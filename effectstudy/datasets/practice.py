@@ -350,7 +350,13 @@ def _ids(prefix: str, numbers: np.ndarray, width: int = 7) -> np.ndarray:
 
 def _block(seed: int, block: int, size: int, client_offset: int, p: PracticeParameters,
            period_days: int, cdf_tables: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
-    """Generate one block; returns raw arrays for episodes, measurements, satisfaction, truth."""
+    """Generate one block; returns raw arrays for episodes, measurements, satisfaction, truth.
+
+    Size: about 200 lines in one piece on purpose: the random draws happen in a fixed order
+    that is part of the generator version (``GENERATOR_VERSION``: the same seed must give the
+    same bytes), and the steps share some twenty arrays; split into functions, the order of
+    the draws would be spread over many places and easy to change by accident.
+    """
     n = size
     k = _client_sizes(seed, block, size, p.second_episode_share)
     client_local = np.repeat(np.arange(len(k)), k)

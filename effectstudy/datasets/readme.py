@@ -79,7 +79,11 @@ def _table(df: pd.DataFrame) -> str:
 
 def render_readme(info: dict[str, Any], counts: Counts, command: str,
                   params: PracticeParameters | None = None) -> str:
-    """Markdown README for an export with ``info`` (generator meta) and ``counts``."""
+    """Markdown README for an export with ``info`` (generator meta) and ``counts``.
+
+    Size: a template of about 150 lines, one Markdown section after another; split up, the
+    README's text would be scattered over functions that each print a few lines.
+    """
     p = params or PracticeParameters()
     c = counts
     n = c.get("episodes")
