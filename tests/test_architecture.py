@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import inspect
 import textwrap
 from dataclasses import dataclass
@@ -232,3 +233,15 @@ def test_no_function_over_150_lines_without_a_reason():
             if n > 150 and "Size:" not in doc:
                 long.append(f"{p.relative_to(PACKAGE)}:{fn.lineno} {fn.name} ({n} lines)")
     assert long == []
+
+
+def test_architecture_md_names_every_stage_and_the_readme_points_to_it():
+    root = PACKAGE.parent
+    text = (root / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    folders = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    named = set(re.findall(r"^\| `(\w+)/`", text, re.M))
+    assert folders <= named | {"templates"}, folders - named
+    assert named <= folders | {"templates"}, named - folders
+    assert all(s in text for s in STAGES)
+    assert "ARCHITECTURE.md" in (root / "README.md").read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 60  # one screen
