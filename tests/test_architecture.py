@@ -16,8 +16,8 @@
 from __future__ import annotations
 
 import ast
-import re
 import inspect
+import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
