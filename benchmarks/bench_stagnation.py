@@ -1,10 +1,10 @@
-"""Benchmark: es.stagnation on synthetic episodes.
+"""Benchmark: es.stagnation and es.not_on_track on synthetic episodes.
 
 Run: .venv/bin/python benchmarks/bench_stagnation.py [--quick]
 
 Prints wall time (best of several runs) and peak memory (tracemalloc peak of the call, and
 the process's maximum resident set size).  Targets (issue 5): ``early_no_progress`` on
-1,000,000 episodes x 5 measurements < 5 s; ``not_on_track`` (5-fold cross-fitted mixed
+1,000,000 episodes x 5 measurements < 5 s; ``es.not_on_track`` (5-fold cross-fitted mixed
 model) on 100,000 episodes < 60 s.  The data are built directly as arrays (not through the
 SCL-90 generator): sessions 1 (intake), 3-5 (one or two early measurements), a later
 session and the last session, with log-linear trajectories for responders and flat ones
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     del df
     df = episodes(n_not, seed=2)
     res = measure(f"not_on_track (5 folds, reference=completed), {n_not:,} episodes x 5",
-                  lambda: es.stagnation(df, rule="not_on_track", reference="completed", **kw),
+                  lambda: es.not_on_track(df, reference="completed", **kw),
                   2)
     s = res.summary()
     print(f"    flagged rate {s['rate'].iloc[0]:.3f}; per-measurement beyond band "
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     df["session"] = df["session"] + np.where(df["session"] > 1, np.random.default_rng(3)
                                              .uniform(-0.45, 0.45, len(df)), 0.0)
     measure(f"not_on_track, own times per episode, {n_not:,} episodes x 5",
-            lambda: es.stagnation(df, rule="not_on_track", reference="completed", **kw), 2)
+            lambda: es.not_on_track(df, reference="completed", **kw), 2)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"process max RSS {rss / 1024:.0f} MiB")
     return 0

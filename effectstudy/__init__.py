@@ -40,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     "percent_change": "effectstudy.outcomes.clinical_significance",
     # course
     "stagnation": "effectstudy.course.stagnation",
+    "not_on_track": "effectstudy.course.expected_response",
     "treatment_course": "effectstudy.course.treatment_course",
     "trajectories": "effectstudy.course.trajectories",
     "stagnation_followup": "effectstudy.course.followup",

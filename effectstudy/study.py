@@ -529,26 +529,39 @@ class Study:
         return sat[sat["episode_id"].isin(self.episodes["episode_id"])]
 
     def stagnation(self, group: str | None = None):
-        """The practice's stagnation rule on all measurements of the primary scale (``es.stagnation``).
+        """The study's stagnation signal on all measurements of the primary scale.
 
-        ``reference`` episodes of the ``not_on_track`` rule are the closed episodes with a
-        regular end (the practice's completed treatments).
+        ``es.stagnation`` with ``analysis.stagnation`` (the practice rule or deterioration);
+        with ``analysis.stagnation.rule: not_on_track`` the expected-response signal of
+        :meth:`not_on_track`.
         """
         from effectstudy.course.stagnation import stagnation
 
         sp = self.analysis.stagnation
-        data = self.stagnation_data()
-        reference = None
         if sp.rule == "not_on_track":
-            done = self.episodes.loc[self.episodes["end_date"].notna()
-                                     & (self.episodes["end_reason"].astype("string") == "regular"), "episode_id"]
-            reference = set(done)
+            return self.not_on_track(group)
+        data = self.stagnation_data()
         window = tuple(int(w) if float(w).is_integer() else w for w in sp.window)
         return stagnation(data, subject="episode_id", time="time", outcome="score",
                           reliability=self.reliability, rule=sp.rule, window=window,
-                          criterion=sp.criterion, threshold=sp.threshold, level=sp.level,
-                          reference=reference, group=group, instrument=self.analysis.instrument,
-                          scale=self.scale)
+                          criterion=sp.criterion, threshold=sp.threshold, group=group,
+                          instrument=self.analysis.instrument, scale=self.scale)
+
+    def not_on_track(self, group: str | None = None):
+        """Expected-response signal on all measurements of the primary scale (``es.not_on_track``).
+
+        The ``reference`` episodes the curves are estimated from are the closed episodes with
+        a regular end (the practice's completed treatments); band and folds from
+        ``analysis.not_on_track``.
+        """
+        from effectstudy.course.expected_response import not_on_track
+
+        nt = self.analysis.not_on_track
+        done = self.episodes.loc[self.episodes["end_date"].notna()
+                                 & (self.episodes["end_reason"].astype("string") == "regular"), "episode_id"]
+        return not_on_track(self.stagnation_data(), subject="episode_id", time="time", outcome="score",
+                            level=nt.level, reference=set(done), folds=nt.folds, seed=nt.seed, group=group,
+                            instrument=self.analysis.instrument, scale=self.scale)
 
     # ----------------------------------------------------------------------- yearly summary
     def key_figures(self):

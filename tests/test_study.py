@@ -114,6 +114,28 @@ def test_stagnation_data_times(study):
     assert set(d["episode_id"]) <= set(study.episodes["episode_id"])
 
 
+def test_stagnation_signals(study):
+    """The practice rule through es.stagnation; rule not_on_track through es.not_on_track."""
+    data = study.stagnation_data()
+    done = study.episodes.loc[study.episodes["end_date"].notna()
+                              & (study.episodes["end_reason"].astype(str) == "regular"), "episode_id"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", es.DataQualityWarning)
+        practice = study.stagnation()
+        nt = study.not_on_track()
+        via_rule = study.with_overrides({"analysis.stagnation.rule": "not_on_track",
+                                         "analysis.not_on_track.level": 0.8}).stagnation()
+    kw = dict(subject="episode_id", time="time", outcome="score", instrument="scl90_nl", scale="PSNEUR")
+    direct = es.stagnation(data, reliability=study.reliability, window=(3, 5), **kw)
+    pd.testing.assert_frame_equal(practice.patients, direct.patients)
+    assert practice.meta["rule"] == "early_no_progress"
+    direct_nt = es.not_on_track(data, reference=set(done), **kw)
+    pd.testing.assert_frame_equal(nt.patients, direct_nt.patients)
+    pd.testing.assert_frame_equal(nt.measurements, direct_nt.measurements)
+    assert nt.meta["n_reference"] == len(done) and nt.meta["level"] == 0.9
+    assert via_rule.meta["rule"] == "not_on_track" and via_rule.meta["level"] == 0.8
+
+
 def test_errors():
     with pytest.raises(ArgumentError, match="params: got 3"):
         es.Study(3)

@@ -39,7 +39,7 @@ from effectstudy.core.errors import ParamsError
 
 __all__ = [
     "FileSpec", "DataSpec", "Params", "load_params", "parse_yaml", "StrictModel",
-    "SelectionSpec", "EffectSizeSpec", "ReliableChangeSpec", "StagnationSpec", "AnalysisSpec",
+    "SelectionSpec", "EffectSizeSpec", "ReliableChangeSpec", "StagnationSpec", "NotOnTrackSpec", "AnalysisSpec",
     "DisclosureSpec", "StagnationListSpec", "EffectStudyParams", "YearlySummaryParams", "StudentParams", "ExploreParams",
     "REPORT_MODELS", "load_report_params",
 ]
@@ -212,8 +212,12 @@ class ReliableChangeSpec(StrictModel):
 
 
 class StagnationSpec(StrictModel):
-    """The practice rule: insufficient progress after 3 to 5 sessions (``es.stagnation``)."""
+    """The study's stagnation signal: the practice rule, insufficient progress after 3 to 5
+    sessions (``es.stagnation``), or another signal."""
 
+    #: ``early_no_progress`` (the practice rule) or ``deterioration``: ``es.stagnation`` with the
+    #: settings below; ``not_on_track``: the expected-response signal ``es.not_on_track`` with the
+    #: settings of ``analysis.not_on_track``
     rule: Literal["early_no_progress", "not_on_track", "deterioration"] = "early_no_progress"
     #: evaluation window, inclusive, in the unit of ``time``
     window: tuple[float, float] = (3, 5)
@@ -222,13 +226,22 @@ class StagnationSpec(StrictModel):
     criterion: Literal["rci", "percent"] = "rci"
     #: for ``criterion: percent``: the minimum improvement as a fraction of the baseline score
     threshold: float | None = Field(None, gt=0, lt=1)
-    #: one-sided tolerance level of the expected-recovery band (``rule: not_on_track``)
-    level: float = Field(0.90, gt=0.5, lt=1)
 
     @field_validator("window", mode="before")
     @classmethod
     def _window(cls, v: Any) -> Any:
         return _pair("window", v, whole=False)
+
+
+class NotOnTrackSpec(StrictModel):
+    """Expected-response curves of the practice's completed episodes (``es.not_on_track``)."""
+
+    #: one-sided level of the expected-recovery band (0.90 'red', 0.80 'yellow'); the old
+    #: spelling ``analysis.stagnation.level`` is read as this key
+    level: float = Field(0.90, gt=0.5, lt=1)
+    #: K of the K-fold cross-fitting by episode, and the seed of the fold assignment
+    folds: int = Field(5, ge=2)
+    seed: int = Field(0, ge=0)
 
 
 class AnalysisSpec(StrictModel):
@@ -248,6 +261,23 @@ class AnalysisSpec(StrictModel):
     effect_size: EffectSizeSpec = Field(default_factory=EffectSizeSpec)
     reliable_change: ReliableChangeSpec = Field(default_factory=ReliableChangeSpec)
     stagnation: StagnationSpec = Field(default_factory=StagnationSpec)
+    not_on_track: NotOnTrackSpec = Field(default_factory=NotOnTrackSpec)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_level(cls, v: Any) -> Any:
+        """``stagnation.level`` (from when not_on_track was a stagnation rule) -> ``not_on_track.level``."""
+        if not (isinstance(v, dict) and isinstance(v.get("stagnation"), dict) and "level" in v["stagnation"]):
+            return v
+        stag = dict(v["stagnation"])
+        level = stag.pop("level")
+        nt = v.get("not_on_track") or {}
+        if not isinstance(nt, dict):
+            return v  # the section's own error follows
+        if "level" in nt and nt["level"] != level:
+            raise ValueError(f"stagnation.level ({level}) is the old spelling of not_on_track.level ({nt['level']}): "
+                             "give analysis.not_on_track.level only")
+        return {**v, "stagnation": stag, "not_on_track": {**nt, "level": level}}
 
     @field_validator("pre_window", "post_window", mode="before")
     @classmethod
@@ -272,7 +302,8 @@ class DisclosureSpec(StrictModel):
 class StagnationListSpec(StrictModel):
     """``effectstudy stagnation-list``: open episodes flagged for the weekly peer consultation."""
 
-    #: rules that put an open episode on the list (``analysis.stagnation`` sets their window and criterion)
+    #: rules that put an open episode on the list (``analysis.stagnation`` sets the window and criterion of
+    #: ``early_no_progress`` and ``deterioration``, ``analysis.not_on_track`` the band of ``not_on_track``)
     rules: list[Literal["early_no_progress", "not_on_track", "deterioration"]] = Field(
         default_factory=lambda: ["early_no_progress", "deterioration"], min_length=1)
     #: show the therapist column (off by default: the list is about episodes, not people)

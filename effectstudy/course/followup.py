@@ -210,8 +210,6 @@ def stagnation_followup(
     between statuses are descriptive: stagnation is flagged *because* early change was
     poor, so the comparison shows what followed, not the effect of peer consultation.
     """
-    from effectstudy.outcomes.effect_size import prepost_effect
-
     ci = check_ci(ci)
     status = _status(stagnation)
     if not isinstance(episodes, pd.DataFrame):
@@ -318,46 +316,62 @@ def stagnation_followup(
         summary["improved_ci_low"] = lo_g
         summary["improved_ci_high"] = hi_g
         # effect sizes: es.prepost_effect on the outcome's own pre/post pairs, per status
-        rows, skipped = [], {}
-        if {"pre", "post"} <= set(op.columns):
-            pre = np.where(has, op["pre"].to_numpy(dtype=float)[np.maximum(opos, 0)], np.nan)
-            post = np.where(has, op["post"].to_numpy(dtype=float)[np.maximum(opos, 0)], np.nan)
-            complete = ~np.isnan(pre) & ~np.isnan(post)
-            for j, lab in enumerate(groups.labels):
-                sel = complete & ((groups.codes == j) if lab != OVERALL else True)
-                long = pd.DataFrame({
-                    "episode_id": np.r_[ids.to_numpy()[sel], ids.to_numpy()[sel]],
-                    "time": np.repeat(["pre", "post"], int(sel.sum())),
-                    "score": np.r_[pre[sel], post[sel]]})
-                try:
-                    if not sel.any():
-                        raise DataError("0 complete pair(s); an effect size with a CI needs "
-                                        "at least 3")
-                    r = prepost_effect(long, subject="episode_id", time="time",
-                                       outcome="score", pre="pre", post="post",
-                                       method=effect_method, adjust=adjust, ci=ci)
-                except DataError as exc:
-                    skipped[str(lab)] = str(exc)
-                    continue
-                rows.append(r.summary().assign(status=lab))
-                meta.setdefault("effect_size_name", r.meta.get("estimate_name"))
-        else:
-            skipped = {"all": "outcome has no 'pre' and 'post' columns"}
-        meta["effect_size_skipped"] = skipped
-        if rows:
-            t_es = pd.concat(rows, ignore_index=True)
-            t_es = t_es[["status", *[c for c in t_es.columns if c != "status"]]]
-            t_es["status"] = t_es["status"].astype(object)
-            e = t_es.set_index("status")
-            key = summary["status"]
-            summary["effect_size"] = e["estimate"].reindex(key).to_numpy()
-            summary["effect_ci_low"] = e["ci_low"].reindex(key).to_numpy()
-            summary["effect_ci_high"] = e["ci_high"].reindex(key).to_numpy()
-        else:
-            t_es = pd.DataFrame(columns=["status", "n", "estimate", "ci_low", "ci_high"])
-            summary["effect_size"] = np.nan
-            summary["effect_ci_low"] = np.nan
-            summary["effect_ci_high"] = np.nan
+        t_es = _effect_sizes_by_status(op, opos, has, ids, groups, summary, meta,
+                                       effect_method=effect_method, adjust=adjust, ci=ci)
     tables = {"summary": summary, "sessions": t_sessions, "end_reasons": t_reasons,
               "categories": t_cat, "effect_sizes": t_es}
     return FollowupResult(patients=pat, meta=meta, tables=tables, course=course)
+
+
+def _effect_sizes_by_status(op: pd.DataFrame, opos: np.ndarray, has: np.ndarray, ids: pd.Index,
+                            groups: Any, summary: pd.DataFrame, meta: dict[str, Any], *,
+                            effect_method: str, adjust: bool, ci: float) -> pd.DataFrame:
+    """``es.prepost_effect`` on the outcome's own pre/post pairs, per status and overall.
+
+    Adds ``effect_size``, ``effect_ci_low`` and ``effect_ci_high`` to ``summary`` and
+    ``effect_size_skipped`` (status -> why) and ``effect_size_name`` to ``meta``; returns
+    the table of effect sizes.
+    """
+    from effectstudy.outcomes.effect_size import prepost_effect
+
+    rows, skipped = [], {}
+    if {"pre", "post"} <= set(op.columns):
+        pre = np.where(has, op["pre"].to_numpy(dtype=float)[np.maximum(opos, 0)], np.nan)
+        post = np.where(has, op["post"].to_numpy(dtype=float)[np.maximum(opos, 0)], np.nan)
+        complete = ~np.isnan(pre) & ~np.isnan(post)
+        for j, lab in enumerate(groups.labels):
+            sel = complete & ((groups.codes == j) if lab != OVERALL else True)
+            long = pd.DataFrame({
+                "episode_id": np.r_[ids.to_numpy()[sel], ids.to_numpy()[sel]],
+                "time": np.repeat(["pre", "post"], int(sel.sum())),
+                "score": np.r_[pre[sel], post[sel]]})
+            try:
+                if not sel.any():
+                    raise DataError("0 complete pair(s); an effect size with a CI needs "
+                                    "at least 3")
+                r = prepost_effect(long, subject="episode_id", time="time",
+                                   outcome="score", pre="pre", post="post",
+                                   method=effect_method, adjust=adjust, ci=ci)
+            except DataError as exc:
+                skipped[str(lab)] = str(exc)
+                continue
+            rows.append(r.summary().assign(status=lab))
+            meta.setdefault("effect_size_name", r.meta.get("estimate_name"))
+    else:
+        skipped = {"all": "outcome has no 'pre' and 'post' columns"}
+    meta["effect_size_skipped"] = skipped
+    if rows:
+        t_es = pd.concat(rows, ignore_index=True)
+        t_es = t_es[["status", *[c for c in t_es.columns if c != "status"]]]
+        t_es["status"] = t_es["status"].astype(object)
+        e = t_es.set_index("status")
+        key = summary["status"]
+        summary["effect_size"] = e["estimate"].reindex(key).to_numpy()
+        summary["effect_ci_low"] = e["ci_low"].reindex(key).to_numpy()
+        summary["effect_ci_high"] = e["ci_high"].reindex(key).to_numpy()
+    else:
+        t_es = pd.DataFrame(columns=["status", "n", "estimate", "ci_low", "ci_high"])
+        summary["effect_size"] = np.nan
+        summary["effect_ci_low"] = np.nan
+        summary["effect_ci_high"] = np.nan
+    return t_es

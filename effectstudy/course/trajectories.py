@@ -339,6 +339,11 @@ def trajectories(
     of random coefficient regression models to depicting the response of a patient to
     outpatient psychotherapy. *JCCP, 67*(4), 571-577.
 
+    Size: one pass in pipeline order (argument checks, rows kept with counted exclusions,
+    group design, the fit, fixed effects in R's parametrisation, per-subject and change
+    tables) over arrays every step shares; kept whole in this step of issue 13, a split
+    into these named steps is the natural next step.
+
     Examples
     --------
     >>> import numpy as np, pandas as pd, effectstudy as es

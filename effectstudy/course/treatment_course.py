@@ -597,7 +597,13 @@ def _treatment_course(
     keep_empty_groups: bool = False,
 ) -> TreatmentCourseResult:
     """:func:`treatment_course`; ``keep_empty_groups`` lists unobserved categories of a
-    categorical ``group`` with zero counts (used by :func:`effectstudy.stagnation_followup`)."""
+    categorical ``group`` with zero counts (used by :func:`effectstudy.stagnation_followup`).
+
+    Size: six commented tables (sessions and duration, planned range, headline shares, end
+    reasons, first interim measurement, length versus outcome) built in one pass over the
+    same per-episode arrays and group codes; kept whole in this step of issue 13, a split
+    into one function per table is the natural next step.
+    """
     if not isinstance(episodes, pd.DataFrame):
         raise ArgumentTypeError("episodes", episodes, "the episodes DataFrame")
     lo_p, hi_p = _check_planned(planned)

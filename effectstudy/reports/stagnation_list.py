@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from effectstudy.core.labels import label, register
+from effectstudy.course import expected_response as _expected_response  # noqa: F401 - registers its label
 from effectstudy.course import stagnation as _stagnation  # noqa: F401 - registers the rule labels
 
 __all__ = ["stagnation_list", "write_stagnation_list", "COLUMNS"]
@@ -54,7 +55,8 @@ def stagnation_list(study: Any) -> pd.DataFrame:
     when = data[["episode_id", "time", "date"]].drop_duplicates(["episode_id", "time"], keep="last")
     parts = []
     for rule in spec.rules:
-        res = study.with_overrides({"analysis.stagnation.rule": rule}).stagnation()
+        res = (study.not_on_track() if rule == "not_on_track"
+               else study.with_overrides({"analysis.stagnation.rule": rule}).stagnation())
         p = res.patients
         p = p[(p["status"].astype(str) == "stagnated") & p.index.isin(open_ids)]
         rows = pd.DataFrame({

@@ -83,6 +83,28 @@ def test_errors_name_the_key(tmp_path, body, message):
     assert str(tmp_path / "p.yaml") in str(ei.value)
 
 
+def test_not_on_track_settings_and_the_old_level_spelling(tmp_path):
+    """``analysis.stagnation.level`` (when not_on_track was a stagnation rule) still works."""
+    a = load_report_params(write(tmp_path, "report: effect_study\n")).analysis
+    assert (a.stagnation.rule, a.not_on_track.level, a.not_on_track.folds, a.not_on_track.seed) == (
+        "early_no_progress", 0.90, 5, 0)
+    old = load_report_params(write(tmp_path, "report: effect_study\n"
+                                   "analysis: {stagnation: {rule: not_on_track, level: 0.8}}\n")).analysis
+    assert (old.stagnation.rule, old.not_on_track.level) == ("not_on_track", 0.8)
+    assert "level" not in old.stagnation.model_dump()
+    new = load_report_params(write(tmp_path, "report: effect_study\n"
+                                   "analysis: {not_on_track: {level: 0.8, folds: 3, seed: 7}}\n")).analysis
+    assert (new.not_on_track.level, new.not_on_track.folds, new.not_on_track.seed) == (0.8, 3, 7)
+    with pytest.raises(ParamsError, match=r"analysis: stagnation.level \(0.8\) is the old spelling of "
+                       r"not_on_track.level \(0.85\): give analysis.not_on_track.level only"):
+        load_report_params(write(tmp_path, "report: effect_study\nanalysis: {stagnation: {level: 0.8}, "
+                                 "not_on_track: {level: 0.85}}\n"))
+    with pytest.raises(ParamsError, match=r"analysis.not_on_track.level: Input should be greater than 0.5"):
+        load_report_params(write(tmp_path, "report: effect_study\nanalysis: {stagnation: {level: 0.3}}\n"))
+    with pytest.raises(ParamsError, match=r"analysis.not_on_track.folds"):
+        load_report_params(write(tmp_path, "report: effect_study\nanalysis: {not_on_track: {folds: 1}}\n"))
+
+
 def test_missing_files_are_errors_naming_the_key(tmp_path):
     p = write(tmp_path, "report: yearly_summary\nyear: 2024\nhistory: [nope.json]\n"
                         "analysis: {instrument_file: my_key.yaml}\n")

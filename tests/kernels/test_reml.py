@@ -2,7 +2,7 @@
 
 Checked against statsmodels ``MixedLM`` and a dense (N x N) REML criterion on a small case
 with an arbitrary fixed-effects design (an observation-level covariate beside subject-level
-ones), and the three callers (``hlm_fit``, ``stagnation.mixed_fit``, the trajectories REML
+ones), and the three callers (``hlm_fit``, ``expected_response.mixed_fit``, the trajectories REML
 engine) against the general function they specialise.
 """
 
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from effectstudy import kernels
-from effectstudy.course.stagnation import mixed_fit
+from effectstudy.course.expected_response import mixed_fit
 
 
 def _data(m=120, seed=11):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -59,6 +60,21 @@ def test_rules_agree_with_the_verb(listed):
     open_ids = st.episodes.loc[st.episodes["end_date"].isna(), "episode_id"]
     flagged_open = status[status.index.isin(open_ids) & (status == "stagnated")].index
     assert set(flagged_open) == set(mine)
+
+
+def test_not_on_track_rule_lists_the_expected_response_signal():
+    st = es.Study.from_params(DEMO, {"stagnation_list.rules": ["not_on_track"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", es.DataQualityWarning)
+        listed = stagnation_list(st)
+        res = st.not_on_track()
+    assert len(listed) > 0 and set(listed["rule"]) == {"not_on_track"}
+    open_ids = st.episodes.loc[st.episodes["end_date"].isna(), "episode_id"]
+    status = res.patients["status"].astype(str)
+    assert set(listed["episode_id"]) == set(status[status.index.isin(open_ids) & (status == "stagnated")].index)
+    p = res.patients.loc[listed["episode_id"]]
+    np.testing.assert_array_equal(listed["session"], p["eval_time"])
+    assert listed["rci"].isna().all()  # the signal has no reliable change index
 
 
 def test_no_client_ids_and_therapist_only_when_allowed(listed, tmp_path):
