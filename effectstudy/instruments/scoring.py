@@ -63,18 +63,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from effectstudy.core.checks import check_choice
 from effectstudy.core.errors import (
     ArgumentError,
     ArgumentTypeError,
-    DataError,
     ProvisionalKeyWarning,
 )
 from effectstudy.core.labels import register as _register_labels
 from effectstudy.core.results import Result, base_meta
-from effectstudy.core.schema import item_column, item_columns, item_number
+from effectstudy.core.schema import item_number
 from effectstudy.instruments import Instrument, TNorm, resolve
+from effectstudy.instruments.items import (
+    check_codes,
+    item_matrix_columns,
+    numeric_block,
+    select_rows,
+)
 
-__all__ = ["score", "t_scores", "ScoreResult", "KEY_COLUMNS", "REASONS", "keyed_items"]
+__all__ = ["score", "t_scores", "ScoreResult", "KEY_COLUMNS", "REASONS"]
 
 #: measurement columns copied to the scores, in this order, when present
 KEY_COLUMNS: tuple[str, ...] = ("client_id", "episode_id", "instrument", "date", "session", "occasion")
@@ -156,8 +162,7 @@ class ScoreResult(Result):
         >>> es.score(m, instrument="dass21").wide().iloc[0, 2:].tolist()
         [7.0, 7.0, 7.0, 14.0, 14.0, 14.0]
         """
-        if value not in ("score", "n_answered", "prorated", "reason"):
-            raise ArgumentError("value", value, "one of 'score', 'n_answered', 'prorated', 'reason'")
+        check_choice("value", value, ("score", "n_answered", "prorated", "reason"))
         names = list(self.meta["scales"])
         k = len(names)
         s = self.scores
@@ -173,17 +178,6 @@ class ScoreResult(Result):
 
 
 # ============================================================================ helpers
-def _where(df: pd.DataFrame, pos: int) -> str:
-    """'row R (client C, date D)' for the row at position ``pos`` of ``df``."""
-    parts = []
-    if "client_id" in df.columns:
-        parts.append(f"client {df['client_id'].iloc[pos]!r}")
-    if "date" in df.columns:
-        d = df["date"].iloc[pos]
-        parts.append(f"date {d:%Y-%m-%d}" if isinstance(d, pd.Timestamp) else f"date {d!r}")
-    return ", ".join(parts)
-
-
 def _resolve_scales(inst: Instrument, scales: Sequence[str] | str | None) -> list[str]:
     if scales is None:
         return list(inst.scales)
@@ -198,119 +192,6 @@ def _resolve_scales(inst: Instrument, scales: Sequence[str] | str | None) -> lis
     if len(set(names)) != len(names):
         raise ArgumentError("scales", names, "each scale at most once")
     return names
-
-
-def _select_rows(measurements: pd.DataFrame, inst: Instrument) -> tuple[pd.DataFrame, int]:
-    """Rows of ``measurements`` for ``inst`` and the number of rows of other instruments."""
-    if "instrument" not in measurements.columns:
-        return measurements, 0
-    col = measurements["instrument"]
-    sel = (col == inst.id).fillna(False).to_numpy(dtype=bool)
-    n_sel = int(sel.sum())
-    if n_sel == 0:
-        found = sorted(map(str, pd.unique(col.dropna())))[:10]
-        raise DataError(
-            f"no measurements of instrument {inst.id!r}",
-            column="instrument",
-            value=found,
-            expected=f"rows with instrument == {inst.id!r}",
-        )
-    if n_sel == len(measurements):
-        return measurements, 0
-    return measurements.loc[sel], len(measurements) - n_sel
-
-
-def _item_matrix_columns(df: pd.DataFrame, inst: Instrument) -> list[str]:
-    """The item columns 1..n_items (all scored items must be present)."""
-    present = set(item_columns(df.columns))
-    for i in inst.scored_items:
-        if item_column(i) not in present:
-            raise DataError(
-                f"measurements of {inst.id} lack this item column (expected item_1..item_{inst.n_items})",
-                column=item_column(i),
-            )
-    extra = [c for c in present if item_number(c) > inst.n_items]
-    for c in sorted(extra, key=item_number):
-        notna = df[c].notna().to_numpy()
-        if notna.any():
-            pos = int(np.flatnonzero(notna)[0])
-            value = df[c].iloc[pos]
-            raise DataError(
-                f"{_where(df, pos)}: {inst.id} has {inst.n_items} items, this column is not one of them",
-                row=df.index[pos],
-                column=c,
-                value=value.item() if isinstance(value, np.generic) else value,
-                expected=f"empty (items 1..{inst.n_items} only)",
-            )
-    return [item_column(i) for i in range(1, inst.n_items + 1) if item_column(i) in present]
-
-
-def _numeric_block(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
-    """Float64 copy of ``df[cols]`` (never a view: the raw data stay untouched).
-
-    Text that is not a number is a DataError.
-    """
-    try:
-        return df[cols].to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
-    except (TypeError, ValueError):
-        pass
-    out = np.empty((len(df), len(cols)), dtype=np.float64)
-    for j, c in enumerate(cols):
-        conv = pd.to_numeric(df[c], errors="coerce")
-        bad = conv.isna().to_numpy() & df[c].notna().to_numpy()
-        if bad.any():
-            pos = int(np.flatnonzero(bad)[0])
-            raise DataError(
-                f"{_where(df, pos)}: item code is not a number",
-                row=df.index[pos],
-                column=c,
-                value=df[c].iloc[pos],
-                expected="a whole-number item code or empty",
-            )
-        out[:, j] = conv.to_numpy(dtype=np.float64, na_value=np.nan)
-    return out
-
-
-def _check_codes(x: np.ndarray, inst: Instrument, df: pd.DataFrame, cols: list[str], offset: int) -> None:
-    """DataError at the first code that is present but out of range or not whole."""
-    lo, hi = inst.item_min, inst.item_max
-    if x.size == 0:
-        return
-    # fast path: three NaN-ignoring reductions (fmin/fmax skip NaN) decide that all codes are fine
-    if np.fmin.reduce(x, axis=None) >= lo and np.fmax.reduce(x, axis=None) <= hi:
-        frac = x - np.floor(x)
-        if not np.fmax.reduce(frac, axis=None) > 0:
-            return
-    with np.errstate(invalid="ignore"):
-        bad = ~np.isnan(x) & ~((x >= lo) & (x <= hi) & (x == np.floor(x)))
-    if not bad.any():  # e.g. a block with every item missing
-        return
-    rows, colpos = np.nonzero(bad)
-    pos = offset + int(rows[0])
-    n_bad = int(bad.sum())
-    more = f" ({n_bad} such values in this block of rows; the first is shown)" if n_bad > 1 else ""
-    raise DataError(
-        f"{_where(df, pos)}: item code out of range for {inst.id}{more}",
-        row=df.index[pos],
-        column=cols[int(colpos[0])],
-        value=float(x[rows[0], colpos[0]]),
-        expected=f"a whole number from {lo} to {hi}, or empty",
-    )
-
-
-def keyed_items(x: np.ndarray, inst: Instrument, cols: list[str]) -> np.ndarray:
-    """Keyed copy of the raw item matrix ``x`` (columns ``cols``): reverse items mirrored.
-
-    >>> from effectstudy import instruments
-    >>> keyed_items(np.array([[0.0, 0.0, 0.0, 4.0]]), instruments.get("core10"),
-    ...             ["item_1", "item_2", "item_3", "item_4"]).tolist()
-    [[0.0, 4.0, 4.0, 4.0]]
-    """
-    out = np.array(x, dtype=np.float64, copy=True)
-    rev = [j for j, c in enumerate(cols) if item_number(c) in set(inst.reverse_items)]
-    if rev:
-        out[:, rev] = (inst.item_min + inst.item_max) - out[:, rev]
-    return out
 
 
 # ============================================================================ score
@@ -365,8 +246,8 @@ def score(
     inst = resolve(instrument)
     names = _resolve_scales(inst, scales)
     n_original = len(measurements)
-    df, n_other = _select_rows(measurements, inst)
-    cols = _item_matrix_columns(df, inst)
+    df, n_other = select_rows(measurements, inst)
+    cols = item_matrix_columns(df, inst)
     n = len(df)
     k = len(names)
     col_item = np.array([item_number(c) for c in cols])
@@ -399,8 +280,8 @@ def score(
     nc = n_items[:, None]
     for a in range(0, n, _CHUNK):
         b = min(a + _CHUNK, n)
-        x = _numeric_block(df.iloc[a:b], cols)  # float64 copy of the raw codes
-        _check_codes(x, inst, df, cols, a)
+        x = numeric_block(df.iloc[a:b], cols)  # float64 copy of the raw codes
+        check_codes(x, inst, df, cols, a)
         xt = x.T
         missing = np.isnan(xt)
         n_ans = nc - WT @ missing.astype(np.float64)  # exact small integers
