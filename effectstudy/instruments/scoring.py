@@ -194,6 +194,180 @@ def _resolve_scales(inst: Instrument, scales: Sequence[str] | str | None) -> lis
     return names
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What scoring the scales ``names`` from the item columns ``cols`` needs, as arrays.
+
+    ``WT`` is the scales x items indicator matrix (C-contiguous), ``nc`` the number of
+    items per scale as a column; rule masks ``m_sum`` ... select scales (rows).
+    """
+
+    WT: np.ndarray
+    nc: np.ndarray
+    maxmiss: np.ndarray
+    mult: np.ndarray
+    m_sum: np.ndarray
+    m_mean: np.ndarray
+    m_pc: np.ndarray
+    m_pm: np.ndarray
+    need_pos: bool
+    impute: bool
+    groups: list[list[int]]
+    scored_cols: np.ndarray
+    rev_cols: np.ndarray
+    lo: float
+    hi: float
+    max_missing_total: int | None
+
+
+def _plan(inst: Instrument, names: list[str], cols: list[str]) -> _Plan:
+    """Indicator matrix, rule masks and missing-item rules of ``names`` over ``cols``."""
+    k = len(names)
+    col_item = np.array([item_number(c) for c in cols])
+    pos_of = {int(i): j for j, i in enumerate(col_item)}
+    W = np.zeros((len(cols), k), dtype=np.float64)
+    for s_j, name in enumerate(names):
+        W[[pos_of[i] for i in inst.scales[name].items], s_j] = 1.0
+    rules = np.array([inst.scales[nm].rule for nm in names])
+    # Work in items x administrations orientation: pandas keeps a float block column-major, so
+    # x.T is contiguous and W.T @ x.T is the fast BLAS orientation for these skinny products.
+    return _Plan(
+        WT=np.ascontiguousarray(W.T),
+        nc=W.sum(axis=0)[:, None],
+        maxmiss=np.array([inst.scales[nm].max_missing for nm in names], dtype=np.float64),
+        mult=np.array([inst.scales[nm].multiplier for nm in names], dtype=np.float64),
+        m_sum=rules == "sum", m_mean=rules == "mean",
+        m_pc=rules == "positive_count", m_pm=rules == "positive_mean",
+        need_pos=bool(np.isin(rules, ["positive_count", "positive_mean"]).any()),
+        impute=inst.missing.method == "impute_scale_mean_rounded",
+        groups=[[pos_of[i] for i in inst.scales[g].items] for g in inst.missing.impute_within],
+        scored_cols=np.array([pos_of[i] for i in inst.scored_items]),
+        rev_cols=np.array([pos_of[i] for i in inst.reverse_items if i in pos_of], dtype=int),
+        lo=float(inst.item_min), hi=float(inst.item_max),
+        max_missing_total=inst.missing.max_missing_total,
+    )
+
+
+def _score_block(x: np.ndarray, p: _Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scale scores, items answered and missing reasons (codes into :data:`REASONS`, -1 = a
+    score) of a block of administrations; ``x`` (administrations x items, raw codes) is
+    overwritten.  Each is scales x administrations."""
+    WT, nc, lo, hi = p.WT, p.nc, p.lo, p.hi
+    xt = x.T
+    missing = np.isnan(xt)
+    n_ans = nc - WT @ missing.astype(np.float64)  # exact small integers
+    if p.rev_cols.size:
+        xt[p.rev_cols] = (lo + hi) - xt[p.rev_cols]
+    if p.impute:
+        for g in p.groups:
+            xg = xt[g]
+            cnt = (~missing[g]).sum(axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                fill = np.floor(np.nansum(xg, axis=0) / cnt + 0.5)  # round half up
+            xt[g] = np.where(missing[g], fill[None, :], xg)
+        still = np.isnan(xt)
+        unfilled = WT @ still.astype(np.float64)
+        np.copyto(xt, 0.0, where=still)
+        base = nc - unfilled  # items holding a value after imputation
+        eff_n = np.broadcast_to(nc, base.shape)
+    else:
+        np.copyto(xt, 0.0, where=missing)
+        base = eff_n = n_ans
+    sums = WT @ xt
+    m_sum, m_mean, m_pc, m_pm = p.m_sum, p.m_mean, p.m_pc, p.m_pm
+    with np.errstate(invalid="ignore", divide="ignore"):
+        res = np.empty_like(sums)
+        res[m_sum] = sums[m_sum] * (nc[m_sum] / eff_n[m_sum])
+        res[m_mean] = sums[m_mean] / eff_n[m_mean]
+        if p.need_pos:
+            # items above the lowest code; missing cells hold 0 <= lowest code, so never count
+            pcount = WT @ (xt > lo).astype(np.float64)
+            # answered items not above the lowest code are exactly at it
+            psum = sums - lo * (base - pcount)
+            res[m_pc] = pcount[m_pc] * (nc[m_pc] / eff_n[m_pc])
+            res[m_pm] = psum[m_pm] / pcount[m_pm]
+    res *= p.mult[:, None]
+    reason = np.full(res.shape, -1, dtype=np.int8)
+    if p.need_pos:
+        reason[np.isnan(res) & m_pm[:, None]] = 2  # PSDI with no item above the lowest code
+    too_many = (nc - n_ans) > p.maxmiss[:, None]
+    if p.impute:
+        too_many |= unfilled > 0
+    reason[too_many] = 0
+    if p.max_missing_total is not None:
+        miss_total = missing[p.scored_cols].sum(axis=0)
+        reason[:, miss_total > p.max_missing_total] = 1
+    res[reason >= 0] = np.nan
+    return res, n_ans, reason
+
+
+def _long_scores(df: pd.DataFrame, inst: Instrument, names: list[str], score_out: np.ndarray,
+                 nans_out: np.ndarray, reason_out: np.ndarray, n_items: np.ndarray) -> pd.DataFrame:
+    """The long output: administration-major, scales in key order."""
+    n, k = score_out.shape
+    keys = [c for c in KEY_COLUMNS if c in df.columns]
+    take = np.repeat(np.arange(n), k)
+    out = df[keys].take(take).reset_index(drop=True) if keys else pd.DataFrame(index=pd.RangeIndex(n * k))
+    if "instrument" not in out.columns:
+        out.insert(
+            min(2, len(out.columns)), "instrument",
+            pd.Categorical.from_codes(np.zeros(n * k, dtype=np.int8), categories=[inst.id]),
+        )
+    out["scale"] = pd.Categorical.from_codes(np.tile(np.arange(k, dtype=np.int16), n), categories=names)
+    flat_score = score_out.reshape(-1)
+    flat_n = nans_out.reshape(-1)
+    flat_reason = reason_out.reshape(-1)
+    out["score"] = flat_score
+    out["n_answered"] = flat_n.astype(np.int32)
+    out["prorated"] = (flat_n < np.tile(n_items, n)) & ~np.isnan(flat_score)
+    out["reason"] = pd.Categorical.from_codes(flat_reason, categories=list(REASONS))
+    return out
+
+
+def _score_meta(inst: Instrument, names: list[str], out: pd.DataFrame, reason_out: np.ndarray,
+                n_original: int, n_other: int) -> dict[str, Any]:
+    """``meta`` of a :class:`ScoreResult`: key, rules, counts of prorated and missing scores."""
+    n, k = reason_out.shape
+    prorated_by = out["prorated"].to_numpy().reshape(n, k).sum(axis=0) if n else np.zeros(k, int)
+    missing_by: dict[str, dict[str, int]] = {}
+    counts_total = {r: 0 for r in REASONS}
+    for j, name in enumerate(names):
+        cnt = np.bincount(reason_out[:, j][reason_out[:, j] >= 0], minlength=len(REASONS))
+        missing_by[name] = {r: int(c) for r, c in zip(REASONS, cnt, strict=True) if c}
+        for r, c in zip(REASONS, cnt, strict=True):
+            counts_total[r] += int(c)
+    return base_meta(
+        "score",
+        instrument=inst.id,
+        instrument_name=inst.name,
+        instrument_version=inst.version,
+        key_status=inst.status,
+        key_status_reason=inst.status_reason,
+        scale_status={nm: inst.scales[nm].status for nm in names},
+        provisional_scales=[nm for nm in names if inst.scales[nm].status == "provisional"],
+        source=inst.origin,
+        overrides_shipped=inst.overrides_shipped,
+        scales=names,
+        item_range=[inst.item_min, inst.item_max],
+        reverse_items=list(inst.reverse_items),
+        missing_rule={
+            "method": inst.missing.method,
+            "max_missing": {nm: inst.scales[nm].max_missing for nm in names},
+            "max_missing_total": inst.missing.max_missing_total,
+            "source": inst.missing.source,
+        },
+        n_original=n_original,
+        n_used=n,
+        n_administrations=n,
+        exclusions={"other_instrument": n_other} if n_other else {},
+        n_scores=int(n * k),
+        n_prorated=int(prorated_by.sum()),
+        n_prorated_by_scale={nm: int(c) for nm, c in zip(names, prorated_by, strict=True)},
+        n_missing={r: c for r, c in counts_total.items() if c},
+        n_missing_by_scale=missing_by,
+    )
+
+
 # ============================================================================ score
 def score(
     measurements: pd.DataFrame,
@@ -250,144 +424,21 @@ def score(
     cols = item_matrix_columns(df, inst)
     n = len(df)
     k = len(names)
-    col_item = np.array([item_number(c) for c in cols])
-    pos_of = {int(i): j for j, i in enumerate(col_item)}
-
-    # items x scales indicator; rule masks
-    W = np.zeros((len(cols), k), dtype=np.float64)
-    for s_j, name in enumerate(names):
-        W[[pos_of[i] for i in inst.scales[name].items], s_j] = 1.0
-    n_items = W.sum(axis=0)
-    rules = np.array([inst.scales[nm].rule for nm in names])
-    maxmiss = np.array([inst.scales[nm].max_missing for nm in names], dtype=np.float64)
-    mult = np.array([inst.scales[nm].multiplier for nm in names], dtype=np.float64)
-    need_pos = bool(np.isin(rules, ["positive_count", "positive_mean"]).any())
-    impute = inst.missing.method == "impute_scale_mean_rounded"
-    groups = [[pos_of[i] for i in inst.scales[g].items] for g in inst.missing.impute_within]
-    scored_cols = np.array([pos_of[i] for i in inst.scored_items])
-    rev_cols = np.array([pos_of[i] for i in inst.reverse_items if i in pos_of], dtype=int)
-    lo, hi = float(inst.item_min), float(inst.item_max)
-    m_sum, m_mean = rules == "sum", rules == "mean"
-    m_pc, m_pm = rules == "positive_count", rules == "positive_mean"
-
+    plan = _plan(inst, names, cols)
     score_out = np.empty((n, k), dtype=np.float64)
     nans_out = np.empty((n, k), dtype=np.int16)
     reason_out = np.full((n, k), -1, dtype=np.int8)
-
-    # Work in items x administrations orientation: pandas keeps a float block column-major, so
-    # x.T is contiguous and W.T @ x.T is the fast BLAS orientation for these skinny products.
-    WT = np.ascontiguousarray(W.T)
-    nc = n_items[:, None]
     for a in range(0, n, _CHUNK):
         b = min(a + _CHUNK, n)
         x = numeric_block(df.iloc[a:b], cols)  # float64 copy of the raw codes
         check_codes(x, inst, df, cols, a)
-        xt = x.T
-        missing = np.isnan(xt)
-        n_ans = nc - WT @ missing.astype(np.float64)  # exact small integers
-        if rev_cols.size:
-            xt[rev_cols] = (lo + hi) - xt[rev_cols]
-        if impute:
-            for g in groups:
-                xg = xt[g]
-                cnt = (~missing[g]).sum(axis=0)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    fill = np.floor(np.nansum(xg, axis=0) / cnt + 0.5)  # round half up
-                xt[g] = np.where(missing[g], fill[None, :], xg)
-            still = np.isnan(xt)
-            unfilled = WT @ still.astype(np.float64)
-            np.copyto(xt, 0.0, where=still)
-            base = nc - unfilled  # items holding a value after imputation
-            eff_n = np.broadcast_to(nc, base.shape)
-        else:
-            np.copyto(xt, 0.0, where=missing)
-            base = eff_n = n_ans
-        sums = WT @ xt
-        with np.errstate(invalid="ignore", divide="ignore"):
-            res = np.empty_like(sums)
-            res[m_sum] = sums[m_sum] * (nc[m_sum] / eff_n[m_sum])
-            res[m_mean] = sums[m_mean] / eff_n[m_mean]
-            if need_pos:
-                # items above the lowest code; missing cells hold 0 <= lowest code, so never count
-                pcount = WT @ (xt > lo).astype(np.float64)
-                # answered items not above the lowest code are exactly at it
-                psum = sums - lo * (base - pcount)
-                res[m_pc] = pcount[m_pc] * (nc[m_pc] / eff_n[m_pc])
-                res[m_pm] = psum[m_pm] / pcount[m_pm]
-        res *= mult[:, None]
-        reason = np.full(res.shape, -1, dtype=np.int8)
-        if need_pos:
-            reason[np.isnan(res) & m_pm[:, None]] = 2  # PSDI with no item above the lowest code
-        too_many = (nc - n_ans) > maxmiss[:, None]
-        if impute:
-            too_many |= unfilled > 0
-        reason[too_many] = 0
-        if inst.missing.max_missing_total is not None:
-            miss_total = missing[scored_cols].sum(axis=0)
-            reason[:, miss_total > inst.missing.max_missing_total] = 1
-        res[reason >= 0] = np.nan
+        res, n_ans, reason = _score_block(x, plan)
         score_out[a:b] = res.T
         nans_out[a:b] = n_ans.T
         reason_out[a:b] = reason.T
-
-    # ---- long output (administration-major, scales in key order)
-    keys = [c for c in KEY_COLUMNS if c in df.columns]
-    take = np.repeat(np.arange(n), k)
-    out = df[keys].take(take).reset_index(drop=True) if keys else pd.DataFrame(index=pd.RangeIndex(n * k))
-    if "instrument" not in out.columns:
-        out.insert(
-            min(2, len(out.columns)), "instrument",
-            pd.Categorical.from_codes(np.zeros(n * k, dtype=np.int8), categories=[inst.id]),
-        )
-    out["scale"] = pd.Categorical.from_codes(np.tile(np.arange(k, dtype=np.int16), n), categories=names)
-    flat_score = score_out.reshape(-1)
-    flat_n = nans_out.reshape(-1)
-    flat_reason = reason_out.reshape(-1)
-    out["score"] = flat_score
-    out["n_answered"] = flat_n.astype(np.int32)
-    out["prorated"] = (flat_n < np.tile(n_items, n)) & ~np.isnan(flat_score)
-    out["reason"] = pd.Categorical.from_codes(flat_reason, categories=list(REASONS))
-
-    # ---- meta
-    prorated_by = out["prorated"].to_numpy().reshape(n, k).sum(axis=0) if n else np.zeros(k, int)
-    missing_by: dict[str, dict[str, int]] = {}
-    counts_total = {r: 0 for r in REASONS}
-    for j, name in enumerate(names):
-        cnt = np.bincount(reason_out[:, j][reason_out[:, j] >= 0], minlength=len(REASONS))
-        missing_by[name] = {r: int(c) for r, c in zip(REASONS, cnt, strict=True) if c}
-        for r, c in zip(REASONS, cnt, strict=True):
-            counts_total[r] += int(c)
-    provisional = [nm for nm in names if inst.scales[nm].status == "provisional"]
-    meta = base_meta(
-        "score",
-        instrument=inst.id,
-        instrument_name=inst.name,
-        instrument_version=inst.version,
-        key_status=inst.status,
-        key_status_reason=inst.status_reason,
-        scale_status={nm: inst.scales[nm].status for nm in names},
-        provisional_scales=provisional,
-        source=inst.origin,
-        overrides_shipped=inst.overrides_shipped,
-        scales=names,
-        item_range=[inst.item_min, inst.item_max],
-        reverse_items=list(inst.reverse_items),
-        missing_rule={
-            "method": inst.missing.method,
-            "max_missing": {nm: inst.scales[nm].max_missing for nm in names},
-            "max_missing_total": inst.missing.max_missing_total,
-            "source": inst.missing.source,
-        },
-        n_original=n_original,
-        n_used=n,
-        n_administrations=n,
-        exclusions={"other_instrument": n_other} if n_other else {},
-        n_scores=int(n * k),
-        n_prorated=int(prorated_by.sum()),
-        n_prorated_by_scale={nm: int(c) for nm, c in zip(names, prorated_by, strict=True)},
-        n_missing={r: c for r, c in counts_total.items() if c},
-        n_missing_by_scale=missing_by,
-    )
+    out = _long_scores(df, inst, names, score_out, nans_out, reason_out, plan.nc[:, 0])
+    meta = _score_meta(inst, names, out, reason_out, n_original, n_other)
+    provisional = meta["provisional_scales"]
     if provisional:
         warnings.warn(
             ProvisionalKeyWarning(
