@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from effectstudy import kernels
+from effectstudy.core.checks import check_better_is, check_ci
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
 from effectstudy.core.labels import register
 from effectstudy.core.results import base_meta
@@ -46,7 +47,6 @@ from effectstudy.course.longitudinal import (
 )
 from effectstudy.course.stagnation import RULE_VERSION, StagnationResult
 from effectstudy.data.longdata import registry_norms
-from effectstudy.outcomes.reliable_change import check_better_is
 
 __all__ = ["not_on_track", "NotOnTrackResult", "MixedFit", "mixed_fit", "MIN_REFERENCE"]
 
@@ -496,8 +496,7 @@ def not_on_track(
         better_is = reg.values["better_is"]
         bi_source = reg.sources["better_is"]
     d = check_better_is(better_is)
-    if isinstance(ci, bool) or not isinstance(ci, (int, float)) or not 0 < ci < 1:
-        raise ArgumentError("ci", ci, "a confidence level in (0, 1), e.g. 0.95")
+    ci = check_ci(ci)
     level = _check_level(level)
     folds = _check_int("folds", folds, 2)
     seed = _check_int("seed", seed, 0)

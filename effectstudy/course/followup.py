@@ -39,19 +39,18 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from effectstudy.core.checks import check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
 from effectstudy.core.labels import register
 from effectstudy.core.results import Result, base_meta
 from effectstudy.core.schema import STAGNATION_STATUSES
 from effectstudy.course.treatment_course import (
     OVERALL,
-    _treatment_course,
     as_status_frame,
-    check_ci,
+    course_tables,
     crosscount,
     long_shares,
     make_groups,
-    need_columns,
     unique_ids,
 )
 from effectstudy.kernels.proportions import wilson_ci
@@ -214,7 +213,7 @@ def stagnation_followup(
     status = _status(stagnation)
     if not isinstance(episodes, pd.DataFrame):
         raise ArgumentTypeError("episodes", episodes, "the episodes DataFrame")
-    need_columns(episodes, "episodes", {"episode": episode})
+    check_columns(episodes, what="episodes", episode=episode)
     unique_ids(episodes, episode, "episodes")
     ids = pd.Index(episodes[episode].to_numpy(), name="episode_id")
     exclusions: dict[str, int] = {}
@@ -227,9 +226,9 @@ def stagnation_followup(
     st = np.where(pos >= 0, status.to_numpy()[np.maximum(pos, 0)], "not_assessed")
     levels = [s for s in STATUS_ORDER if s in set(st) or s in STAGNATION_STATUSES]
     ep = episodes.assign(_status=pd.Categorical(st, categories=levels))
-    course = _treatment_course(ep, episode=episode, sessions=sessions, start=start, end=end,
-                               end_reason=end_reason, planned=planned, group="_status", ci=ci,
-                               keep_empty_groups=True)
+    course = course_tables(ep, episode=episode, sessions=sessions, start=start, end=end,
+                           end_reason=end_reason, planned=planned, group="_status", ci=ci,
+                           keep_empty_groups=True)
     groups = make_groups(ep["_status"], keep_empty=True)
 
     def relabel(t: pd.DataFrame | None) -> pd.DataFrame | None:

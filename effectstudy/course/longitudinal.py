@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from effectstudy.core.checks import check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
 from effectstudy.core.labels import register
 from effectstudy.core.schema import STAGNATION_STATUSES
-from effectstudy.data.longdata import check_columns
 
 __all__ = [
     "Long",

@@ -33,17 +33,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from effectstudy.core.checks import check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
 from effectstudy.core.labels import register
 from effectstudy.core.results import Result, base_meta
-from effectstudy.course.treatment_course import (
-    OVERALL,
-    check_ci,
-    describe,
-    make_groups,
-    need_columns,
-    unique_ids,
-)
+from effectstudy.course.treatment_course import OVERALL, describe, make_groups, unique_ids
 from effectstudy.kernels.proportions import wilson_ci
 
 __all__ = ["satisfaction", "SatisfactionResult"]
@@ -195,8 +189,8 @@ def satisfaction(
     if episodes is not None and not isinstance(episodes, pd.DataFrame):
         raise ArgumentTypeError("episodes", episodes, "the episodes DataFrame")
     ci = check_ci(ci)
-    need_columns(satisfaction, "satisfaction", {"episode": episode, "issued": issued,
-                                                "returned": returned, "grade": grade})
+    check_columns(satisfaction, what="satisfaction", episode=episode, issued=issued,
+                  returned=returned, grade=grade)
     unique_ids(satisfaction, episode, "satisfaction")
     gsrc = None
     if group is not None:
@@ -236,7 +230,7 @@ def satisfaction(
         form["group"] = satisfaction[group].to_numpy()
     exclusions: dict[str, int] = {}
     if episodes is not None:
-        need_columns(episodes, "episodes", {"episode": episode})
+        check_columns(episodes, what="episodes", episode=episode)
         unique_ids(episodes, episode, "episodes")
         ids = pd.Index(episodes[episode].to_numpy(), name="episode_id")
         outside = ~form.index.isin(ids)

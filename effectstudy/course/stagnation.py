@@ -36,6 +36,13 @@ import pandas as pd
 from scipy import stats
 
 from effectstudy import kernels
+from effectstudy.core.checks import (
+    check_alpha,
+    check_better_is,
+    check_choice,
+    check_ci,
+    check_reliability,
+)
 from effectstudy.core.errors import ArgumentError, DataError
 from effectstudy.core.labels import Lang, label, register
 from effectstudy.core.results import Result, base_meta
@@ -52,9 +59,8 @@ from effectstudy.course.longitudinal import (
     post_rows,
     simple_reasons,
 )
-from effectstudy.data.longdata import check_reliability, registry_norms
+from effectstudy.data.longdata import registry_norms
 from effectstudy.kernels.proportions import wilson_ci
-from effectstudy.outcomes.reliable_change import check_alpha, check_better_is
 
 __all__ = [
     "stagnation",
@@ -79,18 +85,12 @@ register({
 
 
 # ============================================================================ checks
-def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in allowed:
-        raise ArgumentError(name, value, f"one of {', '.join(repr(a) for a in allowed)}")
-    return value
-
-
 def _check_rule(rule: Any) -> str:
     if rule == "not_on_track":
         raise ArgumentError("rule", rule, f"one of {', '.join(repr(a) for a in RULES)}: the "
                             "expected-response signal is its own verb, es.not_on_track(data, "
                             "subject=, time=, outcome=, level=, reference=, ...)")
-    return _check_choice("rule", rule, RULES)
+    return check_choice("rule", rule, RULES)
 
 
 def _check_window(window: Any) -> tuple[float, float]:
@@ -444,7 +444,7 @@ def stagnation(
     0  4            2                2            1   0.5   0.095    0.905
     """
     rule = _check_rule(rule)
-    criterion = _check_choice("criterion", criterion, CRITERIA)
+    criterion = check_choice("criterion", criterion, CRITERIA)
     reg = registry_norms(instrument, scale)
     bi_source = "argument"
     if better_is is None and "better_is" in reg.values:
@@ -452,8 +452,7 @@ def stagnation(
         bi_source = reg.sources["better_is"]
     d = check_better_is(better_is)
     alpha = check_alpha(alpha)
-    if isinstance(ci, bool) or not isinstance(ci, (int, float)) or not 0 < ci < 1:
-        raise ArgumentError("ci", ci, "a confidence level in (0, 1), e.g. 0.95")
+    ci = check_ci(ci)
     lo, hi = _check_window(window)
     threshold = _check_threshold(criterion, threshold)
     rel, rel_source = _check_reliability(reliability, reg, criterion, instrument, scale)

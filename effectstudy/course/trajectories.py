@@ -36,10 +36,10 @@ import pandas as pd
 from scipy import stats
 
 from effectstudy import kernels
+from effectstudy.core.checks import check_choice, check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
 from effectstudy.core.labels import register
 from effectstudy.core.results import Result, base_meta
-from effectstudy.course.treatment_course import check_ci
 
 __all__ = ["trajectories", "TrajectoryResult", "TIME_TRANSFORMS"]
 
@@ -363,16 +363,10 @@ def trajectories(
        n_subjects  n_obs  estimate
     0          60    240     -50.3
     """
-    if not isinstance(data, pd.DataFrame):
-        raise ArgumentTypeError("data", data, "a pandas DataFrame in long format")
-    for arg, col in (("subject", subject), ("time", time), ("outcome", outcome),
-                     ("group", group), ("occasion", occasion)):
-        if col is not None and col not in data.columns:
-            raise ArgumentError(arg, col, f"a column of data; columns are {list(data.columns)}")
-    if time_transform not in TIME_TRANSFORMS:
-        raise ArgumentError("time_transform", time_transform, f"one of {TIME_TRANSFORMS}")
-    if engine not in ("reml", "statsmodels"):
-        raise ArgumentError("engine", engine, "'reml' or 'statsmodels'")
+    check_columns(data, subject=subject, time=time, outcome=outcome, group=group,
+                  occasion=occasion)
+    check_choice("time_transform", time_transform, TIME_TRANSFORMS)
+    check_choice("engine", engine, ("reml", "statsmodels"))
     ci = check_ci(ci)
     for arg, col in (("time", time), ("outcome", outcome)):
         s = data[col]

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from effectstudy.core.checks import check_better_is, check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
 from effectstudy.core.labels import register
 from effectstudy.core.results import Result, base_meta
@@ -84,21 +85,6 @@ register({
 
 
 # -- shared helpers (also used by effectstudy.course.followup and effectstudy.course.satisfaction) ------
-def check_ci(ci: Any) -> float:
-    """A confidence level strictly between 0 and 1."""
-    if isinstance(ci, bool) or not isinstance(ci, (int, float, np.floating)) or not 0 < ci < 1:
-        raise ArgumentError("ci", ci, "a confidence level between 0 and 1, e.g. 0.95")
-    return float(ci)
-
-
-def need_columns(df: pd.DataFrame, what: str, cols: dict[str, Hashable | None]) -> None:
-    """Raise ``ArgumentError`` naming the argument whose column is not in ``df``."""
-    for arg, col in cols.items():
-        if col is not None and col not in df.columns:
-            raise ArgumentError(arg, col, f"a column of {what}; its columns are "
-                                f"{list(df.columns)}")
-
-
 def unique_ids(df: pd.DataFrame, col: Hashable, what: str) -> None:
     dup = df[col].duplicated()
     if dup.any():
@@ -399,8 +385,8 @@ def _first_interim(measurements: Any, ep_ids: pd.Index, start: np.ndarray, close
     if not isinstance(measurements, pd.DataFrame):
         raise ArgumentTypeError("measurements", measurements, "the measurements DataFrame "
                                 "(episode_id, date[, session, occasion])")
-    need_columns(measurements, "measurements", {"measurements": "episode_id"})
-    need_columns(measurements, "measurements", {"measurements": "date"})
+    check_columns(measurements, what="measurements", measurements="episode_id")
+    check_columns(measurements, what="measurements", measurements="date")
     mdate = date_values(measurements, "date", "measurements", "measurements")
     pos = ep_ids.get_indexer(measurements["episode_id"])
     known = (pos >= 0) & ~np.isnat(mdate)
@@ -460,9 +446,7 @@ def outcome_frame(outcome: Any, better_is: str | None) -> tuple[pd.DataFrame, st
                             "output, or a DataFrame indexed by episode id with a 'change' "
                             f"column (post - pre); it has {list(pat.columns)}")
     b = better_is if better_is is not None else meta.get("better_is")
-    if b not in ("lower", "higher"):
-        raise ArgumentError("better_is", b, "'lower' or 'higher' (the direction of "
-                            "improvement of the outcome; not in outcome.meta)")
+    check_better_is(b, hint="the direction of improvement of the outcome; not in outcome.meta")
     out = pd.DataFrame({"change": change.to_numpy(dtype=float, na_value=np.nan)},
                        index=pat.index)
     if "category" in pat.columns:
@@ -572,13 +556,13 @@ def treatment_course(
 
     Wilson, E. B. (1927). *JASA, 22*(158), 209-212.
     """
-    return _treatment_course(
+    return course_tables(
         episodes, episode=episode, sessions=sessions, start=start, end=end,
         end_reason=end_reason, planned=planned, measurements=measurements, interim=interim,
         outcome=outcome, better_is=better_is, bands=bands, group=group, ci=ci)
 
 
-def _treatment_course(
+def course_tables(
     episodes: pd.DataFrame,
     *,
     episode: Hashable = "episode_id",
@@ -596,8 +580,20 @@ def _treatment_course(
     ci: float = 0.95,
     keep_empty_groups: bool = False,
 ) -> TreatmentCourseResult:
-    """:func:`treatment_course`; ``keep_empty_groups`` lists unobserved categories of a
-    categorical ``group`` with zero counts (used by :func:`effectstudy.stagnation_followup`).
+    """The tables of :func:`treatment_course`, with one option more for its callers.
+
+    Parameters
+    ----------
+    episodes, episode, sessions, start, end, end_reason, planned, measurements, interim, \
+outcome, better_is, bands, group, ci
+        As in :func:`treatment_course`.
+    keep_empty_groups : bool, default False
+        List the unobserved categories of a categorical ``group`` with zero counts
+        (:func:`effectstudy.stagnation_followup` shows every status).
+
+    Returns
+    -------
+    TreatmentCourseResult
 
     Size: six commented tables (sessions and duration, planned range, headline shares, end
     reasons, first interim measurement, length versus outcome) built in one pass over the
@@ -609,9 +605,8 @@ def _treatment_course(
     lo_p, hi_p = _check_planned(planned)
     band_cuts = _check_bands(bands)
     ci = check_ci(ci)
-    need_columns(episodes, "episodes", {"episode": episode, "sessions": sessions,
-                                        "start": start, "end": end, "end_reason": end_reason,
-                                        "group": group})
+    check_columns(episodes, what="episodes", episode=episode, sessions=sessions, start=start,
+                  end=end, end_reason=end_reason, group=group)
     unique_ids(episodes, episode, "episodes")
     st = date_values(episodes, start, "start", "episodes")
     en = date_values(episodes, end, "end", "episodes")

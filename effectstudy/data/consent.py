@@ -25,7 +25,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
+from effectstudy.core.checks import check_choice
+from effectstudy.core.errors import ArgumentTypeError, DataError
 
 __all__ = ["PURPOSES", "CONSENT_COLUMNS", "filter_consent", "restrict_to_episodes"]
 
@@ -102,8 +103,7 @@ def filter_consent(
     DataError
         A consent value that is not true/false/missing, or missing ``episode_id``/``client_id``.
     """
-    if purpose not in CONSENT_COLUMNS:
-        raise ArgumentError("purpose", purpose, "'study' or 'research'")
+    check_choice("purpose", purpose, PURPOSES)
     if not isinstance(episodes, pd.DataFrame):
         raise ArgumentTypeError("episodes", episodes, "a DataFrame of canonical episodes")
     for col in ("episode_id", "client_id"):

@@ -54,6 +54,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from effectstudy.core.checks import check_choice
 from effectstudy.core.errors import ArgumentError
 from effectstudy.core.params import DataSpec, FileSpec
 from effectstudy.core.schema import TABLES, Column, TableSpec
@@ -670,8 +671,7 @@ def _file_name(spec: FileSpec) -> str:
 def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today: Any = None,
           keep_raw: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int, bool, dict]:
     """Read + type + table checks.  Returns (typed all rows, raw all rows, problems, rows_read, fatal, meta)."""
-    if table not in _READ_TABLES:
-        raise ArgumentError("table", table, f"one of {list(_READ_TABLES)}")
+    check_choice("table", table, _READ_TABLES)
     tspec = TABLES[table]
     path = Path(spec.path)
     file = path.name
@@ -781,8 +781,7 @@ def read_study(data_spec: DataSpec, *, on_fatal: str = "raise", window_days: tup
         ``sessions``/``session``/``birth_year`` ``Int64``, items ``float64``, flags ``bool`` with
         missing read as ``False`` and counted as ``info`` problems) and ``.report``.
     """
-    if on_fatal not in ("raise", "return"):
-        raise ArgumentError("on_fatal", on_fatal, "'raise' or 'return'")
+    check_choice("on_fatal", on_fatal, ("raise", "return"))
     if not isinstance(data_spec, DataSpec):
         raise ArgumentError("data_spec", data_spec, "a DataSpec (params.data)")
     specs = {"episodes": data_spec.episodes, "measurements": data_spec.measurements,

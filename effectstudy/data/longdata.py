@@ -30,7 +30,6 @@ b  12.0   9.0
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,9 +37,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
+from effectstudy.core.checks import check_columns, warn_exclusions
 
-__all__ = ["PrePost", "prepost_wide", "to_long", "check_columns", "check_reliability"]
+# re-exported for the modules that still import it from here (course.stagnation)
+from effectstudy.core.checks import check_reliability as check_reliability
+from effectstudy.core.errors import ArgumentError, DataError
+
+__all__ = ["PrePost", "prepost_wide", "to_long"]
 
 
 @dataclass(frozen=True)
@@ -55,52 +58,6 @@ class PrePost:
     @property
     def n_used(self) -> int:
         return int(len(self.frame))
-
-
-def check_columns(data: Any, **columns: Hashable | None) -> None:
-    """Raise a clear error when ``data`` is not a DataFrame or lacks a named column."""
-    if not isinstance(data, pd.DataFrame):
-        raise ArgumentTypeError("data", data, "a pandas DataFrame in long format")
-    have = list(data.columns)
-    for arg, col in columns.items():
-        if col is not None and col not in data.columns:
-            raise ArgumentError(arg, col, f"a column of data; columns are {have}")
-
-
-def check_reliability(value: Any, name: str = "reliability") -> tuple[float, str]:
-    """Resolve a reliability argument to ``(value, source)``.
-
-    Accepts a number in (0, 1) or an object with an ``estimate`` attribute (such as the
-    result of ``es.reliability(...)``).  ``"sample"`` is not computable from scale
-    scores alone: the error says how to get it.
-    """
-    source = "argument"
-    if isinstance(value, str):
-        if value == "sample":
-            raise ArgumentError(
-                name, value,
-                "a number in (0, 1) or the result of es.reliability(...) computed on the "
-                "items of the pre measurements (scale scores alone hold no item data to "
-                "compute Cronbach's alpha from)",
-            )
-        raise ArgumentError(name, value, "a number in (0, 1) or an object with .estimate")
-    if hasattr(value, "estimate") and not isinstance(value, (int, float, np.number)):
-        est = value.estimate
-        meta = getattr(value, "meta", None) or {}
-        source = f"es.reliability ({meta.get('method', 'sample')})"
-        value = float(np.asarray(est).ravel()[0]) if np.ndim(est) else float(est)
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-        raise ArgumentTypeError(name, value, "a number in (0, 1)")
-    v = float(value)
-    if not (0.0 < v <= 1.0) or np.isnan(v):
-        raise ArgumentError(name, value, "a number in (0, 1]")
-    if v == 1.0:
-        raise ArgumentError(
-            name, value,
-            "a number below 1: reliability 1 gives a zero standard error of measurement, "
-            "so every change would count as reliable",
-        )
-    return v, source
 
 
 def _check_levels(data: pd.DataFrame, time: Hashable, pre: Any, post: Any) -> None:
@@ -214,13 +171,8 @@ def prepost_wide(
                                                if not isinstance(data[group].dtype,
                                                                  pd.CategoricalDtype)
                                                else data[group].dtype)
-    if exclusions and warn:
-        warnings.warn(
-            f"{m - int(ok.sum())} of {m} subjects excluded: "
-            + ", ".join(f"{k} {v}" for k, v in exclusions.items()),
-            DataQualityWarning,
-            stacklevel=3,
-        )
+    if warn:
+        warn_exclusions(m, int(ok.sum()), exclusions, stacklevel=3)
     return PrePost(frame=frame, n_original=m, exclusions=exclusions, rows_other_time=rows_other)
 
 

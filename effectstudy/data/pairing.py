@@ -121,6 +121,203 @@ def _pick(cand: pd.DataFrame, dist: str, valid: np.ndarray, tie_later: bool) -> 
     return c.drop_duplicates("_e", keep="first")
 
 
+def _scale_rows(sc: pd.DataFrame, scale: str, instrument: str | None) -> pd.DataFrame:
+    """The score rows of ``scale`` (of ``instrument``); errors name what is available."""
+    sel = sc["scale"] == scale
+    if instrument is not None:
+        if "instrument" not in sc.columns:
+            raise ArgumentError("instrument", instrument, "scores with an 'instrument' column")
+        sel &= sc["instrument"] == instrument
+    if not sel.any():
+        avail = sorted(map(str, pd.unique(sc["scale"].dropna())))
+        raise ArgumentError("scale", scale, f"one of the scales in scores: {avail}"
+                            + (f" (instrument {instrument!r})" if instrument else ""))
+    if instrument is None and "instrument" in sc.columns:
+        insts = pd.unique(sc.loc[sel, "instrument"].dropna())
+        if len(insts) > 1:
+            raise ArgumentError("instrument", None, f"one of {sorted(map(str, insts))}: scale "
+                                f"{scale!r} occurs in several instruments")
+    return sc.loc[sel]
+
+
+def _candidates(s: pd.DataFrame, episodes: pd.DataFrame, value: str
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Episodes ``e`` (position ``_e``) and every (episode, measurement) pair of a client.
+
+    ``cand`` has the measurement's date ``_mdate`` (``_dns`` in ns), score ``_score``,
+    position ``_m`` and its days from the episode's start ``_ds`` and end ``_de`` (NaN for
+    an open episode).  A measurement with an ``episode_id`` only pairs with that episode.
+    """
+    has_ep = "episode_id" in s.columns
+    m = pd.DataFrame({
+        "client_id": s["client_id"].to_numpy(),
+        "_mdate": _dates(s, "scores", "date"),
+        "_score": s[value].to_numpy(dtype=float),
+        "_m": np.arange(len(s)),
+        "_mep": s["episode_id"].to_numpy() if has_ep else None,
+    })
+    start = _dates(episodes, "episodes", "start_date")
+    end = (_dates(episodes, "episodes", "end_date") if "end_date" in episodes.columns
+           else np.full(len(episodes), np.datetime64("NaT"), dtype="datetime64[ns]"))
+    e = pd.DataFrame({"client_id": episodes["client_id"].to_numpy(), "_e": np.arange(len(episodes)),
+                      "_start": start, "_end": end,
+                      "episode_id": episodes["episode_id"].to_numpy()})
+    cand = e.merge(m, on="client_id", how="inner", sort=False)
+    if has_ep:
+        mep = cand["_mep"]
+        cand = cand[mep.isna().to_numpy() | (mep.to_numpy() == cand["episode_id"].to_numpy())]
+    day = np.timedelta64(1, "D")
+    cand = cand.assign(
+        _ds=((cand["_mdate"].to_numpy() - cand["_start"].to_numpy()) / day),
+        _de=((cand["_mdate"].to_numpy() - cand["_end"].to_numpy()) / day),
+        _dns=cand["_mdate"].to_numpy().astype("int64"),
+    ).reset_index(drop=True)
+    return e, cand
+
+
+@dataclass(frozen=True)
+class _Assignment:
+    """The chosen pre and post rows of ``cand`` and the masks the statuses are read from."""
+
+    pre: pd.DataFrame
+    post: pd.DataFrame
+    scored: np.ndarray  # the candidate has a score
+    in_pre: np.ndarray  # within the pre window
+    in_post: np.ndarray  # within the post window
+    after_pre: np.ndarray  # later than the episode's chosen pre measurement
+    banned_pre: np.ndarray  # lost to another episode as its pre (or post) measurement
+    banned_post: np.ndarray
+
+
+def _assign(cand: pd.DataFrame, e: pd.DataFrame, pw: tuple[int, int], qw: tuple[int, int]
+            ) -> _Assignment:
+    """Nearest pre and post per episode; a measurement claimed twice goes to one claim.
+
+    Each round picks, per episode, the nearest scored measurement in the pre window and
+    then the nearest later one in the post window.  A measurement picked more than once is
+    kept by the claim with the smallest distance (a tie goes to the pre role, then to the
+    later episode start); the others are banned for that role and the round repeats.
+    """
+    n_ep = len(e)
+    ds = cand["_ds"].to_numpy()
+    de = cand["_de"].to_numpy()
+    scored = ~np.isnan(cand["_score"].to_numpy())
+    in_pre = (ds >= pw[0]) & (ds <= pw[1])
+    in_post = (de >= qw[0]) & (de <= qw[1])  # NaN (open) compares False
+    ekey = cand["_e"].to_numpy()
+    banned_pre = np.zeros(len(cand), dtype=bool)
+    banned_post = np.zeros(len(cand), dtype=bool)
+    for _ in range(50):  # rounds of conflict resolution, each vectorised
+        pre = _pick(cand, "_ds", scored & in_pre & ~banned_pre, tie_later=False)
+        pre_dns = np.full(n_ep, np.iinfo(np.int64).max)
+        pre_dns[pre["_e"].to_numpy()] = pre["_dns"].to_numpy()
+        after_pre = cand["_dns"].to_numpy() > pre_dns[ekey]
+        post = _pick(cand, "_de", scored & in_post & after_pre & ~banned_post, tie_later=True)
+        assign = pd.concat([
+            pd.DataFrame({"_m": pre["_m"].to_numpy(), "_e": pre["_e"].to_numpy(), "role": 0,
+                          "absd": pre["_ds"].abs().to_numpy(), "row": pre.index.to_numpy()}),
+            pd.DataFrame({"_m": post["_m"].to_numpy(), "_e": post["_e"].to_numpy(), "role": 1,
+                          "absd": post["_de"].abs().to_numpy(), "row": post.index.to_numpy()}),
+        ], ignore_index=True)
+        shared = assign["_m"].duplicated(keep=False).to_numpy()
+        if not shared.any():
+            break
+        a = assign[shared]
+        # winner: smallest distance; tie -> pre role, then the later episode start
+        a = a.assign(_start=e["_start"].to_numpy()[a["_e"].to_numpy()].astype("int64"))
+        a = a.sort_values(["_m", "absd", "role", "_start"], ascending=[True, True, True, False])
+        losers = a[a["_m"].duplicated(keep="first")]
+        rows = losers["row"].to_numpy()
+        banned_pre[rows[losers["role"].to_numpy() == 0]] = True
+        banned_post[rows[losers["role"].to_numpy() == 1]] = True
+    else:  # pragma: no cover - would need > 50 chained conflicts for one measurement
+        raise DataError("could not assign measurements to episodes without conflicts")
+    return _Assignment(pre=pre, post=post, scored=scored, in_pre=in_pre, in_post=in_post,
+                       after_pre=cand["_dns"].to_numpy() > pre_dns[ekey],
+                       banned_pre=banned_pre, banned_post=banned_post)
+
+
+def _statuses(cand: pd.DataFrame, e: pd.DataFrame, a: _Assignment) -> np.ndarray:
+    """Each episode's status (one of :data:`STATUSES`): paired, or why not."""
+    n_ep = len(e)
+    ekey = cand["_e"].to_numpy()
+    has_pre = np.zeros(n_ep, dtype=bool)
+    has_pre[a.pre["_e"].to_numpy()] = True
+    has_post = np.zeros(n_ep, dtype=bool)
+    has_post[a.post["_e"].to_numpy()] = True
+
+    def any_by_episode(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(ekey[mask], minlength=n_ep) > 0
+
+    scored, in_pre, in_post, after_pre = a.scored, a.in_pre, a.in_post, a.after_pre
+    any_valid = any_by_episode(scored)
+    pre_nan = any_by_episode(~scored & in_pre)
+    pre_shared = any_by_episode(scored & in_pre & a.banned_pre)
+    post_nan = any_by_episode(~scored & in_post & after_pre)
+    post_shared = any_by_episode(scored & in_post & after_pre & a.banned_post)
+    later_valid = any_by_episode(scored & after_pre)
+    is_open = np.isnat(e["_end"].to_numpy())
+    return np.select(
+        [has_pre & has_post,
+         ~has_pre & ~any_valid & ~pre_nan,
+         ~has_pre & pre_nan,
+         ~has_pre & pre_shared,
+         ~has_pre,
+         is_open,
+         post_nan,
+         post_shared,
+         later_valid],
+        ["paired", "no_pre", "scale_missing", "measurement_shared", "outside_window",
+         "episode_open", "scale_missing", "measurement_shared", "outside_window"],
+        "no_post",
+    )
+
+
+def _episode_table(e: pd.DataFrame, status: np.ndarray, a: _Assignment) -> pd.DataFrame:
+    """One row per episode: ids, status and the chosen pre/post dates and scores."""
+    n_ep = len(e)
+    ep_out = pd.DataFrame({
+        "episode_id": e["episode_id"].to_numpy(),
+        "client_id": e["client_id"].to_numpy(),
+        "status": pd.Categorical(status, categories=list(STATUSES)),
+    })
+    for role, pick in (("pre", a.pre), ("post", a.post)):
+        dt = np.full(n_ep, np.datetime64("NaT"), dtype="datetime64[ns]")
+        val = np.full(n_ep, np.nan)
+        idx = pick["_e"].to_numpy()
+        dt[idx] = pick["_mdate"].to_numpy()
+        val[idx] = pick["_score"].to_numpy()
+        ep_out[f"{role}_date"] = dt
+        ep_out[f"{role}_score"] = val
+    return ep_out
+
+
+def _long_pairs(e: pd.DataFrame, episodes: pd.DataFrame, a: _Assignment, ok: np.ndarray,
+                covs: list[str], value: str) -> pd.DataFrame:
+    """Two rows (pre, post) per paired episode with the episode covariates ``covs``."""
+    parts = []
+    for role, pick in (("pre", a.pre), ("post", a.post)):
+        p = pick[ok[pick["_e"].to_numpy()]]
+        idx = p["_e"].to_numpy()
+        part = pd.DataFrame({
+            "episode_id": e["episode_id"].to_numpy()[idx],
+            "client_id": e["client_id"].to_numpy()[idx],
+            "time": role,
+            value: p["_score"].to_numpy(),
+            "date": p["_mdate"].to_numpy(),
+            "days_from_start": p["_ds"].to_numpy().astype(int),
+            "days_from_end": p["_de"].to_numpy().astype(int),
+            "_e": idx,
+        })
+        for c in covs:
+            part[c] = episodes[c].to_numpy()[idx]
+        parts.append(part)
+    data = pd.concat(parts, ignore_index=True)
+    data["_role"] = (data["time"] == "post").astype(int)
+    data = data.sort_values(["_e", "_role"], kind="stable").drop(columns=["_e", "_role"])
+    return data.reset_index(drop=True)
+
+
 def pair_prepost(
     scores: Any,
     episodes: pd.DataFrame,
@@ -196,152 +393,19 @@ def pair_prepost(
         i = int(np.flatnonzero(dup.to_numpy())[0])
         raise DataError("duplicate episode id", row=episodes.index[i], column="episode_id",
                         value=episodes["episode_id"].iloc[i], expected="one row per episode")
-    sel = sc["scale"] == scale
-    if instrument is not None:
-        if "instrument" not in sc.columns:
-            raise ArgumentError("instrument", instrument, "scores with an 'instrument' column")
-        sel &= sc["instrument"] == instrument
-    if not sel.any():
-        avail = sorted(map(str, pd.unique(sc["scale"].dropna())))
-        raise ArgumentError("scale", scale, f"one of the scales in scores: {avail}"
-                            + (f" (instrument {instrument!r})" if instrument else ""))
-    if instrument is None and "instrument" in sc.columns:
-        insts = pd.unique(sc.loc[sel, "instrument"].dropna())
-        if len(insts) > 1:
-            raise ArgumentError("instrument", None, f"one of {sorted(map(str, insts))}: scale "
-                                f"{scale!r} occurs in several instruments")
-    s = sc.loc[sel]
-    s_dates = _dates(s, "scores", "date")
-    has_ep = "episode_id" in s.columns
-    m = pd.DataFrame({
-        "client_id": s["client_id"].to_numpy(),
-        "_mdate": s_dates,
-        "_score": s[value].to_numpy(dtype=float),
-        "_m": np.arange(len(s)),
-        "_mep": s["episode_id"].to_numpy() if has_ep else None,
-    })
-    start = _dates(episodes, "episodes", "start_date")
-    end = (_dates(episodes, "episodes", "end_date") if "end_date" in episodes.columns
-           else np.full(len(episodes), np.datetime64("NaT"), dtype="datetime64[ns]"))
-    e = pd.DataFrame({"client_id": episodes["client_id"].to_numpy(), "_e": np.arange(len(episodes)),
-                      "_start": start, "_end": end,
-                      "episode_id": episodes["episode_id"].to_numpy()})
-    cand = e.merge(m, on="client_id", how="inner", sort=False)
-    if has_ep:
-        mep = cand["_mep"]
-        cand = cand[mep.isna().to_numpy() | (mep.to_numpy() == cand["episode_id"].to_numpy())]
-    day = np.timedelta64(1, "D")
-    cand = cand.assign(
-        _ds=((cand["_mdate"].to_numpy() - cand["_start"].to_numpy()) / day),
-        _de=((cand["_mdate"].to_numpy() - cand["_end"].to_numpy()) / day),
-        _dns=cand["_mdate"].to_numpy().astype("int64"),
-    ).reset_index(drop=True)
-    ds = cand["_ds"].to_numpy()
-    de = cand["_de"].to_numpy()
-    scored = ~np.isnan(cand["_score"].to_numpy())
-    in_pre = (ds >= pw[0]) & (ds <= pw[1])
-    in_post = (de >= qw[0]) & (de <= qw[1])  # NaN (open) compares False
-    n_ep = len(e)
-    ekey = cand["_e"].to_numpy()
-    banned_pre = np.zeros(len(cand), dtype=bool)
-    banned_post = np.zeros(len(cand), dtype=bool)
-    for _ in range(50):  # rounds of conflict resolution, each vectorised
-        pre = _pick(cand, "_ds", scored & in_pre & ~banned_pre, tie_later=False)
-        pre_dns = np.full(n_ep, np.iinfo(np.int64).max)
-        pre_dns[pre["_e"].to_numpy()] = pre["_dns"].to_numpy()
-        after_pre = cand["_dns"].to_numpy() > pre_dns[ekey]
-        post = _pick(cand, "_de", scored & in_post & after_pre & ~banned_post, tie_later=True)
-        assign = pd.concat([
-            pd.DataFrame({"_m": pre["_m"].to_numpy(), "_e": pre["_e"].to_numpy(), "role": 0,
-                          "absd": pre["_ds"].abs().to_numpy(), "row": pre.index.to_numpy()}),
-            pd.DataFrame({"_m": post["_m"].to_numpy(), "_e": post["_e"].to_numpy(), "role": 1,
-                          "absd": post["_de"].abs().to_numpy(), "row": post.index.to_numpy()}),
-        ], ignore_index=True)
-        shared = assign["_m"].duplicated(keep=False).to_numpy()
-        if not shared.any():
-            break
-        a = assign[shared]
-        # winner: smallest distance; tie -> pre role, then the later episode start
-        a = a.assign(_start=e["_start"].to_numpy()[a["_e"].to_numpy()].astype("int64"))
-        a = a.sort_values(["_m", "absd", "role", "_start"], ascending=[True, True, True, False])
-        losers = a[a["_m"].duplicated(keep="first")]
-        rows = losers["row"].to_numpy()
-        banned_pre[rows[losers["role"].to_numpy() == 0]] = True
-        banned_post[rows[losers["role"].to_numpy() == 1]] = True
-    else:  # pragma: no cover - would need > 50 chained conflicts for one measurement
-        raise DataError("could not assign measurements to episodes without conflicts")
-
-    has_pre = np.zeros(n_ep, dtype=bool)
-    has_pre[pre["_e"].to_numpy()] = True
-    has_post = np.zeros(n_ep, dtype=bool)
-    has_post[post["_e"].to_numpy()] = True
-
-    def any_by_episode(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(ekey[mask], minlength=n_ep) > 0
-
-    any_valid = any_by_episode(scored)
-    pre_nan = any_by_episode(~scored & in_pre)
-    pre_shared = any_by_episode(scored & in_pre & banned_pre)
-    after_pre_all = cand["_dns"].to_numpy() > pre_dns[ekey]
-    post_nan = any_by_episode(~scored & in_post & after_pre_all)
-    post_shared = any_by_episode(scored & in_post & after_pre_all & banned_post)
-    later_valid = any_by_episode(scored & after_pre_all)
-    is_open = np.isnat(end)
-    status = np.select(
-        [has_pre & has_post,
-         ~has_pre & ~any_valid & ~pre_nan,
-         ~has_pre & pre_nan,
-         ~has_pre & pre_shared,
-         ~has_pre,
-         is_open,
-         post_nan,
-         post_shared,
-         later_valid],
-        ["paired", "no_pre", "scale_missing", "measurement_shared", "outside_window",
-         "episode_open", "scale_missing", "measurement_shared", "outside_window"],
-        "no_post",
-    )
-    ep_out = pd.DataFrame({
-        "episode_id": e["episode_id"].to_numpy(),
-        "client_id": e["client_id"].to_numpy(),
-        "status": pd.Categorical(status, categories=list(STATUSES)),
-    })
-    for role, pick in (("pre", pre), ("post", post)):
-        dt = np.full(n_ep, np.datetime64("NaT"), dtype="datetime64[ns]")
-        val = np.full(n_ep, np.nan)
-        idx = pick["_e"].to_numpy()
-        dt[idx] = pick["_mdate"].to_numpy()
-        val[idx] = pick["_score"].to_numpy()
-        ep_out[f"{role}_date"] = dt
-        ep_out[f"{role}_score"] = val
-    # long data for paired episodes
+    s = _scale_rows(sc, scale, instrument)
+    e, cand = _candidates(s, episodes, value)
+    assigned = _assign(cand, e, pw, qw)
+    status = _statuses(cand, e, assigned)
+    ep_out = _episode_table(e, status, assigned)
     ok = status == "paired"
     if covariates is None:
         covs = [c for c in DEFAULT_COVARIATES if c in episodes.columns]
     else:
         _need(episodes, "episodes", list(covariates))
         covs = list(covariates)
-    parts = []
-    for role, pick in (("pre", pre), ("post", post)):
-        p = pick[ok[pick["_e"].to_numpy()]]
-        idx = p["_e"].to_numpy()
-        part = pd.DataFrame({
-            "episode_id": e["episode_id"].to_numpy()[idx],
-            "client_id": e["client_id"].to_numpy()[idx],
-            "time": role,
-            value: p["_score"].to_numpy(),
-            "date": p["_mdate"].to_numpy(),
-            "days_from_start": p["_ds"].to_numpy().astype(int),
-            "days_from_end": p["_de"].to_numpy().astype(int),
-            "_e": idx,
-        })
-        for c in covs:
-            part[c] = episodes[c].to_numpy()[idx]
-        parts.append(part)
-    data = pd.concat(parts, ignore_index=True)
-    data["_role"] = (data["time"] == "post").astype(int)
-    data = data.sort_values(["_e", "_role"], kind="stable").drop(columns=["_e", "_role"])
-    data = data.reset_index(drop=True)
+    data = _long_pairs(e, episodes, assigned, ok, covs, value)
+    n_ep = len(e)
     counts = pd.Series(status).value_counts()
     flow = pd.DataFrame({"status": [s_ for s_ in STATUSES if counts.get(s_, 0) > 0]})
     flow["n"] = [int(counts[s_]) for s_ in flow["status"]]

@@ -41,13 +41,14 @@ import numpy as np
 import pandas as pd
 from scipy.stats import nbinom
 
+from effectstudy.core.checks import check_choice
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError
 from effectstudy.core.schema import CARE_TYPES, END_REASONS, item_column
 from effectstudy.datasets._random import Draw
 from effectstudy.datasets.parameters import RESPONDER_TYPES, ROM_SCHEDULES, PracticeParameters
 from effectstudy.datasets.responses import (
-    _GH_W,
-    _GH_X,
+    GH_NODES,
+    GH_WEIGHTS,
     ITEM_SEED,
     N_ITEMS,
     expected_item_sum_normal,
@@ -134,8 +135,7 @@ def _check_args(n_episodes, seed, start_year, years, chunk_size, item_dtype, par
         )
     if chunk_size < 1:
         raise ArgumentError("chunk_size", chunk_size, "a positive number of episodes")
-    if item_dtype not in ITEM_DTYPES:
-        raise ArgumentError("item_dtype", item_dtype, f"one of {', '.join(map(repr, ITEM_DTYPES))}")
+    check_choice("item_dtype", item_dtype, ITEM_DTYPES)
     if not isinstance(params, PracticeParameters):
         raise ArgumentTypeError("params", params, "a PracticeParameters instance or None")
     _check_params(params)
@@ -260,9 +260,9 @@ def _expected_changes(p: PracticeParameters) -> pd.DataFrame:
             }[t]
             # improvement = m * exp(sigma x - sigma^2/2), x ~ N(0, 1): Gauss-Hermite over x
             sig = _lognormal_sigma(cv)
-            factor = np.exp(sig * _GH_X - sig**2 / 2)  # (Q,)
+            factor = np.exp(sig * GH_NODES - sig**2 / 2)  # (Q,)
             inner = expected_item_sum_normal(mu[:, None] - m * factor[None, :], math.sqrt(var0))
-            post = float((w * (inner * _GH_W[None, :]).sum(axis=1)).sum())
+            post = float((w * (inner * GH_WEIGHTS[None, :]).sum(axis=1)).sum())
             share = p.responder_shares[t]
             mix_post += share * post
             mix_imp += share * m

@@ -45,6 +45,8 @@ __all__ = [
     "expected_item_sum",
     "expected_item_sum_normal",
     "expected_item_sum_smoothed",
+    "GH_NODES",
+    "GH_WEIGHTS",
 ]
 
 N_ITEMS = 90
@@ -122,8 +124,11 @@ def expected_item_sum(theta: np.ndarray | float) -> np.ndarray:
     return out.reshape(theta.shape)
 
 
-_GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(64)
-_GH_W = _GH_W / _GH_W.sum()
+#: 64-point Gauss-Hermite quadrature for expectations over a normal latent trait:
+#: probabilists' Hermite nodes ``x_q`` and weights ``w_q`` normalised to sum to 1, so that
+#: ``E[f(theta)] = sum_q w_q f(mean + sd * x_q)`` for ``theta ~ N(mean, sd^2)``
+GH_NODES, GH_WEIGHTS = np.polynomial.hermite_e.hermegauss(64)
+GH_WEIGHTS = GH_WEIGHTS / GH_WEIGHTS.sum()
 
 
 def expected_item_sum_normal(mean: np.ndarray | float, sd: np.ndarray | float) -> np.ndarray:
@@ -138,8 +143,8 @@ def expected_item_sum_normal(mean: np.ndarray | float, sd: np.ndarray | float) -
     mean = np.asarray(mean, dtype=np.float64)
     sd = np.asarray(sd, dtype=np.float64)
     mean, sd = np.broadcast_arrays(mean, sd)
-    nodes = mean[..., None] + sd[..., None] * _GH_X
-    return (expected_item_sum(nodes) * _GH_W).sum(axis=-1)
+    nodes = mean[..., None] + sd[..., None] * GH_NODES
+    return (expected_item_sum(nodes) * GH_WEIGHTS).sum(axis=-1)
 
 
 _GRID_LO, _GRID_HI, _GRID_STEP = -8.0, 10.0, 0.005

@@ -50,10 +50,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from effectstudy.core.checks import check_ci
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
 from effectstudy.core.results import Result, base_meta
 from effectstudy.core.schema import item_column
 from effectstudy.instruments import Instrument, resolve
+from effectstudy.instruments.items import (
+    check_codes,
+    item_matrix_columns,
+    keyed_items,
+    numeric_block,
+    select_rows,
+)
 
 __all__ = ["reliability", "cronbach_alpha", "feldt_ci", "ReliabilityResult"]
 
@@ -83,8 +91,7 @@ def feldt_ci(alpha: float, n: int, k: int, ci: float = 0.95) -> tuple[float, flo
     >>> [round(v, 4) for v in feldt_ci(0.8, 100, 10)]
     [0.736, 0.8537]
     """
-    if not 0 < ci < 1:
-        raise ArgumentError("ci", ci, "a confidence level between 0 and 1, e.g. 0.95")
+    ci = check_ci(ci)
     a = 1.0 - ci
     df1, df2 = n - 1, (n - 1) * (k - 1)
     low = 1.0 - (1.0 - alpha) * stats.f.ppf(1.0 - a / 2.0, df1, df2)
@@ -182,29 +189,20 @@ def reliability(
     DataError
         Fewer than 2 complete administrations, constant sum scores, or out-of-range codes.
     """
-    from effectstudy.instruments.scoring import (
-        _check_codes,
-        _item_matrix_columns,
-        _numeric_block,
-        _select_rows,
-        keyed_items,
-    )
-
     if not isinstance(measurements, pd.DataFrame):
         raise ArgumentTypeError("measurements", measurements, "a pandas DataFrame of canonical measurements")
-    if not 0 < ci < 1:
-        raise ArgumentError("ci", ci, "a confidence level between 0 and 1, e.g. 0.95")
+    ci = check_ci(ci)
     inst = resolve(instrument)
     sc = inst.scale(scale)
     if sc.rule not in ("sum", "mean"):
         raise ArgumentError("scale", sc.name, f"a sum or mean scale (alpha is not defined for rule {sc.rule!r})")
     n_original = len(measurements)
-    df, n_other = _select_rows(measurements, inst)
-    _item_matrix_columns(df, inst)
+    df, n_other = select_rows(measurements, inst)
+    item_matrix_columns(df, inst)
     rows, selection = _intake_rows(df, occasion)
     cols = [item_column(i) for i in sc.items]
-    x = _numeric_block(rows, cols)
-    _check_codes(x, inst, rows, cols, 0)
+    x = numeric_block(rows, cols)
+    check_codes(x, inst, rows, cols, 0)
     x = keyed_items(x, inst, cols)
     complete = ~np.isnan(x).any(axis=1)
     xc = x[complete]

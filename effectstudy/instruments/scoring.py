@@ -63,18 +63,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from effectstudy.core.checks import check_choice
 from effectstudy.core.errors import (
     ArgumentError,
     ArgumentTypeError,
-    DataError,
     ProvisionalKeyWarning,
 )
 from effectstudy.core.labels import register as _register_labels
 from effectstudy.core.results import Result, base_meta
-from effectstudy.core.schema import item_column, item_columns, item_number
+from effectstudy.core.schema import item_number
 from effectstudy.instruments import Instrument, TNorm, resolve
+from effectstudy.instruments.items import (
+    check_codes,
+    item_matrix_columns,
+    numeric_block,
+    select_rows,
+)
 
-__all__ = ["score", "t_scores", "ScoreResult", "KEY_COLUMNS", "REASONS", "keyed_items"]
+__all__ = ["score", "t_scores", "ScoreResult", "KEY_COLUMNS", "REASONS"]
 
 #: measurement columns copied to the scores, in this order, when present
 KEY_COLUMNS: tuple[str, ...] = ("client_id", "episode_id", "instrument", "date", "session", "occasion")
@@ -156,8 +162,7 @@ class ScoreResult(Result):
         >>> es.score(m, instrument="dass21").wide().iloc[0, 2:].tolist()
         [7.0, 7.0, 7.0, 14.0, 14.0, 14.0]
         """
-        if value not in ("score", "n_answered", "prorated", "reason"):
-            raise ArgumentError("value", value, "one of 'score', 'n_answered', 'prorated', 'reason'")
+        check_choice("value", value, ("score", "n_answered", "prorated", "reason"))
         names = list(self.meta["scales"])
         k = len(names)
         s = self.scores
@@ -173,17 +178,6 @@ class ScoreResult(Result):
 
 
 # ============================================================================ helpers
-def _where(df: pd.DataFrame, pos: int) -> str:
-    """'row R (client C, date D)' for the row at position ``pos`` of ``df``."""
-    parts = []
-    if "client_id" in df.columns:
-        parts.append(f"client {df['client_id'].iloc[pos]!r}")
-    if "date" in df.columns:
-        d = df["date"].iloc[pos]
-        parts.append(f"date {d:%Y-%m-%d}" if isinstance(d, pd.Timestamp) else f"date {d!r}")
-    return ", ".join(parts)
-
-
 def _resolve_scales(inst: Instrument, scales: Sequence[str] | str | None) -> list[str]:
     if scales is None:
         return list(inst.scales)
@@ -200,117 +194,178 @@ def _resolve_scales(inst: Instrument, scales: Sequence[str] | str | None) -> lis
     return names
 
 
-def _select_rows(measurements: pd.DataFrame, inst: Instrument) -> tuple[pd.DataFrame, int]:
-    """Rows of ``measurements`` for ``inst`` and the number of rows of other instruments."""
-    if "instrument" not in measurements.columns:
-        return measurements, 0
-    col = measurements["instrument"]
-    sel = (col == inst.id).fillna(False).to_numpy(dtype=bool)
-    n_sel = int(sel.sum())
-    if n_sel == 0:
-        found = sorted(map(str, pd.unique(col.dropna())))[:10]
-        raise DataError(
-            f"no measurements of instrument {inst.id!r}",
-            column="instrument",
-            value=found,
-            expected=f"rows with instrument == {inst.id!r}",
-        )
-    if n_sel == len(measurements):
-        return measurements, 0
-    return measurements.loc[sel], len(measurements) - n_sel
+@dataclass(frozen=True)
+class _Plan:
+    """What scoring the scales ``names`` from the item columns ``cols`` needs, as arrays.
 
-
-def _item_matrix_columns(df: pd.DataFrame, inst: Instrument) -> list[str]:
-    """The item columns 1..n_items (all scored items must be present)."""
-    present = set(item_columns(df.columns))
-    for i in inst.scored_items:
-        if item_column(i) not in present:
-            raise DataError(
-                f"measurements of {inst.id} lack this item column (expected item_1..item_{inst.n_items})",
-                column=item_column(i),
-            )
-    extra = [c for c in present if item_number(c) > inst.n_items]
-    for c in sorted(extra, key=item_number):
-        notna = df[c].notna().to_numpy()
-        if notna.any():
-            pos = int(np.flatnonzero(notna)[0])
-            value = df[c].iloc[pos]
-            raise DataError(
-                f"{_where(df, pos)}: {inst.id} has {inst.n_items} items, this column is not one of them",
-                row=df.index[pos],
-                column=c,
-                value=value.item() if isinstance(value, np.generic) else value,
-                expected=f"empty (items 1..{inst.n_items} only)",
-            )
-    return [item_column(i) for i in range(1, inst.n_items + 1) if item_column(i) in present]
-
-
-def _numeric_block(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
-    """Float64 copy of ``df[cols]`` (never a view: the raw data stay untouched).
-
-    Text that is not a number is a DataError.
+    ``WT`` is the scales x items indicator matrix (C-contiguous), ``nc`` the number of
+    items per scale as a column; rule masks ``m_sum`` ... select scales (rows).
     """
-    try:
-        return df[cols].to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
-    except (TypeError, ValueError):
-        pass
-    out = np.empty((len(df), len(cols)), dtype=np.float64)
-    for j, c in enumerate(cols):
-        conv = pd.to_numeric(df[c], errors="coerce")
-        bad = conv.isna().to_numpy() & df[c].notna().to_numpy()
-        if bad.any():
-            pos = int(np.flatnonzero(bad)[0])
-            raise DataError(
-                f"{_where(df, pos)}: item code is not a number",
-                row=df.index[pos],
-                column=c,
-                value=df[c].iloc[pos],
-                expected="a whole-number item code or empty",
-            )
-        out[:, j] = conv.to_numpy(dtype=np.float64, na_value=np.nan)
-    return out
+
+    WT: np.ndarray
+    nc: np.ndarray
+    maxmiss: np.ndarray
+    mult: np.ndarray
+    m_sum: np.ndarray
+    m_mean: np.ndarray
+    m_pc: np.ndarray
+    m_pm: np.ndarray
+    need_pos: bool
+    impute: bool
+    groups: list[list[int]]
+    scored_cols: np.ndarray
+    rev_cols: np.ndarray
+    lo: float
+    hi: float
+    max_missing_total: int | None
 
 
-def _check_codes(x: np.ndarray, inst: Instrument, df: pd.DataFrame, cols: list[str], offset: int) -> None:
-    """DataError at the first code that is present but out of range or not whole."""
-    lo, hi = inst.item_min, inst.item_max
-    if x.size == 0:
-        return
-    # fast path: three NaN-ignoring reductions (fmin/fmax skip NaN) decide that all codes are fine
-    if np.fmin.reduce(x, axis=None) >= lo and np.fmax.reduce(x, axis=None) <= hi:
-        frac = x - np.floor(x)
-        if not np.fmax.reduce(frac, axis=None) > 0:
-            return
-    with np.errstate(invalid="ignore"):
-        bad = ~np.isnan(x) & ~((x >= lo) & (x <= hi) & (x == np.floor(x)))
-    if not bad.any():  # e.g. a block with every item missing
-        return
-    rows, colpos = np.nonzero(bad)
-    pos = offset + int(rows[0])
-    n_bad = int(bad.sum())
-    more = f" ({n_bad} such values in this block of rows; the first is shown)" if n_bad > 1 else ""
-    raise DataError(
-        f"{_where(df, pos)}: item code out of range for {inst.id}{more}",
-        row=df.index[pos],
-        column=cols[int(colpos[0])],
-        value=float(x[rows[0], colpos[0]]),
-        expected=f"a whole number from {lo} to {hi}, or empty",
+def _plan(inst: Instrument, names: list[str], cols: list[str]) -> _Plan:
+    """Indicator matrix, rule masks and missing-item rules of ``names`` over ``cols``."""
+    k = len(names)
+    col_item = np.array([item_number(c) for c in cols])
+    pos_of = {int(i): j for j, i in enumerate(col_item)}
+    W = np.zeros((len(cols), k), dtype=np.float64)
+    for s_j, name in enumerate(names):
+        W[[pos_of[i] for i in inst.scales[name].items], s_j] = 1.0
+    rules = np.array([inst.scales[nm].rule for nm in names])
+    # Work in items x administrations orientation: pandas keeps a float block column-major, so
+    # x.T is contiguous and W.T @ x.T is the fast BLAS orientation for these skinny products.
+    return _Plan(
+        WT=np.ascontiguousarray(W.T),
+        nc=W.sum(axis=0)[:, None],
+        maxmiss=np.array([inst.scales[nm].max_missing for nm in names], dtype=np.float64),
+        mult=np.array([inst.scales[nm].multiplier for nm in names], dtype=np.float64),
+        m_sum=rules == "sum", m_mean=rules == "mean",
+        m_pc=rules == "positive_count", m_pm=rules == "positive_mean",
+        need_pos=bool(np.isin(rules, ["positive_count", "positive_mean"]).any()),
+        impute=inst.missing.method == "impute_scale_mean_rounded",
+        groups=[[pos_of[i] for i in inst.scales[g].items] for g in inst.missing.impute_within],
+        scored_cols=np.array([pos_of[i] for i in inst.scored_items]),
+        rev_cols=np.array([pos_of[i] for i in inst.reverse_items if i in pos_of], dtype=int),
+        lo=float(inst.item_min), hi=float(inst.item_max),
+        max_missing_total=inst.missing.max_missing_total,
     )
 
 
-def keyed_items(x: np.ndarray, inst: Instrument, cols: list[str]) -> np.ndarray:
-    """Keyed copy of the raw item matrix ``x`` (columns ``cols``): reverse items mirrored.
+def _score_block(x: np.ndarray, p: _Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scale scores, items answered and missing reasons (codes into :data:`REASONS`, -1 = a
+    score) of a block of administrations; ``x`` (administrations x items, raw codes) is
+    overwritten.  Each is scales x administrations."""
+    WT, nc, lo, hi = p.WT, p.nc, p.lo, p.hi
+    xt = x.T
+    missing = np.isnan(xt)
+    n_ans = nc - WT @ missing.astype(np.float64)  # exact small integers
+    if p.rev_cols.size:
+        xt[p.rev_cols] = (lo + hi) - xt[p.rev_cols]
+    if p.impute:
+        for g in p.groups:
+            xg = xt[g]
+            cnt = (~missing[g]).sum(axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                fill = np.floor(np.nansum(xg, axis=0) / cnt + 0.5)  # round half up
+            xt[g] = np.where(missing[g], fill[None, :], xg)
+        still = np.isnan(xt)
+        unfilled = WT @ still.astype(np.float64)
+        np.copyto(xt, 0.0, where=still)
+        base = nc - unfilled  # items holding a value after imputation
+        eff_n = np.broadcast_to(nc, base.shape)
+    else:
+        np.copyto(xt, 0.0, where=missing)
+        base = eff_n = n_ans
+    sums = WT @ xt
+    m_sum, m_mean, m_pc, m_pm = p.m_sum, p.m_mean, p.m_pc, p.m_pm
+    with np.errstate(invalid="ignore", divide="ignore"):
+        res = np.empty_like(sums)
+        res[m_sum] = sums[m_sum] * (nc[m_sum] / eff_n[m_sum])
+        res[m_mean] = sums[m_mean] / eff_n[m_mean]
+        if p.need_pos:
+            # items above the lowest code; missing cells hold 0 <= lowest code, so never count
+            pcount = WT @ (xt > lo).astype(np.float64)
+            # answered items not above the lowest code are exactly at it
+            psum = sums - lo * (base - pcount)
+            res[m_pc] = pcount[m_pc] * (nc[m_pc] / eff_n[m_pc])
+            res[m_pm] = psum[m_pm] / pcount[m_pm]
+    res *= p.mult[:, None]
+    reason = np.full(res.shape, -1, dtype=np.int8)
+    if p.need_pos:
+        reason[np.isnan(res) & m_pm[:, None]] = 2  # PSDI with no item above the lowest code
+    too_many = (nc - n_ans) > p.maxmiss[:, None]
+    if p.impute:
+        too_many |= unfilled > 0
+    reason[too_many] = 0
+    if p.max_missing_total is not None:
+        miss_total = missing[p.scored_cols].sum(axis=0)
+        reason[:, miss_total > p.max_missing_total] = 1
+    res[reason >= 0] = np.nan
+    return res, n_ans, reason
 
-    >>> from effectstudy import instruments
-    >>> keyed_items(np.array([[0.0, 0.0, 0.0, 4.0]]), instruments.get("core10"),
-    ...             ["item_1", "item_2", "item_3", "item_4"]).tolist()
-    [[0.0, 4.0, 4.0, 4.0]]
-    """
-    out = np.array(x, dtype=np.float64, copy=True)
-    rev = [j for j, c in enumerate(cols) if item_number(c) in set(inst.reverse_items)]
-    if rev:
-        out[:, rev] = (inst.item_min + inst.item_max) - out[:, rev]
+
+def _long_scores(df: pd.DataFrame, inst: Instrument, names: list[str], score_out: np.ndarray,
+                 nans_out: np.ndarray, reason_out: np.ndarray, n_items: np.ndarray) -> pd.DataFrame:
+    """The long output: administration-major, scales in key order."""
+    n, k = score_out.shape
+    keys = [c for c in KEY_COLUMNS if c in df.columns]
+    take = np.repeat(np.arange(n), k)
+    out = df[keys].take(take).reset_index(drop=True) if keys else pd.DataFrame(index=pd.RangeIndex(n * k))
+    if "instrument" not in out.columns:
+        out.insert(
+            min(2, len(out.columns)), "instrument",
+            pd.Categorical.from_codes(np.zeros(n * k, dtype=np.int8), categories=[inst.id]),
+        )
+    out["scale"] = pd.Categorical.from_codes(np.tile(np.arange(k, dtype=np.int16), n), categories=names)
+    flat_score = score_out.reshape(-1)
+    flat_n = nans_out.reshape(-1)
+    flat_reason = reason_out.reshape(-1)
+    out["score"] = flat_score
+    out["n_answered"] = flat_n.astype(np.int32)
+    out["prorated"] = (flat_n < np.tile(n_items, n)) & ~np.isnan(flat_score)
+    out["reason"] = pd.Categorical.from_codes(flat_reason, categories=list(REASONS))
     return out
+
+
+def _score_meta(inst: Instrument, names: list[str], out: pd.DataFrame, reason_out: np.ndarray,
+                n_original: int, n_other: int) -> dict[str, Any]:
+    """``meta`` of a :class:`ScoreResult`: key, rules, counts of prorated and missing scores."""
+    n, k = reason_out.shape
+    prorated_by = out["prorated"].to_numpy().reshape(n, k).sum(axis=0) if n else np.zeros(k, int)
+    missing_by: dict[str, dict[str, int]] = {}
+    counts_total = {r: 0 for r in REASONS}
+    for j, name in enumerate(names):
+        cnt = np.bincount(reason_out[:, j][reason_out[:, j] >= 0], minlength=len(REASONS))
+        missing_by[name] = {r: int(c) for r, c in zip(REASONS, cnt, strict=True) if c}
+        for r, c in zip(REASONS, cnt, strict=True):
+            counts_total[r] += int(c)
+    return base_meta(
+        "score",
+        instrument=inst.id,
+        instrument_name=inst.name,
+        instrument_version=inst.version,
+        key_status=inst.status,
+        key_status_reason=inst.status_reason,
+        scale_status={nm: inst.scales[nm].status for nm in names},
+        provisional_scales=[nm for nm in names if inst.scales[nm].status == "provisional"],
+        source=inst.origin,
+        overrides_shipped=inst.overrides_shipped,
+        scales=names,
+        item_range=[inst.item_min, inst.item_max],
+        reverse_items=list(inst.reverse_items),
+        missing_rule={
+            "method": inst.missing.method,
+            "max_missing": {nm: inst.scales[nm].max_missing for nm in names},
+            "max_missing_total": inst.missing.max_missing_total,
+            "source": inst.missing.source,
+        },
+        n_original=n_original,
+        n_used=n,
+        n_administrations=n,
+        exclusions={"other_instrument": n_other} if n_other else {},
+        n_scores=int(n * k),
+        n_prorated=int(prorated_by.sum()),
+        n_prorated_by_scale={nm: int(c) for nm, c in zip(names, prorated_by, strict=True)},
+        n_missing={r: c for r, c in counts_total.items() if c},
+        n_missing_by_scale=missing_by,
+    )
 
 
 # ============================================================================ score
@@ -365,148 +420,25 @@ def score(
     inst = resolve(instrument)
     names = _resolve_scales(inst, scales)
     n_original = len(measurements)
-    df, n_other = _select_rows(measurements, inst)
-    cols = _item_matrix_columns(df, inst)
+    df, n_other = select_rows(measurements, inst)
+    cols = item_matrix_columns(df, inst)
     n = len(df)
     k = len(names)
-    col_item = np.array([item_number(c) for c in cols])
-    pos_of = {int(i): j for j, i in enumerate(col_item)}
-
-    # items x scales indicator; rule masks
-    W = np.zeros((len(cols), k), dtype=np.float64)
-    for s_j, name in enumerate(names):
-        W[[pos_of[i] for i in inst.scales[name].items], s_j] = 1.0
-    n_items = W.sum(axis=0)
-    rules = np.array([inst.scales[nm].rule for nm in names])
-    maxmiss = np.array([inst.scales[nm].max_missing for nm in names], dtype=np.float64)
-    mult = np.array([inst.scales[nm].multiplier for nm in names], dtype=np.float64)
-    need_pos = bool(np.isin(rules, ["positive_count", "positive_mean"]).any())
-    impute = inst.missing.method == "impute_scale_mean_rounded"
-    groups = [[pos_of[i] for i in inst.scales[g].items] for g in inst.missing.impute_within]
-    scored_cols = np.array([pos_of[i] for i in inst.scored_items])
-    rev_cols = np.array([pos_of[i] for i in inst.reverse_items if i in pos_of], dtype=int)
-    lo, hi = float(inst.item_min), float(inst.item_max)
-    m_sum, m_mean = rules == "sum", rules == "mean"
-    m_pc, m_pm = rules == "positive_count", rules == "positive_mean"
-
+    plan = _plan(inst, names, cols)
     score_out = np.empty((n, k), dtype=np.float64)
     nans_out = np.empty((n, k), dtype=np.int16)
     reason_out = np.full((n, k), -1, dtype=np.int8)
-
-    # Work in items x administrations orientation: pandas keeps a float block column-major, so
-    # x.T is contiguous and W.T @ x.T is the fast BLAS orientation for these skinny products.
-    WT = np.ascontiguousarray(W.T)
-    nc = n_items[:, None]
     for a in range(0, n, _CHUNK):
         b = min(a + _CHUNK, n)
-        x = _numeric_block(df.iloc[a:b], cols)  # float64 copy of the raw codes
-        _check_codes(x, inst, df, cols, a)
-        xt = x.T
-        missing = np.isnan(xt)
-        n_ans = nc - WT @ missing.astype(np.float64)  # exact small integers
-        if rev_cols.size:
-            xt[rev_cols] = (lo + hi) - xt[rev_cols]
-        if impute:
-            for g in groups:
-                xg = xt[g]
-                cnt = (~missing[g]).sum(axis=0)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    fill = np.floor(np.nansum(xg, axis=0) / cnt + 0.5)  # round half up
-                xt[g] = np.where(missing[g], fill[None, :], xg)
-            still = np.isnan(xt)
-            unfilled = WT @ still.astype(np.float64)
-            np.copyto(xt, 0.0, where=still)
-            base = nc - unfilled  # items holding a value after imputation
-            eff_n = np.broadcast_to(nc, base.shape)
-        else:
-            np.copyto(xt, 0.0, where=missing)
-            base = eff_n = n_ans
-        sums = WT @ xt
-        with np.errstate(invalid="ignore", divide="ignore"):
-            res = np.empty_like(sums)
-            res[m_sum] = sums[m_sum] * (nc[m_sum] / eff_n[m_sum])
-            res[m_mean] = sums[m_mean] / eff_n[m_mean]
-            if need_pos:
-                # items above the lowest code; missing cells hold 0 <= lowest code, so never count
-                pcount = WT @ (xt > lo).astype(np.float64)
-                # answered items not above the lowest code are exactly at it
-                psum = sums - lo * (base - pcount)
-                res[m_pc] = pcount[m_pc] * (nc[m_pc] / eff_n[m_pc])
-                res[m_pm] = psum[m_pm] / pcount[m_pm]
-        res *= mult[:, None]
-        reason = np.full(res.shape, -1, dtype=np.int8)
-        if need_pos:
-            reason[np.isnan(res) & m_pm[:, None]] = 2  # PSDI with no item above the lowest code
-        too_many = (nc - n_ans) > maxmiss[:, None]
-        if impute:
-            too_many |= unfilled > 0
-        reason[too_many] = 0
-        if inst.missing.max_missing_total is not None:
-            miss_total = missing[scored_cols].sum(axis=0)
-            reason[:, miss_total > inst.missing.max_missing_total] = 1
-        res[reason >= 0] = np.nan
+        x = numeric_block(df.iloc[a:b], cols)  # float64 copy of the raw codes
+        check_codes(x, inst, df, cols, a)
+        res, n_ans, reason = _score_block(x, plan)
         score_out[a:b] = res.T
         nans_out[a:b] = n_ans.T
         reason_out[a:b] = reason.T
-
-    # ---- long output (administration-major, scales in key order)
-    keys = [c for c in KEY_COLUMNS if c in df.columns]
-    take = np.repeat(np.arange(n), k)
-    out = df[keys].take(take).reset_index(drop=True) if keys else pd.DataFrame(index=pd.RangeIndex(n * k))
-    if "instrument" not in out.columns:
-        out.insert(
-            min(2, len(out.columns)), "instrument",
-            pd.Categorical.from_codes(np.zeros(n * k, dtype=np.int8), categories=[inst.id]),
-        )
-    out["scale"] = pd.Categorical.from_codes(np.tile(np.arange(k, dtype=np.int16), n), categories=names)
-    flat_score = score_out.reshape(-1)
-    flat_n = nans_out.reshape(-1)
-    flat_reason = reason_out.reshape(-1)
-    out["score"] = flat_score
-    out["n_answered"] = flat_n.astype(np.int32)
-    out["prorated"] = (flat_n < np.tile(n_items, n)) & ~np.isnan(flat_score)
-    out["reason"] = pd.Categorical.from_codes(flat_reason, categories=list(REASONS))
-
-    # ---- meta
-    prorated_by = out["prorated"].to_numpy().reshape(n, k).sum(axis=0) if n else np.zeros(k, int)
-    missing_by: dict[str, dict[str, int]] = {}
-    counts_total = {r: 0 for r in REASONS}
-    for j, name in enumerate(names):
-        cnt = np.bincount(reason_out[:, j][reason_out[:, j] >= 0], minlength=len(REASONS))
-        missing_by[name] = {r: int(c) for r, c in zip(REASONS, cnt, strict=True) if c}
-        for r, c in zip(REASONS, cnt, strict=True):
-            counts_total[r] += int(c)
-    provisional = [nm for nm in names if inst.scales[nm].status == "provisional"]
-    meta = base_meta(
-        "score",
-        instrument=inst.id,
-        instrument_name=inst.name,
-        instrument_version=inst.version,
-        key_status=inst.status,
-        key_status_reason=inst.status_reason,
-        scale_status={nm: inst.scales[nm].status for nm in names},
-        provisional_scales=provisional,
-        source=inst.origin,
-        overrides_shipped=inst.overrides_shipped,
-        scales=names,
-        item_range=[inst.item_min, inst.item_max],
-        reverse_items=list(inst.reverse_items),
-        missing_rule={
-            "method": inst.missing.method,
-            "max_missing": {nm: inst.scales[nm].max_missing for nm in names},
-            "max_missing_total": inst.missing.max_missing_total,
-            "source": inst.missing.source,
-        },
-        n_original=n_original,
-        n_used=n,
-        n_administrations=n,
-        exclusions={"other_instrument": n_other} if n_other else {},
-        n_scores=int(n * k),
-        n_prorated=int(prorated_by.sum()),
-        n_prorated_by_scale={nm: int(c) for nm, c in zip(names, prorated_by, strict=True)},
-        n_missing={r: c for r, c in counts_total.items() if c},
-        n_missing_by_scale=missing_by,
-    )
+    out = _long_scores(df, inst, names, score_out, nans_out, reason_out, plan.nc[:, 0])
+    meta = _score_meta(inst, names, out, reason_out, n_original, n_other)
+    provisional = meta["provisional_scales"]
     if provisional:
         warnings.warn(
             ProvisionalKeyWarning(

@@ -22,6 +22,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import optimize, special, stats
 
+from effectstudy.core.checks import check_better_is
+
 __all__ = [
     "sem",
     "s_diff",
@@ -80,11 +82,7 @@ def direction(better_is: BetterIs) -> int:
     >>> direction("lower"), direction("higher")
     (-1, 1)
     """
-    if better_is == "lower":
-        return -1
-    if better_is == "higher":
-        return 1
-    raise ValueError(f"better_is: got {better_is!r}, expected 'lower' or 'higher'")
+    return check_better_is(better_is, hint=None)
 
 
 def describe_pairs(pre: ArrayLike, post: ArrayLike) -> dict[str, float]:

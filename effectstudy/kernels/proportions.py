@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
+from effectstudy.core.checks import check_ci
 from effectstudy.core.errors import ArgumentError
 
 __all__ = ["wilson_ci"]
@@ -48,8 +49,7 @@ def wilson_ci(k: ArrayLike, n: ArrayLike, ci: float = 0.95) -> tuple[np.ndarray,
     ArgumentError
         ``ci`` not in (0, 1); ``k`` or ``n`` negative, or ``k > n``.
     """
-    if isinstance(ci, bool) or not isinstance(ci, (int, float, np.floating)) or not 0 < ci < 1:
-        raise ArgumentError("ci", ci, "a confidence level in (0, 1), e.g. 0.95")
+    ci = check_ci(ci)
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
     if np.any(k < 0) or np.any(n < 0) or np.any(k > n):

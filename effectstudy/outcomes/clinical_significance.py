@@ -21,22 +21,27 @@ import numpy as np
 import pandas as pd
 
 from effectstudy import kernels
+from effectstudy.core.checks import (
+    check_alpha,
+    check_better_is,
+    check_choice,
+    check_reliability,
+    warn_exclusions,
+)
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
 from effectstudy.core.labels import register
 from effectstudy.core.results import Result, base_meta
 from effectstudy.core.schema import CATEGORIES, CATEGORY_DTYPE
-from effectstudy.data.longdata import check_reliability, prepost_wide, registry_norms
+from effectstudy.data.longdata import prepost_wide, registry_norms
 from effectstudy.outcomes.reliable_change import (
+    HLM_REFERENCES,
+    METHODS,
     RC_CATEGORIES,
     RC_DTYPE,
-    _hlm,
-    _warn_exclusions,
-    check_alpha,
-    check_better_is,
-    check_method,
     compute_rc,
     counts_table,
     critical_value,
+    hlm_rci,
 )
 
 __all__ = [
@@ -278,7 +283,7 @@ def clinical_significance(
     4   1.8   1.3           False  unchanged
     5   2.4   1.6           False   improved
     """
-    method = check_method(method)
+    method = check_choice("method", method, METHODS, ignore_case=True)
     reg = registry_norms(instrument, scale, norms)
     from_registry = {}
     for key, val in (("better_is", better_is), ("reliability", reliability),
@@ -308,9 +313,8 @@ def clinical_significance(
 
     rel = None
     if method == "hlm":
-        if hlm_reference not in ("zero", "average"):
-            raise ArgumentError("hlm_reference", hlm_reference, "'zero' or 'average'")
-        pat, scal = _hlm(data, subject=subject, time=time, outcome=outcome, group=group,
+        check_choice("hlm_reference", hlm_reference, HLM_REFERENCES)
+        pat, scal = hlm_rci(data, subject=subject, time=time, outcome=outcome, group=group,
                          d=d, alpha=alpha, hlm_reference=hlm_reference)
         meta = base_meta(method, better_is=better_is, alpha=alpha, nan_policy="listwise")
         st = kernels.describe_pairs(pat["pre"].to_numpy(), pat["post"].to_numpy())
@@ -425,7 +429,7 @@ def clinical_significance(
         **extra,
     })
     if method == "hlm":
-        _warn_exclusions(meta)
+        warn_exclusions(meta["n_original"], meta["n_used"], meta["exclusions"])
     return ClinicalSignificanceResult(patients=out, meta=meta)
 
 

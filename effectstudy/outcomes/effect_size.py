@@ -23,6 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from effectstudy import kernels
+from effectstudy.core.checks import check_choice, check_ci
 from effectstudy.core.errors import ArgumentError, DataError
 from effectstudy.core.labels import register
 from effectstudy.core.results import Result, base_meta
@@ -211,15 +212,12 @@ def prepost_effect(
        n  estimate  ci_low  ci_high      t      p
     0  6    -1.068  -1.663   -0.472 -3.515  0.017
     """
-    if not isinstance(method, str) or method not in ES_METHODS:
-        raise ArgumentError("method", method, "one of 'rm', 'av', 'z', 'b', 'd'")
-    if ci_method not in ("normal", "nct"):
-        raise ArgumentError("ci_method", ci_method, "'normal' or 'nct'")
+    check_choice("method", method, ES_METHODS)
+    check_choice("ci_method", ci_method, ("normal", "nct"))
     if ci_method == "nct" and method != "z":
         raise ArgumentError("ci_method", ci_method,
                             "'normal' for method " f"{method!r} ('nct' exists for 'z' only)")
-    if isinstance(ci, bool) or not isinstance(ci, (int, float)) or not 0 < ci < 1:
-        raise ArgumentError("ci", ci, "a confidence level in (0, 1), e.g. 0.95")
+    ci = check_ci(ci)
     if not isinstance(adjust, (bool, np.bool_)):
         raise ArgumentError("adjust", adjust, "True or False")
     pp = prepost_wide(data, subject=subject, time=time, outcome=outcome, pre=pre, post=post,

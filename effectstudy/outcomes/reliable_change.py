@@ -25,20 +25,21 @@ import pandas as pd
 from scipy import stats
 
 from effectstudy import kernels
+
+# re-exported for the modules that still import them from here (course.stagnation)
+from effectstudy.core.checks import check_alpha as check_alpha
+from effectstudy.core.checks import check_better_is as check_better_is
+from effectstudy.core.checks import check_choice, check_columns, check_reliability, warn_exclusions
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
 from effectstudy.core.labels import register
 from effectstudy.core.results import Result, base_meta
-from effectstudy.data.longdata import (
-    PrePost,
-    check_columns,
-    check_reliability,
-    prepost_wide,
-    registry_norms,
-)
+from effectstudy.data.longdata import PrePost, prepost_wide, registry_norms
 
 __all__ = ["reliable_change", "ReliableChangeResult", "RC_CATEGORIES", "RC_DTYPE", "METHODS"]
 
 METHODS = ("jt", "gln", "hll", "en", "nk", "ha", "hlm")
+#: reference of the HLM slopes: no change, or the average slope
+HLM_REFERENCES = ("zero", "average")
 RC_CATEGORIES = ("improved", "unchanged", "deteriorated")
 RC_DTYPE = pd.CategoricalDtype(list(RC_CATEGORIES), ordered=True)
 
@@ -47,25 +48,6 @@ register({
     "proportion_total": {"nl": "Aandeel totaal", "en": "Proportion of total"},
     "change": {"nl": "Verandering", "en": "Change"},
 })
-
-
-def check_method(method: Any, allowed: tuple[str, ...] = METHODS) -> str:
-    if not isinstance(method, str) or method.lower() not in allowed:
-        raise ArgumentError("method", method, f"one of {', '.join(repr(m) for m in allowed)}")
-    return method.lower()
-
-
-def check_better_is(better_is: Any) -> int:
-    if better_is not in ("lower", "higher"):
-        raise ArgumentError("better_is", better_is, "'lower' or 'higher' (or instrument= and "
-                            "scale= to take it from the instrument registry)")
-    return kernels.direction(better_is)
-
-
-def check_alpha(alpha: Any) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
-        raise ArgumentError("alpha", alpha, "a number in (0, 1), e.g. 0.05")
-    return float(alpha)
 
 
 def critical_value(method: str, alpha: float) -> float:
@@ -184,10 +166,40 @@ def _finish_meta(meta: dict[str, Any], pp_like: dict[str, Any]) -> dict[str, Any
     return meta
 
 
-def _hlm(
+def hlm_rci(
     data: pd.DataFrame, *, subject: Hashable, time: Hashable, outcome: Hashable,
     group: Hashable | None, d: int, alpha: float, hlm_reference: str,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Reliable change from three or more measurements: empirical-Bayes slopes of an HLM.
+
+    The shared step of ``method="hlm"`` in :func:`reliable_change` and
+    :func:`effectstudy.clinical_significance`.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long data, one row per subject and measurement.
+    subject, time, outcome, group : column names
+        As in :func:`reliable_change` (``time`` numeric; ``group`` optional).
+    d : int
+        Direction of improvement, ``-1`` (lower is better) or ``+1``.
+    alpha : float
+        Two-sided significance level of the RCI.
+    hlm_reference : {"zero", "average"}
+        Each patient's slope against no change, or against the average slope.
+
+    Returns
+    -------
+    (DataFrame, dict)
+        One row per subject used (``pre``, ``post``, ``change``, ``n_measurements``,
+        ``eb_slope``, ``eb_sd``, ``rci``, ``category``) and the meta entries of the fit,
+        with ``n_original``, ``n_used`` and ``exclusions``.
+
+    Raises
+    ------
+    DataError
+        Fewer than three subjects with three or more measurements.
+    """
     check_columns(data, subject=subject, time=time, outcome=outcome, group=group)
     if not pd.api.types.is_numeric_dtype(data[time]) or pd.api.types.is_bool_dtype(data[time]):
         raise ArgumentTypeError("time", str(time),
@@ -272,18 +284,6 @@ def _hlm(
         "exclusions": exclusions,
     }
     return pat, meta
-
-
-def _warn_exclusions(meta: dict[str, Any]) -> None:
-    excl = {k: v for k, v in meta.get("exclusions", {}).items() if not k.startswith("rows_")}
-    if excl:
-        import warnings
-
-        warnings.warn(
-            f"{meta['n_original'] - meta['n_used']} of {meta['n_original']} subjects excluded: "
-            + ", ".join(f"{k} {v}" for k, v in excl.items()),
-            DataQualityWarning, stacklevel=3,
-        )
 
 
 def reliable_change(
@@ -419,19 +419,18 @@ def reliable_change(
     1     unchanged  2        0.50
     2  deteriorated  1        0.25
     """
-    method = check_method(method)
+    method = check_choice("method", method, METHODS, ignore_case=True)
     reg = registry_norms(instrument, scale, norms)
     better_is = better_is if better_is is not None else reg.values.get("better_is")
     d = check_better_is(better_is)
     alpha = check_alpha(alpha)
     if method == "hlm":
-        if hlm_reference not in ("zero", "average"):
-            raise ArgumentError("hlm_reference", hlm_reference, "'zero' or 'average'")
-        pat, extra = _hlm(data, subject=subject, time=time, outcome=outcome, group=group,
+        check_choice("hlm_reference", hlm_reference, HLM_REFERENCES)
+        pat, extra = hlm_rci(data, subject=subject, time=time, outcome=outcome, group=group,
                           d=d, alpha=alpha, hlm_reference=hlm_reference)
         meta = base_meta(method, better_is=better_is, alpha=alpha, nan_policy="listwise",
                          **extra)
-        _warn_exclusions(meta)
+        warn_exclusions(meta["n_original"], meta["n_used"], meta["exclusions"])
         return ReliableChangeResult(patients=pat, meta=meta)
     rel_from_registry = reliability is None and "reliability" in reg.values
     if rel_from_registry:
