@@ -46,8 +46,8 @@ _EXPORTS: dict[str, str] = {
     "stagnation_followup": "effectstudy.course.followup",
     "satisfaction": "effectstudy.course.satisfaction",
     # student analyses
-    "ancova": "effectstudy.models",
-    "mixed_prepost": "effectstudy.models",
+    "ancova": "effectstudy.models.ancova",
+    "mixed_prepost": "effectstudy.models.mixed",
     # published output
     "disclosure_control": "effectstudy.reports.disclosure",
     # reports

@@ -694,7 +694,7 @@ class Study:
 
     def ancova(self):
         """ANCOVA of the post score on the pre score, group and covariates (``es.ancova``)."""
-        from effectstudy.models import ancova
+        from effectstudy.models.ancova import ancova
 
         p = self.params
         return ancova(self.student_pairs(), subject="episode_id", time="time", outcome="score",
@@ -702,7 +702,7 @@ class Study:
 
     def mixed_prepost(self):
         """Mixed model of pre and post scores, time x group, all available data (``es.mixed_prepost``)."""
-        from effectstudy.models import mixed_prepost
+        from effectstudy.models.mixed import mixed_prepost
 
         p = self.params
         return mixed_prepost(self.student_long(), subject="episode_id", time="time", outcome="score", pre="pre",

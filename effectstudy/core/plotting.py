@@ -1,8 +1,10 @@
-"""Plots of outcome results: Jacobson-Truax plot, category bars, forest plot.
+"""Plots shared by the stages: category bars, forest plot, the Axes helper and colours.
 
 Every function takes ``ax=None`` and returns the Axes it drew on; when ``ax`` is given
 no figure is created.  Colours are fixed per category so figures are comparable across
 reports.  Labels come from :mod:`effectstudy.core.labels` (``lang="nl"`` or ``"en"``).
+The Jacobson-Truax plot, which needs the reliable-change band, is
+:func:`effectstudy.outcomes.plots.jt_plot`.
 
 >>> import matplotlib
 >>> matplotlib.use("Agg")
@@ -24,12 +26,9 @@ import pandas as pd
 from effectstudy.core.labels import Lang, label, register
 from effectstudy.core.schema import CATEGORIES
 
-__all__ = ["jt_plot", "category_bars", "forest", "CATEGORY_COLOURS"]
+__all__ = ["axes", "category_bars", "forest", "CATEGORY_COLOURS"]
 
 register({
-    "no_change": {"nl": "geen verandering", "en": "no change"},
-    "rc_band": {"nl": "geen betrouwbare verandering", "en": "no reliable change"},
-    "cutoff": {"nl": "grenswaarde", "en": "cut-off"},
     "all": {"nl": "alle", "en": "all"},
     "ci": {"nl": "BI", "en": "CI"},
 })
@@ -44,7 +43,8 @@ CATEGORY_COLOURS: dict[str, str] = {
 }
 
 
-def _axes(ax):
+def axes(ax=None):
+    """``ax`` itself, or the Axes of a new figure (5.5 x 5 inches) when ``ax`` is None."""
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -52,52 +52,9 @@ def _axes(ax):
     return ax
 
 
-def jt_plot(patients: pd.DataFrame, meta: dict[str, Any], ax=None, *, lang: Lang = "nl",
-            band: bool = True, s: float = 18, alpha: float = 0.8):
-    """Jacobson-Truax plot: pre (x) against post (y) score per patient.
-
-    Draws the no-change diagonal, the reliable-change band (the post scores at which the
-    method's RCI equals the critical value; not drawn for HLM), the cut-off (vertical and
-    horizontal lines) when there is one, and the patients coloured by category.
-    """
-    from effectstudy.outcomes.reliable_change import rc_band
-
-    ax = _axes(ax)
-    x = patients["pre"].to_numpy(dtype=float)
-    y = patients["post"].to_numpy(dtype=float)
-    lo = float(np.nanmin(np.r_[x, y])) if x.size else 0.0
-    hi = float(np.nanmax(np.r_[x, y])) if x.size else 1.0
-    pad = 0.05 * (hi - lo or 1.0)
-    lo, hi = lo - pad, hi + pad
-    grid = np.linspace(lo, hi, 200)
-    ax.plot(grid, grid, color="black", lw=1, label=label("no_change", lang))
-    if band:
-        b = rc_band(meta, grid)
-        if b is not None:
-            ax.fill_between(grid, b[0], b[1], color="grey", alpha=0.15, lw=0,
-                            label=label("rc_band", lang))
-    cut = meta.get("cutoff_value")
-    if cut is not None and np.isfinite(cut):
-        ax.axvline(cut, color="black", ls="--", lw=0.8, label=label("cutoff", lang))
-        ax.axhline(cut, color="black", ls="--", lw=0.8)
-    cats = patients["category"].astype(str).to_numpy()
-    for c in CATEGORIES:
-        sel = cats == c
-        if sel.any():
-            ax.scatter(x[sel], y[sel], s=s, alpha=alpha, color=CATEGORY_COLOURS[c],
-                       label=f"{label(c, lang)} ({int(sel.sum())})", edgecolor="none")
-    ax.set_xlim(lo, hi)
-    ax.set_ylim(lo, hi)
-    ax.set_aspect("equal", adjustable="box")
-    ax.set_xlabel(label("pre", lang))
-    ax.set_ylabel(label("post", lang))
-    ax.legend(loc="best", fontsize="small", frameon=False)
-    return ax
-
-
 def category_bars(summary: pd.DataFrame, ax=None, *, lang: Lang = "nl"):
     """Stacked bars of the category proportions, one bar per group (or one bar)."""
-    ax = _axes(ax)
+    ax = axes(ax)
     s = summary.copy()
     s["category"] = s["category"].astype(str)
     cats = [c for c in CATEGORIES if c in set(s["category"])]
@@ -124,7 +81,7 @@ def category_bars(summary: pd.DataFrame, ax=None, *, lang: Lang = "nl"):
 def forest(table: pd.DataFrame, meta: dict[str, Any] | None = None, ax=None, *,
            lang: Lang = "nl"):
     """Forest plot: estimate with CI per row of an effect-size table (group on the y axis)."""
-    ax = _axes(ax)
+    ax = axes(ax)
     t = table.reset_index(drop=True)
     names = [str(g) for g in t["group"]] if "group" in t else [label("all", lang)]
     ypos = np.arange(len(t))[::-1]

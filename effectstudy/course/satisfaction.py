@@ -97,9 +97,9 @@ class SatisfactionResult(Result):
     def plot(self, ax=None, *, lang: str = "nl"):
         """Bars of the grade distribution (overall)."""
         from effectstudy.core.labels import label
-        from effectstudy.core.plotting import _axes
+        from effectstudy.core.plotting import axes
 
-        ax = _axes(ax)
+        ax = axes(ax)
         g = self.tables["grades"]
         if "group" in g:
             g = g[g["group"] == OVERALL]

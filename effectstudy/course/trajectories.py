@@ -206,9 +206,9 @@ class TrajectoryResult(Result):
         and the model-implied mean curve per group up to the 95th percentile of the times
         (or the last bin)."""
         from effectstudy.core.labels import label
-        from effectstudy.core.plotting import _axes
+        from effectstudy.core.plotting import axes
 
-        ax = _axes(ax)
+        ax = axes(ax)
         obs = self.observed_means(bins)
         t = self.data["time"].to_numpy(dtype=float)
         # the model curve spans the bulk of the data (to the 95th percentile of the times),

@@ -320,9 +320,9 @@ class TreatmentCourseResult(Result):
         """``kind="sessions"``: bars of the number of closed episodes per session count with
         the planned range marked; ``"length"``: sessions against improvement."""
         from effectstudy.core.labels import label
-        from effectstudy.core.plotting import _axes
+        from effectstudy.core.plotting import axes
 
-        ax = _axes(ax)
+        ax = axes(ax)
         p = self.patients
         lo, hi = self.meta["planned"]
         if kind == "sessions":

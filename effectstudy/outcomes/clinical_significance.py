@@ -127,11 +127,12 @@ class ClinicalSignificanceResult(Result):
     def plot(self, ax=None, kind: Literal["jt", "bars"] = "jt", **kwargs):
         """Jacobson-Truax plot (``kind="jt"``) or category bars per group (``"bars"``)."""
         from effectstudy.core import plotting
+        from effectstudy.outcomes.plots import jt_plot
 
         if kind == "bars":
             return plotting.category_bars(self.summary(), ax=ax, **kwargs)
         if kind == "jt":
-            return plotting.jt_plot(self.patients, self.meta, ax=ax, **kwargs)
+            return jt_plot(self.patients, self.meta, ax=ax, **kwargs)
         raise ArgumentError("kind", kind, "'jt' or 'bars'")
 
 

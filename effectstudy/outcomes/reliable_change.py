@@ -14,8 +14,6 @@ mixed-model equations solved densely).
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -111,11 +109,12 @@ class ReliableChangeResult(Result):
     def plot(self, ax=None, kind: Literal["jt", "bars"] = "jt", **kwargs):
         """Jacobson-Truax plot (``kind="jt"``) or category bars per group (``"bars"``)."""
         from effectstudy.core import plotting
+        from effectstudy.outcomes.plots import jt_plot
 
         if kind == "bars":
             return plotting.category_bars(self.summary(), ax=ax, **kwargs)
         if kind == "jt":
-            return plotting.jt_plot(self.patients, self.meta, ax=ax, **kwargs)
+            return jt_plot(self.patients, self.meta, ax=ax, **kwargs)
         raise ArgumentError("kind", kind, "'jt' or 'bars'")
 
 
@@ -463,36 +462,3 @@ def reliable_change(
     meta.update(scal)
     return ReliableChangeResult(patients=pat, meta=meta)
 
-
-def rc_band(meta: dict[str, Any], x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Post scores bounding the 'unchanged' band at pre scores ``x`` (None for HLM).
-
-    Every RCI formula is linear in the post score, so the bounds solve
-    :math:`RC(x, y) = \\pm z_{crit}` for :math:`y`.
-    """
-    method = meta.get("method")
-    if method not in kernels.RCI_METHODS:
-        return None
-    st = {k: meta[k] for k in ("n", "m_pre", "sd_pre", "m_post", "sd_post", "r")}
-    x = np.asarray(x, dtype=float)
-    r0, _ = kernels.rci(x, np.zeros_like(x), method=method, reliability=meta["reliability"],
-                        reliability_post=meta.get("reliability_post"), stats_=st)
-    r1, _ = kernels.rci(x, np.ones_like(x), method=method, reliability=meta["reliability"],
-                        reliability_post=meta.get("reliability_post"), stats_=st)
-    slope = r1 - r0
-    crit = meta["critical_value"]
-    lo = (-crit - r0) / slope
-    hi = (crit - r0) / slope
-    return np.minimum(lo, hi), np.maximum(lo, hi)
-
-
-class _CallableModule(types.ModuleType):
-    """Importing this module sets ``effectstudy.outcomes.reliable_change`` to the *module*, which
-    would shadow the lazily exported function of the same name; making the module callable
-    keeps ``es.reliable_change(...)`` working either way."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> ReliableChangeResult:
-        return reliable_change(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -10,7 +10,7 @@ import pytest
 
 import effectstudy as es
 from effectstudy.core.errors import ArgumentError, DataQualityWarning
-from effectstudy.outcomes.reliable_change import rc_band
+from effectstudy.kernels.change import rc_band
 from tests.reference import rref
 
 

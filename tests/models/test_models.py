@@ -1,4 +1,4 @@
-"""Tests of es.ancova and es.mixed_prepost (effectstudy/models.py).
+"""Tests of es.ancova and es.mixed_prepost (effectstudy/models/: ancova.py, mixed.py, apa.py).
 
 Reference values: ``tests/reference/models`` (R 4.2.2, car, emmeans, lme4; see its README).
 Hand checks use textbook formulas computed here with NumPy, never the package's code.
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import effectstudy as es
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
-from effectstudy.models import apa_number, apa_p
+from effectstudy.models.apa import apa_number, apa_p
 
 REF = Path(__file__).parents[1] / "reference" / "models"
 OLS_RTOL = 1e-8
@@ -321,7 +321,7 @@ def test_mixed_boundary_fit_warns_and_equals_ols():
 
 def test_profile_reml_criterion_against_r_lme4():
     # the fallback criterion, evaluated at lme4's estimates, is lme4's REMLcrit
-    from effectstudy.models import _profile_reml
+    from effectstudy.kernels.reml import reml_intercept_criterion
 
     r = fit_mixed("a")
     d = data()
@@ -330,7 +330,7 @@ def test_profile_reml_criterion_against_r_lme4():
     X = np.asarray(r.model.model.exog)
     vc = ref("mixed_varcorr.csv").set_index(["model", "grp"])
     theta = vc.loc[("a", "id"), "variance"] / vc.loc[("a", "Residual"), "variance"]
-    crit, beta, sigma2 = _profile_reml(theta, rows["score"].to_numpy(), X, codes)
+    crit, beta, sigma2 = reml_intercept_criterion(theta, rows["score"].to_numpy(), X, codes)
     e = ref("mixed_misc.csv").set_index("model").loc["a", "reml_criterion"]
     close(crit, e, 1e-9)
     close(sigma2, vc.loc[("a", "Residual"), "variance"], 1e-9)

@@ -1,0 +1,66 @@
+"""Plots of pre/post outcome results: the Jacobson-Truax plot.
+
+Used by the ``plot()`` methods of reliable change and clinical significance; takes
+``ax=None`` and returns the Axes it drew on (no new figure when ``ax`` is given).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from effectstudy.core.labels import Lang, label, register
+from effectstudy.core.plotting import CATEGORY_COLOURS, axes
+from effectstudy.core.schema import CATEGORIES
+from effectstudy.kernels.change import rc_band
+
+__all__ = ["jt_plot"]
+
+register({
+    "no_change": {"nl": "geen verandering", "en": "no change"},
+    "rc_band": {"nl": "geen betrouwbare verandering", "en": "no reliable change"},
+    "cutoff": {"nl": "grenswaarde", "en": "cut-off"},
+})
+
+
+def jt_plot(patients: pd.DataFrame, meta: dict[str, Any], ax=None, *, lang: Lang = "nl",
+            band: bool = True, s: float = 18, alpha: float = 0.8):
+    """Jacobson-Truax plot: pre (x) against post (y) score per patient.
+
+    Draws the no-change diagonal, the reliable-change band (the post scores at which the
+    method's RCI equals the critical value; not drawn for HLM), the cut-off (vertical and
+    horizontal lines) when there is one, and the patients coloured by category.
+    """
+    ax = axes(ax)
+    x = patients["pre"].to_numpy(dtype=float)
+    y = patients["post"].to_numpy(dtype=float)
+    lo = float(np.nanmin(np.r_[x, y])) if x.size else 0.0
+    hi = float(np.nanmax(np.r_[x, y])) if x.size else 1.0
+    pad = 0.05 * (hi - lo or 1.0)
+    lo, hi = lo - pad, hi + pad
+    grid = np.linspace(lo, hi, 200)
+    ax.plot(grid, grid, color="black", lw=1, label=label("no_change", lang))
+    if band:
+        b = rc_band(meta, grid)
+        if b is not None:
+            ax.fill_between(grid, b[0], b[1], color="grey", alpha=0.15, lw=0,
+                            label=label("rc_band", lang))
+    cut = meta.get("cutoff_value")
+    if cut is not None and np.isfinite(cut):
+        ax.axvline(cut, color="black", ls="--", lw=0.8, label=label("cutoff", lang))
+        ax.axhline(cut, color="black", ls="--", lw=0.8)
+    cats = patients["category"].astype(str).to_numpy()
+    for c in CATEGORIES:
+        sel = cats == c
+        if sel.any():
+            ax.scatter(x[sel], y[sel], s=s, alpha=alpha, color=CATEGORY_COLOURS[c],
+                       label=f"{label(c, lang)} ({int(sel.sum())})", edgecolor="none")
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xlabel(label("pre", lang))
+    ax.set_ylabel(label("post", lang))
+    ax.legend(loc="best", fontsize="small", frameon=False)
+    return ax
