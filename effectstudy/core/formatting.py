@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
