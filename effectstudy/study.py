@@ -36,7 +36,8 @@ from effectstudy.core.errors import (
     ParamsError,
     ProvisionalKeyWarning,
 )
-from effectstudy.core.labels import number, register
+from effectstudy.core.formatting import number
+from effectstudy.core.labels import register
 from effectstudy.core.params import Params, load_report_params
 from effectstudy.core.results import Result, base_meta
 

@@ -2,7 +2,8 @@
 
 Data always uses stable snake_case names; labels are for display only
 (``Result.format(lang=...)``, report tables).  Modules register their own labels
-with :func:`register`.
+with :func:`register`.  Numbers are formatted by :mod:`effectstudy.core.formatting`
+(``number`` here is that function, re-exported for the callers that import it from here).
 
 >>> label("ci_low", "nl")
 'BI onder'
@@ -14,9 +15,9 @@ with :func:`register`.
 
 from __future__ import annotations
 
-from typing import Literal
+from effectstudy.core.formatting import DEFAULT_LANG, Lang, number
 
-Lang = Literal["nl", "en"]
+__all__ = ["Lang", "DEFAULT_LANG", "register", "translate", "label", "number"]
 
 _LABELS: dict[str, dict[str, str]] = {
     "n": {"nl": "n", "en": "n"},
@@ -112,7 +113,7 @@ def register(labels: dict[str, dict[str, str]], *, replace: bool = False) -> Non
         _LABELS[key] = dict(value)
 
 
-def translate(value: object, lang: Lang = "nl") -> object:
+def translate(value: object, lang: Lang = DEFAULT_LANG) -> object:
     """The label of ``value`` when one is registered, else ``value`` unchanged (for cell values).
 
     >>> translate("recovered", "nl"), translate("E0000001", "nl"), translate(3, "nl")
@@ -125,19 +126,7 @@ def translate(value: object, lang: Lang = "nl") -> object:
     return value
 
 
-def number(x: object, lang: Lang = "nl", digits: int = 2) -> str:
-    """``x`` with ``digits`` decimals, a decimal comma in Dutch; ``"–"`` when missing.
-
-    >>> number(0.9695, "nl"), number(111.66, "en", 1), number(None, "nl")
-    ('0,97', '111.7', '–')
-    """
-    if x is None or (isinstance(x, float) and x != x):
-        return "–"
-    text = f"{float(x):.{digits}f}"
-    return text.replace(".", ",") if lang == "nl" else text
-
-
-def label(name: str, lang: Lang = "nl") -> str:
+def label(name: str, lang: Lang = DEFAULT_LANG) -> str:
     """Display label of ``name`` in ``lang``; falls back to a capitalised name."""
     entry = _LABELS.get(name)
     if entry and lang in entry:

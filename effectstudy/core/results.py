@@ -6,7 +6,8 @@ Every analysis verb returns a frozen dataclass derived from :class:`Result`:
 - ``.meta``: method, parameters and their sources, ``n_original``, ``n_used``,
   ``exclusions`` (reason -> count) and the effectstudy version;
 - ``.summary()``: a DataFrame of plain numbers with stable snake_case columns;
-- ``.format(lang=, digits=)``: a display version (labels, rounding);
+- ``.format(lang=, digits=)``: a display version (labels; values as strings from
+  :func:`effectstudy.core.formatting.frame`, the formatter every display path uses);
 - ``_repr_html_`` for JupyterLab, ``__repr__`` for the console;
 - ``.plot(ax=None)`` returning the Axes (where the analysis has a plot);
 - ``.to_dict()`` for JSON.
@@ -20,10 +21,30 @@ from typing import Any
 
 import pandas as pd
 
+from effectstudy.core.formatting import DEFAULT_LANG, DIGITS, Lang, check_lang, frame
 from effectstudy.core.jsonable import jsonable
-from effectstudy.core.labels import Lang, label, translate
+from effectstudy.core.labels import label, translate
 
-__all__ = ["Result", "base_meta"]
+__all__ = ["Result", "base_meta", "translate_frame"]
+
+
+def translate_frame(df: pd.DataFrame, lang: Lang = DEFAULT_LANG) -> pd.DataFrame:
+    """``df`` with registered labels for its text cells and its (string) column names.
+
+    Numbers are not touched: format them first (:func:`effectstudy.core.formatting.frame`).
+
+    >>> translate_frame(pd.DataFrame({"status": ["stagnated"], "ci_low": ["0,01"]}), "nl")
+            Status BI onder
+    0  gestagneerd     0,01
+    """
+    shown = df.copy()
+    for i in range(shown.shape[1]):
+        col = shown.iloc[:, i]
+        if col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype | pd.StringDtype):
+            shown.isetitem(i, col.astype(object).map(lambda v: translate(v, lang)))
+    if not isinstance(shown.columns, pd.MultiIndex):
+        shown.columns = [label(c, lang) if isinstance(c, str) else c for c in shown.columns]
+    return shown
 
 
 def base_meta(method: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -49,21 +70,32 @@ class Result:
         raise NotImplementedError
 
     # -- display ---------------------------------------------------------------------------
-    def format(self, lang: Lang = "nl", digits: int = 2) -> pd.DataFrame:
-        """Summary rounded to ``digits`` with display labels in ``lang`` as column names."""
-        s = self.summary().copy()
-        num = s.select_dtypes("number").columns
-        s[num] = s[num].round(digits)
-        for col in s.columns.difference(num):  # category values with a registered label
-            if s[col].dtype == object or isinstance(s[col].dtype, pd.CategoricalDtype | pd.StringDtype):
-                s[col] = s[col].astype(object).map(lambda v: translate(v, lang))
-        return s.rename(columns=lambda c: label(str(c), lang))
+    def format(self, lang: Lang = DEFAULT_LANG, digits: int = DIGITS) -> pd.DataFrame:
+        """The summary as a report shows it: display strings, labelled columns and categories.
+
+        Parameters
+        ----------
+        lang : {"nl", "en"}
+            Language of the labels and the decimal separator (``"nl"``: decimal comma).
+        digits : int
+            Decimals of the numbers (p-values and counts follow their own rules, see
+            :func:`effectstudy.core.formatting.frame`).
+
+        Returns
+        -------
+        DataFrame
+            Strings only for the numbers (rounded half up, missing as ``"–"``); the
+            numbers themselves stay in :meth:`summary` and :meth:`to_dict`.
+        """
+        check_lang(lang)
+        s = frame(self.summary(), lang, digits)
+        return translate_frame(s, lang)
 
     def _meta_lines(self) -> list[str]:
         keep = ("method", "n_original", "n_used", "exclusions")
         return [f"{k}: {self.meta[k]}" for k in keep if k in self.meta and self.meta[k] not in (None, {}, [])]
 
-    def meta_lines(self, lang: Lang = "nl") -> list[str]:
+    def meta_lines(self, lang: Lang = DEFAULT_LANG) -> list[str]:
         """The method, the counts and the exclusions per reason, in words of ``lang`` (for reports)."""
         m = self.meta
         lines = []
@@ -84,7 +116,7 @@ class Result:
 
     def _repr_html_(self) -> str:
         head = "".join(f"<li>{html.escape(line)}</li>" for line in self._meta_lines())
-        table = self.format(lang=self.meta.get("lang", "en")).to_html(index=False, na_rep="–")
+        table = self.format(lang=self.meta.get("lang", DEFAULT_LANG)).to_html(index=False, na_rep="–")
         return f"<div><h4>{html.escape(self.title)}</h4><ul>{head}</ul>{table}</div>"
 
     def to_dict(self) -> dict[str, Any]:

@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from effectstudy.core.errors import ArgumentError, DataError
+from effectstudy.core.formatting import DEFAULT_LANG, check_lang
 from effectstudy.core.jsonable import jsonable
 from effectstudy.core.labels import Lang, label
 from effectstudy.core.results import Result, base_meta
@@ -31,7 +32,6 @@ from effectstudy.models.apa import (
     apa_df,
     apa_number,
     apa_p,
-    check_lang,
     ci_percent,
     exclusions_text,
 )
@@ -254,7 +254,7 @@ class AncovaResult(Result):
         return out
 
     def _repr_html_(self) -> str:
-        lang = self.meta.get("lang", "en")
+        lang = self.meta.get("lang", DEFAULT_LANG)
         head = "".join(f"<li>{html.escape(line)}</li>" for line in self._meta_lines())
         parts = [f"<div><h4>{html.escape(self.title)}</h4><ul>{head}</ul>"]
         for t in ("anova", "emmeans", "contrasts", "assumptions"):

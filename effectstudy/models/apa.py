@@ -11,19 +11,14 @@ ambiguous; ``lang="en"`` writes decimal points.  Negative numbers use the hyphen
 
 The display labels of the models' tables are registered here.
 
->>> apa_p(0.0321), apa_p(0.00004), apa_p(0.0321, lang="nl")
+>>> apa_p(0.0321, lang="en"), apa_p(0.00004, lang="en"), apa_p(0.0321)
 ('p = .032', 'p < .001', 'p = ,032')
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
-
-import numpy as np
-
-from effectstudy.core.errors import ArgumentError
-from effectstudy.core.labels import Lang, register
+from effectstudy.core.formatting import DEFAULT_LANG, Lang, interval, number, p_value
+from effectstudy.core.labels import register
 
 __all__ = [
     "apa_number",
@@ -31,7 +26,6 @@ __all__ = [
     "apa_df",
     "apa_ci",
     "ci_percent",
-    "check_lang",
     "exclusions_text",
 ]
 
@@ -70,67 +64,40 @@ register({
 })
 
 
-def _round_half_up(x: float, digits: int) -> Decimal:
-    # decimal rounding of the shortest repr: 0.0495 -> 0.050 whatever its binary value
-    return Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-
-
-def apa_number(x: float, digits: int = 2, *, lang: Lang = "en",
+def apa_number(x: float, digits: int = 2, *, lang: Lang = DEFAULT_LANG,
                leading_zero: bool = True) -> str:
     """A number as APA prints it: ``digits`` decimals, rounded half up.
 
     ``leading_zero=False`` for quantities that cannot exceed 1 in absolute value
     (correlations, proportions, partial :math:`\\eta^2`): ``.45``.  A value that rounds to
     zero is printed without a sign (never ``-0.00``).  ``lang="nl"`` uses a decimal comma.
-    Missing values print as an en dash.
+    Missing values print as an en dash.  The one formatter,
+    :func:`effectstudy.core.formatting.number`, does the work.
 
-    >>> apa_number(2.345), apa_number(-0.004), apa_number(-0.456, leading_zero=False)
+    >>> apa_number(2.345, lang="en"), apa_number(-0.004, lang="en"), apa_number(-0.456, lang="en", leading_zero=False)
     ('2.35', '0.00', '-.46')
-    >>> apa_number(1234.5, 1, lang="nl"), apa_number(float("nan"))
+    >>> apa_number(1234.5, 1), apa_number(float("nan"))
     ('1234,5', '–')
     """
-    if x is None or not np.isfinite(x):
-        return "–"
-    d = _round_half_up(x, digits)
-    if d == 0:
-        d = abs(d)
-    s = f"{d:.{digits}f}" if digits > 0 else f"{d:.0f}"
-    if not leading_zero:
-        if s.startswith("0."):
-            s = s[1:]
-        elif s.startswith("-0."):
-            s = "-" + s[2:]
-    if lang == "nl":
-        s = s.replace(".", ",")
-    return s
+    return number(x, lang, digits, leading_zero=leading_zero)
 
 
-def apa_p(p: float, *, lang: Lang = "en", alpha: float = 0.05, prefix: str = "p") -> str:
-    """A p-value as APA 7 prints it: ``p = .032``, ``p < .001``, never ``p = .000``.
+def apa_p(p: float, *, lang: Lang = DEFAULT_LANG, alpha: float = 0.05, prefix: str = "p") -> str:
+    """A p-value as APA 7 prints it: ``p = ,032``, ``p < ,001``, never ``p = ,000``.
 
     Three decimals without a leading zero; values below .001 as ``p < .001`` and values
     that would round to 1 as ``p > .999``.  A p-value just below ``alpha`` that rounds up
     to it (.0495 -> .050) is printed with as many decimals as it takes to stay below
     ``alpha`` (``p = .0495``, ``p = .04999``; beyond six decimals ``p < .050``), so that the
-    text never contradicts the significance decision.
+    text never contradicts the significance decision.  The one formatter,
+    :func:`effectstudy.core.formatting.p_value`, does the work.
 
-    >>> apa_p(0.0495), apa_p(0.0505), apa_p(0.00099), apa_p(0.9996)
+    >>> apa_p(0.0495, lang="en"), apa_p(0.0505, lang="en"), apa_p(0.00099, lang="en"), apa_p(0.9996, lang="en")
     ('p = .0495', 'p = .051', 'p < .001', 'p > .999')
-    >>> apa_p(0.1234, lang="nl", prefix="p_adj")
+    >>> apa_p(0.1234, prefix="p_adj")
     'p_adj = ,123'
     """
-    if p is None or not np.isfinite(p):
-        return f"{prefix} = –"
-    if p < 0.001:
-        return f"{prefix} < " + apa_number(0.001, 3, lang=lang, leading_zero=False)
-    if _round_half_up(p, 3) >= 1:
-        return f"{prefix} > " + apa_number(0.999, 3, lang=lang, leading_zero=False)
-    digits = 3
-    while p < alpha and float(_round_half_up(p, digits)) >= alpha:
-        if digits == 6:
-            return f"{prefix} < " + apa_number(alpha, 3, lang=lang, leading_zero=False)
-        digits += 1
-    return f"{prefix} = " + apa_number(p, digits, lang=lang, leading_zero=False)
+    return p_value(p, lang, alpha=alpha, prefix=prefix)
 
 
 def apa_df(x: float, lang: Lang) -> str:
@@ -148,8 +115,7 @@ def apa_ci(lo: float, hi: float, lang: Lang, digits: int = 2) -> str:
     >>> apa_ci(1.234, 5.678, "en"), apa_ci(1.234, 5.678, "nl")
     ('[1.23, 5.68]', '[1,23; 5,68]')
     """
-    sep = "; " if lang == "nl" else ", "
-    return f"[{apa_number(lo, digits, lang=lang)}{sep}{apa_number(hi, digits, lang=lang)}]"
+    return interval(lo, hi, lang, digits)
 
 
 def ci_percent(ci: float) -> str:
@@ -160,12 +126,6 @@ def ci_percent(ci: float) -> str:
     """
     v = 100 * ci
     return f"{v:.0f}%" if abs(v - round(v)) < 1e-9 else f"{v:g}%"
-
-
-def check_lang(lang: Any) -> None:
-    """Raise :class:`~effectstudy.core.errors.ArgumentError` unless ``lang`` is ``"nl"`` or ``"en"``."""
-    if lang not in ("nl", "en"):
-        raise ArgumentError("lang", lang, "'nl' or 'en'")
 
 
 def exclusions_text(m: dict, lang: Lang) -> str:

@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from effectstudy.core.errors import DataError
+from effectstudy.core.formatting import check_lang
 from effectstudy.core.jsonable import jsonable
 from effectstudy.core.labels import Lang
 from effectstudy.core.results import Result, base_meta
@@ -30,7 +31,7 @@ from effectstudy.kernels.reml import (
     reml_intercept_criterion,
     reml_intercept_theta,
 )
-from effectstudy.models.apa import apa_df, apa_number, apa_p, check_lang, exclusions_text
+from effectstudy.models.apa import apa_df, apa_number, apa_p, exclusions_text
 from effectstudy.models.design import (
     check_ci,
     check_covariates,

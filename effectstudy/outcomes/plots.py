@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from effectstudy.core.labels import Lang, label, register
-from effectstudy.core.plotting import CATEGORY_COLOURS, axes
+from effectstudy.core.formatting import DEFAULT_LANG, Lang
+from effectstudy.core.labels import label, register
+from effectstudy.core.plotting import CATEGORY_COLOURS, axes, number_ticks
 from effectstudy.core.schema import CATEGORIES
 from effectstudy.kernels.change import rc_band
 
@@ -25,7 +26,7 @@ register({
 })
 
 
-def jt_plot(patients: pd.DataFrame, meta: dict[str, Any], ax=None, *, lang: Lang = "nl",
+def jt_plot(patients: pd.DataFrame, meta: dict[str, Any], ax=None, *, lang: Lang = DEFAULT_LANG,
             band: bool = True, s: float = 18, alpha: float = 0.8):
     """Jacobson-Truax plot: pre (x) against post (y) score per patient.
 
@@ -63,4 +64,4 @@ def jt_plot(patients: pd.DataFrame, meta: dict[str, Any], ax=None, *, lang: Lang
     ax.set_xlabel(label("pre", lang))
     ax.set_ylabel(label("post", lang))
     ax.legend(loc="best", fontsize="small", frameon=False)
-    return ax
+    return number_ticks(ax, lang)

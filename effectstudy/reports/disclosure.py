@@ -89,6 +89,7 @@ import pandas as pd
 from scipy.optimize import linprog
 
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, EffectstudyError
+from effectstudy.core.formatting import number, percent
 from effectstudy.core.labels import Lang, label, register
 from effectstudy.core.results import Result, base_meta
 
@@ -540,11 +541,9 @@ class DisclosureResult(Result):
                 elif col in counts or meta.get("layout") == "crosstab":
                     text = str(int(v))
                 elif col in pcts:
-                    text = f"{int(v)}%"
+                    text = percent(v, lang, proportion=False)
                 else:
-                    text = f"{v:.{digits}f}"
-                    if lang == "nl":
-                        text = text.replace(".", ",")
+                    text = number(v, lang, digits)
                 out.at[i, col] = text
         return out
 

@@ -62,10 +62,12 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError
 from effectstudy.core.files import atomic_write_bytes, find_repo_root
+from effectstudy.core.formatting import DEFAULT_LANG, DIGITS, frame, number
 from effectstudy.core.jsonable import jsonable
 
 __all__ = [
@@ -314,7 +316,7 @@ class ReportOutput:
         self,
         output_dir: str | Path,
         *,
-        lang: str = "nl",
+        lang: str = DEFAULT_LANG,
         params_file: str | Path | None = None,
         dpi: int = 150,
         display: bool = True,
@@ -560,27 +562,19 @@ class ReportOutput:
         self._display_html(provenance_html(obj, lang=self.lang), f"provenance ({len(obj.get('inputs', []))} input files)")
 
 
-def _display_frame(df: pd.DataFrame, lang: str, digits: int = 3) -> pd.DataFrame:
-    """A table as a report shows it: floats rounded, labelled columns and category values.
+def _display_frame(df: pd.DataFrame, lang: str, digits: int = DIGITS) -> pd.DataFrame:
+    """A table as a report shows it: numbers as display strings, labelled columns and categories.
 
-    Only the display changes; ``results.json`` and the CSV keep the full values.
+    The numbers go through :func:`effectstudy.core.formatting.frame`, the formatter of every
+    display path; only the display changes, ``results.json`` and the CSV keep the full values.
 
     >>> _display_frame(pd.DataFrame({"status": ["stagnated"], "ci_low": [0.0138213]}), "nl")
-          Status  BI onder
-    0  gestagneerd     0.014
+            Status BI onder
+    0  gestagneerd     0,01
     """
-    from effectstudy.core.labels import label, translate
+    from effectstudy.core.results import translate_frame
 
-    shown = df.copy()
-    for i in range(shown.shape[1]):
-        col = shown.iloc[:, i]
-        if pd.api.types.is_float_dtype(col.dtype):
-            shown.iloc[:, i] = col.round(digits)
-        elif col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype | pd.StringDtype):
-            shown[shown.columns[i]] = col.astype(object).map(lambda v: translate(v, lang))
-    if isinstance(shown.columns, pd.Index) and not isinstance(shown.columns, pd.MultiIndex):
-        shown.columns = [label(str(c), lang) if isinstance(c, str) else c for c in shown.columns]
-    return shown
+    return translate_frame(frame(df, lang, digits), lang)
 
 
 def _table_html(df: pd.DataFrame, index: bool | None = None) -> str:
@@ -618,17 +612,19 @@ def _value_html(value: Any, caption: str | None) -> str:
 
 
 def _fmt(value: Any, lang: str) -> str:
-    if isinstance(value, bool) or value is None:
+    """A shown scalar: numbers through :func:`effectstudy.core.formatting.number`.
+
+    >>> _fmt(0.125, "nl"), _fmt(12, "nl"), _fmt(True, "en"), _fmt("ok", "en")
+    ('0,13', '12', 'True', 'ok')
+    """
+    if isinstance(value, bool | np.bool_) or value is None:
         return str(value)
-    if isinstance(value, float) or _is_number(value) and not float(value).is_integer():
-        text = f"{float(value):.4g}"
-        return text.replace(".", ",") if lang == "nl" else text
+    if isinstance(value, float | np.floating):
+        return number(value, lang)
     return str(value)
 
 
 def _is_number(obj: Any) -> bool:
-    import numpy as np
-
     return isinstance(obj, (np.integer, np.floating, np.bool_))
 
 

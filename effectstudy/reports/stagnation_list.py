@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from effectstudy.core.formatting import date, number
 from effectstudy.core.labels import label, register
 from effectstudy.course import expected_response as _expected_response  # noqa: F401 - registers its label
 from effectstudy.course import stagnation as _stagnation  # noqa: F401 - registers the rule labels
@@ -90,11 +91,11 @@ def write_stagnation_list(table: pd.DataFrame, folder: str | Path, *, lang: str 
     shown = table.copy()
     shown["rule"] = shown["rule"].map(lambda r: label(r, lang))
     if "date" in shown:
-        shown["date"] = pd.to_datetime(shown["date"]).dt.strftime("%d-%m-%Y")
+        shown["date"] = [date(d, lang) for d in pd.to_datetime(shown["date"])]
     shown = shown.rename(columns=lambda c: label(c, lang))
     head = title or ("Stagnatielijst voor de intervisie" if lang == "nl" else "Stagnation list for peer consultation")
     empty = ("Geen lopende trajecten gesignaleerd." if lang == "nl" else "No open episodes flagged.")
-    body = shown.to_html(index=False, na_rep="–", float_format=lambda x: f"{x:.2f}") if len(shown) else f"<p>{empty}</p>"
+    body = shown.to_html(index=False, na_rep="–", float_format=lambda x: number(x, lang)) if len(shown) else f"<p>{empty}</p>"
     page = (f"<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{html.escape(head)}</title>"
             "<style>body{font-family:sans-serif;max-width:900px;margin:2em auto}table{border-collapse:collapse}"
             "td,th{padding:.2em .6em;border-bottom:1px solid #ddd;text-align:right}</style></head>"

@@ -41,7 +41,8 @@ import numpy as np
 import pandas as pd
 
 from effectstudy.core.errors import ArgumentError, DataError
-from effectstudy.core.labels import number, register
+from effectstudy.core.formatting import number, percent
+from effectstudy.core.labels import register
 from effectstudy.core.results import Result, base_meta
 
 __all__ = ["KeyFigures", "PublishedFigures", "PublishedTables", "yearly_text", "Trend", "key_figures", "trend", "COUNTS", "PERCENTAGES", "PARTS", "STATISTICS"]
@@ -370,7 +371,7 @@ class Trend(Result):
         for c in cols:
             v = w[c]
             if c.startswith("pct_"):
-                out[c] = [("–" if pd.isna(x) else f"{int(x)}%") for x in v]
+                out[c] = [percent(x, lang, proportion=False) for x in v]
             elif c == "n":
                 out[c] = [("–" if pd.isna(x) else str(int(x))) for x in v]
             else:
@@ -478,9 +479,8 @@ def yearly_text(pub: PublishedFigures, *, scale_name: str, lang: str = "nl") -> 
         if np.isnan(k) or np.isnan(m) or np.isnan(pct) or m <= 0:
             return None
         lo, hi = wilson_ci(np.array([k]), np.array([m]))
-        if lang == "nl":
-            return f"{int(pct)}%", f"95%-BI {round(100 * lo[0])}-{round(100 * hi[0])}%"
-        return f"{int(pct)}%", f"95% CI {round(100 * lo[0])}-{round(100 * hi[0])}%"
+        bounds = f"{percent(lo[0], lang).removesuffix('%')}-{percent(hi[0], lang)}"
+        return percent(pct, lang, proportion=False), f"{'95%-BI' if lang == 'nl' else '95% CI'} {bounds}"
 
     nl = lang == "nl"
     few = "te weinig cliënten om te rapporteren" if nl else "too few clients to report"

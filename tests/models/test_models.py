@@ -6,6 +6,7 @@ Hand checks use textbook formulas computed here with NumPy, never the package's 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from functools import cache
@@ -540,7 +541,7 @@ def test_affine_rescaling_of_the_outcome_keeps_f_and_p(seed, scale, shift):
     (float("nan"), "p = –", "p = –"),
 ])
 def test_apa_p(p, en, nl):
-    assert apa_p(p) == en
+    assert apa_p(p, lang="en") == en
     assert apa_p(p, lang="nl") == nl
 
 
@@ -559,7 +560,7 @@ def test_apa_p(p, en, nl):
     (float("inf"), {}, "–"),
 ])
 def test_apa_number(x, kw, out):
-    assert apa_number(x, **kw) == out
+    assert apa_number(x, **{"lang": "en", **kw}) == out  # the cases are written in English
 
 
 def test_apa_text_never_prints_p_000_and_uses_decimal_comma_in_dutch():
@@ -625,8 +626,10 @@ def test_summary_columns_and_json():
 
 def test_display_and_plots():
     r = fit_ancova("a")
-    h = r._repr_html_()
-    assert isinstance(h, str) and "ANCOVA" in h and "Pre score" in h
+    h = r._repr_html_()  # the default language, as everywhere: Dutch
+    assert isinstance(h, str) and "ANCOVA" in h and "Voormeting" in h
+    h_en = dataclasses.replace(r, meta={**r.meta, "lang": "en"})._repr_html_()
+    assert "ANCOVA" in h_en and "Pre score" in h_en
     assert "ANCOVA" in repr(r)
     for kind in ("residuals", "qq", "slopes", "means"):
         assert isinstance(r.plot(kind=kind), matplotlib.axes.Axes)

@@ -75,7 +75,7 @@ def test_result_recorded_as_to_dict_and_summary_csv(tmp_path, shown):
     pd.testing.assert_frame_equal(csv, res.summary())
     html = shown[0][0]["text/html"]
     assert "Schatting" in html and "BI onder" in html  # labels in the report language
-    assert "0.81" in html and "0.8123456" not in html  # rounded for display only
+    assert "0,81" in html and "0.8123456" not in html  # rounded for display only, decimal comma in Dutch
     assert len(shown) == 1
 
 
@@ -130,7 +130,7 @@ def test_scalars_text_dict_list(tmp_path, shown):
     out.show("missing", float("nan"))
     assert out.results == {"n": 12, "mean": 9.1666, "flag": True, "label": "ok",
                            "counts": {"improved": 5, "unchanged": 2}, "years": [2024, 2025], "missing": None}
-    assert "9,167" in shown[1][0]["text/html"]  # Dutch decimal comma in the display
+    assert "9,17" in shown[1][0]["text/html"]  # Dutch decimal comma, two decimals as in every display
     out.text("conclusion", "**5** of 7 improved")
     assert out.results["conclusion"] == "**5** of 7 improved"
 
