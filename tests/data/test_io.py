@@ -190,3 +190,14 @@ def test_read_table_serves_as_the_study_store_reader(tmp_path):
     p.write_text("episode_id;client_id;start_date;sessions\nE1;C1;03-01-2024;7\nE2;C2;31-02-2024;4\n")
     res = StudyStore(tmp_path / "store" / "study.duckdb").import_export(FileSpec(path=p), table="episodes")
     assert res.status == "imported" and res.rows_in == 1  # the row with an impossible date is not imported
+
+
+def test_on_fatal_is_spelled_alike_for_both_readers(tmp_path):
+    p = tmp_path / "episodes.csv"
+    p.write_text("episode_id;client_id\nE1\n")
+    for call in (lambda v: read_table(FileSpec(path=p), "episodes", on_fatal=v),
+                 lambda v: read_study(DataSpec(episodes=FileSpec(path=p), measurements=FileSpec(path=p)), on_fatal=v)):
+        with pytest.raises(ArgumentError, match="on_fatal: got True, expected 'raise' or 'return'"):
+            call(True)
+    t = read_table(FileSpec(path=p), "episodes", on_fatal="return")
+    assert t.report.fatal and t.data.empty
