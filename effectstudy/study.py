@@ -20,6 +20,7 @@ stage on its own.  Every method returns a result object of the stage it calls, o
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,19 +28,39 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from effectstudy import instruments
 from effectstudy.core.errors import (
     ArgumentError,
     DataQualityWarning,
     ParamsError,
     ProvisionalKeyWarning,
 )
+from effectstudy.core.files import find_repo_root
 from effectstudy.core.formatting import number
-from effectstudy.core.labels import register
-from effectstudy.core.params import Params, load_report_params
+from effectstudy.core.labels import label, register
+from effectstudy.core.params import REPORT_MODELS, Params, load_report_params
+from effectstudy.core.plotting import forest
 from effectstudy.core.results import Result, base_meta
+from effectstudy.course.expected_response import not_on_track
+from effectstudy.course.followup import stagnation_followup
+from effectstudy.course.satisfaction import satisfaction
+from effectstudy.course.stagnation import stagnation
+from effectstudy.course.trajectories import trajectories
+from effectstudy.course.treatment_course import treatment_course
+from effectstudy.data.consent import filter_consent, restrict_to_episodes
+from effectstudy.data.io import read_study
+from effectstudy.data.pairing import pair_prepost
+from effectstudy.data.selection import select_episodes, selection_flow
+from effectstudy.instruments.reliability import reliability
+from effectstudy.instruments.scoring import score
+from effectstudy.models.ancova import ancova
+from effectstudy.models.mixed import mixed_prepost
+from effectstudy.outcomes.clinical_significance import clinical_significance
+from effectstudy.outcomes.effect_size import prepost_effect
+from effectstudy.reports.stagnation_list import stagnation_list
+from effectstudy.reports.yearly import KeyFigures, PublishedTables, key_figures, trend, yearly_text
 
 __all__ = ["Study", "FlowResult", "SampleResult", "example_params"]
 
@@ -76,8 +97,6 @@ register({
 
 def example_params() -> Path:
     """``params/demo.yaml`` of the project (the shipped synthetic example data)."""
-    from effectstudy.core.files import find_repo_root
-
     return find_repo_root(Path(__file__).parent) / "params" / "demo.yaml"
 
 
@@ -103,9 +122,7 @@ class FlowResult(Result):
 
     def plot(self, ax=None, lang: str = "nl"):
         """Flow diagram (CONSORT style): the episodes left after each step, exclusions beside it."""
-        import matplotlib.pyplot as plt
-
-        from effectstudy.core.labels import label
+        import matplotlib.pyplot as plt  # noqa: PLC0415 - matplotlib only when a plot is drawn
 
         t = self.table
         # one box per step that keeps episodes; the exclusions of a step (for the analysed pairs:
@@ -136,8 +153,6 @@ class FlowResult(Result):
         return ax
 
     def format(self, lang: str = "nl", digits: int = 2) -> pd.DataFrame:  # type: ignore[override]
-        from effectstudy.core.labels import label
-
         s = self.summary()
         s["step"] = s["step"].map(lambda v: label(v, lang))
         s["reason"] = s["reason"].map(lambda v: label(v, lang))
@@ -153,11 +168,6 @@ class SampleResult(Result):
 
     def summary(self) -> pd.DataFrame:
         return self.table.copy()
-
-
-def _count(episodes: pd.DataFrame, mask: np.ndarray | None = None) -> tuple[int, int]:
-    e = episodes if mask is None else episodes[mask]
-    return int(len(e)), int(e["client_id"].nunique())
 
 
 # ------------------------------------------------------------------------------ the study
@@ -191,8 +201,6 @@ class Study:
 
     def with_overrides(self, overrides: dict[str, Any]) -> Study:
         """A Study with some params changed that shares this one's validated input (not re-read)."""
-        from effectstudy.core.params import REPORT_MODELS
-
         data = self.params.model_dump()
         for dotted, value in overrides.items():
             node = data
@@ -222,8 +230,6 @@ class Study:
     @cached_property
     def instrument(self):
         """The instrument: a user file from ``analysis.instrument_file`` (registered), or the registry's."""
-        from effectstudy import instruments
-
         a = self.analysis
         if a.instrument_file is not None:
             inst = instruments.load(a.instrument_file, register=True)
@@ -237,74 +243,20 @@ class Study:
     @cached_property
     def input(self):
         """:class:`effectstudy.data.io.StudyData`: validated input tables (raises on fatal problems)."""
-        from effectstudy.data.io import read_study
-
         ed = self.params.export_date  # "today" for the plausibility check of dates: reruns agree
         return read_study(self.params.data, today=_iso(ed, self.params.data.episodes.date_format) if ed else None)
 
     @cached_property
     def _selection(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        from effectstudy.data.consent import filter_consent
-
+        """The consent filter and the selection (``filter_consent``, ``select_episodes``) with their flow."""
         sel = self.params.selection
-        episodes = self.input.episodes
-        kept, consent = filter_consent(self._consent_as_recorded(sel.consent), sel.consent,
-                                       withdrawn=sel.withdrawn or None)
-        kept = episodes.loc[kept.index]
-        rep = self.input.report
-        # rows rejected by validation have no trustworthy client id: clients are counted for used rows only
-        rows = [{"step": "read", "reason": "read", "episodes": int(rep.rows_read["episodes"]), "clients": pd.NA}]
-        fl = rep.flow()
-        for r in fl[(fl["table"] == "episodes") & (fl["status"] != "used")].itertuples():
-            rows.append({"step": "validation", "reason": f"excluded_{r.reason}", "episodes": int(r.n), "clients": pd.NA})
-        rows.append({"step": "validation", "reason": "used",
-                     **dict(zip(("episodes", "clients"), _count(episodes), strict=True))})
-        for r in consent.itertuples():
-            if r.reason.startswith("excluded"):
-                rows.append({"step": "consent", "reason": r.reason, "episodes": r.episodes, "clients": r.clients})
-        rows.append({"step": "consent", "reason": "used", **dict(zip(("episodes", "clients"), _count(kept), strict=True))})
-        filters: list[tuple[str, np.ndarray]] = []
-        if sel.years is not None:
-            y = kept["start_date"].dt.year.to_numpy()
-            filters.append(("excluded_year", (y < sel.years[0]) | (y > sel.years[1])))
-        if sel.care_types is not None:
-            filters.append(("excluded_care_type", ~kept["care_type"].astype("string").isin(sel.care_types).to_numpy(bool)))
-        if sel.diagnoses is not None:
-            filters.append(("excluded_diagnosis", ~kept["diagnosis"].astype("string").isin(sel.diagnoses).to_numpy(bool)))
-        year = getattr(self.params, "year", None)
-        if year is not None:
-            ended = kept["end_date"].dt.year.to_numpy()
-            filters.append(("excluded_not_ended_in_year", ~(ended == year)))
-        out = np.zeros(len(kept), dtype=bool)
-        for reason, mask in filters:
-            new = mask & ~out
-            rows.append({"step": "selection", "reason": reason,
-                         **dict(zip(("episodes", "clients"), _count(kept, new), strict=True))})
-            out |= new
-        kept = kept[~out]
-        rows.append({"step": "selection", "reason": "used", **dict(zip(("episodes", "clients"), _count(kept), strict=True))})
-        return kept, pd.DataFrame(rows)
-
-    def _consent_as_recorded(self, purpose: str) -> pd.DataFrame:
-        """Episodes with the consent flag missing where the export left it empty.
-
-        ``read_study`` reads an empty flag as ``False`` and records each as an ``info``
-        problem (rule ``missing_flag_as_false``, row = source line = index); here those are
-        turned back into missing so the flow says "not recorded" rather than "refused".
-        Both mean no consent.
-        """
-        from effectstudy.data.consent import CONSENT_COLUMNS
-
-        column = CONSENT_COLUMNS[purpose]
-        eps = self.input.episodes
-        if column not in eps:
-            return eps
-        p = self.input.report.problems
-        file = self.input.report.files.get("episodes")
-        lines = p.loc[(p["file"] == file) & (p["column"] == column) & (p["rule"] == "missing_flag_as_false"), "row"]
-        flag = eps[column].astype(object)
-        flag[eps.index.isin(lines.to_numpy())] = None
-        return eps.assign(**{column: flag})
+        validated = self.input.episodes
+        consenting, consent = filter_consent(validated, sel.consent, withdrawn=sel.withdrawn or None)
+        kept, selected = select_episodes(consenting, years=sel.years, care_types=sel.care_types,
+                                         diagnoses=sel.diagnoses, ended_in=getattr(self.params, "year", None))
+        report = self.input.report
+        table = selection_flow(int(report.rows_read["episodes"]), report.flow(), validated, consent, selected)
+        return kept, table
 
     @property
     def episodes(self) -> pd.DataFrame:
@@ -314,8 +266,6 @@ class Study:
     @cached_property
     def measurements(self) -> pd.DataFrame:
         """Measurements of the analysed episodes (by episode id, or by client when it has none)."""
-        from effectstudy.data.consent import restrict_to_episodes
-
         m = self.input.measurements
         m = m[m["instrument"] == self.analysis.instrument]
         return restrict_to_episodes(m, self.episodes, self.input.episodes)[0]
@@ -323,8 +273,6 @@ class Study:
     @cached_property
     def scores(self):
         """:func:`effectstudy.score` of the analysed measurements (all scales of the instrument)."""
-        from effectstudy.instruments.scoring import score
-
         with warnings.catch_warnings():
             # a provisional key is stated in the report (key_status, provenance banner); every
             # other warning of scoring still reaches the caller
@@ -338,8 +286,6 @@ class Study:
     def _pairs(self, scale: str):
         cache = self.__dict__.setdefault("_pair_cache", {})
         if scale not in cache:
-            from effectstudy.data.pairing import pair_prepost
-
             a = self.analysis
             cache[scale] = pair_prepost(self.scores, self.episodes, scale=scale,
                                         instrument=self.analysis.instrument,
@@ -351,8 +297,6 @@ class Study:
         """The reliability used for reliable change: a number, or Cronbach's alpha of the intake."""
         rel = self.analysis.reliable_change.reliability
         if rel == "sample":
-            from effectstudy.instruments.reliability import reliability
-
             return reliability(self.measurements, instrument=self.instrument, scale=self.scale)
         if rel == "registry":
             return None  # the verbs take it from the registry via instrument=/scale=
@@ -445,8 +389,6 @@ class Study:
         Returns an :class:`EffectSizeTable` whose summary stacks the results: ``scale``,
         ``grouping`` (``all`` or the group column) and ``group``.
         """
-        from effectstudy.outcomes.effect_size import prepost_effect
-
         es_ = self.analysis.effect_size
         scales = list(self.analysis.scales if scales is None else scales)
         groups = list(self.analysis.groups if groups is None else groups)
@@ -476,8 +418,6 @@ class Study:
 
     def clinical_significance(self, group: str | None = None):
         """Reliable change and clinical significance of the primary scale (``es.clinical_significance``)."""
-        from effectstudy.outcomes.clinical_significance import clinical_significance
-
         rc = self.analysis.reliable_change
         return clinical_significance(
             self.pairs().data, subject="episode_id", time="time", outcome="score", pre="pre", post="post",
@@ -487,8 +427,6 @@ class Study:
 
     def treatment_course(self, group: str | None = None):
         """Sessions, duration, planned 5-20 range, end reasons, first interim, length vs outcome."""
-        from effectstudy.course.treatment_course import treatment_course
-
         return treatment_course(self.episodes, measurements=self.measurements,
                                 outcome=self.clinical_significance(), group=group)
 
@@ -497,8 +435,6 @@ class Study:
 
         Only closed episodes get an end-of-treatment form; open ones are left out.
         """
-        from effectstudy.course.satisfaction import satisfaction
-
         sat = self.input.satisfaction
         if sat is None:
             raise ParamsError(f"{self.params.source_file}: data.satisfaction: no satisfaction file given")
@@ -508,16 +444,12 @@ class Study:
 
     def stagnation_followup(self):
         """What became of stagnated versus on-track episodes (``es.stagnation_followup``)."""
-        from effectstudy.course.followup import stagnation_followup
-
         es_ = self.analysis.effect_size
         return stagnation_followup(self.stagnation(), self.episodes, outcome=self.clinical_significance(),
                                    effect_method=es_.method, adjust=es_.adjust, ci=es_.ci)
 
     def trajectories(self, group: str | None = None):
         """Mixed model over all measurements of the primary scale, completers or not (``es.trajectories``)."""
-        from effectstudy.course.trajectories import trajectories
-
         data = self.stagnation_data()
         return trajectories(data, subject="episode_id", time="time", outcome="score",
                             group=group, occasion="occasion", post="post")
@@ -536,8 +468,6 @@ class Study:
         with ``analysis.stagnation.rule: not_on_track`` the expected-response signal of
         :meth:`not_on_track`.
         """
-        from effectstudy.course.stagnation import stagnation
-
         sp = self.analysis.stagnation
         if sp.rule == "not_on_track":
             return self.not_on_track(group)
@@ -555,8 +485,6 @@ class Study:
         a regular end (the practice's completed treatments); band and folds from
         ``analysis.not_on_track``.
         """
-        from effectstudy.course.expected_response import not_on_track
-
         nt = self.analysis.not_on_track
         done = self.episodes.loc[self.episodes["end_date"].notna()
                                  & (self.episodes["end_reason"].astype("string") == "regular"), "episode_id"]
@@ -565,11 +493,18 @@ class Study:
                             instrument=self.analysis.instrument, scale=self.scale)
 
     # ----------------------------------------------------------------------- yearly summary
-    def key_figures(self):
+    def key_figures(self, groups: Sequence[str] | None = None) -> KeyFigures:
         """The year's key figures per grouping, unrounded (``effectstudy.reports.yearly.key_figures``)."""
-        from effectstudy.reports.yearly import key_figures
+        return key_figures(self.episodes, pairs=self.pairs(), outcome=self.clinical_significance(),
+                           stagnation=self.stagnation(), satisfaction=self.satisfaction_table(),
+                           effect_size=self.analysis.effect_size, year=getattr(self.params, "year", None),
+                           scale=self.scale, groups=list(self.analysis.groups if groups is None else groups))
 
-        return key_figures(self)
+    def stagnation_list(self) -> pd.DataFrame:
+        """Open episodes flagged by ``stagnation_list.rules`` (``effectstudy.reports.stagnation_list``)."""
+        spec = self.params.stagnation_list
+        results = {rule: self.with_overrides({"analysis.stagnation.rule": rule}).stagnation() for rule in spec.rules}
+        return stagnation_list(self.episodes, self.stagnation_data(), results, spec)
 
     def published(self, figures, grouping: str = "all"):
         """``figures`` of one grouping after disclosure control with the params' rules."""
@@ -584,26 +519,18 @@ class Study:
 
     def published_groups(self, figures):
         """Every grouping of ``analysis.groups`` after disclosure control, shown together."""
-        from effectstudy.reports.yearly import PublishedTables
-
         return PublishedTables(meta={"groups": list(self.analysis.groups)}, lang=self.lang,
                                parts={g: self.published(figures, g) for g in self.analysis.groups})
 
     def _history(self) -> list[dict[str, Any]]:
-        import json
-
         return [json.loads(Path(h).read_text(encoding="utf-8")) for h in getattr(self.params, "history", [])]
 
     def trend(self, published):
         """This year's and the earlier runs' published overall figures (``history:`` in the params)."""
-        from effectstudy.reports.yearly import trend
-
         return trend(getattr(self.params, "history", []), published)
 
     def yearly_text(self, published) -> str:
         """The plain-language summary, from the published figures only."""
-        from effectstudy.reports.yearly import yearly_text
-
         return yearly_text(published, scale_name=self._scale_name(), lang=self.lang)
 
     def _scale_name(self) -> str:
@@ -654,8 +581,6 @@ class Study:
         """``pair_prepost`` of the outcome with the group and covariates (cached)."""
         if "_student" in self.__dict__:
             return self.__dict__["_student"]
-        from effectstudy.data.pairing import pair_prepost
-
         p = self.params
         wanted = [getattr(p, "group", None), *getattr(p, "covariates", [])]
         wanted = [c for c in dict.fromkeys(wanted) if c]
@@ -695,16 +620,12 @@ class Study:
 
     def ancova(self):
         """ANCOVA of the post score on the pre score, group and covariates (``es.ancova``)."""
-        from effectstudy.models.ancova import ancova
-
         p = self.params
         return ancova(self.student_pairs(), subject="episode_id", time="time", outcome="score",
                       pre="pre", post="post", group=p.group, covariates=p.covariates or None)
 
     def mixed_prepost(self):
         """Mixed model of pre and post scores, time x group, all available data (``es.mixed_prepost``)."""
-        from effectstudy.models.mixed import mixed_prepost
-
         p = self.params
         return mixed_prepost(self.student_long(), subject="episode_id", time="time", outcome="score", pre="pre",
                              post="post", group=p.group, covariates=p.covariates or None)
@@ -747,8 +668,6 @@ class EffectSizeTable(Result):
 
     def plot(self, ax=None, scale: str | None = None, lang: str = "nl"):
         """Forest plot (``effectstudy.core.plotting.forest``) of one scale's estimates per group."""
-        from effectstudy.core.plotting import forest
-
         t = self.table
         t = t[t["scale"] == (scale or t["scale"].iloc[0])].copy()
         t["group"] = [g if gr == "all" else f"{gr}: {g}" for gr, g in zip(t["grouping"], t["group"], strict=True)]

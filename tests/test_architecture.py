@@ -155,7 +155,6 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-@pytest.mark.xfail(reason="issue 13 in progress: the rules are being met", strict=False)
 def test_the_package_keeps_its_import_rules():
     assert rule_violations(PACKAGE) == []
 
@@ -205,7 +204,6 @@ VERBS = sorted(n for n in es.__all__ if n[0].islower() and callable(getattr(es, 
                and inspect.isfunction(getattr(es, n)))
 
 
-@pytest.mark.xfail(reason="issue 13 in progress: the rules are being met", strict=False)
 @pytest.mark.parametrize("name", VERBS)
 def test_every_verb_shows_its_real_signature_and_help(name):
     verb = getattr(es, name)
@@ -222,7 +220,6 @@ def _functions(tree: ast.AST):
             yield node
 
 
-@pytest.mark.xfail(reason="issue 13 in progress: the rules are being met", strict=False)
 def test_no_function_over_150_lines_without_a_reason():
     long = []
     for p in sorted(PACKAGE.rglob("*.py")):

@@ -25,7 +25,7 @@ def study():
 def direct():
     """The example data through the stages, called one by one (no Study)."""
     ex = es.datasets.load_example()
-    eps = ex.episodes[ex.episodes["consent_study"].astype(bool)]
+    eps = ex.episodes[ex.episodes["consent_study"].fillna(False).astype(bool)]  # not recorded = no consent
     ms = ex.measurements[ex.measurements["episode_id"].isin(eps["episode_id"])]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", es.ProvisionalKeyWarning)
@@ -91,7 +91,7 @@ def test_selection_filters_are_counted(tmp_path):
     st = es.Study.from_params(DEMO, {"selection.years": [2022, 2023], "selection.care_types": ["basic"]})
     t = st.flow().summary().set_index(["step", "reason"])["episodes"]
     eps = st.input.episodes
-    consenting = eps[eps.consent_study.astype(bool)]
+    consenting = eps[eps.consent_study.fillna(False).astype(bool)]  # not recorded = no consent
     y = consenting.start_date.dt.year
     outside = ~y.between(2022, 2023)
     assert t[("selection", "excluded_year")] == outside.sum()

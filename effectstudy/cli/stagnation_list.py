@@ -31,13 +31,13 @@ def run(args: argparse.Namespace) -> int:
 
     from effectstudy.core.errors import DataQualityWarning
     from effectstudy.core.files import find_repo_root
-    from effectstudy.reports.stagnation_list import stagnation_list, write_stagnation_list
+    from effectstudy.reports.stagnation_list import write_stagnation_list
     from effectstudy.study import Study
 
     study = Study.from_params(args.file)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)  # every episode is in the result, with its status
-        table = stagnation_list(study)
+        table = study.stagnation_list()
     folder = Path(args.output) if args.output else (
         find_repo_root(Path(args.file).resolve().parent) / "reports" / "stagnation_list" / Path(args.file).stem)
     csv, page = write_stagnation_list(table, folder, lang=study.lang)

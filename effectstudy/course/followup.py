@@ -165,8 +165,8 @@ def stagnation_followup(
     end: Hashable = "end_date",
     end_reason: Hashable | None = "end_reason",
     planned: tuple[int, int] = (5, 20),
-    effect_method: Literal["rm", "av", "z", "b", "d"] = "rm",
-    adjust: bool = False,
+    effect_method: Literal["rm", "av", "z", "b", "d"] = "b",
+    adjust: bool = True,
     ci: float = 0.95,
 ) -> FollowupResult:
     r"""Sessions, end reasons and end-of-treatment outcome of stagnated vs on-track episodes.
@@ -190,7 +190,8 @@ def stagnation_followup(
     episode, sessions, start, end, end_reason, planned
         As in :func:`effectstudy.course.treatment_course`.
     effect_method, adjust : as ``method``/``adjust`` of :func:`effectstudy.prepost_effect`
-        Default ``"rm"`` (:math:`d_{rm}`).
+        Default ``"b"`` (Becker's :math:`d`) with Hedges' correction, as
+        ``analysis.effect_size`` of the params.
     ci : float, default 0.95
 
     Returns

@@ -1,7 +1,8 @@
 """Consent filters: the effect study uses ``consent_study`` episodes, research exports ``consent_research``.
 
 Clients consent separately to the effect study and to storage of their data for research.
-A missing consent value means **no consent**.  The filters are applied per episode on every
+A missing consent value (``<NA>``: not recorded; :func:`effectstudy.read_study` keeps an
+empty flag so) means **no consent**, but is counted apart from a refusal (``False``).  The filters are applied per episode on every
 run, together with an optional withdrawal list of client ids (SEC-P8 in the project's
 privacy reference: "a withdrawal list is applied on every run; the run report states how
 many clients were excluded and for which reason").  Every episode read is counted once:

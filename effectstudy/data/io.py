@@ -58,6 +58,7 @@ from effectstudy.core.checks import check_choice
 from effectstudy.core.errors import ArgumentError
 from effectstudy.core.params import DataSpec, FileSpec
 from effectstudy.core.schema import TABLES, Column, TableSpec
+from effectstudy.data.consent import CONSENT_COLUMNS
 from effectstudy.data.validate import (
     DEFAULT_MIN_DATE,
     DEFAULT_WINDOW_DAYS,
@@ -69,12 +70,15 @@ from effectstudy.data.validate import (
     problems_frame,
 )
 
-__all__ = ["read_table", "read_study", "TableRead", "StudyData", "BOOL_TOKENS"]
+__all__ = ["read_table", "read_study", "TableRead", "StudyData", "BOOL_TOKENS", "NOT_RECORDED_FLAGS"]
 
 #: accepted flag spellings (case-insensitive); anything else is an error
 BOOL_TOKENS: dict[str, bool] = {"1": True, "0": False, "true": True, "false": False,
                                 "ja": True, "nee": False, "yes": True, "no": False,
                                 "j": True, "n": False, "y": True}
+#: flags whose empty value is kept as ``<NA>`` ("not recorded", a nullable ``boolean`` column);
+#: every other flag reads an empty value as ``False`` (counted as an ``info`` problem)
+NOT_RECORDED_FLAGS: frozenset[str] = frozenset(CONSENT_COLUMNS.values())
 _READ_TABLES = ("episodes", "measurements", "satisfaction")
 _BOM = codecs.BOM_UTF8
 _CHUNK = 1 << 24
@@ -640,13 +644,20 @@ def _type_table(raw: pd.DataFrame, tspec: TableSpec, spec: FileSpec, file: str, 
                                             "error"))
         elif kind == "bool":
             v, bad, miss = _parse_bool(s)
-            data[name] = v
             if bad.any():
                 probs.append(problems_frame(file, lines[bad], name, raw[name].to_numpy()[bad], "not_a_flag",
                                             "1/0, true/false, ja/nee or yes/no", "error"))
-            if miss.any():
-                probs.append(problems_frame(file, lines[miss], name, "", "missing_flag_as_false",
-                                            "a flag; empty is read as false (no consent / not done)", "info"))
+            if name in NOT_RECORDED_FLAGS:
+                # consent: "not recorded" (<NA>) stays apart from "refused" (False); both mean no consent
+                data[name] = pd.arrays.BooleanArray(v, miss)
+                if miss.any():
+                    probs.append(problems_frame(file, lines[miss], name, "", "flag_not_recorded",
+                                                "a flag; empty is kept as not recorded (<NA>, no consent)", "info"))
+            else:
+                data[name] = v
+                if miss.any():
+                    probs.append(problems_frame(file, lines[miss], name, "", "missing_flag_as_false",
+                                                "a flag; empty is read as false (not done)", "info"))
         else:
             v, _, miss = _parse_str(s)
             if kind == "category":
@@ -714,7 +725,7 @@ def _rejected(raw: pd.DataFrame, report: ValidationReport, table: str) -> pd.Dat
     return out
 
 
-def read_table(spec: FileSpec, table: str = "episodes", *, raise_on_fatal: bool = True,
+def read_table(spec: FileSpec, table: str = "episodes", *, on_fatal: str = "raise",
                min_date: str = DEFAULT_MIN_DATE, today: str | None = None) -> TableRead:
     """Read one export file and validate it on its own.
 
@@ -724,9 +735,9 @@ def read_table(spec: FileSpec, table: str = "episodes", *, raise_on_fatal: bool 
         Path, format (default from the extension), ``sep`` (``None``: detect ``;``/``,``),
         ``decimal``, ``encoding``, ``date_format``, ``sheet`` and the column map.
     table : {"episodes", "measurements", "satisfaction"}
-    raise_on_fatal : bool
-        Raise :class:`~effectstudy.core.errors.ValidationError` on a fatal problem (default);
-        otherwise return a :class:`TableRead` with empty ``data`` and the report.
+    on_fatal : {"raise", "return"}
+        On a fatal problem raise :class:`~effectstudy.core.errors.ValidationError` (default) or
+        return a :class:`TableRead` with empty ``data`` and the report (as :func:`read_study`).
     min_date, today : date text, optional
         Plausible date range (default 2000-01-01 to today).
 
@@ -742,15 +753,17 @@ def read_table(spec: FileSpec, table: str = "episodes", *, raise_on_fatal: bool 
         Fatal problems; the message shows the first ten (``file:line column: rule: found X,
         expected Y``) and the total count.
     ArgumentError
-        Unknown table or format, missing file, unknown encoding.
+        Unknown table or format, missing file, unknown encoding, ``on_fatal`` not ``"raise"``
+        or ``"return"``.
     """
+    check_choice("on_fatal", on_fatal, ("raise", "return"))
     if not isinstance(spec, FileSpec):
         raise ArgumentError("spec", spec, "a FileSpec (effectstudy.core.params.FileSpec)")
     typed, raw, problems, n, fatal, meta = _read(spec, table, min_date=min_date, today=today)
     file = _file_name(spec)
     lines = typed.index.to_numpy(dtype=np.int64) if len(typed) else np.array([], dtype=np.int64)
     report = ValidationReport.from_tables({table: TableAccount(file, n, lines, fatal)}, problems)
-    if fatal and raise_on_fatal:
+    if fatal and on_fatal == "raise":
         report.raise_if_fatal()
     data = typed[_used_mask(problems, file, lines)] if not fatal and len(typed) else typed.iloc[:0]
     return TableRead(table, file, data, _rejected(raw, report, table), report, meta, typed)
@@ -779,7 +792,9 @@ def read_study(data_spec: DataSpec, *, on_fatal: str = "raise", window_days: tup
     StudyData
         Canonical typed tables of the rows used (ids ``str``, dates ``datetime64[ns]``,
         ``sessions``/``session``/``birth_year`` ``Int64``, items ``float64``, flags ``bool`` with
-        missing read as ``False`` and counted as ``info`` problems) and ``.report``.
+        missing read as ``False`` and counted as ``info`` problems, except the consent flags:
+        nullable ``boolean`` with ``<NA>`` = not recorded, apart from ``False`` = refused;
+        see :data:`NOT_RECORDED_FLAGS`) and ``.report``.
     """
     check_choice("on_fatal", on_fatal, ("raise", "return"))
     if not isinstance(data_spec, DataSpec):

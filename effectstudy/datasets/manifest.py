@@ -210,11 +210,11 @@ def load_example(path: Path | str | None = None, *, verify: bool = True) -> Synt
     SyntheticPractice
         ``episodes``, ``measurements`` and ``satisfaction`` exactly as
         :func:`effectstudy.data.io.read_study` returns them for real exports (typed canonical
-        tables indexed by source line; a missing consent flag reads as ``False`` and is
-        counted in the report, which is in ``meta["validation"]``); ``truth`` and the
-        generator's ``meta`` regenerated from the manifest's seed and size (the planted truth
-        is not shipped as a file; regenerating it also guarantees it matches).  For the
-        generator's own types (nullable consent flags) use :func:`read_export`.
+        tables indexed by source line; a missing consent flag is kept as ``<NA>``, "not
+        recorded", and counted in the report, which is in ``meta["validation"]``); ``truth``
+        and the generator's ``meta`` regenerated from the manifest's seed and size (the
+        planted truth is not shipped as a file; regenerating it also guarantees it matches).
+        For the generator's own types use :func:`read_export`.
 
     Raises
     ------

@@ -124,7 +124,7 @@ def prepost_effect(
     pre: Any,
     post: Any,
     method: Literal["rm", "av", "z", "b", "d"],
-    adjust: bool = False,
+    adjust: bool = True,
     ci: float = 0.95,
     group: Hashable | None = None,
     ci_method: Literal["normal", "nct"] = "normal",
@@ -147,10 +147,11 @@ def prepost_effect(
         - ``"b"``: Becker's :math:`d = \bar D / s_{pre}` (Becker 1988);
         - ``"d"``: as ``"av"`` with :math:`\nu = 2(n-1)` and the CI of Pustejovsky et al.
           (2014).
-    adjust : bool, default False
+    adjust : bool, default True
         Hedges' small-sample correction: estimate **and CI limits** times the exact
         :math:`J(\nu)` (:func:`effectstudy.kernels.hedges_j`), :math:`\nu = n - 1`
-        (``"d"``: :math:`2(n-1)`), as effectsize does.
+        (``"d"``: :math:`2(n-1)`), as effectsize does (``rm_d(adjust = TRUE)``, its default).
+        The default agrees with ``analysis.effect_size.adjust`` of the params.
     ci : float, default 0.95
         Confidence level.
     group : column name, optional
@@ -210,7 +211,7 @@ def prepost_effect(
     ...                       post="post", method="av")
     >>> r.summary()[["n", "estimate", "ci_low", "ci_high", "t", "p"]].round(3)
        n  estimate  ci_low  ci_high      t      p
-    0  6    -1.068  -1.663   -0.472 -3.515  0.017
+    0  6    -0.898  -1.398   -0.397 -3.515  0.017
     """
     check_choice("method", method, ES_METHODS)
     check_choice("ci_method", ci_method, ("normal", "nct"))

@@ -2,9 +2,9 @@
 
 Practice rule: when after 3 to 5 sessions there is insufficient recovery, the psychologist
 reports the stagnation and brings the case to peer consultation.  :func:`stagnation_list`
-applies the params' stagnation rules (``stagnation_list.rules``, window and criterion from
-``analysis.stagnation``) to the **open** episodes and lists those flagged, with the
-measurement that triggered the flag.
+lists the **open** episodes flagged by the params' stagnation rules (``stagnation_list.rules``,
+window and criterion from ``analysis.stagnation``), with the measurement that triggered the
+flag.  It takes the stagnation result of each rule; ``Study.stagnation_list()`` computes them.
 
 The list identifies episodes only by the export's episode id (the practice's own
 pseudonymous key; no client id, name or date of birth) and shows the therapist only when
@@ -14,13 +14,16 @@ pseudonymous key; no client id, name or date of birth) and shows the therapist o
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from effectstudy.core.errors import ArgumentError, ArgumentTypeError
 from effectstudy.core.formatting import date, number
 from effectstudy.core.labels import label, register
+from effectstudy.core.params import StagnationListSpec
 from effectstudy.course import expected_response as _expected_response  # noqa: F401 - registers its label
 from effectstudy.course import stagnation as _stagnation  # noqa: F401 - registers the rule labels
 
@@ -43,21 +46,51 @@ register({
 })
 
 
-def stagnation_list(study: Any) -> pd.DataFrame:
-    """Open episodes flagged by any of ``stagnation_list.rules``, one row per episode and rule.
+def stagnation_list(episodes: pd.DataFrame, data: pd.DataFrame, results: Mapping[str, Any],
+                    spec: StagnationListSpec) -> pd.DataFrame:
+    """Open episodes flagged by any of ``spec.rules``, one row per episode and rule.
 
-    ``session``, ``date`` and ``score`` describe the triggering (evaluating or flagging)
-    measurement; ``change`` is its score minus the baseline score; ``rci`` the reliable
-    change index where the rule computes one.  Sorted by rule, then date (oldest first).
+    Parameters
+    ----------
+    episodes : DataFrame
+        The analysed episodes (``episode_id``, ``end_date``; ``therapist`` when shown).
+        Open episodes (no ``end_date``) are listed.
+    data : DataFrame
+        The measurements the rules were applied to (``episode_id``, ``time``, ``date``:
+        ``Study.stagnation_data()``); they give the date of the triggering measurement.
+    results : mapping of rule -> StagnationResult
+        :func:`effectstudy.stagnation` of ``data`` under each rule of ``spec.rules``.
+    spec : StagnationListSpec
+        The ``stagnation_list:`` section of the params (``rules``, ``show_therapist``).
+
+    Returns
+    -------
+    DataFrame
+        :data:`COLUMNS` (``therapist`` only when ``spec.show_therapist``).  ``session``,
+        ``date`` and ``score`` describe the triggering (evaluating or flagging) measurement;
+        ``change`` is its score minus the baseline score; ``rci`` the reliable change index
+        where the rule computes one.  Sorted by rule, then date (oldest first).
+
+    Raises
+    ------
+    ArgumentTypeError
+        ``episodes`` or ``data`` is not a DataFrame, ``spec`` not a ``StagnationListSpec``.
+    ArgumentError
+        A rule of ``spec.rules`` without its result in ``results``.
     """
-    spec = study.params.stagnation_list
-    open_ids = set(study.episodes.loc[study.episodes["end_date"].isna(), "episode_id"])
-    data = study.stagnation_data()
+    for name, value in (("episodes", episodes), ("data", data)):
+        if not isinstance(value, pd.DataFrame):
+            raise ArgumentTypeError(name, value, "a DataFrame")
+    if not isinstance(spec, StagnationListSpec):
+        raise ArgumentTypeError("spec", spec, "the stagnation_list section of the params (StagnationListSpec)")
+    missing = [r for r in spec.rules if r not in results]
+    if missing:
+        raise ArgumentError("results", sorted(results), f"a stagnation result for every rule of {list(spec.rules)}")
+    open_ids = set(episodes.loc[episodes["end_date"].isna(), "episode_id"])
     when = data[["episode_id", "time", "date"]].drop_duplicates(["episode_id", "time"], keep="last")
     parts = []
     for rule in spec.rules:
-        res = (study.not_on_track() if rule == "not_on_track"
-               else study.with_overrides({"analysis.stagnation.rule": rule}).stagnation())
+        res = results[rule]
         p = res.patients
         p = p[(p["status"].astype(str) == "stagnated") & p.index.isin(open_ids)]
         rows = pd.DataFrame({
@@ -70,8 +103,8 @@ def stagnation_list(study: Any) -> pd.DataFrame:
         rows = rows.merge(when.rename(columns={"time": "session"}), on=["episode_id", "session"], how="left")
         parts.append(rows)
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(COLUMNS))
-    if spec.show_therapist and "therapist" in study.episodes:
-        ther = study.episodes.set_index("episode_id")["therapist"]
+    if spec.show_therapist and "therapist" in episodes:
+        ther = episodes.set_index("episode_id")["therapist"]
         out["therapist"] = out["episode_id"].map(ther)
     else:
         out["therapist"] = pd.NA

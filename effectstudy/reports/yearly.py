@@ -40,10 +40,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from effectstudy.core.errors import ArgumentError, DataError
+from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
 from effectstudy.core.formatting import number, percent
 from effectstudy.core.labels import register
+from effectstudy.core.params import EffectSizeSpec
 from effectstudy.core.results import Result, base_meta
+from effectstudy.course.stagnation import StagnationResult
+from effectstudy.data.pairing import PairResult
+from effectstudy.outcomes.clinical_significance import ClinicalSignificanceResult
+from effectstudy.outcomes.effect_size import prepost_effect
 
 __all__ = ["KeyFigures", "PublishedFigures", "PublishedTables", "yearly_text", "Trend", "key_figures", "trend", "COUNTS", "PERCENTAGES", "PARTS", "STATISTICS"]
 
@@ -297,55 +302,97 @@ def _figures(e: pd.DataFrame, paired: pd.Series, cat: pd.Series, status: pd.Seri
     return row
 
 
-def key_figures(study: Any, groups: Sequence[str] | None = None) -> KeyFigures:
-    """Compute the key figures of ``study`` (a :class:`effectstudy.Study` of one year).
+def key_figures(
+    episodes: pd.DataFrame,
+    *,
+    pairs: PairResult,
+    outcome: ClinicalSignificanceResult,
+    stagnation: StagnationResult,
+    satisfaction: pd.DataFrame | None,
+    effect_size: EffectSizeSpec,
+    year: int | None = None,
+    scale: str | None = None,
+    groups: Sequence[str] = (),
+) -> KeyFigures:
+    """The key figures of the episodes of one year, per group (``Study.key_figures()`` passes them).
 
     Every figure comes from the stage that owns it (``pair_prepost``, ``prepost_effect``,
     ``clinical_significance``, ``stagnation``, the satisfaction forms); this function only
     counts them per group.  Episodes with a missing group value form the group ``unknown``
     so that the groups add up to the total.
-    """
-    from effectstudy.outcomes.effect_size import prepost_effect
 
-    groups = list(study.analysis.groups if groups is None else groups)
-    year = getattr(study.params, "year", None)
-    eps = study.episodes
-    pairs = study.pairs()
-    cs = study.clinical_significance()
-    stag = study.stagnation()
-    sat = study.satisfaction_table()
-    es_ = study.analysis.effect_size
-    d = -1.0 if cs.meta["better_is"] == "lower" else 1.0
+    Parameters
+    ----------
+    episodes : DataFrame
+        The episodes of the year (``episode_id`` and the ``groups`` columns).
+    pairs : PairResult
+        :func:`effectstudy.pair_prepost` of the primary scale for these episodes.
+    outcome : ClinicalSignificanceResult
+        :func:`effectstudy.clinical_significance` of ``pairs.data`` (its ``better_is``
+        orients the effect size: positive = improvement).
+    stagnation : StagnationResult
+        :func:`effectstudy.stagnation` of these episodes' measurements.
+    satisfaction : DataFrame or None
+        The end-of-treatment forms (``episode_id``, ``issued``, ``returned``, ``grade``);
+        ``None`` without a satisfaction file.
+    effect_size : EffectSizeSpec
+        The ``analysis.effect_size`` section of the params (``method``, ``adjust``, ``ci``).
+    year : int, optional
+        The report year (the ``year`` column and ``meta``).
+    scale : str, optional
+        The primary scale's name (``meta``).
+    groups : list of str
+        Episode columns to break the figures down by.
+
+    Returns
+    -------
+    KeyFigures
+
+    Raises
+    ------
+    ArgumentTypeError
+        ``episodes`` or ``satisfaction`` is not a DataFrame, ``effect_size`` not an ``EffectSizeSpec``.
+    DataError
+        A group column that is not in the episodes.
+    """
+    if not isinstance(episodes, pd.DataFrame):
+        raise ArgumentTypeError("episodes", episodes, "a DataFrame of episodes")
+    if satisfaction is not None and not isinstance(satisfaction, pd.DataFrame):
+        raise ArgumentTypeError("satisfaction", satisfaction, "a DataFrame of satisfaction forms or None")
+    if not isinstance(effect_size, EffectSizeSpec):
+        raise ArgumentTypeError("effect_size", effect_size, "the analysis.effect_size section of the params (EffectSizeSpec)")
+    groups = list(groups)
+    d = -1.0 if outcome.meta["better_is"] == "lower" else 1.0
     paired = pairs.patients.loc[pairs.patients["status"] == "paired", "episode_id"]
-    cat = cs.patients["category"].astype(str)
-    status = stag.patients["status"].astype(str)
+    cat = outcome.patients["category"].astype(str)
+    status = stagnation.patients["status"].astype(str)
 
     def effect(ids: pd.Series) -> dict[str, float]:
         data = pairs.data[pairs.data["episode_id"].isin(ids)]
         if data["episode_id"].nunique() < 2:
             return {"effect_size": np.nan, "effect_size_ci_low": np.nan, "effect_size_ci_high": np.nan}
         r = prepost_effect(data, subject="episode_id", time="time", outcome="score", pre="pre", post="post",
-                           method=es_.method, adjust=es_.adjust, ci=es_.ci).summary().iloc[0]
+                           method=effect_size.method, adjust=effect_size.adjust, ci=effect_size.ci).summary().iloc[0]
         lo, hi = sorted((d * float(r["ci_low"]), d * float(r["ci_high"])))
         return {"effect_size": d * float(r["estimate"]), "effect_size_ci_low": lo, "effect_size_ci_high": hi}
 
     tables: dict[str, pd.DataFrame] = {}
-    total = {"year": year, "group": TOTAL, **_figures(eps, paired, cat, status, sat), **effect(eps["episode_id"])}
+    total = {"year": year, "group": TOTAL, **_figures(episodes, paired, cat, status, satisfaction), **effect(episodes["episode_id"])}
     tables[TOTAL] = pd.DataFrame([total])
     for g in groups:
-        if g not in eps:
+        if g not in episodes:
             raise DataError("the group column is not in the episodes", column=g,
-                            expected=f"one of {list(eps.columns)}")
-        labels = eps[g].astype("string").fillna("unknown")
-        rows = [{"year": year, "group": str(k), **_figures(e, paired, cat, status, sat), **effect(e["episode_id"])}
-                for k, e in eps.groupby(labels, sort=True)]
+                            expected=f"one of {list(episodes.columns)}")
+        labels = episodes[g].astype("string").fillna("unknown")
+        rows = [{"year": year, "group": str(k), **_figures(e, paired, cat, status, satisfaction), **effect(e["episode_id"])}
+                for k, e in episodes.groupby(labels, sort=True)]
         tables[g] = pd.DataFrame([*rows, total])
-    meta = base_meta("yearly_key_figures", year=year, scale=study.scale, effect_size=es_.method,
-                     estimate_name=("Hedges-corrected " if es_.adjust else "") + f"d ({es_.method})",
-                     orientation="positive = improvement", better_is=cs.meta["better_is"],
-                     rc_method=cs.meta["method"], cutoff=cs.meta.get("cutoff_type"),
-                     reliability=cs.meta.get("reliability"), stagnation_rule=stag.meta.get("rule"),
-                     stagnation_window=stag.meta.get("window"), groups=groups,
+    meta = base_meta("yearly_key_figures", year=year, scale=scale, effect_size=effect_size.method,
+                     estimate_name=("Hedges-corrected " if effect_size.adjust else "") + f"d ({effect_size.method})",
+                     orientation="positive = improvement", better_is=outcome.meta["better_is"],
+                     rc_method=outcome.meta["method"], cutoff=outcome.meta.get("cutoff_type"),
+                     reliability=outcome.meta.get("reliability"), stagnation_rule=stagnation.meta.get("rule"),
+                     stagnation_window=stagnation.meta.get("window"), groups=groups,
                      unit="treatment episodes ended in the year")
     return KeyFigures(meta=meta, tables=tables)
 

@@ -99,7 +99,7 @@ def test_sessions_and_end_reasons_per_status_by_hand():
 
 
 def test_outcome_categories_and_effect_sizes_per_status():
-    fu = es.stagnation_followup(statuses(), episodes(), outcome=outcome(), effect_method="z")
+    fu = es.stagnation_followup(statuses(), episodes(), outcome=outcome(), effect_method="z", adjust=False)
     c = fu.categories()
     cs = c[c["status"] == "stagnated"].set_index("category")["n"].to_dict()
     assert cs == {"recovered": 0, "improved": 1, "unchanged": 1, "deteriorated": 1, "harmed": 0}

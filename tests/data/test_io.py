@@ -30,7 +30,9 @@ def _canon(df: pd.DataFrame) -> pd.DataFrame:
             out[c] = out[c].astype("Int64")
         elif c.startswith("item_") or c == "grade":
             out[c] = out[c].astype("float64")
-        elif c in ("consent_study", "consent_research", "issued", "returned"):
+        elif c in ("consent_study", "consent_research"):  # <NA> = not recorded, apart from False
+            out[c] = out[c].astype("boolean")
+        elif c in ("issued", "returned"):
             out[c] = out[c].fillna(False).astype(bool)
         elif c in ("care_type", "end_reason"):
             out[c] = out[c].astype("str").replace("nan", np.nan)
@@ -75,7 +77,7 @@ def test_csv_round_trip(tmp_path, practice, sep, decimal):
         assert s.report.rows_read[t] == len(getattr(practice, t))
     e = s.episodes
     assert str(e["episode_id"].dtype) == "str" and e["start_date"].dtype == "datetime64[ns]"
-    assert e["sessions"].dtype == "Int64" and e["consent_study"].dtype == bool
+    assert e["sessions"].dtype == "Int64" and str(e["consent_study"].dtype) == "boolean"
     assert s.measurements["item_1"].dtype == "float64" and s.measurements["session"].dtype == "Int64"
     assert s.episodes.index.name == "line" and s.episodes.index[0] == 2
 
@@ -152,7 +154,7 @@ def test_unreadable_binary_files_are_fatal(tmp_path):
     for ext in ("xlsx", "sav", "parquet"):
         p = tmp_path / f"bad.{ext}"
         p.write_bytes(b"not really " + ext.encode())
-        t = read_table(FileSpec(path=p), "episodes", raise_on_fatal=False)
+        t = read_table(FileSpec(path=p), "episodes", on_fatal="return")
         assert t.report.problems["rule"].tolist() == ["unreadable_file"]
 
 
@@ -172,7 +174,7 @@ def test_flow_always_sums_to_rows_read(tmp_path_factory, rows):
     lines += [f"E{r[0]};C{r[0]};" + ";".join(r[1:]) for r in rows]
     p = d / "episodes.csv"
     p.write_text("\n".join(lines) + "\n")
-    t = read_table(FileSpec(path=p), "episodes", raise_on_fatal=False, today="2025-06-01")
+    t = read_table(FileSpec(path=p), "episodes", on_fatal="return", today="2025-06-01")
     fl = t.report.flow()
     assert fl["n"].sum() == len(rows) == t.report.rows_read["episodes"]
     assert len(t.data) + len(t.rejected) == len(rows)
@@ -188,3 +190,14 @@ def test_read_table_serves_as_the_study_store_reader(tmp_path):
     p.write_text("episode_id;client_id;start_date;sessions\nE1;C1;03-01-2024;7\nE2;C2;31-02-2024;4\n")
     res = StudyStore(tmp_path / "store" / "study.duckdb").import_export(FileSpec(path=p), table="episodes")
     assert res.status == "imported" and res.rows_in == 1  # the row with an impossible date is not imported
+
+
+def test_on_fatal_is_spelled_alike_for_both_readers(tmp_path):
+    p = tmp_path / "episodes.csv"
+    p.write_text("episode_id;client_id\nE1\n")
+    for call in (lambda v: read_table(FileSpec(path=p), "episodes", on_fatal=v),
+                 lambda v: read_study(DataSpec(episodes=FileSpec(path=p), measurements=FileSpec(path=p)), on_fatal=v)):
+        with pytest.raises(ArgumentError, match="on_fatal: got True, expected 'raise' or 'return'"):
+            call(True)
+    t = read_table(FileSpec(path=p), "episodes", on_fatal="return")
+    assert t.report.fatal and t.data.empty

@@ -26,7 +26,7 @@ def write(tmp_path, name, text, encoding="utf-8"):
 
 def read(tmp_path, text, table="episodes", name=None, **spec):
     p = write(tmp_path, name or f"{table}.csv", text)
-    return read_table(FileSpec(path=p, **spec), table, raise_on_fatal=False, today="2025-06-01")
+    return read_table(FileSpec(path=p, **spec), table, on_fatal="return", today="2025-06-01")
 
 
 def study(tmp_path, episodes=EP + EP_ROWS, measurements=M, satisfaction=None, **kw):
@@ -336,9 +336,20 @@ def test_unknown_flag_and_category_values(tmp_path):
                        "E1;C1;03-01-2024;misschien;basic\nE2;C2;03-01-2024;ja;Basic\nE3;C3;03-01-2024;;specialised\n")
     assert only(t.report, "not_a_flag")["expected"].iloc[0] == "1/0, true/false, ja/nee or yes/no"
     assert only(t.report, "not_allowed")["expected"].iloc[0] == "one of basic, specialised"
-    info = only(t.report, "missing_flag_as_false")
+    info = only(t.report, "flag_not_recorded")
     assert info["row"].tolist() == [4] and info["severity"].iloc[0] == "info"
-    assert t.data["consent_study"].tolist() == [False] and t.data["consent_study"].dtype == bool
+    assert info["expected"].iloc[0] == "a flag; empty is kept as not recorded (<NA>, no consent)"
+    # the empty consent flag stays "not recorded" (<NA>), apart from a refusal (False)
+    assert t.data["consent_study"].isna().tolist() == [True] and str(t.data["consent_study"].dtype) == "boolean"
+
+
+def test_other_empty_flags_read_as_false(tmp_path):
+    """Only the consent flags keep "not recorded"; an empty form flag means the form was not returned."""
+    t = read(tmp_path, "episode_id;issued;returned;grade\nE1;1;;\nE2;1;1;8\n", table="satisfaction")
+    info = only(t.report, "missing_flag_as_false")
+    assert info["row"].tolist() == [2] and info["column"].tolist() == ["returned"]
+    assert (info["severity"].iloc[0], info["expected"].iloc[0]) == ("info", "a flag; empty is read as false (not done)")
+    assert t.data["returned"].tolist() == [False, True] and t.data["returned"].dtype == bool
 
 
 def test_straight_lining_is_flagged_not_removed(tmp_path):
@@ -402,7 +413,7 @@ def test_excel_dates_as_cells_or_as_text_with_the_format(tmp_path):
     p = tmp_path / "episodes.xlsx"
     pd.DataFrame({"episode_id": ["E1", "E2", "E3"], "client_id": ["C1", "C2", "C3"],
                   "start_date": [pd.Timestamp("2024-01-03"), "04-01-2024", "2024-01-05"]}).to_excel(p, index=False)
-    t = read_table(FileSpec(path=p), "episodes", raise_on_fatal=False)
+    t = read_table(FileSpec(path=p), "episodes", on_fatal="return")
     assert t.data["start_date"].tolist() == [pd.Timestamp("2024-01-03"), pd.Timestamp("2024-01-04")]
     q = only(t.report, "date_format").iloc[0]
     assert (q["row"], q["value"]) == (4, "2024-01-05")
@@ -414,8 +425,8 @@ def test_excel_boolean_cells_are_flags(tmp_path):
                   "start_date": pd.to_datetime(["2024-01-03"] * 3),
                   "consent_study": [True, False, None]}).to_excel(p, index=False)
     t = read_table(FileSpec(path=p), "episodes")
-    assert t.data["consent_study"].tolist() == [True, False, False]
-    assert only(t.report, "missing_flag_as_false")["row"].tolist() == [4]
+    assert t.data["consent_study"].tolist() == [True, False, pd.NA]
+    assert only(t.report, "flag_not_recorded")["row"].tolist() == [4]
 
 
 def test_repeated_session_number_on_another_date_is_flagged_not_removed(tmp_path):

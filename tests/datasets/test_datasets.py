@@ -526,8 +526,9 @@ def test_load_example_round_trips_the_generated_tables():
         len(gen.episodes), len(gen.measurements), len(gen.satisfaction)]
     ep = ex.episodes.reset_index(drop=True)
     expected = gen.episodes.copy()
-    for flag in ("consent_study", "consent_research"):  # io reads a missing flag as False
-        expected[flag] = expected[flag].fillna(False).astype(bool)
+    for flag in ("consent_study", "consent_research"):  # io keeps a missing consent flag as <NA>
+        assert str(ep[flag].dtype) == "boolean"
+        assert ep[flag].isna().tolist() == expected[flag].isna().tolist()
     pd.testing.assert_frame_equal(ep, expected, check_dtype=False)
     pd.testing.assert_frame_equal(ex.satisfaction.reset_index(drop=True), gen.satisfaction,
                                   check_dtype=False)

@@ -124,7 +124,7 @@ def long(pre, post):
 
 
 def pe(df, **kw):
-    args = dict(subject="id", time="t", outcome="y", pre="pre", post="post", method="z")
+    args = dict(subject="id", time="t", outcome="y", pre="pre", post="post", method="z", adjust=False)
     args.update(kw)
     return es.prepost_effect(df, **args).summary().iloc[0]
 

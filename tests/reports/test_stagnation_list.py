@@ -11,6 +11,7 @@ import pytest
 
 import effectstudy as es
 from effectstudy.cli import main
+from effectstudy.core.errors import ArgumentError, ArgumentTypeError
 from effectstudy.reports.stagnation_list import stagnation_list, write_stagnation_list
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +23,7 @@ EX = ROOT / "data" / "example"
 def listed():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", es.DataQualityWarning)
-        return stagnation_list(es.Study.from_params(DEMO))
+        return es.Study.from_params(DEMO).stagnation_list()
 
 
 def raw(name: str) -> pd.DataFrame:
@@ -66,7 +67,7 @@ def test_not_on_track_rule_lists_the_expected_response_signal():
     st = es.Study.from_params(DEMO, {"stagnation_list.rules": ["not_on_track"]})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", es.DataQualityWarning)
-        listed = stagnation_list(st)
+        listed = st.stagnation_list()
         res = st.not_on_track()
     assert len(listed) > 0 and set(listed["rule"]) == {"not_on_track"}
     open_ids = st.episodes.loc[st.episodes["end_date"].isna(), "episode_id"]
@@ -85,7 +86,7 @@ def test_no_client_ids_and_therapist_only_when_allowed(listed, tmp_path):
     assert "therapist" not in listed.columns and "<script" not in page.read_text()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", es.DataQualityWarning)
-        with_t = stagnation_list(es.Study.from_params(DEMO, {"stagnation_list.show_therapist": True}))
+        with_t = es.Study.from_params(DEMO, {"stagnation_list.show_therapist": True}).stagnation_list()
     eps = raw("episodes.csv").set_index("episode_id")
     assert (with_t["therapist"] == eps.loc[with_t["episode_id"], "therapist"].to_numpy()).all()
 
@@ -103,3 +104,21 @@ def test_cli(tmp_path, capsys):
 def test_unknown_rule_is_a_params_error(tmp_path):
     with pytest.raises(es.ParamsError, match="stagnation_list.rules.0"):
         es.Study.from_params(DEMO, {"stagnation_list.rules": ["whatever"]})
+
+
+def test_plain_inputs_give_the_studys_list(listed):
+    """stagnation_list takes DataFrames, the rules' results and the params section; no Study."""
+    st = es.Study.from_params(DEMO)
+    spec = st.params.stagnation_list
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", es.DataQualityWarning)
+        results = {rule: es.stagnation(st.stagnation_data(), subject="episode_id", time="time", outcome="score",
+                                       reliability=st.reliability, rule=rule, window=(3, 5), criterion="rci",
+                                       instrument="scl90_nl", scale="PSNEUR")
+                   for rule in spec.rules}
+    direct = stagnation_list(st.episodes, st.stagnation_data(), results, spec)
+    pd.testing.assert_frame_equal(direct, listed)
+    with pytest.raises(ArgumentError, match="results: got \\['early_no_progress'\\]"):
+        stagnation_list(st.episodes, st.stagnation_data(), {"early_no_progress": results["early_no_progress"]}, spec)
+    with pytest.raises(ArgumentTypeError, match="spec"):
+        stagnation_list(st.episodes, st.stagnation_data(), results, {"rules": spec.rules})

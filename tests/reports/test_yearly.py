@@ -138,7 +138,7 @@ def test_trend_reads_published_history(tmp_path, study, figures):
 def test_year_selection_is_counted(study):
     t = study.flow().summary().set_index(["step", "reason"])["episodes"]
     eps = study.input.episodes
-    consenting = eps[eps["consent_study"].astype(bool)]
+    consenting = eps[eps["consent_study"].fillna(False).astype(bool)]  # not recorded = no consent
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         not_2023 = (consenting["end_date"].dt.year != 2023).sum()
