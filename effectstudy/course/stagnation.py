@@ -44,6 +44,7 @@ from effectstudy.core.checks import (
     check_reliability,
 )
 from effectstudy.core.errors import ArgumentError, DataError
+from effectstudy.core.formatting import percent
 from effectstudy.core.labels import Lang, label, register
 from effectstudy.core.results import Result, base_meta
 from effectstudy.course.longitudinal import (
@@ -305,7 +306,7 @@ class StagnationResult(Result):
                             for nm, n, k in zip(names, s["n_evaluable"], s["n_not_evaluable"],
                                                 strict=True)])
         ax.set_xlim(0, 1)
-        ax.set_xlabel(f"{label('stagnation_rate', lang)} ({self.meta.get('ci', 0.95):.0%} "
+        ax.set_xlabel(f"{label('stagnation_rate', lang)} ({percent(self.meta.get('ci', 0.95), lang)} "
                       f"{label('ci', lang)}, Wilson) - {label(self.meta.get('rule', ''), lang)}")
         return ax
 

@@ -123,7 +123,7 @@ class AncovaResult(Result):
         ss = {1: "I", 2: "II", 3: "III"}[m["ss_type"]]
         gp = self._row(g)["p"]
         sig = gp < alpha
-        pct = ci_percent(m["ci"])
+        pct = ci_percent(m["ci"], lang)
         if nl:
             cov_text = "de voormeting" + ("".join(f", {c}" for c in covs[:-1])
                                           + f" en {covs[-1]}" if covs else "")
@@ -214,7 +214,7 @@ class AncovaResult(Result):
             })
         elif table == "emmeans":
             t = self.emmeans
-            pct = ci_percent(self.meta["ci"])
+            pct = ci_percent(self.meta["ci"], lang)
             out = pd.DataFrame({
                 str(self.meta["group"]): t["group"].astype(str).to_numpy(),
                 "n": t["n"].astype(int).astype(str).to_numpy(),
@@ -225,7 +225,7 @@ class AncovaResult(Result):
             })
         elif table == "contrasts":
             t = self.contrasts
-            pct = ci_percent(self.meta["ci"])
+            pct = ci_percent(self.meta["ci"], lang)
             out = pd.DataFrame({
                 ("Vergelijking" if nl else "Comparison"): [
                     f"{a} - {b}" for a, b in zip(t["group_1"], t["group_2"], strict=True)],

@@ -17,7 +17,7 @@ The display labels of the models' tables are registered here.
 
 from __future__ import annotations
 
-from effectstudy.core.formatting import DEFAULT_LANG, Lang, interval, number, p_value
+from effectstudy.core.formatting import DEFAULT_LANG, Lang, interval, number, p_value, percent
 from effectstudy.core.labels import register
 
 __all__ = [
@@ -118,14 +118,14 @@ def apa_ci(lo: float, hi: float, lang: Lang, digits: int = 2) -> str:
     return interval(lo, hi, lang, digits)
 
 
-def ci_percent(ci: float) -> str:
-    """A confidence level as a percentage: ``0.95`` -> ``'95%'``, ``0.995`` -> ``'99.5%'``.
+def ci_percent(ci: float, lang: Lang = DEFAULT_LANG) -> str:
+    """A confidence level as a percentage, with a decimal only where it has one.
 
-    >>> ci_percent(0.95), ci_percent(0.995)
-    ('95%', '99.5%')
+    >>> ci_percent(0.95), ci_percent(0.995), ci_percent(0.995, "en")
+    ('95%', '99,5%', '99.5%')
     """
     v = 100 * ci
-    return f"{v:.0f}%" if abs(v - round(v)) < 1e-9 else f"{v:g}%"
+    return percent(ci, lang, 0 if abs(v - round(v)) < 1e-9 else 1)
 
 
 def exclusions_text(m: dict, lang: Lang) -> str:

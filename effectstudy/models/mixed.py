@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from effectstudy.core.errors import DataError
-from effectstudy.core.formatting import check_lang
+from effectstudy.core.formatting import check_lang, number
 from effectstudy.core.jsonable import jsonable
 from effectstudy.core.labels import Lang
 from effectstudy.core.results import Result, base_meta
@@ -87,7 +87,7 @@ class MixedResult(Result):
 
     def _meta_lines(self) -> list[str]:
         return [*super()._meta_lines(), f"n_observations: {self.n_observations}",
-                f"icc: {self.icc:.3f}"]
+                f"icc: {number(self.icc, 'en', 3)}"]
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()
