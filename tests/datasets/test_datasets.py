@@ -17,7 +17,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
@@ -34,6 +34,7 @@ from effectstudy.datasets.responses import (
     item_parameters,
     sample_items,
 )
+from tests.budget import examples
 
 ITEMS = [f"item_{j}" for j in range(1, 91)]
 P = ds.PracticeParameters()
@@ -100,7 +101,9 @@ def test_chunk_size_never_changes_the_data():
     assert np.array_equal(nums, np.arange(1, len(nums) + 1))
 
 
-@settings(max_examples=25, deadline=None)
+# examples: each example generates up to 2 blocks + 50 episodes (about 0.1 s): 25 examples give
+# each chunk size (1, rounded up to a block; one block; four blocks) and year spans 2-6 several times
+@examples(25)
 @given(n=st.integers(1, 2 * BLOCK + 50), seed=st.integers(0, 2**32 - 1),
        years=st.integers(2, 6), chunk=st.sampled_from([1, BLOCK, 4 * BLOCK]))
 def test_any_size_and_seed_gives_consistent_tables(n, seed, years, chunk):

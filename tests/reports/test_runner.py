@@ -38,9 +38,17 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+#: tests that read the shared run of the test report (also tests/reports/test_report_browser.py):
+#: one xdist worker runs them all, so the notebook runs once
+tiny_report = pytest.mark.xdist_group("tiny_report")
+#: tests that read the one run of the failing notebook
+failed = pytest.mark.xdist_group("failing_notebook")
+
+
 @pytest.fixture(scope="module")
-def run(tmp_path_factory) -> RunResult:
-    return es.run_notebook(REPORT, PARAMS, output_dir=tmp_path_factory.mktemp("run") / "out", progress=False)
+def run(notebook_run) -> RunResult:
+    """The test report on its params, run once per session."""
+    return notebook_run(REPORT, PARAMS)
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +57,7 @@ def html(run) -> str:
 
 
 # ----------------------------------------------------------------------------------- end to end
+@tiny_report
 @slow
 def test_output_folder_layout(run):
     out = run.output_dir
@@ -72,6 +81,7 @@ def test_output_folder_layout(run):
     assert set(run.seconds) == {"execute", "html"}
 
 
+@tiny_report
 @slow
 def test_results_json_matches_a_direct_computation(run):
     results = json.loads(run.results_json.read_text())
@@ -85,6 +95,7 @@ def test_results_json_matches_a_direct_computation(run):
     assert "provenance" not in results
 
 
+@tiny_report
 @slow
 def test_injected_parameters_are_absolute_and_in_the_notebook(run):
     nb = nbformat.read(run.notebook, as_version=4)
@@ -97,6 +108,7 @@ def test_injected_parameters_are_absolute_and_in_the_notebook(run):
     assert nb.metadata["title"] == "Testrapport effectstudy"
 
 
+@tiny_report
 @slow
 def test_provenance_json(run):
     prov = json.loads(run.provenance_json.read_text())
@@ -108,6 +120,7 @@ def test_provenance_json(run):
     assert prov["instruments"][0]["status"] == "provisional"
 
 
+@tiny_report
 @slow
 def test_html_has_no_code_no_prompts_no_parameters(html, run):
     for code in ("import effectstudy", "es.ReportOutput", "load_params", "out.show", "params_file", "overrides"):
@@ -121,6 +134,7 @@ def test_html_has_no_code_no_prompts_no_parameters(html, run):
     assert str(REPO) not in html and str(Path.home()) + "/" not in html  # no absolute paths
 
 
+@tiny_report
 @slow
 def test_html_has_no_scripts_and_loads_nothing(html):
     assert "<script" not in html.lower()
@@ -132,6 +146,7 @@ def test_html_has_no_scripts_and_loads_nothing(html):
     assert "/*" not in html  # CSS comments (with their links) are stripped
 
 
+@tiny_report
 @slow
 def test_html_contains_the_figure_as_base64_img(html, run):
     imgs = re.findall(r'<img [^>]*src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
@@ -139,6 +154,7 @@ def test_html_contains_the_figure_as_base64_img(html, run):
     assert base64.b64decode(imgs[0]) == (run.output_dir / "figures" / "episodes_bar.png").read_bytes()
 
 
+@tiny_report
 @slow
 def test_html_title_layout_footer_and_provisional_warning(html):
     assert "<title>Testrapport effectstudy</title>" in html
@@ -152,6 +168,7 @@ def test_html_title_layout_footer_and_provisional_warning(html):
     assert "Aantal episodes per zorgtype" in html  # table caption
 
 
+@tiny_report
 @slow
 def test_rerun_gives_identical_results(run, tmp_path):
     again = es.run_notebook(REPORT, PARAMS, output_dir=tmp_path / "out", progress=False)
@@ -163,6 +180,7 @@ def test_rerun_gives_identical_results(run, tmp_path):
     assert strip.sub("", again.html.read_text()) == strip.sub("", run.html.read_text())
 
 
+@tiny_report
 @slow
 def test_plain_papermill_gives_the_same_results(run, tmp_path):
     import papermill as pm
@@ -203,19 +221,31 @@ def test_cli_bad_override_names_the_section_and_key(tmp_path, capsys):
 
 
 # ----------------------------------------------------------------------------------- failures
-@slow
-def test_failed_cell_is_a_readable_report_error(tmp_path):
+@pytest.fixture(scope="module")
+def failed_run(tmp_path_factory) -> tuple[Path, ReportError]:
+    """The failing notebook run once into a folder that holds an earlier run's files: the
+    output folder and the ReportError."""
+    out = tmp_path_factory.mktemp("failed") / "fail"
+    (out / "tables").mkdir(parents=True)
+    for name in ("results.json", "provenance.json", "tables.xlsx", "failing.html", "tables/old.csv", "keep.txt"):
+        (out / name).write_text("from an earlier run")
     with pytest.raises(ReportError) as info:
-        es.run_notebook(FAILING, PARAMS, output_dir=tmp_path / "fail", progress=False)
-    err = info.value
+        es.run_notebook(FAILING, PARAMS, output_dir=out, progress=False)
+    return out, info.value
+
+
+@slow
+@failed
+def test_failed_cell_is_a_readable_report_error(failed_run):
+    out, err = failed_run
     msg = str(err)
     assert msg.startswith('notebook failing.ipynb failed in section "Stap die faalt" (cell 7, In [')
     assert "ValueError: kolom 'sessions' ontbreekt in episodes.csv" in msg
     assert "The partial notebook (with the full traceback) is" in msg and "failing.ipynb" in msg.splitlines()[1]
     assert err.heading == "Stap die faalt" and err.cell == 7 and err.ename == "ValueError"
-    assert err.partial_notebook == tmp_path / "fail" / "failing.ipynb" and err.partial_notebook.is_file()
+    assert err.partial_notebook == out / "failing.ipynb" and err.partial_notebook.is_file()
     assert "\x1b[" not in msg  # no terminal colour codes
-    assert not (tmp_path / "fail" / "failing.html").exists()
+    assert not (out / "failing.html").exists()
     assert isinstance(err, es.EffectstudyError)
 
 
@@ -244,13 +274,9 @@ def test_cell_timeout_names_the_cell(tmp_path):
 
 
 @slow
-def test_failed_rerun_leaves_no_stale_results(tmp_path):
-    out = tmp_path / "o"
-    (out / "tables").mkdir(parents=True)
-    for name in ("results.json", "provenance.json", "tables.xlsx", "failing.html", "tables/old.csv", "keep.txt"):
-        (out / name).write_text("from an earlier run")
-    with pytest.raises(ReportError):
-        es.run_notebook(FAILING, PARAMS, output_dir=out, progress=False)
+@failed
+def test_failed_rerun_leaves_no_stale_results(failed_run):
+    out, _ = failed_run
     assert sorted(p.name for p in out.rglob("*") if p.is_file()) == ["failing.ipynb", "keep.txt"]
 
 
@@ -333,6 +359,7 @@ def test_pdf_without_chromium_is_a_clear_error(tmp_path, monkeypatch):
     assert not (tmp_path / "o").exists()
 
 
+@tiny_report
 @slow
 @pytest.mark.skipif(find_chromium() is None, reason="no Chromium installed (Debian: apt-get install chromium)")
 def test_pdf_is_a4(run, tmp_path):
