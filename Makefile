@@ -28,11 +28,17 @@ demo: $(STAMP)
 	@$(RUN) notebooks/yearly_summary.ipynb -f params/demo-yearly-2023.yaml >/dev/null
 	@$(RUN) notebooks/yearly_summary.ipynb -f params/demo-yearly-2024.yaml
 
+# The whole suite (notebook runs, browser, kill tests included) in parallel on every core
+# (pytest-xdist): --dist loadgroup keeps the tests that share a notebook run on one worker.
+# make test-fast leaves out the tests marked slow (every module's logic is still tested).
+# PYTEST_ARGS passes more options, e.g. make test PYTEST_ARGS="-n 0 --durations=30".
+PYTEST := $(BIN)/python -m pytest -n auto --dist loadgroup
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(PYTEST) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

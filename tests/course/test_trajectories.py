@@ -167,6 +167,7 @@ def test_recovers_the_planted_trajectories(planted):
     assert s["n_with_post"].sum() < s["n_subjects"].sum()
 
 
+@pytest.mark.slow  # statsmodels' loops; each engine is checked against lme4 in the fast tests
 def test_engines_agree_on_generated_data(planted):
     _, d = planted
     d = d[d["episode_id"].isin(d["episode_id"].unique()[:800])]  # statsmodels loops: keep it small

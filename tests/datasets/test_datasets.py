@@ -190,6 +190,7 @@ def test_sessions_span_5_to_over_20_and_follow_the_practice_rhythm(big):
     assert 10 < days.median() < 20
 
 
+@pytest.mark.slow  # 100,000 episodes (10 s): the size at which the bug showed
 def test_one_administration_per_client_instrument_and_day():
     """Regression: an out-of-window pre or post could fall on an interim's day (or one episode's
     post on the next one's pre), which validation then excludes as a conflicting duplicate."""

@@ -566,7 +566,7 @@ CODES_15 = arrays(np.float64, st.tuples(st.integers(1, 12), st.just(90)),
 
 # examples: 1-12 administrations of 90 items each: a trial run (derandomized) reached complete,
 # prorated and missing scale scores and several rows per table within 10 examples, as at 200
-@examples(30)
+@examples(20)
 @given(CODES_15, st.randoms(use_true_random=False))
 def test_scoring_is_invariant_to_row_order(x, rnd):
     m = pd.DataFrame(x, columns=[f"item_{i}" for i in range(1, 91)])
@@ -593,7 +593,7 @@ def scl90_nl_04(tmp_path_factory):
 
 # examples: as the row-order property: complete, prorated and missing scale scores all occur within
 # 10 examples of 1-12 administrations x 90 items
-@examples(30)
+@examples(20)
 @given(x=CODES_15)
 def test_shifting_1_5_codes_to_0_4_lowers_each_sum_by_the_answered_items(scl90_nl_04, x):
     m = pd.DataFrame(x, columns=[f"item_{i}" for i in range(1, 91)])

@@ -476,9 +476,10 @@ def _stats(r):
     return a.loc[["pre", "group"], ["f", "p", "partial_eta_sq"]].to_numpy()
 
 
-# examples: each example fits the ANCOVA twice on a new data set: 20 seeds with relabelled and
-# reordered groups (6 x 6 permutations) show the invariance; the fit itself is checked against R elsewhere
-@examples(20)
+# examples: each example fits the ANCOVA twice on a new data set: 10 seeds with relabelled and
+# reordered groups show the invariance (relabelling is one code path for any permutation);
+# the fit itself is checked against R elsewhere
+@examples(10)
 @given(seed=st.integers(0, 10_000), perm=st.permutations(["a", "b", "c"]),
        names=st.permutations(["x", "y", "z"]))
 def test_group_relabelling_and_row_order_change_nothing(seed, perm, names):
@@ -499,9 +500,9 @@ def test_group_relabelling_and_row_order_change_nothing(seed, perm, names):
     close(m2.tests["chi2"], m1.tests["chi2"], 1e-5)
 
 
-# examples: each example fits the ANCOVA twice on a new data set: 20 give scale factors of both
+# examples: each example fits the ANCOVA twice on a new data set: 10 give scale factors of both
 # signs, large and small, with shifts; the fit itself is checked against R elsewhere
-@examples(20)
+@examples(10)
 @given(seed=st.integers(0, 10_000),
        scale=st.floats(0.01, 100).flatmap(lambda s: st.sampled_from([s, -s])),
        shift=st.floats(-1000, 1000))
