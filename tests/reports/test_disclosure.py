@@ -585,7 +585,7 @@ def test_property_crosstab_never_discloses(cells, base):
 
 # examples: in a trial run 10 examples already reached every outcome 200 reach (2-5 groups, small
 # groups, secondary suppression, hidden recovered counts, 0 % or 100 % shown)
-@examples(30)
+@examples(15)
 @given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40), st.floats(-2, 2)),
                 min_size=2, max_size=5))
 def test_property_groups_never_disclose(rows):
@@ -632,7 +632,7 @@ def test_audit_uses_integer_bounds_where_the_lp_is_fractional():
 
 # examples: in a trial run 10 examples reached every outcome 200 reach (both bases, cells hidden or
 # not this year)
-@examples(40)
+@examples(20)
 @given(st.integers(0, 40), st.integers(0, 40), st.integers(0, 40), st.sampled_from([5, None]))
 def test_property_cross_year_tables_together_never_disclose(y1, y2, y3, base):
     last = es.disclosure_control(groups(year=[2023, 2024, "t"], n=[y1, y2, y1 + y2]),
