@@ -3,7 +3,10 @@ by the whole session."""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
+import pickle
 from pathlib import Path
 
 import matplotlib
@@ -39,24 +42,33 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # ------------------------------------------------------------------ shared notebook runs
 @pytest.fixture(scope="session")
 def notebook_run(tmp_path_factory):
-    """Run a notebook once per session for each distinct notebook, params file and options.
+    """Run a notebook once per test run for each distinct notebook, params file and options.
 
     Returns a function ``run(notebook, params, **options)`` giving the ``RunResult`` of
-    ``es.run_notebook`` (an output folder of its own).  Tests only read those outputs.  Under
-    pytest-xdist each worker has its own session: tests that share a run carry the same
-    ``pytest.mark.xdist_group`` so that ``--dist loadgroup`` gives them to one worker.
+    ``es.run_notebook`` (an output folder of its own, named ``out`` as in the tests that rerun
+    it); tests only read those outputs.  Under
+    pytest-xdist every worker has a session of its own, so the runs live in the folder the
+    workers share (the parent of each worker's base temp folder): the first worker that needs a
+    run makes it under a file lock, the others wait for it and read the same files.
     """
     import effectstudy as es
 
-    done: dict[tuple, object] = {}
+    xdist = os.environ.get("PYTEST_XDIST_WORKER") is not None
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if xdist else base) / "notebook-runs"
+    shared.mkdir(exist_ok=True)
 
     def run(notebook, params, **options):
-        key = (Path(notebook).resolve(), Path(params).resolve(), tuple(sorted(options.items())))
-        if key not in done:
-            folder = tmp_path_factory.mktemp(Path(notebook).stem)
-            done[key] = es.run_notebook(notebook, params, output_dir=folder / "out",
-                                        progress=False, **options)
-        return done[key]
+        key = (str(Path(notebook).resolve()), str(Path(params).resolve()), sorted(options.items()))
+        name = f"{Path(notebook).stem}-{hashlib.sha256(repr(key).encode()).hexdigest()[:12]}"
+        with open(shared / f"{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            done = shared / f"{name}.pickle"
+            if not done.exists():
+                res = es.run_notebook(notebook, params, output_dir=shared / name / "out", progress=False,
+                                      **options)
+                done.write_bytes(pickle.dumps(res))
+            return pickle.loads(done.read_bytes())
 
     return run
 

@@ -18,8 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NB = ROOT / "notebooks"
 PARAMS = ROOT / "params"
 
-# the notebook runs are shared by this module's tests: one xdist worker runs them all
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("report_notebooks")]
+pytestmark = pytest.mark.slow
 
 RUNS = {
     "effect_study": "ci.yaml",

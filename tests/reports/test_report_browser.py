@@ -30,7 +30,6 @@ CHROMIUM = find_chromium()
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.xdist_group("tiny_report"),  # with test_runner.py: one worker, one notebook run
     pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (Debian: apt-get install chromium)"),
 ]
 

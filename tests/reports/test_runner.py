@@ -38,13 +38,6 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-#: tests that read the shared run of the test report (also tests/reports/test_report_browser.py):
-#: one xdist worker runs them all, so the notebook runs once
-tiny_report = pytest.mark.xdist_group("tiny_report")
-#: tests that read the one run of the failing notebook
-failed = pytest.mark.xdist_group("failing_notebook")
-
-
 @pytest.fixture(scope="module")
 def run(notebook_run) -> RunResult:
     """The test report on its params, run once per session."""
@@ -57,7 +50,6 @@ def html(run) -> str:
 
 
 # ----------------------------------------------------------------------------------- end to end
-@tiny_report
 @slow
 def test_output_folder_layout(run):
     out = run.output_dir
@@ -81,7 +73,6 @@ def test_output_folder_layout(run):
     assert set(run.seconds) == {"execute", "html"}
 
 
-@tiny_report
 @slow
 def test_results_json_matches_a_direct_computation(run):
     results = json.loads(run.results_json.read_text())
@@ -95,7 +86,6 @@ def test_results_json_matches_a_direct_computation(run):
     assert "provenance" not in results
 
 
-@tiny_report
 @slow
 def test_injected_parameters_are_absolute_and_in_the_notebook(run):
     nb = nbformat.read(run.notebook, as_version=4)
@@ -108,7 +98,6 @@ def test_injected_parameters_are_absolute_and_in_the_notebook(run):
     assert nb.metadata["title"] == "Testrapport effectstudy"
 
 
-@tiny_report
 @slow
 def test_provenance_json(run):
     prov = json.loads(run.provenance_json.read_text())
@@ -120,7 +109,6 @@ def test_provenance_json(run):
     assert prov["instruments"][0]["status"] == "provisional"
 
 
-@tiny_report
 @slow
 def test_html_has_no_code_no_prompts_no_parameters(html, run):
     for code in ("import effectstudy", "es.ReportOutput", "load_params", "out.show", "params_file", "overrides"):
@@ -134,7 +122,6 @@ def test_html_has_no_code_no_prompts_no_parameters(html, run):
     assert str(REPO) not in html and str(Path.home()) + "/" not in html  # no absolute paths
 
 
-@tiny_report
 @slow
 def test_html_has_no_scripts_and_loads_nothing(html):
     assert "<script" not in html.lower()
@@ -146,7 +133,6 @@ def test_html_has_no_scripts_and_loads_nothing(html):
     assert "/*" not in html  # CSS comments (with their links) are stripped
 
 
-@tiny_report
 @slow
 def test_html_contains_the_figure_as_base64_img(html, run):
     imgs = re.findall(r'<img [^>]*src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
@@ -154,7 +140,6 @@ def test_html_contains_the_figure_as_base64_img(html, run):
     assert base64.b64decode(imgs[0]) == (run.output_dir / "figures" / "episodes_bar.png").read_bytes()
 
 
-@tiny_report
 @slow
 def test_html_title_layout_footer_and_provisional_warning(html):
     assert "<title>Testrapport effectstudy</title>" in html
@@ -168,7 +153,6 @@ def test_html_title_layout_footer_and_provisional_warning(html):
     assert "Aantal episodes per zorgtype" in html  # table caption
 
 
-@tiny_report
 @slow
 def test_rerun_gives_identical_results(run, tmp_path):
     again = es.run_notebook(REPORT, PARAMS, output_dir=tmp_path / "out", progress=False)
@@ -180,7 +164,6 @@ def test_rerun_gives_identical_results(run, tmp_path):
     assert strip.sub("", again.html.read_text()) == strip.sub("", run.html.read_text())
 
 
-@tiny_report
 @slow
 def test_plain_papermill_gives_the_same_results(run, tmp_path):
     import papermill as pm
@@ -235,7 +218,6 @@ def failed_run(tmp_path_factory) -> tuple[Path, ReportError]:
 
 
 @slow
-@failed
 def test_failed_cell_is_a_readable_report_error(failed_run):
     out, err = failed_run
     msg = str(err)
@@ -274,7 +256,6 @@ def test_cell_timeout_names_the_cell(tmp_path):
 
 
 @slow
-@failed
 def test_failed_rerun_leaves_no_stale_results(failed_run):
     out, _ = failed_run
     assert sorted(p.name for p in out.rglob("*") if p.is_file()) == ["failing.ipynb", "keep.txt"]
@@ -359,7 +340,6 @@ def test_pdf_without_chromium_is_a_clear_error(tmp_path, monkeypatch):
     assert not (tmp_path / "o").exists()
 
 
-@tiny_report
 @slow
 @pytest.mark.skipif(find_chromium() is None, reason="no Chromium installed (Debian: apt-get install chromium)")
 def test_pdf_is_a4(run, tmp_path):
