@@ -504,6 +504,7 @@ def test_shipped_example_is_small_synthetic_and_dutch_formatted():
     assert "\r" not in ep and not ep.startswith("\ufeff")
 
 
+@pytest.mark.slow  # the documented command in a subprocess; the generator is tested in-process above
 def test_shipped_example_equals_what_the_documented_command_regenerates(tmp_path):
     folder = example_path()
     manifest_cmd = EXAMPLE["command"]
