@@ -28,11 +28,19 @@ demo: $(STAMP)
 	@$(RUN) notebooks/yearly_summary.ipynb -f params/demo-yearly-2023.yaml >/dev/null
 	@$(RUN) notebooks/yearly_summary.ipynb -f params/demo-yearly-2024.yaml
 
+# The whole suite (notebook runs, browser, kill tests included) in parallel on every core
+# (pytest-xdist). --dist loadfile keeps a module's tests on one worker (its module fixtures are
+# built once); notebook runs shared across modules are made once under a file lock
+# (tests/conftest.py). (--dist loadgroup would be finer, but pytest 9 ignores its xdist_group
+# marks.) make test-fast leaves out the tests marked slow; every module's logic is still tested.
+# PYTEST_ARGS passes more options, e.g. make test PYTEST_ARGS="-n 0 --durations=30".
+PYTEST := $(BIN)/python -m pytest -n auto --dist loadfile
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(PYTEST) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

@@ -17,8 +17,9 @@ DEMO = ROOT / "params" / "demo.yaml"
 
 
 @pytest.fixture(scope="module")
-def study():
-    return es.Study.from_params(DEMO)
+def study(shared_study):
+    """The demo Study, built once per session (tests/conftest.py)."""
+    return shared_study(DEMO)
 
 
 @pytest.fixture(scope="module")
@@ -136,13 +137,13 @@ def test_stagnation_signals(study):
     assert via_rule.meta["rule"] == "not_on_track" and via_rule.meta["level"] == 0.8
 
 
-def test_errors():
+def test_errors(study):
     with pytest.raises(ArgumentError, match="params: got 3"):
         es.Study(3)
     with pytest.raises(es.ParamsError, match="does not exist"):
         es.Study.from_params("missing.yaml")
     with pytest.raises(ArgumentError, match="groups: got 'nope'"):
-        es.Study.from_params(DEMO).sample(groups=["nope"])
+        study.sample(groups=["nope"])
 
 
 def test_flow_is_reproducible():

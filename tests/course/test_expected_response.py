@@ -63,6 +63,7 @@ def test_prediction_band_against_lme4():
     np.testing.assert_allclose(mu + norm.ppf(0.9) * sd, band["upper90"], rtol=1e-6)
 
 
+@pytest.mark.slow  # a cross-check with statsmodels' loops; the REML kernel's own tests stay fast
 def test_mixed_fit_against_statsmodels():
     import statsmodels.formula.api as smf
 
@@ -281,6 +282,7 @@ def practice():
     return planted_practice()
 
 
+@pytest.mark.slow  # recovery on a generated practice; the rule's logic is tested on small data above
 @pytest.mark.parametrize("reference", [None, "completed"])
 def test_not_on_track_on_planted_non_responders(practice, reference):
     sc, truth = practice

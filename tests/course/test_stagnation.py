@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 import effectstudy as es
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
 from effectstudy.kernels.proportions import wilson_ci
+from tests.budget import examples
 from tests.course.planted import planted_practice, rates
 
 REF = Path(__file__).parents[1] / "reference" / "stagnation"
@@ -460,6 +461,9 @@ def _has_spread(df):
     return len(base) >= 2 and base.std() > 1e-3
 
 
+# examples: 15 per rule; 3-12 trajectories of 0-5 points each already mix evaluable, not evaluable,
+# stagnated and on-track patients in most examples (those without baseline spread return early)
+@examples(30)
 @given(traj_strategy, st.randoms(use_true_random=False),
        st.sampled_from(["early_no_progress", "deterioration"]))
 def test_row_order_does_not_matter(d, rnd, rule):
@@ -474,6 +478,9 @@ def test_row_order_does_not_matter(d, rnd, rule):
     pd.testing.assert_frame_equal(a.summary(), b.summary())
 
 
+# examples: 15 per rule, each with a new scale factor and shift, flipped direction included;
+# trajectories as in the row-order property
+@examples(30)
 @given(traj_strategy, st.floats(0.01, 50), st.floats(-1000, 1000),
        st.sampled_from(["early_no_progress", "deterioration"]))
 def test_affine_rescaling_rci(d, a, b, rule):
@@ -492,6 +499,9 @@ def test_affine_rescaling_rci(d, a, b, rule):
                                    atol=1e-6)
 
 
+# examples: about 8 for each of the 4 criterion x grouping variants, each with 3-12 trajectories of
+# 0-5 points (so patients without enough points, not evaluable, occur in most examples)
+@examples(30)
 @given(traj_strategy, st.sampled_from(["rci", "percent"]), st.booleans())
 def test_counts_sum_to_n(d, criterion, grouped):
     df = _frame(d)

@@ -37,7 +37,8 @@ def lme4(control: str = "tight") -> tuple[pd.DataFrame, pd.Series]:
 
 @pytest.mark.parametrize("engine, rtol_fe, rtol_se, rtol_vc", [
     ("reml", 1e-6, 1e-6, 1e-6),
-    ("statsmodels", 1e-4, 1e-3, 1e-3),
+    # the statsmodels engine's loops take seconds: in make test only
+    pytest.param("statsmodels", 1e-4, 1e-3, 1e-3, marks=pytest.mark.slow),
 ])
 def test_fixed_effects_and_variance_components_against_lme4(engine, rtol_fe, rtol_se,
                                                              rtol_vc):
@@ -167,6 +168,7 @@ def test_recovers_the_planted_trajectories(planted):
     assert s["n_with_post"].sum() < s["n_subjects"].sum()
 
 
+@pytest.mark.slow  # statsmodels' loops; each engine is checked against lme4 in the fast tests
 def test_engines_agree_on_generated_data(planted):
     _, d = planted
     d = d[d["episode_id"].isin(d["episode_id"].unique()[:800])]  # statsmodels loops: keep it small

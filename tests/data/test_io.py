@@ -14,6 +14,7 @@ from effectstudy import datasets
 from effectstudy.core.errors import ArgumentError
 from effectstudy.core.params import DataSpec, FileSpec
 from effectstudy.data.io import StudyData, TableRead, read_study, read_table
+from tests.budget import examples
 
 TODAY = "2030-01-01"
 
@@ -167,6 +168,9 @@ _cells = {
 }
 
 
+# examples: each example holds 1-25 rows drawn from 3-6 values per cell: 25 examples give every cell
+# value (and so every rejection rule and duplicate ids) many times over
+@examples(25)
 @given(rows=st.lists(st.tuples(st.integers(0, 6), *(_cells[k] for k in _cells)), min_size=1, max_size=25))
 def test_flow_always_sums_to_rows_read(tmp_path_factory, rows):
     d = tmp_path_factory.mktemp("prop")

@@ -17,7 +17,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
@@ -34,6 +34,7 @@ from effectstudy.datasets.responses import (
     item_parameters,
     sample_items,
 )
+from tests.budget import examples
 
 ITEMS = [f"item_{j}" for j in range(1, 91)]
 P = ds.PracticeParameters()
@@ -100,7 +101,9 @@ def test_chunk_size_never_changes_the_data():
     assert np.array_equal(nums, np.arange(1, len(nums) + 1))
 
 
-@settings(max_examples=25, deadline=None)
+# examples: each example generates up to 2 blocks + 50 episodes (about 0.1 s): 25 examples give
+# each chunk size (1, rounded up to a block; one block; four blocks) and year spans 2-6 several times
+@examples(25)
 @given(n=st.integers(1, 2 * BLOCK + 50), seed=st.integers(0, 2**32 - 1),
        years=st.integers(2, 6), chunk=st.sampled_from([1, BLOCK, 4 * BLOCK]))
 def test_any_size_and_seed_gives_consistent_tables(n, seed, years, chunk):
@@ -187,6 +190,7 @@ def test_sessions_span_5_to_over_20_and_follow_the_practice_rhythm(big):
     assert 10 < days.median() < 20
 
 
+@pytest.mark.slow  # 100,000 episodes (10 s): the size at which the bug showed
 def test_one_administration_per_client_instrument_and_day():
     """Regression: an out-of-window pre or post could fall on an interim's day (or one episode's
     post on the next one's pre), which validation then excludes as a conflicting duplicate."""
@@ -500,6 +504,7 @@ def test_shipped_example_is_small_synthetic_and_dutch_formatted():
     assert "\r" not in ep and not ep.startswith("\ufeff")
 
 
+@pytest.mark.slow  # the documented command in a subprocess; the generator is tested in-process above
 def test_shipped_example_equals_what_the_documented_command_regenerates(tmp_path):
     folder = example_path()
     manifest_cmd = EXAMPLE["command"]

@@ -25,6 +25,7 @@ from effectstudy.core.errors import (
     DataError,
     ProvisionalKeyWarning,
 )
+from tests.budget import examples
 
 NAN = float("nan")
 
@@ -563,6 +564,9 @@ CODES_15 = arrays(np.float64, st.tuples(st.integers(1, 12), st.just(90)),
                   elements=st.one_of(st.integers(1, 5).map(float), st.just(NAN)))
 
 
+# examples: 1-12 administrations of 90 items each: a trial run (derandomized) reached complete,
+# prorated and missing scale scores and several rows per table within 10 examples, as at 200
+@examples(20)
 @given(CODES_15, st.randoms(use_true_random=False))
 def test_scoring_is_invariant_to_row_order(x, rnd):
     m = pd.DataFrame(x, columns=[f"item_{i}" for i in range(1, 91)])
@@ -587,6 +591,9 @@ def scl90_nl_04(tmp_path_factory):
     return instruments.load(p)
 
 
+# examples: as the row-order property: complete, prorated and missing scale scores all occur within
+# 10 examples of 1-12 administrations x 90 items
+@examples(20)
 @given(x=CODES_15)
 def test_shifting_1_5_codes_to_0_4_lowers_each_sum_by_the_answered_items(scl90_nl_04, x):
     m = pd.DataFrame(x, columns=[f"item_{i}" for i in range(1, 91)])
@@ -607,6 +614,9 @@ def test_shifting_1_5_codes_to_0_4_lowers_each_sum_by_the_answered_items(scl90_n
     assert np.allclose(diff, expected, rtol=0, atol=1e-9)
 
 
+# examples: 1-8 administrations x 10 items, half the codes missing: complete, prorated (1 missing)
+# and missing scores all occur within the first examples
+@examples(30)
 @given(arrays(np.float64, st.tuples(st.integers(1, 8), st.just(10)),
               elements=st.one_of(st.integers(0, 4).map(float), st.just(NAN))))
 def test_core10_scores_stay_in_range_and_missing_has_a_reason(x):

@@ -34,13 +34,9 @@ def expected(result) -> object:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    out = {}
-    for name, params in RUNS.items():
-        folder = tmp_path_factory.mktemp(name)
-        out[name] = es.run_notebook(NB / f"{name}.ipynb", PARAMS / params, output_dir=folder / "out",
-                                    progress=False)
-    return out
+def runs(notebook_run):
+    """Each report notebook run once on its CI params (shared by the session)."""
+    return {name: notebook_run(NB / f"{name}.ipynb", PARAMS / params) for name, params in RUNS.items()}
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +44,10 @@ def results(runs):
     return {name: json.loads(r.results_json.read_text(encoding="utf-8")) for name, r in runs.items()}
 
 
-def study(name: str) -> es.Study:
-    return es.Study.from_params(PARAMS / RUNS[name])
+@pytest.fixture(scope="module")
+def study(shared_study):
+    """The Study of a notebook's params (one per params file and session)."""
+    return lambda name: shared_study(PARAMS / RUNS[name])
 
 
 def test_notebooks_are_clean_templates():
@@ -67,7 +65,7 @@ def test_notebooks_are_clean_templates():
     assert {p.stem for p in NB.glob("*.ipynb")} == set(RUNS)
 
 
-def test_effect_study_results_equal_direct_calls(results):
+def test_effect_study_results_equal_direct_calls(results, study):
     r = results["effect_study"]
     st = study("effect_study")
     assert r["flow"] == expected(st.flow())
@@ -88,7 +86,7 @@ def test_effect_study_results_equal_direct_calls(results):
     assert top["estimate"] == pytest.approx(d["estimate"], rel=1e-12)
 
 
-def test_yearly_summary_results_equal_direct_calls(results):
+def test_yearly_summary_results_equal_direct_calls(results, study):
     r = results["yearly_summary"]
     st = study("yearly_summary")
     figures = st.key_figures()
@@ -103,7 +101,7 @@ def test_yearly_summary_results_equal_direct_calls(results):
                 assert v % 5 == 0 and v >= 10, (k, v)
 
 
-def test_student_analysis_results_equal_direct_calls(results):
+def test_student_analysis_results_equal_direct_calls(results, study):
     r = results["student_analysis"]
     st = study("student_analysis")
     assert r["ancova"] == expected(st.ancova())
@@ -111,7 +109,7 @@ def test_student_analysis_results_equal_direct_calls(results):
     assert r["ancova_apa"] == st.ancova().apa("en")
 
 
-def test_explore_runs(results):
+def test_explore_runs(results, study):
     assert results["explore"]["flow"] == expected(study("explore").flow())
 
 
@@ -129,7 +127,7 @@ def test_rerun_gives_identical_results_json(runs, tmp_path):
     assert again.results_json.read_bytes() == runs["yearly_summary"].results_json.read_bytes()
 
 
-def test_plain_papermill_on_the_same_notebook(tmp_path):
+def test_plain_papermill_on_the_same_notebook(tmp_path, study):
     import papermill as pm
 
     out = tmp_path / "report"

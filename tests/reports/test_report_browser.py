@@ -23,7 +23,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import effectstudy as es
 from effectstudy.reports.runner import CHROMIUM_FLAGS, find_chromium
 
 NB_DIR = Path(__file__).resolve().parents[1] / "notebooks"
@@ -60,10 +59,9 @@ def _page_requests(netlog: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("browser") / "out"
-    return es.run_notebook(NB_DIR / "report_tiny.ipynb", NB_DIR / "params" / "tiny.yaml",
-                           output_dir=out, progress=False).html
+def report(notebook_run) -> Path:
+    """The test report's HTML: the run tests/reports/test_runner.py reads too (once per session)."""
+    return notebook_run(NB_DIR / "report_tiny.ipynb", NB_DIR / "params" / "tiny.yaml").html
 
 
 def test_report_makes_no_network_request(report, tmp_path):

@@ -39,8 +39,9 @@ def _sha(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory) -> RunResult:
-    return es.run_notebook(REPORT, PARAMS, output_dir=tmp_path_factory.mktemp("run") / "out", progress=False)
+def run(notebook_run) -> RunResult:
+    """The test report on its params, run once per session."""
+    return notebook_run(REPORT, PARAMS)
 
 
 @pytest.fixture(scope="module")
@@ -203,19 +204,30 @@ def test_cli_bad_override_names_the_section_and_key(tmp_path, capsys):
 
 
 # ----------------------------------------------------------------------------------- failures
-@slow
-def test_failed_cell_is_a_readable_report_error(tmp_path):
+@pytest.fixture(scope="module")
+def failed_run(tmp_path_factory) -> tuple[Path, ReportError]:
+    """The failing notebook run once into a folder that holds an earlier run's files: the
+    output folder and the ReportError."""
+    out = tmp_path_factory.mktemp("failed") / "fail"
+    (out / "tables").mkdir(parents=True)
+    for name in ("results.json", "provenance.json", "tables.xlsx", "failing.html", "tables/old.csv", "keep.txt"):
+        (out / name).write_text("from an earlier run")
     with pytest.raises(ReportError) as info:
-        es.run_notebook(FAILING, PARAMS, output_dir=tmp_path / "fail", progress=False)
-    err = info.value
+        es.run_notebook(FAILING, PARAMS, output_dir=out, progress=False)
+    return out, info.value
+
+
+@slow
+def test_failed_cell_is_a_readable_report_error(failed_run):
+    out, err = failed_run
     msg = str(err)
     assert msg.startswith('notebook failing.ipynb failed in section "Stap die faalt" (cell 7, In [')
     assert "ValueError: kolom 'sessions' ontbreekt in episodes.csv" in msg
     assert "The partial notebook (with the full traceback) is" in msg and "failing.ipynb" in msg.splitlines()[1]
     assert err.heading == "Stap die faalt" and err.cell == 7 and err.ename == "ValueError"
-    assert err.partial_notebook == tmp_path / "fail" / "failing.ipynb" and err.partial_notebook.is_file()
+    assert err.partial_notebook == out / "failing.ipynb" and err.partial_notebook.is_file()
     assert "\x1b[" not in msg  # no terminal colour codes
-    assert not (tmp_path / "fail" / "failing.html").exists()
+    assert not (out / "failing.html").exists()
     assert isinstance(err, es.EffectstudyError)
 
 
@@ -244,13 +256,8 @@ def test_cell_timeout_names_the_cell(tmp_path):
 
 
 @slow
-def test_failed_rerun_leaves_no_stale_results(tmp_path):
-    out = tmp_path / "o"
-    (out / "tables").mkdir(parents=True)
-    for name in ("results.json", "provenance.json", "tables.xlsx", "failing.html", "tables/old.csv", "keep.txt"):
-        (out / name).write_text("from an earlier run")
-    with pytest.raises(ReportError):
-        es.run_notebook(FAILING, PARAMS, output_dir=out, progress=False)
+def test_failed_rerun_leaves_no_stale_results(failed_run):
+    out, _ = failed_run
     assert sorted(p.name for p in out.rglob("*") if p.is_file()) == ["failing.ipynb", "keep.txt"]
 
 

@@ -20,10 +20,10 @@ EX = ROOT / "data" / "example"
 
 
 @pytest.fixture(scope="module")
-def listed():
+def listed(shared_study):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", es.DataQualityWarning)
-        return es.Study.from_params(DEMO).stagnation_list()
+        return shared_study(DEMO).stagnation_list()
 
 
 def raw(name: str) -> pd.DataFrame:
@@ -50,8 +50,8 @@ def test_triggering_measurement_is_the_exported_one(listed):
         assert r.change == pytest.approx(r.score - r.baseline_score)
 
 
-def test_rules_agree_with_the_verb(listed):
-    st = es.Study.from_params(DEMO)
+def test_rules_agree_with_the_verb(listed, shared_study):
+    st = shared_study(DEMO)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", es.DataQualityWarning)
         res = st.stagnation()
