@@ -41,7 +41,7 @@ from scipy import stats
 from effectstudy.core.checks import check_better_is, check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
 from effectstudy.core.labels import register
-from effectstudy.core.results import Result, base_meta
+from effectstudy.core.results import TablesResult, base_meta
 from effectstudy.kernels.proportions import wilson_ci
 
 __all__ = ["treatment_course", "TreatmentCourseResult"]
@@ -238,7 +238,7 @@ def as_status_frame(obj: Any, arg: str, column: str) -> pd.DataFrame:
 
 # -- result ----------------------------------------------------------------------------
 @dataclass(frozen=True, repr=False)
-class TreatmentCourseResult(Result):
+class TreatmentCourseResult(TablesResult):
     """Result of :func:`treatment_course`.
 
     ``patients`` (index = episode id): ``[group,] closed, sessions, duration_days,
@@ -250,15 +250,8 @@ class TreatmentCourseResult(Result):
     :meth:`first_interim`, :meth:`length_vs_outcome`, :meth:`outcome_by_length`.
     """
 
-    tables: dict[str, pd.DataFrame] = None  # type: ignore[assignment]
     title = "Treatment course"
-
-    def _table(self, name: str, needs: str | None = None) -> pd.DataFrame:
-        t = self.tables.get(name)
-        if t is None:
-            raise ArgumentError(needs or name, None, f"{needs}= passed to es.treatment_course "
-                                f"for the {name.replace('_', ' ')} table")
-        return t.copy()
+    verb = "es.treatment_course"
 
     def summary(self) -> pd.DataFrame:
         """Headline per group: ``[group,] n_episodes, n_closed, n_open, n_sessions_missing,
@@ -307,13 +300,6 @@ class TreatmentCourseResult(Result):
         categories, ``n_improved, share_improved, n_deteriorated, share_deteriorated``
         (needs ``outcome=``)."""
         return self._table("outcome_by_length", "outcome")
-
-    def to_dict(self) -> dict[str, Any]:
-        from effectstudy.core.jsonable import jsonable
-
-        out = super().to_dict()
-        out["tables"] = {k: jsonable(v) for k, v in self.tables.items() if v is not None}
-        return out
 
     def plot(self, ax=None, kind: Literal["sessions", "length"] = "sessions", *,
              lang: str = "nl"):

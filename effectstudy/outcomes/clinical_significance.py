@@ -33,6 +33,7 @@ from effectstudy.core.labels import register
 from effectstudy.core.results import Result, base_meta
 from effectstudy.core.schema import CATEGORIES, CATEGORY_DTYPE
 from effectstudy.data.longdata import prepost_wide, registry_norms
+from effectstudy.outcomes.plots import PrePostPlot
 from effectstudy.outcomes.reliable_change import (
     HLM_REFERENCES,
     METHODS,
@@ -73,7 +74,7 @@ def _as_float(name: str, value: Any, *, positive: bool = False) -> float:
 
 
 @dataclass(frozen=True, repr=False)
-class ClinicalSignificanceResult(Result):
+class ClinicalSignificanceResult(PrePostPlot, Result):
     """Result of :func:`clinical_significance`.
 
     ``patients`` (index = subject): ``[group,] pre, post, change, rci, rc_category``
@@ -123,17 +124,6 @@ class ClinicalSignificanceResult(Result):
                 row = {"group": g, **row}
             rows.append(row)
         return pd.DataFrame(rows)
-
-    def plot(self, ax=None, kind: Literal["jt", "bars"] = "jt", **kwargs):
-        """Jacobson-Truax plot (``kind="jt"``) or category bars per group (``"bars"``)."""
-        from effectstudy.core import plotting
-        from effectstudy.outcomes.plots import jt_plot
-
-        if kind == "bars":
-            return plotting.category_bars(self.summary(), ax=ax, **kwargs)
-        if kind == "jt":
-            return jt_plot(self.patients, self.meta, ax=ax, **kwargs)
-        raise ArgumentError("kind", kind, "'jt' or 'bars'")
 
 
 def _cutoff(

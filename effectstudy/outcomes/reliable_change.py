@@ -32,6 +32,7 @@ from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError,
 from effectstudy.core.labels import register
 from effectstudy.core.results import Result, base_meta
 from effectstudy.data.longdata import PrePost, prepost_wide, registry_norms
+from effectstudy.outcomes.plots import PrePostPlot
 
 __all__ = ["reliable_change", "ReliableChangeResult", "RC_CATEGORIES", "RC_DTYPE", "METHODS"]
 
@@ -86,7 +87,7 @@ def counts_table(
 
 
 @dataclass(frozen=True, repr=False)
-class ReliableChangeResult(Result):
+class ReliableChangeResult(PrePostPlot, Result):
     """Result of :func:`reliable_change`.
 
     ``patients``: index = subject; columns ``group`` (when grouped), ``pre``, ``post``,
@@ -105,17 +106,6 @@ class ReliableChangeResult(Result):
         ``proportion_total`` to all patients used.
         """
         return counts_table(self.patients, RC_CATEGORIES, "group" in self.patients)
-
-    def plot(self, ax=None, kind: Literal["jt", "bars"] = "jt", **kwargs):
-        """Jacobson-Truax plot (``kind="jt"``) or category bars per group (``"bars"``)."""
-        from effectstudy.core import plotting
-        from effectstudy.outcomes.plots import jt_plot
-
-        if kind == "bars":
-            return plotting.category_bars(self.summary(), ax=ax, **kwargs)
-        if kind == "jt":
-            return jt_plot(self.patients, self.meta, ax=ax, **kwargs)
-        raise ArgumentError("kind", kind, "'jt' or 'bars'")
 
 
 def compute_rc(
