@@ -491,10 +491,7 @@ def not_on_track(
     ['ep', 'session', 'score', 'expected', 'bound', 'z_worse', 'beyond_band', 'fold']
     """
     reg = registry_norms(instrument, scale)
-    bi_source = "argument"
-    if better_is is None and "better_is" in reg.values:
-        better_is = reg.values["better_is"]
-        bi_source = reg.sources["better_is"]
+    better_is, bi_source = reg.pick("better_is", better_is)
     d = check_better_is(better_is)
     ci = check_ci(ci)
     level = _check_level(level)

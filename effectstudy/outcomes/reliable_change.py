@@ -410,7 +410,7 @@ def reliable_change(
     """
     method = check_choice("method", method, METHODS, ignore_case=True)
     reg = registry_norms(instrument, scale, norms)
-    better_is = better_is if better_is is not None else reg.values.get("better_is")
+    better_is, _ = reg.pick("better_is", better_is)
     d = check_better_is(better_is)
     alpha = check_alpha(alpha)
     if method == "hlm":
@@ -421,17 +421,14 @@ def reliable_change(
                          **extra)
         warn_exclusions(meta["n_original"], meta["n_used"], meta["exclusions"])
         return ReliableChangeResult(patients=pat, meta=meta)
-    rel_from_registry = reliability is None and "reliability" in reg.values
-    if rel_from_registry:
-        reliability = reg.values["reliability"]
+    reliability, rel_registry = reg.pick("reliability", reliability, None)
     if reliability is None:
         raise ArgumentError("reliability", None, "a number in (0, 1) for method "
                             f"{method!r} (only 'hlm' needs none)"
                             + (f"; the registry has none for {instrument}/{scale}"
                                if instrument is not None else ""))
     rel, rel_source = check_reliability(reliability)
-    if rel_from_registry:
-        rel_source = reg.sources["reliability"]
+    rel_source = rel_registry or rel_source
     rel_post = None
     if method == "nk":
         rel_post = rel if reliability_post is None else check_reliability(
