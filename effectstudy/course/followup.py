@@ -47,10 +47,10 @@ from effectstudy.core.schema import STAGNATION_STATUSES
 from effectstudy.course.treatment_course import (
     OVERALL,
     as_status_frame,
-    course_tables,
     crosscount,
     long_shares,
     make_groups,
+    treatment_course,
     unique_ids,
 )
 from effectstudy.kernels.proportions import wilson_ci
@@ -213,9 +213,9 @@ def stagnation_followup(
     st = np.where(pos >= 0, status.to_numpy()[np.maximum(pos, 0)], "not_assessed")
     levels = [s for s in STATUS_ORDER if s in set(st) or s in STAGNATION_STATUSES]
     ep = episodes.assign(_status=pd.Categorical(st, categories=levels))
-    course = course_tables(ep, episode=episode, sessions=sessions, start=start, end=end,
-                           end_reason=end_reason, planned=planned, group="_status", ci=ci,
-                           keep_empty_groups=True)
+    course = treatment_course(ep, episode=episode, sessions=sessions, start=start, end=end,
+                              end_reason=end_reason, planned=planned, group="_status", ci=ci,
+                              keep_empty_groups=True)
     groups = make_groups(ep["_status"], keep_empty=True)
 
     def relabel(t: pd.DataFrame | None) -> pd.DataFrame | None:

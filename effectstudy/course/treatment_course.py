@@ -471,6 +471,7 @@ def treatment_course(
     bands: Sequence[int] = (5, 11, 16, 21),
     group: Hashable | None = None,
     ci: float = 0.95,
+    keep_empty_groups: bool = False,
 ) -> TreatmentCourseResult:
     r"""Sessions, duration, planned range, end reasons, first interim and length vs outcome.
 
@@ -508,6 +509,9 @@ def treatment_course(
         every table also has the overall row ``group == "all"``).
     ci : float, default 0.95
         Confidence level of the Wilson intervals and the correlation CI.
+    keep_empty_groups : bool, default False
+        List the unobserved categories of a categorical ``group`` with zero counts
+        (:func:`effectstudy.stagnation_followup` shows every status this way).
 
     Returns
     -------
@@ -541,45 +545,6 @@ def treatment_course(
     https://doi.org/10.1007/BF02294183
 
     Wilson, E. B. (1927). *JASA, 22*(158), 209-212.
-    """
-    return course_tables(
-        episodes, episode=episode, sessions=sessions, start=start, end=end,
-        end_reason=end_reason, planned=planned, measurements=measurements, interim=interim,
-        outcome=outcome, better_is=better_is, bands=bands, group=group, ci=ci)
-
-
-def course_tables(
-    episodes: pd.DataFrame,
-    *,
-    episode: Hashable = "episode_id",
-    sessions: Hashable = "sessions",
-    start: Hashable = "start_date",
-    end: Hashable = "end_date",
-    end_reason: Hashable | None = "end_reason",
-    planned: tuple[int, int] = (5, 20),
-    measurements: pd.DataFrame | None = None,
-    interim: Any = "interim",
-    outcome: Any = None,
-    better_is: Literal["lower", "higher"] | None = None,
-    bands: Sequence[int] = (5, 11, 16, 21),
-    group: Hashable | None = None,
-    ci: float = 0.95,
-    keep_empty_groups: bool = False,
-) -> TreatmentCourseResult:
-    """The tables of :func:`treatment_course`, with one option more for its callers.
-
-    Parameters
-    ----------
-    episodes, episode, sessions, start, end, end_reason, planned, measurements, interim, \
-outcome, better_is, bands, group, ci
-        As in :func:`treatment_course`.
-    keep_empty_groups : bool, default False
-        List the unobserved categories of a categorical ``group`` with zero counts
-        (:func:`effectstudy.stagnation_followup` shows every status).
-
-    Returns
-    -------
-    TreatmentCourseResult
 
     Size: six commented tables (sessions and duration, planned range, headline shares, end
     reasons, first interim measurement, length versus outcome) built in one pass over the
