@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from effectstudy.core.checks import check_ci, warn_exclusions
 from effectstudy.core.errors import ArgumentError, DataError
 from effectstudy.core.formatting import DEFAULT_LANG, check_lang
 from effectstudy.core.labels import Lang, label
@@ -36,13 +37,11 @@ from effectstudy.models.apa import (
 )
 from effectstudy.models.design import (
     Term,
-    check_ci,
     check_covariates,
     contrast_code,
     covariate_terms,
     factor_levels,
     subject_values,
-    warn_exclusions,
 )
 
 __all__ = ["ancova", "AncovaResult", "SS_TYPES", "P_ADJUST"]

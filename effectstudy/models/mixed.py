@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from effectstudy.core.checks import check_ci, warn_exclusions
 from effectstudy.core.errors import DataError
 from effectstudy.core.formatting import check_lang, number
 from effectstudy.core.labels import Lang
@@ -32,13 +33,11 @@ from effectstudy.kernels.reml import (
 )
 from effectstudy.models.apa import apa_df, apa_number, apa_p, exclusions_text
 from effectstudy.models.design import (
-    check_ci,
     check_covariates,
     contrast_code,
     covariate_terms,
     factor_levels,
     subject_values,
-    warn_exclusions,
 )
 
 __all__ = ["mixed_prepost", "MixedResult"]
