@@ -43,6 +43,7 @@ from effectstudy.outcomes.reliable_change import (
     counts_table,
     critical_value,
     hlm_rci,
+    method_reliability,
 )
 
 __all__ = [
@@ -313,17 +314,10 @@ def clinical_significance(
         meta.update(scal)
         codes = 1 - pat["category"].cat.codes.to_numpy().astype(np.int8)
     else:
-        if reliability is None:
-            raise ArgumentError("reliability", None, f"a number in (0, 1) for method {method!r}"
-                                + (f" (the registry has none for {instrument}/{scale})"
-                                   if instrument is not None else ""))
-        rel, rel_source = check_reliability(reliability)
-        if "reliability" in from_registry:
-            rel_source = reg.sources["reliability"]
-        rel_post = None
-        if method == "nk":
-            rel_post = rel if reliability_post is None else check_reliability(
-                reliability_post, "reliability_post")[0]
+        rel, rel_source, rel_post = method_reliability(
+            reliability, reliability_post, method=method,
+            registry_source=reg.sources.get("reliability") if "reliability" in from_registry else None,
+            instrument=instrument, scale=scale)
         pp = prepost_wide(data, subject=subject, time=time, outcome=outcome, pre=pre,
                           post=post, group=group)
         pat, scal = compute_rc(pp, method=method, reliability=rel, reliability_post=rel_post,

@@ -149,6 +149,49 @@ def compute_rc(
     return pat, meta
 
 
+def method_reliability(
+    reliability: Any, reliability_post: Any, *, method: str, registry_source: str | None,
+    instrument: str | None, scale: str | None,
+) -> tuple[float, str, float | None]:
+    """The reliabilities of an RCI ``method`` other than ``"hlm"`` (shared with clinical
+    significance).
+
+    Parameters
+    ----------
+    reliability, reliability_post
+        As passed to the verb, ``reliability`` already taken from the registry when it
+        was not given (``None``: neither).
+    method : str
+        The RCI method; ``reliability_post`` is used by ``"nk"`` only.
+    registry_source : str or None
+        Where ``reliability`` came from when the registry supplied it.
+    instrument, scale : str or None
+        Named in the message when the registry has no reliability.
+
+    Returns
+    -------
+    (rel, source, rel_post)
+        ``rel_post`` is ``None`` except for ``"nk"`` (default: ``rel``).
+
+    Raises
+    ------
+    ArgumentError
+        No reliability, or one outside (0, 1) (see
+        :func:`effectstudy.core.checks.check_reliability`).
+    """
+    if reliability is None:
+        raise ArgumentError("reliability", None, "a number in (0, 1) for method "
+                            f"{method!r} (only 'hlm' needs none)"
+                            + (f"; the registry has none for {instrument}/{scale}"
+                               if instrument is not None else ""))
+    rel, source = check_reliability(reliability)
+    rel_post = None
+    if method == "nk":
+        rel_post = rel if reliability_post is None else check_reliability(
+            reliability_post, "reliability_post")[0]
+    return rel, registry_source or source, rel_post
+
+
 def _finish_meta(meta: dict[str, Any], pp_like: dict[str, Any]) -> dict[str, Any]:
     meta.pop("_codes", None)
     meta.update(pp_like)
@@ -422,17 +465,9 @@ def reliable_change(
         warn_exclusions(meta["n_original"], meta["n_used"], meta["exclusions"])
         return ReliableChangeResult(patients=pat, meta=meta)
     reliability, rel_registry = reg.pick("reliability", reliability, None)
-    if reliability is None:
-        raise ArgumentError("reliability", None, "a number in (0, 1) for method "
-                            f"{method!r} (only 'hlm' needs none)"
-                            + (f"; the registry has none for {instrument}/{scale}"
-                               if instrument is not None else ""))
-    rel, rel_source = check_reliability(reliability)
-    rel_source = rel_registry or rel_source
-    rel_post = None
-    if method == "nk":
-        rel_post = rel if reliability_post is None else check_reliability(
-            reliability_post, "reliability_post")[0]
+    rel, rel_source, rel_post = method_reliability(
+        reliability, reliability_post, method=method, registry_source=rel_registry,
+        instrument=instrument, scale=scale)
     pp = prepost_wide(data, subject=subject, time=time, outcome=outcome, pre=pre, post=post,
                       group=group)
     pat, scal = compute_rc(pp, method=method, reliability=rel, reliability_post=rel_post,
