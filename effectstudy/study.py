@@ -42,7 +42,7 @@ from effectstudy.core.formatting import number
 from effectstudy.core.labels import label, register
 from effectstudy.core.params import REPORT_MODELS, Params, load_report_params
 from effectstudy.core.plotting import forest
-from effectstudy.core.results import Result, base_meta
+from effectstudy.core.results import TableResult, base_meta
 from effectstudy.course.expected_response import not_on_track
 from effectstudy.course.followup import stagnation_followup
 from effectstudy.course.satisfaction import satisfaction
@@ -102,7 +102,7 @@ def example_params() -> Path:
 
 # ------------------------------------------------------------------------------ results
 @dataclass(frozen=True, repr=False)
-class FlowResult(Result):
+class FlowResult(TableResult):
     """Where every episode (and client) went, from the export to the analysed pairs.
 
     ``summary()``: ``step``, ``reason``, ``episodes``, ``clients`` in order; within each step
@@ -110,12 +110,8 @@ class FlowResult(Result):
     ``rows()``: the validation flow of every input file (rows read, used, excluded per reason).
     """
 
-    table: pd.DataFrame = None  # type: ignore[assignment]
     files: pd.DataFrame = None  # type: ignore[assignment]
     title = "Data flow"
-
-    def summary(self) -> pd.DataFrame:
-        return self.table.copy()
 
     def rows(self) -> pd.DataFrame:
         return self.files.copy()
@@ -160,14 +156,10 @@ class FlowResult(Result):
 
 
 @dataclass(frozen=True, repr=False)
-class SampleResult(Result):
+class SampleResult(TableResult):
     """Sample description: episodes, clients, sex, age at the start and sessions per group."""
 
-    table: pd.DataFrame = None  # type: ignore[assignment]
     title = "Sample"
-
-    def summary(self) -> pd.DataFrame:
-        return self.table.copy()
 
 
 # ------------------------------------------------------------------------------ the study
@@ -657,14 +649,10 @@ def _iso(text: str, fmt: str) -> str:
 
 
 @dataclass(frozen=True, repr=False)
-class EffectSizeTable(Result):
+class EffectSizeTable(TableResult):
     """Effect sizes of several scales and groups in one table (see :meth:`Study.effect_sizes`)."""
 
-    table: pd.DataFrame = None  # type: ignore[assignment]
     title = "Pre/post effect sizes"
-
-    def summary(self) -> pd.DataFrame:
-        return self.table.copy()
 
     def plot(self, ax=None, scale: str | None = None, lang: str = "nl"):
         """Forest plot (``effectstudy.core.plotting.forest``) of one scale's estimates per group."""

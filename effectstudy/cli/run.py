@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from effectstudy.core.errors import ParamsError
+from effectstudy.core.files import display_path
 
 HELP = "make a report: run a notebook on a params file, write HTML (and PDF), tables and results.json"
 
@@ -123,15 +123,5 @@ def run(args: argparse.Namespace) -> int:
         rows.append(("provenance", res.provenance_json))
     rows.append(("folder", res.output_dir))
     for label, path in rows:
-        print(f"{label:<{width}}{_show(path)}", file=sys.stdout)
+        print(f"{label:<{width}}{display_path(path)}", file=sys.stdout)
     return 0
-
-
-def _show(path: Path) -> str:
-    import os
-
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # pragma: no cover - another drive on Windows
-        return str(path)
-    return str(path) if rel.startswith("..") else rel

@@ -29,6 +29,7 @@ from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataQualit
 __all__ = [
     "check_ci",
     "check_alpha",
+    "check_int",
     "check_better_is",
     "check_reliability",
     "check_columns",
@@ -76,9 +77,7 @@ def check_ci(ci: Any, name: str = "ci") -> float:
     ...
     effectstudy.core.errors.ArgumentError: ci: got 95, expected a confidence level in (0, 1), e.g. 0.95
     """
-    if not _is_real(ci) or not 0 < ci < 1:
-        raise ArgumentError(name, ci, "a confidence level in (0, 1), e.g. 0.95")
-    return float(ci)
+    return _open_unit(ci, name, "a confidence level in (0, 1), e.g. 0.95")
 
 
 def check_alpha(alpha: Any, name: str = "alpha") -> float:
@@ -109,9 +108,56 @@ def check_alpha(alpha: Any, name: str = "alpha") -> float:
     ...
     effectstudy.core.errors.ArgumentError: alpha: got 5, expected a number in (0, 1), e.g. 0.05
     """
-    if not _is_real(alpha) or not 0 < alpha < 1:
-        raise ArgumentError(name, alpha, "a number in (0, 1), e.g. 0.05")
-    return float(alpha)
+    return _open_unit(alpha, name, "a number in (0, 1), e.g. 0.05")
+
+
+def _open_unit(value: Any, name: str, expected: str) -> float:
+    """``value`` as a float when it is a real number strictly between 0 and 1."""
+    if not _is_real(value) or not 0 < value < 1:
+        raise ArgumentError(name, value, expected)
+    return float(value)
+
+
+def check_int(value: Any, name: str, minimum: int, expected: str | None = None) -> int:
+    """A whole number (Python or NumPy integer, not a bool) of at least ``minimum``, as ``int``.
+
+    Parameters
+    ----------
+    value : int
+        The argument.
+    name : str
+        The argument's name in messages.
+    minimum : int
+        The smallest value accepted.
+    expected : str, optional
+        What the message says was expected; default ``"an integer >= <minimum>"``.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ArgumentTypeError
+        ``value`` is not an integer (a float such as 2.0, a bool, text).
+    ArgumentError
+        ``value`` is below ``minimum``.
+
+    Examples
+    --------
+    >>> check_int(5, "folds", 2)
+    5
+    >>> check_int(1, "folds", 2)
+    Traceback (most recent call last):
+    ...
+    effectstudy.core.errors.ArgumentError: folds: got 1, expected an integer >= 2
+    """
+    expected = f"an integer >= {minimum}" if expected is None else expected
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+        raise ArgumentTypeError(name, value, expected)
+    if value < minimum:
+        raise ArgumentError(name, value, expected)
+    return int(value)
 
 
 def check_better_is(better_is: Any, hint: str | None = BETTER_IS_HINT) -> int:

@@ -2,7 +2,8 @@
 
 :func:`sha256_file` is the one hash behind manifests, provenance, releases and the study store;
 :func:`atomic_write_bytes` the one safe write (reports, the audit log, the store manifest);
-:func:`find_repo_root` the one search for the project folder (reports, provenance, the CLI).
+:func:`find_repo_root` the one search for the project folder (reports, provenance, the CLI);
+:func:`display_path` the one way a path is shown in messages and CLI output.
 
 >>> import tempfile, pathlib
 >>> f = pathlib.Path(tempfile.mkdtemp()) / "x.txt"; _ = f.write_bytes(b"abc")
@@ -17,7 +18,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "find_repo_root", "sha256_file"]
+__all__ = ["atomic_write_bytes", "display_path", "find_repo_root", "sha256_file"]
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -75,3 +76,17 @@ def find_repo_root(start: str | Path | None = None) -> Path:
             if (folder / "pyproject.toml").is_file():
                 return folder
     return cwd
+
+
+def display_path(path: str | Path) -> str:
+    """``path`` as shown to the user: relative to the working directory when it lies below it,
+    otherwise as given.
+
+    >>> display_path(Path.cwd() / "reports" / "x.html") == str(Path("reports", "x.html"))
+    True
+    """
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return str(path)
+    return str(path) if rel.startswith("..") else rel

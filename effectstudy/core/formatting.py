@@ -38,6 +38,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from effectstudy.core.checks import check_int
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError
 
 __all__ = ["DEFAULT_LANG", "DIGITS", "MISSING", "Lang", "check_lang", "number", "percent",
@@ -98,6 +99,14 @@ def _decimal_text(d: Decimal, digits: int, lang: Lang, leading_zero: bool) -> st
     return s.replace(".", ",") if lang == "nl" else s
 
 
+def _checked(x: object, lang: Lang, digits: object) -> tuple[float | None, int]:
+    """The arguments of :func:`number` and :func:`percent`, checked: ``x`` as a finite float
+    (``None`` when missing) and ``digits`` as an ``int``."""
+    check_lang(lang)
+    whole = check_int(digits, "digits", 0, "a whole number >= 0")
+    return _finite(x), whole
+
+
 def number(x: object, lang: Lang = DEFAULT_LANG, digits: int = DIGITS, *,
            leading_zero: bool = True) -> str:
     """A number with ``digits`` decimals, rounded half up, in the decimal style of ``lang``.
@@ -121,9 +130,9 @@ def number(x: object, lang: Lang = DEFAULT_LANG, digits: int = DIGITS, *,
     Raises
     ------
     ArgumentError
-        ``lang`` is not ``"nl"``/``"en"`` or ``digits`` is not a whole number >= 0.
+        ``lang`` is not ``"nl"``/``"en"`` or ``digits`` is below 0.
     ArgumentTypeError
-        ``x`` is not a number.
+        ``x`` is not a number, or ``digits`` is not a whole number.
 
     Examples
     --------
@@ -134,13 +143,10 @@ def number(x: object, lang: Lang = DEFAULT_LANG, digits: int = DIGITS, *,
     >>> number(1234.5, "nl", 1), number(12.5, "en", 0), number(float("inf"))
     ('1234,5', '13', '–')
     """
-    check_lang(lang)
-    if isinstance(digits, bool) or not isinstance(digits, int | np.integer) or digits < 0:
-        raise ArgumentError("digits", digits, "a whole number >= 0")
-    v = _finite(x)
+    v, digits = _checked(x, lang, digits)
     if v is None:
         return MISSING
-    return _decimal_text(_half_up(v, int(digits)), int(digits), lang, leading_zero)
+    return _decimal_text(_half_up(v, digits), digits, lang, leading_zero)
 
 
 def percent(x: object, lang: Lang = DEFAULT_LANG, digits: int = 0, *,
@@ -155,15 +161,12 @@ def percent(x: object, lang: Lang = DEFAULT_LANG, digits: int = 0, *,
     >>> percent(56, proportion=False), percent(56.25, "nl", 1, proportion=False)
     ('56%', '56,3%')
     """
-    check_lang(lang)
-    if isinstance(digits, bool) or not isinstance(digits, int | np.integer) or digits < 0:
-        raise ArgumentError("digits", digits, "a whole number >= 0")
-    v = _finite(x)
+    v, digits = _checked(x, lang, digits)
     if v is None:
         return MISSING
     d = Decimal(repr(v)).scaleb(2) if proportion else Decimal(repr(v))
-    d = d.quantize(Decimal(1).scaleb(-int(digits)), rounding=ROUND_HALF_UP)
-    return _decimal_text(d, int(digits), lang, True) + "%"
+    d = d.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return _decimal_text(d, digits, lang, True) + "%"
 
 
 def p_value(p: object, lang: Lang = DEFAULT_LANG, *, alpha: float = 0.05, prefix: str = "") -> str:

@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
+from effectstudy.core.errors import ArgumentError
 from effectstudy.core.formatting import DEFAULT_LANG, DIGITS, Lang, check_lang, frame
 from effectstudy.core.jsonable import jsonable
 from effectstudy.core.labels import label, translate
 
-__all__ = ["Result", "base_meta", "translate_frame"]
+__all__ = ["Result", "TableResult", "TablesResult", "base_meta", "translate_frame"]
 
 
 def translate_frame(df: pd.DataFrame, lang: Lang = DEFAULT_LANG) -> pd.DataFrame:
@@ -65,6 +66,8 @@ class Result:
 
     #: shown as the heading in displays; subclasses override
     title = "Result"
+    #: names of further DataFrame attributes that :meth:`to_dict` writes after the summary
+    extra_tables: ClassVar[tuple[str, ...]] = ()
 
     def summary(self) -> pd.DataFrame:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -120,5 +123,46 @@ class Result:
         return f"<div><h4>{html.escape(self.title)}</h4><ul>{head}</ul>{table}</div>"
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"meta": ..., "summary": [records]}`` with JSON-safe values."""
-        return {"title": self.title, "meta": jsonable(self.meta), "summary": jsonable(self.summary())}
+        """``{"title": ..., "meta": ..., "summary": [records]}`` and the :attr:`extra_tables`,
+        with JSON-safe values."""
+        out = {"title": self.title, "meta": jsonable(self.meta), "summary": jsonable(self.summary())}
+        for name in self.extra_tables:
+            out[name] = jsonable(getattr(self, name))
+        return out
+
+
+@dataclass(frozen=True, repr=False)
+class TableResult(Result):
+    """A result that is one table: :meth:`summary` is a copy of ``table``."""
+
+    table: pd.DataFrame = None  # type: ignore[assignment]
+
+    def summary(self) -> pd.DataFrame:
+        """A copy of ``table``."""
+        return self.table.copy()
+
+
+@dataclass(frozen=True, repr=False)
+class TablesResult(Result):
+    """A result of several named tables (``tables``, name -> DataFrame, ``None`` for a table
+    that was not asked for): :meth:`to_dict` adds those present under ``"tables"``."""
+
+    tables: dict[str, pd.DataFrame] = None  # type: ignore[assignment]
+
+    #: the verb that makes the result, named when a table was not asked for
+    verb: ClassVar[str] = "the verb"
+
+    def _table(self, name: str, needs: str = "outcome") -> pd.DataFrame:
+        """A copy of table ``name``; :class:`ArgumentError` naming the argument ``needs``
+        when the table was not asked for (``None``)."""
+        t = self.tables.get(name)
+        if t is None:
+            raise ArgumentError(needs, None, f"{needs}= passed to {self.verb} "
+                                f"for the {name.replace('_', ' ')} table")
+        return t.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """As :meth:`Result.to_dict`, plus ``"tables"``: every table that is not ``None``."""
+        out = super().to_dict()
+        out["tables"] = {k: jsonable(v) for k, v in self.tables.items() if v is not None}
+        return out

@@ -28,7 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from effectstudy import kernels
-from effectstudy.core.checks import check_better_is, check_ci
+from effectstudy.core.checks import check_better_is, check_ci, check_int
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
 from effectstudy.core.labels import register
 from effectstudy.core.results import base_meta
@@ -171,12 +171,6 @@ def _check_level(level: Any) -> float:
         raise ArgumentError("level", level, "a one-sided band level in (0.5, 1), e.g. 0.90 "
                             "('red' signal) or 0.80 ('yellow')")
     return float(level)
-
-
-def _check_int(name: str, value: Any, lo: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
-        raise ArgumentError(name, value, f"an integer >= {lo}")
-    return int(value)
 
 
 def _check_time_offset(time_offset: Any) -> float:
@@ -491,15 +485,12 @@ def not_on_track(
     ['ep', 'session', 'score', 'expected', 'bound', 'z_worse', 'beyond_band', 'fold']
     """
     reg = registry_norms(instrument, scale)
-    bi_source = "argument"
-    if better_is is None and "better_is" in reg.values:
-        better_is = reg.values["better_is"]
-        bi_source = reg.sources["better_is"]
+    better_is, bi_source = reg.pick("better_is", better_is)
     d = check_better_is(better_is)
     ci = check_ci(ci)
     level = _check_level(level)
-    folds = _check_int("folds", folds, 2)
-    seed = _check_int("seed", seed, 0)
+    folds = check_int(folds, "folds", 2)
+    seed = check_int(seed, "seed", 0)
     if not isinstance(interaction, bool):
         raise ArgumentTypeError("interaction", interaction, "True or False")
     time_offset = _check_time_offset(time_offset)

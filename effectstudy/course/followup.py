@@ -42,15 +42,15 @@ import pandas as pd
 from effectstudy.core.checks import check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
 from effectstudy.core.labels import register
-from effectstudy.core.results import Result, base_meta
+from effectstudy.core.results import TablesResult, base_meta
 from effectstudy.core.schema import STAGNATION_STATUSES
 from effectstudy.course.treatment_course import (
     OVERALL,
     as_status_frame,
-    course_tables,
     crosscount,
     long_shares,
     make_groups,
+    treatment_course,
     unique_ids,
 )
 from effectstudy.kernels.proportions import wilson_ci
@@ -71,7 +71,7 @@ register({
 
 
 @dataclass(frozen=True, repr=False)
-class FollowupResult(Result):
+class FollowupResult(TablesResult):
     """Result of :func:`stagnation_followup`.
 
     ``patients`` (index = episode id): ``status, closed, sessions, planned_band,
@@ -81,16 +81,9 @@ class FollowupResult(Result):
     :class:`~effectstudy.course.treatment_course.TreatmentCourseResult` grouped by status.
     """
 
-    tables: dict[str, pd.DataFrame] = None  # type: ignore[assignment]
     course: Any = None
     title = "After stagnation"
-
-    def _table(self, name: str, needs: str = "outcome") -> pd.DataFrame:
-        t = self.tables.get(name)
-        if t is None:
-            raise ArgumentError(needs, None, f"{needs}= passed to es.stagnation_followup "
-                                f"for the {name.replace('_', ' ')} table")
-        return t.copy()
+    verb = "es.stagnation_followup"
 
     def summary(self) -> pd.DataFrame:
         """Per status: ``status, n, proportion, n_closed, n_open, sessions_mean,
@@ -121,13 +114,6 @@ class FollowupResult(Result):
         """``es.prepost_effect`` per status: ``status`` and its summary columns (statuses
         with fewer than 3 pairs or no variance are listed in ``meta["effect_size_skipped"]``)."""
         return self._table("effect_sizes")
-
-    def to_dict(self) -> dict[str, Any]:
-        from effectstudy.core.jsonable import jsonable
-
-        out = super().to_dict()
-        out["tables"] = {k: jsonable(v) for k, v in self.tables.items() if v is not None}
-        return out
 
     def plot(self, ax=None, *, lang: str = "nl"):
         """Stacked bars of the outcome categories per status (needs ``outcome=``)."""
@@ -227,9 +213,9 @@ def stagnation_followup(
     st = np.where(pos >= 0, status.to_numpy()[np.maximum(pos, 0)], "not_assessed")
     levels = [s for s in STATUS_ORDER if s in set(st) or s in STAGNATION_STATUSES]
     ep = episodes.assign(_status=pd.Categorical(st, categories=levels))
-    course = course_tables(ep, episode=episode, sessions=sessions, start=start, end=end,
-                           end_reason=end_reason, planned=planned, group="_status", ci=ci,
-                           keep_empty_groups=True)
+    course = treatment_course(ep, episode=episode, sessions=sessions, start=start, end=end,
+                              end_reason=end_reason, planned=planned, group="_status", ci=ci,
+                              keep_empty_groups=True)
     groups = make_groups(ep["_status"], keep_empty=True)
 
     def relabel(t: pd.DataFrame | None) -> pd.DataFrame | None:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,7 +35,7 @@ import pandas as pd
 from effectstudy.core.checks import check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
 from effectstudy.core.labels import register
-from effectstudy.core.results import Result, base_meta
+from effectstudy.core.results import TablesResult, base_meta
 from effectstudy.course.treatment_course import OVERALL, describe, make_groups, unique_ids
 from effectstudy.kernels.proportions import wilson_ci
 
@@ -64,7 +63,7 @@ register({
 
 
 @dataclass(frozen=True, repr=False)
-class SatisfactionResult(Result):
+class SatisfactionResult(TablesResult):
     """Result of :func:`satisfaction`.
 
     ``patients`` (index = episode id): ``[group,] has_form_row, issued, returned, graded,
@@ -72,7 +71,6 @@ class SatisfactionResult(Result):
     :meth:`grades` the distribution of the grades.
     """
 
-    tables: dict[str, pd.DataFrame] = None  # type: ignore[assignment]
     title = "Client satisfaction"
 
     def summary(self) -> pd.DataFrame:
@@ -86,13 +84,6 @@ class SatisfactionResult(Result):
         """``[group,] grade, n, proportion, ci_low, ci_high`` for grades 1-10 (share of the
         forms with a grade; ``n`` sums to ``n_graded``)."""
         return self.tables["grades"].copy()
-
-    def to_dict(self) -> dict[str, Any]:
-        from effectstudy.core.jsonable import jsonable
-
-        out = super().to_dict()
-        out["tables"] = {k: jsonable(v) for k, v in self.tables.items()}
-        return out
 
     def plot(self, ax=None, *, lang: str = "nl"):
         """Bars of the grade distribution (overall)."""

@@ -126,9 +126,8 @@ def _check_reliability(reliability: Any, reg, criterion: str, instrument: str | 
                        scale: str | None) -> tuple[float | None, str | None]:
     """``(r_xx, source)``: the argument, else the registry's (criterion ``rci`` only)."""
     rel_source = None
-    if reliability is None and "reliability" in reg.values and criterion == "rci":
-        reliability = reg.values["reliability"]
-        rel_source = reg.sources["reliability"]
+    if criterion == "rci":
+        reliability, rel_source = reg.pick("reliability", reliability, None)
     if criterion == "rci" and reliability is None:
         raise ArgumentError("reliability", None, "a number in (0, 1) or an es.reliability(...) "
                             "result for criterion 'rci'"
@@ -447,10 +446,7 @@ def stagnation(
     rule = _check_rule(rule)
     criterion = check_choice("criterion", criterion, CRITERIA)
     reg = registry_norms(instrument, scale)
-    bi_source = "argument"
-    if better_is is None and "better_is" in reg.values:
-        better_is = reg.values["better_is"]
-        bi_source = reg.sources["better_is"]
+    better_is, bi_source = reg.pick("better_is", better_is)
     d = check_better_is(better_is)
     alpha = check_alpha(alpha)
     ci = check_ci(ci)

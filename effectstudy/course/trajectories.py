@@ -39,7 +39,7 @@ from effectstudy import kernels
 from effectstudy.core.checks import check_choice, check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
 from effectstudy.core.labels import register
-from effectstudy.core.results import Result, base_meta
+from effectstudy.core.results import TablesResult, base_meta
 
 __all__ = ["trajectories", "TrajectoryResult", "TIME_TRANSFORMS"]
 
@@ -138,7 +138,7 @@ def _statsmodels_fit(subj: np.ndarray, grp_of_subj: np.ndarray, k: int, f: np.nd
 
 # -- result ----------------------------------------------------------------------------
 @dataclass(frozen=True, repr=False)
-class TrajectoryResult(Result):
+class TrajectoryResult(TablesResult):
     """Result of :func:`trajectories`.
 
     ``patients`` (index = subject): ``[group,] n_obs, first_time, last_time[, has_post],
@@ -146,7 +146,6 @@ class TrajectoryResult(Result):
     ``data``: the measurements used (``subject, time, f_time, outcome[, group]``).
     """
 
-    tables: dict[str, pd.DataFrame] = None  # type: ignore[assignment]
     data: pd.DataFrame = None  # type: ignore[assignment]
     title = "Trajectories (mixed model)"
 
@@ -232,12 +231,6 @@ class TrajectoryResult(Result):
         ax.legend(frameon=False, fontsize="small")
         return ax
 
-    def to_dict(self) -> dict[str, Any]:
-        from effectstudy.core.jsonable import jsonable
-
-        out = super().to_dict()
-        out["tables"] = {k: jsonable(v) for k, v in self.tables.items()}
-        return out
 
 
 def transform(t: np.ndarray, how: str) -> np.ndarray:

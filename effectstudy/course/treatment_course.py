@@ -41,7 +41,7 @@ from scipy import stats
 from effectstudy.core.checks import check_better_is, check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
 from effectstudy.core.labels import register
-from effectstudy.core.results import Result, base_meta
+from effectstudy.core.results import TablesResult, base_meta
 from effectstudy.kernels.proportions import wilson_ci
 
 __all__ = ["treatment_course", "TreatmentCourseResult"]
@@ -238,7 +238,7 @@ def as_status_frame(obj: Any, arg: str, column: str) -> pd.DataFrame:
 
 # -- result ----------------------------------------------------------------------------
 @dataclass(frozen=True, repr=False)
-class TreatmentCourseResult(Result):
+class TreatmentCourseResult(TablesResult):
     """Result of :func:`treatment_course`.
 
     ``patients`` (index = episode id): ``[group,] closed, sessions, duration_days,
@@ -250,15 +250,8 @@ class TreatmentCourseResult(Result):
     :meth:`first_interim`, :meth:`length_vs_outcome`, :meth:`outcome_by_length`.
     """
 
-    tables: dict[str, pd.DataFrame] = None  # type: ignore[assignment]
     title = "Treatment course"
-
-    def _table(self, name: str, needs: str | None = None) -> pd.DataFrame:
-        t = self.tables.get(name)
-        if t is None:
-            raise ArgumentError(needs or name, None, f"{needs}= passed to es.treatment_course "
-                                f"for the {name.replace('_', ' ')} table")
-        return t.copy()
+    verb = "es.treatment_course"
 
     def summary(self) -> pd.DataFrame:
         """Headline per group: ``[group,] n_episodes, n_closed, n_open, n_sessions_missing,
@@ -307,13 +300,6 @@ class TreatmentCourseResult(Result):
         categories, ``n_improved, share_improved, n_deteriorated, share_deteriorated``
         (needs ``outcome=``)."""
         return self._table("outcome_by_length", "outcome")
-
-    def to_dict(self) -> dict[str, Any]:
-        from effectstudy.core.jsonable import jsonable
-
-        out = super().to_dict()
-        out["tables"] = {k: jsonable(v) for k, v in self.tables.items() if v is not None}
-        return out
 
     def plot(self, ax=None, kind: Literal["sessions", "length"] = "sessions", *,
              lang: str = "nl"):
@@ -485,6 +471,7 @@ def treatment_course(
     bands: Sequence[int] = (5, 11, 16, 21),
     group: Hashable | None = None,
     ci: float = 0.95,
+    keep_empty_groups: bool = False,
 ) -> TreatmentCourseResult:
     r"""Sessions, duration, planned range, end reasons, first interim and length vs outcome.
 
@@ -522,6 +509,9 @@ def treatment_course(
         every table also has the overall row ``group == "all"``).
     ci : float, default 0.95
         Confidence level of the Wilson intervals and the correlation CI.
+    keep_empty_groups : bool, default False
+        List the unobserved categories of a categorical ``group`` with zero counts
+        (:func:`effectstudy.stagnation_followup` shows every status this way).
 
     Returns
     -------
@@ -555,45 +545,6 @@ def treatment_course(
     https://doi.org/10.1007/BF02294183
 
     Wilson, E. B. (1927). *JASA, 22*(158), 209-212.
-    """
-    return course_tables(
-        episodes, episode=episode, sessions=sessions, start=start, end=end,
-        end_reason=end_reason, planned=planned, measurements=measurements, interim=interim,
-        outcome=outcome, better_is=better_is, bands=bands, group=group, ci=ci)
-
-
-def course_tables(
-    episodes: pd.DataFrame,
-    *,
-    episode: Hashable = "episode_id",
-    sessions: Hashable = "sessions",
-    start: Hashable = "start_date",
-    end: Hashable = "end_date",
-    end_reason: Hashable | None = "end_reason",
-    planned: tuple[int, int] = (5, 20),
-    measurements: pd.DataFrame | None = None,
-    interim: Any = "interim",
-    outcome: Any = None,
-    better_is: Literal["lower", "higher"] | None = None,
-    bands: Sequence[int] = (5, 11, 16, 21),
-    group: Hashable | None = None,
-    ci: float = 0.95,
-    keep_empty_groups: bool = False,
-) -> TreatmentCourseResult:
-    """The tables of :func:`treatment_course`, with one option more for its callers.
-
-    Parameters
-    ----------
-    episodes, episode, sessions, start, end, end_reason, planned, measurements, interim, \
-outcome, better_is, bands, group, ci
-        As in :func:`treatment_course`.
-    keep_empty_groups : bool, default False
-        List the unobserved categories of a categorical ``group`` with zero counts
-        (:func:`effectstudy.stagnation_followup` shows every status).
-
-    Returns
-    -------
-    TreatmentCourseResult
 
     Size: six commented tables (sessions and duration, planned range, headline shares, end
     reasons, first interim measurement, length versus outcome) built in one pass over the

@@ -237,6 +237,35 @@ class RegistryNorms:
     values: dict[str, Any]
     sources: dict[str, str]
 
+    def pick(self, key: str, given: Any, given_source: str | None = "argument"
+             ) -> tuple[Any, str | None]:
+        """An argument's value and its source: ``given`` unless it is ``None``, else the registry's.
+
+        Parameters
+        ----------
+        key : str
+            The registry entry, e.g. ``"better_is"`` or ``"reliability"``.
+        given : object
+            The argument as passed (``None``: not given).
+        given_source : str or None, default "argument"
+            The source returned with ``given`` (and when neither is there).
+
+        Returns
+        -------
+        (value, source)
+            ``(given, given_source)`` when ``given`` is not ``None`` or the registry has no
+            ``key``; else the registry's value and its source.
+
+        Examples
+        --------
+        >>> reg = RegistryNorms({"better_is": "lower"}, {"better_is": "registry oq45/total"})
+        >>> reg.pick("better_is", None), reg.pick("better_is", "higher")
+        (('lower', 'registry oq45/total'), ('higher', 'argument'))
+        """
+        if given is not None or key not in self.values:
+            return given, given_source
+        return self.values[key], self.sources[key]
+
 
 def registry_norms(instrument: str | None, scale: str | None,
                    norms: str | None = None) -> RegistryNorms:

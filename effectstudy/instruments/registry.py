@@ -182,6 +182,18 @@ class Band:
     label: str
 
 
+def _default_norm(name: str, doc: str) -> property:
+    """A read-only :class:`Scale` attribute: the norm ``name`` of its default norm set
+    (``None`` without a default set)."""
+
+    def get(scale: Scale) -> Norm | None:
+        if scale.default_norms is None:
+            return None
+        return getattr(scale.norms[scale.default_norms], name)
+
+    return property(get, doc=doc)
+
+
 @dataclass(frozen=True)
 class Scale:
     """One scale of an instrument: which items, how they are combined, and its norms.
@@ -221,45 +233,17 @@ class Scale:
         """Number of items in the scale."""
         return len(self.items)
 
-    def _norm(self, name: str) -> Norm | None:
-        if self.default_norms is None:
-            return None
-        return getattr(self.norms[self.default_norms], name)
-
-    @property
-    def reliability(self) -> Norm | None:
-        """Reliability (alpha or test-retest, see its note) of the default norm set."""
-        return self._norm("reliability")
-
-    @property
-    def m_clinical(self) -> Norm | None:
-        """Mean of the clinical (dysfunctional) reference group."""
-        return self._norm("m_clinical")
-
-    @property
-    def sd_clinical(self) -> Norm | None:
-        """SD of the clinical (dysfunctional) reference group."""
-        return self._norm("sd_clinical")
-
-    @property
-    def m_functional(self) -> Norm | None:
-        """Mean of the functional (general population) reference group."""
-        return self._norm("m_functional")
-
-    @property
-    def sd_functional(self) -> Norm | None:
-        """SD of the functional (general population) reference group."""
-        return self._norm("sd_functional")
-
-    @property
-    def cutoff(self) -> Norm | None:
-        """Clinical cut-off of the default norm set."""
-        return self._norm("cutoff")
-
-    @property
-    def rci(self) -> Norm | None:
-        """Published reliable-change value (raw score points) of the default norm set."""
-        return self._norm("rci")
+    reliability = _default_norm(
+        "reliability", "Reliability (alpha or test-retest, see its note) of the default norm set.")
+    m_clinical = _default_norm("m_clinical", "Mean of the clinical (dysfunctional) reference group.")
+    sd_clinical = _default_norm("sd_clinical", "SD of the clinical (dysfunctional) reference group.")
+    m_functional = _default_norm(
+        "m_functional", "Mean of the functional (general population) reference group.")
+    sd_functional = _default_norm(
+        "sd_functional", "SD of the functional (general population) reference group.")
+    cutoff = _default_norm("cutoff", "Clinical cut-off of the default norm set.")
+    rci = _default_norm(
+        "rci", "Published reliable-change value (raw score points) of the default norm set.")
 
     def norm_set(self, name: str | None = None) -> NormSet:
         """The norm set ``name`` (default: ``default_norms``); ``ArgumentError`` if absent."""

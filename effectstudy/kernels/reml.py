@@ -8,6 +8,12 @@ r"""REML solvers of linear mixed models: every mixed-model fit of the package ru
   :math:`\theta = \tau^2/\sigma^2` (the student analyses' mixed model).
 
 Pure NumPy/SciPy on arrays; subjects are integer codes ``0..m-1``.
+
+References
+----------
+Bates, D., Mächler, M., Bolker, B., & Walker, S. (2015). Fitting linear mixed-effects
+models using lme4. *Journal of Statistical Software, 67*(1).
+https://doi.org/10.18637/jss.v067.i01
 """
 
 from __future__ import annotations
@@ -321,9 +327,7 @@ def reml_random_slope(subject_codes: ArrayLike, X: ArrayLike, z: ArrayLike,
 
     References
     ----------
-    Bates, D., Mächler, M., Bolker, B., & Walker, S. (2015). Fitting linear mixed-effects
-    models using lme4. *Journal of Statistical Software, 67*(1).
-    https://doi.org/10.18637/jss.v067.i01
+    Bates et al. (2015), lme4 (full reference in the module docstring).
 
     Pinheiro, J. C., & Bates, D. M. (2000). *Mixed-effects models in S and S-PLUS*.
     Springer. https://doi.org/10.1007/b98882
@@ -470,9 +474,7 @@ def hlm_fit(subject_codes: ArrayLike, time: ArrayLike, outcome: ArrayLike) -> HL
 
     References
     ----------
-    Bates, D., Mächler, M., Bolker, B., & Walker, S. (2015). Fitting linear mixed-effects
-    models using lme4. *Journal of Statistical Software, 67*(1).
-    https://doi.org/10.18637/jss.v067.i01
+    Bates et al. (2015), lme4 (full reference in the module docstring).
     """
     g = np.asarray(subject_codes)
     t = np.asarray(time, dtype=float)
@@ -536,9 +538,7 @@ def reml_intercept_criterion(theta: float, y: ArrayLike, X: ArrayLike,
 
     References
     ----------
-    Bates, D., Mächler, M., Bolker, B., & Walker, S. (2015). Fitting linear mixed-effects
-    models using lme4. *Journal of Statistical Software, 67*(1).
-    https://doi.org/10.18637/jss.v067.i01
+    Bates et al. (2015), lme4 (full reference in the module docstring).
 
     Examples
     --------
@@ -588,9 +588,7 @@ def reml_intercept_theta(y: ArrayLike, X: ArrayLike, codes: ArrayLike) -> float:
 
     References
     ----------
-    Bates, D., Mächler, M., Bolker, B., & Walker, S. (2015). Fitting linear mixed-effects
-    models using lme4. *Journal of Statistical Software, 67*(1).
-    https://doi.org/10.18637/jss.v067.i01
+    Bates et al. (2015), lme4 (full reference in the module docstring).
 
     Examples
     --------

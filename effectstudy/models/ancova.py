@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from effectstudy.core.checks import check_ci, warn_exclusions
 from effectstudy.core.errors import ArgumentError, DataError
 from effectstudy.core.formatting import DEFAULT_LANG, check_lang
-from effectstudy.core.jsonable import jsonable
 from effectstudy.core.labels import Lang, label
 from effectstudy.core.results import Result, base_meta
 from effectstudy.data.longdata import check_columns, prepost_wide
@@ -37,13 +37,11 @@ from effectstudy.models.apa import (
 )
 from effectstudy.models.design import (
     Term,
-    check_ci,
     check_covariates,
     contrast_code,
     covariate_terms,
     factor_levels,
     subject_values,
-    warn_exclusions,
 )
 
 __all__ = ["ancova", "AncovaResult", "SS_TYPES", "P_ADJUST"]
@@ -86,16 +84,11 @@ class AncovaResult(Result):
     assumptions: pd.DataFrame = None  # type: ignore[assignment]
     model: Any = field(default=None, compare=False)
     title = "ANCOVA"
+    extra_tables = ("emmeans", "contrasts", "assumptions")
 
     def summary(self) -> pd.DataFrame:
         """The ANOVA table: ``source, ss, df, ms, f, p, partial_eta_sq``."""
         return self.anova.copy()
-
-    def to_dict(self) -> dict[str, Any]:
-        out = super().to_dict()
-        for name in ("emmeans", "contrasts", "assumptions"):
-            out[name] = jsonable(getattr(self, name))
-        return out
 
     # -- APA output --------------------------------------------------------------------
     def _row(self, source: str) -> pd.Series:

@@ -131,18 +131,22 @@ def ci_percent(ci: float, lang: Lang = DEFAULT_LANG) -> str:
 def exclusions_text(m: dict, lang: Lang) -> str:
     """``"N = 180 (7 of 187 excluded: no post score 7)."`` from a result's ``meta``
     (``n_used``, ``n_original``, ``exclusions``)."""
-    ex = m["exclusions"]
     n_ex = m["n_original"] - m["n_used"]
-    if lang == "nl":
-        names = {"missing_pre": "geen voormeting", "missing_post": "geen nameting",
-                 "missing_group": "groep ontbreekt", "missing_covariate": "covariaat ontbreekt",
-                 "no_measurement": "geen meting"}
-        why = ", ".join(f"{names.get(k, k)} {v}" for k, v in ex.items())
-        return (f"N = {m['n_used']}" + (f" ({n_ex} van {m['n_original']} uitgesloten: {why})."
-                                        if n_ex else "."))
-    names = {"missing_pre": "no pre score", "missing_post": "no post score",
-             "missing_group": "no group", "missing_covariate": "missing covariate",
-             "no_measurement": "no measurement"}
-    why = ", ".join(f"{names.get(k, k)} {v}" for k, v in ex.items())
-    return (f"N = {m['n_used']}" + (f" ({n_ex} of {m['n_original']} excluded: {why})."
-                                    if n_ex else "."))
+    if not n_ex:
+        return f"N = {m['n_used']}."
+    nl = lang == "nl"
+    names = _EXCLUSION_NAMES["nl" if nl else "en"]
+    why = ", ".join(f"{names.get(k, k)} {v}" for k, v in m["exclusions"].items())
+    of, excluded = ("van", "uitgesloten") if nl else ("of", "excluded")
+    return f"N = {m['n_used']} ({n_ex} {of} {m['n_original']} {excluded}: {why})."
+
+
+#: the exclusion reasons in APA text, per language
+_EXCLUSION_NAMES = {
+    "nl": {"missing_pre": "geen voormeting", "missing_post": "geen nameting",
+           "missing_group": "groep ontbreekt", "missing_covariate": "covariaat ontbreekt",
+           "no_measurement": "geen meting"},
+    "en": {"missing_pre": "no pre score", "missing_post": "no post score",
+           "missing_group": "no group", "missing_covariate": "missing covariate",
+           "no_measurement": "no measurement"},
+}

@@ -5,7 +5,6 @@ Used by :mod:`effectstudy.models.ancova` and :mod:`effectstudy.models.mixed`.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,27 +12,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
+from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
 from effectstudy.data.longdata import check_columns
 
 __all__ = [
-    "check_ci",
     "check_covariates",
     "subject_values",
     "factor_levels",
     "is_numeric",
-    "warn_exclusions",
     "contrast_code",
     "Term",
     "covariate_terms",
 ]
-
-
-def check_ci(ci: Any) -> float:
-    """``ci`` as a float in (0, 1); :class:`~effectstudy.core.errors.ArgumentError` otherwise."""
-    if isinstance(ci, bool) or not isinstance(ci, (int, float, np.floating)) or not 0 < ci < 1:
-        raise ArgumentError("ci", ci, "a confidence level in (0, 1), e.g. 0.95")
-    return float(ci)
 
 
 def check_covariates(covariates: Any, data: pd.DataFrame, taken: dict[str, Hashable]) -> list:
@@ -80,19 +70,6 @@ def factor_levels(s: pd.Series) -> list:
 def is_numeric(s: pd.Series) -> bool:
     """Whether ``s`` enters a model linearly (numeric and not boolean)."""
     return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
-
-
-def warn_exclusions(n_original: int, n_used: int, exclusions: dict[str, int]) -> None:
-    """A :class:`~effectstudy.core.errors.DataQualityWarning` naming the excluded subjects
-    per reason, attributed to the caller of the verb that calls this (so call it from the
-    verb itself)."""
-    if exclusions:
-        warnings.warn(
-            f"{n_original - n_used} of {n_original} subjects excluded: "
-            + ", ".join(f"{k} {v}" for k, v in exclusions.items()),
-            DataQualityWarning,
-            stacklevel=3,
-        )
 
 
 def contrast_code(values: np.ndarray, levels: list, coding: str) -> np.ndarray:

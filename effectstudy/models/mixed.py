@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from effectstudy.core.checks import check_ci, warn_exclusions
 from effectstudy.core.errors import DataError
 from effectstudy.core.formatting import check_lang, number
-from effectstudy.core.jsonable import jsonable
 from effectstudy.core.labels import Lang
 from effectstudy.core.results import Result, base_meta
 from effectstudy.data.longdata import check_columns, prepost_wide
@@ -33,13 +33,11 @@ from effectstudy.kernels.reml import (
 )
 from effectstudy.models.apa import apa_df, apa_number, apa_p, exclusions_text
 from effectstudy.models.design import (
-    check_ci,
     check_covariates,
     contrast_code,
     covariate_terms,
     factor_levels,
     subject_values,
-    warn_exclusions,
 )
 
 __all__ = ["mixed_prepost", "MixedResult"]
@@ -68,6 +66,7 @@ class MixedResult(Result):
     tests: pd.DataFrame = None  # type: ignore[assignment]
     model: Any = field(default=None, compare=False)
     title = "Linear mixed model (pre/post, random intercept)"
+    extra_tables = ("variance_components", "tests")
 
     def summary(self) -> pd.DataFrame:
         """The fixed effects: ``term, estimate, se, z, p, ci_low, ci_high``."""
@@ -88,12 +87,6 @@ class MixedResult(Result):
     def _meta_lines(self) -> list[str]:
         return [*super()._meta_lines(), f"n_observations: {self.n_observations}",
                 f"icc: {number(self.icc, 'en', 3)}"]
-
-    def to_dict(self) -> dict[str, Any]:
-        out = super().to_dict()
-        out["variance_components"] = jsonable(self.variance_components)
-        out["tests"] = jsonable(self.tests)
-        return out
 
     def apa(self, lang: Lang = "nl", alpha: float = 0.05) -> str:
         """APA-style sentences: model, N, the time effect, the interaction test, the ICC."""

@@ -33,6 +33,7 @@ from effectstudy.core.labels import register
 from effectstudy.core.results import Result, base_meta
 from effectstudy.core.schema import CATEGORIES, CATEGORY_DTYPE
 from effectstudy.data.longdata import prepost_wide, registry_norms
+from effectstudy.outcomes.plots import PrePostPlot
 from effectstudy.outcomes.reliable_change import (
     HLM_REFERENCES,
     METHODS,
@@ -42,6 +43,7 @@ from effectstudy.outcomes.reliable_change import (
     counts_table,
     critical_value,
     hlm_rci,
+    method_reliability,
 )
 
 __all__ = [
@@ -73,7 +75,7 @@ def _as_float(name: str, value: Any, *, positive: bool = False) -> float:
 
 
 @dataclass(frozen=True, repr=False)
-class ClinicalSignificanceResult(Result):
+class ClinicalSignificanceResult(PrePostPlot, Result):
     """Result of :func:`clinical_significance`.
 
     ``patients`` (index = subject): ``[group,] pre, post, change, rci, rc_category``
@@ -123,17 +125,6 @@ class ClinicalSignificanceResult(Result):
                 row = {"group": g, **row}
             rows.append(row)
         return pd.DataFrame(rows)
-
-    def plot(self, ax=None, kind: Literal["jt", "bars"] = "jt", **kwargs):
-        """Jacobson-Truax plot (``kind="jt"``) or category bars per group (``"bars"``)."""
-        from effectstudy.core import plotting
-        from effectstudy.outcomes.plots import jt_plot
-
-        if kind == "bars":
-            return plotting.category_bars(self.summary(), ax=ax, **kwargs)
-        if kind == "jt":
-            return jt_plot(self.patients, self.meta, ax=ax, **kwargs)
-        raise ArgumentError("kind", kind, "'jt' or 'bars'")
 
 
 def _cutoff(
@@ -323,17 +314,10 @@ def clinical_significance(
         meta.update(scal)
         codes = 1 - pat["category"].cat.codes.to_numpy().astype(np.int8)
     else:
-        if reliability is None:
-            raise ArgumentError("reliability", None, f"a number in (0, 1) for method {method!r}"
-                                + (f" (the registry has none for {instrument}/{scale})"
-                                   if instrument is not None else ""))
-        rel, rel_source = check_reliability(reliability)
-        if "reliability" in from_registry:
-            rel_source = reg.sources["reliability"]
-        rel_post = None
-        if method == "nk":
-            rel_post = rel if reliability_post is None else check_reliability(
-                reliability_post, "reliability_post")[0]
+        rel, rel_source, rel_post = method_reliability(
+            reliability, reliability_post, method=method,
+            registry_source=reg.sources.get("reliability") if "reliability" in from_registry else None,
+            instrument=instrument, scale=scale)
         pp = prepost_wide(data, subject=subject, time=time, outcome=outcome, pre=pre,
                           post=post, group=group)
         pat, scal = compute_rc(pp, method=method, reliability=rel, reliability_post=rel_post,

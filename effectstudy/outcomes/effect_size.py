@@ -26,7 +26,7 @@ from effectstudy import kernels
 from effectstudy.core.checks import check_choice, check_ci
 from effectstudy.core.errors import ArgumentError, DataError
 from effectstudy.core.labels import register
-from effectstudy.core.results import Result, base_meta
+from effectstudy.core.results import TableResult, base_meta
 from effectstudy.data.longdata import prepost_wide
 
 __all__ = ["prepost_effect", "EffectSizeResult", "ES_METHODS"]
@@ -47,20 +47,16 @@ _NAMES = {"rm": "d_rm", "av": "d_av", "z": "d_z", "b": "Becker's d", "d": "d"}
 
 
 @dataclass(frozen=True, repr=False)
-class EffectSizeResult(Result):
+class EffectSizeResult(TableResult):
     """Result of :func:`prepost_effect`.
 
     ``patients``: the complete pairs used (index = subject; ``[group,] pre, post``).
-    ``table``: one row per group (see :meth:`summary`).
+    ``table`` (also :meth:`summary`): one row per group, ``[group,] n, estimate, ci_low,
+    ci_high, mean_pre, sd_pre, mean_post, sd_post, r, mean_change, sd_change, t, df, p,
+    wilcoxon_v, wilcoxon_p``.
     """
 
-    table: pd.DataFrame = None  # type: ignore[assignment]
     title = "Pre/post effect size"
-
-    def summary(self) -> pd.DataFrame:
-        """``[group,] n, estimate, ci_low, ci_high, mean_pre, sd_pre, mean_post, sd_post, r,
-        mean_change, sd_change, t, df, p, wilcoxon_v, wilcoxon_p``."""
-        return self.table.copy()
 
     def plot(self, ax=None, **kwargs):
         """Forest plot of the estimate and CI per group."""

@@ -1,23 +1,24 @@
 """Plots of pre/post outcome results: the Jacobson-Truax plot.
 
-Used by the ``plot()`` methods of reliable change and clinical significance; takes
-``ax=None`` and returns the Axes it drew on (no new figure when ``ax`` is given).
+:class:`PrePostPlot` is the ``plot()`` of reliable change and clinical significance;
+it takes ``ax=None`` and returns the Axes it drew on (no new figure when ``ax`` is given).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from effectstudy.core.errors import ArgumentError
 from effectstudy.core.formatting import DEFAULT_LANG, Lang
 from effectstudy.core.labels import label, register
-from effectstudy.core.plotting import CATEGORY_COLOURS, axes, number_ticks
+from effectstudy.core.plotting import CATEGORY_COLOURS, axes, category_bars, number_ticks
 from effectstudy.core.schema import CATEGORIES
 from effectstudy.kernels.change import rc_band
 
-__all__ = ["jt_plot"]
+__all__ = ["jt_plot", "PrePostPlot"]
 
 register({
     "no_change": {"nl": "geen verandering", "en": "no change"},
@@ -65,3 +66,19 @@ def jt_plot(patients: pd.DataFrame, meta: dict[str, Any], ax=None, *, lang: Lang
     ax.set_ylabel(label("post", lang))
     ax.legend(loc="best", fontsize="small", frameon=False)
     return number_ticks(ax, lang)
+
+
+class PrePostPlot:
+    """The ``plot()`` of the pre/post results (reliable change, clinical significance).
+
+    A mixin for :class:`~effectstudy.core.results.Result` subclasses whose ``patients``
+    have ``pre``, ``post`` and ``category`` and whose ``summary()`` counts the categories.
+    """
+
+    def plot(self, ax=None, kind: Literal["jt", "bars"] = "jt", **kwargs):
+        """Jacobson-Truax plot (``kind="jt"``) or category bars per group (``"bars"``)."""
+        if kind == "bars":
+            return category_bars(self.summary(), ax=ax, **kwargs)  # type: ignore[attr-defined]
+        if kind == "jt":
+            return jt_plot(self.patients, self.meta, ax=ax, **kwargs)  # type: ignore[attr-defined]
+        raise ArgumentError("kind", kind, "'jt' or 'bars'")

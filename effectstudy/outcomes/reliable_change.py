@@ -32,6 +32,7 @@ from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError,
 from effectstudy.core.labels import register
 from effectstudy.core.results import Result, base_meta
 from effectstudy.data.longdata import PrePost, prepost_wide, registry_norms
+from effectstudy.outcomes.plots import PrePostPlot
 
 __all__ = ["reliable_change", "ReliableChangeResult", "RC_CATEGORIES", "RC_DTYPE", "METHODS"]
 
@@ -86,7 +87,7 @@ def counts_table(
 
 
 @dataclass(frozen=True, repr=False)
-class ReliableChangeResult(Result):
+class ReliableChangeResult(PrePostPlot, Result):
     """Result of :func:`reliable_change`.
 
     ``patients``: index = subject; columns ``group`` (when grouped), ``pre``, ``post``,
@@ -105,17 +106,6 @@ class ReliableChangeResult(Result):
         ``proportion_total`` to all patients used.
         """
         return counts_table(self.patients, RC_CATEGORIES, "group" in self.patients)
-
-    def plot(self, ax=None, kind: Literal["jt", "bars"] = "jt", **kwargs):
-        """Jacobson-Truax plot (``kind="jt"``) or category bars per group (``"bars"``)."""
-        from effectstudy.core import plotting
-        from effectstudy.outcomes.plots import jt_plot
-
-        if kind == "bars":
-            return plotting.category_bars(self.summary(), ax=ax, **kwargs)
-        if kind == "jt":
-            return jt_plot(self.patients, self.meta, ax=ax, **kwargs)
-        raise ArgumentError("kind", kind, "'jt' or 'bars'")
 
 
 def compute_rc(
@@ -157,6 +147,49 @@ def compute_rc(
     meta["critical_value"] = crit
     meta["_codes"] = codes
     return pat, meta
+
+
+def method_reliability(
+    reliability: Any, reliability_post: Any, *, method: str, registry_source: str | None,
+    instrument: str | None, scale: str | None,
+) -> tuple[float, str, float | None]:
+    """The reliabilities of an RCI ``method`` other than ``"hlm"`` (shared with clinical
+    significance).
+
+    Parameters
+    ----------
+    reliability, reliability_post
+        As passed to the verb, ``reliability`` already taken from the registry when it
+        was not given (``None``: neither).
+    method : str
+        The RCI method; ``reliability_post`` is used by ``"nk"`` only.
+    registry_source : str or None
+        Where ``reliability`` came from when the registry supplied it.
+    instrument, scale : str or None
+        Named in the message when the registry has no reliability.
+
+    Returns
+    -------
+    (rel, source, rel_post)
+        ``rel_post`` is ``None`` except for ``"nk"`` (default: ``rel``).
+
+    Raises
+    ------
+    ArgumentError
+        No reliability, or one outside (0, 1) (see
+        :func:`effectstudy.core.checks.check_reliability`).
+    """
+    if reliability is None:
+        raise ArgumentError("reliability", None, "a number in (0, 1) for method "
+                            f"{method!r} (only 'hlm' needs none)"
+                            + (f"; the registry has none for {instrument}/{scale}"
+                               if instrument is not None else ""))
+    rel, source = check_reliability(reliability)
+    rel_post = None
+    if method == "nk":
+        rel_post = rel if reliability_post is None else check_reliability(
+            reliability_post, "reliability_post")[0]
+    return rel, registry_source or source, rel_post
 
 
 def _finish_meta(meta: dict[str, Any], pp_like: dict[str, Any]) -> dict[str, Any]:
@@ -420,7 +453,7 @@ def reliable_change(
     """
     method = check_choice("method", method, METHODS, ignore_case=True)
     reg = registry_norms(instrument, scale, norms)
-    better_is = better_is if better_is is not None else reg.values.get("better_is")
+    better_is, _ = reg.pick("better_is", better_is)
     d = check_better_is(better_is)
     alpha = check_alpha(alpha)
     if method == "hlm":
@@ -431,21 +464,10 @@ def reliable_change(
                          **extra)
         warn_exclusions(meta["n_original"], meta["n_used"], meta["exclusions"])
         return ReliableChangeResult(patients=pat, meta=meta)
-    rel_from_registry = reliability is None and "reliability" in reg.values
-    if rel_from_registry:
-        reliability = reg.values["reliability"]
-    if reliability is None:
-        raise ArgumentError("reliability", None, "a number in (0, 1) for method "
-                            f"{method!r} (only 'hlm' needs none)"
-                            + (f"; the registry has none for {instrument}/{scale}"
-                               if instrument is not None else ""))
-    rel, rel_source = check_reliability(reliability)
-    if rel_from_registry:
-        rel_source = reg.sources["reliability"]
-    rel_post = None
-    if method == "nk":
-        rel_post = rel if reliability_post is None else check_reliability(
-            reliability_post, "reliability_post")[0]
+    reliability, rel_registry = reg.pick("reliability", reliability, None)
+    rel, rel_source, rel_post = method_reliability(
+        reliability, reliability_post, method=method, registry_source=rel_registry,
+        instrument=instrument, scale=scale)
     pp = prepost_wide(data, subject=subject, time=time, outcome=outcome, pre=pre, post=post,
                       group=group)
     pat, scal = compute_rc(pp, method=method, reliability=rel, reliability_post=rel_post,

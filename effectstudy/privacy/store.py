@@ -218,6 +218,21 @@ class StudyStore:
         finally:
             con.close()
 
+    @contextmanager
+    def _transaction(self):
+        """An open connection inside one transaction: committed when the block ends,
+        rolled back when it raises.  A cut-short audit log is recovered first (before this
+        operation's own rows: ``took_effect`` must see the old state)."""
+        with self._connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                self._recover_log(con)
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
     @staticmethod
     def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("""CREATE TABLE IF NOT EXISTS imports (
@@ -429,26 +444,15 @@ class StudyStore:
         raw = self._archive(path, sha)
         rel = raw.relative_to(self.raw_dir).as_posix()
         now = datetime.now(UTC).replace(tzinfo=None)
-        with self._connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                self._recover_log(con)  # before this operation's own rows: took_effect must see the old state
-                import_id = int(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0])
-                counts, conflicts, ignored = _append(con, table, frame, import_id, source_name=path.name,
-                                                     prepared=prepared)
-                con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            [import_id, sha, table, path.name, rel, now, counts["rows_in"], counts["rows_added"],
-                             counts["rows_duplicate"], counts["rows_conflict"], counts["rows_suppressed"]])
-                entry = {"source": path.name, "sha256": sha, "raw_path": rel, "table": table,
-                         "import_id": import_id, **counts}
-                if cleaned:
-                    entry["cleaned_temporary"] = list(cleaned)
-                self.log("import", entry, con=con)
-                _test_pause()
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+        with self._transaction() as con:
+            import_id, counts, conflicts, ignored = _record_import(
+                con, table, frame, sha=sha, source=path.name, raw_path=rel, now=now, prepared=prepared)
+            entry = {"source": path.name, "sha256": sha, "raw_path": rel, "table": table,
+                     "import_id": import_id, **counts}
+            if cleaned:
+                entry["cleaned_temporary"] = list(cleaned)
+            self.log("import", entry, con=con)
+            _test_pause()
         return ImportResult("imported", table, path.name, sha, rel, ignored_columns=tuple(ignored),
                             imported_at=pd.Timestamp(now).isoformat(timespec="seconds"), conflicts=conflicts,
                             cleaned_temporary=cleaned, **counts)
@@ -463,21 +467,11 @@ class StudyStore:
             raise ArgumentTypeError("scores", scores, "a DataFrame of scores (es.score(...).scores)")
         digest = hashlib.sha256(pd.util.hash_pandas_object(scores, index=False).to_numpy().tobytes()).hexdigest()
         now = datetime.now(UTC).replace(tzinfo=None)
-        with self._connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                self._recover_log(con)  # before this operation's own rows: took_effect must see the old state
-                import_id = int(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0])
-                counts, conflicts, ignored = _append(con, "scores", scores, import_id, source_name=source)
-                con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            [import_id, digest, "scores", source, None, now, counts["rows_in"], counts["rows_added"],
-                             counts["rows_duplicate"], counts["rows_conflict"], counts["rows_suppressed"]])
-                self.log("add_scores", {"source": source, "sha256": digest, "import_id": import_id, **counts},
-                         con=con)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+        with self._transaction() as con:
+            import_id, counts, conflicts, ignored = _record_import(
+                con, "scores", scores, sha=digest, source=source, raw_path=None, now=now)
+            self.log("add_scores", {"source": source, "sha256": digest, "import_id": import_id, **counts},
+                     con=con)
         return ImportResult("imported", "scores", source, digest, None, ignored_columns=tuple(ignored),
                             imported_at=pd.Timestamp(now).isoformat(timespec="seconds"), conflicts=conflicts, **counts)
 
@@ -566,35 +560,28 @@ class StudyStore:
         if not isinstance(reason, str) or not reason.strip():
             raise ArgumentError("reason", reason, "a short text saying why (e.g. 'request of the client', 'retention expired')")
         rows: dict[str, int] = {}
-        with self._connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                self._recover_log(con)
-                con.register("ids", pd.DataFrame({"client_id": ids}))
-                eps = "SELECT episode_id FROM episodes WHERE client_id IN (SELECT client_id FROM ids)"
-                imports = con.execute(
-                    "SELECT DISTINCT i.raw_path FROM imports i WHERE i.raw_path IS NOT NULL AND i.import_id IN ("
-                    "SELECT import_id FROM episodes WHERE client_id IN (SELECT client_id FROM ids) UNION "
-                    "SELECT import_id FROM measurements WHERE client_id IN (SELECT client_id FROM ids) UNION "
-                    f"SELECT import_id FROM satisfaction WHERE episode_id IN ({eps})) ORDER BY 1").fetchall()
-                con.execute(f"INSERT INTO suppressed_episodes SELECT episode_id, NULL FROM ({eps})")
-                rows["satisfaction"] = int(con.execute(f"SELECT count(*) FROM satisfaction WHERE episode_id IN ({eps})").fetchone()[0])
-                con.execute(f"DELETE FROM satisfaction WHERE episode_id IN ({eps})")
-                for name in ("measurements", "scores", "episodes"):
-                    rows[name] = int(con.execute(f"SELECT count(*) FROM {name} WHERE client_id IN (SELECT client_id FROM ids)").fetchone()[0])
-                    con.execute(f"DELETE FROM {name} WHERE client_id IN (SELECT client_id FROM ids)")
-                removal_id = int(con.execute("SELECT coalesce(max(removal_id), 0) + 1 FROM removals").fetchone()[0])
-                con.execute("INSERT INTO removals VALUES (?, ?, ?, ?, ?)",
-                            [removal_id, datetime.now(UTC).replace(tzinfo=None), reason, len(ids), json.dumps(rows)])
-                con.execute("INSERT INTO suppressed_clients SELECT client_id, ? FROM ids", [removal_id])
-                con.execute("UPDATE suppressed_episodes SET removal_id = ? WHERE removal_id IS NULL", [removal_id])
-                result = RemovalResult(removal_id, len(ids), rows, tuple(str(r[0]) for r in imports))
-                self.log("forget", {"removal_id": removal_id, "reason": reason, "clients": len(ids), "rows": rows,
-                                    "raw_files_holding_rows": list(result.raw_files)}, con=con)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+        with self._transaction() as con:
+            con.register("ids", pd.DataFrame({"client_id": ids}))
+            eps = "SELECT episode_id FROM episodes WHERE client_id IN (SELECT client_id FROM ids)"
+            imports = con.execute(
+                "SELECT DISTINCT i.raw_path FROM imports i WHERE i.raw_path IS NOT NULL AND i.import_id IN ("
+                "SELECT import_id FROM episodes WHERE client_id IN (SELECT client_id FROM ids) UNION "
+                "SELECT import_id FROM measurements WHERE client_id IN (SELECT client_id FROM ids) UNION "
+                f"SELECT import_id FROM satisfaction WHERE episode_id IN ({eps})) ORDER BY 1").fetchall()
+            con.execute(f"INSERT INTO suppressed_episodes SELECT episode_id, NULL FROM ({eps})")
+            rows["satisfaction"] = int(con.execute(f"SELECT count(*) FROM satisfaction WHERE episode_id IN ({eps})").fetchone()[0])
+            con.execute(f"DELETE FROM satisfaction WHERE episode_id IN ({eps})")
+            for name in ("measurements", "scores", "episodes"):
+                rows[name] = int(con.execute(f"SELECT count(*) FROM {name} WHERE client_id IN (SELECT client_id FROM ids)").fetchone()[0])
+                con.execute(f"DELETE FROM {name} WHERE client_id IN (SELECT client_id FROM ids)")
+            removal_id = int(con.execute("SELECT coalesce(max(removal_id), 0) + 1 FROM removals").fetchone()[0])
+            con.execute("INSERT INTO removals VALUES (?, ?, ?, ?, ?)",
+                        [removal_id, datetime.now(UTC).replace(tzinfo=None), reason, len(ids), json.dumps(rows)])
+            con.execute("INSERT INTO suppressed_clients SELECT client_id, ? FROM ids", [removal_id])
+            con.execute("UPDATE suppressed_episodes SET removal_id = ? WHERE removal_id IS NULL", [removal_id])
+            result = RemovalResult(removal_id, len(ids), rows, tuple(str(r[0]) for r in imports))
+            self.log("forget", {"removal_id": removal_id, "reason": reason, "clients": len(ids), "rows": rows,
+                                "raw_files_holding_rows": list(result.raw_files)}, con=con)
         return result
 
 
@@ -705,6 +692,20 @@ def _prepare(table: str, frame: pd.DataFrame, source_name: str) -> tuple[pd.Data
         raise DataError("missing key value", file=source_name, row=int(frame.index[r]) if isinstance(frame.index[r], (int, np.integer)) else None,
                         column=key[c], expected="a value (rows are matched on the key)")
     return df, items, ignored
+
+
+def _record_import(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, *, sha: str,
+                   source: str, raw_path: str | None, now: datetime, prepared: tuple | None = None
+                   ) -> tuple[int, dict[str, int], pd.DataFrame, list[str]]:
+    """Append ``frame`` to ``table`` as the next import and list it in ``imports`` (in the
+    caller's transaction): ``(import_id, counts, conflicts, ignored columns)``."""
+    import_id = int(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0])
+    counts, conflicts, ignored = _append(con, table, frame, import_id, source_name=source,
+                                         prepared=prepared)
+    con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [import_id, sha, table, source, raw_path, now, counts["rows_in"], counts["rows_added"],
+                 counts["rows_duplicate"], counts["rows_conflict"], counts["rows_suppressed"]])
+    return import_id, counts, conflicts, ignored
 
 
 def _append(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, import_id: int,

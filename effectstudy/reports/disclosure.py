@@ -88,6 +88,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
+from effectstudy.core.checks import check_int
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, EffectstudyError
 from effectstudy.core.formatting import number, percent
 from effectstudy.core.labels import Lang, label, register
@@ -176,14 +177,6 @@ def _rounding_interval(p: np.ndarray, base: int | None) -> tuple[np.ndarray, np.
 def _whole_pct(num: int, den: int) -> int:
     """``100 * num / den`` rounded half up to a whole percentage (integers only)."""
     return (200 * num + den) // (2 * den)
-
-
-def _check_int(name: str, value: Any, *, minimum: int, expected: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ArgumentTypeError(name, value, expected)
-    if value < minimum:
-        raise ArgumentError(name, value, expected)
-    return int(value)
 
 
 def _as_list(name: str, value: Any) -> list[str]:
@@ -835,17 +828,16 @@ def disclosure_control(
         raise ArgumentTypeError("table", table, "a pandas DataFrame")
     if layout not in ("groups", "crosstab"):
         raise ArgumentError("layout", layout, "'groups' or 'crosstab'")
-    threshold = _check_int("threshold", threshold, minimum=5,
-                           expected="an integer >= 5 (SEC-D1: the threshold is never below 5)")
+    threshold = check_int(threshold, "threshold", 5,
+                          expected="an integer >= 5 (SEC-D1: the threshold is never below 5)")
     if rounding_base is not None:
-        rounding_base = _check_int("rounding_base", rounding_base, minimum=1,
-                                   expected=f"None or an integer from 1 to threshold "
-                                            f"({threshold})")
+        rounding_base = check_int(rounding_base, "rounding_base", 1,
+                                  expected=f"None or an integer from 1 to threshold ({threshold})")
         if rounding_base > threshold:
             raise ArgumentError("rounding_base", rounding_base,
                                 f"None or an integer from 1 to threshold ({threshold})")
-    attribute_n = _check_int("attribute_n", attribute_n, minimum=threshold,
-                             expected=f"an integer >= threshold ({threshold})")
+    attribute_n = check_int(attribute_n, "attribute_n", threshold,
+                            expected=f"an integer >= threshold ({threshold})")
     if not isinstance(secondary, bool):
         raise ArgumentTypeError("secondary", secondary, "True or False")
     if lang not in ("nl", "en"):

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from effectstudy.core.errors import EffectstudyError
-from effectstudy.core.files import sha256_file
+from effectstudy.core.files import display_path, sha256_file
 from effectstudy.reports.output import (
     PROVENANCE_FILE,
     RESULTS_FILE,
@@ -160,14 +160,6 @@ def _tags(cell: Any) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
 
 
-def _display(path: Path) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # pragma: no cover - other drive on Windows
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
-
-
 def _failure(nb_path: Path, out_nb: Path, exc: BaseException) -> ReportError:
     """A readable :class:`ReportError` for a failed run, from the partial notebook."""
     import nbformat
@@ -214,7 +206,7 @@ def _failure(nb_path: Path, out_nb: Path, exc: BaseException) -> ReportError:
     cell = f"cell {cell_no}" if cell_no else "a cell"
     if exec_count:
         cell += f", In [{exec_count}]"
-    partial = f"The partial notebook (with the full traceback) is {_display(out_nb)}." if out_nb.is_file() else ""
+    partial = f"The partial notebook (with the full traceback) is {display_path(out_nb)}." if out_nb.is_file() else ""
     message = f"notebook {nb_path.name} failed {where} ({cell}): {ename}: {evalue}"
     if partial:
         message += f"\n{partial}"
@@ -538,7 +530,7 @@ def run_notebook(
 
     if not results_json.is_file():
         raise ReportError(
-            f"notebook {nb_path.name} ran but wrote no {RESULTS_FILE} in {_display(out_dir)}: "
+            f"notebook {nb_path.name} ran but wrote no {RESULTS_FILE} in {display_path(out_dir)}: "
             "it should end with out.save() on an es.ReportOutput(output_dir, ...) made from its "
             "output_dir parameter"
         )

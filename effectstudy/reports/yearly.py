@@ -44,7 +44,7 @@ from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
 from effectstudy.core.formatting import number, percent
 from effectstudy.core.labels import register
 from effectstudy.core.params import EffectSizeSpec
-from effectstudy.core.results import Result, base_meta
+from effectstudy.core.results import Result, TableResult, base_meta
 from effectstudy.course.stagnation import StagnationResult
 from effectstudy.data.pairing import PairResult
 from effectstudy.outcomes.clinical_significance import ClinicalSignificanceResult
@@ -399,14 +399,10 @@ def key_figures(
 
 # ----------------------------------------------------------------------------- trend
 @dataclass(frozen=True, repr=False)
-class Trend(Result):
+class Trend(TableResult):
     """Published overall key figures of earlier years and this year, one row per year and figure."""
 
-    table: pd.DataFrame = None  # type: ignore[assignment]
     title = "Trend"
-
-    def summary(self) -> pd.DataFrame:
-        return self.table.copy()
 
     def wide(self, lang: str = "nl") -> pd.DataFrame:
         """One row per year, the main published figures as columns ("–" = not published)."""
