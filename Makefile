@@ -34,7 +34,7 @@ demo: $(STAMP)
 # (tests/conftest.py). (--dist loadgroup would be finer, but pytest 9 ignores its xdist_group
 # marks.) make test-fast leaves out the tests marked slow; every module's logic is still tested.
 # PYTEST_ARGS passes more options, e.g. make test PYTEST_ARGS="-n 0 --durations=30".
-PYTEST := $(BIN)/python -m pytest -n auto --dist loadfile
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto --dist loadfile
 
 test: $(STAMP)
 	$(PYTEST) $(PYTEST_ARGS)

@@ -115,6 +115,7 @@ def test_stagnation_data_times(study):
     assert set(d["episode_id"]) <= set(study.episodes["episode_id"])
 
 
+@pytest.mark.slow  # two cross-fitted not_on_track runs on the example; make test runs it
 def test_stagnation_signals(study):
     """The practice rule through es.stagnation; rule not_on_track through es.not_on_track."""
     data = study.stagnation_data()

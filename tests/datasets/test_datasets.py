@@ -103,6 +103,7 @@ def test_chunk_size_never_changes_the_data():
 
 # examples: each example generates up to 2 blocks + 50 episodes (about 0.1 s): 25 examples give
 # each chunk size (1, rounded up to a block; one block; four blocks) and year spans 2-6 several times
+@pytest.mark.slow  # 25 generated practices of up to two blocks; make test runs it, the fixed-size checks stay fast
 @examples(25)
 @given(n=st.integers(1, 2 * BLOCK + 50), seed=st.integers(0, 2**32 - 1),
        years=st.integers(2, 6), chunk=st.sampled_from([1, BLOCK, 4 * BLOCK]))

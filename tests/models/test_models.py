@@ -480,6 +480,7 @@ def _stats(r):
 # examples: each example fits the ANCOVA twice on a new data set: 10 seeds with relabelled and
 # reordered groups show the invariance (relabelling is one code path for any permutation);
 # the fit itself is checked against R elsewhere
+@pytest.mark.slow  # ten ANCOVA and mixed fits; make test runs it, the R reference tests stay fast
 @examples(10)
 @given(seed=st.integers(0, 10_000), perm=st.permutations(["a", "b", "c"]),
        names=st.permutations(["x", "y", "z"]))
@@ -503,6 +504,7 @@ def test_group_relabelling_and_row_order_change_nothing(seed, perm, names):
 
 # examples: each example fits the ANCOVA twice on a new data set: 10 give scale factors of both
 # signs, large and small, with shifts; the fit itself is checked against R elsewhere
+@pytest.mark.slow  # ten ANCOVA fits; make test runs it, the R reference tests stay fast
 @examples(10)
 @given(seed=st.integers(0, 10_000),
        scale=st.floats(0.01, 100).flatmap(lambda s: st.sampled_from([s, -s])),
@@ -649,6 +651,7 @@ def test_display_and_plots():
     assert r.format(lang="nl").columns[-1] == "partiële η²"
 
 
+@pytest.mark.slow  # reads, scores and pairs the example practice first; make test runs it
 def test_works_on_pair_prepost_output():
     from effectstudy.datasets.manifest import load_example
 

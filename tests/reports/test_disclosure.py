@@ -550,6 +550,7 @@ small_counts = st.one_of(st.integers(0, 12), st.integers(0, 45))
 # 2-4 x 2-3, both bases, primary and secondary suppression) but a table with nothing hidden,
 # which checks nothing the others do not (its cells are all published, as many in the others);
 # each example solves two LPs per hidden cell, so 200 took 16 s
+@pytest.mark.slow  # about 10 s of linear programs; make test runs it, the groups and cross-year properties stay fast
 @examples(50)
 @given(st.integers(2, 4).flatmap(lambda r: st.integers(2, 3).flatmap(
     lambda c: st.lists(st.lists(small_counts, min_size=c, max_size=c), min_size=r,

@@ -8,7 +8,6 @@ import json
 import warnings
 from pathlib import Path
 
-import nbformat
 import pytest
 
 import effectstudy as es
@@ -51,6 +50,7 @@ def study(shared_study):
 
 
 def test_notebooks_are_clean_templates():
+    import nbformat  # noqa: PLC0415 - its jsonschema import takes seconds; kept out of collection
     for path in sorted(NB.glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]

@@ -9,7 +9,6 @@ import json
 import re
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 import pytest
 
@@ -88,6 +87,7 @@ def test_results_json_matches_a_direct_computation(run):
 
 @slow
 def test_injected_parameters_are_absolute_and_in_the_notebook(run):
+    import nbformat  # noqa: PLC0415 - its jsonschema import takes seconds; kept out of collection
     nb = nbformat.read(run.notebook, as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1
@@ -233,6 +233,7 @@ def test_failed_cell_is_a_readable_report_error(failed_run):
 
 @slow
 def test_notebook_without_save_is_an_error(tmp_path):
+    import nbformat  # noqa: PLC0415 - its jsonschema import takes seconds; kept out of collection
     nb = nbformat.read(REPORT, as_version=4)
     nb.cells = [c for c in nb.cells if "out.save()" not in c.source]
     path = tmp_path / "nosave.ipynb"
@@ -243,6 +244,7 @@ def test_notebook_without_save_is_an_error(tmp_path):
 
 @slow
 def test_cell_timeout_names_the_cell(tmp_path):
+    import nbformat  # noqa: PLC0415 - its jsonschema import takes seconds; kept out of collection
     nb = nbformat.read(REPORT, as_version=4)
     nb.cells.insert(6, nbformat.v4.new_code_cell("import time\ntime.sleep(60)"))
     path = tmp_path / "slow.ipynb"
@@ -278,6 +280,7 @@ def test_missing_files(tmp_path):
 # ----------------------------------------------------------------------------------- HTML export
 def _executed_notebook(tmp_path: Path) -> Path:
     """A hand-made 'executed' notebook: exporting needs no kernel."""
+    import nbformat  # noqa: PLC0415 - its jsonschema import takes seconds; kept out of collection
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell('params_file = "/home/someone/secret.yaml"')
     params.metadata["tags"] = ["injected-parameters"]
