@@ -39,6 +39,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from effectstudy.core import plotting
 from effectstudy.core.checks import check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
 from effectstudy.core.labels import register
@@ -54,6 +55,7 @@ from effectstudy.course.treatment_course import (
     unique_ids,
 )
 from effectstudy.kernels.proportions import wilson_ci
+from effectstudy.outcomes.effect_size import prepost_effect
 
 __all__ = ["stagnation_followup", "FollowupResult", "STATUS_ORDER"]
 
@@ -117,8 +119,6 @@ class FollowupResult(TablesResult):
 
     def plot(self, ax=None, *, lang: str = "nl"):
         """Stacked bars of the outcome categories per status (needs ``outcome=``)."""
-        from effectstudy.core import plotting
-
         c = self._table("categories").rename(columns={"status": "group"})
         c = c[c["group"] != OVERALL]
         c["group"] = c["group"].astype(str)
@@ -318,8 +318,6 @@ def _effect_sizes_by_status(op: pd.DataFrame, opos: np.ndarray, has: np.ndarray,
     ``effect_size_skipped`` (status -> why) and ``effect_size_name`` to ``meta``; returns
     the table of effect sizes.
     """
-    from effectstudy.outcomes.effect_size import prepost_effect
-
     rows, skipped = [], {}
     if {"pre", "post"} <= set(op.columns):
         pre = np.where(has, op["pre"].to_numpy(dtype=float)[np.maximum(opos, 0)], np.nan)

@@ -34,7 +34,8 @@ import pandas as pd
 
 from effectstudy.core.checks import check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
-from effectstudy.core.labels import register
+from effectstudy.core.labels import label, register
+from effectstudy.core.plotting import axes
 from effectstudy.core.results import TablesResult, base_meta
 from effectstudy.course.treatment_course import OVERALL, describe, make_groups, unique_ids
 from effectstudy.kernels.proportions import wilson_ci
@@ -87,9 +88,6 @@ class SatisfactionResult(TablesResult):
 
     def plot(self, ax=None, *, lang: str = "nl"):
         """Bars of the grade distribution (overall)."""
-        from effectstudy.core.labels import label
-        from effectstudy.core.plotting import axes
-
         ax = axes(ax)
         g = self.tables["grades"]
         if "group" in g:

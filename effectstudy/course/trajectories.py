@@ -38,7 +38,8 @@ from scipy import stats
 from effectstudy import kernels
 from effectstudy.core.checks import check_choice, check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
-from effectstudy.core.labels import register
+from effectstudy.core.labels import label, register
+from effectstudy.core.plotting import axes
 from effectstudy.core.results import TablesResult, base_meta
 
 __all__ = ["trajectories", "TrajectoryResult", "TIME_TRANSFORMS"]
@@ -204,9 +205,6 @@ class TrajectoryResult(TablesResult):
         """Observed means per time bin (points with 95% bars, see :meth:`observed_means`)
         and the model-implied mean curve per group up to the 95th percentile of the times
         (or the last bin)."""
-        from effectstudy.core.labels import label
-        from effectstudy.core.plotting import axes
-
         ax = axes(ax)
         obs = self.observed_means(bins)
         t = self.data["time"].to_numpy(dtype=float)

@@ -40,7 +40,8 @@ from scipy import stats
 
 from effectstudy.core.checks import check_better_is, check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
-from effectstudy.core.labels import register
+from effectstudy.core.labels import label, register
+from effectstudy.core.plotting import axes
 from effectstudy.core.results import TablesResult, base_meta
 from effectstudy.kernels.proportions import wilson_ci
 
@@ -305,9 +306,6 @@ class TreatmentCourseResult(TablesResult):
              lang: str = "nl"):
         """``kind="sessions"``: bars of the number of closed episodes per session count with
         the planned range marked; ``"length"``: sessions against improvement."""
-        from effectstudy.core.labels import label
-        from effectstudy.core.plotting import axes
-
         ax = axes(ax)
         p = self.patients
         lo, hi = self.meta["planned"]

@@ -23,7 +23,8 @@ import pandas as pd
 from effectstudy.core.errors import ArgumentError, DataError, DataQualityWarning
 from effectstudy.core.files import sha256_file as file_sha256
 from effectstudy.core.params import DataSpec, FileSpec
-from effectstudy.core.schema import item_column
+from effectstudy.core.schema import CARE_TYPES, END_REASONS, item_column
+from effectstudy.data.io import read_study
 from effectstudy.datasets.export import EXPORT_FORMAT, FILES
 from effectstudy.datasets.practice import SyntheticPractice, generate
 
@@ -173,8 +174,6 @@ def _typed(df: pd.DataFrame, table: str, path: Path) -> pd.DataFrame:
         elif col == "grade" or col.startswith("item_"):
             out[col] = pd.to_numeric(s, errors="raise").astype("float64")
         elif col in ("care_type", "end_reason"):
-            from effectstudy.core.schema import CARE_TYPES, END_REASONS
-
             cats = list(CARE_TYPES if col == "care_type" else END_REASONS)
             out[col] = pd.Categorical(s, categories=cats)
     return out
@@ -235,8 +234,6 @@ def load_example(path: Path | str | None = None, *, verify: bool = True) -> Synt
     >>> ex.meta["validation"].flow()["n"].tolist()
     [400, 929, 380]
     """
-    from effectstudy.data.io import read_study
-
     folder = Path(path) if path is not None else example_path()
     if not folder.is_dir():
         raise ArgumentError("path", str(folder), "the folder of the example export")

@@ -54,10 +54,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from effectstudy import __version__
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, EffectstudyError
 from effectstudy.core.files import sha256_file as _sha256
 from effectstudy.core.schema import CARE_TYPES, END_REASONS, item_columns
 from effectstudy.data.consent import filter_consent, restrict_to_episodes
+from effectstudy.privacy import audit_log
 from effectstudy.privacy.pseudonyms import PseudonymKey, age_bands, pseudonymise, relative_days
 
 __all__ = [
@@ -674,8 +676,6 @@ def write_research_export(
         _atomic(p, lambda tmp: tmp.write_text(text, encoding="utf-8"))
         written["codebook.md"] = p
     hashes = {p.name: _sha256(p) for p in written.values()}
-    from effectstudy import __version__  # noqa: PLC0415
-
     record = {
         "release": name, "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "recipient": recipient, "purpose": purpose, "key_fingerprint": dataset.key_fingerprint,
@@ -699,8 +699,6 @@ def write_research_export(
     _atomic(p, lambda tmp: tmp.write_text(sums, encoding="utf-8"))
     written["SHA256SUMS"] = p
     if logger is None and audit_log_path is not None:
-        from effectstudy.privacy import audit_log  # noqa: PLC0415
-
         def logger(action: str, details: dict[str, Any]) -> Any:
             return audit_log.append(audit_log_path, action, details)
 

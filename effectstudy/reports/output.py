@@ -69,6 +69,10 @@ from effectstudy.core.errors import ArgumentError, ArgumentTypeError
 from effectstudy.core.files import atomic_write_bytes, find_repo_root
 from effectstudy.core.formatting import DEFAULT_LANG, DIGITS, frame, number
 from effectstudy.core.jsonable import jsonable
+from effectstudy.core.labels import label
+from effectstudy.core.params import parse_yaml
+from effectstudy.core.results import Result, translate_frame
+from effectstudy.reports.provenance import Provenance, provenance, provenance_html
 
 __all__ = [
     "ReportOutput",
@@ -141,8 +145,6 @@ def default_output_dir(params_file: str | Path, notebook: str | Path | None = No
 
 
 def _report_name(params_file: Path) -> str:
-    from effectstudy.core.params import parse_yaml
-
     try:
         raw = parse_yaml(params_file.read_text(encoding="utf-8"), source=str(params_file))
     except (OSError, ValueError):
@@ -369,8 +371,6 @@ class ReportOutput:
             ``obj`` is of a type that cannot be recorded.
         """
         self._claim(key, replace)
-        from effectstudy.core.results import Result
-
         if _is_provenance(obj):
             self._show_provenance(key, obj)
         elif isinstance(obj, Result):
@@ -440,8 +440,6 @@ class ReportOutput:
         provisional key as a warning line); it is written to ``provenance.json`` by
         :meth:`save`.
         """
-        from effectstudy.reports.provenance import provenance
-
         self.show("provenance", provenance(params, instruments=instruments, **kwargs), replace=True)
 
     def save(self) -> SavedFile:
@@ -462,8 +460,6 @@ class ReportOutput:
             xlsx.unlink()
         prov = self.provenance_record
         if prov is None:
-            from effectstudy.reports.provenance import provenance
-
             prov = dict(provenance(None, root=self.root))
         prov = _relativise(jsonable(dict(prov)), self.root)
         write_file(self.output_dir / PROVENANCE_FILE, dumps_stable(prov).encode("utf-8"))
@@ -515,15 +511,11 @@ class ReportOutput:
         self._display_html(_captioned(html, caption), df.to_string())
 
     def _show_result(self, key: str, obj: Any, caption: str | None) -> None:
-        from effectstudy.core.results import Result
-
         self._write_table(key, obj.summary())
         self._record(key, jsonable(obj.to_dict()))
         if type(obj)._repr_html_ is not Result._repr_html_:
             html = obj._repr_html_()
         else:
-            from effectstudy.core.labels import label
-
             lines = obj.meta_lines(self.lang) if type(obj)._meta_lines is Result._meta_lines else obj._meta_lines()
             head = "".join(f"<li>{_html.escape(line)}</li>" for line in lines)
             table = _table_html(obj.format(lang=self.lang), index=False)
@@ -555,8 +547,6 @@ class ReportOutput:
         self._display_html(html, f"<figure {key}>")
 
     def _show_provenance(self, key: str, obj: Any) -> None:
-        from effectstudy.reports.provenance import provenance_html
-
         self.provenance_record = dict(obj)
         self.results.pop(key, None)  # kept out of results.json: it holds the run date
         self._display_html(provenance_html(obj, lang=self.lang), f"provenance ({len(obj.get('inputs', []))} input files)")
@@ -572,8 +562,6 @@ def _display_frame(df: pd.DataFrame, lang: str, digits: int = DIGITS) -> pd.Data
             Status BI onder
     0  gestagneerd     0,01
     """
-    from effectstudy.core.results import translate_frame
-
     return translate_frame(frame(df, lang, digits), lang)
 
 
@@ -633,8 +621,6 @@ def _is_styler(obj: Any) -> bool:
 
 
 def _is_provenance(obj: Any) -> bool:
-    from effectstudy.reports.provenance import Provenance
-
     return isinstance(obj, Provenance)
 
 

@@ -36,7 +36,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from effectstudy.core.files import sha256_file
+from effectstudy import __version__
+from effectstudy import instruments as registry
+from effectstudy.core.files import find_repo_root, sha256_file
 from effectstudy.core.jsonable import jsonable
 
 __all__ = ["Provenance", "provenance", "provenance_html", "sha256_file", "PACKAGES"]
@@ -184,8 +186,6 @@ def _versions() -> dict[str, str | None]:
 
 
 def _instrument_entry(inst: Any, root: Path) -> dict[str, Any]:
-    from effectstudy import instruments as registry
-
     if isinstance(inst, str):
         inst = registry.get(inst)
     if inst.origin == "shipped":
@@ -242,10 +242,6 @@ def provenance(
     Provenance
         A JSON-safe dict; see the module docstring for its keys.
     """
-    from effectstudy import __version__
-    from effectstudy import instruments as registry
-    from effectstudy.core.files import find_repo_root
-
     source = getattr(params, "source_file", None)
     if source is None and isinstance(params, Mapping):
         source = params.get("source_file")

@@ -37,8 +37,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from effectstudy import __version__
 from effectstudy.core.errors import EffectstudyError
 from effectstudy.core.files import display_path, sha256_file
+from effectstudy.core.params import parse_yaml
 from effectstudy.reports.output import (
     PROVENANCE_FILE,
     RESULTS_FILE,
@@ -400,8 +402,6 @@ def _provisional_keys(prov_file: Path) -> list[str]:
 
 
 def _lang_of(params_file: Path, overrides: dict[str, Any]) -> str:
-    from effectstudy.core.params import parse_yaml
-
     if "language" in overrides:
         return str(overrides["language"])
     try:
@@ -465,8 +465,6 @@ def run_notebook(
     """
     import nbformat
     import papermill as pm
-
-    from effectstudy import __version__
 
     nb_path = Path(notebook).resolve()
     params_path = Path(params_file).resolve()

@@ -42,13 +42,16 @@ import pandas as pd
 
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
 from effectstudy.core.formatting import number, percent
-from effectstudy.core.labels import register
+from effectstudy.core.jsonable import jsonable
+from effectstudy.core.labels import label, register
 from effectstudy.core.params import EffectSizeSpec
 from effectstudy.core.results import Result, TableResult, base_meta
 from effectstudy.course.stagnation import StagnationResult
 from effectstudy.data.pairing import PairResult
+from effectstudy.kernels.proportions import wilson_ci
 from effectstudy.outcomes.clinical_significance import ClinicalSignificanceResult
 from effectstudy.outcomes.effect_size import prepost_effect
+from effectstudy.reports.disclosure import disclosure_control
 
 __all__ = ["KeyFigures", "PublishedFigures", "PublishedTables", "yearly_text", "Trend", "key_figures", "trend", "COUNTS", "PERCENTAGES", "PARTS", "STATISTICS"]
 
@@ -139,8 +142,6 @@ class KeyFigures(Result):
         grade for the mean grade) is below ``threshold`` are removed first: SEC-D1 applies to
         the clients behind each statistic, not only to the row's ``n``.
         """
-        from effectstudy.reports.disclosure import disclosure_control
-
         if grouping not in self.tables:
             raise ArgumentError("grouping", grouping, f"one of {sorted(self.tables)}")
         t = self.tables[grouping].copy()
@@ -213,8 +214,6 @@ class PublishedFigures(Result):
         return str(self.disclosure.format(self.lang).iat[t.index.get_loc(i), t.columns.get_loc(column)])
 
     def view(self, lang: str | None = None) -> pd.DataFrame:
-        from effectstudy.core.labels import label
-
         lang = lang or self.lang
         shown = self.disclosure.format(lang)
         shown.columns = list(self.disclosure.published.columns)
@@ -246,8 +245,6 @@ class PublishedFigures(Result):
         return self.view().to_string(index=False)
 
     def to_dict(self) -> dict[str, Any]:
-        from effectstudy.core.jsonable import jsonable
-
         return jsonable({"title": self.title, "grouping": self.grouping,
                          "year": int(self.disclosure.published["year"].iloc[0]),
                          "disclosure": self.disclosure.to_dict(), "view": self.view().to_dict(orient="records")})
@@ -266,8 +263,6 @@ class PublishedTables(Result):
 
     def _repr_html_(self) -> str:
         import html as _html
-
-        from effectstudy.core.labels import label
 
         parts = list(self.parts.items())
         return "".join(f"<h4>{_html.escape(label(g, self.lang))}</h4>{p._repr_html_(methods=i == len(parts) - 1)}"
@@ -406,8 +401,6 @@ class Trend(TableResult):
 
     def wide(self, lang: str = "nl") -> pd.DataFrame:
         """One row per year, the main published figures as columns ("–" = not published)."""
-        from effectstudy.core.labels import label
-
         cols = [c for c in _TREND_COLUMNS if c in set(self.table["figure"])]
         w = self.table.pivot(index="year", columns="figure", values="value").reindex(columns=cols)
         out = pd.DataFrame(index=w.index)
@@ -435,8 +428,6 @@ class Trend(TableResult):
              lang: str = "nl"):
         """Published percentages per year; a suppressed figure is a gap, never an estimate."""
         import matplotlib.pyplot as plt
-
-        from effectstudy.core.labels import label
 
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 3.5))
@@ -491,8 +482,6 @@ def trend(history: Sequence[str | Path], current: PublishedFigures, *, key: str 
 
 def jsonable_dict(d: dict[str, Any]) -> dict[str, Any]:
     """``d`` as it reads back from ``results.json`` (so this year and earlier years compare alike)."""
-    from effectstudy.core.jsonable import jsonable
-
     return json.loads(json.dumps(jsonable(d)))
 
 
@@ -511,8 +500,6 @@ def yearly_text(pub: PublishedFigures, *, scale_name: str, lang: str = "nl") -> 
     the share intervals are Wilson (1927) intervals on the *published* (rounded) counts, so
     they reveal nothing the table does not.
     """
-    from effectstudy.kernels.proportions import wilson_ci
-
     year = int(pub.disclosure.published["year"].iloc[0])
     n = pub.value("n")
 
