@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from effectstudy.core.errors import ArgumentError
 from effectstudy.core.formatting import DEFAULT_LANG, Lang, check_lang, interval, number, percent
 from effectstudy.core.labels import label, register
 from effectstudy.core.schema import CATEGORIES
@@ -93,8 +94,6 @@ def number_ticks(ax, lang: Lang = DEFAULT_LANG, *, axis: str = "both", as_percen
 
     check_lang(lang)
     if axis not in ("x", "y", "both"):
-        from effectstudy.core.errors import ArgumentError
-
         raise ArgumentError("axis", axis, "'x', 'y' or 'both'")
 
     class _Ticks(Formatter):

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from effectstudy import instruments
 from effectstudy.core.checks import check_columns, warn_exclusions
 
 # re-exported for the modules that still import it from here (course.stagnation)
@@ -280,8 +281,6 @@ def registry_norms(instrument: str | None, scale: str | None,
         if scale is not None or norms is not None:
             raise ArgumentError("instrument", None, "a registry id when scale= or norms= is given")
         return RegistryNorms({}, {})
-    from effectstudy import instruments
-
     inst = instruments.get(instrument)
     sc = inst.scale(scale)
     values: dict[str, Any] = {"better_is": sc.better_is}

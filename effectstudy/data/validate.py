@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from effectstudy import instruments
 from effectstudy.core.errors import EffectstudyError, ValidationError
 from effectstudy.core.schema import TableSpec, item_columns, item_number
 
@@ -386,8 +387,6 @@ def check_table(
 
 
 def _check_items(df: pd.DataFrame, *, file: str, lines: np.ndarray) -> list[pd.DataFrame]:
-    from effectstudy import instruments
-
     out: list[pd.DataFrame] = []
     if "instrument" not in df.columns:
         return out

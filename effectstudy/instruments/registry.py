@@ -76,6 +76,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as _PydanticError
 
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, ParamsError
+from effectstudy.core.params import parse_yaml
 
 __all__ = [
     "Norm",
@@ -709,8 +710,6 @@ def _check_imputation(method: str, impute: tuple[str, ...], scales: dict[str, Sc
 
 def _parse(text: str, origin: str, display: str | None = None) -> Instrument:
     """Parse and validate YAML ``text``; errors name ``display`` (default: ``origin``)."""
-    from effectstudy.core.params import parse_yaml
-
     where = display or origin
     data = parse_yaml(text, source=f"instrument file {where}")
     if not isinstance(data, dict):

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from effectstudy import kernels
+from effectstudy.core import plotting
 from effectstudy.core.checks import (
     check_alpha,
     check_better_is,
@@ -431,8 +432,6 @@ class PercentChangeResult(Result):
 
     def plot(self, ax=None, **kwargs):
         """Category bars per group."""
-        from effectstudy.core import plotting
-
         return plotting.category_bars(self.summary(), ax=ax, **kwargs)
 
 

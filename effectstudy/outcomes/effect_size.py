@@ -23,6 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from effectstudy import kernels
+from effectstudy.core import plotting
 from effectstudy.core.checks import check_choice, check_ci
 from effectstudy.core.errors import ArgumentError, DataError
 from effectstudy.core.labels import register
@@ -60,8 +61,6 @@ class EffectSizeResult(TableResult):
 
     def plot(self, ax=None, **kwargs):
         """Forest plot of the estimate and CI per group."""
-        from effectstudy.core import plotting
-
         return plotting.forest(self.table, meta=self.meta, ax=ax, **kwargs)
 
 

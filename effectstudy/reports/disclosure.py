@@ -91,6 +91,7 @@ from scipy.optimize import linprog
 from effectstudy.core.checks import check_int
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, EffectstudyError
 from effectstudy.core.formatting import number, percent
+from effectstudy.core.jsonable import jsonable
 from effectstudy.core.labels import Lang, label, register
 from effectstudy.core.results import Result, base_meta
 
@@ -588,8 +589,6 @@ class DisclosureResult(Result):
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe publishable content; refuses when the audit failed."""
-        from effectstudy.core.jsonable import jsonable
-
         if not self.passed:
             raise DisclosureError("the disclosure audit failed: this table may not be published "
                                   "(see .audit); run with secondary=True or merge categories")
