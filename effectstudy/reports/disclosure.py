@@ -90,7 +90,7 @@ from scipy.optimize import linprog
 
 from effectstudy.core.checks import check_int
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, EffectstudyError
-from effectstudy.core.formatting import number, percent
+from effectstudy.core.formatting import MISSING, number, percent
 from effectstudy.core.jsonable import jsonable
 from effectstudy.core.labels import Lang, label, register
 from effectstudy.core.results import Result, base_meta
@@ -142,7 +142,7 @@ register({
 })
 
 SECONDARY_SYMBOL = "x"
-MISSING_SYMBOL = "–"
+MISSING_SYMBOL = MISSING  # the formatter's sign for a missing value
 _EXTREME = re.compile(r"(^|_)(min|max|minimum|maximum|range)(_|$)", re.IGNORECASE)
 
 

@@ -67,7 +67,7 @@ import pandas as pd
 
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError
 from effectstudy.core.files import atomic_write_bytes, find_repo_root
-from effectstudy.core.formatting import DEFAULT_LANG, DIGITS, frame, number
+from effectstudy.core.formatting import DEFAULT_LANG, DIGITS, MISSING, frame, number
 from effectstudy.core.jsonable import jsonable
 from effectstudy.core.labels import label
 from effectstudy.core.params import parse_yaml
@@ -578,10 +578,10 @@ def _table_html(df: pd.DataFrame, index: bool | None = None) -> str:
     for i in range(shown.shape[1]):
         col = shown.iloc[:, i]
         if pd.api.types.is_extension_array_dtype(col.dtype) and col.isna().any():
-            shown.isetitem(i, col.astype(object).where(col.notna(), "–"))
+            shown.isetitem(i, col.astype(object).where(col.notna(), MISSING))
     if index is None:
         index = not isinstance(df.index, pd.RangeIndex)
-    return shown.to_html(index=index, na_rep="–", border=0)
+    return shown.to_html(index=index, na_rep=MISSING, border=0)
 
 
 def _captioned(html: str, caption: str | None) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError
-from effectstudy.core.formatting import date, number
+from effectstudy.core.formatting import MISSING, date, number
 from effectstudy.core.labels import label, register
 from effectstudy.core.params import StagnationListSpec
 from effectstudy.course import expected_response as _expected_response  # noqa: F401 - registers its label
@@ -128,7 +128,7 @@ def write_stagnation_list(table: pd.DataFrame, folder: str | Path, *, lang: str 
     shown = shown.rename(columns=lambda c: label(c, lang))
     head = title or ("Stagnatielijst voor de intervisie" if lang == "nl" else "Stagnation list for peer consultation")
     empty = ("Geen lopende trajecten gesignaleerd." if lang == "nl" else "No open episodes flagged.")
-    body = shown.to_html(index=False, na_rep="–", float_format=lambda x: number(x, lang)) if len(shown) else f"<p>{empty}</p>"
+    body = shown.to_html(index=False, na_rep=MISSING, float_format=lambda x: number(x, lang)) if len(shown) else f"<p>{empty}</p>"
     page = (f"<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{html.escape(head)}</title>"
             "<style>body{font-family:sans-serif;max-width:900px;margin:2em auto}table{border-collapse:collapse}"
             "td,th{padding:.2em .6em;border-bottom:1px solid #ddd;text-align:right}</style></head>"

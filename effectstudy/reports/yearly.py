@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
-from effectstudy.core.formatting import number, percent
+from effectstudy.core.formatting import MISSING, number, percent
 from effectstudy.core.jsonable import jsonable
 from effectstudy.core.labels import label, register
 from effectstudy.core.params import EffectSizeSpec
@@ -409,7 +409,7 @@ class Trend(TableResult):
             if c.startswith("pct_"):
                 out[c] = [percent(x, lang, proportion=False) for x in v]
             elif c == "n":
-                out[c] = [("–" if pd.isna(x) else str(int(x))) for x in v]
+                out[c] = [(MISSING if pd.isna(x) else str(int(x))) for x in v]
             else:
                 out[c] = [number(x, lang) for x in v]
         out = out.reset_index()
