@@ -90,7 +90,7 @@ from scipy.optimize import linprog
 
 from effectstudy.core.checks import check_int
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, EffectstudyError
-from effectstudy.core.formatting import MISSING, number, percent
+from effectstudy.core.formatting import MISSING, check_lang, number, percent
 from effectstudy.core.jsonable import jsonable
 from effectstudy.core.labels import Lang, label, register
 from effectstudy.core.results import Result, base_meta
@@ -839,8 +839,7 @@ def disclosure_control(
                             expected=f"an integer >= threshold ({threshold})")
     if not isinstance(secondary, bool):
         raise ArgumentTypeError("secondary", secondary, "True or False")
-    if lang not in ("nl", "en"):
-        raise ArgumentError("lang", lang, "'nl' or 'en'")
+    check_lang(lang)
     if isinstance(previous, (DisclosureResult, Mapping)):
         previous = [previous]
     if not isinstance(previous, Sequence) or isinstance(previous, str):

@@ -67,7 +67,7 @@ import pandas as pd
 
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError
 from effectstudy.core.files import atomic_write_bytes, find_repo_root
-from effectstudy.core.formatting import DEFAULT_LANG, DIGITS, MISSING, frame, number
+from effectstudy.core.formatting import DEFAULT_LANG, DIGITS, MISSING, check_lang, frame, number
 from effectstudy.core.jsonable import jsonable
 from effectstudy.core.labels import label
 from effectstudy.core.params import parse_yaml
@@ -323,8 +323,7 @@ class ReportOutput:
         dpi: int = 150,
         display: bool = True,
     ) -> None:
-        if lang not in ("nl", "en"):
-            raise ArgumentError("lang", lang, "'nl' or 'en'")
+        check_lang(lang)
         if output_dir is None or str(output_dir) == "":
             if params_file is None or str(params_file) == "":
                 raise ArgumentError(
