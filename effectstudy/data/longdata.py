@@ -39,9 +39,6 @@ import pandas as pd
 
 from effectstudy import instruments
 from effectstudy.core.checks import check_columns, warn_exclusions
-
-# re-exported for the modules that still import it from here (course.stagnation)
-from effectstudy.core.checks import check_reliability as check_reliability
 from effectstudy.core.errors import ArgumentError, DataError
 
 __all__ = ["PrePost", "prepost_wide", "to_long"]

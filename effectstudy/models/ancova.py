@@ -21,12 +21,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from effectstudy.core.checks import check_ci, warn_exclusions
+from effectstudy.core.checks import check_ci, check_columns, warn_exclusions
 from effectstudy.core.errors import ArgumentError, DataError
 from effectstudy.core.formatting import DEFAULT_LANG, check_lang
 from effectstudy.core.labels import Lang, label
 from effectstudy.core.results import Result, base_meta
-from effectstudy.data.longdata import check_columns, prepost_wide
+from effectstudy.data.longdata import prepost_wide
 from effectstudy.models.apa import (
     apa_ci,
     apa_df,

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from effectstudy.core.checks import check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
-from effectstudy.data.longdata import check_columns
 
 __all__ = [
     "check_covariates",

@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from effectstudy.core.checks import check_ci, warn_exclusions
+from effectstudy.core.checks import check_ci, check_columns, warn_exclusions
 from effectstudy.core.errors import DataError
 from effectstudy.core.formatting import check_lang, number
 from effectstudy.core.labels import Lang
 from effectstudy.core.results import Result, base_meta
-from effectstudy.data.longdata import check_columns, prepost_wide
+from effectstudy.data.longdata import prepost_wide
 from effectstudy.kernels.reml import (
     reml_intercept_cov_beta,
     reml_intercept_criterion,

@@ -23,11 +23,14 @@ import pandas as pd
 from scipy import stats
 
 from effectstudy import kernels
-
-# re-exported for the modules that still import them from here (course.stagnation)
-from effectstudy.core.checks import check_alpha as check_alpha
-from effectstudy.core.checks import check_better_is as check_better_is
-from effectstudy.core.checks import check_choice, check_columns, check_reliability, warn_exclusions
+from effectstudy.core.checks import (
+    check_alpha,
+    check_better_is,
+    check_choice,
+    check_columns,
+    check_reliability,
+    warn_exclusions,
+)
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
 from effectstudy.core.labels import register
 from effectstudy.core.results import Result, base_meta
