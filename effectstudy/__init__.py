@@ -38,6 +38,8 @@ _EXPORTS: dict[str, str] = {
     "reliable_change": "effectstudy.outcomes.reliable_change",
     "clinical_significance": "effectstudy.outcomes.clinical_significance",
     "percent_change": "effectstudy.outcomes.clinical_significance",
+    "cutoff_change": "effectstudy.outcomes.cutoff_change",
+    "anchor_change": "effectstudy.outcomes.anchor_change",
     # course
     "stagnation": "effectstudy.course.stagnation",
     "not_on_track": "effectstudy.course.expected_response",

@@ -29,11 +29,20 @@ from effectstudy.core.checks import (
     check_reliability,
     warn_exclusions,
 )
-from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
+from effectstudy.core.errors import ArgumentError, DataError
 from effectstudy.core.labels import register
 from effectstudy.core.results import Result, base_meta
 from effectstudy.core.schema import CATEGORIES, CATEGORY_DTYPE
-from effectstudy.data.longdata import prepost_wide, registry_norms
+from effectstudy.data.longdata import prepost_wide
+from effectstudy.outcomes.anchor_change import anchor_pairs, check_mids
+from effectstudy.outcomes.cutoff_change import (
+    as_float,
+    clinical_norms,
+    cutoff_flags,
+    cutoff_meta,
+    population_cutoff,
+    resolve_norms,
+)
 from effectstudy.outcomes.plots import PrePostPlot
 from effectstudy.outcomes.reliable_change import (
     HLM_REFERENCES,
@@ -42,7 +51,6 @@ from effectstudy.outcomes.reliable_change import (
     RC_DTYPE,
     compute_rc,
     counts_table,
-    critical_value,
     hlm_rci,
     method_reliability,
 )
@@ -55,24 +63,11 @@ __all__ = [
 ]
 
 register({
-    "crossed_cutoff": {"nl": "Grens gepasseerd", "en": "Crossed cut-off"},
-    "clinical_pre": {"nl": "Klinisch voor", "en": "Clinical at pre"},
-    "functional_post": {"nl": "Functioneel na", "en": "Functional at post"},
-    "cutoff_category": {"nl": "Categorie grens", "en": "Cut-off category"},
     "pct_change": {"nl": "Verandering (%)", "en": "Change (%)"},
     "changed": {"nl": "Veranderd", "en": "Changed"},
     "functional": {"nl": "Functioneel", "en": "Functional"},
+    "anchor_category": {"nl": "Categorie MID", "en": "MID category"},
 })
-
-
-def _as_float(name: str, value: Any, *, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-        raise ArgumentTypeError(name, value, "a number")
-    v = float(value)
-    if not np.isfinite(v) or (positive and v <= 0):
-        raise ArgumentError(name, value, "a positive finite number" if positive
-                            else "a finite number")
-    return v
 
 
 @dataclass(frozen=True, repr=False)
@@ -128,33 +123,6 @@ class ClinicalSignificanceResult(PrePostPlot, Result):
         return pd.DataFrame(rows)
 
 
-def _cutoff(
-    cutoff: Any, *, method: str, d: int, m_clin: float, sd_clin: float,
-    m_func: float | None, sd_func: float | None, reliability: float | None,
-    reliability_functional: float | None = None,
-) -> tuple[float, str, dict[str, float]]:
-    extra: dict[str, float] = {}
-    if isinstance(cutoff, (int, float, np.number)) and not isinstance(cutoff, bool):
-        return _as_float("cutoff", cutoff), "given", extra
-    if cutoff not in ("a", "b", "c"):
-        raise ArgumentError("cutoff", cutoff, "'a', 'b', 'c' or a number")
-    if cutoff in ("b", "c") and (m_func is None or sd_func is None):
-        missing = "m_functional" if m_func is None else "sd_functional"
-        raise ArgumentError(missing, None,
-                            f"a number: cut-off {cutoff!r} needs the functional population's "
-                            "mean and SD (from the instrument's norms or the params)")
-    if method == "ha":
-        value, r_clin, r_func = kernels.cutoff_ha(
-            cutoff, d=d, m_clinical=m_clin, sd_clinical=sd_clin, reliability=reliability,
-            m_functional=m_func, sd_functional=sd_func,
-            reliability_functional=reliability_functional)
-        extra = {"reliability_clinical": r_clin, "reliability_functional": r_func}
-        return value, f"{cutoff}_true", extra
-    value = kernels.cutoff_jt(cutoff, d=d, m_clinical=m_clin, sd_clinical=sd_clin,
-                              m_functional=m_func, sd_functional=sd_func)
-    return value, cutoff, extra
-
-
 def clinical_significance(
     data: pd.DataFrame,
     *,
@@ -165,7 +133,7 @@ def clinical_significance(
     post: Any = None,
     reliability: Any = None,
     better_is: Literal["lower", "higher"] | None = None,
-    method: Literal["jt", "gln", "hll", "en", "nk", "ha", "hlm"] = "jt",
+    method: Literal["jt", "gln", "hll", "en", "nk", "ha", "hlm", "anchor"] = "jt",
     cutoff: Literal["a", "b", "c", "published"] | float = "c",
     m_clinical: float | None = None,
     sd_clinical: float | None = None,
@@ -179,14 +147,25 @@ def clinical_significance(
     scale: str | None = None,
     norms: str | None = None,
     reliability_functional: float | None = None,
+    mid_improvement: float | None = None,
+    mid_deterioration: float | None = None,
 ) -> ClinicalSignificanceResult:
     r"""Reliable change plus a clinical cut-off: recovered, improved, unchanged, deteriorated, harmed.
 
     Parameters
     ----------
-    data, subject, time, outcome, pre, post, reliability, better_is, method,
+    data, subject, time, outcome, pre, post, reliability, better_is,
     reliability_post, group, alpha, hlm_reference
         As in :func:`effectstudy.outcomes.reliable_change`.
+    method : {"jt", "gln", "hll", "en", "nk", "ha", "hlm", "anchor"}, default "jt"
+        The reliable change index (:func:`effectstudy.outcomes.reliable_change`), or
+        ``"anchor"``: a minimal important difference instead of an RCI, combined with the
+        Jacobson & Truax cut-off (R clinicalsignificance's ``cs_combined(mid_improvement=)``,
+        labelled "CWB"/"anchor-based" there); no reliability.
+    mid_improvement, mid_deterioration : float, optional
+        ``method="anchor"`` only: the minimal important difference of an improvement and
+        of a deterioration (default: ``mid_improvement``), in score points, > 0
+        (:func:`effectstudy.outcomes.anchor_change.anchor_change`).
     cutoff : {"a", "b", "c", "published"} or float, default "c"
         Jacobson & Truax cut-off type (Hageman & Arrindell "true score" cut-offs with
         ``method="ha"``), a cut-off value given directly (recorded as ``"given"``), or
@@ -216,11 +195,11 @@ def clinical_significance(
 
     Notes
     -----
-    Size: 22 parameters, over the house limit of 15, kept on purpose: those of
-    :func:`~effectstudy.outcomes.reliable_change.reliable_change` plus the cut-off and the
+    Size: 24 parameters, over the house limit of 15, kept on purpose: those of
+    :func:`~effectstudy.outcomes.reliable_change.reliable_change` plus the cut-off, the
     five population norms of Jacobson & Truax (``m_clinical, sd_clinical, m_functional,
-    sd_functional, reliability_functional``), one argument each as in R
-    ``clinicalsignificance``'s ``cs_distribution()``/``cs_combined()``, so that every published
+    sd_functional, reliability_functional``) and the two MIDs of ``method="anchor"``, one
+    argument each as in R ``clinicalsignificance``'s ``cs_combined()``, so that every published
     norm is visible in the call and recorded in ``meta``.
 
     Cut-offs (:math:`d=-1` lower is better, :math:`+1` higher is better):
@@ -236,7 +215,11 @@ def clinical_significance(
     :math:`d\,CS_i < -z_{1-\alpha}`.  Categories: recovered = clinical_pre and
     functional_post and reliably improved; improved = other reliable improvement;
     harmed = not clinical_pre and not functional_post and reliably deteriorated;
-    deteriorated = other reliable deterioration; unchanged otherwise.
+    deteriorated = other reliable deterioration; unchanged otherwise.  With
+    ``method="anchor"`` "reliably improved" reads "improved by at least the MID"
+    (:math:`d\,(y - x) \ge MID_{imp}`) and "reliably deteriorated" "deteriorated by at least
+    :math:`MID_{det}`"; ``patients`` then has ``anchor_category`` instead of ``rci`` and
+    ``rc_category``.
 
     **Differences from R clinicalsignificance 3.0.0** (effectstudy follows the papers):
     cut-off b uses the functional SD, as Jacobson & Truax (1991) define it (the package
@@ -276,109 +259,75 @@ def clinical_significance(
     4   1.8   1.3           False  unchanged
     5   2.4   1.6           False   improved
     """
-    method = check_choice("method", method, METHODS, ignore_case=True)
-    reg = registry_norms(instrument, scale, norms)
-    from_registry = {}
-    for key, val in (("better_is", better_is), ("reliability", reliability),
-                     ("m_functional", m_functional), ("sd_functional", sd_functional)):
-        if val is None and key in reg.values:
-            from_registry[key] = reg.values[key]
-    better_is = from_registry.get("better_is", better_is)
-    reliability = from_registry.get("reliability", reliability)
-    m_functional = from_registry.get("m_functional", m_functional)
-    sd_functional = from_registry.get("sd_functional", sd_functional)
-    clinical_if = None
-    if isinstance(cutoff, str) and cutoff == "published":
-        if "cutoff" not in reg.values:
-            raise ArgumentError("cutoff", cutoff, "'a', 'b', 'c' or a number: 'published' "
-                                "needs instrument= and scale= with a cut-off in the registry")
-        clinical_if = reg.values.get("clinical_if")
-        from_registry["cutoff"] = reg.values["cutoff"]
-        cutoff = reg.values["cutoff"]
-    d = check_better_is(better_is)
+    method = check_choice("method", method, (*METHODS, "anchor"), ignore_case=True)
+    nrm = resolve_norms(instrument=instrument, scale=scale, norms=norms, better_is=better_is,
+                        reliability=reliability, m_functional=m_functional,
+                        sd_functional=sd_functional, cutoff=cutoff, m_clinical=m_clinical,
+                        sd_clinical=sd_clinical)
+    d = check_better_is(nrm.better_is)
     alpha = check_alpha(alpha)
-    for name, val in (("m_clinical", m_clinical), ("m_functional", m_functional)):
-        if val is not None:
-            _as_float(name, val)
-    for name, val in (("sd_clinical", sd_clinical), ("sd_functional", sd_functional)):
-        if val is not None:
-            _as_float(name, val, positive=True)
-
+    mids = _check_anchor_args(method, mid_improvement, mid_deterioration, reliability,
+                              reliability_post)
     rel = None
     if method == "hlm":
         check_choice("hlm_reference", hlm_reference, HLM_REFERENCES)
         pat, scal = hlm_rci(data, subject=subject, time=time, outcome=outcome, group=group,
                          d=d, alpha=alpha, hlm_reference=hlm_reference)
-        meta = base_meta(method, better_is=better_is, alpha=alpha, nan_policy="listwise")
+        meta = base_meta(method, better_is=nrm.better_is, alpha=alpha, nan_policy="listwise")
         st = kernels.describe_pairs(pat["pre"].to_numpy(), pat["post"].to_numpy())
         clin_label = "first measurements of the subjects used"
         meta.update(scal)
         codes = 1 - pat["category"].cat.codes.to_numpy().astype(np.int8)
     else:
-        rel, rel_source, rel_post = method_reliability(
-            reliability, reliability_post, method=method,
-            registry_source=reg.sources.get("reliability") if "reliability" in from_registry else None,
-            instrument=instrument, scale=scale)
+        if method == "anchor":
+            rel_meta: dict[str, Any] = {}
+        else:
+            rel, rel_source, rel_post = method_reliability(
+                nrm.reliability, reliability_post, method=method,
+                registry_source=nrm.registry.get("reliability"),
+                instrument=instrument, scale=scale)
+            rel_meta = {"reliability": rel, "reliability_source": rel_source}
         pp = prepost_wide(data, subject=subject, time=time, outcome=outcome, pre=pre,
                           post=post, group=group)
-        pat, scal = compute_rc(pp, method=method, reliability=rel, reliability_post=rel_post,
-                               d=d, alpha=alpha)
-        codes = scal.pop("_codes")
-        meta = base_meta(method, better_is=better_is, reliability=rel,
-                         reliability_source=rel_source, alpha=alpha, nan_policy="listwise",
-                         pre=pre, post=post, n_original=pp.n_original, n_used=pp.n_used,
-                         exclusions=dict(pp.exclusions), rows_other_time=pp.rows_other_time)
+        meta = base_meta(method, better_is=nrm.better_is, **rel_meta, alpha=alpha,
+                         nan_policy="listwise", pre=pre, post=post, n_original=pp.n_original,
+                         n_used=pp.n_used, exclusions=dict(pp.exclusions),
+                         rows_other_time=pp.rows_other_time)
+        if method == "anchor":
+            pat, scal = anchor_pairs(pp, d=d, **mids)
+            codes = 1 - pat["category"].cat.codes.to_numpy().astype(np.int8)
+        else:
+            pat, scal = compute_rc(pp, method=method, reliability=rel, reliability_post=rel_post,
+                                   d=d, alpha=alpha)
+            codes = scal.pop("_codes")
         meta.update(scal)
         st = scal
         clin_label = "pre scores of the complete pairs"
 
-    m_clin = st["m_pre"] if m_clinical is None else float(m_clinical)
-    sd_clin = st["sd_pre"] if sd_clinical is None else float(sd_clinical)
-    if not sd_clin > 0:
-        raise DataError("the clinical SD (pre scores) is zero", value=sd_clin,
-                        expected="pre scores that vary, or sd_clinical=")
-    if method == "ha" and rel is None:  # pragma: no cover - guarded above
-        raise ArgumentError("reliability", None, "a number for method 'ha'")
+    m_clin, sd_clin = clinical_norms(st, m_clinical, sd_clinical)
     if reliability_functional is not None:
         if method != "ha":
             raise ArgumentError("reliability_functional", reliability_functional,
                                 "None unless method='ha' (only the HA cut-offs use it)")
         reliability_functional = check_reliability(reliability_functional,
                                                    "reliability_functional")[0]
-    value, ctype, extra = _cutoff(cutoff, method=method, d=d, m_clin=m_clin, sd_clin=sd_clin,
-                                  m_func=m_functional, sd_func=sd_functional, reliability=rel,
-                                  reliability_functional=reliability_functional)
+    value, ctype, extra = population_cutoff(
+        nrm.cutoff, method=method, d=d, m_clin=m_clin, sd_clin=sd_clin, m_func=nrm.m_functional,
+        sd_func=nrm.sd_functional, reliability=rel, reliability_functional=reliability_functional)
     x = pat["pre"].to_numpy()
     y = pat["post"].to_numpy()
-    clinical_pre = d * x < d * value
-    if clinical_if == ">=":  # the published rule counts a score at the cut-off as clinical
-        clinical_pre = d * x <= d * value
+    flags = cutoff_flags(x, y, value=value, d=d, method=method, clinical_if=nrm.clinical_if,
+                         alpha=alpha, stats_=st, sd_clinical=sd_clin, reliability=rel)
     out = pat.drop(columns="category").copy()
-    out["rc_category"] = pat["category"]
+    out["anchor_category" if method == "anchor" else "rc_category"] = pat["category"]
     if method == "ha":
-        se_m = float(kernels.sem(sd_clin, rel))
-        try:
-            cs, r_post = kernels.cs_indiv(y, cutoff=value, m_post=st["m_post"],
-                                          sd_post=st["sd_post"], se_measurement=se_m)
-        except ValueError as exc:
-            raise DataError(str(exc)) from None
-        crit = critical_value("ha", alpha)
-        functional_post = clinical_pre & (d * cs > crit)
-        clinical_post = ~clinical_pre & (d * cs < -crit)
-        out["cs_indiv"] = cs
-        out["clinical_post"] = clinical_post
-        stat_imp, stat_det = functional_post, clinical_post
-        extra.update({"cutoff_reliability_post": r_post, "cutoff_se_measurement": se_m})
-    else:
-        # published rule "clinical if > cut-off": a score at the cut-off is functional
-        functional_post = (d * y >= d * value) if clinical_if == ">" else (d * y > d * value)
-        stat_imp = clinical_pre & functional_post
-        stat_det = ~clinical_pre & ~functional_post
+        out["cs_indiv"] = flags.cs_indiv
+        out["clinical_post"] = flags.clinical_post
+    clinical_pre, functional_post = flags.clinical_pre, flags.functional_post
     out["clinical_pre"] = clinical_pre
     out["functional_post"] = functional_post
     out["crossed_cutoff"] = clinical_pre & functional_post
-    out["cutoff_category"] = pd.Categorical.from_codes(
-        np.where(stat_imp, 0, np.where(stat_det, 2, 1)).astype(np.int8), dtype=RC_DTYPE)
+    out["cutoff_category"] = pd.Categorical.from_codes(flags.codes(), dtype=RC_DTYPE)
     imp = codes == 1
     det = codes == -1
     recovered = clinical_pre & functional_post & imp
@@ -390,33 +339,33 @@ def clinical_significance(
     code[det] = 3
     code[harmed] = 4
     out["category"] = pd.Categorical.from_codes(code, dtype=CATEGORY_DTYPE)
-    source = {
-        "given": "argument cutoff=",
-        "a": f"m_clinical/sd_clinical ({'argument' if m_clinical is not None else clin_label})",
-    }.get(ctype.removesuffix("_true"), "clinical and functional norms")
-    if "cutoff" in from_registry:
-        ctype, source = "published", reg.sources["cutoff"]
-    meta.update({
-        "clinical_if": clinical_if,
-        "registry": {k: reg.sources[k] for k in from_registry},
-        "cutoff": ("published" if "cutoff" in from_registry
-                   else cutoff if isinstance(cutoff, str) else "given"),
-        "cutoff_type": ctype,
-        "cutoff_value": value,
-        "cutoff_source": source,
-        "m_clinical": m_clin,
-        "sd_clinical": sd_clin,
-        "clinical_source": ("argument" if m_clinical is not None and sd_clinical is not None
-                            else clin_label),
-        "m_functional": m_functional,
-        "sd_functional": sd_functional,
-        "functional_source": (reg.sources["m_functional"] if "m_functional" in from_registry
-                              else "argument" if m_functional is not None else None),
-        **extra,
-    })
+    meta.update(cutoff_meta(cutoff=cutoff, ctype=ctype, value=value, nrm=nrm,
+                            m_clinical=m_clinical, sd_clinical=sd_clinical, m_clin=m_clin,
+                            sd_clin=sd_clin, clin_label=clin_label,
+                            extra={**extra, **flags.extra}))
     if method == "hlm":
         warn_exclusions(meta["n_original"], meta["n_used"], meta["exclusions"])
     return ClinicalSignificanceResult(patients=out, meta=meta)
+
+
+def _check_anchor_args(
+    method: str, mid_improvement: Any, mid_deterioration: Any, reliability: Any,
+    reliability_post: Any,
+) -> dict[str, float]:
+    """The MIDs of ``method="anchor"``; an error for a MID with another method or a
+    reliability with the anchor method (it would be silently unused)."""
+    if method != "anchor":
+        for name, v in (("mid_improvement", mid_improvement),
+                        ("mid_deterioration", mid_deterioration)):
+            if v is not None:
+                raise ArgumentError(name, v, f"None unless method='anchor' (method {method!r} "
+                                    "classifies change by the reliable change index)")
+        return {}
+    for name, v in (("reliability", reliability), ("reliability_post", reliability_post)):
+        if v is not None:
+            raise ArgumentError(name, v, "None with method='anchor': the minimal important "
+                                "difference replaces the reliable change index")
+    return check_mids(mid_improvement, mid_deterioration)
 
 
 # -- percentage change --------------------------------------------------------------------
@@ -479,8 +428,8 @@ def percent_change(
     3   0.0   0.2     0.2         inf  deteriorated
     """
     d = check_better_is(better_is)
-    p_imp = _as_float("improvement", improvement)
-    p_det = p_imp if deterioration is None else _as_float("deterioration", deterioration)
+    p_imp = as_float("improvement", improvement)
+    p_det = p_imp if deterioration is None else as_float("deterioration", deterioration)
     for name, v in (("improvement", p_imp), ("deterioration", p_det)):
         if not 0 <= v <= 1:
             raise ArgumentError(name, v, "a proportion in [0, 1], e.g. 0.5 for 50%")

@@ -16,7 +16,8 @@ from effectstudy.core.formatting import DEFAULT_LANG, Lang
 from effectstudy.core.labels import label, register
 from effectstudy.core.plotting import CATEGORY_COLOURS, axes, category_bars, number_ticks
 from effectstudy.core.schema import CATEGORIES
-from effectstudy.kernels.change import rc_band
+from effectstudy.kernels.anchor import mid_band
+from effectstudy.kernels.change import direction, rc_band
 
 __all__ = ["jt_plot", "PrePostPlot"]
 
@@ -24,6 +25,7 @@ register({
     "no_change": {"nl": "geen verandering", "en": "no change"},
     "rc_band": {"nl": "geen betrouwbare verandering", "en": "no reliable change"},
     "cutoff": {"nl": "grenswaarde", "en": "cut-off"},
+    "mid_band": {"nl": "verandering kleiner dan de MID", "en": "change smaller than the MID"},
 })
 
 
@@ -32,7 +34,8 @@ def jt_plot(patients: pd.DataFrame, meta: dict[str, Any], ax=None, *, lang: Lang
     """Jacobson-Truax plot: pre (x) against post (y) score per patient.
 
     Draws the no-change diagonal, the reliable-change band (the post scores at which the
-    method's RCI equals the critical value; not drawn for HLM), the cut-off (vertical and
+    method's RCI equals the critical value; not drawn for HLM; for ``method="anchor"`` the
+    band of changes smaller than the MID), the cut-off (vertical and
     horizontal lines) when there is one, and the patients coloured by category.
     """
     ax = axes(ax)
@@ -45,10 +48,16 @@ def jt_plot(patients: pd.DataFrame, meta: dict[str, Any], ax=None, *, lang: Lang
     grid = np.linspace(lo, hi, 200)
     ax.plot(grid, grid, color="black", lw=1, label=label("no_change", lang))
     if band:
-        b = rc_band(meta, grid)
+        if meta.get("method") == "anchor":  # the minimal important difference, not an RCI
+            b = mid_band(grid, d=direction(meta["better_is"]),
+                         mid_improvement=meta["mid_improvement"],
+                         mid_deterioration=meta["mid_deterioration"])
+        else:
+            b = rc_band(meta, grid)
         if b is not None:
             ax.fill_between(grid, b[0], b[1], color="grey", alpha=0.15, lw=0,
-                            label=label("rc_band", lang))
+                            label=label("mid_band" if meta.get("method") == "anchor"
+                                        else "rc_band", lang))
     cut = meta.get("cutoff_value")
     if cut is not None and np.isfinite(cut):
         ax.axvline(cut, color="black", ls="--", lw=0.8, label=label("cutoff", lang))

@@ -274,7 +274,7 @@ def test_cutoff_c_needs_functional_norms(small):
 
 
 def test_unknown_cutoff(small):
-    with pytest.raises(ArgumentError, match="cutoff: got 'd', expected 'a', 'b', 'c' or a"):
+    with pytest.raises(ArgumentError, match="cutoff: got 'd', expected 'a', 'b', 'c', 'published' or a"):
         cs(small, cutoff="d")
 
 
