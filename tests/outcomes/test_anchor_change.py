@@ -146,7 +146,7 @@ def test_individual_summary_against_r(case_id):
     for _, row in e.iterrows():
         sel = (s["category"].astype(str) == row["category"]).to_numpy()
         if grouped:
-            sel &= (s["group"] == row["group"]).to_numpy()
+            sel = sel & (s["group"] == row["group"]).to_numpy()
         assert sel.sum() == 1
         got = s.loc[sel].iloc[0]
         assert int(got["n"]) == row["n"]
@@ -412,7 +412,12 @@ def test_departures_from_the_peer_within(case_id, ours, peer):
 @pytest.mark.parametrize("case_id, ours, peer", [
     ("hand_between__higher__c_m9_vs_a_ref__ci95__mid10", "significant_deterioration",
      "not_relevant"),
-    ("hand_between__higher__c_mw8_vs_a_ref__ci95__mid10", "not_significant", None),
+    # interval contains 0 and crosses the MID: the peer's rule 2 fires first
+    ("hand_between__higher__c_mw8_vs_a_ref__ci95__mid10", "not_significant",
+     "not_beyond_threshold"),
+    # ... with the 90% interval it lies below the MID: NA
+    ("hand_between__higher__c_mw8_vs_a_ref__ci90__mid10", "not_significant", None),
+    ("hand_between__higher__c_p1_vs_a_ref__ci95__mid10", "not_significant", None),
     ("hand_between__higher__c_pw8_vs_a_ref__ci95__mid10", "not_significant",
      "not_beyond_threshold"),
     ("hand_between__lower__c_m10_vs_a_ref__ci95__mid10", "probably_relevant", None),

@@ -130,7 +130,7 @@ def test_summary_against_r_cs_statistical(case_id):
     for _, row in exp.iterrows():
         sel = np.asarray(lower(s["category"])) == row["category"].lower()
         if c["grouped"]:
-            sel &= (s["group"] == row["group"]).to_numpy()
+            sel = sel & (s["group"] == row["group"]).to_numpy()
         assert sel.sum() == 1
         got = s.loc[sel].iloc[0]
         assert int(got["n"]) == row["n"]
