@@ -135,7 +135,9 @@ class ApproachesResult(Result):
         lines = "".join(f"<p>{html.escape(t)}</p>" for t in self._lines(lang))
         out = f"<div>{head}{lines}{self.format(lang).to_html(index=False)}"
         if self.group_level is not None:
-            g = translate_frame(frame(self.group_level, lang), lang)
+            shown = self.group_level[["group", "n", "estimate", "ci_low", "ci_high", "threshold",
+                                      "category"]].rename(columns={"estimate": "mean_change"})
+            g = translate_frame(frame(shown, lang), lang)
             out += f"<h4>{html.escape(label('anchor_group', lang))}</h4>{g.to_html(index=False)}"
         return out + "</div>"
 
