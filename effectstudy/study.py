@@ -57,7 +57,10 @@ from effectstudy.instruments.reliability import reliability
 from effectstudy.instruments.scoring import score
 from effectstudy.models.ancova import ancova
 from effectstudy.models.mixed import mixed_prepost
+from effectstudy.outcomes.anchor_change import anchor_change
+from effectstudy.outcomes.approaches import approaches_result
 from effectstudy.outcomes.clinical_significance import clinical_significance
+from effectstudy.outcomes.cutoff_change import cutoff_change
 from effectstudy.outcomes.effect_size import prepost_effect
 from effectstudy.reports.stagnation_list import stagnation_list
 from effectstudy.reports.yearly import KeyFigures, PublishedTables, key_figures, trend, yearly_text
@@ -416,6 +419,30 @@ class Study:
             reliability=self.reliability, method=rc.method, cutoff=rc.cutoff,
             m_functional=rc.m_functional, sd_functional=rc.sd_functional, group=group,
             instrument=self.analysis.instrument, scale=self.scale, norms=rc.norms)
+
+    def approaches(self):
+        """The primary scale's categories by every approach switched on in
+        ``analysis.reliable_change.approaches``, beside reliable change with the cut-off."""
+        rc = self.analysis.reliable_change
+        common = dict(subject="episode_id", time="time", outcome="score", pre="pre", post="post",
+                      instrument=self.analysis.instrument, scale=self.scale)
+        cut = dict(cutoff=rc.cutoff, m_functional=rc.m_functional, sd_functional=rc.sd_functional,
+                   norms=rc.norms)
+        mids = dict(mid_improvement=rc.mid_improvement, mid_deterioration=rc.mid_deterioration)
+        data = self.pairs().data
+        parts: dict[str, Any] = {"rc_cutoff": self.clinical_significance()}
+        group_level = ()
+        if "cutoff" in rc.approaches:
+            ha = rc.method == "ha"
+            parts["cutoff"] = cutoff_change(data, **common, **cut, method="ha" if ha else "jt",
+                                            reliability=self.reliability if ha else None)
+        if "anchor" in rc.approaches:
+            parts["anchor"] = anchor_change(data, **common, **mids)
+            group_level = tuple(anchor_change(data, **common, **mids, target="group", group=g)
+                                for g in [None, *self.analysis.groups[:1]])
+        if "anchor_cutoff" in rc.approaches:
+            parts["anchor_cutoff"] = clinical_significance(data, **common, **cut, **mids, method="anchor")
+        return approaches_result(parts, group_level=group_level, mid_source=rc.mid_source, lang=self.lang)
 
     def treatment_course(self, group: str | None = None):
         """Sessions, duration, planned 5-20 range, end reasons, first interim, length vs outcome."""

@@ -202,6 +202,18 @@ class ReliableChangeSpec(StrictModel):
     sd_functional: float | None = None
     #: registry norm set (``null`` = the scale's default)
     norms: str | None = None
+    #: further approaches shown beside it in the effect study (off by default): ``cutoff`` (the
+    #: cut-off alone, es.cutoff_change), ``anchor`` (change against the minimal important difference,
+    #: per patient and for the group: es.anchor_change) and ``anchor_cutoff`` (the MID combined with the
+    #: cut-off: es.clinical_significance with method anchor)
+    approaches: list[Literal["cutoff", "anchor", "anchor_cutoff"]] = Field(default_factory=list)
+    #: minimal important difference of the primary scale in score points, for the anchor approaches:
+    #: from a published anchor-based study of the instrument, never from these data
+    mid_improvement: float | None = Field(None, gt=0)
+    #: the same for a deterioration (``null`` = ``mid_improvement``)
+    mid_deterioration: float | None = Field(None, gt=0)
+    #: where the MID comes from (a reference), printed in the report
+    mid_source: str | None = None
 
     @field_validator("reliability")
     @classmethod
@@ -209,6 +221,25 @@ class ReliableChangeSpec(StrictModel):
         if isinstance(v, float) and not 0 < v < 1:
             raise ValueError(f"a reliability must lie strictly between 0 and 1, got {v}")
         return v
+
+    @field_validator("approaches")
+    @classmethod
+    def _once(cls, v: list[str]) -> list[str]:
+        twice = sorted({a for a in v if v.count(a) > 1})
+        if twice:
+            raise ValueError(f"approaches: {twice} listed twice")
+        return v
+
+    @model_validator(mode="after")
+    def _mid(self) -> ReliableChangeSpec:
+        anchor = [a for a in self.approaches if a.startswith("anchor")]
+        if anchor and self.mid_improvement is None:
+            raise ValueError(f"approaches {anchor} need mid_improvement: the minimal important "
+                             "difference of the primary scale in score points (from a published study)")
+        if not anchor and (self.mid_improvement is not None or self.mid_deterioration is not None):
+            raise ValueError("mid_improvement/mid_deterioration are used only by the approaches "
+                             "'anchor' and 'anchor_cutoff': add one to approaches or remove the MID")
+        return self
 
 
 class StagnationSpec(StrictModel):

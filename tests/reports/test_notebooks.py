@@ -71,6 +71,10 @@ def test_effect_study_results_equal_direct_calls(results, study):
     assert r["flow"] == expected(st.flow())
     assert r["effect_sizes"] == expected(st.effect_sizes())
     assert r["clinical_significance"] == expected(st.clinical_significance())
+    # ci.yaml switches on the three further approaches: each row is the verb's own summary
+    assert r["approaches"] == expected(st.approaches())
+    assert r["approaches"]["meta"]["approaches"] == ["rc_cutoff", "cutoff", "anchor", "anchor_cutoff"]
+    assert [g["group"] for g in r["approaches"]["group_level"]] == ["all", "basic", "specialised"]
     assert r["stagnation"] == expected(st.stagnation())
     assert r["treatment_course"] == expected(st.treatment_course())
     assert r["satisfaction"] == expected(st.satisfaction())
