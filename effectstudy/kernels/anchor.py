@@ -169,11 +169,15 @@ def classify_group(
     6. ``not_beyond_threshold``: :math:`lo < MID \le hi` and :math:`e < MID`.
 
     **Differences from R clinicalsignificance 3.0.0**, which otherwise gives the same
-    category: (i) it has no rule 2, so a significant deterioration is called "statistically
-    significant but not clinically relevant"; (ii) its higher-is-better branch has no
-    "not significant" rule (an interval that contains 0 and lies below the MID gets NA);
-    (iii) it uses strict inequalities, so a limit or estimate exactly at the threshold gets
-    NA, where effectstudy counts a value at the MID as reaching it (as the individual rule).
+    category (checked row by row in ``tests/reference/anchor``): (i) it has no rule 2, so a
+    significant deterioration is called "statistically significant but not clinically
+    relevant" (both directions); (ii) its higher-is-better branch has no "not significant"
+    rule: an interval that contains 0 gets NA when it lies below the MID and is judged
+    against the MID alone when it reaches past it ("not significantly greater than the
+    threshold" or "probably clinically significant"), where effectstudy says
+    ``not_significant`` in both directions; (iii) it uses strict inequalities, so a limit
+    or estimate exactly at the threshold gets NA, where effectstudy counts a value at the
+    MID as reaching it (as the individual rule does).
 
     >>> [GROUP_CATEGORIES[i] for i in classify_group([-3, -3, -6, -6, 2], [-5, -4, -9, -8, 1],
     ...                                                [1, -1, -3, -5, 3], d=-1, mid=5)]
