@@ -5,7 +5,8 @@ Run: .venv/bin/python benchmarks/bench_outcomes.py [--quick]
 Prints wall time (best of several runs) and peak memory (tracemalloc peak of the call,
 and the process's maximum resident set size).  Targets (issue 4): reliable_change +
 clinical_significance (JT, cut-off c) on 100,000 patients < 60 ms; method "hlm" on
-100,000 patients x 4 measurements < 10 s.
+100,000 patients x 4 measurements < 10 s.  The cut-off-only and anchor-based approaches
+(issue 18) run on text time labels ("pre"/"post") and text groups, as the pipeline makes them.
 """
 
 from __future__ import annotations
@@ -116,6 +117,27 @@ def main(argv: list[str] | None = None) -> int:
                   f"R clinicalsignificance cs_combined on the same call: about {R_CS_COMBINED_100K_S} s "
                   f"(issue 4 figure, not measured here: the R package is not installed) -> "
                   f"{R_CS_COMBINED_100K_S / best:.1f}x faster (target >= 5x)")
+    lab = {k: v for k, v in kw.items() if k != "reliability"} | {"pre": "pre", "post": "post"}
+    for n in sizes:  # the other approaches, on data shaped as the pipeline makes it (text labels)
+        df = prepost_long(n)
+        df["time"] = np.where(df["time"] == 1, "pre", "post")
+        df["group"] = np.where(df["id"] % 3 == 0, "specialised", "basic")
+        rep = 15 if n <= 100_000 else 5
+        measure(f"cutoff_change JT cut-off c, n={n:,}", lambda df=df: es.cutoff_change(
+            df, cutoff="c", m_functional=0.5, sd_functional=0.45, **lab), rep)
+        measure(f"cutoff_change HA cut-off c, n={n:,}", lambda df=df: es.cutoff_change(
+            df, method="ha", reliability=0.85, cutoff="c", m_functional=0.5, sd_functional=0.45,
+            **lab), rep)
+        measure(f"anchor_change individual, n={n:,}", lambda df=df: es.anchor_change(
+            df, mid_improvement=0.3, **lab), rep)
+        measure(f"anchor_change group within, 2 groups, n={n:,}", lambda df=df: es.anchor_change(
+            df, mid_improvement=0.3, target="group", group="group", **lab), rep)
+        measure(f"anchor_change group between, 2 groups, n={n:,}", lambda df=df: es.anchor_change(
+            df, mid_improvement=0.3, target="group", effect="between", group="group", **lab), rep)
+        measure(f"clinical_significance anchor + cut-off c, n={n:,}",
+                lambda df=df: es.clinical_significance(df, method="anchor", mid_improvement=0.3,
+                                                       cutoff="c", m_functional=0.5,
+                                                       sd_functional=0.45, **lab), rep)
     for n, jitter in [(20_000, False), (100_000, False), (100_000, True)]:
         df = waves_long(n, jitter=jitter)
         what = "own times per patient" if jitter else "common occasions 1-4"

@@ -169,8 +169,12 @@ def _group_rows(
 
 def _within(pat: pd.DataFrame, *, ci: float, d: int, mid: float) -> pd.DataFrame:
     if "group" in pat:
-        parts = [({"group": g, "n": len(p)}, p["pre"].to_numpy(), p["post"].to_numpy())
-                 for g, p in pat.groupby("group", observed=True, sort=True)]
+        codes, uniques = pd.factorize(pat["group"], sort=True)  # coded once, sorted
+        x, y = pat["pre"].to_numpy(), pat["post"].to_numpy()
+        parts = []
+        for k, g in enumerate(uniques):
+            sel = codes == k
+            parts.append(({"group": g, "n": int(sel.sum())}, x[sel], y[sel]))
     else:
         parts = [({"n": len(pat)}, pat["pre"].to_numpy(), pat["post"].to_numpy())]
     return _group_rows(parts, ci=ci, d=d, mid=mid, paired=True)
@@ -179,8 +183,9 @@ def _within(pat: pd.DataFrame, *, ci: float, d: int, mid: float) -> pd.DataFrame
 def _between(
     data: pd.DataFrame, *, subject: Hashable, time: Hashable, outcome: Hashable,
     group: Hashable, post: Any, reference_group: Any,
-) -> tuple[pd.DataFrame, dict[str, int], Any]:
-    """The post scores per subject and group, the exclusions, and the reference group."""
+) -> tuple[pd.DataFrame, dict[str, int], Any, list[Any]]:
+    """The post scores per subject and group, the exclusions, the reference group and the
+    groups with a post score (sorted)."""
     check_columns(data, subject=subject, time=time, outcome=outcome, group=group)
     if post is None:
         raise ArgumentError("post", None, "the value of the time column whose scores the "
@@ -193,15 +198,19 @@ def _between(
         first = at_post.loc[dup, subject].iloc[0]
         raise DataError("more than one measurement at post for one subject", column=str(subject),
                         value=first, expected="one row per subject at post")
-    scores = pd.to_numeric(at_post[outcome], errors="coerce")
-    no_group = at_post[group].isna()
-    no_score = scores.isna() & ~no_group
+    scores = pd.to_numeric(at_post[outcome], errors="coerce").to_numpy(dtype=float,
+                                                                          na_value=np.nan)
+    codes, uniques = pd.factorize(at_post[group], sort=True)  # groups coded once, sorted
+    no_group = codes < 0
+    no_score = np.isnan(scores) & ~no_group
     keep = ~(no_group | no_score)
-    post_scores = pd.DataFrame({"group": at_post.loc[keep, group].to_numpy(),
-                                "post": scores[keep].to_numpy(dtype=float)},
-                               index=pd.Index(at_post.loc[keep, subject], name=subject))
+    present = np.flatnonzero(np.bincount(codes[keep], minlength=len(uniques)))
+    groups = [uniques[i] for i in present]
+    post_scores = pd.DataFrame(
+        {"group": pd.Categorical.from_codes(codes[keep], categories=uniques),
+         "post": scores[keep]},
+        index=pd.Index(at_post[subject].to_numpy()[keep], name=subject))
     exclusions = {"missing_group": int(no_group.sum()), "missing_post": int(no_score.sum())}
-    groups = sorted(pd.unique(post_scores["group"]), key=lambda g: (str(type(g)), g))
     if len(groups) < 2:
         raise DataError(f"{len(groups)} group(s) with a post score; a comparison needs two",
                         column=str(group), expected="at least two groups")
@@ -209,7 +218,7 @@ def _between(
     if ref not in groups:
         raise ArgumentError("reference_group", reference_group,
                             f"one of the groups with post scores: {groups}")
-    return post_scores, exclusions, ref
+    return post_scores, exclusions, ref, groups
 
 
 def anchor_change(
@@ -333,13 +342,14 @@ def anchor_change(
         if group is None:
             raise ArgumentError("group", None, "the column whose groups are compared "
                                 "(effect='between')")
-        scores, excl, ref = _between(data, subject=subject, time=time, outcome=outcome,
-                                     group=group, post=post, reference_group=reference_group)
-        reference = scores.loc[scores["group"] == ref, "post"].to_numpy()
-        parts = [({"reference": ref, "comparison": g, "n_reference": reference.size,
-                   "n_comparison": int((scores["group"] == g).sum())},
-                  scores.loc[scores["group"] == g, "post"].to_numpy(), reference)
-                 for g in sorted(set(scores["group"]) - {ref}, key=lambda g: (str(type(g)), g))]
+        scores, excl, ref, groups = _between(data, subject=subject, time=time, outcome=outcome,
+                                             group=group, post=post,
+                                             reference_group=reference_group)
+        code = scores["group"].cat.codes.to_numpy()
+        values = scores["post"].to_numpy()
+        by = {g: values[code == scores["group"].cat.categories.get_loc(g)] for g in groups}
+        parts = [({"reference": ref, "comparison": g, "n_reference": by[ref].size,
+                   "n_comparison": by[g].size}, by[g], by[ref]) for g in groups if g != ref]
         table = _group_rows(parts, ci=ci, d=d, mid=mids["mid_improvement"], paired=False)
         meta = base_meta("anchor", **meta_common, ci=ci, post=post, reference_group=ref,
                          threshold=d * mids["mid_improvement"],
