@@ -57,6 +57,20 @@ class PrePost:
     def n_used(self) -> int:
         return int(len(self.frame))
 
+    def patients(self) -> pd.DataFrame:
+        """The start of every pre/post result's ``patients``: ``[group,] pre, post, change``
+        (change = post - pre), index = subject."""
+        f = self.frame
+        x = f["pre"].to_numpy(dtype=float)
+        y = f["post"].to_numpy(dtype=float)
+        pat = pd.DataFrame(index=f.index)
+        if "group" in f:
+            pat["group"] = f["group"]
+        pat["pre"] = x
+        pat["post"] = y
+        pat["change"] = y - x
+        return pat
+
 
 def _check_levels(data: pd.DataFrame, time: Hashable, pre: Any, post: Any) -> None:
     if pre is None or post is None:

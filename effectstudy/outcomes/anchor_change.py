@@ -88,17 +88,11 @@ def anchor_pairs(
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Per complete pair ``[group,] pre, post, change, category`` by the MIDs, and the pair
     statistics (shared with clinical significance)."""
-    f = pp.frame
-    x = f["pre"].to_numpy(dtype=float)
-    y = f["post"].to_numpy(dtype=float)
-    codes = kernel.classify_mid(y - x, d=d, mid_improvement=mid_improvement,
+    pat = pp.patients()
+    x = pat["pre"].to_numpy()
+    y = pat["post"].to_numpy()
+    codes = kernel.classify_mid(pat["change"].to_numpy(), d=d, mid_improvement=mid_improvement,
                                 mid_deterioration=mid_deterioration)
-    pat = pd.DataFrame(index=f.index)
-    if "group" in f:
-        pat["group"] = f["group"]
-    pat["pre"] = x
-    pat["post"] = y
-    pat["change"] = y - x
     pat["category"] = pd.Categorical.from_codes((1 - codes).astype(np.int8), dtype=RC_DTYPE)
     st = describe_pairs(x, y)
     return pat, {"mid_improvement": mid_improvement, "mid_deterioration": mid_deterioration,

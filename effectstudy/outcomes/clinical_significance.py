@@ -435,25 +435,19 @@ def percent_change(
             raise ArgumentError(name, v, "a proportion in [0, 1], e.g. 0.5 for 50%")
     pp = prepost_wide(data, subject=subject, time=time, outcome=outcome, pre=pre, post=post,
                       group=group)
-    f = pp.frame
-    x = f["pre"].to_numpy()
-    y = f["post"].to_numpy()
+    pat = pp.patients()
+    x = pat["pre"].to_numpy()
+    y = pat["post"].to_numpy()
     if (x < 0).any():
         i = int(np.flatnonzero(x < 0)[0])
         raise DataError("negative pre score: percentage change is not interpretable",
-                        row=f.index[i], column=str(outcome), value=x[i],
+                        row=pat.index[i], column=str(outcome), value=x[i],
                         expected="pre scores >= 0")
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = (y - x) / x
     same = y == x
     imp = (d * pct >= p_imp) & ~same
     det = (d * pct <= -p_det) & ~same
-    pat = pd.DataFrame(index=f.index)
-    if "group" in f:
-        pat["group"] = f["group"]
-    pat["pre"] = x
-    pat["post"] = y
-    pat["change"] = y - x
     pat["pct_change"] = pct
     pat["category"] = pd.Categorical.from_codes(
         np.where(imp, 0, np.where(det, 2, 1)).astype(np.int8), dtype=RC_DTYPE)

@@ -404,9 +404,9 @@ def cutoff_change(
                                                    "reliability_functional")[0]
     pp = prepost_wide(data, subject=subject, time=time, outcome=outcome, pre=pre, post=post,
                       group=group)
-    f = pp.frame
-    x = f["pre"].to_numpy(dtype=float)
-    y = f["post"].to_numpy(dtype=float)
+    pat = pp.patients()
+    x = pat["pre"].to_numpy()
+    y = pat["post"].to_numpy()
     st = kernels.describe_pairs(x, y)
     if not st["n"] >= 2:
         raise DataError(f"{st['n']} complete pre/post pair(s); the cut-off needs at least 2",
@@ -417,12 +417,6 @@ def cutoff_change(
         sd_func=nrm.sd_functional, reliability=rel, reliability_functional=reliability_functional)
     flags = cutoff_flags(x, y, value=value, d=d, method=method, clinical_if=nrm.clinical_if,
                          alpha=alpha, stats_=st, sd_clinical=sd_clin, reliability=rel)
-    pat = pd.DataFrame(index=f.index)
-    if "group" in f:
-        pat["group"] = f["group"]
-    pat["pre"] = x
-    pat["post"] = y
-    pat["change"] = y - x
     pat["clinical_pre"] = flags.clinical_pre
     pat["functional_post"] = flags.functional_post
     if method == "ha":

@@ -137,12 +137,7 @@ def compute_rc(
         raise DataError(str(exc)) from None
     crit = critical_value(method, alpha)
     codes = kernels.classify_rci(v, d=d, critical=crit)
-    pat = pd.DataFrame(index=frame.index)
-    if "group" in frame:
-        pat["group"] = frame["group"]
-    pat["pre"] = x
-    pat["post"] = y
-    pat["change"] = y - x
+    pat = pp.patients()
     pat["rci"] = v
     pat["category"] = category_codes_to_labels(codes)
     meta = dict(st)
