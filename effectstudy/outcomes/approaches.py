@@ -77,11 +77,7 @@ class ApproachesResult(Result):
         """``approach, category, n, proportion`` over all subjects of each approach."""
         frames = []
         for name in [a for a in APPROACHES if a in self.parts]:
-            s = self.parts[name].summary()
-            if "group" in s:  # pragma: no cover - the parts are ungrouped
-                s = s.groupby("category", observed=False, as_index=False)["n"].sum()
-                s["proportion"] = s["n"] / s["n"].sum()
-            s = s[["category", "n", "proportion"]].copy()
+            s = self.parts[name].summary()[["category", "n", "proportion"]].copy()
             s["category"] = s["category"].astype(str)
             frames.append(s.assign(approach=name)[["approach", "category", "n", "proportion"]])
         if not frames:
@@ -178,6 +174,9 @@ def approaches_result(
     unknown = set(parts) - set(APPROACHES)
     if unknown:
         raise ArgumentError("parts", sorted(unknown), f"approaches among {APPROACHES}")
+    grouped = [a for a, p in parts.items() if "group" in p.patients]
+    if grouped:
+        raise ArgumentError("parts", grouped, "results without group= (one row per category)")
     meta = base_meta("approaches", approaches=[a for a in APPROACHES if a in parts],
                      mid_source=mid_source, parts={a: jsonable({k: p.meta[k] for k in _META_KEYS if k in p.meta})
                             for a, p in parts.items()})

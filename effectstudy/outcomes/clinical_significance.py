@@ -26,7 +26,6 @@ from effectstudy.core.checks import (
     check_alpha,
     check_better_is,
     check_choice,
-    check_reliability,
     warn_exclusions,
 )
 from effectstudy.core.errors import ArgumentError, DataError
@@ -37,6 +36,7 @@ from effectstudy.data.longdata import prepost_wide
 from effectstudy.outcomes.anchor_change import anchor_pairs, check_mids
 from effectstudy.outcomes.cutoff_change import (
     as_float,
+    check_reliability_functional,
     clinical_norms,
     cutoff_flags,
     cutoff_meta,
@@ -305,12 +305,7 @@ def clinical_significance(
         clin_label = "pre scores of the complete pairs"
 
     m_clin, sd_clin = clinical_norms(st, m_clinical, sd_clinical)
-    if reliability_functional is not None:
-        if method != "ha":
-            raise ArgumentError("reliability_functional", reliability_functional,
-                                "None unless method='ha' (only the HA cut-offs use it)")
-        reliability_functional = check_reliability(reliability_functional,
-                                                   "reliability_functional")[0]
+    reliability_functional = check_reliability_functional(reliability_functional, method)
     value, ctype, extra = population_cutoff(
         nrm.cutoff, method=method, d=d, m_clin=m_clin, sd_clin=sd_clin, m_func=nrm.m_functional,
         sd_func=nrm.sd_functional, reliability=rel, reliability_functional=reliability_functional)

@@ -50,6 +50,7 @@ __all__ = [
     "population_cutoff",
     "cutoff_flags",
     "cutoff_meta",
+    "check_reliability_functional",
     "as_float",
 ]
 
@@ -120,6 +121,16 @@ def resolve_norms(
     return Norms(values["better_is"], values["reliability"], values["m_functional"],
                  values["sd_functional"], cutoff, clinical_if,
                  {k: reg.sources[k] for k in taken})
+
+
+def check_reliability_functional(value: Any, method: str) -> float | None:
+    """The functional population's reliability: only the HA cut-offs use it, in (0, 1)."""
+    if value is None:
+        return None
+    if method != "ha":
+        raise ArgumentError("reliability_functional", value,
+                            "None unless method='ha' (only the HA cut-offs use it)")
+    return check_reliability(value, "reliability_functional")[0]
 
 
 def population_cutoff(
@@ -396,12 +407,7 @@ def cutoff_change(
         rel, rel_source, _ = method_reliability(
             nrm.reliability, None, method="ha", registry_source=nrm.registry.get("reliability"),
             instrument=instrument, scale=scale)
-    if reliability_functional is not None:
-        if method != "ha":
-            raise ArgumentError("reliability_functional", reliability_functional,
-                                "None unless method='ha' (only the HA cut-offs use it)")
-        reliability_functional = check_reliability(reliability_functional,
-                                                   "reliability_functional")[0]
+    reliability_functional = check_reliability_functional(reliability_functional, method)
     pp = prepost_wide(data, subject=subject, time=time, outcome=outcome, pre=pre, post=post,
                       group=group)
     pat = pp.patients()
