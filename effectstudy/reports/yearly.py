@@ -364,7 +364,7 @@ def key_figures(
 
     def effect(ids: pd.Series) -> dict[str, float]:
         data = pairs.data[pairs.data["episode_id"].isin(ids)]
-        if data["episode_id"].nunique() < 2:
+        if data["episode_id"].nunique() < 3:  # prepost_effect needs 3 pairs for its CI
             return {"effect_size": np.nan, "effect_size_ci_low": np.nan, "effect_size_ci_high": np.nan}
         r = prepost_effect(data, subject="episode_id", time="time", outcome="score", pre="pre", post="post",
                            method=effect_size.method, adjust=effect_size.adjust, ci=effect_size.ci).summary().iloc[0]

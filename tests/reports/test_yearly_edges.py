@@ -89,6 +89,34 @@ def test_forms_returned_count_only_issued_forms():
     assert total["n_returned"] <= total["n_issued"]
 
 
+def _paired_year(per_group: dict[str, int]) -> KeyFigures:
+    """Key figures of groups with the given numbers of complete pre/post pairs."""
+    ids = [f"{g}{i}" for g, k in per_group.items() for i in range(k)]
+    groups = [g for g, k in per_group.items() for _ in range(k)]
+    rows = [(e, t, 20.0 + i if t == "pre" else 10.0 + 3 * (i % 3))
+            for i, e in enumerate(ids) for t in ("pre", "post")]
+    data = pd.DataFrame(rows, columns=["episode_id", "time", "score"])
+    pairs = PairResult(patients=pd.DataFrame({"episode_id": ids, "status": "paired"}),
+                       meta={}, data=data, flow=pd.DataFrame())
+    outcome = ClinicalSignificanceResult(
+        patients=pd.DataFrame({"category": "improved"}, index=ids),
+        meta={"better_is": "lower", "method": "jt"})
+    stagnation = StagnationResult(patients=pd.DataFrame({"status": "on_track"}, index=ids),
+                                  meta={})
+    return key_figures(pd.DataFrame({"episode_id": ids, "dx": groups}), pairs=pairs,
+                       outcome=outcome, stagnation=stagnation, satisfaction=None,
+                       effect_size=EffectSizeSpec(), year=2024, groups=["dx"])
+
+
+def test_effect_size_of_a_group_needs_three_complete_pairs():
+    """prepost_effect needs 3 pairs for its interval: a group with 2 has no effect size
+    (it used to stop the whole yearly summary with a DataError), one with 3 has one."""
+    t = _paired_year({"a": 2, "b": 3}).tables["dx"].set_index("group")
+    assert np.isnan(t.loc["a", "effect_size"]) and np.isnan(t.loc["a", "effect_size_ci_low"])
+    assert np.isfinite(t.loc[["b", "all"], ["effect_size", "effect_size_ci_low"]]).all().all()
+    assert t.loc["b", "effect_size"] > 0  # the scores went down: an improvement
+
+
 BELOW = {b: math.nextafter(b, 0.0) for b in (0.2, 0.5, 0.8)}
 WORDS = [  # effect size, Dutch word, English word
     (BELOW[0.2], "verwaarloosbaar", "negligible"),
