@@ -177,3 +177,16 @@ def test_pre_score_at_published_cutoff_with_gt_rule_is_not_clinical():
     assert res.meta["clinical_if"] == ">"
     assert res.patients.loc[[0, 1, 2], "category"].astype(str).tolist() == [
         "improved", "improved", "recovered"]
+
+
+def test_cutoff_change_needs_two_complete_pairs():
+    """The minimum n: 1 complete pair is an error naming the count, 2 are classified."""
+    df = pd.DataFrame({"id": [0, 1, 0, 1], "t": ["pre", "pre", "post", "post"],
+                       "y": [12.0, 15.0, 8.0, 14.0]})
+    args = dict(subject="id", time="t", outcome="y", pre="pre", post="post",
+                better_is="lower", cutoff=10)
+    with pytest.raises(es.DataError, match=r"1 complete pre/post pair\(s\); the cut-off needs "
+                                           r"at least 2"):
+        es.cutoff_change(df[df["id"] == 0], **args)
+    res = es.cutoff_change(df, **args)
+    assert res.patients["category"].astype(str).tolist() == ["improved", "unchanged"]

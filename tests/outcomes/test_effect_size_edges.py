@@ -61,3 +61,16 @@ def test_wilcoxon_below_the_limit_with_a_zero_or_a_tie_is_approximate_against_r(
     got = _wilcoxon(inputs, case)
     assert got["wilcoxon_v"] == e["wilcoxon_v"]
     assert got["wilcoxon_p"] == pytest.approx(e["wilcoxon_p"], rel=1e-9)
+
+
+def test_effect_size_needs_three_complete_pairs():
+    """The minimum n: 2 complete pairs are an error naming the count, 3 give an estimate."""
+    pre, post = [20.0, 24.0, 27.0], [12.0, 19.0, 18.0]
+    long = pd.DataFrame({"id": [0, 1, 2] * 2, "t": ["pre"] * 3 + ["post"] * 3,
+                         "y": pre + post})
+    args = dict(subject="id", time="t", outcome="y", pre="pre", post="post", method="b")
+    with pytest.raises(es.DataError, match=r"2 complete pair\(s\); an effect size with a CI "
+                                           r"needs at least 3"):
+        es.prepost_effect(long[long["id"] < 2], **args)
+    s = es.prepost_effect(long, **args).summary().iloc[0]
+    assert s["n"] == 3 and s["estimate"] < 0  # the scores went down
