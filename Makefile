@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast bench lab lint clean install
+.PHONY: demo test test-fast mutate bench lab lint clean install
 
 # The demo: the effect study and two yearly summaries (2023, then 2024 with 2023 as its trend)
 # on the shipped synthetic data, written to reports/ (git-ignored).
@@ -41,6 +41,15 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
+
+# Mutation testing of the core modules (tests/mutation/, about N minutes on 2 cores): first every
+# planted bug of tests/mutation/planted.yaml must be caught by its test, then every mutant of the
+# modules in tests/mutation/config.yaml must be killed by the module's own tests or be listed in
+# tests/mutation/equivalent.yaml with its reason. MUTATE_ARGS="effectstudy/kernels/change.py"
+# mutates one module.
+mutate: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m tests.mutation.mutate --planted
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m tests.mutation.mutate $(MUTATE_ARGS)
 
 bench: $(STAMP)
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
