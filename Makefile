@@ -45,7 +45,7 @@ test-fast: $(STAMP)
 # Mutation testing of the core modules (tests/mutation/, about N minutes on 2 cores): first every
 # planted bug of tests/mutation/planted.yaml must be caught by its test, then every mutant of the
 # modules in tests/mutation/config.yaml must be killed by the module's own tests or be listed in
-# tests/mutation/equivalent.yaml with its reason. MUTATE_ARGS="effectstudy/kernels/change.py"
+# tests/mutation/equivalent/<stage>.<module>.yaml with its reason. MUTATE_ARGS="effectstudy/kernels/change.py"
 # mutates one module.
 mutate: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m tests.mutation.mutate --planted

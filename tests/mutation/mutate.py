@@ -5,14 +5,14 @@ mutant (see :mod:`tests.mutation.instrument` for the operators) is switched on, 
 a forked copy of one prepared process, and the module's own tests (``config.yaml``) that reach
 it are run.  A mutant is *killed* when a test fails (or the run exceeds its time limit), *survives*
 when they all pass and is *not reached* when no test executes it.  Every survivor must be listed in
-``equivalent.yaml`` with a one-line reason it cannot change a result; the run fails when one is
+``equivalent/<module>.yaml`` (e.g. ``equivalent/kernels.change.yaml``) with a one-line reason it cannot change a result; the run fails when one is
 not, when a listed one is killed after all (the list is then wrong), or when the score (killed over
 all mutants) is below the configured threshold.
 
 Why a script of our own over ``ast`` rather than mutmut or cosmic-ray: it mutates only operators
 that decide numbers and categories (no string mutants: messages and labels would swamp the
 survivor list), its mutant keys name the function and the change instead of a running number,
-so ``equivalent.yaml`` stays valid when other code moves, it needs no copy of the tree, and the
+so the equivalent lists stay valid when other code moves, it needs no copy of the tree, and the
 same machinery checks the planted bugs of ``planted.yaml`` (``--planted``).
 
 How it runs: the parent imports the dependencies, the package with all mutants compiled in
@@ -127,7 +127,9 @@ def load_config() -> Config:
     for path, patterns in cfg["modules"].items():
         files = sorted({str(Path(f)) for p in patterns for f in glob.glob(str(ROOT / p))})
         modules[path] = [str(Path(f).relative_to(ROOT)) for f in files] + [path]  # + its doctests
-    equivalent = yaml.safe_load((HERE / "equivalent.yaml").read_text()) or {}
+    equivalent: dict[str, str] = {}
+    for file in sorted((HERE / "equivalent").glob("*.yaml")):
+        equivalent |= yaml.safe_load(file.read_text()) or {}
     return Config(cfg["threshold"], modules, cfg.get("skip") or {}, equivalent)
 
 
@@ -309,7 +311,7 @@ def report(mutants: list[Mutant], results: dict[str, dict], cfg: Config, seconds
             problems.append(m)
             lines.append(f"{st}: {m.key}\n  {m.path}:{m.line}: {sources[m.path][m.line - 1].strip()}")
         if m.key in cfg.equivalent and r["status"] in ("killed", "timeout"):
-            lines.append(f"listed as equivalent but killed (remove it from equivalent.yaml): {m.key}")
+            lines.append(f"listed as equivalent but killed (remove it from tests/mutation/equivalent/): {m.key}")
             problems.append(m)
     total = {k: sum(c.get(k, 0) for c in by_module.values())
              for k in ("all", "killed", "timeout", "equivalent", "survived", "not reached")}
@@ -328,12 +330,12 @@ def report(mutants: list[Mutant], results: dict[str, dict], cfg: Config, seconds
                              "equivalent": cfg.equivalent.get(m.key)} for m in mutants}}, indent=1))
     (OUT / "survivors.txt").write_text("\n".join(lines) + ("\n" if lines else ""))
     print(f"\nscore {score:.1%} (killed or timed out / all {total['all']} mutants; "
-          f"threshold {cfg.threshold:.0%}), {total['equivalent']} equivalent (equivalent.yaml), "
+          f"threshold {cfg.threshold:.0%}), {total['equivalent']} equivalent (tests/mutation/equivalent/), "
           f"{seconds:.0f} s. Details: {OUT.relative_to(ROOT)}/")
     if lines:
         print("\n" + "\n".join(lines))
-        print("\nKill each survivor with a test, or list it in tests/mutation/equivalent.yaml with the "
-              "reason it cannot change a result.")
+        print("\nKill each survivor with a test, or list it in tests/mutation/equivalent/<stage>.<module>.yaml "
+              "with the reason it cannot change a result.")
     return 0 if not problems and score >= cfg.threshold else 1
 
 

@@ -1,5 +1,5 @@
 """The mutation tool itself: which mutants it makes, that the switch turns exactly one on, and that
-its lists (equivalent.yaml, planted.yaml) still match the code."""
+its lists (equivalent/, planted.yaml) still match the code."""
 
 from __future__ import annotations
 
@@ -115,7 +115,7 @@ def test_equivalent_list_names_existing_mutants_of_configured_modules():
         skip = frozenset((cfg.skip.get(path) or {}).keys())
         keys |= {m.key for m in instrument((ROOT / path).read_text(), path, skip=skip).mutants}
     stale = sorted(set(cfg.equivalent) - keys)
-    assert not stale, f"equivalent.yaml lists mutants that no longer exist: {stale}"
+    assert not stale, f"the equivalent lists name mutants that no longer exist: {stale}"
     assert all(isinstance(r, str) and len(r.strip()) > 10 for r in cfg.equivalent.values()), \
         "every equivalent mutant needs its reason"
 
