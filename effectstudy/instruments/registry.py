@@ -111,9 +111,12 @@ _NORM_FIELDS = ("reliability", "m_clinical", "sd_clinical", "m_functional", "sd_
 class Norm:
     """One published (or user-supplied) number with its source.
 
-    ``clinical_if`` is only used for cut-offs: ``">="`` means a score at or above ``value``
-    is in the clinical range, ``">"`` strictly above; ``None`` for a continuous criterion
-    (Jacobson & Truax c) where the boundary itself has no side.
+    ``clinical_if`` is only used for cut-offs and says on which side a score exactly at
+    ``value`` falls: ``">="`` means a score at the cut-off is in the clinical range, ``">"`` that
+    it is not (only beyond it, in the scale's clinical direction: above for lower-is-better
+    scales, below for higher-is-better ones); ``None`` for a continuous criterion (Jacobson &
+    Truax c) where the boundary itself has no side (a score at it is neither clinical at pre nor
+    functional at post, see ``outcomes.cutoff_change.cutoff_flags``).
     """
 
     value: float
