@@ -135,11 +135,11 @@ def test_effect_size_is_the_improvement_for_either_direction_of_the_scale():
     assert higher[cols].to_numpy(float) == pytest.approx(lower[cols].to_numpy(float), rel=1e-12)
 
 
-@pytest.fixture
-def history(tmp_path):
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
     """2023: too few episodes (everything suppressed); 2024: ROW with a different recovery."""
     p23 = _kf(**TINY).published(threshold=10, rounding_base=5)
-    h = tmp_path / "results.json"
+    h = tmp_path_factory.mktemp("history") / "results.json"
     h.write_text(json.dumps({"key_figures": p23.to_dict()}))
     return trend([h], _kf(n_recovered=20, n_improved=90).published(threshold=10, rounding_base=5))
 
