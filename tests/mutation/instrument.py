@@ -168,7 +168,7 @@ class _Mutator(ast.NodeTransformer):
     def _wrap(self, node: ast.expr, variants: list[ast.expr], ids: list[int]) -> ast.expr:
         """``variant_1 if switch(k1) else (variant_2 if switch(k2) else node)``."""
         out = node
-        for mid, variant in reversed(list(zip(ids, variants))):
+        for mid, variant in reversed(list(zip(ids, variants, strict=True))):
             test = ast.Call(func=ast.Name(id=SWITCH, ctx=ast.Load()), args=[ast.Constant(mid)], keywords=[])
             out = ast.IfExp(test=test, body=variant, orelse=out)
         return ast.copy_location(out, node) if variants else out

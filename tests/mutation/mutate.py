@@ -278,7 +278,7 @@ def run_mutants(mutants: list[Mutant], cfg: Config, tests: dict[str, dict], jobs
         pid, status = os.waitpid(-1, os.WNOHANG)
         if pid == 0:
             now = time.perf_counter()
-            for p, (m, chosen, budget, start) in list(running.items()):
+            for p, (_m, _chosen, budget, start) in list(running.items()):
                 if now - start > budget:
                     os.kill(p, signal.SIGKILL)
             time.sleep(0.01)
@@ -346,7 +346,12 @@ def planted(cfg: Config, jobs: int) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    import numpy, pandas, scipy.stats, statsmodels.api  # noqa: E401, F401 - loaded once for every fork
+    # loaded once here, not in each fork
+    import numpy  # noqa: F401
+    import pandas  # noqa: F401
+    import scipy.stats  # noqa: F401
+    import statsmodels.api  # noqa: F401
+
     os.chdir(ROOT)
     failures = 0
     print(f"{'item':10} {'caught':7} {'clean':6}  rule")
@@ -358,7 +363,7 @@ def planted(cfg: Config, jobs: int) -> int:
             continue
         outcome = []
         for text in (source.replace(e["old"], e["new"]), source):
-            def run(text=text):
+            def run(text=text, e=e):
                 install({module_name(e["file"]): compile(text, str(ROOT / e["file"]), "exec")})
                 return int(pytest.main([*e["tests"], *PYTEST_OPTS]))
             _, status = os.waitpid(_fork(run), 0)
