@@ -487,7 +487,11 @@ def jsonable_dict(d: dict[str, Any]) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------- text
 def _size_word(d: float, lang: str) -> str:
-    """Cohen's (1988) conventional labels: 0.2 small, 0.5 medium, 0.8 large."""
+    """Cohen's (1988) conventional labels of ``|d|``: from 0.2 small, from 0.5 medium, from 0.8 large.
+
+    ``d`` is the value as the text shows it (two decimals), so the word never contradicts the
+    number beside it (0.196 is shown as 0.20 and called small).
+    """
     words = {"nl": ("verwaarloosbaar", "klein", "middelgroot", "groot"),
              "en": ("negligible", "small", "medium", "large")}[lang]
     return words[int(np.searchsorted([0.2, 0.5, 0.8], abs(d), side="right"))]
@@ -540,10 +544,18 @@ def yearly_text(pub: PublishedFigures, *, scale_name: str, lang: str = "nl") -> 
     d = pub.value("effect_size")
     if not np.isnan(d):
         lo, hi = pub.value("effect_size_ci_low"), pub.value("effect_size_ci_high")
-        out.append(f"De gemiddelde verbetering is {_size_word(d, lang)}: effectgrootte {number(d, lang)} "
-                   f"(95%-BI {number(lo, lang)} tot {number(hi, lang)})." if nl else
-                   f"The average improvement is {_size_word(d, lang)}: effect size {number(d, lang)} "
-                   f"(95% CI {number(lo, lang)} to {number(hi, lang)}).")
+        shown = float(number(d, "en"))  # the word goes with the number as printed
+        word = _size_word(shown, lang)
+        ci = (f"(95%-BI {number(lo, lang)} tot {number(hi, lang)})" if nl else
+              f"(95% CI {number(lo, lang)} to {number(hi, lang)})")
+        if shown >= 0:  # the yearly effect size is positive for an improvement
+            out.append(f"De gemiddelde verbetering is {word}: effectgrootte {number(d, lang)} {ci}." if nl else
+                       f"The average improvement is {word}: effect size {number(d, lang)} {ci}.")
+        else:
+            out.append(f"Gemiddeld gingen cliënten achteruit; die verslechtering is {word}: effectgrootte "
+                       f"{number(d, lang)} {ci}." if nl else
+                       f"On average clients got worse; the deterioration is {word}: effect size "
+                       f"{number(d, lang)} {ci}.")
     st = share("n_stagnated", "n_evaluable")
     out.append((f"Bij {st[0]} van de trajecten met een meting na 3 tot 5 sessies was er toen nog geen "
                 f"betrouwbare verbetering ({st[1]}); volgens de praktijkregel worden zij besproken in de intervisie."

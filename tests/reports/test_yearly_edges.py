@@ -117,22 +117,45 @@ def test_effect_size_of_a_group_needs_three_complete_pairs():
     assert t.loc["b", "effect_size"] > 0  # the scores went down: an improvement
 
 
-BELOW = {b: math.nextafter(b, 0.0) for b in (0.2, 0.5, 0.8)}
-WORDS = [  # effect size, Dutch word, English word
-    (BELOW[0.2], "verwaarloosbaar", "negligible"),
-    (0.2, "klein", "small"),
-    (BELOW[0.5], "klein", "small"),
-    (0.5, "middelgroot", "medium"),
-    (BELOW[0.8], "middelgroot", "medium"),
-    (0.8, "groot", "large"),
+#: the largest effect size printed below each boundary: b - 0.005 is printed (half up) as b,
+#: the float just below it as b - 0.01
+BELOW = {b: math.nextafter(b - 0.005, 0.0) for b in (0.2, 0.5, 0.8)}
+WORDS = [  # effect size, Dutch word, English word, as printed
+    (BELOW[0.2], "verwaarloosbaar", "negligible", "0.19"),
+    (0.195, "klein", "small", "0.20"),
+    (0.2, "klein", "small", "0.20"),
+    (BELOW[0.5], "klein", "small", "0.49"),
+    (0.495, "middelgroot", "medium", "0.50"),
+    (0.5, "middelgroot", "medium", "0.50"),
+    (BELOW[0.8], "middelgroot", "medium", "0.79"),
+    (0.795, "groot", "large", "0.80"),
+    (0.8, "groot", "large", "0.80"),
+    (-0.8, "groot", "large", "-0.80"),
+    (-0.795, "groot", "large", "-0.80"),
+    (-BELOW[0.8], "middelgroot", "medium", "-0.79"),
 ]
 
 
-@pytest.mark.parametrize(("d", "nl", "en"), WORDS)
-def test_cohen_word_at_exactly_02_05_08_is_the_higher_word(d, nl, en):
+@pytest.mark.parametrize(("d", "nl", "en", "printed"), WORDS)
+def test_cohen_word_at_exactly_02_05_08_is_the_higher_word(d, nl, en, printed):
+    """From 0.2 small, from 0.5 medium, from 0.8 large (Cohen 1988), judged on the effect size as
+    the text prints it (two decimals, half up), so the word never contradicts the number."""
     pub = _figures(effect_size=d).published(threshold=10, rounding_base=5)
     assert pub.value("effect_size") == d
-    assert f"De gemiddelde verbetering is {nl}: effectgrootte" in yearly_text(
+    text_nl = yearly_text(pub, scale_name="PHQ-9", lang="nl")
+    text_en = yearly_text(pub, scale_name="PHQ-9", lang="en")
+    if d > 0:
+        assert f"De gemiddelde verbetering is {nl}: effectgrootte {printed.replace('.', ',')} " in text_nl
+        assert f"The average improvement is {en}: effect size {printed} " in text_en
+    else:
+        assert f"Gemiddeld gingen cliënten achteruit; die verslechtering is {nl}: effectgrootte " \
+               f"{printed.replace('.', ',')} " in text_nl
+        assert f"On average clients got worse; the deterioration is {en}: effect size {printed} " in text_en
+        assert "verbetering is" not in text_nl and "improvement is" not in text_en
+
+
+def test_an_effect_size_printed_as_zero_is_a_negligible_improvement():
+    """-0.004 prints as 0.00: no change worth a word, so no 'clients got worse' either."""
+    pub = _figures(effect_size=-0.004).published(threshold=10, rounding_base=5)
+    assert "De gemiddelde verbetering is verwaarloosbaar: effectgrootte 0,00 " in yearly_text(
         pub, scale_name="PHQ-9", lang="nl")
-    assert f"The average improvement is {en}: effect size" in yearly_text(
-        pub, scale_name="PHQ-9", lang="en")
