@@ -289,8 +289,9 @@ def _figures(e: pd.DataFrame, paired: pd.Series, cat: pd.Series, status: pd.Seri
     if sat is not None:
         s = sat[sat["episode_id"].isin(ids)]
         row["n_issued"] = int(s["issued"].sum())
-        row["n_returned"] = int((s["returned"] & s["issued"]).sum())
-        g = s.loc[s["grade"].notna(), "grade"].astype(float)
+        returned = s["returned"] & s["issued"]
+        row["n_returned"] = int(returned.sum())
+        g = s.loc[returned & s["grade"].notna(), "grade"].astype(float)  # grades of returned forms only
         row["n_graded"], row["mean_grade"] = len(g), float(g.mean()) if len(g) else np.nan
     else:
         row.update(n_issued=0, n_returned=0, n_graded=0, mean_grade=np.nan)

@@ -66,9 +66,11 @@ def test_mean_grade_shown_when_the_number_of_grades_is_exactly_the_threshold(n_g
     assert ("rapportcijfer was 7,5" in yearly_text(pub, scale_name="PHQ-9")) == shown
 
 
-def test_forms_returned_count_only_issued_forms():
+@pytest.mark.parametrize("grade_e3", [np.nan, 4.0])
+def test_forms_returned_count_only_issued_forms(grade_e3):
     """e3's form is marked returned but was never issued (an export error): it is not a
-    returned form of the year, so 1 of 2 issued forms came back, not 2 of 2."""
+    returned form of the year, so 1 of 2 issued forms came back, not 2 of 2, and a grade on it
+    is no grade of the year either (the mean grade is e1's 8, not (8 + 4) / 2)."""
     ids = ["e1", "e2", "e3", "e4"]
     episodes = pd.DataFrame({"episode_id": ids})
     pairs = PairResult(patients=pd.DataFrame({"episode_id": ids, "status": ["no_pre"] * 4}),
@@ -81,12 +83,13 @@ def test_forms_returned_count_only_issued_forms():
         patients=pd.DataFrame({"status": ["not_evaluable"] * 4}, index=ids), meta={})
     sat = pd.DataFrame({"episode_id": ids, "issued": [True, True, False, False],
                         "returned": [True, False, True, False],
-                        "grade": [8.0, np.nan, np.nan, np.nan]})
+                        "grade": [8.0, np.nan, grade_e3, np.nan]})
     kf = key_figures(episodes, pairs=pairs, outcome=outcome, stagnation=stagnation,
                      satisfaction=sat, effect_size=EffectSizeSpec(), year=2024)
     total = kf.summary().iloc[0]
     assert (total["n_issued"], total["n_returned"], total["n_graded"]) == (2, 1, 1)
     assert total["n_returned"] <= total["n_issued"]
+    assert total["mean_grade"] == 8.0
 
 
 def _paired_year(per_group: dict[str, int]) -> KeyFigures:
