@@ -33,7 +33,6 @@ def describe_pairs(pre: ArrayLike, post: ArrayLike) -> dict[str, float]:
     m_post = float(y.mean())
     dx = x - m_pre
     dy = y - m_post
-    ddof = n - 1 if n > 1 else np.nan
     # einsum, not BLAS dot: no thread start-up cost on large vectors
     sxx = float(np.einsum("i,i->", dx, dx))
     syy = float(np.einsum("i,i->", dy, dy))
@@ -44,9 +43,9 @@ def describe_pairs(pre: ArrayLike, post: ArrayLike) -> dict[str, float]:
         return dict(
             n=n,
             m_pre=m_pre,
-            sd_pre=math.sqrt(sxx / ddof) if n > 1 else float("nan"),
+            sd_pre=math.sqrt(sxx / (n - 1)) if n > 1 else float("nan"),
             m_post=m_post,
-            sd_post=math.sqrt(syy / ddof) if n > 1 else float("nan"),
+            sd_post=math.sqrt(syy / (n - 1)) if n > 1 else float("nan"),
             r=r,
             m_change=float(c.mean()),
             sd_change=float(c.std(ddof=1)) if n > 1 else float("nan"),

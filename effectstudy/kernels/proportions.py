@@ -52,7 +52,8 @@ def wilson_ci(k: ArrayLike, n: ArrayLike, ci: float = 0.95) -> tuple[np.ndarray,
     ci = check_ci(ci)
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
-    if np.any(k < 0) or np.any(n < 0) or np.any(k > n):
+    # a negative n needs no check of its own: its k is either negative or above it
+    if np.any(k < 0) or np.any(k > n):
         raise ArgumentError("k, n", (k.tolist(), n.tolist()),
                             "counts with 0 <= k <= n")
     z = float(stats.norm.ppf(1 - (1 - ci) / 2))
