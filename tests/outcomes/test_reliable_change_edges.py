@@ -99,3 +99,14 @@ def test_hlm_needs_three_subjects_after_missing_times_are_dropped():
         with pytest.raises(DataError, match=r"2 subject\(s\) with >= 3 measurements"):
             es.reliable_change(df, subject="id", time="occasion", outcome="gsi",
                                better_is="lower", method="hlm")
+
+
+def test_hlm_missing_subject_id_is_an_error_naming_the_row():
+    """As for pre/post data: a row without a subject id cannot be attributed to a patient.
+    (Before the fix the HLM path stopped with numpy's 'list' argument must have no negative
+    elements.)"""
+    df = rref.input_for(rref.case("dev_gsi_5waves__dist_HLM"))
+    df.loc[df["id"] == "L01", "id"] = None  # rows 0-4
+    with pytest.raises(DataError, match="row 0 id: missing subject id"):
+        es.reliable_change(df, subject="id", time="occasion", outcome="gsi",
+                           better_is="lower", method="hlm")
