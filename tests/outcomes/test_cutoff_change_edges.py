@@ -246,3 +246,35 @@ def test_plot_has_the_cutoff_but_no_reliable_change_band():
                                                      "unchanged (2)"]
     finally:
         plt.close(fig)
+
+
+# -- HA: CS_indiv exactly at the critical value ---------------------------------------------
+HA_PRE = [-40.0, -30.0, -35.0, 30.0, -25.0]
+HA_POST = [30.0, -10.0, 0.0, -30.0, 10.0]
+#: cut-offs at which patient 1's CS_indiv is exactly +z_0.95 and patient 4's exactly -z_0.95
+#: (higher is better, SD_clin 30, r_xx 0.75: SE = 15; post mean 0, SD sqrt(500)); found by
+#: stepping one double at a time from the algebraic solution; the ties are asserted below
+TIE_IMPROVED, TIE_DETERIORATED = -1.7978414695369835, 1.7978414695369835
+Z95 = 1.6448536269514722
+
+
+def _ha(cutoff):
+    return es.cutoff_change(_small(HA_PRE, HA_POST), **{**SMALL, "better_is": "higher"},
+                            method="ha", cutoff=cutoff, sd_clinical=30.0, reliability=0.75)
+
+
+@pytest.mark.parametrize(("patient", "tie", "moved", "step"), [
+    pytest.param(1, TIE_IMPROVED, "improved", -1e-9, id="improvement"),
+    pytest.param(4, TIE_DETERIORATED, "deteriorated", 1e-9, id="deterioration"),
+])
+def test_ha_cs_indiv_exactly_at_the_critical_value_is_unchanged(patient, tie, moved, step):
+    """Strict rule (cutoff_flags' docstring): functional at post needs d CS_i > z, clinical
+    at post d CS_i < -z.  At the tie the patient stays unchanged; with the cut-off 1e-9
+    further (a lower cut-off raises CS_i, a higher one lowers it) the patient moves."""
+    at = _ha(tie)
+    assert at.meta["critical_value"] == Z95
+    assert abs(at.patients.loc[patient, "cs_indiv"]) == Z95
+    assert at.patients.loc[patient, "category"] == "unchanged"
+    past = _ha(tie + step)
+    assert abs(past.patients.loc[patient, "cs_indiv"]) > Z95
+    assert past.patients.loc[patient, "category"] == moved
