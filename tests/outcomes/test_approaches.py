@@ -128,8 +128,13 @@ def test_cutoff_line_names_one_mid_when_both_are_equal_and_no_source(parts):
 
 
 def test_cutoff_line_without_a_mid_names_the_cutoff_only(parts):
-    res = approaches_result({"rc_cutoff": parts["rc_cutoff"], "cutoff": parts["cutoff"]})
+    """Two parts are already a comparison: the HTML shows the line and the table."""
+    res = approaches_result({"rc_cutoff": parts["rc_cutoff"], "cutoff": parts["cutoff"]},
+                            lang="en")
     assert repr(res).splitlines()[1] == "Cut-off 10.00 (type given)."
+    html = res._repr_html_()
+    assert "<p>Cut-off 10.00 (type given).</p><table" in html
+    assert "No further approaches chosen" not in html
 
 
 def test_mid_part_alone_beside_the_primary_gives_the_mid_line(parts):
