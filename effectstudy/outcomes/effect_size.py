@@ -90,17 +90,15 @@ def _one(x: np.ndarray, y: np.ndarray, *, method: str, adjust: bool, ci: float,
         d, lo, hi = d * j, lo * j, hi * j
     diff = y - x
     tt = stats.ttest_rel(y, x)
+    # at least one difference is non-zero: the changes vary (sd_change > 0, checked above)
     nz = diff[diff != 0]
-    if nz.size:
-        # R's wilcox.test: exact when fewer than 50 non-zero differences and no ties or
-        # zeros, otherwise the normal approximation with tie and continuity correction
-        exact = nz.size < 50 and nz.size == diff.size and np.unique(np.abs(nz)).size == nz.size
-        w = stats.wilcoxon(y, x, zero_method="wilcox", correction=True,
-                           method="exact" if exact else "approx")
-        wv = float(np.sum(stats.rankdata(np.abs(nz))[nz > 0]))
-        wp = float(w.pvalue)
-    else:
-        wv, wp = 0.0, float("nan")
+    # R's wilcox.test: exact when fewer than 50 non-zero differences and no ties or
+    # zeros, otherwise the normal approximation with tie and continuity correction
+    exact = nz.size < 50 and nz.size == diff.size and np.unique(np.abs(nz)).size == nz.size
+    w = stats.wilcoxon(y, x, zero_method="wilcox", correction=True,
+                       method="exact" if exact else "approx")
+    wv = float(np.sum(stats.rankdata(np.abs(nz))[nz > 0]))
+    wp = float(w.pvalue)
     return {
         "n": int(n), "estimate": d, "ci_low": lo, "ci_high": hi,
         "mean_pre": st["m_pre"], "sd_pre": st["sd_pre"], "mean_post": st["m_post"],

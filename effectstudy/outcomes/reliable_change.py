@@ -228,7 +228,7 @@ def hlm_rci(
     Raises
     ------
     DataError
-        Fewer than three subjects with three or more measurements.
+        A missing subject id; fewer than three subjects with three or more measurements.
     """
     check_columns(data, subject=subject, time=time, outcome=outcome, group=group)
     if not pd.api.types.is_numeric_dtype(data[time]) or pd.api.types.is_bool_dtype(data[time]):
@@ -239,6 +239,10 @@ def hlm_rci(
         raise DataError("not numeric", column=str(outcome), expected="a number")
     cols = [subject, time, outcome] + ([group] if group is not None else [])
     sub = data[cols]
+    no_id = sub[subject].isna().to_numpy()
+    if no_id.any():
+        raise DataError("missing subject id", row=data.index[int(np.flatnonzero(no_id)[0])],
+                        column=str(subject), value=None, expected="a subject id")
     n_original = int(sub[subject].nunique(dropna=True))
     miss = sub[[time, outcome]].isna().any(axis=1).to_numpy()
     sub = sub[~miss]

@@ -190,3 +190,91 @@ def test_cutoff_change_needs_two_complete_pairs():
         es.cutoff_change(df[df["id"] == 0], **args)
     res = es.cutoff_change(df, **args)
     assert res.patients["category"].astype(str).tolist() == ["improved", "unchanged"]
+
+
+# -- method names, sources in meta, zero clinical SD, the plot (mutation testing) -----------
+def _small(pre, post):
+    n = len(pre)
+    return pd.DataFrame({"id": list(range(1, n + 1)) * 2, "t": ["pre"] * n + ["post"] * n,
+                         "y": [float(v) for v in pre + post]})
+
+
+SMALL = dict(subject="id", time="t", outcome="y", pre="pre", post="post", better_is="lower")
+
+
+def test_method_name_is_case_insensitive():
+    """Cut-off 10: 16 -> 2 crosses it (improved); 12 -> 14 stays clinical (unchanged)."""
+    res = es.cutoff_change(_small([16, 12, 14], [2, 14, 13]), **SMALL, cutoff=10.0, method="JT")
+    assert res.meta["method"] == "jt"
+    assert res.patients["category"].tolist() == ["improved", "unchanged", "unchanged"]
+
+
+def test_clinical_norms_are_from_the_argument_only_when_both_are_given():
+    """Cut-off a = M_clin + 2 d SD_clin.  With only m_clinical given, the SD (and so the
+    cut-off's clinical norms as a pair) still come from the sample."""
+    df = _small([16, 12, 14], [2, 14, 13])
+    both = es.cutoff_change(df, **SMALL, cutoff="a", m_clinical=20, sd_clinical=2)
+    assert both.meta["clinical_source"] == "argument"
+    assert both.meta["cutoff_value"] == 20 - 2 * 2  # lower is better: d = -1
+    one = es.cutoff_change(df, **SMALL, cutoff="a", m_clinical=20)
+    assert one.meta["clinical_source"] == "pre scores of the complete pairs"
+    assert one.meta["functional_source"] is None  # no functional norms at all
+
+
+def test_functional_norms_given_are_recorded_as_the_argument():
+    res = es.cutoff_change(_small([16, 12, 14], [2, 14, 13]), **SMALL, cutoff="c",
+                           m_functional=5, sd_functional=2)
+    assert res.meta["functional_source"] == "argument"
+
+
+def test_constant_pre_scores_are_an_error_for_a_cutoff_from_the_sample():
+    """Cut-off a from the sample's pre SD: with pre scores that do not vary it is undefined."""
+    with pytest.raises(es.DataError, match="the clinical SD \\(pre scores\\) is zero"):
+        es.cutoff_change(_small([14, 14, 14], [2, 14, 13]), **SMALL, cutoff="a")
+
+
+def test_plot_has_the_cutoff_but_no_reliable_change_band():
+    """The cut-off alone has no reliable-change band; the category bars still work."""
+    import matplotlib.pyplot as plt
+
+    res = es.cutoff_change(_small([16, 12, 14], [2, 14, 13]), **SMALL, cutoff=10.0)
+    fig, ax = plt.subplots()
+    try:
+        res.plot(ax=ax, lang="en")
+        # clinical_significance's plot adds "no reliable change" after "no change"
+        assert ax.get_legend_handles_labels()[1] == ["no change", "cut-off", "improved (1)",
+                                                     "unchanged (2)"]
+    finally:
+        plt.close(fig)
+
+
+# -- HA: CS_indiv exactly at the critical value ---------------------------------------------
+HA_PRE = [-40.0, -30.0, -35.0, 30.0, -25.0]
+HA_POST = [30.0, -10.0, 0.0, -30.0, 10.0]
+#: cut-offs at which patient 1's CS_indiv is exactly +z_0.95 and patient 4's exactly -z_0.95
+#: (higher is better, SD_clin 30, r_xx 0.75: SE = 15; post mean 0, SD sqrt(500)); found by
+#: stepping one double at a time from the algebraic solution; the ties are asserted below
+TIE_IMPROVED, TIE_DETERIORATED = -1.7978414695369835, 1.7978414695369835
+Z95 = 1.6448536269514722
+
+
+def _ha(cutoff):
+    return es.cutoff_change(_small(HA_PRE, HA_POST), **{**SMALL, "better_is": "higher"},
+                            method="ha", cutoff=cutoff, sd_clinical=30.0, reliability=0.75)
+
+
+@pytest.mark.parametrize(("patient", "tie", "moved", "step"), [
+    pytest.param(1, TIE_IMPROVED, "improved", -1e-9, id="improvement"),
+    pytest.param(4, TIE_DETERIORATED, "deteriorated", 1e-9, id="deterioration"),
+])
+def test_ha_cs_indiv_exactly_at_the_critical_value_is_unchanged(patient, tie, moved, step):
+    """Strict rule (cutoff_flags' docstring): functional at post needs d CS_i > z, clinical
+    at post d CS_i < -z.  At the tie the patient stays unchanged; with the cut-off 1e-9
+    further (a lower cut-off raises CS_i, a higher one lowers it) the patient moves."""
+    at = _ha(tie)
+    assert at.meta["critical_value"] == Z95
+    assert abs(at.patients.loc[patient, "cs_indiv"]) == Z95
+    assert at.patients.loc[patient, "category"] == "unchanged"
+    past = _ha(tie + step)
+    assert abs(past.patients.loc[patient, "cs_indiv"]) > Z95
+    assert past.patients.loc[patient, "category"] == moved

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import effectstudy as es
+from effectstudy.core.errors import DataError
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "edges"
 
@@ -74,3 +75,35 @@ def test_effect_size_needs_three_complete_pairs():
         es.prepost_effect(long[long["id"] < 2], **args)
     s = es.prepost_effect(long, **args).summary().iloc[0]
     assert s["n"] == 3 and s["estimate"] < 0  # the scores went down
+
+
+# -- which pairs give an effect size (mutation testing) ------------------------------------
+def _effect(pre, post, **kw):
+    n = len(pre)
+    df = pd.DataFrame({"id": list(range(n)) * 2, "t": ["pre"] * n + ["post"] * n,
+                       "y": [float(v) for v in pre + post], **kw})
+    return es.prepost_effect(df, subject="id", time="t", outcome="y", pre="pre", post="post",
+                             method="av", group="g" if kw else None)
+
+
+@pytest.mark.parametrize(("pre", "post"), [
+    pytest.param([5, 5, 5, 5], [3, 4, 6, 2], id="constant_pre"),
+    pytest.param([3, 4, 6, 2], [5, 5, 5, 5], id="constant_post"),
+])
+def test_zero_variance_at_pre_or_at_post_alone_is_an_error(pre, post):
+    """Each SD on its own: d_av would still be finite (its standardiser pools both SDs), but
+    the documented rule is that any zero SD makes the standardised effect undefined."""
+    with pytest.raises(DataError, match="zero variance in the pre scores, post scores or changes"):
+        _effect(pre, post)
+
+
+def test_groups_are_the_observed_ones_in_sorted_order():
+    """A categorical group column: rows in sorted group order (B's patients come first in
+    the data), and a category without patients (C) gives no row rather than an error."""
+    g = pd.Categorical((["B"] * 4 + ["A"] * 4) * 2, categories=["A", "B", "C"])
+    res = _effect([5, 6, 7, 9, 4, 6, 8, 7], [3, 5, 4, 8, 2, 5, 5, 4], g=g)
+    t = res.summary()
+    assert t["group"].tolist() == ["A", "B"]
+    # mean changes by hand: A (ids 4-7): (-2-1-3-3)/4 = -2.25; B (ids 0-3): (-2-1-3-1)/4
+    assert t["mean_change"].tolist() == [-2.25, -1.75]
+    assert t["n"].tolist() == [4, 4]
