@@ -27,6 +27,18 @@ __all__ = [
 ]
 
 
+def _shown(value: Any) -> str:
+    """``repr`` of a value as the user typed it: a NumPy scalar shows as its Python value.
+
+    >>> import numpy as np
+    >>> _shown(np.int64(2)), _shown(np.float64(0.5)), _shown("x")
+    ('2', '0.5', "'x'")
+    """
+    if type(value).__module__ == "numpy" and hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
+        value = value.item()
+    return repr(value)
+
+
 class EffectstudyError(Exception):
     """Base class of every effectstudy error."""
 
@@ -48,7 +60,7 @@ class ArgumentError(EffectstudyError, ValueError):
         self.name = name
         self.value = value
         self.expected = expected
-        super().__init__(f"{name}: got {value!r}, expected {expected}")
+        super().__init__(f"{name}: got {_shown(value)}, expected {expected}")
 
 
 class ArgumentTypeError(EffectstudyError, TypeError):
@@ -58,7 +70,7 @@ class ArgumentTypeError(EffectstudyError, TypeError):
         self.name = name
         self.value = value
         self.expected = expected
-        super().__init__(f"{name}: got {type(value).__name__} {value!r}, expected {expected}")
+        super().__init__(f"{name}: got {type(value).__name__} {_shown(value)}, expected {expected}")
 
 
 class DataError(EffectstudyError, ValueError):
@@ -98,7 +110,7 @@ class DataError(EffectstudyError, ValueError):
         parts = [p for p in (where, message) if p]
         text = ": ".join(parts)
         if value is not None or expected is not None:
-            text += f": found {value!r}"
+            text += f": found {_shown(value)}"
             if expected is not None:
                 text += f", expected {expected}"
         super().__init__(text)
