@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -140,6 +141,20 @@ def test_audit_takes_a_structural_zero_as_exactly_zero():
     assert res.mask["n_rec"].tolist() == ["primary", "secondary", "structural_zero", ""]
     assert _interval(res, "a", "n_rec") == [2, 16]
     assert _interval(res, "b", "n_rec") == [0, 14]
+
+
+def test_audit_bounds_are_whole_numbers_of_clients_also_where_the_lp_bound_is_whole():
+    """w = n, n = y + z and y = z (declared parts): n is even.  w is published as 15
+    (true 13..17), so the LP says n in 13..17, both ends whole numbers; but n = 2z, so a
+    reader knows n is 14 or 16 (and y = z = 7 or 8)."""
+    grid = dc._Grid([("g",)], ["w", "n", "y", "z"], None, None, False,
+                    [(0, [1]), (1, [2, 3]), (2, [3])], [])
+    inf = float("inf")
+    known = dc._Known(grid, np.array([[13.0, 0, 0, 0]]), np.array([[17.0, inf, inf, inf]]),
+                      np.array([[False, True, True, True]]), "current")
+    audit, _, _ = dc._audit([known], 10)
+    assert audit[["column", "lower", "upper"]].values.tolist() == [
+        ["n", 14, 16], ["y", 7, 8], ["z", 7, 8]]
 
 
 # -- SEC-D3: complements: inner cells before totals and margins; whole rows --------------------
