@@ -371,9 +371,8 @@ def _protect(
     reason[structural] = "structural_zero"
     small = (values < threshold) & ~structural
     reason[small] = "primary"
-    if whole_rows and grid.n_col is not None:
-        for r in np.nonzero(small[:, grid.n_col])[0]:
-            reason[r, ~structural[r]] = "primary"
+    # a row whose n is below the threshold needs no extra step: its counts are <= n (checked
+    # by _groups), so they are below the threshold too and already primary
     # SEC-D4: 0 % or 100 % of a small group, on true or on rounded figures
     rounded = round_half_up(values, base)
     for num, den in attribute_pairs:
