@@ -432,3 +432,26 @@ def test_crosstab_labels_must_be_unique_in_rows_and_in_columns():
         es.disclosure_control(CT.iloc[[0, 0, 1, 2, 3]], layout="crosstab")
     with pytest.raises(DataError, match="crosstab: row and column labels must be unique"):
         es.disclosure_control(CT.iloc[:, [0, 0, 1, 2, 3]], layout="crosstab")
+
+
+@pytest.mark.parametrize(("base", "shown", "edited"), [
+    # base 5: six groups published as 25 (true 23..27 each: their sum is at least 138) and a
+    # total edited to 135 (true 133..137): 138 > 137
+    (5, 25, 135),
+    # base 10: six groups published as 20 (true 15..24: their sum is at most 144) and a
+    # total edited to 150 (true 145..154): 144 < 145
+    (10, 20, 150),
+])
+def test_earlier_table_whose_total_cannot_be_the_sum_of_its_rows_is_refused(base, shown, edited):
+    """An edited results.json whose total misses the sum of its groups by one client: no
+    whole numbers fit, so the audit refuses instead of auditing against it."""
+    rows = [f"g{i}" for i in range(6)]
+    last = es.disclosure_control(pd.DataFrame({"g": [*rows, "t"], "n": [shown] * 6 + [6 * shown]}),
+                                 by="g", total="t", rounding_base=base)
+    stored = json.loads(json.dumps(last.to_dict()))
+    assert stored["published"][6] == {"g": "t", "n": 6 * shown}
+    stored["published"][6]["n"] = edited
+    with pytest.raises(DataError, match="the published cells of this table .and the earlier "
+                                        "tables given as `previous`. are inconsistent"):
+        es.disclosure_control(pd.DataFrame({"g": ["x", "y", "t"], "n": [5, 30, 35]}), by="g",
+                              total="t", rounding_base=base, previous=[stored])
