@@ -315,9 +315,12 @@ def _audit(tables: list[_Known], threshold: int) -> tuple[pd.DataFrame, dict[tup
             raise DataError(
                 "the published cells of this table (and the earlier tables given as "
                 f"`previous`) are inconsistent; linprog: {res.message}")
-        if abs(res.fun - round(res.fun)) > 1e-7:
-            # counts are integers: where the LP bound is fractional, the integer bound is
-            # tighter (what a reader can really conclude), so solve the integer programme
+        # counts are integers: the integer bound is what a reader can really conclude.  It
+        # equals the LP bound when the LP's optimal point is whole; otherwise it can be
+        # tighter, also where the LP bound itself is a whole number (w = n = y + z with
+        # y = z: the LP reaches an odd n at y = z = 8.5), so the integer programme is solved.
+        # The LP bound (wider, on the safe side) stays only if the solver gives up.
+        if np.any(np.abs(res.x - np.round(res.x)) > 1e-7):
             mip = linprog(cvec, integrality=np.ones(nv), **lp)
             if mip.status == 0:
                 res = mip
@@ -368,9 +371,8 @@ def _protect(
     reason[structural] = "structural_zero"
     small = (values < threshold) & ~structural
     reason[small] = "primary"
-    if whole_rows and grid.n_col is not None:
-        for r in np.nonzero(small[:, grid.n_col])[0]:
-            reason[r, ~structural[r]] = "primary"
+    # a row whose n is below the threshold needs no extra step: its counts are <= n (checked
+    # by _groups), so they are below the threshold too and already primary
     # SEC-D4: 0 % or 100 % of a small group, on true or on rounded figures
     rounded = round_half_up(values, base)
     for num, den in attribute_pairs:
@@ -788,7 +790,8 @@ def disclosure_control(
     The audit works on the numbers a reader has: for a published count ``p`` the true
     value is in its rounding interval and at least ``threshold``; suppressed cells are only
     known to be >= 0; structural zeros are 0.  Intervals are linear-programming bounds;
-    where a bound is fractional the integer programme is solved as well, so the interval is
+    where the LP's optimum is not at a whole-number point the integer programme is solved as
+    well (its bound can be tighter even where the LP bound is whole), so the interval is
     what a reader can conclude about a whole number of clients (for a 2-way table with
     margins the LP bounds are already integral).  The display symbols themselves tell a reader that a ``"< 10"`` cell
     is below the threshold and an ``"x"`` cell is not; SEC-D1 prescribes that label.
