@@ -314,9 +314,9 @@ def _long_scores(df: pd.DataFrame, inst: Instrument, names: list[str], score_out
             pd.Categorical.from_codes(np.zeros(n * k, dtype=np.int8), categories=[inst.id]),
         )
     out["scale"] = pd.Categorical.from_codes(np.tile(np.arange(k, dtype=np.int16), n), categories=names)
-    flat_score = score_out.reshape(-1)
-    flat_n = nans_out.reshape(-1)
-    flat_reason = reason_out.reshape(-1)
+    flat_score = score_out.ravel()
+    flat_n = nans_out.ravel()
+    flat_reason = reason_out.ravel()
     out["score"] = flat_score
     out["n_answered"] = flat_n.astype(np.int32)
     out["prorated"] = (flat_n < np.tile(n_items, n)) & ~np.isnan(flat_score)
@@ -427,9 +427,9 @@ def score(
     plan = _plan(inst, names, cols)
     score_out = np.empty((n, k), dtype=np.float64)
     nans_out = np.empty((n, k), dtype=np.int16)
-    reason_out = np.full((n, k), -1, dtype=np.int8)
+    reason_out = np.empty((n, k), dtype=np.int8)  # every row is written by the block loop
     for a in range(0, n, _CHUNK):
-        b = min(a + _CHUNK, n)
+        b = a + _CHUNK  # the slices below stop at n
         x = numeric_block(df.iloc[a:b], cols)  # float64 copy of the raw codes
         check_codes(x, inst, df, cols, a)
         res, n_ans, reason = _score_block(x, plan)
