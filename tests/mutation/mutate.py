@@ -129,7 +129,14 @@ def load_config() -> Config:
         modules[path] = [str(Path(f).relative_to(ROOT)) for f in files] + [path]  # + its doctests
     equivalent: dict[str, str] = {}
     for file in sorted((HERE / "equivalent").glob("*.yaml")):
-        equivalent |= yaml.safe_load(file.read_text()) or {}
+        try:
+            entries = yaml.safe_load(file.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise SystemExit(f"{file.relative_to(ROOT)} is not valid YAML (quote a reason that holds "
+                             f"': '):\n{exc}") from None
+        if not isinstance(entries, dict):
+            raise SystemExit(f"{file.relative_to(ROOT)}: expected lines '\"<mutant key>\": reason'")
+        equivalent |= entries
     return Config(cfg["threshold"], modules, cfg.get("skip") or {}, equivalent)
 
 
