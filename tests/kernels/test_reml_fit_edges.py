@@ -127,3 +127,54 @@ def test_subjects_measured_at_the_same_times_share_a_design():
     crit, beta, _ = _dense_reml(g, x, t, y, fit.theta)
     assert fit.reml_criterion == pytest.approx(crit, rel=1e-12)
     np.testing.assert_allclose(fit.beta, beta, rtol=1e-10)
+
+
+def test_collinear_design_or_exactly_fitted_outcome_raise():
+    """No REML fit exists when the fixed effects are not identified (every measurement at the
+    same time: intercept and time collinear) or nothing is left to split into random effects
+    and error (every score equal, or scores exactly on one line)."""
+    g = np.repeat(np.arange(5), 3)
+    t = np.tile([0.0, 1.0, 2.0], 5)
+    y = np.array([3.0, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9])
+    with pytest.raises(ValueError, match=r"design has rank 1 < 2 columns \(collinear"):
+        kernels.hlm_fit(g, np.full(15, 4.0), y)
+    with pytest.raises(ValueError, match="rank 2 < 3 columns"):
+        kernels.reml_random_slope(g, np.column_stack([np.ones(15), t, 2 * t]), t, y)
+    for exact in (np.full(15, 3.0), 1.5 - 0.25 * t):
+        with pytest.raises(ValueError, match="outcome is fitted exactly by the fixed effects"):
+            kernels.hlm_fit(g, t, exact)
+    # a residual of 1e-6 in one score is a (tiny) variance, not an exact fit
+    near = np.full(15, 3.0)
+    near[0] += 1e-6
+    assert kernels.hlm_fit(g, t, near).sigma > 0
+
+
+def test_rescaled_outcome_rescales_the_fit():
+    """y / 1000: the same theta, fixed effects and SDs / 1000, and the criterion lower by
+    2 (N - p) log 1000 (only the (N - p) log r^2 term depends on the scale)."""
+    g, x, z, y = _seeded(0, 1.0)
+    fit = kernels.reml_random_slope(g, x, z, y)
+    small = kernels.reml_random_slope(g, x, z, y / 1000)
+    np.testing.assert_allclose(small.theta, fit.theta, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(small.beta, fit.beta / 1000, rtol=1e-6)
+    assert small.sigma == pytest.approx(fit.sigma / 1000, rel=1e-8)
+    assert small.reml_criterion == pytest.approx(
+        fit.reml_criterion - 2 * (g.size - 2) * math.log(1000), rel=1e-10)
+
+
+def test_evaluation_count_is_the_number_of_criterion_evaluations(monkeypatch):
+    """``n_evaluations`` counts the REML criterion evaluations (each computes log|M_i| once:
+    counted here by wrapping that step)."""
+    from effectstudy.kernels import reml
+
+    calls = []
+    inner = reml._lambda_parts
+
+    def counted(*a):
+        calls.append(1)
+        return inner(*a)
+
+    monkeypatch.setattr(reml, "_lambda_parts", counted)
+    g, x, z, y = _seeded(0, 1.0)
+    fit = kernels.reml_random_slope(g, x, z, y)
+    assert fit.n_evaluations == len(calls) > 10
