@@ -178,3 +178,18 @@ def test_evaluation_count_is_the_number_of_criterion_evaluations(monkeypatch):
     g, x, z, y = _seeded(0, 1.0)
     fit = kernels.reml_random_slope(g, x, z, y)
     assert fit.n_evaluations == len(calls) > 10
+
+
+def test_fit_failing_the_gradient_check_is_not_converged(monkeypatch):
+    """When lme4's gradient check fails at every stage (simulated), all three starts are
+    tried, the simplex polish runs, and the fit says so: ``converged`` is False and
+    ``optimizer`` names the polish; the estimates are still the best criterion found."""
+    from effectstudy.kernels import reml
+
+    g, x, z, y = _seeded(0, 1.0)
+    ref = kernels.reml_random_slope(g, x, z, y)
+    monkeypatch.setattr(reml, "_gradient_ok", lambda fun, th, tol=2e-3: False)
+    fit = kernels.reml_random_slope(g, x, z, y)
+    assert not fit.converged
+    assert fit.optimizer == "L-BFGS-B + Newton + Nelder-Mead polish"
+    assert fit.reml_criterion == pytest.approx(ref.reml_criterion, rel=1e-9)

@@ -65,6 +65,27 @@ def test_finite_differences_step_inside_the_bound_of_l11_and_l22():
         assert not at_bound.any()
 
 
+def test_finite_difference_hessian_uses_the_step_h():
+    """The second differences use the points x +- h (h = 1e-5 at |theta| <= 1): a kink of a
+    piecewise-linear criterion 1.5 h away is not seen (Hessian 0), one within h is."""
+    for kink, hess11 in ((0.5 + 1.5e-5, 0.0), (0.5 + 0.5e-5, 0.5e-5 / 1e-10)):
+        def f(x, k=kink):
+            return max(0.0, x[1] - k)
+
+        _, _, hess, _ = reml._grad_hess(f, np.array([0.5, 0.5, 0.5]))
+        assert hess[1, 1] == pytest.approx(hess11, rel=1e-6, abs=1e-9)
+        assert not hess[[0, 2]].any()
+
+
+def test_canonical_theta_keeps_a_non_negative_l11():
+    """Only a negative l11 flips the first column of Lambda; l11 = 0 (a boundary fit) and a
+    positive l11 keep the sign of l21; l22 is always made non-negative."""
+    np.testing.assert_array_equal(reml._canonical_theta(np.array([0.0, 0.3, -0.2])),
+                                  [0.0, 0.3, 0.2])
+    np.testing.assert_array_equal(reml._canonical_theta(np.array([0.5, -0.3, 0.2])),
+                                  [0.5, -0.3, 0.2])
+
+
 # ------------------------------------------------------------------ _gradient_ok
 def test_gradient_check_tolerance_on_the_newton_step_or_the_gradient():
     """lme4's check.conv.grad: converged when min(|H^-1 g|, |g|) < 2e-3 in every coordinate."""
@@ -100,7 +121,8 @@ def test_gradient_check_at_the_bound():
     def sep(x, c0):
         return float((x[0] - c0) ** 2 + (x[1] - 0.5) ** 2 + (x[2] - 2.0) ** 2)
 
-    assert reml._gradient_ok(lambda x: sep(x, -1.0), np.array([0.0, 0.5, 2.0]))
+    # any positive gradient at the bound passes, a small one (0.5) too
+    assert reml._gradient_ok(lambda x: sep(x, -0.25), np.array([0.0, 0.5, 2.0]))
     assert not reml._gradient_ok(lambda x: sep(x, 1.0), np.array([0.0, 0.5, 2.0]))
     # the bound excuses only its own coordinate: l21 off by 0.1 (gradient 0.2) fails
     assert not reml._gradient_ok(lambda x: sep(x, -1.0), np.array([0.0, 0.6, 2.0]))
