@@ -193,3 +193,30 @@ def test_fit_failing_the_gradient_check_is_not_converged(monkeypatch):
     assert not fit.converged
     assert fit.optimizer == "L-BFGS-B + Newton + Nelder-Mead polish"
     assert fit.reml_criterion == pytest.approx(ref.reml_criterion, rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", [2, 11])
+def test_regular_fit_is_neither_singular_nor_polished(seed):
+    """Interior optima with a small factor (seed 2: l11 = 0.54; seed 11: l22 = 0.0037, both
+    above the singularity threshold 1e-4): not singular, no simplex polish needed, a minimum
+    of the dense criterion; the repr names the estimates."""
+    g, x, z, y = _seeded(seed, 1.0)
+    fit = kernels.reml_random_slope(g, x, z, y)
+    assert 1e-4 < min(fit.theta[0], fit.theta[2]) < 1
+    assert not fit.singular and fit.converged
+    assert fit.optimizer == "L-BFGS-B + Newton"
+    _is_local_minimum(g, x, z, y, fit, h=1e-5)
+    assert repr(fit).startswith("REMLFit(beta=array([")
+
+
+def test_exact_fit_threshold_is_relative_to_the_outcome():
+    """Scores of 1000 with one score off by 1e-10 (1e-13 relative, residual sum of squares
+    below 1e-24 y'y) count as an exact fit; off by 1e-8 they are fitted."""
+    g = np.repeat(np.arange(5), 3)
+    t = np.tile([0.0, 1.0, 2.0], 5)
+    y = np.full(15, 1000.0)
+    y[0] += 1e-10
+    with pytest.raises(ValueError, match="outcome is fitted exactly"):
+        kernels.hlm_fit(g, t, y)
+    y[0] = 1000.0 + 1e-8
+    assert kernels.hlm_fit(g, t, y).sigma > 0

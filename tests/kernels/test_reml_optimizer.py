@@ -163,6 +163,34 @@ def test_newton_polish_stays_feasible_and_leaves_boundary_points_alone():
     np.testing.assert_array_equal(reml._newton(quad, at_bound), at_bound)
 
 
+def test_newton_polish_stops_after_a_failed_line_search():
+    """No shortened step (down to lam = 2^-13) lowers the criterion: the point is returned and
+    no further Newton iteration is tried (as many evaluations as with one iteration)."""
+    start = C + 10.0
+
+    def counting(calls):
+        def f(x):
+            calls.append(1)
+            # the quadratic near the start, a wall 1e-3 away from it
+            return quad(x) + (1e3 if np.abs(x - start).max() > 1e-3 else 0.0)
+        return f
+
+    one, four = [], []
+    np.testing.assert_array_equal(reml._newton(counting(one), start.copy(), steps=1), start)
+    np.testing.assert_array_equal(reml._newton(counting(four), start.copy(), steps=4), start)
+    assert len(four) == len(one)
+
+
+def test_newton_polish_continues_while_any_coordinate_moves():
+    """A coordinate already at its optimum (its step exactly 0) does not stop the polish: the
+    others are iterated to the optimum."""
+    def sep(x):
+        return float(2 * (x[0] - 1.0) ** 2 + x[1] ** 2 + 3 * (x[2] - 2.0) ** 2)
+
+    th = reml._newton(sep, np.array([1.3, 0.0, 2.4]))
+    np.testing.assert_allclose(th, [1.0, 0.0, 2.0], atol=1e-9)
+
+
 def test_newton_polish_keeps_an_exact_optimum():
     """Started exactly at the minimum of a function that is flat to rounding there, the step
     is accepted only if the criterion does not increase; the result stays at the optimum."""
@@ -225,11 +253,12 @@ def test_moment_start_from_per_subject_lines():
     # degenerate subjects add nothing: one row (6), two rows at times 4e-6 apart (7), whose
     # n stt - st^2 = 1.6e-11 is below 1e-12 * n stt = 3.6e-11 (t = 3: relative precision of
     # the sums); a subject with two rows (8) has a line but no residual degree of freedom
-    g = np.r_[g, 6, 7, 7, 8, 8]
-    t = np.r_[t, 2.0, 3.0, 3.0 + 4e-6, 0.0, 3.0]
-    r = np.r_[r, 50.0, 1.0, -40.0, 0.7, -1.1]
+    # and one with three rows (9) has one residual degree of freedom
+    g = np.r_[g, 6, 7, 7, 8, 8, 9, 9, 9]
+    t = np.r_[t, 2.0, 3.0, 3.0 + 4e-6, 0.0, 3.0, 0.0, 1.0, 3.0]
+    r = np.r_[r, 50.0, 1.0, -40.0, 0.7, -1.1, 0.2, 1.4, 0.9]
     got = reml._moment_start(*_lines(g, t, r))
-    exp = _expected_start(g, t, r, use=[0, 1, 2, 3, 4, 5, 8])
+    exp = _expected_start(g, t, r, use=[0, 1, 2, 3, 4, 5, 8, 9])
     np.testing.assert_allclose(got, exp, rtol=1e-9)
     # the interior case: neither floored nor clipped
     assert exp[2] > 1e-3 and abs(exp[1]) / math.hypot(exp[1], exp[2]) < 0.9
@@ -285,5 +314,9 @@ def test_moment_start_default_when_the_lines_say_nothing():
     np.testing.assert_array_equal(reml._moment_start(*_lines(g, t, r)), default)
     # equal intercepts (spread exactly 0, so d00 = max(-v00, 0) = 0), varying slopes, and
     # residual patterns (1, -2, 1) orthogonal to (1, t) in exact arithmetic
-    r = b1i[g] * t + np.array([1.0, -1.0, 2.0, 1.0])[g] * np.tile([1.0, -2.0, 1.0], 4)
+    pattern = np.array([1.0, -1.0, 2.0, 1.0])[g] * np.tile([1.0, -2.0, 1.0], 4)
+    r = b1i[g] * t + pattern
+    np.testing.assert_array_equal(reml._moment_start(*_lines(g, t, r)), default)
+    # equal slopes (d11 = 0), varying intercepts
+    r = b0i[g] + 2.0 * t + pattern
     np.testing.assert_array_equal(reml._moment_start(*_lines(g, t, r)), default)
