@@ -304,11 +304,11 @@ def reml_random_slope(subject_codes: ArrayLike, X: ArrayLike, z: ArrayLike,
     subject_codes : int array, shape (N,)
         Subject codes ``0..m-1``.
     X : float array, shape (N, p)
-        Fixed-effects design (full column rank).
+        Fixed-effects design (full column rank, else ``ValueError``).
     z : float array, shape (N,)
         Covariate of the random slope.
     y : float array, shape (N,)
-        Outcome.
+        Outcome (not fitted exactly by ``X``, else ``ValueError``).
     n_subjects : int, optional
         ``m`` (default ``max(subject_codes) + 1``); subjects without rows get NaN.
 
@@ -358,8 +358,14 @@ def reml_random_slope(subject_codes: ArrayLike, X: ArrayLike, z: ArrayLike,
     m = int(n_subjects) if n_subjects is not None else (int(g.max()) + 1 if g.size else 0)
     # the criterion is invariant to y -> y - X gamma: fit the OLS residuals, so that
     # y'V^-1 y and X'V^-1 y lose no digits to cancellation (y far from 0, e.g. scores ~200)
-    beta_ols = np.linalg.lstsq(x, y, rcond=None)[0]
+    beta_ols, _, rank, _ = np.linalg.lstsq(x, y, rcond=None)
+    if rank < p:
+        raise ValueError(f"the fixed-effects design has rank {rank} < {p} columns "
+                         "(collinear or constant columns)")
     r = y - x @ beta_ols
+    if not r @ r > 1e-24 * (y @ y):
+        raise ValueError("the outcome is fitted exactly by the fixed effects "
+                         "(no residual variance to split into random effects and error)")
     xy = np.column_stack([x, r])
     # per subject: S_i = Z_i'Z_i and A_i = [X_i, y_i]' Z_i
     n_i = np.bincount(g, minlength=m).astype(float)
