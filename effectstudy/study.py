@@ -89,7 +89,6 @@ register({
     "excluded_not_ended_in_year": {"nl": "niet afgesloten in het jaar", "en": "not ended in the year"},
     "grouping": {"nl": "Indeling", "en": "Grouping"},
     "scale": {"nl": "Schaal", "en": "Scale"},
-    "all": {"nl": "alle", "en": "all"},
     "age_mean": {"nl": "Leeftijd gem.", "en": "Age mean"},
     "age_sd": {"nl": "Leeftijd SD", "en": "Age SD"},
     "sessions_mean": {"nl": "Sessies gem.", "en": "Sessions mean"},

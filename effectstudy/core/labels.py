@@ -59,6 +59,10 @@ _LABELS: dict[str, dict[str, str]] = {
     "specialised": {"nl": "specialistische GGZ", "en": "specialised care (S-GGZ)"},
     "diagnosis": {"nl": "Diagnosegroep", "en": "Diagnosis group"},
     "care_type": {"nl": "Zorgvorm", "en": "Care type"},
+    # used by plots of several stages: registered here so a label never depends on which
+    # module happened to be imported first
+    "all": {"nl": "alle", "en": "all"},
+    "ci": {"nl": "BI", "en": "CI"},
 }
 
 

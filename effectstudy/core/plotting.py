@@ -30,15 +30,10 @@ import pandas as pd
 
 from effectstudy.core.errors import ArgumentError
 from effectstudy.core.formatting import DEFAULT_LANG, Lang, check_lang, interval, number, percent
-from effectstudy.core.labels import label, register
+from effectstudy.core.labels import label
 from effectstudy.core.schema import CATEGORIES
 
 __all__ = ["axes", "category_bars", "forest", "number_ticks", "CATEGORY_COLOURS"]
-
-register({
-    "all": {"nl": "alle", "en": "all"},
-    "ci": {"nl": "BI", "en": "CI"},
-})
 
 #: colour per category (colour-blind-safe Okabe-Ito palette)
 CATEGORY_COLOURS: dict[str, str] = {
