@@ -252,9 +252,10 @@ def _statuses(cand: pd.DataFrame, e: pd.DataFrame, a: _Assignment) -> np.ndarray
     scored, in_pre, in_post, after_pre = a.scored, a.in_pre, a.in_post, a.after_pre
     any_valid = any_by_episode(scored)
     pre_nan = any_by_episode(~scored & in_pre)
-    pre_shared = any_by_episode(scored & in_pre & a.banned_pre)
+    # a lost measurement was picked as a pre (or post), so it is scored and in its window
+    pre_shared = any_by_episode(a.banned_pre)
     post_nan = any_by_episode(~scored & in_post & after_pre)
-    post_shared = any_by_episode(scored & in_post & after_pre & a.banned_post)
+    post_shared = any_by_episode(after_pre & a.banned_post)
     later_valid = any_by_episode(scored & after_pre)
     is_open = np.isnat(e["_end"].to_numpy())
     return np.select(

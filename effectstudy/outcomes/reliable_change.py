@@ -127,7 +127,7 @@ def compute_rc(
         raise DataError("the pre scores have zero variance, so the standard error of "
                         "measurement is 0", value=st["sd_pre"],
                         expected="pre scores that vary between subjects")
-    if method == "ha" and not (st["sd_post"] > 0 and np.isfinite(st["r"])):
+    if method == "ha" and not np.isfinite(st["r"]):  # with sd_pre > 0, r is NaN exactly when sd_post == 0
         raise DataError("the post scores have zero variance; the HA method needs r(pre, post)",
                         value=st["sd_post"], expected="post scores that vary")
     try:
@@ -275,9 +275,10 @@ def hlm_rci(
             "between subjects, so the RCIs mostly reflect the average slope",
             DataQualityWarning, stacklevel=3)
     m = len(uniq2)
-    first = np.full(m, -1)
+    # first and last row of each subject: every code 0..m-1 occurs (factorize), so every entry is set
+    first = np.empty(m, dtype=np.intp)
     first[codes2[::-1]] = np.arange(len(codes2))[::-1]
-    last = np.full(m, -1)
+    last = np.empty(m, dtype=np.intp)
     last[codes2] = np.arange(len(codes2))
     pat = pd.DataFrame(index=pd.Index(uniq2, name=subject))
     if group is not None:
