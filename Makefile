@@ -42,7 +42,7 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
 
-# Mutation testing of the core modules (tests/mutation/, about N minutes on 2 cores): first every
+# Mutation testing of the core modules (tests/mutation/, about 15 minutes on 2 cores): first every
 # planted bug of tests/mutation/planted.yaml must be caught by its test, then every mutant of the
 # modules in tests/mutation/config.yaml must be killed by the module's own tests or be listed in
 # tests/mutation/equivalent/<stage>.<module>.yaml with its reason. MUTATE_ARGS="effectstudy/kernels/change.py"
