@@ -20,6 +20,7 @@ from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError,
 from effectstudy.kernels.proportions import wilson_ci
 from tests.budget import examples
 from tests.course.planted import planted_practice, rates
+from tests.ties import exact_tie
 
 REF = Path(__file__).parents[1] / "reference" / "stagnation"
 Z975 = 1.959963984540054  # qnorm(0.975)
@@ -479,15 +480,7 @@ def test_row_order_does_not_matter(d, rnd, rule):
 
 
 def _exact_tie(s_diff: float) -> float | None:
-    """A double ``c`` with ``c / s_diff == Z975`` exactly (it exists for most ``s_diff``)."""
-    c = Z975 * s_diff
-    for _ in range(3):
-        c = math.nextafter(c, 0.0)
-    for _ in range(7):
-        if c / s_diff == Z975:
-            return c
-        c = math.nextafter(c, math.inf)
-    return None
+    return exact_tie(Z975, s_diff)
 
 
 @st.composite

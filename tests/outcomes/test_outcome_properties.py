@@ -7,7 +7,6 @@ deterioration are strict, so a patient exactly at the critical value is "unchang
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
@@ -20,6 +19,7 @@ import effectstudy as es
 from effectstudy.core.errors import DataError, DataQualityWarning
 from effectstudy.data.longdata import to_long
 from tests.budget import examples
+from tests.ties import exact_tie
 
 METHODS = ["jt", "gln", "hll", "en", "nk", "ha"]
 
@@ -61,15 +61,7 @@ CRIT = 1.959963984540054  # z_0.975, the critical value of every method but HA h
 
 
 def _exact_tie(s_diff: float) -> float | None:
-    """A double ``c`` with ``c / s_diff == CRIT`` exactly (it exists for most ``s_diff``)."""
-    c = CRIT * s_diff
-    for _ in range(3):
-        c = math.nextafter(c, 0.0)
-    for _ in range(7):
-        if c / s_diff == CRIT:
-            return c
-        c = math.nextafter(c, math.inf)
-    return None
+    return exact_tie(CRIT, s_diff)
 
 
 @st.composite
