@@ -14,14 +14,14 @@ import pytest
 
 import effectstudy as es
 from effectstudy.core.errors import ArgumentError, DataError, DataQualityWarning
+from tests.outcomes.frames import prepost_long
 
 ARGS = dict(subject="id", time="t", outcome="y", pre="pre", post="post", better_is="lower")
 
 
 def _long(pre, post, **cols):
-    n = len(pre)
-    return pd.DataFrame({"id": list(range(1, n + 1)) * 2, "t": ["pre"] * n + ["post"] * n,
-                         "y": [None if v is None else float(v) for v in pre + post], **cols})
+    """Patients numbered from 1, as the docstrings below count them."""
+    return prepost_long(pre, post, ids=range(1, len(pre) + 1), **cols)
 
 
 def test_method_name_is_case_insensitive():

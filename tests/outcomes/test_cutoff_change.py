@@ -19,6 +19,7 @@ import pytest
 
 import effectstudy as es
 from effectstudy.core.errors import ArgumentError, DataQualityWarning
+from tests.outcomes.frames import prepost_long as long
 from tests.reference import rref
 
 RTOL = 1e-9
@@ -224,12 +225,6 @@ def test_cutoff_a_needs_no_functional_norms(small):
 
 
 # -- exact edges: a score at the cut-off is neither clinical (pre) nor functional (post) -------
-def long(pre, post):
-    n = len(pre)
-    return pd.DataFrame({"id": list(range(n)) * 2, "t": ["pre"] * n + ["post"] * n,
-                         "y": np.r_[np.asarray(pre, float), np.asarray(post, float)]})
-
-
 # (pre, post) -> clinical_pre, functional_post, category; cut-off 10 given, lower is better
 EDGE_LOWER = [
     ((10.0, 5.0), False, True, "unchanged"),      # pre at the cut-off: not clinical

@@ -19,6 +19,7 @@ import pytest
 
 import effectstudy as es
 from effectstudy.core.errors import ArgumentError, DataError, DataQualityWarning
+from tests.outcomes.frames import prepost_long as long
 from tests.reference import rref
 
 ES = pd.concat([rref.expected("es_results_effectsize_1.0.0.csv"),
@@ -117,12 +118,6 @@ def test_d_av_follows_effectsize_and_differs_from_lakens():
 
 
 # -- properties of the definitions (cheap, deterministic) --------------------------------
-def long(pre, post):
-    n = len(pre)
-    return pd.DataFrame({"id": list(range(n)) * 2, "t": ["pre"] * n + ["post"] * n,
-                         "y": np.r_[pre, post]})
-
-
 def pe(df, **kw):
     args = dict(subject="id", time="t", outcome="y", pre="pre", post="post", method="z", adjust=False)
     args.update(kw)

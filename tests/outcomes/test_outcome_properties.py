@@ -19,6 +19,7 @@ import effectstudy as es
 from effectstudy.core.errors import DataError, DataQualityWarning
 from effectstudy.data.longdata import to_long
 from tests.budget import examples
+from tests.outcomes.frames import prepost_long as long_df
 from tests.ties import exact_tie
 
 METHODS = ["jt", "gln", "hll", "en", "nk", "ha"]
@@ -42,12 +43,6 @@ def pairs(draw):
     assume(r22 > 0.05)
     assume((s1**2 * 0.8 + s2**2 * r22 - 2 * s1 * s2 * r) > 0.05 * (s1**2 + s2**2))
     return x, y
-
-
-def long_df(x, y, ids=None):
-    n = len(x)
-    ids = list(range(n)) if ids is None else list(ids)
-    return pd.DataFrame({"id": ids * 2, "t": ["pre"] * n + ["post"] * n, "y": np.r_[x, y]})
 
 
 def rc(df, **kw):

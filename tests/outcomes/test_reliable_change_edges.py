@@ -22,6 +22,7 @@ import pytest
 
 import effectstudy as es
 from effectstudy.core.errors import DataError, DataQualityWarning
+from tests.outcomes.frames import prepost_long as _long
 from tests.reference import rref
 
 H = 1.4375
@@ -102,12 +103,6 @@ def test_hlm_needs_three_subjects_after_missing_times_are_dropped():
 
 
 # -- summary, constant post scores, method names, NK meta (mutation testing) ---------------
-def _long(pre, post, **cols):
-    n = len(pre)
-    return pd.DataFrame({"id": list(range(n)) * 2, "t": ["pre"] * n + ["post"] * n,
-                         "y": [float(v) for v in pre + post], **cols})
-
-
 ARGS = dict(subject="id", time="t", outcome="y", pre="pre", post="post", better_is="lower")
 
 
