@@ -11,24 +11,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import effectstudy as es
 from effectstudy.core.errors import ArgumentError, DataError
 from effectstudy.kernels.proportions import wilson_ci
-
-
-def long(traj: dict) -> pd.DataFrame:
-    rows = [(s, t, y) for s, pts in traj.items() for t, y in pts]
-    return pd.DataFrame(rows, columns=["id", "t", "y"])
-
-
-def run(df, **kw):
-    args = dict(subject="id", time="t", outcome="y", better_is="lower", reliability=0.8)
-    args.update(kw)
-    return es.stagnation(df, **args)
-
+from tests.course.test_stagnation import long, run
 
 #: "b" (in the middle of the data) has no valid measurement: only missing outcomes
 WITH_EMPTY = long({"a": [(1, 10.0), (4, 8.0)], "b": [(1, np.nan), (4, np.nan)],
