@@ -110,7 +110,7 @@ class _Mutator(ast.NodeTransformer):
         body = node.body
         start = 1 if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
                       and isinstance(body[0].value.value, str)) else 0
-        node.body = body[:start] + [self._stmt(s) for s in body[start:]]
+        node.body = body[:start] + [self.visit(s) for s in body[start:]]
         self.in_function -= 1
         self.scope.pop()
         return node          # decorators, defaults and annotations stay as they are
@@ -128,10 +128,6 @@ class _Mutator(ast.NodeTransformer):
         node.body = [self.visit(s) if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                      else s for s in node.body]
         return node
-
-    def _stmt(self, s):
-        out = self.visit(s)
-        return out
 
     # nothing inside these is mutated
     def visit_Raise(self, node):
@@ -293,22 +289,22 @@ def apply(source: str, path: str, key: str, *, skip: frozenset[str] = frozenset(
     chosen = ids[key]
 
     class Resolve(ast.NodeTransformer):
-        def _pick(self, node, test, body, orelse):
-            k = test.args[0].value
-            return body if k == chosen else orelse
+        @staticmethod
+        def _pick(test, body, orelse):
+            return body if test.args[0].value == chosen else orelse
 
         def visit_IfExp(self, node):
             self.generic_visit(node)
             t = node.test
             if isinstance(t, ast.Call) and isinstance(t.func, ast.Name) and t.func.id == SWITCH:
-                return self._pick(node, t, node.body, node.orelse)
+                return self._pick(t, node.body, node.orelse)
             return node
 
         def visit_If(self, node):
             self.generic_visit(node)
             t = node.test
             if isinstance(t, ast.Call) and isinstance(t.func, ast.Name) and t.func.id == SWITCH:
-                return self._pick(node, t, node.body[0], node.orelse[0])
+                return self._pick(t, node.body[0], node.orelse[0])
             return node
 
     return ast.unparse(Resolve().visit(inst.tree))

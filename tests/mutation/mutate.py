@@ -347,7 +347,7 @@ def report(mutants: list[Mutant], results: dict[str, dict], cfg: Config, seconds
 
 
 # ------------------------------------------------------------------ planted bugs
-def planted(cfg: Config, jobs: int) -> int:
+def planted() -> int:
     """Each bug of ``planted.yaml`` makes its tests fail; the unchanged code passes them."""
     entries = yaml.safe_load((HERE / "planted.yaml").read_text())
     import matplotlib
@@ -393,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     cfg = load_config()
     if args.planted:
-        return planted(cfg, args.jobs)
+        return planted()
     paths = args.modules or list(cfg.modules)
     unknown = [p for p in paths if p not in cfg.modules]
     if unknown:
