@@ -639,15 +639,8 @@ def _figure_of(obj: Any) -> Any:
     if isinstance(obj, SubFigure):
         return obj.figure
     if isinstance(obj, Axes):
-        return obj.get_figure(root=True) if _supports_root() else obj.figure
+        return obj.get_figure(root=True)
     return None
-
-
-def _supports_root() -> bool:
-    import matplotlib
-
-    major, minor = (int(x) for x in matplotlib.__version__.split(".")[:2])
-    return (major, minor) >= (3, 10)
 
 
 def _png_width(png: bytes) -> int | None:

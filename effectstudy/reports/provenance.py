@@ -7,11 +7,15 @@
 - ``params``: the params file (relative path, SHA-256) and the validated values as JSON;
 - ``effectstudy`` version, ``git`` commit of the project (and whether the working tree had
   uncommitted changes), ``versions`` of Python and the key packages, the ``platform``;
+- ``lock``: the project's lock file (``uv.lock``, SHA-256) and every installed package whose
+  version is not the locked one (``differs``), so that a rerun next year can be installed
+  exactly as this one (``make install`` installs the lock); ``None`` without a lock file;
 - ``instruments``: each instrument key used, with its status (``verified``/``provisional``),
   version, origin and a fingerprint (SHA-256 of its YAML file);
 - ``key_fingerprint`` of the pseudonymisation key when given (never the key itself);
 - ``created_utc``: the date and time of the run (UTC, ISO 8601);
-- ``warnings``: one line per provisional key, uncommitted change or missing input file.
+- ``warnings``: one line per provisional key, uncommitted change, missing input file or
+  installed version that differs from the lock.
 
 It is shown in the report's appendix (``_repr_html_`` / :func:`provenance_html`, with every
 warning as a visible line) and written to ``provenance.json`` next to ``results.json``.
@@ -30,7 +34,9 @@ from __future__ import annotations
 import datetime as _dt
 import html as _html
 import platform
+import re
 import subprocess
+import tomllib
 from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
@@ -65,6 +71,7 @@ _T = {
     "fingerprint": {"nl": "vingerafdruk (SHA-256)", "en": "fingerprint (SHA-256)"},
     "software": {"nl": "Software", "en": "Software"},
     "values": {"nl": "Gevalideerde parameters", "en": "Validated parameters"},
+    "lock": {"nl": "Versiebestand (uv.lock)", "en": "Lock file (uv.lock)"},
     "key": {"nl": "Sleutel-vingerafdruk (pseudonimisering)", "en": "Pseudonymisation key fingerprint"},
     "warning": {"nl": "Let op", "en": "Warning"},
     "none": {"nl": "geen", "en": "none"},
@@ -185,6 +192,34 @@ def _versions() -> dict[str, str | None]:
     return out
 
 
+def _canonical(name: str) -> str:
+    # distribution names compare case-insensitively, with runs of -_. alike (PEP 503)
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _lock(root: Path) -> dict[str, Any] | None:
+    """The lock file under ``root`` (SHA-256) and the installed packages that differ from it.
+
+    ``uv.lock`` is universal (one entry per package and version, platforms as markers), so
+    an installed version differs when it is none of the versions locked for that name;
+    locked packages that are not installed (other platforms, extras not asked for) are not
+    differences, nor is the project itself (installed from its source folder).
+    """
+    path = root / "uv.lock"
+    if not path.is_file():
+        return None
+    locked: dict[str, set[str]] = {}
+    for pkg in tomllib.loads(path.read_text(encoding="utf-8")).get("package", []):
+        if "version" in pkg and "editable" not in pkg.get("source", {}):
+            locked.setdefault(_canonical(pkg["name"]), set()).add(pkg["version"])
+    differs = []
+    for dist in metadata.distributions():
+        name = _canonical(dist.metadata["Name"] or "")
+        if name in locked and dist.version not in locked[name]:
+            differs.append(f"{name} {dist.version} (uv.lock: {', '.join(sorted(locked[name]))})")
+    return {"file": "uv.lock", "sha256": sha256_file(path), "differs": sorted(set(differs))}
+
+
 def _instrument_entry(inst: Any, root: Path) -> dict[str, Any]:
     if isinstance(inst, str):
         inst = registry.get(inst)
@@ -281,6 +316,10 @@ def provenance(
             scales = f" (scales {', '.join(e['provisional_scales'])})" if e["provisional_scales"] else ""
             warnings.append(f"provisional key: {e['id']}{scales}: {e['status_reason']}")
 
+    lock = _lock(root_path)
+    if lock and lock["differs"]:
+        warnings.append("installed versions differ from uv.lock (make install installs the lock): "
+                        + "; ".join(lock["differs"]))
     git = _git(root_path)
     if git and git["dirty"]:
         warnings.append(f"the project had uncommitted changes at commit {git['commit'][:12]}")
@@ -302,6 +341,7 @@ def provenance(
         key_fingerprint=fingerprint if fingerprint is None else str(fingerprint),
         git=git,
         versions=_versions(),
+        lock=lock,
         platform=f"{platform.system()} {platform.machine()}",
         warnings=warnings,
     )
@@ -340,6 +380,8 @@ def provenance_html(prov: Mapping[str, Any], lang: str = "nl") -> str:
     pb = prov.get("params")
     if pb:
         rows.append((t("params"), f"{pb.get('file')} (SHA-256 {pb.get('sha256')})"))
+    if prov.get("lock"):
+        rows.append((t("lock"), f"SHA-256 {prov['lock']['sha256']}"))
     if prov.get("key_fingerprint"):
         rows.append((t("key"), prov["key_fingerprint"]))
     parts.append('<table class="es-prov-summary">' + "".join(

@@ -31,8 +31,8 @@ COLS = dict(subject="id", time="time", outcome="score", pre="pre", post="post")
 
 
 def _read(name: str) -> pd.DataFrame:
-    extra = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
-    return pd.read_csv(REF / name, keep_default_na=False, na_values=["NA"], **extra)
+    # pandas >= 3 (the floor is 3.1) parses floats correctly rounded
+    return pd.read_csv(REF / name, keep_default_na=False, na_values=["NA"])
 
 
 @cache

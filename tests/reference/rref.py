@@ -29,9 +29,8 @@ def case(case_id: str) -> dict:
 
 
 def _read(path: Path) -> pd.DataFrame:
-    # pandas >= 3 parses floats correctly rounded by default (and deprecates the option)
-    extra = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
-    df = pd.read_csv(path, keep_default_na=False, na_values=["NA"], dtype={"id": str}, **extra)
+    # pandas >= 3 (the floor is 3.1) parses floats correctly rounded
+    df = pd.read_csv(path, keep_default_na=False, na_values=["NA"], dtype={"id": str})
     for col in df.columns:
         vals = set(df[col].dropna().astype(str).unique())
         if vals and vals <= {"TRUE", "FALSE", "True", "False"}:

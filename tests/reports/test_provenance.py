@@ -170,3 +170,54 @@ def test_is_a_json_safe_dict_and_the_verb_survives_its_module_import():
     json.dumps(prov, allow_nan=False)
     assert es.provenance(None)["effectstudy"] == es.__version__  # es.provenance after the module import
     assert prov["params"] is None and prov["inputs"] == [] and prov["instruments"] == []
+
+
+def _lock_file(root: Path, entries: dict[str, str]) -> Path:
+    """A uv.lock with one ``[[package]]`` per name -> version (as uv writes them)."""
+    text = 'version = 1\nrequires-python = ">=3.11"\n\n' + "".join(
+        f'[[package]]\nname = "{n}"\nversion = "{v}"\nsource = {{ registry = "https://pypi.org/simple" }}\n\n'
+        for n, v in entries.items())
+    text += '[[package]]\nname = "x"\nsource = { editable = "." }\n'
+    path = root / "uv.lock"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_lock_hash_and_no_difference_when_installed_as_locked(project):
+    from importlib import metadata
+
+    path = _lock_file(project, {"pandas": metadata.version("pandas"), "NumPy": metadata.version("numpy"),
+                                "not-installed-anywhere": "1.0"})
+    prov = provenance(load_params(project / "params" / "run.yaml"))
+    assert prov["lock"] == {"file": "uv.lock", "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                            "differs": []}
+    assert not any("uv.lock" in w for w in prov["warnings"])
+    assert f"SHA-256 {prov['lock']['sha256']}" in provenance_html(prov, lang="en")
+
+
+def test_installed_version_other_than_locked_is_a_warning(project):
+    from importlib import metadata
+
+    # pyyaml's distribution is named "PyYAML": names compare as PEP 503 normalises them
+    _lock_file(project, {"PyYAML": "0.0.1", "pandas": metadata.version("pandas")})
+    prov = provenance(load_params(project / "params" / "run.yaml"))
+    expected = f"pyyaml {metadata.version('pyyaml')} (uv.lock: 0.0.1)"
+    assert prov["lock"]["differs"] == [expected]
+    assert any(w.startswith("installed versions differ from uv.lock") and expected in w for w in prov["warnings"])
+    assert expected in provenance_html(prov, lang="en")
+
+
+def test_no_lock_file_is_recorded_as_none(project):
+    prov = provenance(load_params(project / "params" / "run.yaml"))
+    assert prov["lock"] is None
+    assert json.loads(json.dumps(prov))["lock"] is None
+
+
+def test_the_project_lock_matches_the_installed_environment():
+    # make install installs uv.lock; a report run from this clone records no difference
+    # (the lowest-versions run of make check installs other versions on purpose)
+    root = Path(__file__).resolve().parents[2]
+    prov = provenance(None, root=root)
+    assert prov["lock"]["sha256"] == hashlib.sha256((root / "uv.lock").read_bytes()).hexdigest()
+    if os.environ.get("EFFECTSTUDY_LOWEST_VERSIONS") != "1":
+        assert prov["lock"]["differs"] == []
