@@ -539,10 +539,10 @@ def treatment_course(
     References
     ----------
     Bonett, D. G., & Wright, T. A. (2000). Sample size requirements for estimating Pearson,
-    Kendall and Spearman correlations. *Psychometrika, 65*(1), 23-28.
+    Kendall and Spearman correlations. *Psychometrika, 65*\ (1), 23-28.
     https://doi.org/10.1007/BF02294183
 
-    Wilson, E. B. (1927). *JASA, 22*(158), 209-212.
+    Wilson, E. B. (1927). *JASA, 22*\ (158), 209-212.
 
     Size: six commented tables (sessions and duration, planned range, headline shares, end
     reasons, first interim measurement, length versus outcome) built in one pass over the
