@@ -34,7 +34,6 @@ templates_path = ["_templates"]
 # autodoc / autosummary: the API pages are generated at build time from the docstrings.
 autosummary_generate = True
 autosummary_imported_members = False
-autodoc_default_options = {"members": False}
 autodoc_typehints = "none"  # the signatures show them; numpydoc's Parameters sections describe them
 
 # numpydoc: the scientific-Python docstring standard (pandas, scipy).
