@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast mutate bench lab lint clean install docs
+.PHONY: demo test test-fast mutate bench lab lint clean install
 
 # The demo: the effect study and two yearly summaries (2023, then 2024 with 2023 as its trend)
 # on the shipped synthetic data, written to reports/ (git-ignored).
@@ -66,6 +66,7 @@ $(DOCS_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[$(DOCS_EXTRAS)]"
 	@touch $(DOCS_STAMP)
 
+.PHONY: docs
 docs: $(DOCS_STAMP)
 	@rm -rf docs/_build docs/generated
 	$(BIN)/python -m sphinx -b html -E -W --keep-going -q -d docs/_build/doctrees docs docs/_build/html
