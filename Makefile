@@ -77,4 +77,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check effectstudy tests benchmarks
 
 clean:
-	rm -rf $(VENV) reports .pytest_cache docs/_build docs/generated
+	rm -rf $(VENV) reports .pytest_cache
