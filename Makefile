@@ -93,6 +93,22 @@ bench: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root,)
 
+# The documentation site (docs/, Sphinx + numpydoc; docs/README.md): built from scratch each time
+# (autodoc does not notice a changed docstring), offline, warnings are errors.
+DOCS_EXTRAS := notebooks,dev,docs
+DOCS_STAMP  := $(VENV)/.installed-docs
+
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[$(DOCS_EXTRAS)]"
+	@touch $(DOCS_STAMP)
+
+.PHONY: docs
+docs: $(DOCS_STAMP)
+	@rm -rf docs/_build docs/generated
+	$(BIN)/python -m sphinx -b html -E -W --keep-going -q -d docs/_build/doctrees docs docs/_build/html
+	@$(BIN)/python docs/check_offline.py docs/_build/html
+	@echo "documentation: $(CURDIR)/docs/_build/html/index.html"
+
 lint: $(STAMP)
 	$(BIN)/ruff check effectstudy tests benchmarks
 

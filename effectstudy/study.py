@@ -168,12 +168,12 @@ class SampleResult(TableResult):
 class Study:
     """One run's data and parameters; each stage computed once, on first use.
 
+    Use :meth:`from_params` to build one from a params file.
+
     Parameters
     ----------
     params : Params
         Validated report parameters (:func:`effectstudy.core.params.load_report_params`).
-
-    Use :meth:`from_params` to build one from a params file.
     """
 
     def __init__(self, params: Params) -> None:

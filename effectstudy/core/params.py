@@ -92,6 +92,7 @@ CANONICAL_DATE_DEFAULT = "%d-%m-%Y"
 class FileSpec(StrictModel):
     """One input file and how to read it."""
 
+    #: the file, relative to the params file
     path: Path
     #: csv, xlsx, sav or parquet; taken from the file extension when not given
     format: Literal["csv", "xlsx", "sav", "parquet"] | None = None
@@ -99,6 +100,7 @@ class FileSpec(StrictModel):
     sep: Literal[";", ",", "\t", "|"] | None = None
     #: decimal separator of numbers in CSV text
     decimal: Literal[".", ","] = ","
+    #: text encoding of CSV files (``cp1252`` for older Windows exports)
     encoding: str = "utf-8"
     #: strftime format of dates in text files (Dutch default day-first)
     date_format: str = CANONICAL_DATE_DEFAULT
@@ -130,12 +132,16 @@ class Params(StrictModel):
     is shared by every report type.
     """
 
+    #: the report the params are for; chooses the params model (``validate``: only the ``data`` section)
     report: Literal["effect_study", "yearly_summary", "student_analysis", "explore", "validate"]
+    #: the report's title
     title: str = ""
+    #: language of the report's text, labels and APA output
     language: Literal["nl", "en"] = "nl"
     data: DataSpec
     #: name of the run's output folder ``reports/<report>/<run_name>/``; default: the params file's stem
     run_name: str | None = None
+    #: set by the loader: the params file read (not written in a params file)
     source_file: Path | None = None
 
     @field_validator("source_file", mode="before")
@@ -164,8 +170,9 @@ class SelectionSpec(StrictModel):
     consent: Literal["study", "research"] = "study"
     #: episode start years, inclusive ``[first, last]``; ``null`` = all years
     years: tuple[int, int] | None = None
-    #: keep only these care types / diagnoses; ``null`` = all
+    #: keep only these care types (episode column ``care_type``); ``null`` = all
     care_types: list[str] | None = None
+    #: keep only these diagnoses (episode column ``diagnosis``); ``null`` = all
     diagnoses: list[str] | None = None
     #: client ids who withdrew consent (all their episodes are excluded)
     withdrawn: list[str] = Field(default_factory=list)
@@ -183,6 +190,7 @@ class EffectSizeSpec(StrictModel):
     method: Literal["rm", "av", "z", "b", "d"] = "b"
     #: Hedges' small-sample correction (g instead of d)
     adjust: bool = True
+    #: level of the confidence interval
     ci: float = Field(0.95, gt=0, lt=1)
 
 
@@ -197,8 +205,9 @@ class ReliableChangeSpec(StrictModel):
     #: cut-off a (2 SD beyond the clinical mean), b (2 SD within the functional mean), c (between
     #: both; needs functional norms), ``published`` (the registry's cut-off), or a number
     cutoff: Literal["a", "b", "c", "published"] | float = "c"
-    #: functional (general population) mean and SD, e.g. from the licensed manual; ``null`` = registry
+    #: functional (general population) mean, e.g. from the licensed manual; ``null`` = registry
     m_functional: float | None = None
+    #: functional (general population) SD, with ``m_functional``; ``null`` = registry
     sd_functional: float | None = None
     #: registry norm set (``null`` = the scale's default)
     norms: str | None = None
@@ -254,6 +263,8 @@ class StagnationSpec(StrictModel):
     window: tuple[float, float] = (3, 5)
     #: ``session`` (session number) or ``weeks`` (weeks since the episode start)
     time: Literal["session", "weeks"] = "session"
+    #: progress measure: ``rci`` (reliable improvement) or ``percent`` (improvement of at least
+    #: ``threshold`` times the baseline score)
     criterion: Literal["rci", "percent"] = "rci"
     #: for ``criterion: percent``: the minimum improvement as a fraction of the baseline score
     threshold: float | None = Field(None, gt=0, lt=1)
@@ -270,8 +281,9 @@ class NotOnTrackSpec(StrictModel):
     #: one-sided level of the expected-recovery band (0.90 'red', 0.80 'yellow'); the old
     #: spelling ``analysis.stagnation.level`` is read as this key
     level: float = Field(0.90, gt=0.5, lt=1)
-    #: K of the K-fold cross-fitting by episode, and the seed of the fold assignment
+    #: K of the K-fold cross-fitting by episode
     folds: int = Field(5, ge=2)
+    #: seed of the random assignment of episodes to the folds
     seed: int = Field(0, ge=0)
 
 
@@ -286,8 +298,9 @@ class AnalysisSpec(StrictModel):
     scales: list[str] = Field(default_factory=lambda: ["PSNEUR"], min_length=1)
     #: episode columns to break results down by
     groups: list[str] = Field(default_factory=lambda: ["diagnosis", "care_type"])
-    #: days from the episode start / end within which the pre / post measurement must lie
+    #: days from the episode start within which the pre measurement must lie
     pre_window: tuple[int, int] = (-30, 14)
+    #: days from the episode end within which the post measurement must lie
     post_window: tuple[int, int] = (-30, 30)
     effect_size: EffectSizeSpec = Field(default_factory=EffectSizeSpec)
     reliable_change: ReliableChangeSpec = Field(default_factory=ReliableChangeSpec)
@@ -365,12 +378,14 @@ class _ReportParams(Params):
 class EffectStudyParams(_ReportParams):
     """``notebooks/effect_study.ipynb``: the recurring effect study with the university partners."""
 
+    #: ``effect_study``
     report: Literal["effect_study"]
 
 
 class YearlySummaryParams(_ReportParams):
     """``notebooks/yearly_summary.ipynb``: the public effectiveness summary of one year."""
 
+    #: ``yearly_summary``
     report: Literal["yearly_summary"]
     #: the report year: episodes that ended in this calendar year
     year: int = Field(ge=2000, le=2100)
@@ -386,6 +401,7 @@ class YearlySummaryParams(_ReportParams):
 class StudentParams(_ReportParams):
     """``notebooks/student_analysis.ipynb``: a student's own question."""
 
+    #: ``student_analysis``
     report: Literal["student_analysis"]
     #: the research question, printed at the top of the report
     question: str = ""
@@ -400,6 +416,7 @@ class StudentParams(_ReportParams):
 class ExploreParams(_ReportParams):
     """``notebooks/explore.ipynb``: a researcher's starting point."""
 
+    #: ``explore``
     report: Literal["explore"]
 
 

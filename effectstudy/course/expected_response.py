@@ -453,19 +453,19 @@ def not_on_track(
     ----------
     Finch, A. E., Lambert, M. J., & Schaalje, B. G. (2001). Psychotherapy quality control:
     the statistical generation of expected recovery curves for integration into an early
-    warning system. *Clinical Psychology & Psychotherapy, 8*(4), 231-242.
+    warning system. *Clinical Psychology & Psychotherapy, 8*\ (4), 231-242.
     https://doi.org/10.1002/cpp.286
 
     Lambert, M. J., Whipple, J. L., Hawkins, E. J., Vermeersch, D. A., Nielsen, S. L., &
     Smart, D. W. (2003). Is it time for clinicians to routinely track patient outcome? A
-    meta-analysis. *Clinical Psychology: Science and Practice, 10*(3), 288-301.
+    meta-analysis. *Clinical Psychology: Science and Practice, 10*\ (3), 288-301.
 
     Bates, D., Mächler, M., Bolker, B., & Walker, S. (2015). Fitting linear mixed-effects
-    models using lme4. *Journal of Statistical Software, 67*(1).
+    models using lme4. *Journal of Statistical Software, 67*\ (1).
 
     Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
-    inference. *JASA, 22*(158), 209-212; Newcombe, R. G. (1998). *Statistics in Medicine,
-    17*(8), 857-872.
+    inference. *JASA, 22*\ (158), 209-212; Newcombe, R. G. (1998). *Statistics in Medicine,
+    17*\ (8), 857-872.
 
     Examples
     --------

@@ -411,16 +411,16 @@ def stagnation(
     References
     ----------
     Jacobson, N. S., & Truax, P. (1991). Clinical significance: A statistical approach to
-    defining meaningful change in psychotherapy research. *JCCP, 59*(1), 12-19.
+    defining meaningful change in psychotherapy research. *JCCP, 59*\ (1), 12-19.
     https://doi.org/10.1037/0022-006X.59.1.12
 
     Lambert, M. J., Whipple, J. L., Hawkins, E. J., Vermeersch, D. A., Nielsen, S. L., &
     Smart, D. W. (2003). Is it time for clinicians to routinely track patient outcome? A
-    meta-analysis. *Clinical Psychology: Science and Practice, 10*(3), 288-301.
+    meta-analysis. *Clinical Psychology: Science and Practice, 10*\ (3), 288-301.
 
     Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
-    inference. *JASA, 22*(158), 209-212; Newcombe, R. G. (1998). *Statistics in Medicine,
-    17*(8), 857-872.
+    inference. *JASA, 22*\ (158), 209-212; Newcombe, R. G. (1998). *Statistics in Medicine,
+    17*\ (8), 857-872.
 
     Examples
     --------

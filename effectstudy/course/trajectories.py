@@ -323,12 +323,12 @@ def trajectories(
     References
     ----------
     Bates, D., Mächler, M., Bolker, B., & Walker, S. (2015). Fitting linear mixed-effects
-    models using lme4. *Journal of Statistical Software, 67*(1).
+    models using lme4. *Journal of Statistical Software, 67*\ (1).
     https://doi.org/10.18637/jss.v067.i01
 
     Lutz, W., Martinovich, Z., & Howard, K. I. (1999). Patient profiling: An application
     of random coefficient regression models to depicting the response of a patient to
-    outpatient psychotherapy. *JCCP, 67*(4), 571-577.
+    outpatient psychotherapy. *JCCP, 67*\ (4), 571-577.
 
     Size: one pass in pipeline order (argument checks, rows kept with counted exclusions,
     group design, the fit, fixed effects in R's parametrisation, per-subject and change

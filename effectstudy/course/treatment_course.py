@@ -539,15 +539,34 @@ def treatment_course(
     References
     ----------
     Bonett, D. G., & Wright, T. A. (2000). Sample size requirements for estimating Pearson,
-    Kendall and Spearman correlations. *Psychometrika, 65*(1), 23-28.
+    Kendall and Spearman correlations. *Psychometrika, 65*\ (1), 23-28.
     https://doi.org/10.1007/BF02294183
 
-    Wilson, E. B. (1927). *JASA, 22*(158), 209-212.
+    Wilson, E. B. (1927). *JASA, 22*\ (158), 209-212.
 
     Size: six commented tables (sessions and duration, planned range, headline shares, end
     reasons, first interim measurement, length versus outcome) built in one pass over the
     same per-episode arrays and group codes; kept whole in this step of issue 13, a split
     into one function per table is the natural next step.
+
+    Examples
+    --------
+    >>> import pandas as pd, effectstudy as es
+    >>> episodes = pd.DataFrame({
+    ...     "episode_id": ["E1", "E2", "E3", "E4"], "sessions": [4, 12, 8, 3],
+    ...     "start_date": pd.to_datetime(["2024-01-08", "2024-02-05", "2024-03-04", "2024-04-01"]),
+    ...     "end_date": pd.to_datetime(["2024-02-19", "2024-06-24", "2024-05-13", None]),
+    ...     "end_reason": ["dropout", "regular", "regular", None]})
+    >>> course = es.treatment_course(episodes)
+    >>> course.sessions()                       # closed episodes only: E4 is still open
+       n  n_missing  mean   sd  min   q1  median    q3   max
+    0  3          0   8.0  4.0  4.0  6.0     8.0  10.0  12.0
+    >>> course.end_reasons()[["end_reason", "n", "proportion_closed"]].round(3)
+      end_reason  n  proportion_closed
+    0    dropout  1              0.333
+    1    regular  2              0.667
+    2    missing  0              0.000
+    3       open  1                NaN
     """
     if not isinstance(episodes, pd.DataFrame):
         raise ArgumentTypeError("episodes", episodes, "the episodes DataFrame")

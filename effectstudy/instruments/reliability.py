@@ -25,7 +25,7 @@ References
 Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
 *Psychometrika, 16*, 297-334.
 Feldt, L. S., Woodruff, D. J., & Salih, F. A. (1987). Statistical inference for coefficient
-alpha. *Applied Psychological Measurement, 11*(1), 93-103.
+alpha. *Applied Psychological Measurement, 11*\ (1), 93-103.
 Revelle, W. psych: Procedures for Psychological, Psychometric, and Personality Research
 (``alpha``; checked against version 2.2.9 in ``tests/reference/reliability_psych_alpha.R``).
 

@@ -20,12 +20,12 @@ array([ 1,  1,  0,  0, -1], dtype=int8)
 References
 ----------
 Claus, B. B., Wager, J., & Bonnet, U. (2024). clinicalsignificance: Clinical significance
-analyses of intervention studies in R. *Journal of Statistical Software, 111*(1), 1-39.
+analyses of intervention studies in R. *Journal of Statistical Software, 111*\ (1), 1-39.
 https://doi.org/10.18637/jss.v111.i01
 
 Hespanhol, L., Vallio, C. S., Costa, L. M., & Saragiotto, B. T. (2019). Understanding and
 interpreting confidence and credible intervals around effect estimates. *Brazilian Journal
-of Physical Therapy, 23*(4), 290-301. https://doi.org/10.1016/j.bjpt.2018.12.006
+of Physical Therapy, 23*\ (4), 290-301. https://doi.org/10.1016/j.bjpt.2018.12.006
 """
 
 from __future__ import annotations

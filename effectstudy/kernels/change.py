@@ -59,7 +59,7 @@ def s_diff(sd: ArrayLike, reliability: ArrayLike) -> np.ndarray:
     ----------
     Jacobson, N. S., & Truax, P. (1991). Clinical significance: A statistical approach to
     defining meaningful change in psychotherapy research. *Journal of Consulting and
-    Clinical Psychology, 59*(1), 12-19. https://doi.org/10.1037/0022-006X.59.1.12
+    Clinical Psychology, 59*\ (1), 12-19. https://doi.org/10.1037/0022-006X.59.1.12
     """
     return np.sqrt(2.0) * sem(sd, reliability)
 

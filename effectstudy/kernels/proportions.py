@@ -18,11 +18,11 @@ Checked against Newcombe (1998), Table I (method 3, to the 4 decimals published)
 References
 ----------
 Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference.
-*Journal of the American Statistical Association, 22*(158), 209-212.
+*Journal of the American Statistical Association, 22*\ (158), 209-212.
 https://doi.org/10.1080/01621459.1927.10502953
 
 Newcombe, R. G. (1998). Two-sided confidence intervals for the single proportion:
-comparison of seven methods. *Statistics in Medicine, 17*(8), 857-872.
+comparison of seven methods. *Statistics in Medicine, 17*\ (8), 857-872.
 https://doi.org/10.1002/(SICI)1097-0258(19980430)17:8<857::AID-SIM777>3.0.CO;2-E
 """
 

@@ -12,7 +12,7 @@ Pure NumPy/SciPy on arrays; subjects are integer codes ``0..m-1``.
 References
 ----------
 Bates, D., Mächler, M., Bolker, B., & Walker, S. (2015). Fitting linear mixed-effects
-models using lme4. *Journal of Statistical Software, 67*(1).
+models using lme4. *Journal of Statistical Software, 67*\ (1).
 https://doi.org/10.18637/jss.v067.i01
 """
 
@@ -333,7 +333,7 @@ def reml_random_slope(subject_codes: ArrayLike, X: ArrayLike, z: ArrayLike,
     Springer. https://doi.org/10.1007/b98882
 
     Henderson, C. R. (1975). Best linear unbiased estimation and prediction under a
-    selection model. *Biometrics, 31*(2), 423-447.
+    selection model. *Biometrics, 31*\ (2), 423-447.
 
     Examples
     --------

@@ -443,14 +443,14 @@ def ancova(
     Psychological Association* (7th ed.). https://doi.org/10.1037/0000165-000
 
     Holm, S. (1979). A simple sequentially rejective multiple test procedure.
-    *Scandinavian Journal of Statistics, 6*(2), 65-70.
+    *Scandinavian Journal of Statistics, 6*\ (2), 65-70.
 
     Maxwell, S. E., Delaney, H. D., & Kelley, K. (2018). *Designing experiments and
     analyzing data: A model comparison perspective* (3rd ed.). Routledge.
 
     Searle, S. R., Speed, F. M., & Milliken, G. A. (1980). Population marginal means in
     the linear model: An alternative to least squares means. *The American
-    Statistician, 34*(4), 216-221. https://doi.org/10.1080/00031305.1980.10483031
+    Statistician, 34*\ (4), 216-221. https://doi.org/10.1080/00031305.1980.10483031
 
     Examples
     --------

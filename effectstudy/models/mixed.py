@@ -224,7 +224,7 @@ def mixed_prepost(
     References
     ----------
     Bates, D., Mächler, M., Bolker, B., & Walker, S. (2015). Fitting linear mixed-effects
-    models using lme4. *Journal of Statistical Software, 67*(1), 1-48.
+    models using lme4. *Journal of Statistical Software, 67*\ (1), 1-48.
     https://doi.org/10.18637/jss.v067.i01
 
     Twisk, J. W. R. (2013). *Applied longitudinal data analysis for epidemiology* (2nd

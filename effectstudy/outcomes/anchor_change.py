@@ -299,11 +299,11 @@ def anchor_change(
     ----------
     Claus, B. B., Wager, J., & Bonnet, U. (2024). clinicalsignificance: Clinical
     significance analyses of intervention studies in R. *Journal of Statistical Software,
-    111*(1), 1-39. https://doi.org/10.18637/jss.v111.i01
+    111*\ (1), 1-39. https://doi.org/10.18637/jss.v111.i01
 
     Jaeschke, R., Singer, J., & Guyatt, G. H. (1989). Measurement of health status:
     ascertaining the minimal clinically important difference. *Controlled Clinical Trials,
-    10*(4), 407-415. https://doi.org/10.1016/0197-2456(89)90005-6
+    10*\ (4), 407-415. https://doi.org/10.1016/0197-2456(89)90005-6
 
     Examples
     --------

@@ -371,13 +371,13 @@ def cutoff_change(
 
     References
     ----------
-    Jacobson, N. S., & Truax, P. (1991). *JCCP, 59*(1), 12-19.
+    Jacobson, N. S., & Truax, P. (1991). *JCCP, 59*\ (1), 12-19.
     https://doi.org/10.1037/0022-006X.59.1.12
 
     Hageman, W. J. J. M., & Arrindell, W. A. (1999). *Behaviour Research and Therapy,
-    37*(12), 1169-1193. https://doi.org/10.1016/S0005-7967(99)00032-7
+    37*\ (12), 1169-1193. https://doi.org/10.1016/S0005-7967(99)00032-7
 
-    Claus, B. B., Wager, J., & Bonnet, U. (2024). *Journal of Statistical Software, 111*(1).
+    Claus, B. B., Wager, J., & Bonnet, U. (2024). *Journal of Statistical Software, 111*\ (1).
     https://doi.org/10.18637/jss.v111.i01
 
     Examples

@@ -186,14 +186,14 @@ def prepost_effect(
     science. *Frontiers in Psychology, 4*, 863. https://doi.org/10.3389/fpsyg.2013.00863
 
     Becker, B. J. (1988). Synthesizing standardized mean-change measures. *British Journal
-    of Mathematical and Statistical Psychology, 41*(2), 257-278.
+    of Mathematical and Statistical Psychology, 41*\ (2), 257-278.
 
     Pustejovsky, J. E., Hedges, L. V., & Shadish, W. R. (2014). Design-comparable effect
     sizes in multiple baseline designs. *Journal of Educational and Behavioral
-    Statistics, 39*(5), 368-393. https://doi.org/10.3102/1076998614547577
+    Statistics, 39*\ (5), 368-393. https://doi.org/10.3102/1076998614547577
 
     Ben-Shachar, M. S., Lüdecke, D., & Makowski, D. (2020). effectsize. *Journal of Open
-    Source Software, 5*(56), 2815. https://doi.org/10.21105/joss.02815
+    Source Software, 5*\ (56), 2815. https://doi.org/10.21105/joss.02815
 
     Examples
     --------

@@ -419,20 +419,20 @@ def reliable_change(
     ----------
     Jacobson, N. S., & Truax, P. (1991). Clinical significance: A statistical approach to
     defining meaningful change in psychotherapy research. *Journal of Consulting and
-    Clinical Psychology, 59*(1), 12-19. https://doi.org/10.1037/0022-006X.59.1.12
+    Clinical Psychology, 59*\ (1), 12-19. https://doi.org/10.1037/0022-006X.59.1.12
 
     Hageman, W. J. J. M., & Arrindell, W. A. (1999). Establishing clinically significant
-    change. *Behaviour Research and Therapy, 37*(12), 1169-1193.
+    change. *Behaviour Research and Therapy, 37*\ (12), 1169-1193.
     https://doi.org/10.1016/S0005-7967(99)00032-7
 
     Hsu, L. M. (1989). Reliable changes in psychotherapy: Taking into account regression
-    toward the mean. *Behavioral Assessment, 11*(4), 459-467.
+    toward the mean. *Behavioral Assessment, 11*\ (4), 459-467.
 
     Speer, D. C. (1992). Clinically significant change: Jacobson and Truax (1991)
-    revisited. *JCCP, 60*(3), 402-408. https://doi.org/10.1037/0022-006X.60.3.402
+    revisited. *JCCP, 60*\ (3), 402-408. https://doi.org/10.1037/0022-006X.60.3.402
 
     Claus, B. B., Wager, J., & Bonnet, U. (2024). clinicalsignificance. *Journal of
-    Statistical Software, 111*(1). https://doi.org/10.18637/jss.v111.i01
+    Statistical Software, 111*\ (1). https://doi.org/10.18637/jss.v111.i01
 
     Examples
     --------

@@ -6,8 +6,8 @@ publish and returns a :class:`DisclosureResult`: the table as it may be publishe
 cell and an audit that proves no suppressed cell can be worked out from what is
 published.
 
-Rules (the defaults are the practice's; every one is a parameter, SEC-D7)
-------------------------------------------------------------------------
+**Rules** (the defaults are the practice's; every one is a parameter, SEC-D7):
+
 SEC-D1  *Threshold* (default 10, never below 5).  No count, percentage or statistic is
         published for a group of fewer than ``threshold`` clients, and no count cell below
         ``threshold`` is published, zero included (UK LLC counts zero as a small cell).  The
