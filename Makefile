@@ -76,7 +76,7 @@ test-lowest: $(STAMP)
 	EFFECTSTUDY_LOWEST_VERSIONS=1 PYTHONDONTWRITEBYTECODE= $(LOWEST)/bin/python -m pytest -n auto --dist loadfile -m "not slow" -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # Everything CI runs after make test.
-check: lock-check test-lowest
+check: lock-check test-lowest docs
 
 # Mutation testing of the core modules (tests/mutation/, about 15 minutes on 2 cores): first every
 # planted bug of tests/mutation/planted.yaml must be caught by its test, then every mutant of the
@@ -95,11 +95,10 @@ lab: $(STAMP)
 
 # The documentation site (docs/, Sphinx + numpydoc; docs/README.md): built from scratch each time
 # (autodoc does not notice a changed docstring), offline, warnings are errors.
-DOCS_EXTRAS := notebooks,dev,docs
 DOCS_STAMP  := $(VENV)/.installed-docs
 
 $(DOCS_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[$(DOCS_EXTRAS)]"
+	@$(UV) sync --quiet --locked --inexact $(EXTRAS) --extra docs
 	@touch $(DOCS_STAMP)
 
 .PHONY: docs
