@@ -1,0 +1,37 @@
+"""Packages of the wheel: the code, plus the shipped files as data-only packages.
+
+The report notebooks, params files and example data stay at the top of the repository
+(``notebooks/``, ``params/``, ``data/example/``); ``package_dir`` maps them onto
+``effectstudy._shipped.<name>`` so the wheel carries them without a second copy in git.
+The mapping is read from ``effectstudy/core/shipped.py`` (the module that finds them again).
+Everything else is configured in ``pyproject.toml``.
+"""
+
+import ast
+from pathlib import Path
+
+from setuptools import find_namespace_packages, setup
+
+HERE = Path(__file__).resolve().parent
+
+
+def _shipped() -> dict[str, str]:
+    """``SHIPPED`` of ``effectstudy/core/shipped.py``, read without importing the package."""
+    tree = ast.parse((HERE / "effectstudy" / "core" / "shipped.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == "SHIPPED":
+            return ast.literal_eval(node.value)
+    raise RuntimeError("effectstudy/core/shipped.py defines no SHIPPED")
+
+
+SHIPPED = _shipped()
+#: which files of each shipped folder go into the wheel
+PATTERNS = {"notebooks": ["*.ipynb"], "params": ["*.yaml"], "example": ["*.csv", "*.json", "*.md"]}
+
+setup(
+    # namespace packages too: effectstudy/templates/report/ holds the report template (no __init__.py)
+    packages=find_namespace_packages(include=["effectstudy", "effectstudy.*"], exclude=["*.__pycache__"])
+    + [f"effectstudy._shipped.{name}" for name in SHIPPED],
+    package_dir={f"effectstudy._shipped.{name}": folder for name, folder in SHIPPED.items()},
+    package_data={f"effectstudy._shipped.{name}": PATTERNS[name] for name in SHIPPED},
+)
