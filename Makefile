@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast mutate bench lab lint clean install
+.PHONY: demo test test-fast wheel-check mutate bench lab lint clean install
 
 # The demo: the effect study and two yearly summaries (2023, then 2024 with 2023 as its trend)
 # on the shipped synthetic data, written to reports/ (git-ignored).
@@ -40,7 +40,13 @@ test: $(STAMP)
 	$(PYTEST) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
-	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
+	$(PYTEST) -m "not slow and not packaging" $(PYTEST_ARGS)
+
+# The wheel and sdist (tests/packaging, marked packaging; pyproject's addopts leave them out of
+# make test): build both, twine check --strict, install the wheel in a fresh venv and run
+# effectstudy --help, load_example(), init and the effect study from a folder outside the repo.
+wheel-check: $(STAMP)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -m packaging tests/packaging $(PYTEST_ARGS)
 
 # Mutation testing of the core modules (tests/mutation/, about 15 minutes on 2 cores): first every
 # planted bug of tests/mutation/planted.yaml must be caught by its test, then every mutant of the

@@ -4,6 +4,8 @@ The report notebooks, params files and example data stay at the top of the repos
 (``notebooks/``, ``params/``, ``data/example/``); ``package_dir`` maps them onto
 ``effectstudy._shipped.<name>`` so the wheel carries them without a second copy in git.
 The mapping is read from ``effectstudy/core/shipped.py`` (the module that finds them again).
+Which of their files are shipped is said once, in ``MANIFEST.in`` (setuptools' default
+``include_package_data`` puts a package's files of the sdist into the wheel).
 Everything else is configured in ``pyproject.toml``.
 """
 
@@ -25,13 +27,10 @@ def _shipped() -> dict[str, str]:
 
 
 SHIPPED = _shipped()
-#: which files of each shipped folder go into the wheel
-PATTERNS = {"notebooks": ["*.ipynb"], "params": ["*.yaml"], "example": ["*.csv", "*.json", "*.md"]}
 
 setup(
     # namespace packages too: effectstudy/templates/report/ holds the report template (no __init__.py)
     packages=find_namespace_packages(include=["effectstudy", "effectstudy.*"], exclude=["*.__pycache__"])
     + [f"effectstudy._shipped.{name}" for name in SHIPPED],
     package_dir={f"effectstudy._shipped.{name}": folder for name, folder in SHIPPED.items()},
-    package_data={f"effectstudy._shipped.{name}": PATTERNS[name] for name in SHIPPED},
 )
