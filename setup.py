@@ -2,7 +2,8 @@
 
 The report notebooks, params files and example data stay at the top of the repository
 (``notebooks/``, ``params/``, ``data/example/``); ``package_dir`` maps them onto
-``effectstudy._shipped.<name>`` so the wheel carries them without a second copy in git.
+``effectstudy._shipped.notebooks``, ``.params`` and ``.data.example`` (the repository's layout,
+so the shipped params' relative paths hold) without a second copy in git.
 The mapping is read from ``effectstudy/core/shipped.py`` (the module that finds them again).
 Which of their files are shipped is said once, in ``MANIFEST.in`` (setuptools' default
 ``include_package_data`` puts a package's files of the sdist into the wheel).
@@ -28,9 +29,14 @@ def _shipped() -> dict[str, str]:
 
 SHIPPED = _shipped()
 
+
+def _package(folder: str) -> str:
+    """The data-only package of a shipped folder: data/example -> effectstudy._shipped.data.example."""
+    return "effectstudy._shipped." + folder.replace("/", ".")
+
 setup(
     # namespace packages too: effectstudy/templates/report/ holds the report template (no __init__.py)
     packages=find_namespace_packages(include=["effectstudy", "effectstudy.*"], exclude=["*.__pycache__"])
-    + [f"effectstudy._shipped.{name}" for name in SHIPPED],
-    package_dir={f"effectstudy._shipped.{name}": folder for name, folder in SHIPPED.items()},
+    + [_package(folder) for folder in SHIPPED.values()],
+    package_dir={_package(folder): folder for folder in SHIPPED.values()},
 )

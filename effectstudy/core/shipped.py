@@ -1,9 +1,10 @@
 """The files the package ships beside its code: report notebooks, params files, example data.
 
 In the repository they live at the top level, where users, ``make demo`` and the tests use them:
-``notebooks/``, ``params/`` and ``data/example/``.  The wheel carries the same files as
-``effectstudy/_shipped/<name>/``: ``setup.py`` maps these data-only packages onto the top-level
-folders (setuptools ``package_dir``), so no file is committed twice and git holds no symlink.
+``notebooks/``, ``params/`` and ``data/example/``.  The wheel carries the same files in the
+same layout below ``effectstudy/_shipped/`` (so the shipped params' ``../data/example/`` paths
+hold there too): ``setup.py`` maps these data-only packages onto the top-level folders
+(setuptools ``package_dir``), so no file is committed twice and git holds no symlink.
 
 :func:`shipped_folder` is the one place that finds them: the installed copy when the package
 was installed from a wheel or sdist, else the folder of the source tree (a clone, an editable
@@ -24,15 +25,15 @@ from effectstudy.core.errors import ArgumentError, FolderError
 
 __all__ = ["SHIPPED", "INSTALLED_DIR", "code_root", "shipped_folder"]
 
-#: shipped folder name -> its folder in the source tree, relative to the repository root
-#: (read by ``setup.py`` too, so the build and the lookup cannot disagree)
+#: shipped folder name -> its folder relative to the repository root, and to ``_shipped/`` in
+#: an installed package (read by ``setup.py`` too, so the build and the lookup cannot disagree)
 SHIPPED: dict[str, str] = {
     "notebooks": "notebooks",
     "params": "params",
     "example": "data/example",
 }
 
-#: where an installed package holds them (``effectstudy/_shipped/``)
+#: where an installed package holds them (``effectstudy/_shipped/<folder>``)
 INSTALLED_DIR = Path(__file__).resolve().parents[1] / "_shipped"
 
 #: the repository root when the package runs from its source tree
@@ -66,7 +67,7 @@ def shipped_folder(name: str) -> Path:
     """
     if name not in SHIPPED:
         raise ArgumentError("name", name, f"one of {sorted(SHIPPED)}")
-    installed = INSTALLED_DIR / name
+    installed = INSTALLED_DIR / SHIPPED[name]
     if installed.is_dir():
         return installed
     source = _SOURCE_ROOT / SHIPPED[name]

@@ -147,12 +147,12 @@ def test_wheel_carries_keys_templates_notebooks_params_and_example(dists):
     expected = {f"effectstudy/instruments/{p.name}" for p in (REPO / "effectstudy/instruments").glob("*.yaml")}
     expected |= {f"effectstudy/{p.relative_to(REPO / 'effectstudy').as_posix()}"
                  for p in (REPO / "effectstudy/templates").rglob("*") if p.is_file()}
-    for name, folder in SHIPPED.items():
+    for folder in SHIPPED.values():
         files = [p for p in (REPO / folder).iterdir() if p.is_file()]
         assert files, folder
-        expected |= {f"effectstudy/_shipped/{name}/{p.name}" for p in files}
+        expected |= {f"effectstudy/_shipped/{folder}/{p.name}" for p in files}
     assert {"effectstudy/instruments/scl90_nl.yaml", "effectstudy/_shipped/notebooks/effect_study.ipynb",
-            "effectstudy/_shipped/params/demo.yaml", "effectstudy/_shipped/example/measurements.csv",
+            "effectstudy/_shipped/params/demo.yaml", "effectstudy/_shipped/data/example/measurements.csv",
             "effectstudy/templates/report/index.html.j2"} <= expected
     assert expected <= names, sorted(expected - names)
     # every module of the package, and nothing from outside it but its metadata
@@ -183,15 +183,19 @@ def test_installed_package_runs_outside_the_repository(installed):
         assert command in proc.stdout
     code = (
         "import json, sys, effectstudy as es\n"
+        "from effectstudy.study import Study, example_params\n"
         "data = es.datasets.load_example()\n"
+        "flow = Study.from_params(example_params()).flow().summary()\n"
         "mods = {m.__name__: getattr(m, '__file__', None) for m in list(sys.modules.values())\n"
         "        if m.__name__.split('.')[0] == 'effectstudy'}\n"
         "print(json.dumps({'file': es.__file__, 'example': str(es.datasets.example_path()),\n"
         "                  'mods': mods, 'path': sys.path,\n"
-        "                  'episodes': len(data.episodes), 'truth': len(data.truth)}))\n"
+        "                  'episodes': len(data.episodes), 'truth': len(data.truth),\n"
+        "                  'flow': int(flow['episodes'].iloc[0])}))\n"
     )
     out = json.loads(_run([installed.python, "-c", code], cwd=installed.outside, env=installed.env).stdout)
     assert out["episodes"] == out["truth"] == 400  # the example: 400 episodes, seed 2025
+    assert out["flow"] == 400  # the shipped demo params run in place in the installed package
     venv = installed.venv.resolve()
     assert Path(out["file"]).resolve().is_relative_to(venv), out["file"]
     assert Path(out["example"]).resolve().is_relative_to(venv), out["example"]
