@@ -40,11 +40,12 @@ test: $(STAMP)
 	$(PYTEST) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
-	$(PYTEST) -m "not slow and not packaging" $(PYTEST_ARGS)
+	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
 
-# The wheel and sdist (tests/packaging, marked packaging; pyproject's addopts leave them out of
-# make test): build both, twine check --strict, install the wheel in a fresh venv and run
-# effectstudy --help, load_example(), init and the effect study from a folder outside the repo.
+# The wheel and sdist (tests/packaging, about a minute with uv; marked packaging, which only
+# -m packaging runs, see tests/packaging/conftest.py): build both, twine check --strict, install
+# the wheel in a fresh venv and run effectstudy --help, load_example(), init and the effect study
+# from a folder outside the repository. uv: UV=path, else next to .venv/bin/python, else on PATH.
 wheel-check: $(STAMP)
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -m packaging tests/packaging $(PYTEST_ARGS)
 
