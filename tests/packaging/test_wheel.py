@@ -1,7 +1,8 @@
 """The wheel and sdist, built and installed in a fresh venv, work outside the repository.
 
-``make wheel-check`` runs these tests (``pytest -m packaging tests/packaging``); ``make test``
-leaves them out (they build, install and run a report: about two minutes).  The steps:
+``make wheel-check`` runs these tests (``pytest -m packaging tests/packaging``); other runs
+leave them out (conftest.py): they build, install and run a report (under a minute with uv).
+The steps:
 
 1. ``python -m build`` makes the sdist and, from the sdist, the wheel (so the sdist is shown
    to rebuild it); ``twine check --strict`` passes on both;
