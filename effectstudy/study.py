@@ -37,12 +37,12 @@ from effectstudy.core.errors import (
     ParamsError,
     ProvisionalKeyWarning,
 )
-from effectstudy.core.files import find_repo_root
 from effectstudy.core.formatting import number
 from effectstudy.core.labels import label, register
 from effectstudy.core.params import REPORT_MODELS, Params, load_report_params
 from effectstudy.core.plotting import forest
 from effectstudy.core.results import TableResult, base_meta
+from effectstudy.core.shipped import shipped_folder
 from effectstudy.course.expected_response import not_on_track
 from effectstudy.course.followup import stagnation_followup
 from effectstudy.course.satisfaction import satisfaction
@@ -98,8 +98,8 @@ register({
 
 
 def example_params() -> Path:
-    """``params/demo.yaml`` of the project (the shipped synthetic example data)."""
-    return find_repo_root(Path(__file__).parent) / "params" / "demo.yaml"
+    """``params/demo.yaml`` as shipped (the effect study on the synthetic example data)."""
+    return shipped_folder("params") / "demo.yaml"
 
 
 # ------------------------------------------------------------------------------ results

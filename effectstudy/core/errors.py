@@ -22,6 +22,7 @@ __all__ = [
     "DataError",
     "ValidationError",
     "ParamsError",
+    "FolderError",
     "DataQualityWarning",
     "ProvisionalKeyWarning",
 ]
@@ -130,6 +131,11 @@ class ValidationError(EffectstudyError, ValueError):
 
 class ParamsError(EffectstudyError, ValueError):
     """A parameter file or parameter value is invalid; the message names the key."""
+
+
+class FolderError(EffectstudyError, ValueError):
+    """A folder cannot be used: ``effectstudy init`` would overwrite files, or the files the
+    package ships are missing; the message names the folder."""
 
 
 class DataQualityWarning(UserWarning):

@@ -2,7 +2,8 @@
 
 :func:`sha256_file` is the one hash behind manifests, provenance, releases and the study store;
 :func:`atomic_write_bytes` the one safe write (reports, the audit log, the store manifest);
-:func:`find_repo_root` the one search for the project folder (reports, provenance, the CLI);
+:func:`find_repo_root` the one search for the project folder (reports, provenance, the CLI): the
+repository (``pyproject.toml``) or a folder made by ``effectstudy init`` (``effectstudy.toml``);
 :func:`display_path` the one way a path is shown in messages and CLI output.
 
 >>> import tempfile, pathlib
@@ -18,7 +19,13 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "display_path", "find_repo_root", "sha256_file"]
+__all__ = ["PROJECT_MARKERS", "PROJECT_FILE", "atomic_write_bytes", "display_path", "find_repo_root",
+           "sha256_file"]
+
+#: the file ``effectstudy init`` writes at the top of a project folder
+PROJECT_FILE = "effectstudy.toml"
+#: a folder holding one of these is a project folder (reports/ goes beside it)
+PROJECT_MARKERS = ("pyproject.toml", PROJECT_FILE)
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -59,7 +66,7 @@ def atomic_write_bytes(path: str | Path, data: bytes, mode: int | None = None) -
         os.close(dfd)
 
 def find_repo_root(start: str | Path | None = None) -> Path:
-    """The nearest folder at or above ``start`` holding ``pyproject.toml``.
+    """The nearest folder at or above ``start`` holding ``pyproject.toml`` or ``effectstudy.toml``.
 
     When there is none above ``start`` (an output folder in /tmp), the same search starts
     from the current directory; the current directory itself is the last resort.
@@ -73,7 +80,7 @@ def find_repo_root(start: str | Path | None = None) -> Path:
         here = here.parent
     for base in (here, cwd):
         for folder in (base, *base.parents):
-            if (folder / "pyproject.toml").is_file():
+            if any((folder / marker).is_file() for marker in PROJECT_MARKERS):
                 return folder
     return cwd
 

@@ -24,6 +24,7 @@ from effectstudy.core.errors import ArgumentError, DataError, DataQualityWarning
 from effectstudy.core.files import sha256_file as file_sha256
 from effectstudy.core.params import DataSpec, FileSpec
 from effectstudy.core.schema import CARE_TYPES, END_REASONS, item_column
+from effectstudy.core.shipped import shipped_folder
 from effectstudy.data.io import read_study
 from effectstudy.datasets.export import EXPORT_FORMAT, FILES
 from effectstudy.datasets.practice import SyntheticPractice, generate
@@ -54,8 +55,8 @@ EXAMPLE: dict[str, Any] = {
 
 
 def example_path() -> Path:
-    """Folder of the shipped example (``data/example`` in the source tree)."""
-    return Path(__file__).resolve().parents[2] / "data" / "example"
+    """Folder of the shipped example (``data/example`` in the source tree, a copy in the wheel)."""
+    return shipped_folder("example")
 
 
 def write_manifest(out: Path, info: dict[str, Any], command: str) -> Path:

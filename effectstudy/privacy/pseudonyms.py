@@ -48,6 +48,8 @@ import numpy as np
 import pandas as pd
 
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, EffectstudyError
+from effectstudy.core.files import PROJECT_FILE
+from effectstudy.core.shipped import code_root
 
 __all__ = [
     "KEY_BYTES",
@@ -135,10 +137,6 @@ def generate_key() -> bytes:
     return secrets.token_bytes(KEY_BYTES)
 
 
-def _repo_root() -> Path:
-    return Path(__file__).resolve().parents[2]
-
-
 def _inside(path: Path, folder: Path) -> bool:
     try:
         path.resolve().relative_to(folder.resolve())
@@ -148,7 +146,8 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def check_key_location(path: str | Path, forbidden: Iterable[str | Path] = ()) -> Path:
-    """Refuse a key file inside a git work tree, the effectstudy project, or a forbidden folder.
+    """Refuse a key file inside a git work tree, the effectstudy code or a project folder made by
+    ``effectstudy init``, or a forbidden folder.
 
     The key must be kept apart from the data and the code (SEC-P2; EDPB 01/2025: the
     pseudonymisation secret is stored separately).  ``forbidden`` lists the run's data and
@@ -160,7 +159,7 @@ def check_key_location(path: str | Path, forbidden: Iterable[str | Path] = ()) -
         Naming the key path and the folder it sits in.
     """
     path = Path(path).expanduser().resolve()
-    folders = [Path(f) for f in forbidden] + [_repo_root()]
+    folders = [Path(f) for f in forbidden] + [code_root()]
     for folder in folders:
         if _inside(path, folder):
             raise KeyError_(
@@ -168,6 +167,11 @@ def check_key_location(path: str | Path, forbidden: Iterable[str | Path] = ()) -
                 "the project, the data and the output folders (e.g. in your home directory)"
             )
     for parent in path.parents:
+        if (parent / PROJECT_FILE).is_file():
+            raise KeyError_(
+                f"key file {str(path)!r} is inside the effectstudy project folder {str(parent)!r}; "
+                "keep the key outside the project (e.g. in your home directory)"
+            )
         if (parent / ".git").exists():
             raise KeyError_(
                 f"key file {str(path)!r} is inside the git work tree {str(parent)!r}; keep the key "

@@ -122,7 +122,8 @@ def default_output_dir(params_file: str | Path, notebook: str | Path | None = No
     """``<repo root>/reports/<report>/<run>/`` for a notebook run on ``params_file``.
 
     ``<report>`` is the notebook's file stem; ``<run>`` is the params file's stem.  The repo
-    root is the folder holding ``pyproject.toml`` above the notebook (or above the params
+    root is the folder holding ``pyproject.toml`` (or ``effectstudy.toml``, written by
+    ``effectstudy init``) above the notebook (or above the params
     file when no notebook is given), else the current directory.  Without a notebook (a
     notebook cannot always know its own name, e.g. under plain papermill) ``<report>`` is the
     params file's ``report:`` value.
@@ -329,7 +330,7 @@ class ReportOutput:
                 raise ArgumentError(
                     "output_dir", output_dir,
                     "a folder, or an empty value together with params_file= (then the folder is "
-                    "reports/<report>/<run>/ next to the project's pyproject.toml)",
+                    "reports/<report>/<run>/ next to the project's pyproject.toml or effectstudy.toml)",
                 )
             output_dir = default_output_dir(params_file, _notebook_from_session())
         self.output_dir = Path(output_dir).resolve()

@@ -268,7 +268,7 @@ def provenance(
         Further sections to record (e.g. consent-exclusion counts).
     root : str or Path, optional
         The project folder paths are made relative to; default: the folder holding
-        ``pyproject.toml`` above the params file, else the current folder.
+        ``pyproject.toml`` (or ``effectstudy.toml``) above the params file, else the current folder.
     now : str or datetime, optional
         The run date (for tests); default the current UTC time.
 
