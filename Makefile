@@ -62,9 +62,10 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
 
-# The fast tests at the lowest versions pyproject.toml allows (uv's lowest-direct resolution:
-# every direct dependency at its floor), in a venv of its own, so that a lower bound cannot go
-# false unnoticed. The installed versions are printed (the "+ name==version" lines).
+# The fast tests and the wheel test at the lowest versions pyproject.toml allows (uv's
+# lowest-direct resolution: every direct dependency at its floor), in a venv of its own, so that
+# a lower bound cannot go false unnoticed (twine's did: 5.1 cannot read the wheel's metadata
+# 2.4). The installed versions are printed (the "+ name==version" lines).
 LOWEST := .venv-lowest
 
 test-lowest: $(STAMP)
@@ -72,8 +73,9 @@ test-lowest: $(STAMP)
 	$(BIN)/uv venv --quiet --python $(BIN)/python $(LOWEST)
 	$(BIN)/uv pip install --python $(LOWEST)/bin/python --resolution lowest-direct -e ".[notebooks,dev]" \
 	  >$(LOWEST)/install.log 2>&1 || { cat $(LOWEST)/install.log; exit 1; }
-	@grep -iE '^ \+ (numpy|pandas|scipy|statsmodels|pingouin|matplotlib|seaborn|pyyaml|pydantic|pyreadstat|openpyxl|pyarrow|duckdb|papermill|nbformat|nbconvert|ipykernel|jupyterlab|pytest|pytest-xdist|hypothesis)==' $(LOWEST)/install.log
-	EFFECTSTUDY_LOWEST_VERSIONS=1 PYTHONDONTWRITEBYTECODE= $(LOWEST)/bin/python -m pytest -n auto --dist loadfile -m "not slow" -q -p no:cacheprovider $(PYTEST_ARGS)
+	@grep -iE '^ \+ (numpy|pandas|scipy|statsmodels|pingouin|matplotlib|seaborn|pyyaml|pydantic|pyreadstat|openpyxl|pyarrow|duckdb|papermill|nbformat|nbconvert|ipykernel|jupyterlab|pytest|pytest-xdist|hypothesis|build|twine)==' $(LOWEST)/install.log
+	EFFECTSTUDY_LOWEST_VERSIONS=1 UV=$(CURDIR)/$(BIN)/uv PYTHONDONTWRITEBYTECODE= $(LOWEST)/bin/python -m pytest \
+	  -n auto --dist loadfile -m "not slow or packaging" -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # The wheel and sdist (tests/packaging, about a minute with uv; marked packaging, which only
 # -m packaging runs, see tests/packaging/conftest.py): build both, twine check --strict, install
