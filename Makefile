@@ -23,23 +23,26 @@ RUN := $(BIN)/effectstudy run --no-progress
 
 install: $(STAMP)
 
+# uv itself, once: the machine's Python makes .venv, its pip installs the pinned uv.
+$(BIN)/uv:
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+LOCK_STALE := { echo "uv.lock is out of sync with pyproject.toml: run make lock and commit uv.lock" >&2; exit 1; }
+
 # --locked: install exactly uv.lock, and stop (saying `make lock`) when it no longer matches
 # pyproject.toml; --inexact keeps what uv does not manage (pip, uv itself, the kernel spec).
-$(STAMP): pyproject.toml uv.lock
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
-	@$(UV) sync --quiet --locked --inexact $(EXTRAS) || { echo "uv.lock is out of sync with pyproject.toml: run make lock and commit uv.lock" >&2; exit 1; }
+$(STAMP): pyproject.toml uv.lock | $(BIN)/uv
+	@$(UV) sync --quiet --locked --inexact $(EXTRAS) || $(LOCK_STALE)
 	$(BIN)/python -m ipykernel install --sys-prefix --name effectstudy --display-name "Python (effectstudy)" >/dev/null
 	@touch $(STAMP)
 
 # Update uv.lock after editing the dependencies in pyproject.toml (commit both).
-lock:
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+lock: | $(BIN)/uv
 	$(UV) lock
 
 lock-check: $(STAMP)
-	@$(UV) lock --check || { echo "uv.lock is out of sync with pyproject.toml: run make lock and commit uv.lock" >&2; exit 1; }
+	@$(UV) lock --check || $(LOCK_STALE)
 
 demo: $(STAMP)
 	@$(BIN)/effectstudy validate -f params/demo.yaml --show 0

@@ -34,6 +34,7 @@ def _package(folder: str) -> str:
     """The data-only package of a shipped folder: data/example -> effectstudy._shipped.data.example."""
     return "effectstudy._shipped." + folder.replace("/", ".")
 
+
 setup(
     # namespace packages too: effectstudy/templates/report/ holds the report template (no __init__.py)
     packages=find_namespace_packages(include=["effectstudy", "effectstudy.*"], exclude=["*.__pycache__"])
