@@ -17,6 +17,13 @@ Params (see :class:`effectstudy.cli.store.ExportSection`)::
       withdrawn: withdrawn.txt          # one client id per line
       formats: [sav, csv, xlsx, md]
 
+Scores: with ``source: files`` the measurements are scored by the package (``effectstudy.score``
+with each instrument's registered key, as the effect study does) when the allow-list asks for
+them (``scale``, ``score``, ``n_answered``, ``prorated``); with ``source: store`` the stored
+scores are used when they cover every instrument measured, otherwise the package scores the
+measurements.  A listed column the data cannot give stops the export before anything is
+written, naming ``export.columns``, the column, why and what to do.
+
 ``--check`` runs every step (consent, pseudonyms, k-anonymity) and writes nothing.
 """
 
@@ -27,8 +34,14 @@ from typing import Any
 import pandas as pd
 
 from effectstudy.cli.store import load, open_store
-from effectstudy.core.errors import ParamsError
-from effectstudy.privacy.export import build_research_dataset, write_research_export
+from effectstudy.core.errors import ArgumentError, ParamsError
+from effectstudy.privacy.export import (
+    SCORE_WITH_PACKAGE,
+    ColumnsUnavailableError,
+    build_research_dataset,
+    requests_scores,
+    write_research_export,
+)
 from effectstudy.privacy.pseudonyms import load_key
 from effectstudy.privacy.store import sha256_file
 
@@ -43,6 +56,24 @@ def _read_withdrawn(path) -> list[str]:
     return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def _store_scores(stored: pd.DataFrame, measurements: pd.DataFrame) -> pd.DataFrame | str:
+    """The stored scores when they cover every instrument measured, else: score with the package."""
+    if not len(stored) or "instrument" not in measurements.columns:
+        return SCORE_WITH_PACKAGE
+    measured = set(measurements["instrument"].dropna().astype(str))
+    scored = set(stored["instrument"].dropna().astype(str)) if "instrument" in stored.columns else set()
+    return stored if measured <= scored else SCORE_WITH_PACKAGE
+
+
+def _print_scoring(ds) -> None:
+    for iid, m in ds.meta.get("scoring", {}).items():
+        note = f"; provisional scale(s): {', '.join(m['provisional_scales'])}" if m["provisional_scales"] else ""
+        print(f"scores of {iid} computed by effectstudy (key version {m['version']}, status {m['key_status']}{note}): "
+              f"{m['n_scores']} scores, {m['n_prorated']} prorated")
+    for r in ds.meta.get("not_available", []):
+        print(f"not exported: {r['column']} ({r['why']})")
+
+
 def run_export(params_path: str, check: bool = False) -> int:
     params = load(params_path)
     ex = params.export
@@ -51,7 +82,7 @@ def run_export(params_path: str, check: bool = False) -> int:
     out = params.resolve(ex.path)
     forbidden = [out]
     inputs: dict[str, str] = {}
-    scores = None
+    scores: pd.DataFrame | str | None = SCORE_WITH_PACKAGE if requests_scores(ex.columns) else None
     if ex.source == "files":
         if params.data is None:
             raise ParamsError(f"{params_path}: export.source is 'files' but the data: section is missing")
@@ -66,17 +97,25 @@ def run_export(params_path: str, check: bool = False) -> int:
         store = open_store(params)
         forbidden.append(store.path.parent)
         episodes, measurements = store.table("episodes"), store.table("measurements")
-        sc = store.table("scores")
-        scores = sc if len(sc) else None
+        if scores is not None:
+            scores = _store_scores(store.table("scores"), measurements)
         inputs["study.duckdb:imports"] = ",".join(store.table("imports")["sha256"].astype(str))
     key = load_key(params.resolve(ex.key_file) if ex.key_file else None, env=ex.key_env, forbidden=forbidden)
-    ds = build_research_dataset(
-        episodes, measurements, key=key, scores=scores, columns=ex.columns,
-        quasi_identifiers=ex.quasi_identifiers, k=ex.k, age_band_width=ex.age_band_width, age_top=ex.age_top,
-        withdrawn=_read_withdrawn(params.resolve(ex.withdrawn)),
-    )
+    try:
+        ds = build_research_dataset(
+            episodes, measurements, key=key, scores=scores, columns=ex.columns,
+            quasi_identifiers=ex.quasi_identifiers, k=ex.k, age_band_width=ex.age_band_width, age_top=ex.age_top,
+            withdrawn=_read_withdrawn(params.resolve(ex.withdrawn)),
+        )
+    except ColumnsUnavailableError as exc:
+        raise ParamsError(f"{params_path}: {exc.message('export.columns')}") from None
+    except ArgumentError as exc:
+        if exc.name not in ("columns", "quasi_identifiers"):
+            raise
+        raise ParamsError(f"{params_path}: export.{exc}") from None
     with pd.option_context("display.width", 120):
         print(ds.flow.to_string(index=False))
+    _print_scoring(ds)
     print(ds.k_report.message())
     if check:
         print("check only: nothing written")

@@ -45,8 +45,9 @@ import json
 import os
 import re
 import tempfile
+import warnings
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -54,11 +55,18 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from effectstudy import __version__
-from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, EffectstudyError
+from effectstudy import __version__, instruments
+from effectstudy.core.errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    DataError,
+    EffectstudyError,
+    ProvisionalKeyWarning,
+)
 from effectstudy.core.files import sha256_file as _sha256
 from effectstudy.core.schema import CARE_TYPES, END_REASONS, item_columns
 from effectstudy.data.consent import filter_consent, restrict_to_episodes
+from effectstudy.instruments.scoring import KEY_COLUMNS, score
 from effectstudy.privacy import audit_log
 from effectstudy.privacy.pseudonyms import PseudonymKey, age_bands, pseudonymise, relative_days
 
@@ -71,6 +79,13 @@ __all__ = [
     "KAnonymityReport",
     "ResearchDataset",
     "build_research_dataset",
+    "ColumnsUnavailableError",
+    "SCORE_VARIABLES",
+    "SCORE_WITH_PACKAGE",
+    "requests_scores",
+    "scoring_problem",
+    "score_measurements",
+    "unavailable_columns",
     "check_k_anonymity",
     "codebook",
     "write_research_export",
@@ -338,7 +353,7 @@ def build_research_dataset(
     measurements: pd.DataFrame | None = None,
     *,
     key: PseudonymKey,
-    scores: pd.DataFrame | None = None,
+    scores: pd.DataFrame | Literal["score"] | None = None,
     columns: Sequence[str] | None = None,
     quasi_identifiers: Sequence[str] = DEFAULT_QUASI_IDENTIFIERS,
     k: int = 5,
@@ -353,11 +368,17 @@ def build_research_dataset(
     ----------
     episodes, measurements, scores : DataFrame
         Canonical tables (:mod:`effectstudy.core.schema`); extra columns are ignored.
+        ``scores="score"`` (:data:`SCORE_WITH_PACKAGE`): score the consenting measurements
+        with the package (:func:`score_measurements`: ``effectstudy.score`` with each
+        instrument's registered key, as the effect study does); the keys used go into the
+        codebook and ``meta["scoring"]``.
     key : PseudonymKey
         The release key: a new key per release (``effectstudy keygen``).
     columns : list of str, optional
         Allow-list of output variables (names from :data:`VARIABLES`, optionally as
-        ``table.name``; ``item_*`` for all items).  Default: every variable.
+        ``table.name``; ``item_*`` for all items).  Default: every variable the data give
+        (those they cannot give are listed in ``meta["not_available"]``).  A listed column
+        the data cannot give is an error, never left out.
     quasi_identifiers : list of str
         Episode-level variables checked for k-anonymity; those not exported are skipped.
     k : int
@@ -371,6 +392,9 @@ def build_research_dataset(
 
     Raises
     ------
+    ColumnsUnavailableError
+        A column in ``columns`` that the data given cannot produce (no input column, no
+        measurements, no scores or measurements that cannot be scored): says why and what to do.
     KAnonymityError
         Rare quasi-identifier combinations; the message lists them with advice.
     DataError
@@ -378,6 +402,8 @@ def build_research_dataset(
     """
     if not isinstance(key, PseudonymKey):
         raise ArgumentTypeError("key", key, "a PseudonymKey (see effectstudy.privacy.pseudonyms.load_key)")
+    if isinstance(scores, str) and scores != SCORE_WITH_PACKAGE:
+        raise ArgumentError("scores", scores, f"a DataFrame of scores, None or {SCORE_WITH_PACKAGE!r} (score the measurements)")
     allowed = _allowed(columns)
     for col in ("episode_id", "client_id", "start_date"):
         if col not in episodes.columns:
@@ -443,7 +469,7 @@ def build_research_dataset(
             o["instrument"] = rows["instrument"].astype("string")
         o["day"] = relative_days(pd.to_datetime(rows["date"]).reset_index(drop=True),
                                  pd.Series(ep_start.reindex(eid.to_numpy()).to_numpy()))
-        if "session" in rows.columns:
+        if name == "measurements" and "session" in rows.columns:
             o["session"] = pd.to_numeric(rows["session"]).astype("Int64")
         if name == "measurements":
             if "occasion" in rows.columns:
@@ -461,11 +487,21 @@ def build_research_dataset(
         t = pd.DataFrame(o)
         return t[[c for c in t.columns if _keep(allowed, name, c)]]
 
+    score_meta: dict[str, dict[str, Any]] = {}
+    no_scores = "none were given"
+    if isinstance(scores, str):
+        scores, score_meta, no_scores = _package_scores(measurements, kept, episodes)
     if measurements is not None:
         tables["measurements"] = long_table("measurements", measurements)
     if scores is not None:
         tables["scores"] = long_table("scores", scores)
     variables = {name: [VARIABLES.get((name, c)) or _item_variable(c) for c in t.columns] for name, t in tables.items()}
+    if score_meta:
+        variables["scores"] = _scored_variables(variables["scores"], score_meta)
+    sources = {"episodes": episodes, "measurements": measurements, "scores": scores}
+    not_available = unavailable_columns(sorted({n for _, n in VARIABLES}) if columns is None else columns, tables, sources, no_scores)
+    if columns is not None and not_available:
+        raise ColumnsUnavailableError(not_available)
     qis = [q for q in quasi_identifiers if q in e_tab.columns]
     subject = "client_pseudonym"
     kframe = e_tab if subject in e_tab.columns else e_tab.assign(client_pseudonym=cp)
@@ -477,8 +513,185 @@ def build_research_dataset(
         "age_band_width": age_band_width, "age_top": age_top, "missing_code": MISSING_CODE,
         "pseudonymisation": "HMAC-SHA256, 64-bit pseudonyms, key per release",
         "status": "gepseudonimiseerd (pseudonymised personal data)",
+        "scoring": score_meta, "not_available": [{"column": c, "why": w} for c, w, _ in not_available],
     }
     return ResearchDataset(tables, variables, pd.concat(flow, ignore_index=True), k_report, key.fingerprint, meta)
+
+
+# ------------------------------------------------------------------------------ what the sources can give
+#: variables only the ``scores`` table holds: asking for one of them asks for scores
+SCORE_VARIABLES = ("scale", "score", "n_answered", "prorated")
+#: input column each exported variable is derived from (the table's own name when not listed)
+_INPUT_COLUMN = {"duration_days": "end_date", "age_band": "birth_year"}
+#: ``scores=SCORE_WITH_PACKAGE``: score the consenting measurements with :func:`effectstudy.score`
+SCORE_WITH_PACKAGE = "score"
+
+
+class ColumnsUnavailableError(EffectstudyError, ValueError):
+    """Requested export columns that the given data cannot produce (never left out silently).
+
+    ``problems`` lists ``(column, why, what_to_do)``; :meth:`message` renders them under the
+    name of the setting (``columns`` for the function, ``export.columns`` in a params file).
+    """
+
+    def __init__(self, problems: Sequence[tuple[str, str, str]], key: str = "columns") -> None:
+        self.problems = tuple(problems)
+        super().__init__(self.message(key))
+
+    def message(self, key: str = "columns") -> str:
+        lines = [f"{key}: {len(self.problems)} requested column(s) cannot be produced from the data given; "
+                 "nothing was written:"]
+        lines += [f"  - {c!r}: {why}; {todo}" for c, why, todo in self.problems]
+        return "\n".join(lines)
+
+
+def _requested(entry: str) -> set[tuple[str, str]]:
+    """The (table, name) pairs one allow-list entry (``name``, ``table.name``, ``item_*``) asks for."""
+    table, _, name = entry.rpartition(".")
+    if name == _ITEM_PATTERN or re.fullmatch(r"item_[1-9][0-9]*", name):
+        return {("measurements", name)}
+    return {(t, n) for (t, n) in VARIABLES if n == name and (not table or t == table)}
+
+
+def requests_scores(columns: Sequence[str] | None) -> bool:
+    """Whether an allow-list asks for the ``scores`` table (``None``: every variable, so yes).
+
+    An entry asks for scores when every table it names is ``scores``: ``score``, ``scale``,
+    ``n_answered``, ``prorated`` or ``scores.<name>``; ``instrument`` and ``day`` alone are
+    served by the measurements.
+
+    >>> requests_scores(["client_pseudonym", "day"]), requests_scores(["day", "score"]), requests_scores(None)
+    (False, True, True)
+    """
+    if columns is None:
+        return True
+    return any((pairs := _requested(c)) and all(t == "scores" for t, _ in pairs) for c in columns)
+
+
+def scoring_problem(measurements: pd.DataFrame | None) -> str | None:
+    """Why the package cannot score ``measurements`` (``None`` when it can).
+
+    Scoring needs an ``instrument`` column whose every id has a key in the instrument registry
+    (:func:`effectstudy.instruments.available`, including keys registered with
+    ``instruments.load(path, register=True)``) and, per instrument, the columns of all scored items.
+    """
+    if measurements is None:
+        return "no measurements were given to score"
+    if "instrument" not in measurements.columns:
+        return "the measurements have no 'instrument' column, so no scoring key can be chosen"
+    ids = [str(i) for i in pd.unique(measurements["instrument"].dropna())]
+    unknown = sorted(set(ids) - set(instruments.available()))
+    if unknown:
+        return (f"instrument(s) {', '.join(map(repr, unknown))} have no scoring key in the registry "
+                f"(known: {', '.join(instruments.available())})")
+    present = set(item_columns(measurements.columns))
+    for iid in sorted(ids):
+        inst = instruments.get(iid)
+        lacking = [f"item_{i}" for i in inst.scored_items if f"item_{i}" not in present]
+        if lacking:
+            return (f"the measurements lack {len(lacking)} item column(s) of {iid} "
+                    f"({', '.join(lacking[:3])}{' ...' if len(lacking) > 3 else ''}) needed to score it")
+    return None
+
+
+def score_measurements(measurements: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
+    """Score every administration with its instrument's registered key, as the effect study does.
+
+    One call of :func:`effectstudy.instruments.scoring.score` (the function ``Study.scores``
+    uses: same keys, prorating and ``n_answered``) per instrument id in ``measurements``.
+
+    Returns
+    -------
+    scores : DataFrame
+        Long scores of all instruments (the measurement's key columns, ``scale``, ``score``,
+        ``n_answered``, ``prorated``, ``reason``), instruments in id order.
+    meta : dict
+        Per instrument id: ``version``, ``key_status``, ``provisional_scales``, ``n_scores``,
+        ``n_prorated``, ``n_missing`` (from the scoring result's ``meta``).
+
+    Raises
+    ------
+    ArgumentError
+        The measurements cannot be scored (:func:`scoring_problem` says why).
+    DataError
+        An item code outside the instrument's range (from scoring).
+    """
+    problem = scoring_problem(measurements)
+    if problem is not None:
+        raise ArgumentError("measurements", "measurements", f"measurements the package can score: {problem}")
+    parts, meta = [], {}
+    for iid in sorted(str(i) for i in pd.unique(measurements["instrument"].dropna())):
+        with warnings.catch_warnings():
+            # a provisional key is stated in the codebook (derivation of 'score') and the release meta
+            warnings.simplefilter("ignore", ProvisionalKeyWarning)
+            res = score(measurements, instrument=iid)
+        m = res.meta
+        meta[iid] = {"version": m["instrument_version"], "key_status": m["key_status"],
+                     "provisional_scales": list(m["provisional_scales"]), "n_scores": m["n_scores"],
+                     "n_prorated": m["n_prorated"], "n_missing": dict(m["n_missing"])}
+        parts.append(res.scores.assign(instrument=iid, scale=res.scores["scale"].astype("string")))
+    if not parts:
+        cols = [c for c in KEY_COLUMNS if c in measurements.columns] + ["scale", "score", "n_answered", "prorated"]
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in cols}), meta
+    return pd.concat(parts, ignore_index=True), meta
+
+
+def _missing_reason(table: str, name: str, sources: dict[str, pd.DataFrame | None], no_scores: str) -> tuple[str, str]:
+    """Why ``table.name`` was not produced and what to do, from the input the build was given."""
+    src = sources.get(table)
+    if src is None:
+        if table == "scores":
+            return (f"no scores: {no_scores}",
+                    "give the item columns of a registered instrument (or a practice key: instruments.load)")
+        return f"no {table} were given", f"give the {table} (data.{table} in the params)"
+    inp = _INPUT_COLUMN.get(name, name)
+    return (f"the {table} input has no column {inp!r}",
+            f"add {inp!r} to the {table} export (or map it in the params' data: section)")
+
+
+def unavailable_columns(columns: Sequence[str] | None, tables: dict[str, pd.DataFrame],
+                        sources: dict[str, pd.DataFrame | None], no_scores: str = "none were given",
+                        ) -> list[tuple[str, str, str]]:
+    """The allow-list entries none of whose variables is in ``tables``: ``(column, why, what_to_do)``.
+
+    ``sources`` maps each table name to the input it was built from (``None``: not given), so
+    the reason names the missing input column or table; ``no_scores`` says why there are no
+    scores.  ``columns=None`` (every variable) asks for nothing in particular: empty list.
+    """
+    if columns is None:
+        return []
+    out = []
+    for c in columns:
+        pairs = sorted(_requested(c))
+        if not pairs:
+            continue  # not a variable at all: refused by the allow-list itself
+        if any(n in tables[t].columns or (n == _ITEM_PATTERN and item_columns(tables[t].columns))
+               for t, n in pairs if t in tables):
+            continue
+        why, todo = _missing_reason(*pairs[0], sources, no_scores)
+        out.append((c, why, f"{todo}, or remove {c!r} from the list"))
+    return out
+
+
+def _package_scores(measurements: pd.DataFrame | None, kept: pd.DataFrame, episodes: pd.DataFrame,
+                    ) -> tuple[pd.DataFrame | None, dict[str, dict[str, Any]], str]:
+    """Scores of the consenting measurements (:func:`score_measurements`), their keys, and why
+    there are none (``""`` when there are)."""
+    if measurements is None:
+        return None, {}, "no measurements were given to score"
+    rows = restrict_to_episodes(measurements, kept, episodes)[0]
+    problem = scoring_problem(rows)
+    if problem is not None:
+        return None, {}, problem
+    scored, meta = score_measurements(rows)
+    return scored, meta, ""
+
+
+def _scored_variables(vars_: list[Variable], meta: dict[str, dict[str, Any]]) -> list[Variable]:
+    """The scores' variables with the keys used in their derivation (codebook)."""
+    keys = "; ".join(f"{i} version {m['version']} (key {m['key_status']})" for i, m in meta.items())
+    how = f"computed by effectstudy {__version__} (effectstudy.score, as in the effect study) with the registry key: {keys}"
+    return [replace(v, derivation=how) if v.name in SCORE_VARIABLES else v for v in vars_]
 
 
 # ------------------------------------------------------------------------------ codebook
