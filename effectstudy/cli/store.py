@@ -67,7 +67,9 @@ class ExportSection(StrictModel):
     key_env: str | None = None
     #: read from the input files (``data``) or from the study store
     source: Literal["files", "store"] = "files"
-    #: allow-list of output variables; default: all (see effectstudy.privacy.export.VARIABLES)
+    #: allow-list of output variables (see effectstudy.privacy.export.VARIABLES); default: every variable
+    #: the data give. A listed variable the data cannot give is an error (nothing is written);
+    #: scale, score, n_answered, prorated are scored by the package when the source holds no scores
     columns: list[str] | None = None
     quasi_identifiers: list[str] = Field(default_factory=lambda: ["age_band", "sex", "start_year", "diagnosis", "treatment"])
     k: int = Field(default=5, ge=2)
