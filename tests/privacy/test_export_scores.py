@@ -189,10 +189,10 @@ def test_refusals_name_the_column_why_and_what_to_do():
 
 
 def test_cli_refuses_an_unknown_column_under_its_params_key(tmp_path, release_key, capsys):
-    p = example_params(tmp_path, **{"scale, score,": "scale, score, therapist,"})
+    p = example_params(tmp_path, **{"scale, score,": "scale, score, shoe_size,"})
     assert main(["export", "-f", str(p)]) == 2
     err = capsys.readouterr().err
-    assert f"{p}: export.columns: got 'therapist', expected exportable variables:" in err
+    assert f"{p}: export.columns: got 'shoe_size', expected exportable variables:" in err
     assert not (tmp_path / "releases").exists()
 
 
