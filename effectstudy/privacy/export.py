@@ -899,6 +899,7 @@ def write_research_export(
         if "client_pseudonym" in dataset.tables["episodes"].columns else None,
         "k": dataset.k_report.k, "k_reached": dataset.k_report.smallest_class,
         "quasi_identifiers": list(dataset.k_report.quasi_identifiers),
+        "scoring": dataset.meta.get("scoring", {}), "not_available": dataset.meta.get("not_available", []),
         "flow": json.loads(dataset.flow.to_json(orient="records")),
         "inputs_sha256": inputs or {}, "files_sha256": hashes,
     }

@@ -115,6 +115,7 @@ def test_example_export_carries_the_scores_of_scoring_directly(tmp_path, release
     assert "registry key: scl90_nl version 2003 (key provisional)" in md
     record = json.loads((rel / "example-2025-leiden_release.json").read_text(encoding="utf-8"))
     assert record["columns"]["scores"] == SCORE_COLUMNS and record["rows"]["scores"] == 6620
+    assert record["scoring"]["scl90_nl"]["key_status"] == "provisional" and record["not_available"] == []
 
 
 def test_example_export_counts_consent_refused_apart_from_not_recorded(tmp_path, release_key, capsys):
