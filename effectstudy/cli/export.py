@@ -13,6 +13,7 @@ Params (see :class:`effectstudy.cli.store.ExportSection`)::
       source: files                     # or: store
       columns: [client_pseudonym, episode_pseudonym, start_year, age_band, sex, day, instrument, "item_*"]
       quasi_identifiers: [age_band, sex, start_year, diagnosis, treatment]
+      instrument_files: [keys/oq45-praktijk.yaml]   # a practice's own scoring keys, if any
       k: 5
       withdrawn: withdrawn.txt          # one client id per line
       formats: [sav, csv, xlsx, md]
@@ -33,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from effectstudy import instruments
 from effectstudy.cli.store import load, open_store
 from effectstudy.core.errors import ArgumentError, ParamsError
 from effectstudy.privacy.export import (
@@ -80,6 +82,11 @@ def run_export(params_path: str, check: bool = False) -> int:
     if ex is None:
         raise ParamsError(f"{params_path}: export: section is missing")
     out = params.resolve(ex.path)
+    for f in ex.instrument_files:
+        path = params.resolve(f)
+        if not path.is_file():
+            raise ParamsError(f"{params_path}: export.instrument_files: file {str(path)!r} does not exist")
+        instruments.load(path, register=True)
     forbidden = [out]
     inputs: dict[str, str] = {}
     scores: pd.DataFrame | str | None = SCORE_WITH_PACKAGE if requests_scores(ex.columns) else None

@@ -72,6 +72,9 @@ class ExportSection(StrictModel):
     #: scale, score, n_answered, prorated are scored by the package when the source holds no scores
     columns: list[str] | None = None
     quasi_identifiers: list[str] = Field(default_factory=lambda: ["age_band", "sex", "start_year", "diagnosis", "treatment"])
+    #: a practice's own scoring keys (instrument YAML files, as ``analysis.instrument_file`` of the
+    #: effect study), registered before the data are read and scored; shipped keys need nothing here
+    instrument_files: list[Path] = Field(default_factory=list)
     k: int = Field(default=5, ge=2)
     age_band_width: int = Field(default=5, ge=1)
     age_top: int = Field(default=80, ge=1)
@@ -81,6 +84,8 @@ class ExportSection(StrictModel):
     language: Literal["nl", "en"] = "nl"
 
     _p = field_validator("path", "key_file", "withdrawn", mode="before")(classmethod(lambda cls, v: _path(v)))
+    _f = field_validator("instrument_files", mode="before")(
+        classmethod(lambda cls, v: [_path(x) for x in v] if isinstance(v, list) else v))
 
 
 class StudyParams(StrictModel):

@@ -642,7 +642,8 @@ def _missing_reason(table: str, name: str, sources: dict[str, pd.DataFrame | Non
     if src is None:
         if table == "scores":
             return (f"no scores: {no_scores}",
-                    "give the item columns of a registered instrument (or a practice key: instruments.load)")
+                    "give the item columns of an instrument in the registry (a practice's own key: "
+                    "export.instrument_files in the params, instruments.load(path, register=True) in Python)")
         return f"no {table} were given", f"give the {table} (data.{table} in the params)"
     inp = _INPUT_COLUMN.get(name, name)
     return (f"the {table} input has no column {inp!r}",

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import secrets
+import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -241,3 +243,40 @@ def test_package_scores_are_of_consenting_episodes_only_and_documented():
     cb = codebook(ds)
     assert cb.loc[cb["variable"] == "score", "derivation"].str.contains("effectstudy.score").all()
     assert ds.meta["scoring"]["scl90_nl"]["key_status"] == "provisional"
+
+
+def test_a_practice_key_named_in_the_params_scores_its_instrument(tmp_path, monkeypatch, capsys):
+    text = (ROOT / "effectstudy" / "instruments" / "phq9.yaml").read_text(encoding="utf-8")
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / "phq9p.yaml").write_text(text.replace("id: phq9\n", "id: phq9_praktijk\n"), encoding="utf-8")
+    eps, _ = practice()
+    rng = np.random.default_rng(5)
+    m = pd.DataFrame({"client_id": eps["client_id"], "episode_id": eps["episode_id"], "instrument": "phq9_praktijk",
+                      "date": eps["start_date"], **{f"item_{i}": rng.integers(0, 4, len(eps)).astype(float)
+                                                    for i in range(1, 11)}})
+    (tmp_path / "in").mkdir()
+    for f in ("e.csv", "m.csv"):
+        (tmp_path / "in" / f).write_text(f)
+    fake = types.SimpleNamespace(read_study=lambda spec: types.SimpleNamespace(episodes=eps, measurements=m))
+    monkeypatch.setitem(sys.modules, "effectstudy.data.io", fake)
+    key = write_key(tmp_path / "k" / "k.key")
+    lines = ["data:", "  episodes: {path: in/e.csv}", "  measurements: {path: in/m.csv}", "store: {path: s/study.duckdb}",
+             "export:", "  path: out", "  name: p1", "  recipient: UvA", "  purpose: thesis",
+             f"  key_file: {tmp_path / 'k' / 'k.key'}", "  quasi_identifiers: [sex]", "  formats: [csv]",
+             "  columns: [episode_pseudonym, scale, score]"]
+    p = tmp_path / "p.yaml"
+    p.write_text("\n".join(lines) + "\n")
+    assert main(["export", "-f", str(p)]) == 2
+    assert "'score': no scores: instrument(s) 'phq9_praktijk' have no scoring key" in capsys.readouterr().err
+    p.write_text("\n".join([*lines, "  instrument_files: [keys/nope.yaml]"]) + "\n")
+    assert main(["export", "-f", str(p)]) == 2
+    assert "export.instrument_files: file" in capsys.readouterr().err
+    p.write_text("\n".join([*lines, "  instrument_files: [keys/phq9p.yaml]"]) + "\n")
+    try:
+        assert main(["export", "-f", str(p)]) == 0
+        want = es.score(m, instrument="phq9_praktijk").scores
+    finally:
+        es.instruments.unregister("phq9_praktijk")
+    got = pd.read_csv(tmp_path / "out" / "p1_scores.csv")
+    assert got["score"].tolist() == want["score"].tolist() and len(got) == len(eps)
+    assert got["episode_pseudonym"].tolist() == pseudonymise(m["episode_id"], key, domain="episode").tolist()
