@@ -119,7 +119,7 @@ def filter_consent(
         ids = pd.Index(pd.Series(list(withdrawn), dtype="string").str.strip())
         is_withdrawn = episodes["client_id"].astype("string").str.strip().isin(ids).to_numpy(dtype=bool)
     refused = (consent == False) & ~is_withdrawn  # noqa: E712 - object array of True/False/None
-    missing = np.array([v is None for v in consent], dtype=bool) & ~is_withdrawn
+    missing = pd.isna(consent) & ~is_withdrawn
     used = (consent == True) & ~is_withdrawn  # noqa: E712
     clients = episodes["client_id"]
 
