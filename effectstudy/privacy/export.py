@@ -1,7 +1,10 @@
 """Research exports for university partners: SPSS ``.sav``, CSV and a codebook from one metadata source.
 
 The research dataset is built from canonical episodes and measurements (and optionally
-scores) in five steps, each counted in :attr:`ResearchDataset.flow`:
+scores: given, or ``scores="score"`` to have the package score the consenting measurements
+with each instrument's registered key, :func:`score_measurements`) in five steps, each
+counted in :attr:`ResearchDataset.flow`.  A column the allow-list asks for that the data
+cannot give is refused (:class:`ColumnsUnavailableError`), never left out silently:
 
 1. **consent**: only episodes with ``consent_research`` (missing = no consent), minus a
    withdrawal list (:func:`effectstudy.data.consent.filter_consent`);
