@@ -58,13 +58,27 @@ def _read_withdrawn(path) -> list[str]:
     return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+#: an administration's key in the store (effectstudy.core.schema: the measurements' natural key)
+_ADMINISTRATION = ["client_id", "instrument", "date"]
+
+
 def _store_scores(stored: pd.DataFrame, measurements: pd.DataFrame) -> pd.DataFrame | str:
-    """The stored scores when they cover every instrument measured, else: score with the package."""
-    if not len(stored) or "instrument" not in measurements.columns:
+    """The stored scores when every stored administration has them, else: score with the package
+    (scores added for an earlier import would leave the later administrations without any)."""
+    if not len(stored) or any(c not in t.columns for c in _ADMINISTRATION for t in (stored, measurements)):
         return SCORE_WITH_PACKAGE
-    measured = set(measurements["instrument"].dropna().astype(str))
-    scored = set(stored["instrument"].dropna().astype(str)) if "instrument" in stored.columns else set()
-    return stored if measured <= scored else SCORE_WITH_PACKAGE
+
+    def keys(t: pd.DataFrame) -> pd.MultiIndex:
+        return pd.MultiIndex.from_arrays([t["client_id"].astype("string"), t["instrument"].astype("string"),
+                                          pd.to_datetime(t["date"])])
+
+    covered = keys(measurements).isin(keys(stored))
+    if covered.all():
+        print(f"scores: as stored ({len(stored)} rows)")
+        return stored
+    print(f"scores: {int((~covered).sum())} stored administration(s) have no stored scores; "
+          "all are scored by effectstudy")
+    return SCORE_WITH_PACKAGE
 
 
 def _print_scoring(ds) -> None:

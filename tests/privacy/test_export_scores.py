@@ -155,11 +155,18 @@ def test_the_store_uses_its_scores_when_they_cover_every_instrument(tmp_path, ca
     assert "export.columns: 2 requested column(s) cannot be produced" in err
     assert "'score': no scores: the measurements lack 88 item column(s) of scl90_nl (item_3, item_4, item_5 ...)" in err
     assert "or remove 'score' from the list" in err and not (tmp_path / "out").exists()
-    # stored scores of every measured instrument are exported as stored
+    # scores stored for some administrations only are not used: the package scores them all (here: cannot)
     stored = m[["client_id", "episode_id", "instrument", "date"]].assign(
         scale="total", score=np.arange(len(m)) / 4, n_answered=90, prorated=False)
-    store.add_scores(stored, source="test")
+    store.add_scores(stored.iloc[:100], source="test, first part")
+    assert main(["export", "-f", str(tmp_path / "p.yaml")]) == 2
+    out, err = capsys.readouterr()
+    assert "scores: 20 stored administration(s) have no stored scores; all are scored by effectstudy" in out
+    assert "'score': no scores: the measurements lack 88 item column(s)" in err
+    # stored scores of every administration are exported as stored
+    store.add_scores(stored.iloc[100:], source="test, second part")
     assert main(["export", "-f", str(tmp_path / "p.yaml")]) == 0
+    assert f"scores: as stored ({len(m)} rows)" in capsys.readouterr().out
     got = pd.read_csv(tmp_path / "out" / "r1_scores.csv")
     assert got.columns.tolist() == ["episode_pseudonym", "day", "scale", "score"]
     assert sorted(got["score"]) == sorted(stored["score"])
