@@ -378,8 +378,11 @@ class _ReportParams(Params):
     export_date: str | None = None
 
     def label_uses(self) -> list[tuple[str, str]]:
-        """(params key, column) of every column these params turn into report labels."""
-        return [(f"analysis.groups.{i}", g) for i, g in enumerate(self.analysis.groups)]
+        """(params key, column) of every column these params turn into report labels or fields."""
+        uses = [(f"analysis.groups.{i}", g) for i, g in enumerate(self.analysis.groups)]
+        if self.stagnation_list.show_therapist:
+            uses.append(("stagnation_list.show_therapist", "therapist"))
+        return uses
 
     @model_validator(mode="after")
     def _labels_coded(self) -> _ReportParams:

@@ -146,3 +146,15 @@ def test_params_error_for_a_bad_code_list_names_the_key(tmp_path):
                                        "measurements: {path: m.csv}\n  codes: {diagnosis: [yes, 'Yes']}"))
     with pytest.raises(ParamsError, match=r"p\.yaml: data\.codes\.diagnosis: codes \['Yes', 'yes'\] occur twice"):
         load_report_params(p)
+
+
+def test_showing_the_therapist_needs_its_codes(tmp_path):
+    p = _params(tmp_path, """
+        report: effect_study
+        stagnation_list: {show_therapist: true}
+    """)
+    with pytest.raises(ParamsError, match=r"stagnation_list.show_therapist: 'therapist' has no code list"):
+        load_report_params(p)
+    p.write_text(p.read_text().replace("measurements: {path: m.csv}",
+                                       "measurements: {path: m.csv}\n  codes: {therapist: [T01, T02]}"))
+    assert load_report_params(p).stagnation_list.show_therapist
