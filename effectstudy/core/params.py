@@ -386,8 +386,19 @@ class _ReportParams(Params):
 
     @model_validator(mode="after")
     def _labels_coded(self) -> _ReportParams:
-        """No free text becomes a label: each column in :meth:`label_uses` needs a code list."""
-        require_codes(self.label_uses(), self.data.code_lists())
+        """No free text becomes a label: each column in :meth:`label_uses` needs a code list; the
+        selection names codes of its column (after coding, data hold only declared codes)."""
+        codes = self.data.code_lists()
+        require_codes(self.label_uses(), codes)
+        problems = []
+        for key, col in (("care_types", "care_type"), ("diagnoses", "diagnosis")):
+            cl = codes.get(col)
+            for i, v in enumerate(getattr(self.selection, key) or []):
+                if cl is not None and v not in cl.codes:
+                    problems.append(f"selection.{key}.{i}: {v!r} is not a code of {col}; its codes: "
+                                    f"{', '.join(cl.codes)} (declare codes under data.codes.{col})")
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     @model_validator(mode="after")

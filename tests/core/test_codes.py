@@ -158,3 +158,15 @@ def test_showing_the_therapist_needs_its_codes(tmp_path):
     p.write_text(p.read_text().replace("measurements: {path: m.csv}",
                                        "measurements: {path: m.csv}\n  codes: {therapist: [T01, T02]}"))
     assert load_report_params(p).stagnation_list.show_therapist
+
+
+def test_selection_names_codes(tmp_path):
+    p = _params(tmp_path, """
+        report: effect_study
+        selection: {diagnoses: [depression, Depressie], care_types: [basic]}
+    """)
+    with pytest.raises(ParamsError) as e:
+        load_report_params(p)
+    assert "selection.diagnoses.1: 'Depressie' is not a code of diagnosis; its codes: depression, anxiety" in str(e.value)
+    p.write_text(p.read_text().replace(", Depressie]", "]"))
+    assert load_report_params(p).selection.diagnoses == ["depression"]
