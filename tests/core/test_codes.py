@@ -9,7 +9,7 @@ import pytest
 
 from effectstudy.core import codes
 from effectstudy.core.errors import ParamsError
-from effectstudy.core.labels import label, translate
+from effectstudy.core.labels import label, register, translate
 from effectstudy.core.params import load_report_params
 from effectstudy.core.schema import CARE_TYPES, END_REASONS
 
@@ -170,3 +170,17 @@ def test_selection_names_codes(tmp_path):
     assert "selection.diagnoses.1: 'Depressie' is not a code of diagnosis; its codes: depression, anxiety" in str(e.value)
     p.write_text(p.read_text().replace(", Depressie]", "]"))
     assert load_report_params(p).selection.diagnoses == ["depression"]
+
+
+def test_params_labels_replace_registered_ones_and_package_lists_are_not_reregistered():
+    old = {"nl": translate("depression", "nl"), "en": translate("depression", "en")}
+    old_basic = {"nl": translate("basic", "nl"), "en": translate("basic", "en")}
+    try:
+        eff = codes.effective_codes({"diagnosis": {"depression": {"nl": "stemming", "en": "mood"}}})
+        codes.register_code_labels(eff)  # another label for a registered code: replaced, as the params say
+        assert translate("depression", "nl") == "stemming"
+        register({"basic": {"nl": "eigen basis", "en": "own basic"}}, replace=True)
+        codes.register_code_labels(eff)  # the package's care_type list is not registered again
+        assert translate("basic", "nl") == "eigen basis"
+    finally:
+        register({"depression": old, "basic": old_basic}, replace=True)

@@ -121,3 +121,24 @@ def test_read_table_uses_declared_codes(planted_files):
                    codes=effective_codes({"diagnosis": ["anxiety"]}))
     assert set(t.data["diagnosis"].dropna()) == {"anxiety"}
     assert (t.report.problems["rule"] == UNCODED_RULE).sum() == (t.data["diagnosis"].isna()).sum()
+
+
+@pytest.mark.parametrize(("n", "cut"), [(12, False), (13, True)])
+def test_a_long_code_list_is_cut_to_twelve_codes_in_the_message(n, cut):
+    codes = effective_codes({"treatment": [f"t{k:02d}" for k in range(1, n + 1)]})
+    df = pd.DataFrame({"treatment": pd.Series(["x"], dtype="str")})
+    _, problems = apply_codes(df, "episodes", file="e.csv", lines=np.array([2]), codes=codes)
+    text = problems["expected"].iloc[0]
+    assert "t01, " in text and "t12" in text
+    assert ("t13" in text) is False
+    assert (", ...)" in text) is cut
+
+
+def test_uncoded_counts_follow_the_check_order():
+    df = pd.DataFrame({"sex": pd.Series(["x", "y"], dtype="str"), "diagnosis": pd.Series(["z", "anxiety"], dtype="str")})
+    sex_first = df[["sex", "diagnosis"]]
+    _, problems = apply_codes(sex_first, "episodes", file="e.csv", lines=np.array([2, 3]))
+    problems = pd.concat([problems[problems["column"] == "sex"], problems[problems["column"] == "diagnosis"]])
+    counts = uncoded_counts(problems, {"episodes": "e.csv"})
+    assert counts.to_dict("records") == [{"table": "episodes", "column": "sex", "n": 2},
+                                         {"table": "episodes", "column": "diagnosis", "n": 1}]
