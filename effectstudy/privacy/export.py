@@ -12,12 +12,19 @@ scores) in five steps, each counted in :attr:`ResearchDataset.flow`:
    reference; CCMO: birth year at most; HIPAA Safe Harbor: no date element but the year);
 4. **allow-list**: output columns are built from :data:`VARIABLES` only and filtered by the
    params' ``columns`` list; every other input column (names, BSN, addresses, free text,
-   therapist) is dropped by construction (SEC-P5: allow-list, never a deny-list);
-5. **k-anonymity**: each combination of the quasi-identifiers (default age band, sex, start
-   year, diagnosis, treatment) must occur for at least ``k`` clients (default 5; SEC-P7;
-   Sweeney 2002, "k-anonymity: a model for protecting privacy", *Int. J. Uncertainty,
-   Fuzziness and Knowledge-Based Systems* 10(5):557-570).  Otherwise nothing is written and
-   :class:`KAnonymityError` lists the rare combinations and what coarsening would fix.
+   therapist) is dropped by construction (SEC-P5: allow-list, never a deny-list).  Naming free
+   text in ``columns`` is an error, and text variables carry only the codes of their column's
+   code list (:mod:`effectstudy.core.codes`; uncoded values become missing, counted in the flow
+   as ``uncoded_value:<column>``);
+5. **k-anonymity**: every variable has a role (:data:`ROLES`: pseudonym, quasi-identifier or
+   outcome; the codebook gives the reason).  Each combination of the exported episode-level
+   quasi-identifiers (start year, care type, end reason, diagnosis, treatment, age band, sex, and
+   any column the params' ``quasi_identifiers`` add) must occur for at least ``k`` clients
+   (default 5; SEC-P7; Sweeney 2002, "k-anonymity: a model for protecting privacy", *Int. J.
+   Uncertainty, Fuzziness and Knowledge-Based Systems* 10(5):557-570), and each code of a
+   measurement-level quasi-identifier (instrument, occasion, scale) must be held by ``k``
+   clients.  Otherwise nothing is written and :class:`KAnonymityError` lists the rare
+   combinations and what coarsening would fix.
 
 :func:`write_research_export` then writes, per table, ``.sav`` (variable labels; value
 labels on nominal and ordinal variables only; the user-missing code :data:`MISSING_CODE`
@@ -28,15 +35,17 @@ written to a temporary name and renamed.
 
 >>> from effectstudy.privacy.pseudonyms import PseudonymKey
 >>> eps = pd.DataFrame({"episode_id": [f"e{i}" for i in range(6)], "client_id": [f"c{i}" for i in range(6)],
-...     "start_date": pd.to_datetime(["2024-01-10"] * 6), "sex": ["v"] * 6, "birth_year": [1990] * 6,
+...     "start_date": pd.to_datetime(["2024-01-10"] * 6), "sex": ["female"] * 6, "birth_year": [1990] * 6,
 ...     "consent_research": [True] * 5 + [False]})
->>> ms = pd.DataFrame({"client_id": ["c0", "c5"], "episode_id": ["e0", "e5"], "instrument": ["scl90_nl"] * 2,
-...     "date": pd.to_datetime(["2024-01-03", "2024-01-03"]), "item_1": [2.0, 1.0]})
+>>> ms = pd.DataFrame({"client_id": [f"c{i}" for i in range(6)], "episode_id": [f"e{i}" for i in range(6)],
+...     "instrument": ["scl90_nl"] * 6, "date": pd.to_datetime(["2024-01-03"] * 6), "item_1": [2.0] * 6})
 >>> ds = build_research_dataset(eps, ms, key=PseudonymKey(bytes(32)), quasi_identifiers=["age_band", "sex"])
 >>> ds.tables["episodes"].columns.tolist()
 ['client_pseudonym', 'episode_pseudonym', 'start_year', 'age_band', 'sex']
->>> ds.tables["measurements"][["instrument", "day", "item_1"]].to_dict("records")
-[{'instrument': 'scl90_nl', 'day': -7, 'item_1': 2.0}]
+>>> ds.k_report.quasi_identifiers
+('age_band', 'sex', 'start_year')
+>>> ds.tables["measurements"][["instrument", "day", "item_1"]].iloc[0].to_dict()
+{'instrument': 'scl90_nl', 'day': -7, 'item_1': 2.0}
 """
 
 from __future__ import annotations
