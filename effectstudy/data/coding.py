@@ -8,7 +8,8 @@ Validation calls :func:`apply_codes` once per table (in :func:`effectstudy.data.
 - any other value is set to missing **in the canonical frame** (the raw file is never modified),
   so it cannot become a group label or an exported field; the row itself is still used;
 - each such cell is a problem with rule ``uncoded_value`` and severity ``warning`` **without the
-  value**: it may be free text (a name, a phone number; privacy reference VAL-5 and SEC-P5), so
+  value** (its ``value`` is ``(not shown)``): it may be free text (a name, a phone number;
+  privacy reference VAL-5 and SEC-P5), so
   the message says where it is and how to declare a code, never what it is;
 - :func:`uncoded_counts` counts them per table and column for the data flow.
 
@@ -23,7 +24,7 @@ reader already (``not_allowed``); columns without a code list (declared ``free_t
 >>> coded["diagnosis"].tolist()
 ['depression', 'anxiety', nan]
 >>> problems[["row", "column", "value", "rule", "severity"]].to_dict("records")
-[{'row': 4, 'column': 'diagnosis', 'value': '', 'rule': 'uncoded_value', 'severity': 'warning'}]
+[{'row': 4, 'column': 'diagnosis', 'value': '(not shown)', 'rule': 'uncoded_value', 'severity': 'warning'}]
 """
 
 from __future__ import annotations
@@ -37,10 +38,12 @@ from effectstudy.core.codes import CODABLE_COLUMNS, CodeList, effective_codes
 from effectstudy.core.schema import TABLES
 from effectstudy.data.validate import concat_problems, problems_frame
 
-__all__ = ["UNCODED_RULE", "apply_codes", "uncoded_counts"]
+__all__ = ["UNCODED_RULE", "NOT_SHOWN", "apply_codes", "uncoded_counts"]
 
 #: the problem rule (and flow reason) of a value outside its column's code list
 UNCODED_RULE = "uncoded_value"
+#: what the problem's ``value`` holds instead of the value
+NOT_SHOWN = "(not shown)"
 
 
 def _expected(cl: CodeList) -> str:
@@ -77,7 +80,7 @@ def apply_codes(
     -------
     (DataFrame, DataFrame)
         A copy of ``df`` with coded values (only when something changed; else ``df`` itself) and
-        the ``uncoded_value`` problems (severity ``warning``, column named, value empty).
+        the ``uncoded_value`` problems (severity ``warning``, column named, value ``(not shown)``).
     """
     codes = effective_codes() if codes is None else codes
     spec = TABLES[table]
@@ -92,7 +95,7 @@ def apply_codes(
             out = df.copy()
         out[col] = coded
         if uncoded.any():
-            problems.append(problems_frame(file, lines[uncoded], col, "", UNCODED_RULE, _expected(cl), "warning"))
+            problems.append(problems_frame(file, lines[uncoded], col, NOT_SHOWN, UNCODED_RULE, _expected(cl), "warning"))
     return out, concat_problems(problems)
 
 

@@ -45,7 +45,7 @@ def test_case_and_whitespace_variants_match_the_declared_code():
 def test_the_value_is_never_in_the_problem_and_the_message_says_how_to_declare():
     out, problems = apply_codes(_frame([PLANTED]), "episodes", file="e.csv", lines=np.array([7]))
     row = problems.iloc[0]
-    assert row["value"] == ""
+    assert row["value"] == "(not shown)"
     text = " ".join(map(str, row.to_numpy()))
     assert "Jansen" not in text and "06-12345678" not in text
     assert "not shown because it may be free text" in row["expected"]
