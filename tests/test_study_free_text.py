@@ -110,7 +110,8 @@ def test_yearly_summary_shows_no_free_text_label(planted, tmp_path):
 
 
 def test_a_free_text_group_passed_to_a_study_method_is_refused(planted):
-    study = es.Study.from_params(planted / "demo.yaml")
+    # the demo declares the example's therapist codes; here the therapist column is free text
+    study = es.Study.from_params(planted / "demo.yaml", {"data.codes": {"therapist": "free_text"}})
     with pytest.raises(ArgumentError, match="'therapist' has no code list"):
         study.sample(groups=["therapist"])
     with pytest.raises(ArgumentError, match="'client_id' is an identifier or free text"):
