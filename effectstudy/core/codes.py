@@ -93,20 +93,22 @@ class CodeList:
 
     def match(self, values: pd.Series) -> tuple[pd.Series, np.ndarray]:
         """Map ``values`` onto the declared codes (case-insensitive); return the coded values
-        (missing where uncoded) and the mask of values present but uncoded.  Vectorised: one
-        ``casefold`` and one hash lookup per value, no Python loop over rows.
+        (missing where uncoded) and the mask of values present but uncoded.  Vectorised: the
+        values are factorised once; only the distinct values are casefolded and looked up.
 
         >>> s = pd.Series(["Depression", "depressie mw. X", None], dtype="str")
         >>> coded, bad = DEFAULT_CODES["diagnosis"].match(s)
         >>> coded.tolist(), bad.tolist()
         (['depression', nan, nan], [False, True, False])
         """
-        key = values.astype("str").str.casefold()
+        # the distinct values are few: factorise once, casefold and look up only those
+        idx, distinct = pd.factorize(values.astype("str"), use_na_sentinel=True)
         lookup = {c.casefold(): c for c in self.codes}
-        coded = key.map(lookup)
-        present = values.notna().to_numpy(dtype=bool)
-        uncoded = present & coded.isna().to_numpy(dtype=bool)
-        return coded.astype("str"), uncoded
+        keys = pd.Series(np.asarray(distinct, dtype=object), dtype="str").str.casefold()
+        mapped = np.append(keys.map(lookup).to_numpy(dtype=object, na_value=None), None)
+        coded = pd.Series(mapped[idx], index=values.index, dtype="str")  # idx -1 (missing) -> None
+        uncoded = (idx >= 0) & coded.isna().to_numpy(dtype=bool)
+        return coded, uncoded
 
 
 def _labels(pairs: Iterable[tuple[str, str, str]]) -> dict[str, dict[str, str]]:
