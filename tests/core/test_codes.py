@@ -184,3 +184,16 @@ def test_params_labels_replace_registered_ones_and_package_lists_are_not_reregis
         assert translate("basic", "nl") == "eigen basis"
     finally:
         register({"depression": old, "basic": old_basic}, replace=True)
+
+
+def test_effectstudy_validate_refuses_a_free_text_group(tmp_path, capsys):
+    from effectstudy.cli import main  # noqa: PLC0415 - the command line only here
+
+    p = _params(tmp_path, """
+        report: yearly_summary
+        year: 2024
+        analysis: {groups: [care_type, therapist]}
+    """)
+    assert main(["validate", "-f", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert "analysis.groups.1: 'therapist' has no code list" in err and "data.codes.therapist" in err
