@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from effectstudy.core.codes import effective_codes
 from effectstudy.core.params import DataSpec, FileSpec
@@ -142,3 +144,21 @@ def test_uncoded_counts_follow_the_check_order():
     counts = uncoded_counts(problems, {"episodes": "e.csv"})
     assert counts.to_dict("records") == [{"table": "episodes", "column": "sex", "n": 2},
                                          {"table": "episodes", "column": "diagnosis", "n": 1}]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["depression", "ANXIETY", "Ptsd", "burn out", ""]), st.text(max_size=12)),
+                max_size=30))
+def test_coded_values_are_codes_and_every_removed_value_is_one_warning(values):
+    df = _frame(values)
+    lines = np.arange(2, len(values) + 2)
+    out, problems = apply_codes(df, "episodes", file="e.csv", lines=lines)
+    codes = set(effective_codes()["diagnosis"].codes)
+    assert set(out["diagnosis"].dropna()) <= codes
+    present = df["diagnosis"].notna().to_numpy()
+    removed = present & out["diagnosis"].isna().to_numpy()
+    assert problems["row"].tolist() == lines[removed].tolist()
+    folded = {c.casefold() for c in codes}
+    kept = present & ~removed
+    assert all(str(v).casefold() in folded for v in df["diagnosis"][kept])
+    assert (problems["value"] == "(not shown)").all()
