@@ -31,6 +31,7 @@ from typing import Any
 import pandas as pd
 
 from effectstudy import instruments
+from effectstudy.core.codes import register_code_labels, require_codes
 from effectstudy.core.errors import (
     ArgumentError,
     DataQualityWarning,
@@ -49,6 +50,7 @@ from effectstudy.course.satisfaction import satisfaction
 from effectstudy.course.stagnation import stagnation
 from effectstudy.course.trajectories import trajectories
 from effectstudy.course.treatment_course import treatment_course
+from effectstudy.data.coding import UNCODED_RULE, uncoded_counts
 from effectstudy.data.consent import filter_consent, restrict_to_episodes
 from effectstudy.data.io import read_study
 from effectstudy.data.pairing import pair_prepost
@@ -94,6 +96,8 @@ register({
     "sessions_mean": {"nl": "Sessies gem.", "en": "Sessions mean"},
     "share_female": {"nl": "Aandeel vrouw", "en": "Share female"},
     "share": {"nl": "Aandeel", "en": "Share"},
+    "value_removed": {"nl": "waarde weggelaten", "en": "value removed"},
+    "uncoded_value": {"nl": "waarde buiten de codelijst", "en": "value outside the code list"},
 })
 
 
@@ -233,11 +237,21 @@ class Study:
             return inst
         return instruments.get(a.instrument)
 
+    def _coded(self, key: str, columns: Sequence[str]) -> list[str]:
+        """``columns`` as a list, after checking that none is free text (a label needs a code list)."""
+        columns = list(columns)
+        try:
+            require_codes([(key, c) for c in columns], self.params.data.code_lists())
+        except ValueError as exc:
+            raise ArgumentError(key, columns, f"columns with code lists ({exc})") from None
+        return columns
+
     # ----------------------------------------------------------------------- stages
     @cached_property
     def input(self):
         """:class:`effectstudy.data.io.StudyData`: validated input tables (raises on fatal problems)."""
         ed = self.params.export_date  # "today" for the plausibility check of dates: reruns agree
+        register_code_labels(self.params.data.code_lists())  # the params' labels show in the report
         return read_study(self.params.data, today=_iso(ed, self.params.data.episodes.date_format) if ed else None)
 
     @cached_property
@@ -315,8 +329,16 @@ class Study:
         return "  \n".join(x for x in parts if x)
 
     def validation(self) -> pd.DataFrame:
-        """Rows per input file: used, or excluded with the reason (``ValidationReport.flow``)."""
-        return self.input.report.flow()
+        """Rows per input file: used, or excluded with the reason (``ValidationReport.flow``); then,
+        per column, the values left out because they are outside the column's code list (status
+        ``value_removed``, reason ``uncoded_value``: the rows are used, the value is not)."""
+        report = self.input.report
+        coding = uncoded_counts(report.problems, report.files)
+        if not len(coding):
+            return report.flow()
+        removed = coding.assign(status="value_removed", reason=UNCODED_RULE)
+        return pd.concat([report.flow().assign(column=""), removed[["table", "status", "reason", "n", "column"]]],
+                         ignore_index=True)
 
     def key_status(self) -> str:
         """A sentence on the scoring key: verified, or provisional with the reason and scales."""
@@ -344,7 +366,9 @@ class Study:
         table = pd.concat([table, pd.DataFrame(pairing)], ignore_index=True)
         table["clients"] = table["clients"].astype("Int64")
         files = self.input.report.flow()
-        meta = base_meta("flow", scale=self.scale, consent=self.params.selection.consent,
+        report = self.input.report
+        uncoded = {f"{r.table}.{r.column}": int(r.n) for r in uncoded_counts(report.problems, report.files).itertuples()}
+        meta = base_meta("flow", scale=self.scale, consent=self.params.selection.consent, uncoded_value=uncoded,
                          n_original=int(table.iloc[0]["episodes"]), n_used=n_paired,
                          exclusions={str(r.reason): int(r.episodes) for r in table.itertuples()
                                      if r.reason not in ("read", "used")})
@@ -353,7 +377,7 @@ class Study:
     def sample(self, groups: Sequence[str] | None = None) -> SampleResult:
         """Episodes and clients per group, with sex, age at the start and sessions held."""
         eps = self.episodes
-        groups = list(self.analysis.groups if groups is None else groups)
+        groups = self._coded("groups", self.analysis.groups if groups is None else groups)
         age = (eps["start_date"].dt.year - eps["birth_year"]).astype("Float64") if "birth_year" in eps else None
         rows = []
         for grouping, keys in [("all", None), *[(g, g) for g in groups]]:
@@ -385,7 +409,7 @@ class Study:
         """
         es_ = self.analysis.effect_size
         scales = list(self.analysis.scales if scales is None else scales)
-        groups = list(self.analysis.groups if groups is None else groups)
+        groups = self._coded("groups", self.analysis.groups if groups is None else groups)
         parts, metas = [], {}
         for scale in scales:
             data = self.pairs(scale).data
@@ -412,6 +436,7 @@ class Study:
 
     def clinical_significance(self, group: str | None = None):
         """Reliable change and clinical significance of the primary scale (``es.clinical_significance``)."""
+        self._coded("group", [group] if group is not None else [])
         rc = self.analysis.reliable_change
         return clinical_significance(
             self.pairs().data, subject="episode_id", time="time", outcome="score", pre="pre", post="post",
@@ -445,6 +470,7 @@ class Study:
 
     def treatment_course(self, group: str | None = None):
         """Sessions, duration, planned 5-20 range, end reasons, first interim, length vs outcome."""
+        self._coded("group", [group] if group is not None else [])
         return treatment_course(self.episodes, measurements=self.measurements,
                                 outcome=self.clinical_significance(), group=group)
 
@@ -453,6 +479,7 @@ class Study:
 
         Only closed episodes get an end-of-treatment form; open ones are left out.
         """
+        self._coded("group", [group] if group is not None else [])
         sat = self.input.satisfaction
         if sat is None:
             raise ParamsError(f"{self.params.source_file}: data.satisfaction: no satisfaction file given")
@@ -468,6 +495,7 @@ class Study:
 
     def trajectories(self, group: str | None = None):
         """Mixed model over all measurements of the primary scale, completers or not (``es.trajectories``)."""
+        self._coded("group", [group] if group is not None else [])
         data = self.stagnation_data()
         return trajectories(data, subject="episode_id", time="time", outcome="score",
                             group=group, occasion="occasion", post="post")
@@ -486,6 +514,7 @@ class Study:
         with ``analysis.stagnation.rule: not_on_track`` the expected-response signal of
         :meth:`not_on_track`.
         """
+        self._coded("group", [group] if group is not None else [])
         sp = self.analysis.stagnation
         if sp.rule == "not_on_track":
             return self.not_on_track(group)
@@ -503,6 +532,7 @@ class Study:
         a regular end (the practice's completed treatments); band and folds from
         ``analysis.not_on_track``.
         """
+        self._coded("group", [group] if group is not None else [])
         nt = self.analysis.not_on_track
         done = self.episodes.loc[self.episodes["end_date"].notna()
                                  & (self.episodes["end_reason"].astype("string") == "regular"), "episode_id"]
@@ -516,7 +546,7 @@ class Study:
         return key_figures(self.episodes, pairs=self.pairs(), outcome=self.clinical_significance(),
                            stagnation=self.stagnation(), satisfaction=self.satisfaction_table(),
                            effect_size=self.analysis.effect_size, year=getattr(self.params, "year", None),
-                           scale=self.scale, groups=list(self.analysis.groups if groups is None else groups))
+                           scale=self.scale, groups=self._coded("groups", self.analysis.groups if groups is None else groups))
 
     def stagnation_list(self) -> pd.DataFrame:
         """Open episodes flagged by ``stagnation_list.rules`` (``effectstudy.reports.stagnation_list``)."""

@@ -127,6 +127,7 @@ def run_export(params_path: str, check: bool = False) -> int:
             episodes, measurements, key=key, scores=scores, columns=ex.columns,
             quasi_identifiers=ex.quasi_identifiers, k=ex.k, age_band_width=ex.age_band_width, age_top=ex.age_top,
             withdrawn=_read_withdrawn(params.resolve(ex.withdrawn)),
+            codes=params.data.code_lists() if params.data is not None else None,
         )
     except ColumnsUnavailableError as exc:
         raise ParamsError(f"{params_path}: {exc.message('export.columns')}") from None

@@ -35,6 +35,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from effectstudy.core.codes import effective_codes, normalise_codes, require_codes
 from effectstudy.core.errors import ParamsError
 
 __all__ = [
@@ -123,6 +124,19 @@ class DataSpec(StrictModel):
     episodes: FileSpec
     measurements: FileSpec
     satisfaction: FileSpec | None = None
+    #: code lists that declare or replace a column's codes and labels (``effectstudy.core.codes``):
+    #: ``{diagnosis: {depression: {nl: depressie, en: depression}}}``, the short list form
+    #: ``{treatment: [cbt, emdr]}`` or ``{therapist: free_text}``; kept in the full form
+    codes: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("codes", mode="before")
+    @classmethod
+    def _codes(cls, v: Any) -> Any:
+        return normalise_codes(v)
+
+    def code_lists(self) -> dict[str, Any]:
+        """The code list of every codable column (package defaults replaced by ``codes``)."""
+        return effective_codes(self.codes)
 
 
 class Params(StrictModel):
@@ -363,6 +377,30 @@ class _ReportParams(Params):
     #: plausibility check of dates uses it as "today", so reruns give the same result.
     export_date: str | None = None
 
+    def label_uses(self) -> list[tuple[str, str]]:
+        """(params key, column) of every column these params turn into report labels or fields."""
+        uses = [(f"analysis.groups.{i}", g) for i, g in enumerate(self.analysis.groups)]
+        if self.stagnation_list.show_therapist:
+            uses.append(("stagnation_list.show_therapist", "therapist"))
+        return uses
+
+    @model_validator(mode="after")
+    def _labels_coded(self) -> _ReportParams:
+        """No free text becomes a label: each column in :meth:`label_uses` needs a code list; the
+        selection names codes of its column (after coding, data hold only declared codes)."""
+        codes = self.data.code_lists()
+        require_codes(self.label_uses(), codes)
+        problems = []
+        for key, col in (("care_types", "care_type"), ("diagnoses", "diagnosis")):
+            cl = codes.get(col)
+            for i, v in enumerate(getattr(self.selection, key) or []):
+                if cl is not None and v not in cl.codes:
+                    problems.append(f"selection.{key}.{i}: {v!r} is not a code of {col}; its codes: "
+                                    f"{', '.join(cl.codes)} (declare codes under data.codes.{col})")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
     @model_validator(mode="after")
     def _export_date(self) -> _ReportParams:
         if self.export_date is not None:
@@ -412,6 +450,11 @@ class StudentParams(_ReportParams):
     #: further episode columns adjusted for in the ANCOVA (numeric or categorical)
     covariates: list[str] = Field(default_factory=list)
 
+    def label_uses(self) -> list[tuple[str, str]]:
+        """The groups, the compared ``group`` and the covariates (a text covariate becomes a label)."""
+        return [*super().label_uses(), ("group", self.group),
+                *((f"covariates.{i}", c) for i, c in enumerate(self.covariates))]
+
 
 class ExploreParams(_ReportParams):
     """``notebooks/explore.ipynb``: a researcher's starting point."""
@@ -443,6 +486,9 @@ def _format_pydantic(exc: ValidationError, source: str) -> str:
             msg = "expected true or false"
         elif err["type"] == "value_error":
             msg = msg.removeprefix("Value error, ")
+            if key == "<top>" or msg.startswith(key):  # the message names its own keys
+                lines.append("\n".join(f"{source}: {m}" for m in msg.splitlines()))
+                continue
         elif err["type"] in ("int_type", "float_type") and isinstance(got, str):
             msg = f"expected a number{' without leading zeros' if got[:1] == '0' and len(got) > 1 else ''}"
         lines.append(f"{source}: {key}: {msg} (got {got!r})")

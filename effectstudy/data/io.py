@@ -58,6 +58,7 @@ from effectstudy.core.checks import check_choice
 from effectstudy.core.errors import ArgumentError
 from effectstudy.core.params import DataSpec, FileSpec
 from effectstudy.core.schema import TABLES, Column, TableSpec
+from effectstudy.data.coding import apply_codes
 from effectstudy.data.consent import CONSENT_COLUMNS
 from effectstudy.data.validate import (
     DEFAULT_MIN_DATE,
@@ -680,7 +681,7 @@ def _file_name(spec: FileSpec) -> str:
 
 
 def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today: Any = None,
-          keep_raw: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int, bool, dict]:
+          keep_raw: bool = True, codes: Mapping[str, Any] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int, bool, dict]:
     """Read + type + table checks.  Returns (typed all rows, raw all rows, problems, rows_read, fatal, meta)."""
     check_choice("table", table, _READ_TABLES)
     tspec = TABLES[table]
@@ -704,8 +705,10 @@ def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today
         meta["value_labels"] = labels
     typed, type_probs = _type_table(raw, tspec, spec, file, lines, labels, keep_raw=keep_raw)
     raw.index = typed.index
+    # the one hook of the code lists: uncoded values become missing (counted, never shown)
+    typed, code_probs = apply_codes(typed, table, file=file, lines=lines, codes=codes)
     checks = check_table(typed, tspec, file=file, lines=lines, min_date=min_date, today=today)
-    problems = concat_problems([*warn, *warn2, *type_probs, checks])
+    problems = concat_problems([*warn, *warn2, *type_probs, code_probs, checks])
     fatal = bool((problems["severity"] == "fatal").any())
     return typed, raw, problems, len(typed), fatal, meta
 
@@ -726,7 +729,8 @@ def _rejected(raw: pd.DataFrame, report: ValidationReport, table: str) -> pd.Dat
 
 
 def read_table(spec: FileSpec, table: str = "episodes", *, on_fatal: str = "raise",
-               min_date: str = DEFAULT_MIN_DATE, today: str | None = None) -> TableRead:
+               min_date: str = DEFAULT_MIN_DATE, today: str | None = None,
+               codes: Mapping[str, Any] | None = None) -> TableRead:
     """Read one export file and validate it on its own.
 
     Parameters
@@ -740,6 +744,9 @@ def read_table(spec: FileSpec, table: str = "episodes", *, on_fatal: str = "rais
         return a :class:`TableRead` with empty ``data`` and the report (as :func:`read_study`).
     min_date, today : date text, optional
         Plausible date range (default 2000-01-01 to today).
+    codes : mapping, optional
+        Code lists (``DataSpec.code_lists()``; default: the package's): values outside them become
+        missing with the warning ``uncoded_value`` (:mod:`effectstudy.data.coding`).
 
     Returns
     -------
@@ -759,7 +766,7 @@ def read_table(spec: FileSpec, table: str = "episodes", *, on_fatal: str = "rais
     check_choice("on_fatal", on_fatal, ("raise", "return"))
     if not isinstance(spec, FileSpec):
         raise ArgumentError("spec", spec, "a FileSpec (effectstudy.core.params.FileSpec)")
-    typed, raw, problems, n, fatal, meta = _read(spec, table, min_date=min_date, today=today)
+    typed, raw, problems, n, fatal, meta = _read(spec, table, min_date=min_date, today=today, codes=codes)
     file = _file_name(spec)
     lines = typed.index.to_numpy(dtype=np.int64) if len(typed) else np.array([], dtype=np.int64)
     report = ValidationReport.from_tables({table: TableAccount(file, n, lines, fatal)}, problems)
@@ -805,7 +812,8 @@ def read_study(data_spec: DataSpec, *, on_fatal: str = "raise", window_days: tup
     for t, sp in specs.items():
         if sp is None:
             continue
-        typed, raw, p, n, fatal, m = _read(sp, t, min_date=min_date, today=today, keep_raw=False)
+        typed, raw, p, n, fatal, m = _read(sp, t, min_date=min_date, today=today, keep_raw=False,
+                                           codes=data_spec.code_lists())
         del raw  # only read_table keeps the raw text of rejected rows
         file = _file_name(sp)
         lines = typed.index.to_numpy(dtype=np.int64) if len(typed) else np.array([], dtype=np.int64)

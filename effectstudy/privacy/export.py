@@ -15,12 +15,19 @@ cannot give is refused (:class:`ColumnsUnavailableError`), never left out silent
    reference; CCMO: birth year at most; HIPAA Safe Harbor: no date element but the year);
 4. **allow-list**: output columns are built from :data:`VARIABLES` only and filtered by the
    params' ``columns`` list; every other input column (names, BSN, addresses, free text,
-   therapist) is dropped by construction (SEC-P5: allow-list, never a deny-list);
-5. **k-anonymity**: each combination of the quasi-identifiers (default age band, sex, start
-   year, diagnosis, treatment) must occur for at least ``k`` clients (default 5; SEC-P7;
-   Sweeney 2002, "k-anonymity: a model for protecting privacy", *Int. J. Uncertainty,
-   Fuzziness and Knowledge-Based Systems* 10(5):557-570).  Otherwise nothing is written and
-   :class:`KAnonymityError` lists the rare combinations and what coarsening would fix.
+   therapist) is dropped by construction (SEC-P5: allow-list, never a deny-list).  Naming free
+   text in ``columns`` is an error, and text variables carry only the codes of their column's
+   code list (:mod:`effectstudy.core.codes`; uncoded values become missing, counted in the flow
+   as ``uncoded_value:<column>``);
+5. **k-anonymity**: every variable has a role (:data:`ROLES`: pseudonym, quasi-identifier or
+   outcome; the codebook gives the reason).  Each combination of the exported episode-level
+   quasi-identifiers (start year, care type, end reason, diagnosis, treatment, age band, sex, and
+   any column the params' ``quasi_identifiers`` add) must occur for at least ``k`` clients
+   (default 5; SEC-P7; Sweeney 2002, "k-anonymity: a model for protecting privacy", *Int. J.
+   Uncertainty, Fuzziness and Knowledge-Based Systems* 10(5):557-570), and each code of a
+   measurement-level quasi-identifier (instrument, occasion, scale) must be held by ``k``
+   clients.  Otherwise nothing is written and :class:`KAnonymityError` lists the rare
+   combinations and what coarsening would fix.
 
 :func:`write_research_export` then writes, per table, ``.sav`` (variable labels; value
 labels on nominal and ordinal variables only; the user-missing code :data:`MISSING_CODE`
@@ -31,15 +38,17 @@ written to a temporary name and renamed.
 
 >>> from effectstudy.privacy.pseudonyms import PseudonymKey
 >>> eps = pd.DataFrame({"episode_id": [f"e{i}" for i in range(6)], "client_id": [f"c{i}" for i in range(6)],
-...     "start_date": pd.to_datetime(["2024-01-10"] * 6), "sex": ["v"] * 6, "birth_year": [1990] * 6,
+...     "start_date": pd.to_datetime(["2024-01-10"] * 6), "sex": ["female"] * 6, "birth_year": [1990] * 6,
 ...     "consent_research": [True] * 5 + [False]})
->>> ms = pd.DataFrame({"client_id": ["c0", "c5"], "episode_id": ["e0", "e5"], "instrument": ["scl90_nl"] * 2,
-...     "date": pd.to_datetime(["2024-01-03", "2024-01-03"]), "item_1": [2.0, 1.0]})
+>>> ms = pd.DataFrame({"client_id": [f"c{i}" for i in range(6)], "episode_id": [f"e{i}" for i in range(6)],
+...     "instrument": ["scl90_nl"] * 6, "date": pd.to_datetime(["2024-01-03"] * 6), "item_1": [2.0] * 6})
 >>> ds = build_research_dataset(eps, ms, key=PseudonymKey(bytes(32)), quasi_identifiers=["age_band", "sex"])
 >>> ds.tables["episodes"].columns.tolist()
 ['client_pseudonym', 'episode_pseudonym', 'start_year', 'age_band', 'sex']
->>> ds.tables["measurements"][["instrument", "day", "item_1"]].to_dict("records")
-[{'instrument': 'scl90_nl', 'day': -7, 'item_1': 2.0}]
+>>> ds.k_report.quasi_identifiers
+('age_band', 'sex', 'start_year')
+>>> ds.tables["measurements"][["instrument", "day", "item_1"]].iloc[0].to_dict()
+{'instrument': 'scl90_nl', 'day': -7, 'item_1': 2.0}
 """
 
 from __future__ import annotations
@@ -59,6 +68,7 @@ import numpy as np
 import pandas as pd
 
 from effectstudy import __version__, instruments
+from effectstudy.core.codes import CodeList, effective_codes, free_text_problem
 from effectstudy.core.errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -78,6 +88,9 @@ __all__ = [
     "DEFAULT_QUASI_IDENTIFIERS",
     "Variable",
     "VARIABLES",
+    "ROLES",
+    "quasi_identifiers_of",
+    "code_export_column",
     "KAnonymityError",
     "KAnonymityReport",
     "ResearchDataset",
@@ -90,6 +103,7 @@ __all__ = [
     "score_measurements",
     "unavailable_columns",
     "check_k_anonymity",
+    "check_value_anonymity",
     "codebook",
     "write_research_export",
     "verify_release",
@@ -101,6 +115,10 @@ DEFAULT_QUASI_IDENTIFIERS = ("age_band", "sex", "start_year", "diagnosis", "trea
 FORMATS = ("sav", "csv", "xlsx", "md")
 
 Measure = Literal["nominal", "ordinal", "scale"]
+Role = Literal["pseudonym", "quasi_identifier", "outcome"]
+#: the roles of exported variables: what k-anonymity checks (everything that is not an outcome
+#: or a pseudonym is a quasi-identifier)
+ROLES: tuple[str, ...] = ("pseudonym", "quasi_identifier", "outcome")
 
 
 @dataclass(frozen=True)
@@ -117,6 +135,11 @@ class Variable:
     spss_format: str
     value_labels: dict[int, str] | None = None
     derivation: str = ""
+    #: pseudonym, quasi_identifier (checked for k-anonymity) or outcome; the codebook gives the reason
+    role: Role = "quasi_identifier"
+    role_reason: str = ""
+    #: the code list (``effectstudy.core.codes``) the values come from; ``None``: not input text
+    code_column: str | None = None
 
     def label(self, lang: str = "nl") -> str:
         return self.label_nl if lang == "nl" else self.label_en
@@ -170,6 +193,27 @@ _VARS += [
     Variable("prorated", "scores", "Score geëxtrapoleerd (prorated)", "Score prorated", "numeric", "nominal", "F4.0",
              value_labels={0: "no", 1: "yes"}),
 ]
+_R_PSEUDO = ("pseudonym", "keyed HMAC pseudonym, new per release: links rows, names no one without the key "
+             "(SEC-P3)")
+_R_QI = "an outsider may know it about a client (SEC-P7): checked for k-anonymity"
+_R_QI_MEAS = ("describes the administration; each value must be held by at least k clients, so a rare "
+              "code cannot single a client out")
+_R_LENGTH = ("treatment length: an outcome of the course studies, rarely known exactly to an outsider; "
+             "add it to quasi_identifiers to check it")
+_R_TIMING = "timing of an outcome measurement relative to the episode start (SEC-P6), not a trait of the client"
+_R_OUTCOME = "measured outcome: what the release is for"
+_ROLE_OF: dict[str, tuple[Role, str]] = {
+    "client_pseudonym": _R_PSEUDO, "episode_pseudonym": _R_PSEUDO,
+    **{n: ("quasi_identifier", _R_QI) for n in ("start_year", "care_type", "end_reason", "diagnosis", "treatment",
+                                                "age_band", "sex")},
+    **{n: ("quasi_identifier", _R_QI_MEAS) for n in ("instrument", "occasion", "scale")},
+    "duration_days": ("outcome", _R_LENGTH), "sessions": ("outcome", _R_LENGTH),
+    "day": ("outcome", _R_TIMING), "session": ("outcome", _R_TIMING),
+    **{n: ("outcome", _R_OUTCOME) for n in ("score", "n_answered", "prorated")},
+}
+_CODED_BY = {n: n for n in ("care_type", "end_reason", "diagnosis", "treatment", "sex", "occasion")}
+_VARS = [replace(v, role=_ROLE_OF[v.name][0], role_reason=_ROLE_OF[v.name][1], code_column=_CODED_BY.get(v.name))
+         for v in _VARS]
 #: every variable a research export can contain, keyed by (table, name); items are added per export
 VARIABLES: dict[tuple[str, str], Variable] = {(v.table, v.name): v for v in _VARS}
 _ITEM_PATTERN = "item_*"
@@ -178,7 +222,7 @@ _ITEM_PATTERN = "item_*"
 def _item_variable(name: str) -> Variable:
     n = name.split("_", 1)[1]
     return Variable(name, "measurements", f"Item {n} (ruwe antwoordcode)", f"Item {n} (raw response code)",
-                    "numeric", "ordinal", "F4.0")
+                    "numeric", "ordinal", "F4.0", role="outcome", role_reason=_R_OUTCOME)
 
 
 class KAnonymityError(EffectstudyError, ValueError):
@@ -201,25 +245,37 @@ class KAnonymityReport:
     smallest_class: int
     rare: pd.DataFrame
     advice: tuple[str, ...]
+    #: values of measurement-level quasi-identifiers held by fewer than k clients: ``table``,
+    #: ``variable``, ``value``, ``clients`` (see :func:`check_value_anonymity`)
+    rare_values: pd.DataFrame | None = None
 
     @property
     def ok(self) -> bool:
-        return self.rare.empty
+        return self.rare.empty and (self.rare_values is None or self.rare_values.empty)
 
     def message(self, max_rows: int = 15) -> str:
         qi = ", ".join(self.quasi_identifiers)
         if self.ok:
             return f"k-anonymity OK: every combination of {qi} occurs for at least {self.k} clients (smallest: {self.smallest_class})"
-        n_clients = int(self.rare["clients"].sum())
-        lines = [f"k-anonymity check failed (k = {self.k}): {len(self.rare)} combination(s) of {qi} occur for "
-                 f"fewer than {self.k} clients ({n_clients} clients involved); nothing was written:"]
-        for r in self.rare.head(max_rows).to_dict("records"):
-            combo = ", ".join(f"{q}={_show(r[q])}" for q in self.quasi_identifiers)
-            lines.append(f"  {combo}: {r['clients']} client(s)")
-        if len(self.rare) > max_rows:
-            lines.append(f"  ... and {len(self.rare) - max_rows} more")
-        lines.append("Coarsen before release:")
-        lines += [f"  - {a}" for a in self.advice]
+        lines = []
+        if not self.rare.empty:
+            n_clients = int(self.rare["clients"].sum())
+            lines.append(f"k-anonymity check failed (k = {self.k}): {len(self.rare)} combination(s) of {qi} occur for "
+                         f"fewer than {self.k} clients ({n_clients} clients involved); nothing was written:")
+            for r in self.rare.head(max_rows).to_dict("records"):
+                combo = ", ".join(f"{q}={_show(r[q])}" for q in self.quasi_identifiers)
+                lines.append(f"  {combo}: {r['clients']} client(s)")
+            if len(self.rare) > max_rows:
+                lines.append(f"  ... and {len(self.rare) - max_rows} more")
+        if self.rare_values is not None and not self.rare_values.empty:
+            lines.append(f"k-anonymity check failed (k = {self.k}): {len(self.rare_values)} value(s) of measurement "
+                         f"variables are held by fewer than {self.k} clients; nothing was written:")
+            for r in self.rare_values.head(max_rows).to_dict("records"):
+                lines.append(f"  {r['table']}.{r['variable']}={_show(r['value'])}: {r['clients']} client(s)")
+            lines.append("  - merge these codes with others in the source data, or leave the variable out (columns)")
+        if self.advice:
+            lines.append("Coarsen before release:")
+            lines += [f"  - {a}" for a in self.advice]
         return "\n".join(lines)
 
 
@@ -269,7 +325,7 @@ def check_k_anonymity(
     if not rare.empty:
         for q in qis:
             left = len(rare_of(episodes, [c for c in qis if c != q]))
-            advice.append((left, f"leave out {q!r} (quasi_identifiers / columns): {left} rare combination(s) would remain"))
+            advice.append((left, f"leave out {q!r} (columns): {left} rare combination(s) would remain"))
         if "age_band" in qis and age_band_width:
             wider = episodes.assign(age_band=(episodes["age_band"] // (2 * age_band_width)) * (2 * age_band_width))
             left = len(rare_of(wider, qis))
@@ -287,6 +343,38 @@ def check_k_anonymity(
                 vals = ", ".join(f"{_show(v)} ({c} client(s))" for v, c in small.items())
                 advice.append((0, f"merge rare categories of {q!r} in the source data: {vals}"))
     return KAnonymityReport(k, tuple(qis), smallest, rare, tuple(a for _, a in advice))
+
+
+def check_value_anonymity(tables: dict[str, pd.DataFrame], variables: dict[str, list[Variable]], *, k: int = 5,
+                          subject: str = "client_pseudonym") -> pd.DataFrame:
+    """Values of measurement-level quasi-identifiers (role ``quasi_identifier`` outside the episodes
+    table: ``instrument``, ``occasion``, ``scale``) held by fewer than ``k`` distinct clients.
+
+    A client has many measurements, so these are not combined with the episode's quasi-identifiers;
+    each value on its own must be common (a rare occasion code would single a client out).
+    Missing values are not counted.  Returns ``table``, ``variable``, ``value``, ``clients``.
+    """
+    rows = []
+    for name, vars_ in variables.items():
+        t = tables[name]
+        if name == "episodes" or subject not in t.columns:
+            continue
+        for v in vars_:
+            if v.role != "quasi_identifier":
+                continue
+            n = t.groupby(v.name, dropna=True, observed=True)[subject].nunique()
+            rows += [{"table": name, "variable": v.name, "value": val, "clients": int(c)} for val, c in n[n < k].items()]
+    return pd.DataFrame(rows, columns=["table", "variable", "value", "clients"])
+
+
+def quasi_identifiers_of(variables: Sequence[Variable], requested: Sequence[str] = ()) -> list[str]:
+    """The episode-level columns checked for k-anonymity: the ``requested`` ones (the params'
+    ``quasi_identifiers``, which may add an outcome such as ``sessions``) that are exported, then every
+    other exported variable with role ``quasi_identifier``.  Requested names cannot remove one.
+    Pseudonyms are never quasi-identifiers (they are unique by design)."""
+    names = [v.name for v in variables if v.role != "pseudonym"]
+    first = [q for q in dict.fromkeys(requested) if q in names]
+    return first + [v.name for v in variables if v.role == "quasi_identifier" and v.name not in first]
 
 
 def _greedy_plan(episodes: pd.DataFrame, qis: list[str], rare_of) -> list[str]:
@@ -315,10 +403,17 @@ class ResearchDataset:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-def _allowed(columns: Sequence[str] | None) -> set[tuple[str, str]] | None:
-    """Resolve the allow-list (names, ``table.name`` or ``item_*``) to (table, name) pairs."""
+def _allowed(columns: Sequence[str] | None,
+             codes: dict[str, CodeList | None] | None = None) -> set[tuple[str, str]] | None:
+    """Resolve the allow-list (names, ``table.name`` or ``item_*``) to (table, name) pairs.
+
+    Free text is refused with a clear error (SEC-P5: free-text fields are never exported): a text
+    column of the input that is not an exportable variable (``therapist``, ``client_id``, notes), and
+    a coded variable whose column is declared ``free_text`` in ``data.codes``.
+    """
     if columns is None:
         return None
+    codes = effective_codes() if codes is None else codes
     names = {v.name for v in VARIABLES.values()}
     out: set[tuple[str, str]] = set()
     for c in columns:
@@ -327,9 +422,30 @@ def _allowed(columns: Sequence[str] | None) -> set[tuple[str, str]] | None:
             out.add(("measurements", name))
             continue
         if name not in names:
+            if free_text_problem("columns", name, codes) is not None or name in codes:
+                raise ArgumentError("columns", c, f"no free text or identifier: {name!r} is free text or an id of "
+                                    "the input and is never exported (SEC-P5, SEC-P7); exportable variables: "
+                                    f"{', '.join(sorted(names))}")
             raise ArgumentError("columns", c, f"exportable variables: {', '.join(sorted(names))}, item_* or item_<n>")
-        out |= {(t, n) for (t, n) in VARIABLES if n == name and (not table or t == table)}
+        for key in [(t, n) for (t, n) in VARIABLES if n == name and (not table or t == table)]:
+            col = VARIABLES[key].code_column
+            if col is not None and codes.get(col) is None:
+                raise ArgumentError("columns", c, f"a column with a code list: {col!r} is declared free text "
+                                    f"(data.codes.{col}: free_text), and free text is never exported (SEC-P5); "
+                                    f"declare its codes under data.codes.{col} or leave it out of export.columns")
+            out.add(key)
     return out
+
+
+def code_export_column(values: pd.Series, code_list: CodeList | None) -> tuple[pd.Series | None, np.ndarray]:
+    """``values`` mapped onto ``code_list`` (missing where uncoded) and the uncoded mask; ``None``
+    for a free-text column (no list), which is never exported.  Data read with
+    :func:`effectstudy.data.io.read_study` are coded already; other sources (the store, Python
+    callers) are coded here, so the export carries only declared codes whatever its input."""
+    if code_list is None:
+        return None, np.zeros(len(values), dtype=bool)
+    coded, uncoded = code_list.match(values.astype("str"))
+    return coded.astype("string"), uncoded
 
 
 def _keep(allowed: set[tuple[str, str]] | None, table: str, name: str) -> bool:
@@ -364,6 +480,7 @@ def build_research_dataset(
     age_top: int = 80,
     withdrawn: Iterable[str] | None = None,
     enforce_k: bool = True,
+    codes: dict[str, CodeList | None] | None = None,
 ) -> ResearchDataset:
     """Build the pseudonymised research tables (no files are written).
 
@@ -383,7 +500,10 @@ def build_research_dataset(
         (those they cannot give are listed in ``meta["not_available"]``).  A listed column
         the data cannot give is an error, never left out.
     quasi_identifiers : list of str
-        Episode-level variables checked for k-anonymity; those not exported are skipped.
+        Episode-level variables checked for k-anonymity besides every exported variable with role
+        ``quasi_identifier`` (they add, never remove; see :func:`quasi_identifiers_of`); those not
+        exported are skipped.  Measurement-level quasi-identifiers are checked value by value
+        (:func:`check_value_anonymity`).
     k : int
         Minimum number of clients per quasi-identifier combination (default 5).
     age_band_width, age_top : int
@@ -392,6 +512,10 @@ def build_research_dataset(
         Clients who withdrew consent.
     enforce_k : bool
         Raise :class:`KAnonymityError` when the check fails (default).
+    codes : dict, optional
+        Code lists (``DataSpec.code_lists()``; default the package's): text columns carry only
+        declared codes (uncoded -> missing, counted in the flow as ``uncoded_value:<column>``);
+        a free-text column is never exported and is an error in ``columns``.
 
     Raises
     ------
@@ -407,7 +531,17 @@ def build_research_dataset(
         raise ArgumentTypeError("key", key, "a PseudonymKey (see effectstudy.privacy.pseudonyms.load_key)")
     if isinstance(scores, str) and scores != SCORE_WITH_PACKAGE:
         raise ArgumentError("scores", scores, f"a DataFrame of scores, None or {SCORE_WITH_PACKAGE!r} (score the measurements)")
-    allowed = _allowed(columns)
+    codes = effective_codes() if codes is None else codes
+    allowed = _allowed(columns, codes)
+    uncoded: list[dict[str, Any]] = []
+
+    def coded(table: str, col: str, values: pd.Series, clients: pd.Series) -> pd.Series | None:
+        out, bad = code_export_column(values, codes.get(col))
+        if bad.any():
+            uncoded.append({"table": table, "reason": f"uncoded_value:{col}", "rows": int(bad.sum()),
+                            "clients": int(clients[bad].nunique())})
+        return out
+
     for col in ("episode_id", "client_id", "start_date"):
         if col not in episodes.columns:
             raise DataError("required column is missing", column=col, expected="canonical episodes")
@@ -426,13 +560,13 @@ def build_research_dataset(
         if col in ep.columns:
             out_e[col] = _coded(ep[col], VARIABLES[("episodes", col)].value_labels or {}, col)
     for col in ("diagnosis", "treatment"):
-        if col in ep.columns:
-            out_e[col] = ep[col].astype("string")
+        if col in ep.columns and (c := coded("episodes", col, ep[col], ep["client_id"])) is not None:
+            out_e[col] = c
     if "birth_year" in ep.columns:
         age = start.dt.year - pd.to_numeric(ep["birth_year"])
         out_e["age_band"] = age_bands(age, width=age_band_width, top=age_top)
-    if "sex" in ep.columns:
-        out_e["sex"] = ep["sex"].astype("string")
+    if "sex" in ep.columns and (c := coded("episodes", "sex", ep["sex"], ep["client_id"])) is not None:
+        out_e["sex"] = c
     e_tab = pd.DataFrame(out_e)
     e_tab = e_tab[[c for c in e_tab.columns if _keep(allowed, "episodes", c)]]
     tables = {"episodes": e_tab}
@@ -475,8 +609,9 @@ def build_research_dataset(
         if name == "measurements" and "session" in rows.columns:
             o["session"] = pd.to_numeric(rows["session"]).astype("Int64")
         if name == "measurements":
-            if "occasion" in rows.columns:
-                o["occasion"] = rows["occasion"].astype("string")
+            if "occasion" in rows.columns and (c := coded(name, "occasion", rows["occasion"],
+                                                           rows["client_id"])) is not None:
+                o["occasion"] = c
             for it in item_columns(rows.columns):
                 o[it] = pd.to_numeric(rows[it]).astype("float64")
         else:
@@ -488,8 +623,10 @@ def build_research_dataset(
             if "prorated" in rows.columns:
                 o["prorated"] = rows["prorated"].astype("boolean").astype("Int64")
         t = pd.DataFrame(o)
+        full[name] = t  # with the pseudonyms, for the value check of k-anonymity
         return t[[c for c in t.columns if _keep(allowed, name, c)]]
 
+    full: dict[str, pd.DataFrame] = {}
     score_meta: dict[str, dict[str, Any]] = {}
     no_scores = "none were given"
     if isinstance(scores, str):
@@ -498,6 +635,8 @@ def build_research_dataset(
         tables["measurements"] = long_table("measurements", measurements)
     if scores is not None:
         tables["scores"] = long_table("scores", scores)
+    if uncoded:
+        flow.append(pd.DataFrame(uncoded, columns=["table", "reason", "rows", "clients"]))
     variables = {name: [VARIABLES.get((name, c)) or _item_variable(c) for c in t.columns] for name, t in tables.items()}
     if score_meta:
         variables["scores"] = _scored_variables(variables["scores"], score_meta)
@@ -505,14 +644,19 @@ def build_research_dataset(
     not_available = unavailable_columns(sorted({n for _, n in VARIABLES}) if columns is None else columns, tables, sources, no_scores)
     if columns is not None and not_available:
         raise ColumnsUnavailableError(not_available)
-    qis = [q for q in quasi_identifiers if q in e_tab.columns]
+    qis = quasi_identifiers_of(variables["episodes"], quasi_identifiers)
     subject = "client_pseudonym"
     kframe = e_tab if subject in e_tab.columns else e_tab.assign(client_pseudonym=cp)
     k_report = check_k_anonymity(kframe, qis, k=k, age_band_width=age_band_width)
+    rare_values = check_value_anonymity({n: full[n] for n in full}, {n: variables[n] for n in full}, k=k)
+    k_report = replace(k_report, rare_values=rare_values)
     if enforce_k and not k_report.ok:
         raise KAnonymityError(k_report.message(), k_report)
     meta = {
-        "k": k, "quasi_identifiers": qis, "quasi_identifiers_not_exported": [q for q in quasi_identifiers if q not in qis],
+        "k": k, "quasi_identifiers": qis, "quasi_identifiers_requested": list(quasi_identifiers),
+        "quasi_identifiers_not_exported": [q for q in quasi_identifiers if q not in qis],
+        "values_checked": [f"{n}.{v.name}" for n in full for v in variables[n] if v.role == "quasi_identifier"],
+        "free_text_not_exported": [c for c in ("diagnosis", "treatment", "sex", "occasion") if codes.get(c) is None],
         "age_band_width": age_band_width, "age_top": age_top, "missing_code": MISSING_CODE,
         "pseudonymisation": "HMAC-SHA256, 64-bit pseudonyms, key per release",
         "status": "gepseudonimiseerd (pseudonymised personal data)",
@@ -704,8 +848,11 @@ def codebook(dataset: ResearchDataset, lang: Literal["nl", "en"] = "nl") -> pd.D
 
     Columns: ``table``, ``variable``, ``label``, ``type``, ``measure``, ``spss_format``,
     ``values`` (value labels, nominal/ordinal only), ``missing_sav`` (declared code),
-    ``missing_csv``, ``derivation``, ``n``, ``n_missing``.
+    ``missing_csv``, ``derivation``, ``role`` (pseudonym, quasi_identifier: checked for
+    k-anonymity, or outcome), ``role_reason``, ``n``, ``n_missing``.  A variable the params added
+    to ``quasi_identifiers`` shows as a quasi-identifier.
     """
+    added = set(dataset.meta.get("quasi_identifiers", ()))
     rows = []
     for name, vars_ in dataset.variables.items():
         t = dataset.tables[name]
@@ -719,9 +866,17 @@ def codebook(dataset: ResearchDataset, lang: Literal["nl", "en"] = "nl") -> pd.D
                 "values": "; ".join(f"{c} = {lab}" for c, lab in (vl or {}).items()),
                 "missing_sav": str(MISSING_CODE) if v.kind == "numeric" else "(empty text)",
                 "missing_csv": "(empty cell)", "derivation": v.derivation,
+                **_role(v, name == "episodes" and v.name in added),
                 "n": int(t[v.name].notna().sum()), "n_missing": int(t[v.name].isna().sum()),
             })
     return pd.DataFrame(rows)
+
+
+def _role(v: Variable, checked: bool) -> dict[str, str]:
+    if checked and v.role == "outcome":
+        return {"role": "quasi_identifier", "role_reason": "added by the params' quasi_identifiers: checked for "
+                                                           "k-anonymity"}
+    return {"role": v.role, "role_reason": v.role_reason}
 
 
 def spss_format(v: Variable, values: pd.Series) -> str:
@@ -742,7 +897,8 @@ def _age_labels(s: pd.Series, width: int, top: int) -> dict[int, str]:
 def _codebook_markdown(cb: pd.DataFrame, dataset: ResearchDataset, title: str) -> str:
     lines = [f"# {title}", "", f"Status: {dataset.meta['status']}. Key fingerprint: `{dataset.key_fingerprint}`.",
              f"Missing values: `{MISSING_CODE}` (declared user-missing) in .sav, empty cells in CSV.", ""]
-    cols = ["variable", "label", "type", "measure", "spss_format", "values", "missing_sav", "derivation", "n", "n_missing"]
+    cols = ["variable", "label", "type", "measure", "spss_format", "values", "missing_sav", "derivation", "role",
+            "role_reason", "n", "n_missing"]
     for name, t in cb.groupby("table", sort=False):
         lines += [f"## {name}", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
         for r in t[cols].astype(str).itertuples(index=False):

@@ -152,10 +152,10 @@ def test_unterminated_quote_is_fatal_with_its_line(tmp_path):
 
 
 def test_quoted_fields_keep_separators_and_physical_line_numbers(tmp_path):
-    text = (EP.rstrip("\n") + ";diagnosis\n" + 'E1;C1;03-01-2024;;7;1;"a;b"\n'
+    text = (EP.rstrip("\n") + ";therapist\n" + 'E1;C1;03-01-2024;;7;1;"a;b"\n'
             'E2;C2;10-01-2024;;4;0;"two\nlines"\nE3;C3;xx;;9;1;x\n')
     t = read(tmp_path, text)
-    assert t.data.loc[2, "diagnosis"] == "a;b" and t.data.loc[3, "diagnosis"] == "two\nlines"
+    assert t.data.loc[2, "therapist"] == "a;b" and t.data.loc[3, "therapist"] == "two\nlines"
     assert only(t.report, "date_format")["row"].tolist() == [5]
 
 

@@ -41,9 +41,9 @@ def practice(n: int = 60, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
         "start_date": start, "end_date": (start + pd.to_timedelta(rng.integers(30, 200, n), unit="D")).where(i % 10 != 0),
         "sessions": pd.array(np.where(i % 10 == 0, -1, rng.integers(1, 30, n)), dtype="Int64"),
         "diagnosis": np.where(i % 2 == 0, "anxiety", "depression"),
-        "care_type": np.where(i % 3 == 0, "specialised", "basic"),
+        "care_type": np.where(i % 2 == 0, "specialised", "basic"),
         "treatment": "CBT", "end_reason": np.where(i % 10 == 0, None, "regular"),
-        "therapist": "TH-Smit", "birth_year": 1990, "sex": np.where(i % 2 == 0, "f", "m"),
+        "therapist": "TH-Smit", "birth_year": 1990, "sex": np.where(i % 2 == 0, "female", "male"),
         "consent_study": True, "consent_research": True,
         "naam": [f"Naam{k}" for k in i],
     })
@@ -151,7 +151,8 @@ def test_allow_list_controls_the_columns():
 def test_non_consenting_clients_never_appear_and_are_counted():
     eps, m = practice()
     eps["consent_research"] = pd.array([False] * 7 + [None] * 3 + [True] * 50, dtype="boolean")
-    ds = build_research_dataset(eps, m, key=KEY, quasi_identifiers=[], withdrawn=["CL00010"])
+    # k-anonymity is not the point here (every non-outcome column is checked; see test_allow_list_codes)
+    ds = build_research_dataset(eps, m, key=KEY, quasi_identifiers=[], withdrawn=["CL00010"], enforce_k=False)
     refused = pd.Series(eps["client_id"][:11])
     pseud_refused = set(pseudonymise(refused, KEY, domain="client"))
     for t in ds.tables.values():
@@ -170,7 +171,7 @@ def test_measurements_without_episode_are_linked_only_when_unambiguous():
     extra = eps.iloc[[0]].assign(episode_id="EPX", start_date=pd.Timestamp("2024-06-01"))
     eps2 = pd.concat([eps, extra], ignore_index=True)
     m = m.assign(episode_id=m["episode_id"].where(m.index % 2 == 0))  # post rows lose their episode
-    ds = build_research_dataset(eps2, m, key=KEY, quasi_identifiers=[], k=2)
+    ds = build_research_dataset(eps2, m, key=KEY, quasi_identifiers=[], k=2, enforce_k=False)
     flow = ds.flow.set_index(["table", "reason"])
     assert flow.loc[("measurements", "excluded_episode_ambiguous"), "rows"] == 1  # CL00000 has two episodes
     assert flow.loc[("measurements", "used"), "rows"] == 19
@@ -183,23 +184,29 @@ def test_k_anonymity_blocks_and_says_what_to_coarsen(tmp_path):
     with pytest.raises(KAnonymityError) as exc:
         build_research_dataset(eps, m, key=KEY, quasi_identifiers=["age_band", "sex", "diagnosis"])
     msg = str(exc.value)
-    assert "k-anonymity check failed (k = 5): 1 combination(s) of age_band, sex, diagnosis occur for fewer than 5 clients" in msg
-    assert "age_band=80, sex=f, diagnosis=anxiety: 1 client(s)" in msg
+    # the requested quasi-identifiers first, then every other exported non-outcome column
+    assert ("k-anonymity check failed (k = 5): 1 combination(s) of age_band, sex, diagnosis, start_year, care_type, "
+            "end_reason, treatment occur for fewer than 5 clients") in msg
+    assert "age_band=80, sex=female, diagnosis=anxiety, start_year=2023" in msg
     assert "nothing was written" in msg
-    assert "leave out 'age_band' (quasi_identifiers / columns): 0 rare combination(s) would remain" in msg
+    assert "leave out 'age_band' (columns): 0 rare combination(s) would remain" in msg
     assert msg.index("leave out 'age_band'") < msg.index("leave out 'sex'")
     assert "plan that reaches k: leave out 'age_band' (0 left)" in msg
     assert "merge rare categories of 'age_band' in the source data: 80 (1 client(s))" in msg
     assert exc.value.report.rare["clients"].tolist() == [1]
     assert not list(tmp_path.iterdir())
-    # coarser bands fix it
-    ds = build_research_dataset(eps, m, key=KEY, quasi_identifiers=["sex", "diagnosis"])
+    # leaving age_band out of quasi_identifiers does not (it is still exported) ...
+    with pytest.raises(KAnonymityError):
+        build_research_dataset(eps, m, key=KEY, quasi_identifiers=["sex", "diagnosis"])
+    # ... leaving it out of the export does
+    cols = ["client_pseudonym", "episode_pseudonym", "start_year", "sex", "diagnosis", "day", "item_*"]
+    ds = build_research_dataset(eps, m, key=KEY, columns=cols, quasi_identifiers=["sex", "diagnosis"])
     assert ds.k_report.ok and ds.k_report.smallest_class == 30
     # missing values are a category of their own
     eps2 = eps.assign(birth_year=1990)
     eps2.loc[:1, "sex"] = None
     with pytest.raises(KAnonymityError, match=r"sex=\(missing\): 2 client\(s\)") as exc:
-        build_research_dataset(eps2, m, key=KEY, quasi_identifiers=["sex"])
+        build_research_dataset(eps2, m, key=KEY, columns=["client_pseudonym", "sex", "day"], quasi_identifiers=["sex"])
     assert "merge rare categories of 'sex' in the source data: (missing) (2 client(s))" in str(exc.value)
 
 
