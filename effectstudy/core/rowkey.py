@@ -190,7 +190,10 @@ def _read_file(path: Path) -> RowKey:
 
 
 def _create_file(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except FileExistsError:  # a file stands where the folder should be
+        raise NotADirectoryError(20, "not a folder", str(path.parent)) from None
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         os.write(fd, secrets.token_bytes(_KEY_BYTES).hex().encode("ascii") + b"\n")
