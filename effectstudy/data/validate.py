@@ -59,7 +59,12 @@ import numpy as np
 import pandas as pd
 
 from effectstudy import instruments
-from effectstudy.core.errors import EffectstudyError, ValidationError
+from effectstudy.core.errors import (
+    IDENTIFYING_COLUMNS,
+    NOT_SHOWN,
+    EffectstudyError,
+    ValidationError,
+)
 from effectstudy.core.rowkey import RowKey
 from effectstudy.core.schema import TableSpec, item_columns, item_number
 
@@ -73,7 +78,6 @@ __all__ = [
     "check_study",
     "DEFAULT_WINDOW_DAYS",
     "DEFAULT_MIN_DATE",
-    "IDENTIFYING_COLUMNS",
     "VALUE_COLUMNS",
     "HIDDEN",
     "identifiers_shown",
@@ -82,10 +86,6 @@ __all__ = [
 ]
 
 PROBLEM_COLUMNS: tuple[str, ...] = ("file", "row", "row_key", "column", "value", "rule", "expected", "severity")
-#: columns whose values identify a client: never shown in a problem or message (VAL-5, SEC-P2);
-#: a problem naming several key columns (``client_id, instrument, date``) counts as identifying too
-IDENTIFYING_COLUMNS: frozenset[str] = frozenset({"client_id", "episode_id", "start_date", "end_date", "date",
-                                                 "birth_year", "therapist"})
 #: columns whose values are shown when they look like a code or a small number (an item code 7
 #: outside 1-5, a session "x", an instrument id "scl91"): the data manager needs them; any other
 #: text in them (a phone number, a name typed into the wrong column) is hidden
@@ -93,7 +93,7 @@ VALUE_COLUMNS: frozenset[str] = frozenset({"item_*", "sessions", "session", "gra
                                            "consent_study", "consent_research", "instrument"})
 #: what a hidden value is shown as, per reason
 HIDDEN: dict[str, str] = {
-    "identifying": "(niet getoond: identificerend)",
+    "identifying": NOT_SHOWN,
     "free_text": "(niet getoond: vrije tekst)",
     "unexpected": "(niet getoond: geen code of klein getal)",
 }
@@ -180,9 +180,10 @@ def protect_values(columns: pd.Series, rows: pd.Series, shown: pd.Series) -> pd.
     header line or no line: field counts, byte codes, column names); and in :data:`VALUE_COLUMNS`
     a small number or a one- or two-character code (an item code ``7``, ``7,5``, ``x``, ``NA``)
     or, for ``instrument``, an instrument id (``scl91``).  Hidden (:data:`HIDDEN`): values of
-    :data:`IDENTIFYING_COLUMNS` and of duplicate keys (``identificerend``), any other text in a
-    value column (``geen code of klein getal``: a BSN or phone number typed into an item column),
-    and every other column's text (``vrije tekst``: diagnosis, treatment, occasion, ...).  An
+    :data:`~effectstudy.core.errors.IDENTIFYING_COLUMNS` (one list for problems and
+    ``DataError``) and of duplicate keys (``identificerend``), any other text in a value column
+    (``geen code of klein getal``: a BSN or phone number typed into an item column), and every
+    other column's text (``vrije tekst``: diagnosis, treatment, occasion, ...).  An
     allow-list, not a deny-list (SEC-P5): a column nobody thought of is hidden.
 
     >>> protect_values(pd.Series(["item_3", "item_3", "client_id", "diagnosis", ""]),

@@ -31,14 +31,12 @@ __all__ = ["select_rows", "item_matrix_columns", "numeric_block", "check_codes",
 
 
 def _where(df: pd.DataFrame, pos: int) -> str:
-    """``client C, date D`` for the row at position ``pos`` of ``df`` (for messages)."""
-    parts = []
-    if "client_id" in df.columns:
-        parts.append(f"client {df['client_id'].iloc[pos]!r}")
-    if "date" in df.columns:
-        d = df["date"].iloc[pos]
-        parts.append(f"date {d:%Y-%m-%d}" if isinstance(d, pd.Timestamp) else f"date {d!r}")
-    return ", ".join(parts)
+    """``administration 3 of 120`` for the row at position ``pos`` of ``df`` (for messages).
+
+    Never the client id or the date (Privacy & integrity VAL-5): the error's row label names
+    the row.
+    """
+    return f"administration {pos + 1} of {len(df)}"
 
 
 def select_rows(measurements: pd.DataFrame, inst: Instrument) -> tuple[pd.DataFrame, int]:
