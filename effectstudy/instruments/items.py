@@ -3,8 +3,8 @@
 The steps that :func:`effectstudy.score` and :func:`effectstudy.reliability` share: the
 rows of one instrument, its item columns, a float copy of the raw codes (text that is not
 a number is an error), the range check of the codes and the keying of reverse items.
-Every error is a :class:`~effectstudy.core.errors.DataError` that names the row, client,
-date, item and value.
+Every error is a :class:`~effectstudy.core.errors.DataError` that names the row, the
+administration, the item and the value (never the client id or the date: Privacy & integrity VAL-5).
 
 >>> import numpy as np, pandas as pd
 >>> from effectstudy import instruments
@@ -15,7 +15,7 @@ date, item and value.
 >>> check_codes(numeric_block(m, cols), gad, m, cols, 0)
 Traceback (most recent call last):
 ...
-effectstudy.core.errors.DataError: row 0 item_3: client 'a': item code out of range for gad7: found 5.0, expected a whole number from 0 to 3, or empty
+effectstudy.core.errors.DataError: row 0 item_3: administration 1 of 1: item code out of range for gad7: found 5.0, expected a whole number from 0 to 3, or empty
 """
 
 from __future__ import annotations
