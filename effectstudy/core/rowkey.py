@@ -136,18 +136,15 @@ class RowKey:
         """
         if domain not in DOMAINS:
             raise RowKeyError(f"domain: got {domain!r}, expected one of {DOMAINS}")
-        s = pd.Series(np.asarray(values, dtype=object) if not isinstance(values, pd.Series) else values.to_numpy(dtype=object),
-                      dtype="string")
-        norm = s.str.strip().str.upper()
-        codes, uniques = pd.factorize(norm, use_na_sentinel=True)
+        s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, dtype=object))
+        # distinct raw ids first (cheap on Arrow strings), then normalise and hash only those
+        codes, uniques = pd.factorize(s.astype("string"), use_na_sentinel=True)
+        norm = pd.Series(uniques, dtype="string").str.strip().str.upper()
         prefix = domain.encode("utf-8") + b"\x00"
         secret = self.secret
         hexes = np.array([ROWKEY_PREFIX + hmac.digest(secret, prefix + u.encode("utf-8"), "sha256").hex()[:ROWKEY_HEX]
-                          for u in uniques.tolist()] + [""], dtype=object)
-        codes = np.where(codes < 0, len(uniques), codes)
-        out = hexes[codes]
-        out[(norm == "").fillna(True).to_numpy(dtype=bool)] = ""
-        return out
+                          if u else "" for u in norm.fillna("").tolist()] + [""], dtype=object)
+        return hexes[np.where(codes < 0, len(uniques), codes)]
 
     def row_keys(self, client_ids: Any = None, episode_ids: Any = None) -> np.ndarray:
         """Row keys of rows: the client id's key where there is one, else the episode id's key."""

@@ -190,19 +190,30 @@ def protect_values(columns: pd.Series, rows: pd.Series, shown: pd.Series) -> pd.
     ...                pd.Series([2, 2, 2, 2, 5]), pd.Series(["7", "0612345678", "C1", "x", "3 fields"])).tolist()
     ['7', '(niet getoond: geen code of klein getal)', '(niet getoond: identificerend)', '(niet getoond: vrije tekst)', '3 fields']
     """
-    rows = pd.Series(pd.array(rows, dtype="Int64"), index=shown.index)
-    columns = pd.Series(columns.to_numpy(), index=shown.index, dtype="str")
-    structural = ((columns == "") | rows.isna() | (rows <= 1).fillna(True)).to_numpy(dtype=bool) | (shown == "").to_numpy(dtype=bool)
+    rows = pd.array(rows, dtype="Int64")
+    # decisions per distinct column and per distinct value (a million problems have few of either)
+    ccodes, cnames = pd.factorize(pd.Series(columns.to_numpy(), dtype="str"))
+    cn = pd.Series(cnames, dtype="str")
+    structural = ((cn == "").to_numpy(dtype=bool)[ccodes] | rows.isna()
+                  | (rows <= 1).fillna(True).to_numpy(dtype=bool) | (shown == "").to_numpy(dtype=bool))
     if structural.all():
         return shown
-    value_col = (columns.isin(VALUE_COLUMNS) | columns.str.fullmatch(_ITEM_RE.pattern)).to_numpy(dtype=bool)
-    code = (shown.str.fullmatch(_CODE_RE).fillna(False).to_numpy(dtype=bool)
-            | ((columns == "instrument") & shown.str.fullmatch(_INSTRUMENT_RE)).fillna(False).to_numpy(dtype=bool))
-    identifying = (columns.isin(IDENTIFYING_COLUMNS) | columns.str.contains(",", regex=False)).to_numpy(dtype=bool)
-    hidden = np.where(value_col, HIDDEN["unexpected"],
-                      np.where(identifying, HIDDEN["identifying"], HIDDEN["free_text"]))
-    keep = structural | (value_col & code)
-    return pd.Series(np.where(keep, shown.to_numpy(dtype=object), hidden), index=shown.index, dtype="str")
+    value_col = (cn.isin(VALUE_COLUMNS) | cn.str.fullmatch(_ITEM_RE.pattern)).to_numpy(dtype=bool)[ccodes]
+    identifying = (cn.isin(IDENTIFYING_COLUMNS) | cn.str.contains(",", regex=False)).to_numpy(dtype=bool)[ccodes]
+    instrument = (cn == "instrument").to_numpy(dtype=bool)[ccodes]
+    code = np.zeros(len(shown), dtype=bool)
+    check = np.flatnonzero(value_col & ~structural)
+    if len(check):
+        vcodes, vals = pd.factorize(pd.Series(shown.to_numpy()[check], dtype="str"))
+        vs = pd.Series(vals, dtype="str")
+        is_code = vs.str.fullmatch(_CODE_RE).fillna(False).to_numpy(dtype=bool)[vcodes]
+        is_inst = vs.str.fullmatch(_INSTRUMENT_RE).fillna(False).to_numpy(dtype=bool)[vcodes]
+        code[check] = is_code | (instrument[check] & is_inst)
+    hide = np.flatnonzero(~(structural | (value_col & code)))
+    reason = np.where(value_col[hide], 0, np.where(identifying[hide], 1, 2))
+    out = shown.to_numpy(dtype=object, copy=True)
+    out[hide] = np.array([HIDDEN["unexpected"], HIDDEN["identifying"], HIDDEN["free_text"]], dtype=object)[reason]
+    return pd.Series(out, index=shown.index, dtype="str")
 
 
 @contextlib.contextmanager
