@@ -148,3 +148,15 @@ def test_rows_without_a_problem_need_no_key_file(tmp_path, monkeypatch):
     (tmp_path / "episodes.csv").write_text("episode_id;client_id;start_date;consent_study\nE1;C1;03-01-2024;x\n")
     p = read_study(spec, today="2025-06-01").report.problems
     assert (tmp_path / ".effectstudy" / "rowkey.key").is_file() and p["row_key"].iloc[0].startswith("r-")
+
+
+def test_show_identifiers_is_an_explicit_option_of_validate_and_stagnation_list_only():
+    from effectstudy.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    having = {name for name, p in sub.choices.items()
+              if any("--show-identifiers" in a.option_strings for a in p._actions)}
+    assert having == {"validate", "stagnation-list"}  # never `effectstudy run`
+    for name in having:
+        opt = next(a for a in sub.choices[name]._actions if "--show-identifiers" in a.option_strings)
+        assert opt.default is False and "LOCAL USE ONLY" in opt.help

@@ -13,6 +13,7 @@ import pytest
 import effectstudy as es
 from effectstudy.cli import main
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError
+from effectstudy.core.rowkey import load_row_key
 from effectstudy.reports.stagnation_list import stagnation_list, write_stagnation_list
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,8 +87,9 @@ def test_no_ids_or_dates_by_default_and_therapist_only_when_allowed(listed, shar
         default = shared_study(DEMO).stagnation_list()
     assert list(default.columns) == ["episode_key", "rule", "baseline_session", "baseline_score", "session",
                                      "score", "change", "rci"]
-    # the same episodes and rows, named by their episode key
+    # the same episodes and rows, named by their episode key: the project's row key of the episode id
     assert default["episode_key"].str.fullmatch(r"r-[0-9a-f]{12}").all()
+    assert listed["episode_key"].tolist() == load_row_key().keys(listed["episode_id"], domain="episode").tolist()
     pd.testing.assert_frame_equal(default, listed.drop(columns=["episode_id", "date"]))
     csv, page = write_stagnation_list(default, tmp_path)
     text = csv.read_text() + page.read_text()
