@@ -191,13 +191,20 @@ def _create_file(path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     except FileExistsError:  # a file stands where the folder should be
         raise NotADirectoryError(20, "not a folder", str(path.parent)) from None
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # written in full to a private temporary file, then linked into place: a process that finds
+    # the key file never reads it half written, and an existing key is never replaced
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        os.write(fd, secrets.token_bytes(_KEY_BYTES).hex().encode("ascii") + b"\n")
-        os.fsync(fd)
+        try:
+            os.write(fd, secrets.token_bytes(_KEY_BYTES).hex().encode("ascii") + b"\n")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.chmod(tmp, 0o600)  # in case the umask removed owner bits
+        os.link(tmp, path)  # FileExistsError when another process was first
     finally:
-        os.close(fd)
-    os.chmod(path, 0o600)
+        os.unlink(tmp)
 
 
 def load_row_key(start: str | Path | None = None, *, create: bool = True) -> RowKey:

@@ -132,3 +132,15 @@ def test_git_ignores_the_key_file_in_the_repository_and_in_an_init_project(tmp_p
     assert ".effectstudy/" in (ROOT / ".gitignore").read_text().splitlines()
     init_project(tmp_path / "p")
     assert ".effectstudy/" in (tmp_path / "p" / ".gitignore").read_text().splitlines()
+
+
+def test_processes_that_start_a_project_at_once_agree_on_one_key(tmp_path, no_env):
+    a = project(tmp_path, "a")
+    env = {k: v for k, v in os.environ.items() if k != ROWKEY_ENV}
+    code = "import sys; from effectstudy.core.rowkey import load_row_key; print(load_row_key(sys.argv[1]).fingerprint)"
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(a)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, env=env) for _ in range(4)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [err for _, err in outs if err] == []
+    assert len({out for out, _ in outs}) == 1  # none read a half-written file or made a second key
+    assert sorted(x.name for x in (a / ROWKEY_DIR).iterdir()) == [ROWKEY_FILE]  # no temporary file left
