@@ -74,6 +74,7 @@ from effectstudy.data.validate import (
     check_study,
     check_table,
     concat_problems,
+    identifiers_are_shown,
     identifiers_shown,
     problems_frame,
 )
@@ -439,9 +440,15 @@ def _map_columns(raw: pd.DataFrame, spec: FileSpec, tspec: TableSpec, file: str)
     for h, m in zip(header, mapped, strict=True):
         (keep if canonical(m) else unknown).append((h, m))
     if unknown:
-        warn.append(problems_frame(file, [1] * len(unknown), [h for h, _ in unknown], "", "unknown_column",
-                                   "a canonical column name or a mapping under columns: (column not read)",
-                                   "warning"))
+        names = [h for h, _ in unknown]
+        expected = "a canonical column name or a mapping under columns: (column not read)"
+        if not keep and not identifiers_are_shown():
+            # no name is known: the first line may hold a client's data (an export without its
+            # header line), so its cells are not quoted (Privacy & integrity VAL-5)
+            names = [f"field {header.index(h) + 1}" for h in names]
+            expected += ("; no column name of this file is known: if its first line holds data, the header "
+                         "line is missing (names not shown; --show-identifiers shows them)")
+        warn.append(problems_frame(file, [1] * len(unknown), names, "", "unknown_column", expected, "warning"))
     s = pd.Series([m for _, m in keep])
     dup = s[s.duplicated(keep=False)]
     if len(dup):

@@ -81,6 +81,7 @@ __all__ = [
     "VALUE_COLUMNS",
     "HIDDEN",
     "identifiers_shown",
+    "identifiers_are_shown",
     "add_row_keys",
     "protect_values",
 ]
@@ -229,6 +230,11 @@ def identifiers_shown(show: bool = True) -> Iterator[None]:
         yield
     finally:
         _SHOW_IDENTIFIERS.reset(token)
+
+
+def identifiers_are_shown() -> bool:
+    """True inside :func:`identifiers_shown` (for checks that word a message differently)."""
+    return _SHOW_IDENTIFIERS.get()
 
 
 def add_row_keys(problems: pd.DataFrame, ids: Mapping[str, pd.DataFrame],

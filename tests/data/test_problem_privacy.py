@@ -160,3 +160,17 @@ def test_show_identifiers_is_an_explicit_option_of_validate_and_stagnation_list_
     for name in having:
         opt = next(a for a in sub.choices[name]._actions if "--show-identifiers" in a.option_strings)
         assert opt.default is False and "LOCAL USE ONLY" in opt.help
+
+
+def test_an_export_without_its_header_line_does_not_quote_its_first_row(tmp_path):
+    from effectstudy.data.io import read_table
+
+    (tmp_path / "episodes.csv").write_text(f"E1;{JAN};03-01-2024;7\nE2;C2;04-01-2024;3\n")
+    t = read_table(FileSpec(path=tmp_path / "episodes.csv"), "episodes", on_fatal="return")
+    text = t.report.message(100) + t.report.problems.to_csv()
+    assert found(text) == [] and "03-01-2024" not in text
+    unknown = t.report.problems[t.report.problems["rule"] == "unknown_column"]
+    assert unknown["column"].tolist() == ["field 1", "field 2", "field 3", "field 4"]
+    assert "the header line is missing" in unknown["expected"].iloc[0]
+    shown = read_table(FileSpec(path=tmp_path / "episodes.csv"), "episodes", on_fatal="return", show_identifiers=True)
+    assert JAN in shown.report.problems["column"].tolist()
