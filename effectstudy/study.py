@@ -43,6 +43,7 @@ from effectstudy.core.labels import label, register
 from effectstudy.core.params import REPORT_MODELS, Params, load_report_params
 from effectstudy.core.plotting import forest
 from effectstudy.core.results import TableResult, base_meta
+from effectstudy.core.rowkey import load_row_key
 from effectstudy.core.shipped import shipped_folder
 from effectstudy.course.expected_response import not_on_track
 from effectstudy.course.followup import stagnation_followup
@@ -548,11 +549,18 @@ class Study:
                            effect_size=self.analysis.effect_size, year=getattr(self.params, "year", None),
                            scale=self.scale, groups=self._coded("groups", self.analysis.groups if groups is None else groups))
 
-    def stagnation_list(self) -> pd.DataFrame:
-        """Open episodes flagged by ``stagnation_list.rules`` (``effectstudy.reports.stagnation_list``)."""
+    def stagnation_list(self, show_identifiers: bool = False) -> pd.DataFrame:
+        """Open episodes flagged by ``stagnation_list.rules`` (``effectstudy.reports.stagnation_list``).
+
+        Episodes are named by their episode key (the project's row key of the episode id, the
+        project found from the episodes file as for validation messages); ``show_identifiers``
+        adds the episode id (local use only).
+        """
         spec = self.params.stagnation_list
         results = {rule: self.with_overrides({"analysis.stagnation.rule": rule}).stagnation() for rule in spec.rules}
-        return stagnation_list(self.episodes, self.stagnation_data(), results, spec)
+        key = load_row_key(Path(self.params.data.episodes.path).resolve().parent)
+        return stagnation_list(self.episodes, self.stagnation_data(), results, spec,
+                               show_identifiers=show_identifiers, row_key=key)
 
     def published(self, figures, grouping: str = "all"):
         """``figures`` of one grouping after disclosure control with the params' rules."""

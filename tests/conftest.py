@@ -38,6 +38,10 @@ settings.register_profile("nightly", max_examples=200 * CI_MAX_EXAMPLES, deadlin
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+# the row keys of validation messages use a fixed test secret, so tests never create a key file
+# in the repository (effectstudy.core.rowkey); tests of the key file itself unset it
+os.environ.setdefault("EFFECTSTUDY_ROWKEY", "5a" * 32)
+
 
 # ------------------------------------------------------------------ shared notebook runs
 @pytest.fixture(scope="session")

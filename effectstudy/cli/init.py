@@ -13,7 +13,8 @@ in the repository::
       data/README.md        where real exports go; they never leave the practice's machine
       data/example/         the synthetic example practice (no real clients)
       data/raw/             empty: the place for real exports
-      .gitignore            keeps data/raw/, reports/ and key files out of git
+      .gitignore            keeps data/raw/, reports/, key files and .effectstudy/ (the row-key
+                            secret, made on first use) out of git
 
 Params paths are relative to the params file (``../data/example/...``) and the notebooks'
 default ``params_file`` is ``../params/<name>.yaml`` relative to the notebook, so both work
@@ -55,6 +56,8 @@ _GITIGNORE = """\
 data/raw/
 reports/
 *.key
+# the secret behind the row keys in validation messages (effectstudy.core.rowkey)
+.effectstudy/
 *.duckdb
 *.duckdb.wal
 .ipynb_checkpoints/

@@ -1,9 +1,14 @@
 """``effectstudy validate -f PARAMS.yaml``: read and validate the input files of a run.
 
 Prints the row flow per table (used + excluded per reason = rows read), the problem counts per
-rule and the first problems as ``file:line column: rule: found X, expected Y``.  Exit code 0
-when nothing is fatal, 1 when something is (the files cannot be used as they are), 2 for an
-unusable params file.
+rule and the first problems as ``file:line [row key] column: rule: found X, expected Y``.  Exit
+code 0 when nothing is fatal, 1 when something is (the files cannot be used as they are), 2 for
+an unusable params file.
+
+Neither the output nor the ``--problems`` CSV holds a client id, episode id, date or free text
+(Privacy & integrity VAL-5): rows are named by file, line and their pseudonymous row key
+(:mod:`effectstudy.core.rowkey`).  ``--show-identifiers`` keeps the values and puts the raw id
+beside each row key, for the practice's own data manager on the practice's machine.
 """
 
 from __future__ import annotations
@@ -33,16 +38,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--show", type=int, default=20, metavar="N",
                    help="how many individual problems to list (default 20; most severe first)")
     p.add_argument("--problems", metavar="CSV", default=None,
-                   help="also write every problem to this CSV file (file,row,column,value,rule,expected,severity)")
+                   help="also write every problem to this CSV file "
+                        "(file,row,row_key,column,value,rule,expected,severity)")
+    p.add_argument("--show-identifiers", action="store_true",
+                   help="LOCAL USE ONLY, for the practice's own data manager: show the values as found "
+                        "(client ids, episode ids, dates, free text) and the raw id beside each row key, in "
+                        "the output and the --problems CSV (column identifier). Without it rows are named by "
+                        "file, line and row key only. Never share or upload what this option prints or writes.")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     params = load_report_params(args.file)
-    study = read_study(params.data, on_fatal="return")
+    show = bool(getattr(args, "show_identifiers", False))
+    study = read_study(params.data, on_fatal="return", show_identifiers=show)
     rep = study.report
     with pd.option_context("display.width", 140, "display.max_rows", 200, "display.max_colwidth", 60):
         print(f"Validation of {args.file}: {'FATAL' if rep.fatal else 'ok'}")
+        if show:
+            print("IDENTIFIERS SHOWN (--show-identifiers): for local use by the data manager only; "
+                  "do not share this output")
         print()
         print("Row flow (per table: used + excluded = rows read)")
         print(rep.flow().to_string(index=False))

@@ -13,6 +13,7 @@ effectstudy.core.errors.ArgumentError: method: got 'xx', expected one of 'jt', '
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any
 
 __all__ = [
@@ -25,7 +26,26 @@ __all__ = [
     "FolderError",
     "DataQualityWarning",
     "ProvisionalKeyWarning",
+    "IDENTIFYING_COLUMNS",
+    "NOT_SHOWN",
 ]
+
+#: canonical columns whose values identify a client or a treatment: a message never quotes them
+#: (Privacy & integrity VAL-5: "the message never contains ... direct identifiers", SEC-P2)
+IDENTIFYING_COLUMNS: frozenset[str] = frozenset({"client_id", "episode_id", "start_date", "end_date", "date",
+                                                 "birth_year", "therapist"})
+#: what a message shows instead of an identifying value
+NOT_SHOWN = "(niet getoond: identificerend)"
+
+
+def _identifying(column: Any, value: Any) -> bool:
+    """True for a value of an identifying column (or of a key naming one) and for any date."""
+    if isinstance(value, (_dt.date, _dt.datetime)) or type(value).__name__ in ("datetime64", "Timestamp"):
+        return True
+    if column is None:
+        return False
+    names = [c.strip() for c in str(column).split(",")]
+    return any(c in IDENTIFYING_COLUMNS for c in names)
 
 
 def _shown(value: Any) -> str:
@@ -38,6 +58,16 @@ def _shown(value: Any) -> str:
     if type(value).__module__ == "numpy" and hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
         value = value.item()
     return repr(value)
+
+
+def _whole(row: Any) -> bool:
+    """True for a row number (an int, a NumPy integer or a whole float), False for other labels."""
+    if isinstance(row, bool):
+        return False
+    if isinstance(row, int) or (type(row).__module__ == "numpy" and hasattr(row, "is_integer")
+                                and float(row).is_integer()):
+        return True
+    return isinstance(row, float) and row.is_integer()
 
 
 class EffectstudyError(Exception):
@@ -80,6 +110,18 @@ class DataError(EffectstudyError, ValueError):
     The message has the form ``<file>:<row> <column>: found <value>, expected <expected>``;
     parts that are unknown are left out.  ``row`` is the 1-based line number in the
     source file where it is known (header = line 1), otherwise the 0-based row label.
+
+    A message never quotes an identifier (Privacy & integrity VAL-5): the value of an
+    identifying column (:data:`IDENTIFYING_COLUMNS`, also inside a key such as
+    ``"client_id, date"``) or a date is shown as :data:`NOT_SHOWN`, as is a value passed with
+    ``identifying=True`` (a subject id of an analysis); a row label that is not a whole number
+    (an id used as the index) is not shown either.  The attributes keep the values for the
+    caller's own code.
+
+    >>> str(DataError("duplicate", row=4, column="client_id", value="Jan Jansen"))
+    'row 4 client_id: duplicate: found (niet getoond: identificerend)'
+    >>> str(DataError("duplicate", row="C001", column="score", value=7))
+    'row (niet getoond: identificerend) score: duplicate: found 7'
     """
 
     def __init__(
@@ -91,6 +133,7 @@ class DataError(EffectstudyError, ValueError):
         column: str | None = None,
         value: Any = None,
         expected: str | None = None,
+        identifying: bool | None = None,
     ) -> None:
         self.file, self.row, self.column, self.value, self.expected = (
             file,
@@ -99,11 +142,14 @@ class DataError(EffectstudyError, ValueError):
             value,
             expected,
         )
+        hide = _identifying(column, value) if identifying is None else bool(identifying)
+        if row is not None and not _whole(row):
+            row = NOT_SHOWN
         where = ""
         if file is not None:
             where = str(file)
             if row is not None:
-                where += f":{row}"
+                where += f":{row}" if row != NOT_SHOWN else f" row {row}"
         elif row is not None:
             where = f"row {row}"
         if column is not None:
@@ -111,7 +157,7 @@ class DataError(EffectstudyError, ValueError):
         parts = [p for p in (where, message) if p]
         text = ": ".join(parts)
         if value is not None or expected is not None:
-            text += f": found {_shown(value)}"
+            text += f": found {NOT_SHOWN if hide and value is not None else _shown(value)}"
             if expected is not None:
                 text += f", expected {expected}"
         super().__init__(text)

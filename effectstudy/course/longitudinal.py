@@ -199,10 +199,8 @@ def long_data(data: pd.DataFrame, subject: Hashable, time: Hashable, outcome: Ha
     dup = (cs[1:] == cs[:-1]) & (ts[1:] == ts[:-1])
     if dup.any():
         k = int(np.flatnonzero(dup)[0])
-        s = uniq[cs[k]]
-        s = s.item() if isinstance(s, np.generic) else s
-        raise DataError(
-            f"subject {s!r} has more than one measurement at {time}={ts[k]:g} "
+        raise DataError(  # the row names the subject; its id is not quoted (Privacy & integrity VAL-5)
+            f"a subject has more than one measurement at {time}={ts[k]:g} "
             f"({int(dup.sum())} duplicate row(s) in all)",
             row=data.index[rows[k + 1]], column=str(time), value=float(ts[k]),
             expected="one measurement per subject and time (remove or average duplicates)")

@@ -400,7 +400,7 @@ def trajectories(
             bad_s = nun.index[np.flatnonzero(nun.to_numpy() > 1)[0]]
             raise DataError("group changes within a subject", column=str(group),
                             value=bad_s, expected="one group value per subject "
-                            "(a subject-level grouping such as diagnosis)")
+                            "(a subject-level grouping such as diagnosis)", identifying=True)
         subj_missing_group = set(pd.unique(data[subject].to_numpy()[gmiss])) - set(
             pd.unique(chk["s"]))
         drop = data[subject].isin(subj_missing_group).to_numpy()

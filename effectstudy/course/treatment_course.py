@@ -91,7 +91,7 @@ def unique_ids(df: pd.DataFrame, col: Hashable, what: str) -> None:
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
         raise DataError(f"duplicate {col} in {what}", row=df.index[i], column=str(col),
-                        value=df[col].iloc[i], expected=f"one row per {col}")
+                        value=df[col].iloc[i], expected=f"one row per {col}", identifying=True)
     if df[col].isna().any():
         i = int(np.flatnonzero(df[col].isna().to_numpy())[0])
         raise DataError(f"missing {col} in {what}", row=df.index[i], column=str(col),
@@ -233,7 +233,7 @@ def as_status_frame(obj: Any, arg: str, column: str) -> pd.DataFrame:
     if pat.index.has_duplicates:
         i = int(np.flatnonzero(pat.index.duplicated())[0])
         raise DataError(f"duplicate episode id in {arg}", row=i, value=pat.index[i],
-                        expected="one row per episode")
+                        expected="one row per episode", identifying=True)
     return pat
 
 
@@ -588,7 +588,7 @@ def treatment_course(
     if (days < 0).any():
         i = int(np.flatnonzero(days < 0)[0])
         raise DataError("end date before start date", row=episodes.index[i], column=str(end),
-                        value=str(en[i])[:10], expected=f"a date on or after {str(st[i])[:10]}")
+                        value=str(en[i])[:10], expected=f"a date on or after {start!r}", identifying=True)
     ses = count_values(episodes, sessions, "episodes")
     ids = pd.Index(episodes[episode].to_numpy(), name="episode_id")
     groups = make_groups(episodes[group] if group is not None else None,

@@ -36,14 +36,15 @@ import pandas as pd
 
 from effectstudy.core.codes import CODABLE_COLUMNS, CodeList, effective_codes
 from effectstudy.core.schema import TABLES
-from effectstudy.data.validate import concat_problems, problems_frame
+from effectstudy.data.validate import HIDDEN, concat_problems, problems_frame
 
 __all__ = ["UNCODED_RULE", "NOT_SHOWN", "apply_codes", "uncoded_counts"]
 
 #: the problem rule (and flow reason) of a value outside its column's code list
 UNCODED_RULE = "uncoded_value"
-#: what the problem's ``value`` holds instead of the value
-NOT_SHOWN = "(not shown)"
+#: what the problem's ``value`` shows instead of the value (validation hides free text; only
+#: ``effectstudy validate --show-identifiers`` shows it, for the practice's data manager)
+NOT_SHOWN = HIDDEN["free_text"]
 
 
 def _expected(cl: CodeList) -> str:
@@ -95,7 +96,7 @@ def apply_codes(
             out = df.copy()
         out[col] = coded
         if uncoded.any():
-            problems.append(problems_frame(file, lines[uncoded], col, NOT_SHOWN, UNCODED_RULE, _expected(cl), "warning"))
+            problems.append(problems_frame(file, lines[uncoded], col, df[col].to_numpy(dtype=object)[uncoded], UNCODED_RULE, _expected(cl), "warning"))
     return out, concat_problems(problems)
 
 

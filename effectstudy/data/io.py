@@ -25,6 +25,11 @@ if the header were row 1).  Typed tables carry these numbers as their index (nam
 
 Raw files are only ever opened for reading.
 
+Problems name the file, the line and the row's pseudonymous ``row_key``
+(:mod:`effectstudy.core.rowkey`), never a client id, episode id, date or free text
+(Privacy & integrity VAL-5); ``show_identifiers=True`` keeps them, for the practice's own data
+manager (``effectstudy validate --show-identifiers``).
+
 >>> import tempfile, pathlib
 >>> from effectstudy.core.params import FileSpec
 >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -57,6 +62,7 @@ import pandas as pd
 from effectstudy.core.checks import check_choice
 from effectstudy.core.errors import ArgumentError
 from effectstudy.core.params import DataSpec, FileSpec
+from effectstudy.core.rowkey import RowKey, load_row_key
 from effectstudy.core.schema import TABLES, Column, TableSpec
 from effectstudy.data.coding import apply_codes
 from effectstudy.data.consent import CONSENT_COLUMNS
@@ -65,9 +71,12 @@ from effectstudy.data.validate import (
     DEFAULT_WINDOW_DAYS,
     TableAccount,
     ValidationReport,
+    add_row_keys,
     check_study,
     check_table,
     concat_problems,
+    identifiers_are_shown,
+    identifiers_shown,
     problems_frame,
 )
 
@@ -432,9 +441,15 @@ def _map_columns(raw: pd.DataFrame, spec: FileSpec, tspec: TableSpec, file: str)
     for h, m in zip(header, mapped, strict=True):
         (keep if canonical(m) else unknown).append((h, m))
     if unknown:
-        warn.append(problems_frame(file, [1] * len(unknown), [h for h, _ in unknown], "", "unknown_column",
-                                   "a canonical column name or a mapping under columns: (column not read)",
-                                   "warning"))
+        names = [h for h, _ in unknown]
+        expected = "a canonical column name or a mapping under columns: (column not read)"
+        if not keep and not identifiers_are_shown():
+            # no name is known: the first line may hold a client's data (an export without its
+            # header line), so its cells are not quoted (Privacy & integrity VAL-5)
+            names = [f"field {header.index(h) + 1}" for h in names]
+            expected += ("; no column name of this file is known: if its first line holds data, the header "
+                         "line is missing (names not shown; --show-identifiers shows them)")
+        warn.append(problems_frame(file, [1] * len(unknown), names, "", "unknown_column", expected, "warning"))
     s = pd.Series([m for _, m in keep])
     dup = s[s.duplicated(keep=False)]
     if len(dup):
@@ -728,9 +743,15 @@ def _rejected(raw: pd.DataFrame, report: ValidationReport, table: str) -> pd.Dat
     return out
 
 
+def _row_key_source(row_key: RowKey | None, spec: FileSpec) -> RowKey | Any:
+    """The given key, or a loader of the project's key (called only when a problem needs one)."""
+    return row_key if row_key is not None else (lambda: load_row_key(Path(spec.path).resolve().parent))
+
+
 def read_table(spec: FileSpec, table: str = "episodes", *, on_fatal: str = "raise",
                min_date: str = DEFAULT_MIN_DATE, today: str | None = None,
-               codes: Mapping[str, Any] | None = None) -> TableRead:
+               codes: Mapping[str, Any] | None = None, show_identifiers: bool = False,
+               row_key: RowKey | None = None) -> TableRead:
     """Read one export file and validate it on its own.
 
     Parameters
@@ -747,6 +768,12 @@ def read_table(spec: FileSpec, table: str = "episodes", *, on_fatal: str = "rais
     codes : mapping, optional
         Code lists (``DataSpec.code_lists()``; default: the package's): values outside them become
         missing with the warning ``uncoded_value`` (:mod:`effectstudy.data.coding`).
+    show_identifiers : bool
+        Keep identifying values (ids, dates, free text) in the problems and messages and add the
+        raw id beside the row key; for the practice's own data manager only (default False).
+    row_key : RowKey, optional
+        The secret of the row keys; default the project's (:func:`effectstudy.core.rowkey.load_row_key`
+        from the file's folder), loaded only when a problem row needs a key.
 
     Returns
     -------
@@ -766,8 +793,10 @@ def read_table(spec: FileSpec, table: str = "episodes", *, on_fatal: str = "rais
     check_choice("on_fatal", on_fatal, ("raise", "return"))
     if not isinstance(spec, FileSpec):
         raise ArgumentError("spec", spec, "a FileSpec (effectstudy.core.params.FileSpec)")
-    typed, raw, problems, n, fatal, meta = _read(spec, table, min_date=min_date, today=today, codes=codes)
+    with identifiers_shown(show_identifiers):
+        typed, raw, problems, n, fatal, meta = _read(spec, table, min_date=min_date, today=today, codes=codes)
     file = _file_name(spec)
+    problems = add_row_keys(problems, {file: typed}, _row_key_source(row_key, spec), show_identifiers=show_identifiers)
     lines = typed.index.to_numpy(dtype=np.int64) if len(typed) else np.array([], dtype=np.int64)
     report = ValidationReport.from_tables({table: TableAccount(file, n, lines, fatal)}, problems)
     if fatal and on_fatal == "raise":
@@ -777,7 +806,8 @@ def read_table(spec: FileSpec, table: str = "episodes", *, on_fatal: str = "rais
 
 
 def read_study(data_spec: DataSpec, *, on_fatal: str = "raise", window_days: tuple[int, int] = DEFAULT_WINDOW_DAYS,
-               min_date: str = DEFAULT_MIN_DATE, today: str | None = None) -> StudyData:
+               min_date: str = DEFAULT_MIN_DATE, today: str | None = None, show_identifiers: bool = False,
+               row_key: RowKey | None = None) -> StudyData:
     """Read and validate all input tables of a study; every row read is used or excluded with a reason.
 
     Parameters
@@ -793,6 +823,11 @@ def read_study(data_spec: DataSpec, *, on_fatal: str = "raise", window_days: tup
         days after its end (open episode: no upper bound); default (60, 60).
     min_date, today : date text, optional
         Plausible date range (default 2000-01-01 to today).
+    show_identifiers : bool
+        Keep identifying values in the problems and messages, with the raw id beside each row key
+        (``effectstudy validate --show-identifiers``; local use only, default False).
+    row_key : RowKey, optional
+        The secret of the row keys; default the project's, found from the episodes file.
 
     Returns
     -------
@@ -812,8 +847,9 @@ def read_study(data_spec: DataSpec, *, on_fatal: str = "raise", window_days: tup
     for t, sp in specs.items():
         if sp is None:
             continue
-        typed, raw, p, n, fatal, m = _read(sp, t, min_date=min_date, today=today, keep_raw=False,
-                                           codes=data_spec.code_lists())
+        with identifiers_shown(show_identifiers):
+            typed, raw, p, n, fatal, m = _read(sp, t, min_date=min_date, today=today, keep_raw=False,
+                                               codes=data_spec.code_lists())
         del raw  # only read_table keeps the raw text of rejected rows
         file = _file_name(sp)
         lines = typed.index.to_numpy(dtype=np.int64) if len(typed) else np.array([], dtype=np.int64)
@@ -825,13 +861,17 @@ def read_study(data_spec: DataSpec, *, on_fatal: str = "raise", window_days: tup
     any_fatal = any(a.fatal for a in accounts.values())
     if not any_fatal:
         used = {t: _used_mask(problems, r[3], r[1]) for t, r in reads.items()}
-        cross = check_study(
-            reads["episodes"][0], reads["episodes"][1], used["episodes"],
-            reads["measurements"][0], reads["measurements"][1], used["measurements"],
-            *(reads["satisfaction"][:2] if "satisfaction" in reads else (None, None)),
-            used.get("satisfaction"),
-            files={t: r[3] for t, r in reads.items()}, window_days=window_days)
+        with identifiers_shown(show_identifiers):
+            cross = check_study(
+                reads["episodes"][0], reads["episodes"][1], used["episodes"],
+                reads["measurements"][0], reads["measurements"][1], used["measurements"],
+                *(reads["satisfaction"][:2] if "satisfaction" in reads else (None, None)),
+                used.get("satisfaction"),
+                files={t: r[3] for t, r in reads.items()}, window_days=window_days)
         problems = concat_problems([problems, cross])
+    id_cols = ["client_id", "episode_id"]
+    problems = add_row_keys(problems, {r[3]: r[0][[c for c in id_cols if c in r[0].columns]] for r in reads.values()},
+                            _row_key_source(row_key, data_spec.episodes), show_identifiers=show_identifiers)
     report = ValidationReport.from_tables(accounts, problems)
     if report.fatal and on_fatal == "raise":
         report.raise_if_fatal()

@@ -143,12 +143,11 @@ def prepost_wide(
     cnt_post = np.bincount(codes[~ip], minlength=m)
     dup = np.flatnonzero((cnt_pre > 1) | (cnt_post > 1))
     if dup.size:
-        s = uniq[dup[0]]
-        s = s.item() if isinstance(s, np.generic) else s
         lev = pre if cnt_pre[dup[0]] > 1 else post
-        raise DataError(
-            f"subject {s!r} has {max(cnt_pre[dup[0]], cnt_post[dup[0]])} rows at "
-            f"{time}={lev!r} ({dup.size} subject(s) with duplicates)",
+        raise DataError(  # the subject's id is not quoted (Privacy & integrity VAL-5)
+            f"{dup.size} subject(s) with more than one row at {time}={lev!r} (the first has "
+            f"{max(cnt_pre[dup[0]], cnt_post[dup[0]])} rows; find them with "
+            f"data[data.duplicated([{subject!r}, {time!r}], keep=False)])",
             column=str(time), value=lev, expected="one row per subject and occasion",
         )
     xpre = np.full(m, np.nan)

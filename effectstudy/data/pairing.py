@@ -393,7 +393,7 @@ def pair_prepost(
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
         raise DataError("duplicate episode id", row=episodes.index[i], column="episode_id",
-                        value=episodes["episode_id"].iloc[i], expected="one row per episode")
+                        value=episodes["episode_id"].iloc[i], expected="one row per episode", identifying=True)
     s = _scale_rows(sc, scale, instrument)
     e, cand = _candidates(s, episodes, value)
     assigned = _assign(cand, e, pw, qw)

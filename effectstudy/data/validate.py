@@ -35,13 +35,23 @@ refuses to exist when it does not (row accounting, Privacy & integrity INT-5).
 1  episodes  excluded  date_format  1
 >>> print(r.message(5))
 1 problem(s) (0 fatal, 1 error, 0 warning, 0 info):
-  episodes.csv:3 start_date: date_format: found '31-02-2024', expected a date in format %d-%m-%Y
+  episodes.csv:3 start_date: date_format: found '(niet getoond: identificerend)', expected a date in format %d-%m-%Y
+
+Identifying values (ids, dates, birth year, therapist, free text) never appear in a problem's
+``value`` or in a message (Privacy & integrity VAL-5, SEC-P2): they are replaced by
+``(niet getoond: <reden>)``; a row is found again by its file, line and ``row_key``
+(:mod:`effectstudy.core.rowkey`, added by :func:`add_row_keys`).  Inside
+``with identifiers_shown():`` (``effectstudy validate --show-identifiers``, the practice's own
+data manager) the values are kept and an ``identifier`` column holds the raw id beside the key.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,7 +59,13 @@ import numpy as np
 import pandas as pd
 
 from effectstudy import instruments
-from effectstudy.core.errors import EffectstudyError, ValidationError
+from effectstudy.core.errors import (
+    IDENTIFYING_COLUMNS,
+    NOT_SHOWN,
+    EffectstudyError,
+    ValidationError,
+)
+from effectstudy.core.rowkey import RowKey
 from effectstudy.core.schema import TableSpec, item_columns, item_number
 
 __all__ = [
@@ -62,9 +78,32 @@ __all__ = [
     "check_study",
     "DEFAULT_WINDOW_DAYS",
     "DEFAULT_MIN_DATE",
+    "VALUE_COLUMNS",
+    "HIDDEN",
+    "identifiers_shown",
+    "identifiers_are_shown",
+    "add_row_keys",
+    "protect_values",
 ]
 
-PROBLEM_COLUMNS: tuple[str, ...] = ("file", "row", "column", "value", "rule", "expected", "severity")
+PROBLEM_COLUMNS: tuple[str, ...] = ("file", "row", "row_key", "column", "value", "rule", "expected", "severity")
+#: columns whose values are shown when they look like a code or a small number (an item code 7
+#: outside 1-5, a session "x", an instrument id "scl91"): the data manager needs them; any other
+#: text in them (a phone number, a name typed into the wrong column) is hidden
+VALUE_COLUMNS: frozenset[str] = frozenset({"item_*", "sessions", "session", "grade", "issued", "returned",
+                                           "consent_study", "consent_research", "instrument"})
+#: what a hidden value is shown as, per reason
+HIDDEN: dict[str, str] = {
+    "identifying": NOT_SHOWN,
+    "free_text": "(niet getoond: vrije tekst)",
+    "unexpected": "(niet getoond: geen code of klein getal)",
+}
+_ITEM_RE = re.compile(r"item_[1-9][0-9]*")
+#: a small number (at most 4 digits before and after the decimal sign) or 1-2 non-digits ("x", "NA", "?")
+_CODE_RE = r"[-+]?\d{1,4}(?:[.,]\d{1,4})?|[^\d\s]{1,2}"
+#: an instrument id: letters, then digits (scl90_nl, oq45, sq48)
+_INSTRUMENT_RE = r"[A-Za-z]{1,12}\d{1,4}[A-Za-z0-9_]{0,12}"
+_SHOW_IDENTIFIERS: ContextVar[bool] = ContextVar("effectstudy_show_identifiers", default=False)
 SEVERITIES: tuple[str, ...] = ("fatal", "error", "warning", "info")
 #: measurement window around an episode: days before its start, days after its end (open: no end)
 DEFAULT_WINDOW_DAYS: tuple[int, int] = (60, 60)
@@ -101,7 +140,9 @@ def problems_frame(
     """A problems table for many rows at once (vectorised; one call per rule and column).
 
     ``rows`` are source line numbers (or record numbers for binary formats, ``None`` when the
-    problem concerns the whole file); ``values`` are shown as text (cut to 40 characters).
+    problem concerns the whole file); ``values`` are shown as text (cut to 40 characters), except
+    identifying ones: see :func:`protect_values` (not applied inside :func:`identifiers_shown`).
+    ``row_key`` is left empty; :func:`add_row_keys` fills it from the rows' ids.
     """
     if severity not in SEVERITIES:
         raise ValueError(f"severity: got {severity!r}, expected one of {SEVERITIES}")
@@ -115,17 +156,134 @@ def problems_frame(
     if len(vals) == 1 and n != 1:
         vals = np.repeat(vals, n)
     shown = [_show(v) for v in vals] if n <= 1000 else _show_many(vals)
+    columns = pd.Series(np.broadcast_to(np.asarray(column, dtype=object), n), dtype="str")
+    value = pd.Series(shown, dtype="str")
+    if not _SHOW_IDENTIFIERS.get():
+        value = protect_values(columns, pd.Series(rows_arr), value)
     return pd.DataFrame(
         {
             "file": pd.Series([file] * n, dtype="str"),
             "row": rows_arr,
-            "column": pd.Series(np.broadcast_to(np.asarray(column, dtype=object), n), dtype="str"),
-            "value": pd.Series(shown, dtype="str"),
+            "row_key": pd.Series([""] * n, dtype="str"),
+            "column": columns,
+            "value": value,
             "rule": pd.Series([rule] * n, dtype="str"),
             "expected": pd.Series(np.broadcast_to(np.asarray(expected, dtype=object), n), dtype="str"),
             "severity": pd.Series([severity] * n, dtype="str"),
         }
     )
+
+
+def protect_values(columns: pd.Series, rows: pd.Series, shown: pd.Series) -> pd.Series:
+    """Problem values as they may appear in a message or problems file (Privacy & integrity VAL-5).
+
+    Kept as found: empty values; values of problems about the file's structure (no column, the
+    header line or no line: field counts, byte codes, column names); and in :data:`VALUE_COLUMNS`
+    a small number or a one- or two-character code (an item code ``7``, ``7,5``, ``x``, ``NA``)
+    or, for ``instrument``, an instrument id (``scl91``).  Hidden (:data:`HIDDEN`): values of
+    :data:`~effectstudy.core.errors.IDENTIFYING_COLUMNS` (one list for problems and
+    ``DataError``) and of duplicate keys (``identificerend``), any other text in a value column
+    (``geen code of klein getal``: a BSN or phone number typed into an item column), and every
+    other column's text (``vrije tekst``: diagnosis, treatment, occasion, ...).  An
+    allow-list, not a deny-list (SEC-P5): a column nobody thought of is hidden.
+
+    >>> protect_values(pd.Series(["item_3", "item_3", "client_id", "diagnosis", ""]),
+    ...                pd.Series([2, 2, 2, 2, 5]), pd.Series(["7", "0612345678", "C1", "x", "3 fields"])).tolist()
+    ['7', '(niet getoond: geen code of klein getal)', '(niet getoond: identificerend)', '(niet getoond: vrije tekst)', '3 fields']
+    """
+    rows = pd.array(rows, dtype="Int64")
+    # decisions per distinct column and per distinct value (a million problems have few of either)
+    ccodes, cnames = pd.factorize(pd.Series(columns.to_numpy(), dtype="str"))
+    cn = pd.Series(cnames, dtype="str")
+    structural = ((cn == "").to_numpy(dtype=bool)[ccodes] | rows.isna()
+                  | (rows <= 1).fillna(True).to_numpy(dtype=bool) | (shown == "").to_numpy(dtype=bool))
+    if structural.all():
+        return shown
+    value_col = (cn.isin(VALUE_COLUMNS) | cn.str.fullmatch(_ITEM_RE.pattern)).to_numpy(dtype=bool)[ccodes]
+    identifying = (cn.isin(IDENTIFYING_COLUMNS) | cn.str.contains(",", regex=False)).to_numpy(dtype=bool)[ccodes]
+    instrument = (cn == "instrument").to_numpy(dtype=bool)[ccodes]
+    code = np.zeros(len(shown), dtype=bool)
+    check = np.flatnonzero(value_col & ~structural)
+    if len(check):
+        vcodes, vals = pd.factorize(pd.Series(shown.to_numpy()[check], dtype="str"))
+        vs = pd.Series(vals, dtype="str")
+        is_code = vs.str.fullmatch(_CODE_RE).fillna(False).to_numpy(dtype=bool)[vcodes]
+        is_inst = vs.str.fullmatch(_INSTRUMENT_RE).fillna(False).to_numpy(dtype=bool)[vcodes]
+        code[check] = is_code | (instrument[check] & is_inst)
+    hide = np.flatnonzero(~(structural | (value_col & code)))
+    reason = np.where(value_col[hide], 0, np.where(identifying[hide], 1, 2))
+    out = shown.to_numpy(dtype=object, copy=True)
+    out[hide] = np.array([HIDDEN["unexpected"], HIDDEN["identifying"], HIDDEN["free_text"]], dtype=object)[reason]
+    return pd.Series(out, index=shown.index, dtype="str")
+
+
+@contextlib.contextmanager
+def identifiers_shown(show: bool = True) -> Iterator[None]:
+    """Within this block problems keep identifying values as found (``--show-identifiers``).
+
+    For the practice's own data manager on the practice's machine only; never used by
+    ``effectstudy run``.  The setting is a context variable, so it ends with the block (also on
+    an error) and does not leak into other threads.
+    """
+    token = _SHOW_IDENTIFIERS.set(bool(show))
+    try:
+        yield
+    finally:
+        _SHOW_IDENTIFIERS.reset(token)
+
+
+def identifiers_are_shown() -> bool:
+    """True inside :func:`identifiers_shown` (for checks that word a message differently)."""
+    return _SHOW_IDENTIFIERS.get()
+
+
+def add_row_keys(problems: pd.DataFrame, ids: Mapping[str, pd.DataFrame],
+                 key: RowKey | Callable[[], RowKey], *, show_identifiers: bool = False) -> pd.DataFrame:
+    """Fill ``row_key`` of each problem from the ids of its row (vectorised).
+
+    Parameters
+    ----------
+    problems : DataFrame
+        A problems table (:data:`PROBLEM_COLUMNS`).
+    ids : mapping of file name -> DataFrame
+        Per file, its typed rows indexed by source line, with ``client_id`` and/or ``episode_id``.
+        The row key is the client id's key, else the episode id's (:meth:`RowKey.row_keys`).
+    key : RowKey or callable returning one
+        A callable is called only when some problem has a row with an id, so clean data never
+        creates a key file.
+    show_identifiers : bool
+        Also add an ``identifier`` column with the raw id the key was made of (local use only).
+    """
+    out = problems.copy()
+    ident = np.full(len(out), "", dtype=object)
+    keys = np.full(len(out), "", dtype=object)
+    row = out["row"]
+    todo = []
+    for file, df in ids.items():
+        if df is None or not len(df) or not ({"client_id", "episode_id"} & set(df.columns)):
+            continue
+        at = np.flatnonzero(((out["file"] == file) & row.notna()).to_numpy(dtype=bool))
+        if not len(at):
+            continue
+        loc = df.index.get_indexer(row.to_numpy()[at].astype(np.int64))
+        at, loc = at[loc >= 0], loc[loc >= 0]
+        if len(at):
+            todo.append((at, df.iloc[loc]))
+    if todo:
+        k = key if isinstance(key, RowKey) else key()
+        for at, sub in todo:
+            cl = sub["client_id"].to_numpy(dtype=object) if "client_id" in sub else None
+            ep = sub["episode_id"].to_numpy(dtype=object) if "episode_id" in sub else None
+            keys[at] = k.row_keys(cl, ep)
+            if show_identifiers:
+                raw = pd.Series(cl if cl is not None else ep, dtype="string")
+                if cl is not None and ep is not None:
+                    raw = raw.where(raw.notna() & (raw.str.strip() != ""), pd.Series(ep, dtype="string"))
+                ident[at] = raw.fillna("").to_numpy(dtype=object)
+    out["row_key"] = pd.Series(keys, index=out.index, dtype="str")
+    if show_identifiers:
+        out.insert(out.columns.get_loc("row_key") + 1, "identifier", pd.Series(ident, index=out.index, dtype="str"))
+    return out
 
 
 def _show_many(vals: np.ndarray) -> list[str]:
@@ -168,8 +326,11 @@ class ValidationReport:
     ----------
     problems : DataFrame
         One row per problem: ``file``, ``row`` (source line; header = line 1; record number
-        for ``.sav``/``.parquet``), ``column``, ``value`` (as found, cut to 40 characters),
-        ``rule``, ``expected``, ``severity`` (fatal, error, warning, info).
+        for ``.sav``/``.parquet``), ``row_key`` (pseudonymous key of the row's client or
+        episode, :mod:`effectstudy.core.rowkey`; empty where the row has none), ``column``,
+        ``value`` (as found, cut to 40 characters; identifying values hidden, see
+        :func:`protect_values`), ``rule``, ``expected``, ``severity`` (fatal, error, warning,
+        info); with identifiers shown also ``identifier`` (the raw id beside the key).
     rows_read : dict
         Table -> number of data rows read.
     excluded : DataFrame
@@ -253,12 +414,21 @@ class ValidationReport:
         where = str(r["file"])
         if not pd.isna(r["row"]):
             where += f":{int(r['row'])}"
+        key = r.get("row_key", "")
+        if isinstance(key, str) and key:
+            ident = r.get("identifier", "")
+            where += f" [{key} = {ident}]" if isinstance(ident, str) and ident else f" [{key}]"
         if r["column"]:
             where += f" {r['column']}"
         return f"{where}: {r['rule']}: found {r['value']!r}, expected {r['expected']}"
 
     def message(self, first: int = 10, severities: Sequence[str] = SEVERITIES) -> str:
-        """The first ``first`` problems (most severe first) as ``file:line column: rule: found X, expected Y``."""
+        """The first ``first`` problems (most severe first) as ``file:line [row key] column: rule: found X, expected Y``.
+
+        The row key (``[r-7f3a9c2e41b0]``) stands where the row has one; with identifiers shown
+        the raw id follows it (``[r-7f3a9c2e41b0 = C001]``).  Values are as in ``problems``: an
+        identifying value is never in the message unless it was read with identifiers shown.
+        """
         p = self.problems[self.problems["severity"].isin(list(severities))]
         counts = self.problems["severity"].value_counts()
         head = (f"{len(self.problems)} problem(s) ("

@@ -3,8 +3,8 @@
 The steps that :func:`effectstudy.score` and :func:`effectstudy.reliability` share: the
 rows of one instrument, its item columns, a float copy of the raw codes (text that is not
 a number is an error), the range check of the codes and the keying of reverse items.
-Every error is a :class:`~effectstudy.core.errors.DataError` that names the row, client,
-date, item and value.
+Every error is a :class:`~effectstudy.core.errors.DataError` that names the row, the
+administration, the item and the value (never the client id or the date: Privacy & integrity VAL-5).
 
 >>> import numpy as np, pandas as pd
 >>> from effectstudy import instruments
@@ -15,7 +15,7 @@ date, item and value.
 >>> check_codes(numeric_block(m, cols), gad, m, cols, 0)
 Traceback (most recent call last):
 ...
-effectstudy.core.errors.DataError: row 0 item_3: client 'a': item code out of range for gad7: found 5.0, expected a whole number from 0 to 3, or empty
+effectstudy.core.errors.DataError: row 0 item_3: administration 1 of 1: item code out of range for gad7: found 5.0, expected a whole number from 0 to 3, or empty
 """
 
 from __future__ import annotations
@@ -31,14 +31,12 @@ __all__ = ["select_rows", "item_matrix_columns", "numeric_block", "check_codes",
 
 
 def _where(df: pd.DataFrame, pos: int) -> str:
-    """``client C, date D`` for the row at position ``pos`` of ``df`` (for messages)."""
-    parts = []
-    if "client_id" in df.columns:
-        parts.append(f"client {df['client_id'].iloc[pos]!r}")
-    if "date" in df.columns:
-        d = df["date"].iloc[pos]
-        parts.append(f"date {d:%Y-%m-%d}" if isinstance(d, pd.Timestamp) else f"date {d!r}")
-    return ", ".join(parts)
+    """``administration 3 of 120`` for the row at position ``pos`` of ``df`` (for messages).
+
+    Never the client id or the date (Privacy & integrity VAL-5): the error's row label names
+    the row.
+    """
+    return f"administration {pos + 1} of {len(df)}"
 
 
 def select_rows(measurements: pd.DataFrame, inst: Instrument) -> tuple[pd.DataFrame, int]:

@@ -191,7 +191,7 @@ def _between(
     if dup.any():
         first = at_post.loc[dup, subject].iloc[0]
         raise DataError("more than one measurement at post for one subject", column=str(subject),
-                        value=first, expected="one row per subject at post")
+                        value=first, expected="one row per subject at post", identifying=True)
     scores = pd.to_numeric(at_post[outcome], errors="coerce").to_numpy(dtype=float,
                                                                           na_value=np.nan)
     codes, uniques = pd.factorize(at_post[group], sort=True)  # groups coded once, sorted

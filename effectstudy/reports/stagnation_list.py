@@ -6,9 +6,16 @@ lists the **open** episodes flagged by the params' stagnation rules (``stagnatio
 window and criterion from ``analysis.stagnation``), with the measurement that triggered the
 flag.  It takes the stagnation result of each rule; ``Study.stagnation_list()`` computes them.
 
-The list identifies episodes only by the export's episode id (the practice's own
-pseudonymous key; no client id, name or date of birth) and shows the therapist only when
-``stagnation_list.show_therapist`` is true.  It is meant for use inside the practice.
+The list identifies episodes by their pseudonymous **episode key** (``episode_key``,
+``r-7f3a9c2e41b0``: the keyed hash of the episode id with the project's row-key secret,
+:mod:`effectstudy.core.rowkey`), never by a client id, episode id, name, date of birth or
+calendar date (the triggering measurement is given by its session number): peer consultation
+discusses cases without identifying data.  The key is the same in every run of the project and
+the same as the row key of the episode's satisfaction form in validation problems.  The
+practice's own data manager gets the episode id and the measurement's date as well with
+``show_identifiers=True`` (``effectstudy stagnation-list --show-identifiers``, local use only).
+The therapist is shown only when ``stagnation_list.show_therapist`` is true.  The list is meant
+for use inside the practice.
 """
 
 from __future__ import annotations
@@ -24,13 +31,15 @@ from effectstudy.core.errors import ArgumentError, ArgumentTypeError
 from effectstudy.core.formatting import MISSING, date, number
 from effectstudy.core.labels import label, register
 from effectstudy.core.params import StagnationListSpec
+from effectstudy.core.rowkey import RowKey, load_row_key
 from effectstudy.course import expected_response as _expected_response  # noqa: F401 - registers its label
 from effectstudy.course import stagnation as _stagnation  # noqa: F401 - registers the rule labels
 
 __all__ = ["stagnation_list", "write_stagnation_list", "COLUMNS"]
 
-#: columns of the list, in order
-COLUMNS = ("episode_id", "therapist", "rule", "baseline_session", "baseline_score", "session",
+#: columns of the list, in order (``episode_id`` and the measurement's calendar ``date`` only with
+#: ``show_identifiers``, ``therapist`` only with ``show_therapist``)
+COLUMNS = ("episode_key", "episode_id", "therapist", "rule", "baseline_session", "baseline_score", "session",
            "date", "score", "change", "rci")
 
 register({
@@ -43,11 +52,13 @@ register({
     "change": {"nl": "Verandering", "en": "Change"},
     "rci": {"nl": "RCI", "en": "RCI"},
     "episode_id": {"nl": "Traject", "en": "Episode"},
+    "episode_key": {"nl": "Trajectsleutel", "en": "Episode key"},
 })
 
 
 def stagnation_list(episodes: pd.DataFrame, data: pd.DataFrame, results: Mapping[str, Any],
-                    spec: StagnationListSpec) -> pd.DataFrame:
+                    spec: StagnationListSpec, *, show_identifiers: bool = False,
+                    row_key: RowKey | None = None) -> pd.DataFrame:
     """Open episodes flagged by any of ``spec.rules``, one row per episode and rule.
 
     Parameters
@@ -62,12 +73,19 @@ def stagnation_list(episodes: pd.DataFrame, data: pd.DataFrame, results: Mapping
         :func:`effectstudy.stagnation` of ``data`` under each rule of ``spec.rules``.
     spec : StagnationListSpec
         The ``stagnation_list:`` section of the params (``rules``, ``show_therapist``).
+    show_identifiers : bool
+        Add the episode id beside the episode key (for the practice's own data manager, local use
+        only; default False).
+    row_key : RowKey, optional
+        The row-key secret; default the project's (:func:`effectstudy.core.rowkey.load_row_key`
+        from the current directory; ``Study.stagnation_list`` passes the project of its data).
 
     Returns
     -------
     DataFrame
-        :data:`COLUMNS` (``therapist`` only when ``spec.show_therapist``).  ``session``,
-        ``date`` and ``score`` describe the triggering (evaluating or flagging) measurement;
+        :data:`COLUMNS` (``episode_id`` and ``date`` only when ``show_identifiers``, ``therapist``
+        only when ``spec.show_therapist``).  ``episode_key`` is the episode's pseudonymous key.
+        ``session``, ``date`` and ``score`` describe the triggering (evaluating or flagging) measurement;
         ``change`` is its score minus the baseline score; ``rci`` the reliable change index
         where the rule computes one.  Sorted by rule, then date (oldest first).
 
@@ -108,10 +126,12 @@ def stagnation_list(episodes: pd.DataFrame, data: pd.DataFrame, results: Mapping
         out["therapist"] = out["episode_id"].map(ther)
     else:
         out["therapist"] = pd.NA
-    out = out[list(COLUMNS)].sort_values(["rule", "date", "episode_id"], kind="stable").reset_index(drop=True)
-    if not spec.show_therapist:
-        out = out.drop(columns=["therapist"])
-    return out
+    out["episode_key"] = ((row_key or load_row_key()).keys(out["episode_id"], domain="episode") if len(out)
+                          else pd.Series([], dtype="str"))
+    out = out[list(COLUMNS)].sort_values(["rule", "date", "episode_key"], kind="stable").reset_index(drop=True)
+    out["episode_key"] = out["episode_key"].astype("str")
+    drop = ([] if spec.show_therapist else ["therapist"]) + ([] if show_identifiers else ["episode_id", "date"])
+    return out.drop(columns=drop)
 
 
 def write_stagnation_list(table: pd.DataFrame, folder: str | Path, *, lang: str = "nl",

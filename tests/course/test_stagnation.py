@@ -431,7 +431,7 @@ def test_data_errors():
     with pytest.raises(DataError, match=r"row 5 id: missing subject id"):
         run(bad)
     dup = pd.concat([df, df.iloc[[2]]], ignore_index=True)
-    with pytest.raises(DataError, match=r"subject 'B' has more than one measurement at t=1 "
+    with pytest.raises(DataError, match=r"row 23 t: a subject has more than one measurement at t=1 "
                        r"\(1 duplicate row\(s\) in all\).*one measurement per subject and "
                        r"time"):
         run(dup)

@@ -277,12 +277,12 @@ def _bad(kind):
 @pytest.mark.parametrize("kind, exc, msg", [
     ("not_df", ArgumentTypeError, "episodes: got dict"),
     ("no_col", ArgumentError, "sessions: got 'sessions', expected a column of episodes"),
-    ("dup", DataError, "duplicate episode_id in episodes.*found 'e1'"),
+    ("dup", DataError, r"duplicate episode_id in episodes.*found \(niet getoond: identificerend\)"),
     ("no_id", DataError, "missing episode_id in episodes"),
     ("text_date", ArgumentTypeError, "start: got str .*expected datetime64 dates"),
     ("no_start", DataError, "start_date: missing start date"),
-    ("end_before_start", DataError, "end date before start date: found '2023-12-01', expected "
-     "a date on or after 2024-01-01"),
+    ("end_before_start", DataError, r"end date before start date: found \(niet getoond: identificerend\), "
+     "expected a date on or after 'start_date'"),
     ("negative", DataError, "invalid count in episodes: found -1.0, expected a whole number"),
     ("fraction", DataError, "invalid count in episodes: found 2.5"),
     ("text_sessions", DataError, "not a number in episodes: found 'x'"),

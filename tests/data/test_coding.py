@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from effectstudy.core.codes import effective_codes
 from effectstudy.core.params import DataSpec, FileSpec
-from effectstudy.data.coding import UNCODED_RULE, apply_codes, uncoded_counts
+from effectstudy.data.coding import NOT_SHOWN, UNCODED_RULE, apply_codes, uncoded_counts
 from effectstudy.data.io import read_study, read_table
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "data" / "example"
@@ -47,7 +47,7 @@ def test_case_and_whitespace_variants_match_the_declared_code():
 def test_the_value_is_never_in_the_problem_and_the_message_says_how_to_declare():
     out, problems = apply_codes(_frame([PLANTED]), "episodes", file="e.csv", lines=np.array([7]))
     row = problems.iloc[0]
-    assert row["value"] == "(not shown)"
+    assert row["value"] == NOT_SHOWN
     text = " ".join(map(str, row.to_numpy()))
     assert "Jansen" not in text and "06-12345678" not in text
     assert "not shown because it may be free text" in row["expected"]
@@ -161,4 +161,6 @@ def test_coded_values_are_codes_and_every_removed_value_is_one_warning(values):
     folded = {c.casefold() for c in codes}
     kept = present & ~removed
     assert all(str(v).casefold() in folded for v in df["diagnosis"][kept])
-    assert (problems["value"] == "(not shown)").all()
+    # every removed value is hidden; a blank one has nothing to hide and shows as blank
+    blank = df["diagnosis"][removed].astype(str).eq("").to_numpy()
+    assert (problems["value"].to_numpy() == np.where(blank, "", NOT_SHOWN)).all()

@@ -24,18 +24,21 @@ def write(tmp_path, name, text, encoding="utf-8"):
     return p
 
 
+# These tests check the values the reader found, as the data manager sees them with
+# `effectstudy validate --show-identifiers`; that the default hides identifying values is
+# tested in tests/data/test_problem_privacy.py.
 def read(tmp_path, text, table="episodes", name=None, **spec):
     p = write(tmp_path, name or f"{table}.csv", text)
-    return read_table(FileSpec(path=p, **spec), table, on_fatal="return", today="2025-06-01")
+    return read_table(FileSpec(path=p, **spec), table, on_fatal="return", today="2025-06-01", show_identifiers=True)
 
 
-def study(tmp_path, episodes=EP + EP_ROWS, measurements=M, satisfaction=None, **kw):
+def study(tmp_path, episodes=EP + EP_ROWS, measurements=M, satisfaction=None, show_identifiers=True, **kw):
     e = write(tmp_path, "episodes.csv", episodes)
     m = write(tmp_path, "measurements.csv", measurements)
     s = write(tmp_path, "satisfaction.csv", satisfaction) if satisfaction is not None else None
     spec = DataSpec(episodes=FileSpec(path=e), measurements=FileSpec(path=m),
                     satisfaction=FileSpec(path=s) if s else None)
-    return read_study(spec, on_fatal="return", today="2025-06-01", **kw)
+    return read_study(spec, on_fatal="return", today="2025-06-01", show_identifiers=show_identifiers, **kw)
 
 
 def accounted(report):
@@ -193,7 +196,7 @@ def test_zero_in_a_1_to_5_instrument_is_fatal_never_shifted(tmp_path):
     p = only(s.report, "coding_mismatch").iloc[0]
     assert (p["row"], p["column"], p["value"]) == (2, "item_1", "0")
     assert "1-5 (scl90_nl)" in p["expected"] and "never shifted" in p["expected"]
-    with pytest.raises(ValidationError, match=r"measurements.csv:2 item_1: coding_mismatch: found '0'"):
+    with pytest.raises(ValidationError, match=r"measurements.csv:2 \[r-[0-9a-f]{12} = C1\] item_1: coding_mismatch: found '0'"):
         s.report.raise_if_fatal()
 
 
@@ -366,11 +369,14 @@ def test_excel_text_cell_in_a_number_column(tmp_path):
     pd.DataFrame({"episode_id": ["E1", "E2"], "client_id": ["C1", "C2"],
                   "start_date": pd.to_datetime(["2024-01-03", "2024-01-10"]),
                   "sessions": [7, "zeven"]}).to_excel(p, index=False)
-    t = read_table(FileSpec(path=p), "episodes")
+    t = read_table(FileSpec(path=p), "episodes", show_identifiers=True)
     q = only(t.report, "not_a_number").iloc[0]
     assert (q["file"], q["row"], q["column"], q["value"], q["expected"]) == (
         "episodes.xlsx", 3, "sessions", "zeven", "a whole number")
     assert t.data["sessions"].tolist() == [7]
+    # by default text that is no code or small number is not shown (it could be a name)
+    q = only(read_table(FileSpec(path=p), "episodes").report, "not_a_number").iloc[0]
+    assert q["value"] == "(niet getoond: geen code of klein getal)"
 
 
 def test_fatal_message_shows_first_problems_and_total(tmp_path):
@@ -413,7 +419,7 @@ def test_excel_dates_as_cells_or_as_text_with_the_format(tmp_path):
     p = tmp_path / "episodes.xlsx"
     pd.DataFrame({"episode_id": ["E1", "E2", "E3"], "client_id": ["C1", "C2", "C3"],
                   "start_date": [pd.Timestamp("2024-01-03"), "04-01-2024", "2024-01-05"]}).to_excel(p, index=False)
-    t = read_table(FileSpec(path=p), "episodes", on_fatal="return")
+    t = read_table(FileSpec(path=p), "episodes", on_fatal="return", show_identifiers=True)
     assert t.data["start_date"].tolist() == [pd.Timestamp("2024-01-03"), pd.Timestamp("2024-01-04")]
     q = only(t.report, "date_format").iloc[0]
     assert (q["row"], q["value"]) == (4, "2024-01-05")

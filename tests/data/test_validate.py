@@ -16,6 +16,7 @@ from effectstudy.data.validate import (
     ValidationReport,
     check_table,
     concat_problems,
+    identifiers_shown,
     problems_frame,
 )
 
@@ -73,7 +74,8 @@ def test_repr_html_and_dict_are_readable_and_json():
 
 
 def test_values_are_cut_to_40_characters():
-    p = problems_frame("e.csv", [2], "diagnosis", "x" * 100, "not_allowed", "y", "error")
+    with identifiers_shown():
+        p = problems_frame("e.csv", [2], "diagnosis", "x" * 100, "not_allowed", "y", "error")
     assert len(p["value"].iloc[0]) == 40
 
 

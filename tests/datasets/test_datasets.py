@@ -589,7 +589,8 @@ def test_load_example_errors_name_the_problem(tmp_path):
     ep.write_text("".join(lines), encoding="utf-8")
     with pytest.raises(DataError) as info:
         read_export(bad)
-    assert "episodes.csv:4 start_date" in str(info.value) and "2021-13-45" in str(info.value)
+    assert "episodes.csv:4 start_date" in str(info.value) and "expected a date dd-mm-yyyy" in str(info.value)
+    assert "2021-13-45" not in str(info.value) and info.value.value == "2021-13-45"  # dates are not quoted (VAL-5)
 
 
 def test_cli_help_and_chunked_export_equal_in_memory_tables(tmp_path, capsys):

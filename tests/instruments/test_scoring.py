@@ -412,22 +412,23 @@ def test_scales_argument_selects_and_orders():
 
 
 # ============================================================================ errors
-def test_out_of_range_code_names_client_date_item_and_value():
+def test_out_of_range_code_names_row_item_and_value_but_not_client_or_date():
     m = frame("scl90_nl", 90, [{}, {17: 0}], 1)  # 0 is not a Dutch SCL-90 code (1-5)
     with pytest.raises(DataError) as err:
         score_quiet(m, instrument="scl90_nl")
     msg = str(err.value)
-    assert "row 1 item_17" in msg and "client 'c2'" in msg and "date 2024-03-02" in msg
+    assert "row 1 item_17: administration 2 of 2" in msg
+    assert "c2" not in msg and "2024" not in msg  # no client id or date (Privacy & integrity VAL-5)
     assert "found 0.0, expected a whole number from 1 to 5, or empty" in msg
     assert err.value.column == "item_17" and err.value.value == 0.0
 
 
 def test_non_integer_and_text_codes_are_errors():
-    with pytest.raises(DataError, match=r"row 0 item_3: client 'c1', date 2024-03-01: item code out of range for gad7: found 2\.5"):
+    with pytest.raises(DataError, match=r"row 0 item_3: administration 1 of 1: item code out of range for gad7: found 2\.5"):
         es.score(frame("gad7", 7, [{3: 2.5}], 1), instrument="gad7")
     m = frame("gad7", 7, [{}, {}], 1)
     m["item_5"] = pd.Series(["1", "x"], dtype=object)
-    with pytest.raises(DataError, match=r"row 1 item_5: client 'c2', date 2024-03-02: item code is not a number: found 'x'"):
+    with pytest.raises(DataError, match=r"row 1 item_5: administration 2 of 2: item code is not a number: found 'x'"):
         es.score(m, instrument="gad7")
     m["item_5"] = pd.Series(["1", "2"], dtype=object)  # numbers stored as text are fine
     assert es.score(m, instrument="gad7").scores["score"].tolist() == [7.0, 8.0]
@@ -444,7 +445,7 @@ def test_missing_item_column_and_values_beyond_the_key():
         es.score(m, instrument="gad7")
     m = frame("gad7", 7, [{}, {}], 1)
     m["item_8"] = [NAN, 2.0]
-    with pytest.raises(DataError, match=r"row 1 item_8: client .c2., date 2024-03-02: gad7 has 7 items, this column is not one of them: found 2\.0, expected empty \(items 1\.\.7 only\)"):
+    with pytest.raises(DataError, match=r"row 1 item_8: administration 2 of 2: gad7 has 7 items, this column is not one of them: found 2\.0, expected empty \(items 1\.\.7 only\)"):
         es.score(m, instrument="gad7")
     m["item_8"] = NAN  # an empty extra column (wide table of several instruments) is fine
     assert len(es.score(m, instrument="gad7").scores) == 2

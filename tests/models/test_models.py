@@ -423,7 +423,7 @@ def test_ancova_data_errors():
     with pytest.raises(DataError, match="score: not numeric"):
         es.ancova(bad, **COLS, group="group")
     dup = pd.concat([d, d.iloc[[0]]])
-    with pytest.raises(DataError, match="subject 's0' has 2 rows at time='pre'"):
+    with pytest.raises(DataError, match=r"1 subject\(s\) with more than one row at time='pre' \(the first has 2 rows"):
         es.ancova(dup, **COLS, group="group")
     tiny = _small(n=3, groups=("a", "b"))
     with pytest.raises(DataError, match="3 subjects for 3 parameters leave no residual "

@@ -68,7 +68,7 @@ def test_between_groups_duplicate_post_rows_name_the_first_duplicated_subject():
     """Subjects 2 and 5 each have two post rows (2's come first): the message names 2."""
     df = _between_data()
     df = pd.concat([df, df[df["id"].isin([2, 5])]], ignore_index=True)
-    with pytest.raises(es.DataError, match=r"id: more than one measurement at post.*found 2,"):
+    with pytest.raises(es.DataError, match=r"id: more than one measurement at post.*found \(niet getoond: identificerend\),"):
         es.anchor_change(df, **GROUP_ARGS, target="group", effect="between", group="arm",
                          post="post")
 

@@ -247,7 +247,7 @@ def test_missing_column_is_named(small):
 
 def test_duplicate_occasion_is_an_error(small):
     df = pd.concat([small, small.iloc[[0]]])
-    with pytest.raises(DataError, match="subject 1 has 2 rows at t='pre'"):
+    with pytest.raises(DataError, match=r"1 subject\(s\) with more than one row at t='pre' \(the first has 2 rows"):
         rc(df)
 
 

@@ -1,4 +1,5 @@
-"""effectstudy stagnation-list: open episodes only, the triggering measurement, no client ids."""
+"""effectstudy stagnation-list: open episodes only, the triggering measurement, no client or episode ids
+(episode keys instead; the ids only with --show-identifiers)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 import effectstudy as es
 from effectstudy.cli import main
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError
+from effectstudy.core.rowkey import load_row_key
 from effectstudy.reports.stagnation_list import stagnation_list, write_stagnation_list
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,9 +23,10 @@ EX = ROOT / "data" / "example"
 
 @pytest.fixture(scope="module")
 def listed(shared_study):
+    """The list with the episode ids (the data manager's view), to check it against the export."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", es.DataQualityWarning)
-        return shared_study(DEMO).stagnation_list()
+        return shared_study(DEMO).stagnation_list(show_identifiers=True)
 
 
 def raw(name: str) -> pd.DataFrame:
@@ -67,7 +70,7 @@ def test_not_on_track_rule_lists_the_expected_response_signal():
     st = es.Study.from_params(DEMO, {"stagnation_list.rules": ["not_on_track"]})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", es.DataQualityWarning)
-        listed = st.stagnation_list()
+        listed = st.stagnation_list(show_identifiers=True)
         res = st.not_on_track()
     assert len(listed) > 0 and set(listed["rule"]) == {"not_on_track"}
     open_ids = st.episodes.loc[st.episodes["end_date"].isna(), "episode_id"]
@@ -78,27 +81,48 @@ def test_not_on_track_rule_lists_the_expected_response_signal():
     assert listed["rci"].isna().all()  # the signal has no reliable change index
 
 
-def test_no_client_ids_and_therapist_only_when_allowed(listed, tmp_path):
-    csv, page = write_stagnation_list(listed, tmp_path)
-    text = csv.read_text() + page.read_text()
-    clients = set(raw("episodes.csv")["client_id"])
-    assert not any(c in text for c in clients)
-    assert "therapist" not in listed.columns and "<script" not in page.read_text()
+def test_no_ids_or_dates_by_default_and_therapist_only_when_allowed(listed, shared_study, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", es.DataQualityWarning)
-        with_t = es.Study.from_params(DEMO, {"stagnation_list.show_therapist": True}).stagnation_list()
-    eps = raw("episodes.csv").set_index("episode_id")
+        default = shared_study(DEMO).stagnation_list()
+    assert list(default.columns) == ["episode_key", "rule", "baseline_session", "baseline_score", "session",
+                                     "score", "change", "rci"]
+    # the same episodes and rows, named by their episode key: the project's row key of the episode id
+    assert default["episode_key"].str.fullmatch(r"r-[0-9a-f]{12}").all()
+    assert listed["episode_key"].tolist() == load_row_key().keys(listed["episode_id"], domain="episode").tolist()
+    pd.testing.assert_frame_equal(default, listed.drop(columns=["episode_id", "date"]))
+    csv, page = write_stagnation_list(default, tmp_path)
+    text = csv.read_text() + page.read_text()
+    eps_raw = raw("episodes.csv")
+    ms = raw("measurements.csv")
+    assert not any(c in text for c in set(eps_raw["client_id"]))
+    assert not any(e in text for e in set(eps_raw["episode_id"]))
+    dates = set(ms["date"]) | {pd.Timestamp(d).strftime("%Y-%m-%d") for d in listed["date"]}
+    assert not any(d in text for d in dates)
+    assert "therapist" not in default.columns and "<script" not in page.read_text()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", es.DataQualityWarning)
+        with_t = es.Study.from_params(DEMO, {"stagnation_list.show_therapist": True}).stagnation_list(
+            show_identifiers=True)
+    eps = eps_raw.set_index("episode_id")
     assert (with_t["therapist"] == eps.loc[with_t["episode_id"], "therapist"].to_numpy()).all()
 
 
-def test_cli(tmp_path, capsys):
+def test_cli(tmp_path, capsys, listed):
     assert main(["stagnation-list", "-f", str(DEMO), "--output", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "open episodes flagged" in out and str(tmp_path / "stagnation_list.html") in out
-    assert (tmp_path / "stagnation_list.csv").is_file()
+    written = pd.read_csv(tmp_path / "stagnation_list.csv", dtype=str)
+    assert "episode_id" not in written and set(written["episode_key"]) == set(listed["episode_key"])
+    assert not any(e in (tmp_path / "stagnation_list.html").read_text() for e in listed["episode_id"])
+    assert main(["stagnation-list", "-f", str(DEMO), "--output", str(tmp_path / "dm"), "--show-identifiers"]) == 0
+    assert "IDENTIFIERS SHOWN" in capsys.readouterr().out
+    shown = pd.read_csv(tmp_path / "dm" / "stagnation_list.csv", dtype=str)
+    assert set(shown["episode_id"]) == set(listed["episode_id"]) and "date" in shown
     with pytest.raises(SystemExit):
         main(["stagnation-list", "--help"])
-    assert "still open on the export date" in " ".join(capsys.readouterr().out.split())
+    helptext = " ".join(capsys.readouterr().out.split())
+    assert "still open on the export date" in helptext and "LOCAL USE ONLY" in helptext
 
 
 def test_unknown_rule_is_a_params_error(tmp_path):
@@ -116,7 +140,7 @@ def test_plain_inputs_give_the_studys_list(listed):
                                        reliability=st.reliability, rule=rule, window=(3, 5), criterion="rci",
                                        instrument="scl90_nl", scale="PSNEUR")
                    for rule in spec.rules}
-    direct = stagnation_list(st.episodes, st.stagnation_data(), results, spec)
+    direct = stagnation_list(st.episodes, st.stagnation_data(), results, spec, show_identifiers=True)
     pd.testing.assert_frame_equal(direct, listed)
     with pytest.raises(ArgumentError, match="results: got \\['early_no_progress'\\]"):
         stagnation_list(st.episodes, st.stagnation_data(), {"early_no_progress": results["early_no_progress"]}, spec)
