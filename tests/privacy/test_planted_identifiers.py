@@ -1,0 +1,249 @@
+"""Planted identifiers reach no output file of any command (issue 15, "Done means").
+
+The shipped example data (``data/example/``) get names, BSNs (valid 11-proef), phone numbers,
+e-mail addresses and a street address in every id and free-text column (client and episode
+ids replaced whole, diagnosis, treatment, therapist, end reason, care type, sex and occasion
+with identifiers appended, for a whole category and for single rows, and an extra column
+``opmerking`` the package does not know): see :mod:`tests.privacy.planted`.  Then, on a project
+folder in a temporary directory, the commands a practice runs:
+
+- ``effectstudy validate --problems`` (the problems CSV and the printed problems),
+- ``effectstudy run`` of the effect study (``params/demo.yaml``),
+- ``effectstudy run --pdf`` of the public yearly summary (``params/demo-yearly-2024.yaml``,
+  without the history of earlier years); without Chromium the PDF is left out (and its test
+  skipped),
+- ``effectstudy stagnation-list`` (``params/demo.yaml``),
+- ``effectstudy export`` of ``params/export-example.yaml`` (key in the environment).
+
+Every file each command wrote, and what it printed, is searched (:func:`tests.privacy.planted.scan`:
+text, every member of an xlsx, ``.sav`` values and labels, PDF text, PNG text chunks, base64
+images inside HTML and notebooks): 0 hits.  Privacy reference SEC-P5 (no identifier reaches
+any research output), SEC-P10 (motivated intruder), VAL-5 (no direct identifier in a message),
+SEC-D1..D7 (only published values leave the practice).
+
+The commands run in this process (``effectstudy.cli.main``), the notebooks through papermill
+in a kernel of their own: about 80 s on one core (two notebook runs, one PDF), hence ``slow``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import sys
+import traceback
+import warnings
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from effectstudy.cli import main
+from effectstudy.reports.runner import find_chromium
+from tests.privacy.planted import (
+    BSN,
+    BSN_2,
+    CATEGORY_PLANTS,
+    CLIENT_IDS,
+    EPISODE_FREE_TEXT,
+    EPISODE_IDS,
+    NEEDLES,
+    Scan,
+    eleven_proof,
+    plant,
+    report,
+    scan,
+    scan_file,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "data" / "example"
+CHROMIUM = find_chromium()
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command of the run: its exit code, the folder it wrote and its printed output."""
+
+    name: str
+    argv: list[str]
+    rc: int
+    output: Path
+    console: Path
+
+
+def _read(name: str) -> pd.DataFrame:
+    return pd.read_csv(EXAMPLE / name, sep=";", dtype=str, keep_default_na=False)
+
+
+def _params(project: Path) -> None:
+    """The demo, yearly and export params files, reading the planted data, writing under out/."""
+    (project / "params").mkdir()
+    for src, dst in (("demo.yaml", "demo.yaml"), ("demo-yearly-2024.yaml", "yearly.yaml"),
+                     ("export-example.yaml", "export.yaml")):
+        lines, skip = [], False
+        for line in (ROOT / "params" / src).read_text(encoding="utf-8").splitlines():
+            if line.startswith("history:"):  # no earlier year: the trend is not what is tested
+                skip = True
+                continue
+            if skip and line.startswith("  - "):
+                continue
+            skip = False
+            line = line.replace("../data/example/", "../data/")
+            line = line.replace("path: ../reports/releases", "path: ../out/export")
+            line = line.replace("path: ../data/study.duckdb", "path: ../out/store/study.duckdb")
+            lines.append(line)
+        (project / "params" / dst).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@contextlib.contextmanager
+def _captured(path: Path):
+    """Everything printed (Python's streams and file descriptors 1 and 2, which the notebook
+    kernel and Chromium write to) goes to ``path``."""
+    with open(path, "w+", encoding="utf-8") as f:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        saved = os.dup(1), os.dup(2)
+        os.dup2(f.fileno(), 1)
+        os.dup2(f.fileno(), 2)
+        try:
+            with contextlib.redirect_stdout(f), contextlib.redirect_stderr(f):
+                yield f
+        finally:
+            f.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
+def _run(name: str, argv: list[str], output: Path, console: Path) -> Command:
+    with _captured(console) as f, warnings.catch_warnings():
+        # as on the command line: warnings are printed (and searched), not raised
+        warnings.simplefilter("default")
+        try:
+            rc = main(argv)
+        except Exception:  # noqa: BLE001 - what the user would see: the traceback is searched too
+            traceback.print_exc(file=f)
+            rc = 1
+    return Command(name, argv, rc, output, console)
+
+
+@pytest.fixture(scope="module")
+def planted_project(tmp_path_factory) -> Path:
+    """A project folder: the planted example data in data/, the params files in params/."""
+    project = tmp_path_factory.mktemp("planted")
+    (project / "effectstudy.toml").write_text("")  # marks the project folder
+    (project / "data").mkdir()
+    eps, meas, sat = plant(_read("episodes.csv"), _read("measurements.csv"), _read("satisfaction.csv"))
+    for df, name in ((eps, "episodes.csv"), (meas, "measurements.csv"), (sat, "satisfaction.csv")):
+        df.to_csv(project / "data" / name, sep=";", index=False)
+    _params(project)
+    return project
+
+
+@pytest.fixture(scope="module")
+def commands(planted_project) -> dict[str, Command]:
+    """Every command run once on the planted project; outputs under out/<command>/, what each
+    printed in out/console/<command>.txt."""
+    p = planted_project
+    out, params, nb = p / "out", p / "params", ROOT / "notebooks"
+    (out / "console").mkdir(parents=True)
+    (out / "validate").mkdir()
+    runs = {
+        # --show: every problem printed, not only the first 20
+        "validate": (["validate", "-f", str(params / "demo.yaml"), "--show", "100000", "--problems",
+                      str(out / "validate" / "problems.csv")], out / "validate"),
+        "effect_study": (["run", str(nb / "effect_study.ipynb"), "-f", str(params / "demo.yaml"),
+                          "-o", str(out / "effect_study"), "--no-progress"], out / "effect_study"),
+        "yearly_summary": (["run", str(nb / "yearly_summary.ipynb"), "-f", str(params / "yearly.yaml"),
+                            "-o", str(out / "yearly_summary"), "--no-progress",
+                            *(["--pdf"] if CHROMIUM else [])], out / "yearly_summary"),
+        "stagnation_list": (["stagnation-list", "-f", str(params / "demo.yaml"), "--output",
+                             str(out / "stagnation_list")], out / "stagnation_list"),
+        # the release and its audit log (the store folder holds only the log: source is files)
+        "export": (["export", "-f", str(params / "export.yaml")], out),
+    }
+    done = {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("EFFECTSTUDY_RELEASE_KEY", secrets.token_hex(32))
+        mp.chdir(p)
+        for name, (argv, folder) in runs.items():
+            done[name] = _run(name, argv, folder, out / "console" / f"{name}.txt")
+    return done
+
+
+@pytest.fixture(scope="module")
+def searched(commands) -> dict[str, Scan]:
+    """Each command's files and printed output searched (names relative to out/); the
+    export's are the release folder and the audit log (out/ without the others' folders)."""
+    out = commands["validate"].console.parents[1]
+    found = {}
+    for name, cmd in commands.items():
+        skip = [c.output for c in commands.values() if c.name != "export"] + [out / "console"]
+        res = scan(cmd.output, skip=skip if name == "export" else [], base=out)
+        res.files.append(cmd.console)
+        res.hits.extend(scan_file(cmd.console, out, res.seen))
+        found[name] = res
+    return found
+
+
+# ------------------------------------------------------------------------ the planting itself
+def test_planted_bsns_pass_the_eleven_proof_and_ids_stay_unique(planted_project):
+    assert eleven_proof(BSN) and eleven_proof(BSN_2)
+    eps = pd.read_csv(planted_project / "data" / "episodes.csv", sep=";", dtype=str, keep_default_na=False)
+    assert eps["episode_id"].is_unique
+    assert set(CLIENT_IDS) <= set(eps["client_id"]) and set(EPISODE_IDS) <= set(eps["episode_id"])
+    # each planted client id is one client of the example data, not several merged
+    example = _read("episodes.csv")
+    assert eps["client_id"].nunique() == example["client_id"].nunique()
+    for col in EPISODE_FREE_TEXT:  # every free-text column carries identifiers
+        assert (eps[col] != example[col]).sum() >= 1, col
+    for col, (_, value) in CATEGORY_PLANTS.items():  # and a frequent one: a group of its own
+        assert (eps[col] == value).sum() >= 3, col
+    meas = pd.read_csv(planted_project / "data" / "measurements.csv", sep=";", dtype=str, keep_default_na=False)
+    assert (meas["occasion"] != _read("measurements.csv")["occasion"]).sum() >= 5
+    assert {"opmerking"} <= set(eps.columns) & set(meas.columns)
+
+
+def test_the_search_finds_every_planted_identifier_in_the_input(planted_project):
+    """The control: searched like the outputs, the planted input holds every needle."""
+    res = scan(planted_project / "data")
+    assert {h.needle for h in res.hits} == set(NEEDLES)
+
+
+# ------------------------------------------------------------------------ the outputs
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["validate", "effect_study", "yearly_summary", "stagnation_list", "export"])
+def test_no_planted_identifier_in_any_output_of(name, commands, searched):
+    cmd, res = commands[name], searched[name]
+    hits = report(res.hits) if res.hits else ""
+    console = cmd.console.read_text(encoding="utf-8", errors="replace")
+    assert cmd.rc == 0, f"effectstudy {cmd.argv[0]} exited with {cmd.rc}:\n{console[-3000:]}\n{hits}"
+    assert len(res.files) > 1, f"{name} wrote no file"
+    assert not res.hits, hits
+
+
+@pytest.mark.slow
+def test_every_kind_of_output_was_searched(searched):
+    """The search reached what it must: HTML and notebooks with base64 images, PNG files,
+    xlsx members, .sav values, CSV, JSON and the printed output; the PDF when Chromium is there."""
+    suffixes = {p.suffix for res in searched.values() for p in res.files}
+    seen = sum((res.seen for res in searched.values()), Counter())
+    assert {".html", ".ipynb", ".png", ".xlsx", ".sav", ".csv", ".json", ".jsonl", ".md", ".txt"} <= suffixes
+    assert seen["base64 png"] >= 2 and seen["png chunks"] >= 2, seen
+    assert seen["zip member"] >= 4 and seen["sav values"] >= 2, seen
+    assert seen["pdf"] == (1 if CHROMIUM else 0), seen
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (Debian: apt-get install chromium)")
+def test_the_yearly_summary_pdf_was_made_and_its_text_searched(commands):
+    from tests.privacy.planted import pdf_text
+
+    pdf = commands["yearly_summary"].output / "yearly_summary.pdf"
+    assert pdf.is_file()
+    # the text layer is there to search (a PDF of images would hide every label)
+    assert "2024" in pdf_text(pdf)
