@@ -247,3 +247,95 @@ def test_the_yearly_summary_pdf_was_made_and_its_text_searched(commands):
     assert pdf.is_file()
     # the text layer is there to search (a PDF of images would hide every label)
     assert "2024" in pdf_text(pdf)
+
+
+# ------------------------------------------------------------------------ the search itself
+def _needles(hits) -> set[str]:
+    return {h.needle for h in hits}
+
+
+def test_the_search_ignores_case_and_separators(tmp_path):
+    (tmp_path / "a.txt").write_text("bel 06 12 34 56 78 of JAN_DE_VRIES; bsn 111.222.333; 1234ab")
+    (tmp_path / "b.csv").write_text("x;y\n1;2\n")
+    res = scan(tmp_path)
+    assert _needles(res.hits) == {"phone 06-12345678", "name (Vries)", "bsn 111222333", "postcode"}
+    assert {h.file for h in res.hits} == {"a.txt"}
+    assert "06 12 34 56 78" in next(h.context for h in res.hits if h.needle.startswith("phone"))
+
+
+def test_the_search_decodes_html_entities_and_percent_escapes(tmp_path):
+    (tmp_path / "r.html").write_text('<p>Jan&#32;de&#x20;Vries</p><img src="data:image/svg+xml,%3Ctext%3E'
+                                     'j.devries%40example.nl%3C/text%3E">')
+    assert _needles(scan(tmp_path).hits) == {"name (Vries)", "e-mail domain"}
+
+
+def _png(tmp_path, **chunks) -> bytes:
+    import matplotlib.pyplot as plt
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.plot([0, 1], [1, 0])
+    fig.savefig(tmp_path / "plain.png", metadata={"Software": None})
+    plt.close(fig)
+    info = PngInfo()
+    for key, (kind, value) in chunks.items():
+        if kind == "itxt":
+            info.add_itxt(key, value, zip=True)
+        else:
+            info.add_text(key, value, zip=kind == "ztxt")
+    with Image.open(tmp_path / "plain.png") as im:
+        im.save(tmp_path / "planted.png", pnginfo=info)
+    return (tmp_path / "planted.png").read_bytes()
+
+
+def test_the_search_reads_png_text_chunks_in_files_and_in_base64_images(tmp_path):
+    import base64
+
+    blob = _png(tmp_path, Title=("text", "Jan de Vries"), Author=("ztxt", "+31 20 123 4567"),
+                Description=("itxt", "Kerkstraat 12"))
+    found = scan(tmp_path)
+    assert _needles(h for h in found.hits if h.file == "planted.png") == {"name (Vries)", "phone +31 20 123 4567",
+                                                                          "street"}
+    assert not [h for h in found.hits if h.file == "plain.png"]  # the figure as the reports save it
+    b64 = base64.b64encode(blob).decode()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "r.html").write_text(f'<img src="data:image/png;base64,{b64}">')
+    # a notebook stores the image as a JSON string with "\n" escapes every 76 characters
+    lines = "\\n".join(b64[i: i + 76] for i in range(0, len(b64), 76))
+    (out / "r.ipynb").write_text('{"outputs": [{"data": {"image/png": "' + lines + '"}}]}')
+    res = scan(out)
+    assert {(h.file, h.needle) for h in res.hits} == {(f, n) for f in ("r.html", "r.ipynb")
+                                                       for n in ("name (Vries)", "phone +31 20 123 4567", "street")}
+    assert all("base64 PNG" in h.part for h in res.hits) and res.seen["base64 png"] == 2
+
+
+def test_the_search_reads_xlsx_members_sav_values_and_labels_and_pdf_text(tmp_path):
+    import matplotlib
+    import matplotlib.pyplot as plt
+    import pyreadstat
+
+    pd.DataFrame({"groep": ["angst", "depressie mw. Jan de Vries"]}).to_excel(tmp_path / "t.xlsx", index=False)
+    # the values compressed (zlib) in a .zsav: found only through pyreadstat; a value label
+    pyreadstat.write_sav(pd.DataFrame({"code": [1.0, 2.0], "opm": ["geen", "tel. 06-12345678 " * 3]}),
+                         str(tmp_path / "t.zsav"), compress=True,
+                         variable_value_labels={"code": {1.0: "neutraal", 2.0: "BSN 111222333"}})
+    with matplotlib.rc_context({"pdf.fonttype": 42}):
+        fig = plt.figure()
+        fig.text(0.1, 0.5, "Kerkstraat 12, 1234 AB Amsterdam")
+        fig.savefig(tmp_path / "t.pdf", metadata={"Title": "Piet Jansen"})
+        plt.close(fig)
+    res = scan(tmp_path)
+    got = {(h.file, h.part, h.needle) for h in res.hits}
+    assert ("t.xlsx", "xl/worksheets/sheet1.xml", "name (Vries)") in got
+    assert {(f, p) for f, p, n in got if n == "phone 06-12345678"} == {("t.zsav", "pyreadstat")}
+    assert ("t.zsav", "pyreadstat", "bsn 111222333") in got
+    assert {n for f, _, n in got if f == "t.pdf"} == {"street", "postcode", "city", "name (Jansen)"}
+
+
+def test_the_search_finds_nothing_in_the_shipped_notebooks_and_params():
+    """No needle matches an ordinary word of the reports' own text (no false alarm)."""
+    for folder in ("notebooks", "params"):
+        res = scan(ROOT / folder)
+        assert res.files and not res.hits, report(res.hits)
