@@ -97,6 +97,9 @@ def eleven_proof(number: str) -> bool:
 #: whole ids replaced by an identifier (each once: ids stay unique)
 CLIENT_IDS = [NAME, BSN, EMAIL, PHONE_MOBILE, ADDRESS]
 EPISODE_IDS = [NAME_2, BSN_2, PHONE_LANDLINE, EMAIL_2, "Kerkstraat 14, 1234 AB Amsterdam"]
+#: ids of rows that refer to no episode (a measurement, a satisfaction row)
+UNKNOWN_EPISODE = f"dossier {NAME_2}"
+UNKNOWN_SATISFACTION_EPISODE = f"tel. {PHONE_MOBILE}"
 #: appended to single free-text values (one row each)
 SUFFIXES = [f"mw. {NAME}", f"tel. {PHONE_MOBILE}", EMAIL, f"BSN {BSN}", ADDRESS, f"bel {PHONE_LANDLINE}"]
 #: a whole category gets a name (frequent enough to become a group of its own)
@@ -104,7 +107,6 @@ CATEGORY_PLANTS = {
     "diagnosis": ("burnout", f"burnout mw. {NAME}"),
     "treatment": ("emdr", f"emdr bij {NAME_2}"),
     "therapist": ("T06", NAME),
-    "end_reason": ("referral", f"verwezen naar {NAME_2}"),
     "sex": ("other", f"other, {NAME_2}"),
 }
 #: episode columns whose single values get an identifier appended
@@ -123,7 +125,9 @@ def plant(episodes: pd.DataFrame, measurements: pd.DataFrame,
 
     All columns are text as read (``dtype=str``).  Planted ids go to clients who consented to
     both uses and have measurements (so that they reach every output), in the same way in all
-    three tables.
+    three tables.  Three rows refer to what does not exist (:data:`UNKNOWN_EPISODE`, a
+    measurement of client :data:`NAME` in another client's episode,
+    :data:`UNKNOWN_SATISFACTION_EPISODE`), so that validation has ids to describe.
     """
     eps, meas, sat = episodes.copy(), measurements.copy(), satisfaction.copy()
     measured = set(meas["episode_id"])
@@ -148,6 +152,14 @@ def plant(episodes: pd.DataFrame, measurements: pd.DataFrame,
             eps.loc[r, col] = f"{eps.loc[r, col]} {SUFFIXES[(k + j) % len(SUFFIXES)]}"
     occ = meas.index[meas["episode_id"].isin(eps.loc[eligible, "episode_id"])][7::97]
     meas.loc[occ, "occasion"] = [f"{o} {SUFFIXES[k % len(SUFFIXES)]}" for k, o in enumerate(meas.loc[occ, "occasion"])]
+
+    # faults a validation message or problem row would describe by their ids: a measurement of
+    # an unknown episode, one whose client is not its episode's, a satisfaction row of no episode
+    faulty = meas.index[meas["episode_id"].isin(eps.loc[eligible, "episode_id"])
+                        & ~meas["client_id"].isin(CLIENT_IDS) & ~meas["episode_id"].isin(EPISODE_IDS)]
+    meas.loc[faulty[11], "episode_id"] = UNKNOWN_EPISODE
+    meas.loc[faulty[23], "client_id"] = NAME
+    sat.loc[sat.index[~sat["episode_id"].isin(EPISODE_IDS)][17], "episode_id"] = UNKNOWN_SATISFACTION_EPISODE
 
     eps.insert(len(eps.columns), "opmerking", _remark(np.arange(len(eps))))
     meas.insert(6, "opmerking", _remark(np.arange(len(meas)) + 1))

@@ -4,7 +4,8 @@ The shipped example data (``data/example/``) get names, BSNs (valid 11-proef), p
 e-mail addresses and a street address in every id and free-text column (client and episode
 ids replaced whole, diagnosis, treatment, therapist, end reason, care type, sex and occasion
 with identifiers appended, for a whole category and for single rows, and an extra column
-``opmerking`` the package does not know): see :mod:`tests.privacy.planted`.  Then, on a project
+``opmerking`` the package does not know; three rows refer to an episode or client that does
+not match, so that validation has ids to describe): see :mod:`tests.privacy.planted`.  Then, on a project
 folder in a temporary directory, the commands a practice runs:
 
 - ``effectstudy validate --problems`` (the problems CSV and the printed problems),
@@ -50,6 +51,7 @@ from tests.privacy.planted import (
     EPISODE_FREE_TEXT,
     EPISODE_IDS,
     NEEDLES,
+    UNKNOWN_EPISODE,
     Scan,
     eleven_proof,
     plant,
@@ -206,6 +208,8 @@ def test_planted_bsns_pass_the_eleven_proof_and_ids_stay_unique(planted_project)
     meas = pd.read_csv(planted_project / "data" / "measurements.csv", sep=";", dtype=str, keep_default_na=False)
     assert (meas["occasion"] != _read("measurements.csv")["occasion"]).sum() >= 5
     assert {"opmerking"} <= set(eps.columns) & set(meas.columns)
+    assert (meas["episode_id"] == UNKNOWN_EPISODE).sum() == 1 and (meas["client_id"] == CLIENT_IDS[0]).sum() > (
+        eps.loc[eps["client_id"] == CLIENT_IDS[0], "episode_id"].map(meas["episode_id"].value_counts()).sum())
 
 
 def test_the_search_finds_every_planted_identifier_in_the_input(planted_project):
