@@ -97,6 +97,8 @@ def eleven_proof(number: str) -> bool:
 #: whole ids replaced by an identifier (each once: ids stay unique)
 CLIENT_IDS = [NAME, BSN, EMAIL, PHONE_MOBILE, ADDRESS]
 EPISODE_IDS = [NAME_2, BSN_2, PHONE_LANDLINE, EMAIL_2, "Kerkstraat 14, 1234 AB Amsterdam"]
+#: ids of the open episodes: an identifier and a number (ids stay unique)
+OPEN_EPISODE_IDS = [f"{NAME_2} {{}}", f"{PHONE_MOBILE} #{{}}", f"{BSN}-{{}}", f"{{}}.{EMAIL_2}"]
 #: ids of rows that refer to no episode (a measurement, a satisfaction row)
 UNKNOWN_EPISODE = f"dossier {NAME_2}"
 UNKNOWN_SATISFACTION_EPISODE = f"tel. {PHONE_MOBILE}"
@@ -139,6 +141,10 @@ def plant(episodes: pd.DataFrame, measurements: pd.DataFrame,
     # episodes: others than those clients', one id each
     free = [e for e in eps.loc[eligible[5::41], "episode_id"] if eps.set_index("episode_id").loc[e, "client_id"] not in client_map]
     episode_map = dict(zip(free[: len(EPISODE_IDS)], EPISODE_IDS, strict=True))
+    # every open episode (the stagnation list shows open episodes) gets an identifier as its id
+    open_ = [e for e in eps.loc[(eps["end_date"] == "") & eps["episode_id"].isin(measured), "episode_id"]
+             if e not in episode_map]
+    episode_map |= {e: OPEN_EPISODE_IDS[k % len(OPEN_EPISODE_IDS)].format(k) for k, e in enumerate(open_)}
     for df in (eps, meas):
         df["client_id"] = df["client_id"].replace(client_map)
     for df in (eps, meas, sat):

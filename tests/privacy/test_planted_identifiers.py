@@ -165,8 +165,8 @@ def commands(planted_project) -> dict[str, Command]:
                             *(["--pdf"] if CHROMIUM else [])], out / "yearly_summary"),
         "stagnation_list": (["stagnation-list", "-f", str(params / "demo.yaml"), "--output",
                              str(out / "stagnation_list")], out / "stagnation_list"),
-        # the release and its audit log (the store folder holds only the log: source is files)
-        "export": (["export", "-f", str(params / "export.yaml")], out),
+        # the release (out/export) and its audit log (out/store: source is files, no store)
+        "export": (["export", "-f", str(params / "export.yaml")], out / "export"),
     }
     done = {}
     with pytest.MonkeyPatch.context() as mp:
@@ -184,8 +184,12 @@ def searched(commands) -> dict[str, Scan]:
     out = commands["validate"].console.parents[1]
     found = {}
     for name, cmd in commands.items():
-        skip = [c.output for c in commands.values() if c.name != "export"] + [out / "console"]
-        res = scan(cmd.output, skip=skip if name == "export" else [], base=out)
+        res = scan(cmd.output, base=out)
+        if name == "export":
+            store = scan(out / "store", base=out)
+            res.files += store.files
+            res.hits += store.hits
+            res.seen += store.seen
         res.files.append(cmd.console)
         res.hits.extend(scan_file(cmd.console, out, res.seen))
         found[name] = res
@@ -198,6 +202,9 @@ def test_planted_bsns_pass_the_eleven_proof_and_ids_stay_unique(planted_project)
     eps = pd.read_csv(planted_project / "data" / "episodes.csv", sep=";", dtype=str, keep_default_na=False)
     assert eps["episode_id"].is_unique
     assert set(CLIENT_IDS) <= set(eps["client_id"]) and set(EPISODE_IDS) <= set(eps["episode_id"])
+    # the open episodes (the stagnation list's) all carry an identifier as their id
+    is_open = eps["end_date"] == ""
+    assert is_open.sum() >= 10 and not eps.loc[is_open, "episode_id"].str.fullmatch(r"E\d{7}").any()
     # each planted client id is one client of the example data, not several merged
     example = _read("episodes.csv")
     assert eps["client_id"].nunique() == example["client_id"].nunique()
@@ -228,6 +235,16 @@ def test_no_planted_identifier_in_any_output_of(name, commands, searched):
     assert cmd.rc == 0, f"effectstudy {cmd.argv[0]} exited with {cmd.rc}:\n{console[-3000:]}\n{hits}"
     assert len(res.files) > 1, f"{name} wrote no file"
     assert not res.hits, hits
+
+
+@pytest.mark.slow
+def test_no_planted_identifier_in_any_other_file_written(planted_project, commands, searched):
+    """Whatever a command wrote outside its own folder (beside the inputs, an internal folder,
+    a reports/ folder in the project) is searched too."""
+    p = planted_project
+    known = [p / "data", p / "params", p / "effectstudy.toml"] + [f for res in searched.values() for f in res.files]
+    res = scan(p, skip=known)
+    assert not res.hits, report(res.hits)
 
 
 @pytest.mark.slow
