@@ -3,11 +3,13 @@
 Two halves, used by ``tests/privacy/test_planted_identifiers.py``:
 
 - :func:`plant` takes the shipped example data (``data/example/``) and puts direct identifiers
-  into every id and free-text column: some client and episode ids are replaced whole (ids stay
-  unique), free-text values (diagnosis, treatment, therapist, occasion, sex, care type, end
-  reason) get a name, phone number, e-mail address, BSN or street address appended, for a whole
-  category (so that the value is frequent enough to become a published group) and for single
-  rows; an extra free-text column ``opmerking`` (unknown to the package) holds them all.
+  into every id and free-text column: some client and episode ids, and the ids of all open
+  episodes, are replaced whole (ids stay unique); free-text values (diagnosis, treatment,
+  therapist, occasion, sex, care type, end reason) get a name, phone number, e-mail address,
+  BSN or street address appended in single rows, and a whole category of diagnosis,
+  treatment, therapist and sex gets a name (frequent enough to become a published group;
+  care type and end reason have a code list already); an extra free-text column
+  ``opmerking`` (unknown to the package) holds them all.
 - :func:`scan` searches every file under a folder for those identifiers the way a reader
   would find them: text files directly (HTML entities decoded), zip containers (``.xlsx``)
   member by member, ``.sav`` files through pyreadstat (values, names, labels) and as raw
@@ -139,7 +141,8 @@ def plant(episodes: pd.DataFrame, measurements: pd.DataFrame,
     clients = list(dict.fromkeys(eps.loc[eligible[::37], "client_id"]))[: len(CLIENT_IDS)]
     client_map = dict(zip(clients, CLIENT_IDS, strict=True))
     # episodes: others than those clients', one id each
-    free = [e for e in eps.loc[eligible[5::41], "episode_id"] if eps.set_index("episode_id").loc[e, "client_id"] not in client_map]
+    client_of = dict(zip(eps["episode_id"], eps["client_id"], strict=True))
+    free = [e for e in eps.loc[eligible[5::41], "episode_id"] if client_of[e] not in client_map]
     episode_map = dict(zip(free[: len(EPISODE_IDS)], EPISODE_IDS, strict=True))
     # every open episode (the stagnation list shows open episodes) gets an identifier as its id
     open_ = [e for e in eps.loc[(eps["end_date"] == "") & eps["episode_id"].isin(measured), "episode_id"]
