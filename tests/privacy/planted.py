@@ -320,6 +320,7 @@ def scan_bytes(blob: bytes, file: str, part: str = "", seen: Counter | None = No
         with zipfile.ZipFile(io.BytesIO(blob)) as z:
             for member in z.namelist():
                 seen["zip member"] += 1
+                hits.extend(find_in_text(member, file, f"{part} member name".strip()))
                 hits.extend(scan_bytes(z.read(member), file, f"{part} {member}".strip(), seen))
         return hits
     return _text_with_images(_decode(blob), file, part, seen)
@@ -341,13 +342,16 @@ def scan_file(path: Path, root: Path, seen: Counter | None = None) -> list[Hit]:
 
 
 def scan(root: Path, skip: Iterable[Path] = (), base: Path | None = None) -> Scan:
-    """Every file under ``root`` (except under the folders in ``skip``) searched; hits name
-    the file relative to ``base`` (default ``root``)."""
+    """Every file under ``root`` (except under the folders in ``skip``) searched, its content
+    and its name (a label can become a file name); hits name the file relative to ``base``
+    (default ``root``)."""
     skipped = [p.resolve() for p in skip]
     result = Scan()
     for p in sorted(root.rglob("*")):
         if p.is_file() and not any(s == p.resolve() or s in p.resolve().parents for s in skipped):
             result.files.append(p)
+            name = p.relative_to(base or root).as_posix()
+            result.hits.extend(find_in_text(name, name, "file name"))  # a label turned file name
             result.hits.extend(scan_file(p, base or root, result.seen))
     return result
 

@@ -278,9 +278,11 @@ def _needles(hits) -> set[str]:
 def test_the_search_ignores_case_and_separators(tmp_path):
     (tmp_path / "a.txt").write_text("bel 06 12 34 56 78 of JAN_DE_VRIES; bsn 111.222.333; 1234ab")
     (tmp_path / "b.csv").write_text("x;y\n1;2\n")
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "piet_jansen.png").write_bytes(b"")  # a label turned file name
     res = scan(tmp_path)
-    assert _needles(res.hits) == {"phone 06-12345678", "name (Vries)", "bsn 111222333", "postcode"}
-    assert {h.file for h in res.hits} == {"a.txt"}
+    assert _needles(res.hits) == {"phone 06-12345678", "name (Vries)", "bsn 111222333", "postcode", "name (Jansen)"}
+    assert {(h.file, h.part) for h in res.hits} == {("a.txt", ""), ("figures/piet_jansen.png", "file name")}
     assert "06 12 34 56 78" in next(h.context for h in res.hits if h.needle.startswith("phone"))
 
 
