@@ -147,7 +147,13 @@ def planted_project(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def commands(planted_project) -> dict[str, Command]:
+def release_key() -> str:
+    """The export's key (hex), as the practice puts it in the environment."""
+    return secrets.token_hex(32)
+
+
+@pytest.fixture(scope="module")
+def commands(planted_project, release_key) -> dict[str, Command]:
     """Every command run once on the planted project; outputs under out/<command>/, what each
     printed in out/console/<command>.txt."""
     p = planted_project
@@ -170,7 +176,7 @@ def commands(planted_project) -> dict[str, Command]:
     }
     done = {}
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("EFFECTSTUDY_RELEASE_KEY", secrets.token_hex(32))
+        mp.setenv("EFFECTSTUDY_RELEASE_KEY", release_key)
         mp.chdir(p)
         for name, (argv, folder) in runs.items():
             done[name] = _run(name, argv, folder, out / "console" / f"{name}.txt")
@@ -235,6 +241,23 @@ def test_no_planted_identifier_in_any_output_of(name, commands, searched):
     assert cmd.rc == 0, f"effectstudy {cmd.argv[0]} exited with {cmd.rc}:\n{console[-3000:]}\n{hits}"
     assert len(res.files) > 1, f"{name} wrote no file"
     assert not res.hits, hits
+
+
+@pytest.mark.slow
+def test_the_rows_with_planted_ids_were_used_not_dropped(commands, release_key):
+    """0 hits must not come from dropping the planted rows: the planted clients and episodes are
+    in the release under their pseudonyms, and the stagnation list (open episodes, all with a
+    planted id) lists episodes."""
+    from effectstudy.privacy.pseudonyms import PseudonymKey, pseudonymise
+
+    assert commands["export"].rc == 0 and commands["stagnation_list"].rc == 0
+    key = PseudonymKey(bytes.fromhex(release_key))
+    release = pd.read_csv(commands["export"].output / "example-2025-leiden_episodes.csv", dtype=str)
+    clients = pseudonymise(pd.Series(CLIENT_IDS), key, domain="client")
+    episodes = pseudonymise(pd.Series(EPISODE_IDS), key, domain="episode")
+    assert set(clients) <= set(release["client_pseudonym"])
+    assert set(episodes) <= set(release["episode_pseudonym"])
+    assert len(pd.read_csv(commands["stagnation_list"].output / "stagnation_list.csv")) >= 1
 
 
 @pytest.mark.slow
