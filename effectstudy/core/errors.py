@@ -156,10 +156,10 @@ class DataError(EffectstudyError, ValueError):
             where = f"{where} {column}".strip()
         parts = [p for p in (where, message) if p]
         text = ": ".join(parts)
-        if value is not None or expected is not None:
-            text += f": found {NOT_SHOWN if hide and value is not None else _shown(value)}"
-            if expected is not None:
-                text += f", expected {expected}"
+        if value is not None:
+            text += f": found {NOT_SHOWN if hide else _shown(value)}"
+        if expected is not None:
+            text += f"{',' if value is not None else ':'} expected {expected}"
         super().__init__(text)
 
 

@@ -26,7 +26,7 @@ from effectstudy import kernels
 from effectstudy.core import plotting
 from effectstudy.core.checks import check_choice, check_ci
 from effectstudy.core.errors import ArgumentError, DataError
-from effectstudy.core.labels import register
+from effectstudy.core.labels import Lang, label, register
 from effectstudy.core.results import TableResult, base_meta
 from effectstudy.data.longdata import prepost_wide
 
@@ -42,6 +42,8 @@ register({
     "p": {"nl": "p", "en": "p"},
     "wilcoxon_v": {"nl": "Wilcoxon V", "en": "Wilcoxon V"},
     "wilcoxon_p": {"nl": "p (Wilcoxon)", "en": "p (Wilcoxon)"},
+    "not_estimated": {"nl": "geen effectgrootte (minder dan 3 paren of geen spreiding)",
+                      "en": "no effect size (fewer than 3 pairs or no variance)"},
 })
 
 _NAMES = {"rm": "d_rm", "av": "d_av", "z": "d_z", "b": "Becker's d", "d": "d"}
@@ -59,9 +61,24 @@ class EffectSizeResult(TableResult):
 
     title = "Pre/post effect size"
 
+    def meta_lines(self, lang: Lang = "nl") -> list[str]:
+        """The base lines, and the groups without an estimate (``meta["not_estimated"]``)."""
+        lines = super().meta_lines(lang)
+        if self.meta.get("not_estimated"):
+            lines.append(f"{label('not_estimated', lang)}: " + ", ".join(label(g, lang) for g in self.meta["not_estimated"]))
+        return lines
+
+    def _meta_lines(self) -> list[str]:
+        return [*super()._meta_lines(), *self.meta_lines("en")[len(super().meta_lines("en")):]]
+
     def plot(self, ax=None, **kwargs):
         """Forest plot of the estimate and CI per group."""
         return plotting.forest(self.table, meta=self.meta, ax=ax, **kwargs)
+
+
+#: the statistics of one row besides ``n`` (NaN for a group that cannot be estimated)
+_ROW_STATISTICS = ("estimate", "ci_low", "ci_high", "mean_pre", "sd_pre", "mean_post", "sd_post", "r",
+                   "mean_change", "sd_change", "t", "df", "p", "wilcoxon_v", "wilcoxon_p")
 
 
 def _one(x: np.ndarray, y: np.ndarray, *, method: str, adjust: bool, ci: float,
@@ -221,17 +238,23 @@ def prepost_effect(
     if group is None:
         rows.append(_one(f["pre"].to_numpy(), f["post"].to_numpy(), method=method,
                          adjust=bool(adjust), ci=float(ci), ci_method=ci_method))
-    else:
+    not_estimated: dict[str, str] = {}
+    if group is not None:
+        # A group too small (fewer than 3 pairs) or without variance gets a row with its n and
+        # no estimate, and the reason in meta["not_estimated"]: one small group does not stop
+        # the other groups' estimates (a report with a rare diagnosis still runs).
         for g, part in f.groupby("group", observed=True, sort=True):
             try:
                 row = _one(part["pre"].to_numpy(), part["post"].to_numpy(), method=method,
                            adjust=bool(adjust), ci=float(ci), ci_method=ci_method)
             except DataError as exc:
-                raise DataError(f"group {g!r}: {exc}") from None
+                not_estimated[str(g)] = str(exc)
+                row = {"n": int(len(part)), **{c: np.nan for c in _ROW_STATISTICS}}
             rows.append({"group": g, **row})
     table = pd.DataFrame(rows)
     meta = base_meta(method, estimate_name=_NAMES[method], adjust=bool(adjust), ci=float(ci),
                      ci_method=ci_method, orientation="post - pre", nan_policy="listwise",
                      pre=pre, post=post, n_original=pp.n_original, n_used=pp.n_used,
-                     exclusions=dict(pp.exclusions), rows_other_time=pp.rows_other_time)
+                     exclusions=dict(pp.exclusions), rows_other_time=pp.rows_other_time,
+                     not_estimated=not_estimated)
     return EffectSizeResult(patients=f, meta=meta, table=table)

@@ -427,7 +427,7 @@ def test_ancova_data_errors():
         es.ancova(dup, **COLS, group="group")
     tiny = _small(n=3, groups=("a", "b"))
     with pytest.raises(DataError, match="3 subjects for 3 parameters leave no residual "
-                       "degrees of freedom: found None, expected more than 3 complete"):
+                       "degrees of freedom: expected more than 3 complete"):
         es.ancova(tiny, **COLS, group="group")
     with pytest.raises(ArgumentTypeError, match="data: got list"):
         es.ancova([1, 2], **COLS, group="group")

@@ -195,12 +195,15 @@ def test_too_few_pairs_is_an_error():
         pe(long([1.0, 2], [2.0, 4]))
 
 
-def test_error_in_one_group_names_the_group():
+def test_a_group_that_cannot_be_estimated_is_named_with_its_reason():
     df = long([1.0, 2, 3, 4, 5], [2.0, 2, 5, 3, 6])
     df["arm"] = ["A", "A", "A", "B", "B"] * 2
-    with pytest.raises(DataError, match="group 'B': 2 complete pair"):
-        es.prepost_effect(df, subject="id", time="t", outcome="y", pre="pre", post="post",
+    r = es.prepost_effect(df, subject="id", time="t", outcome="y", pre="pre", post="post",
                           method="z", group="arm")
+    assert list(r.meta["not_estimated"]) == ["B"]
+    assert r.meta["not_estimated"]["B"].startswith("2 complete pair(s)")
+    assert r.summary().set_index("group")["estimate"].notna().to_dict() == {"A": True, "B": False}
+    assert r.meta_lines("nl")[-1] == "geen effectgrootte (minder dan 3 paren of geen spreiding): B"
 
 
 def test_wilcoxon_exact_case_against_r_stats():

@@ -77,6 +77,22 @@ def test_effect_size_needs_three_complete_pairs():
     assert s["n"] == 3 and s["estimate"] < 0  # the scores went down
 
 
+def test_a_group_with_two_pairs_gets_no_estimate_and_does_not_stop_the_other_groups():
+    """Per group: 2 pairs give a row with n = 2 and no statistics (reason in meta), 3 pairs an
+    estimate equal to that group's own call; before, one small group stopped the whole report."""
+    pre, post = [20.0, 24.0, 27.0, 30.0, 22.0], [12.0, 19.0, 18.0, 25.0, 20.0]
+    long = pd.DataFrame({"id": list(range(5)) * 2, "t": ["pre"] * 5 + ["post"] * 5, "y": pre + post,
+                         "g": ["a", "a", "a", "b", "b"] * 2})
+    args = dict(subject="id", time="t", outcome="y", pre="pre", post="post", method="b")
+    r = es.prepost_effect(long, group="g", **args)
+    t = r.summary().set_index("group")
+    assert t.loc["b", "n"] == 2 and t.loc["b"].drop("n").isna().all()
+    assert r.meta["not_estimated"] == {"b": "2 complete pair(s); an effect size with a CI needs at least 3: "
+                                            "expected 3 or more subjects with both scores"}
+    alone = es.prepost_effect(long[long["g"] == "a"], **args).summary().iloc[0]
+    assert t.loc["a", "n"] == 3 and t.loc["a", "estimate"] == alone["estimate"]
+
+
 # -- which pairs give an effect size (mutation testing) ------------------------------------
 def _effect(pre, post, **kw):
     n = len(pre)
