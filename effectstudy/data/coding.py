@@ -24,7 +24,7 @@ reader already (``not_allowed``); columns without a code list (declared ``free_t
 >>> coded["diagnosis"].tolist()
 ['depression', 'anxiety', nan]
 >>> problems[["row", "column", "value", "rule", "severity"]].to_dict("records")
-[{'row': 4, 'column': 'diagnosis', 'value': '(not shown)', 'rule': 'uncoded_value', 'severity': 'warning'}]
+[{'row': 4, 'column': 'diagnosis', 'value': '(niet getoond: vrije tekst)', 'rule': 'uncoded_value', 'severity': 'warning'}]
 """
 
 from __future__ import annotations
