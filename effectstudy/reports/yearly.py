@@ -227,6 +227,11 @@ class KeyFigures(Result):
     def summary(self) -> pd.DataFrame:
         return self.tables[TOTAL].copy()
 
+    def to_dict(self) -> dict[str, Any]:
+        """Every grouping's unrounded table: for a run's internal folder, never for publication."""
+        return {"title": self.title, "meta": jsonable(self.meta),
+                "tables": {g: jsonable(t) for g, t in self.tables.items()}}
+
     def published(self, grouping: str = TOTAL, *, threshold: int = 10, rounding_base: int | None = 5,
                   previous: Sequence[Any] = (), lang: str = "nl") -> PublishedFigures:
         """The table of ``grouping`` after disclosure control (``es.disclosure_control``).
