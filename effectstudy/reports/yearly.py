@@ -373,7 +373,10 @@ class PublishedFigures(Result):
         out["group"] = [label("total" if g == TOTAL else str(g), lang) for g in pub["group"]]
         return out.rename(columns=lambda c: label(_VIEW_NAMES.get(c, c), lang))
 
-    def _repr_html_(self, methods: bool = True) -> str:
+    def _repr_html_(self, methods: bool = False) -> str:
+        """The view as HTML; ``methods=True`` adds the disclosure methods text.  Off by default:
+        a report prints that text (with the one explanation of ``"x"``) once, in its methods
+        section (``Study.methods_text``)."""
         import html as _html
 
         note = f"<p><small>{_html.escape(self.disclosure.methods_text(self.lang))}</small></p>" if methods else ""
@@ -413,8 +416,7 @@ class PublishedTables(Result):
         import html as _html
 
         parts = list(self.parts.items())
-        return "".join(f"<h4>{_html.escape(label(g, self.lang))}</h4>{p._repr_html_(methods=i == len(parts) - 1)}"
-                       for i, (g, p) in enumerate(parts))
+        return "".join(f"<h4>{_html.escape(label(g, self.lang))}</h4>{p._repr_html_()}" for g, p in parts)
 
     def __repr__(self) -> str:
         return "\n\n".join(f"{g}\n{p!r}" for g, p in self.parts.items())
