@@ -156,6 +156,7 @@ HIDDEN_SYMBOL = "x"
 SECONDARY_SYMBOL = HIDDEN_SYMBOL  # the name of earlier versions
 MISSING_SYMBOL = MISSING  # the formatter's sign for a missing value
 _HIDDEN_REASONS = ("primary", "secondary", "attribute")
+_AUX = ["_t", "_r", "_c", "_v"]  # the audits' helper columns (not in the result)
 #: meta keys that say something about the hidden cells (kept out of the published dict)
 _INTERNAL_META = ("suppressed",)
 
@@ -1148,8 +1149,7 @@ def _groups(table: pd.DataFrame, *, by: Any, n: str, counts: Sequence[str],
     if not by_cols:
         raise ArgumentError("by", by, "the label column(s) of the groups, e.g. 'diagnosis'")
     counts = _as_list("counts", counts)
-    digits = _statistic_digits(statistics)
-    statistics = list(digits)
+    statistics = list(digits := _statistic_digits(statistics))
     percentages = dict(percentages or {})
     parts = {k: list(v) for k, v in (parts or {}).items()}
     count_cols = [n, *counts]
@@ -1248,10 +1248,10 @@ def _groups(table: pd.DataFrame, *, by: Any, n: str, counts: Sequence[str],
     pairs += [(count_cols.index(nu), count_cols.index(de)) for nu, de in percentages.values()
               if de != n]
     meta_prev = [_previous_known(p, i, "groups", threshold) for i, p in enumerate(previous)]
-    reason, audit, rounded_audit = _protect(
-        grid, values, threshold=threshold, base=base, attribute_n=attribute_n,
-        structural=structural, whole_rows=True, attribute_pairs=pairs, previous=meta_prev,
-        secondary=secondary)
+    reason, audit, rounded_audit = _protect(grid, values, threshold=threshold, base=base,
+                                            attribute_n=attribute_n, structural=structural,
+                                            whole_rows=True, attribute_pairs=pairs,
+                                            previous=meta_prev, secondary=secondary)
     passed, _ = _finish(reason, audit, rounded_audit, secondary)
 
     # published table and mask, column by column
@@ -1276,8 +1276,8 @@ def _groups(table: pd.DataFrame, *, by: Any, n: str, counts: Sequence[str],
         mask[col] = why
     no_stats = supp[:, 0] | (values[:, 0] < threshold)
     for col in statistics:
-        shown = round_statistic(table[col].to_numpy(dtype=float, na_value=np.nan), digits[col])
-        published[col] = np.where(no_stats, np.nan, shown)
+        published[col] = np.where(no_stats, np.nan, round_statistic(
+            table[col].to_numpy(dtype=float, na_value=np.nan), digits[col]))
         mask[col] = reason[:, 0].astype(str)
     flat = [x for x in mask[[c for c in mask.columns if c not in by_cols]].to_numpy().ravel()
             if x]
@@ -1287,14 +1287,11 @@ def _groups(table: pd.DataFrame, *, by: Any, n: str, counts: Sequence[str],
                  attribute_n=attribute_n, secondary=secondary, by=by_cols, n=n,
                  counts=counts, count_columns=count_cols,
                  percentages={k: list(v) for k, v in percentages.items()},
-                 statistics=statistics, statistics_digits=digits, parts=parts,
-                 total=total_spec,
+                 statistics=statistics, statistics_digits=digits, parts=parts, total=total_spec,
                  structural_zeros=[list(z) for z in structural_zeros],
                  dropped_columns=dropped, n_previous=len(meta_prev), suppressed=n_reason,
                  audit_passed=passed, lang=lang)
     return DisclosureResult(published=published.reset_index(drop=True),
-                            mask=mask.reset_index(drop=True),
-                            audit=audit.drop(columns=["_t", "_r", "_c", "_v"]),
-                            rounded_audit=rounded_audit.drop(columns=["_t", "_r", "_c", "_v"]),
-                            meta=meta)
+                            mask=mask.reset_index(drop=True), audit=audit.drop(columns=_AUX),
+                            rounded_audit=rounded_audit.drop(columns=_AUX), meta=meta)
 

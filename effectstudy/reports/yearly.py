@@ -346,7 +346,7 @@ class PublishedFigures(Result):
         return float(t.loc[t["group"] == group, column].iloc[0])
 
     def shown(self, column: str, group: str = TOTAL) -> str:
-        """A published cell as the report shows it (``"< 10"``, ``"x"``, ``"35"``, ``"60%"``)."""
+        """A published cell as the report shows it (``"x"``, ``"35"``, ``"60%"``)."""
         t = self.disclosure.published
         i = t.index[t["group"] == group][0]
         return str(self.disclosure.format(self.lang).iat[t.index.get_loc(i), t.columns.get_loc(column)])
