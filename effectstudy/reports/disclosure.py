@@ -51,7 +51,10 @@ SEC-D7  The parameters are in ``meta`` and :meth:`DisclosureResult.methods_text`
 Earlier years (``previous=``): rows are linked to earlier tables by their labels, so a
 row labelled ``("depressie", 2024)`` in this year's table is the same group of clients
 as in last year's table.  Put the year among the ``by`` columns when tables of different
-years describe different clients.  Total rows and margins are never linked.
+years describe different clients.  Total rows and margins are not linked, unless
+``link_total=True`` (groups layout): then the total row is linked by its labels like any
+row (the yearly summary's total row ``(2024, "all")`` is the same clients in every
+grouping; it passes the overall table and the groupings published before as ``previous``).
 
 Example
 -------
@@ -271,6 +274,7 @@ class _Grid:
     margin_col: bool
     parts: list[tuple[int, list[int]]]
     subsets: list[tuple[int, int]]
+    link_total: bool = False
 
     def equalities(self) -> list[list[tuple[int, int, int]]]:
         """Each equality as ``[(row, col, coef), ...]`` with ``sum(coef * x) == 0``."""
@@ -314,7 +318,14 @@ def _intervals(published: np.ndarray, suppressed: np.ndarray, structural: np.nda
 
 
 def _var_key(grid: _Grid, table: int, r: int, c: int) -> tuple:
-    if r == grid.total_row:
+    """The variable of a cell: linked across tables by its labels.
+
+    Total rows and margins are not linked (a label like "totaal" names no particular
+    clients), unless the table says so (``link_total=True``): the yearly summary's total
+    row ``(2024, "all")`` is the same clients in every grouping and in the overall table,
+    so a total-row cell published in one table is known in all of them.
+    """
+    if r == grid.total_row and not grid.link_total:
         return ("total", table, r, grid.cols[c])
     return ("cell", grid.rows[r], grid.cols[c])
 
@@ -476,8 +487,7 @@ def _protect(
     prev_vars: set[tuple] = set()
     for k in previous:
         for r, c in zip(*np.nonzero(~k.suppressed), strict=True):
-            if int(r) != k.grid.total_row:
-                prev_vars.add(("cell", k.grid.rows[r], k.grid.cols[c]))
+            prev_vars.add(_var_key(k.grid, -1, int(r), int(c)))
     for r in range(nr):
         for c in range(nc):
             if _var_key(grid, 0, r, c) in prev_vars:
@@ -541,7 +551,10 @@ def _protect(
                 if any(u == v for u, _ in eq):
                     for u, _ in eq:
                         cells.extend(var_cells.get(u, []))
-            cand = candidates(cells)
+            # no free cell in its sums: the bound comes from a row's inequalities (count <= n,
+            # returned <= issued), so a cell of the rows involved is hidden (n hides its row)
+            cand = candidates(cells) or candidates(
+                [(r, c) for r in {r for r, _ in cells} for c in range(nc)])
             if cand:
                 picked = cand[0]
                 break
@@ -853,7 +866,8 @@ def _spec_from_meta(meta: Mapping[str, Any], published: pd.DataFrame) -> tuple[_
     subsets = [(k, 0) for k in range(1, len(cols))]
     subsets += [(cols.index(nu), cols.index(de)) for nu, de in meta["percentages"].values()
                 if de != meta["n"]]
-    return _Grid(rows, cols, total_row, 0, False, parts, subsets), cols
+    return _Grid(rows, cols, total_row, 0, False, parts, subsets,
+                 bool(meta.get("link_total", False))), cols
 
 
 # -- the verb ------------------------------------------------------------------------------------
@@ -875,6 +889,7 @@ def disclosure_control(
     previous: Sequence[Any] = (),
     secondary: bool = True,
     lang: Lang = "nl",
+    link_total: bool = False,
 ) -> DisclosureResult:
     """Make a table safe to publish: suppression, rounding, secondary suppression, audit.
 
@@ -928,6 +943,10 @@ def disclosure_control(
         its ``to_dict`` refuses.
     lang : {"nl", "en"}
         Language of the notebook display.
+    link_total : bool
+        Groups layout: link the total row to the ``previous`` tables by its labels, like
+        any row (default: a total row is never linked).  For a total that is the same
+        clients in several published tables (the yearly summary's groupings).
 
     Returns
     -------
@@ -945,10 +964,11 @@ def disclosure_control(
 
     Notes
     -----
-    Size: 16 parameters, one over the house limit of 15, kept on purpose: the table's shape
+    Size: 17 parameters, two over the house limit of 15, kept on purpose: the table's shape
     (``layout, by, n, counts, percentages, statistics, parts, total, structural_zeros``) must be
     described in full for the audit to see every published figure, and the rules
-    (``threshold, rounding_base, attribute_n, previous, secondary``) are the practice's params,
+    (``threshold, rounding_base, attribute_n, previous, secondary``) are the practice's params
+    (``link_total`` says which published tables share their total row),
     each printed in the report.
 
     The audit works on the numbers a reader has: for a published count ``p`` the true
@@ -1028,11 +1048,13 @@ def disclosure_control(
                          previous=previous, secondary=secondary, lang=lang,
                          other=dict(by=by, counts=counts, percentages=percentages,
                                     statistics=statistics, parts=parts))
+    if not isinstance(link_total, bool):
+        raise ArgumentTypeError("link_total", link_total, "True or False")
     return _groups(table, by=by, n=n, counts=counts, percentages=percentages,
                    statistics=statistics, parts=parts, total=total,
                    structural_zeros=structural_zeros, threshold=threshold,
                    base=rounding_base, attribute_n=attribute_n, previous=previous,
-                   secondary=secondary, lang=lang)
+                   secondary=secondary, lang=lang, link_total=link_total)
 
 
 def _meta(**kw: Any) -> dict[str, Any]:
@@ -1144,7 +1166,7 @@ def _groups(table: pd.DataFrame, *, by: Any, n: str, counts: Sequence[str],
             percentages: Mapping[str, tuple[str, str]] | None, statistics: Sequence[str],
             parts: Mapping[str, Sequence[str]] | None, total: Any, structural_zeros: Sequence,
             threshold: int, base: int | None, attribute_n: int, previous: Sequence,
-            secondary: bool, lang: Lang) -> DisclosureResult:
+            secondary: bool, lang: Lang, link_total: bool = False) -> DisclosureResult:
     by_cols = _as_list("by", by)
     if not by_cols:
         raise ArgumentError("by", by, "the label column(s) of the groups, e.g. 'diagnosis'")
@@ -1243,7 +1265,7 @@ def _groups(table: pd.DataFrame, *, by: Any, n: str, counts: Sequence[str],
                   for w, ps in parts.items()],
                  [(j, 0) for j in range(1, len(count_cols))]
                  + [(count_cols.index(nu), count_cols.index(de))
-                    for nu, de in percentages.values() if de != n])
+                    for nu, de in percentages.values() if de != n], link_total)
     pairs = [(j, 0) for j in range(1, len(count_cols))]
     pairs += [(count_cols.index(nu), count_cols.index(de)) for nu, de in percentages.values()
               if de != n]
@@ -1290,6 +1312,7 @@ def _groups(table: pd.DataFrame, *, by: Any, n: str, counts: Sequence[str],
                  statistics=statistics, statistics_digits=digits, parts=parts, total=total_spec,
                  structural_zeros=[list(z) for z in structural_zeros],
                  dropped_columns=dropped, n_previous=len(meta_prev), suppressed=n_reason,
+                 link_total=link_total,
                  audit_passed=passed, lang=lang)
     return DisclosureResult(published=published.reset_index(drop=True),
                             mask=mask.reset_index(drop=True), audit=audit.drop(columns=_AUX),

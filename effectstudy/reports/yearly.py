@@ -255,6 +255,8 @@ class KeyFigures(Result):
         """
         if grouping not in self.tables:
             raise ArgumentError("grouping", grouping, f"one of {sorted(self.tables)}")
+        linked = self._linked(grouping, threshold, rounding_base, lang)
+        previous = [*previous, *linked]
         t = self.tables[grouping].copy()
         for stat, base in STATISTICS.items():
             t[stat] = t[stat].where(t[base] >= threshold)
@@ -265,7 +267,8 @@ class KeyFigures(Result):
                 table, by=["year", "group"], n="n", counts=list(COUNTS), percentages=PERCENTAGES,
                 statistics=DIGITS, parts=PARTS,
                 total=None if grouping == TOTAL else {"group": TOTAL}, threshold=threshold,
-                rounding_base=rounding_base, previous=previous, lang=lang)
+                rounding_base=rounding_base, previous=previous, lang=lang,
+                link_total=grouping != TOTAL)
 
         res = control(t)
         # The count suppression does not depend on the statistics, so removing statistics and
@@ -276,6 +279,29 @@ class KeyFigures(Result):
                 t.loc[rows, stat] = np.nan
             res = control(t)
         return PublishedFigures(meta=res.meta, disclosure=res, grouping=grouping, lang=lang)
+
+    def _linked(self, grouping: str, threshold: int, base: int | None, lang: str) -> list[Any]:
+        """The tables published before ``grouping`` that share its total row (same clients):
+        the overall table and the groupings before it (in the order of :attr:`tables`).
+
+        A reader combines them: a total cell published in one is known in all, and the
+        groups of every grouping add up to the same total.  Each is computed without the
+        earlier years (rows of other years carry other labels, so they share no cells) and
+        cached, so the groupings of one report agree.
+        """
+        if grouping == TOTAL:
+            return []
+        cache = self.__dict__.setdefault("_published_cache", {})
+        out = []
+        for g in self.tables:
+            if g == grouping:
+                break
+            key = (g, threshold, base, lang)
+            if key not in cache:
+                cache[key] = self.published(g, threshold=threshold, rounding_base=base,
+                                            lang=lang).disclosure
+            out.append(cache[key])
+        return out
 
     def _statistics_to_hide(self, res: Any, t: pd.DataFrame, threshold: int,
                             base: int | None) -> dict[str, np.ndarray]:
