@@ -537,26 +537,26 @@ def _protect(
         for (t, r, c), v in cell_var.items():
             if t == 0:
                 var_cells.setdefault(v, []).append((r, c))
-        picked = None
-        # a narrowed rounded count is hidden itself (the margin rule then gives it a partner
-        # in every constraint); hiding cells around it would widen it only by chance
-        for v in narrowed:
-            cand = candidates(var_cells.get(int(v), []))
-            if cand:
-                picked = cand[0]
-                break
-        for v in failing if picked is None else []:
-            cells = list(var_cells.get(int(v), []))
+        def complement(v: int, own: bool, var_cells: dict = var_cells,
+                       lin: list = lin) -> tuple[int, int] | None:
+            """A cell to hide for variable ``v``: itself (a narrowed rounded count: hiding
+            cells around it would widen it only by chance), else the smallest free cell of
+            its sums, else (the bound comes from a row's inequalities: count <= n, returned
+            <= issued) a cell of the rows involved (``n`` hides its row)."""
+            mine = list(var_cells.get(int(v), []))
+            cells = list(mine)
             for eq in lin:
                 if any(u == v for u, _ in eq):
                     for u, _ in eq:
                         cells.extend(var_cells.get(u, []))
-            # no free cell in its sums: the bound comes from a row's inequalities (count <= n,
-            # returned <= issued), so a cell of the rows involved is hidden (n hides its row)
-            cand = candidates(cells) or candidates(
-                [(r, c) for r in {r for r, _ in cells} for c in range(nc)])
-            if cand:
-                picked = cand[0]
+            cand = ((candidates(mine) if own else []) or candidates(cells)
+                    or candidates([(r, c) for r in {r for r, _ in cells} for c in range(nc)]))
+            return cand[0] if cand else None
+
+        picked = None
+        for v, own in [*((v, True) for v in narrowed), *((v, False) for v in failing)]:
+            picked = complement(v, own)
+            if picked is not None:
                 break
         if picked is None:
             break
