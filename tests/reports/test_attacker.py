@@ -183,3 +183,20 @@ def test_ci_of_d_z_pins_n_but_becker_b_does_not():
     d, lo_s, hi_s = f"{j(n) * 0.5:.2f}", f"{lo:.2f}", f"{hi:.2f}"
     assert len(ci_counts("z", d, lo_s, hi_s, 28, 32)) < 5
     assert ci_counts("b", d, lo_s, hi_s, 28, 32) == set(range(28, 33))
+
+
+@pytest.mark.slow
+def test_attacker_reads_the_html_of_the_demo_notebook_runs(tmp_path):
+    """The real notebook runs (``effectstudy run``), HTML included: the attacker also reads the
+    numbers of the HTML text (Wilson intervals, the mean grade as printed)."""
+    nb = ROOT / "notebooks" / "yearly_summary.ipynb"
+    base = tmp_path / "reports" / "yearly_summary"
+    r23 = es.run_notebook(nb, PARAMS[2023], output_dir=base / "demo-yearly-2023", progress=False)
+    r24 = es.run_notebook(nb, PARAMS[2024], output_dir=base / "demo-yearly-2024", progress=False,
+                          overrides={"history": [str(r23.results_json)]})
+    assert not list(r24.output_dir.glob("*.ipynb")) and r24.notebook.is_file()
+    runs = read_folder(r23.output_dir)
+    read_folder(r24.output_dir, runs)
+    assert any("rapportcijfer" in t for t in runs[2024].texts)
+    for run in runs.values():
+        assert_protected(attack(run))
