@@ -24,7 +24,8 @@ SEC-D2  *Rounding* (default base 5, ``None`` = no rounding).  Every published co
         needed for tables this small.  Percentages are computed from the *rounded*
         numerator and denominator (NHS Digital), as whole percentages (half up), only when
         the denominator is at least ``threshold``.  Statistics (means, SDs, effect sizes,
-        CIs) are the caller's values on unrounded data, shown only where the row's ``n``
+        CIs) are the caller's values on unrounded data, rounded half up to publication
+        precision (``statistics={column: decimals}``) and shown only where the row's ``n``
         is published.
 SEC-D3  *Secondary suppression.*  Every additivity constraint of the table (groups add
         up to the total row; declared ``parts`` add up to their whole; a crosstab's cells

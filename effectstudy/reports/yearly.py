@@ -23,8 +23,13 @@ Each figure carries its numerator ``k`` (counts and shares), its denominator ``n
 the number of clients behind it.  Published output goes through
 :func:`effectstudy.disclosure_control` (SEC-D1..D4 of the privacy reference): a figure is
 shown only when its group has enough clients, counts are rounded and shares are computed
-from the rounded counts.  The text is built from the *published* table only, so it never
-reveals a suppressed number.
+from the rounded counts, statistics are published at publication precision (:data:`DIGITS`:
+mean grade one decimal, effect size and CI two) and only when they tell a reader nothing more
+about the count behind them (:func:`mean_counts`, :func:`ci_counts`), and every hidden cell
+is ``"x"``.  The groupings are audited together with the overall table (their total row is
+the same clients).  The text is built from the *published* table only, so it never reveals a
+suppressed number.  A public run keeps the unrounded :class:`KeyFigures` and the audits in
+its internal folder only (:class:`effectstudy.ReportOutput` with ``public=True``).
 
 Wilson (1927) score intervals: :func:`effectstudy.kernels.proportions.wilson_ci`.
 """
