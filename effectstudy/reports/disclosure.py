@@ -11,7 +11,7 @@ published.
 SEC-D1  *Threshold* (default 10, never below 5).  No count, percentage or statistic is
         published for a group of fewer than ``threshold`` clients, and no count cell below
         ``threshold`` is published, zero included (UK LLC counts zero as a small cell).  The
-        cell shows ``"< 10"``, never 0.  Sources: ONS "10-5 rule" (Census 2021 outputs);
+        cell shows ``"x"`` like every hidden cell, never 0.  Sources: ONS "10-5 rule" (Census 2021 outputs);
         UK LLC guidebook (threshold 10 data subjects, including zero; means and SDs only
         if n >= 10); CBS Remote Access practice.
 SEC-D2  *Rounding* (default base 5, ``None`` = no rounding).  Every published count,
@@ -24,7 +24,8 @@ SEC-D2  *Rounding* (default base 5, ``None`` = no rounding).  Every published co
         needed for tables this small.  Percentages are computed from the *rounded*
         numerator and denominator (NHS Digital), as whole percentages (half up), only when
         the denominator is at least ``threshold``.  Statistics (means, SDs, effect sizes,
-        CIs) are the caller's values on unrounded data, shown only where the row's ``n``
+        CIs) are the caller's values on unrounded data, rounded half up to publication
+        precision (``statistics={column: decimals}``) and shown only where the row's ``n``
         is published.
 SEC-D3  *Secondary suppression.*  Every additivity constraint of the table (groups add
         up to the total row; declared ``parts`` add up to their whole; a crosstab's cells
@@ -51,7 +52,10 @@ SEC-D7  The parameters are in ``meta`` and :meth:`DisclosureResult.methods_text`
 Earlier years (``previous=``): rows are linked to earlier tables by their labels, so a
 row labelled ``("depressie", 2024)`` in this year's table is the same group of clients
 as in last year's table.  Put the year among the ``by`` columns when tables of different
-years describe different clients.  Total rows and margins are never linked.
+years describe different clients.  Total rows and margins are not linked, unless
+``link_total=True`` (groups layout): then the total row is linked by its labels like any
+row (the yearly summary's total row ``(2024, "all")`` is the same clients in every
+grouping; it passes the overall table and the groupings published before as ``previous``).
 
 Example
 -------
@@ -63,17 +67,21 @@ Example
 ...                           percentages={"pct_recovered": ("n_recovered", "n")},
 ...                           total="totaal")
 >>> r.display
-   diagnosis     n n_recovered pct_recovered
-0  depressie    40          15           38%
-1      angst  < 10        < 10          < 10
-2       ptss     x           x             x
-3     totaal    75          30           40%
+   diagnosis   n n_recovered pct_recovered
+0  depressie  40          15           38%
+1      angst   x           x             x
+2       ptss   x           x             x
+3     totaal  75          30           40%
 >>> r.mask.loc[2, "n"], r.passed
 ('secondary', True)
 
-The display symbols: ``"< 10"`` below the threshold, ``"x"`` hidden so that a small cell
-cannot be worked out (secondary) or because it would show 0 % / 100 % of a small group
-(attribute), ``"–"`` a statistic the caller left missing.
+One display symbol, ``"x"``, for every hidden cell, whatever the reason (below the
+threshold, hidden so that a small cell cannot be worked out, 0 % / 100 % of a small
+group, a statistic not published): a second symbol for small cells ("< 10") would tell a
+reader that every other hidden cell is at least 10.  :func:`hidden_note` explains it once
+per report.  The reasons (:attr:`DisclosureResult.mask`) and the audits are internal:
+:meth:`DisclosureResult.to_dict` (what ``results.json`` of a public report holds) leaves
+them out.
 """
 
 from __future__ import annotations
@@ -82,6 +90,7 @@ import math
 import re
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 import numpy as np
@@ -100,7 +109,10 @@ __all__ = [
     "DisclosureResult",
     "DisclosureError",
     "REASONS",
+    "HIDDEN_SYMBOL",
+    "hidden_note",
     "round_half_up",
+    "round_statistic",
 ]
 
 #: reasons in the suppression mask ("" = published as is)
@@ -141,8 +153,30 @@ register({
     "sd": {"nl": "SD", "en": "SD"},
 })
 
-SECONDARY_SYMBOL = "x"
+#: the one symbol of every cell without a published value, whatever the reason (CBS
+#: convention "x = geheim"); a second symbol for small cells would tell a reader which
+#: hidden cells are below the threshold and which are not
+HIDDEN_SYMBOL = "x"
+SECONDARY_SYMBOL = HIDDEN_SYMBOL  # the name of earlier versions
 MISSING_SYMBOL = MISSING  # the formatter's sign for a missing value
+_HIDDEN_REASONS = ("primary", "secondary", "attribute")
+_AUX = ["_t", "_r", "_c", "_v"]  # the audits' helper columns (not in the result)
+#: meta keys that say something about the hidden cells (kept out of the published dict)
+_INTERNAL_META = ("suppressed",)
+
+
+def hidden_note(lang: Lang = "nl", threshold: int = 10) -> str:
+    """The one explanation of the hidden symbol, printed once per report.
+
+    >>> hidden_note("en")
+    'x: not published (fewer than 10 clients, or hidden so that a small number cannot be worked out)'
+    """
+    check_lang(lang)
+    if lang == "nl":
+        return (f"{HIDDEN_SYMBOL}: niet gepubliceerd (minder dan {threshold} cliënten, of afgeschermd "
+                "zodat een klein aantal niet te herleiden is)")
+    return (f"{HIDDEN_SYMBOL}: not published (fewer than {threshold} clients, or hidden so that a small "
+            "number cannot be worked out)")
 _EXTREME = re.compile(r"(^|_)(min|max|minimum|maximum|range)(_|$)", re.IGNORECASE)
 
 
@@ -180,6 +214,37 @@ def _whole_pct(num: int, den: int) -> int:
     return (200 * num + den) // (2 * den)
 
 
+def round_statistic(x: Any, digits: int) -> np.ndarray:
+    """Statistics at publication precision: ``digits`` decimals, half up (NaN stays NaN).
+
+    The decimal value a reader sees (the shortest repr, as the report's number formatter
+    rounds it), so the published table, the CSV, ``results.json`` and the HTML show the
+    same number.
+
+    >>> round_statistic([8.25, 7.826086956521739, 0.125, float("nan")], 1).tolist()
+    [8.3, 7.8, 0.1, nan]
+    >>> round_statistic([-0.125], 2).tolist()
+    [-0.13]
+    """
+    a = np.asarray(x, dtype=float)
+    q = Decimal(1).scaleb(-int(digits))
+    out = [float(Decimal(repr(float(v))).quantize(q, rounding=ROUND_HALF_UP))
+           if math.isfinite(v) else math.nan for v in a.ravel()]
+    return np.asarray(out, dtype=float).reshape(a.shape)
+
+
+def _statistic_digits(statistics: Any) -> dict[str, int]:
+    """``statistics`` as ``{column: decimals}`` (a plain list: 2 decimals each)."""
+    if isinstance(statistics, Mapping):
+        out = {}
+        for col, d in statistics.items():
+            if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or not 0 <= d <= 6:
+                raise ArgumentError(f"statistics[{col!r}]", d, "a number of decimals from 0 to 6")
+            out[str(col)] = int(d)
+        return out
+    return {c: 2 for c in _as_list("statistics", statistics)}
+
+
 def _as_list(name: str, value: Any) -> list[str]:
     if value is None:
         return []
@@ -210,6 +275,7 @@ class _Grid:
     margin_col: bool
     parts: list[tuple[int, list[int]]]
     subsets: list[tuple[int, int]]
+    link_total: bool = False
 
     def equalities(self) -> list[list[tuple[int, int, int]]]:
         """Each equality as ``[(row, col, coef), ...]`` with ``sum(coef * x) == 0``."""
@@ -253,17 +319,26 @@ def _intervals(published: np.ndarray, suppressed: np.ndarray, structural: np.nda
 
 
 def _var_key(grid: _Grid, table: int, r: int, c: int) -> tuple:
-    if r == grid.total_row:
+    """The variable of a cell: linked across tables by its labels.
+
+    Total rows and margins are not linked (a label like "totaal" names no particular
+    clients), unless the table says so (``link_total=True``): the yearly summary's total
+    row ``(2024, "all")`` is the same clients in every grouping and in the overall table,
+    so a total-row cell published in one table is known in all of them.
+    """
+    if r == grid.total_row and not grid.link_total:
         return ("total", table, r, grid.cols[c])
     return ("cell", grid.rows[r], grid.cols[c])
 
 
-def _audit(tables: list[_Known], threshold: int) -> tuple[pd.DataFrame, dict[tuple, int],
-                                                          list[list[tuple[int, int]]]]:
+def _audit(tables: list[_Known], threshold: int
+           ) -> tuple[pd.DataFrame, pd.DataFrame, dict[tuple, int], list[list[tuple[int, int]]]]:
     """Feasible interval of every suppressed cell of every table (linear programming).
 
-    Returns the audit table, the variable index of every (table, row, col) and the
-    equalities as lists of (variable, coef).
+    Returns the audit of the hidden cells, the audit of the rounded (published) counts of
+    the first table (their feasible interval must be the whole rounding interval
+    intersected with ``>= threshold``), the variable index of every (table, row, col) and
+    the equalities as lists of (variable, coef).
     """
     index: dict[tuple, int] = {}
     cell_var: dict[tuple[int, int, int], int] = {}
@@ -326,8 +401,8 @@ def _audit(tables: list[_Known], threshold: int) -> tuple[pd.DataFrame, dict[tup
                 res = mip
         return float(sign * res.fun)
 
-    rows = []
     done: dict[int, tuple[float, float]] = {}
+    rows = []
     for t, k in enumerate(tables):
         for r, c in zip(*np.nonzero(k.suppressed), strict=True):
             v = cell_var[(t, int(r), int(c))]
@@ -341,7 +416,27 @@ def _audit(tables: list[_Known], threshold: int) -> tuple[pd.DataFrame, dict[tup
     cols = ["table", "row", "column", "lower", "upper", "width", "passed", "_t", "_r", "_c", "_v"]
     audit = pd.DataFrame(rows, columns=cols)
     audit = audit.astype({"lower": float, "upper": float, "width": float, "passed": bool})
-    return audit, cell_var, eqs
+    # rounded (published) counts of this table: what a reader can conclude must not be
+    # narrower than the rounding rule itself (rounding interval intersected with >= threshold)
+    k = tables[0]
+    published = ~k.suppressed & np.isfinite(k.hi) & (k.hi > k.lo)
+    rrows = []
+    for r, c in zip(*np.nonzero(published), strict=True):
+        v = cell_var[(0, int(r), int(c))]
+        if v not in done:
+            done[v] = (extreme(v, 1.0), extreme(v, -1.0))
+        low, up = done[v]
+        e_lo, e_hi = float(k.lo[r, c]), float(k.hi[r, c])
+        rrows.append({"table": k.name, "row": _row_text(k.grid.rows[r]), "column": k.grid.cols[c],
+                      "lower": low, "upper": up, "expected_lower": e_lo, "expected_upper": e_hi,
+                      "passed": bool(low <= e_lo + 1e-9 and up >= e_hi - 1e-9),
+                      "_t": 0, "_r": int(r), "_c": int(c), "_v": v})
+    rcols = ["table", "row", "column", "lower", "upper", "expected_lower", "expected_upper",
+             "passed", "_t", "_r", "_c", "_v"]
+    rounded = pd.DataFrame(rrows, columns=rcols).astype(
+        {"lower": float, "upper": float, "expected_lower": float, "expected_upper": float,
+         "passed": bool})
+    return audit, rounded, cell_var, eqs
 
 
 def _row_text(key: tuple) -> str:
@@ -360,8 +455,13 @@ def _protect(
     attribute_pairs: list[tuple[int, int]],
     previous: Sequence[_Known] = (),
     secondary: bool = True,
-) -> tuple[np.ndarray, pd.DataFrame]:
-    """Suppression reasons (array of str, "" = published) and the audit of the count cells.
+) -> tuple[np.ndarray, pd.DataFrame, pd.DataFrame]:
+    """Suppression reasons (array of str, "" = published), the audit of the hidden cells and
+    the audit of the rounded (published) counts.
+
+    A rounded count that the table's additivity narrows below its rounding interval
+    (intersected with ``>= threshold``) is treated like a failing hidden cell: a further
+    cell of its constraints (possibly the count itself) is hidden, smallest first.
 
     The engine behind :func:`disclosure_control`; ``threshold`` is not checked here, so
     reference examples with other thresholds (GaussSuppression's ``maxN``) can run.
@@ -388,8 +488,7 @@ def _protect(
     prev_vars: set[tuple] = set()
     for k in previous:
         for r, c in zip(*np.nonzero(~k.suppressed), strict=True):
-            if int(r) != k.grid.total_row:
-                prev_vars.add(("cell", k.grid.rows[r], k.grid.cols[c]))
+            prev_vars.add(_var_key(k.grid, -1, int(r), int(c)))
     for r in range(nr):
         for c in range(nc):
             if _var_key(grid, 0, r, c) in prev_vars:
@@ -430,61 +529,81 @@ def _protect(
     if secondary:
         margin_rule()
     while True:
-        audit, cell_var, lin = _audit([known_current(), *previous], threshold)
-        failing = audit[~audit["passed"]]
-        if failing.empty or not secondary:
+        audit, rounded_audit, cell_var, lin = _audit([known_current(), *previous], threshold)
+        failing = audit.loc[~audit["passed"], "_v"].tolist()
+        narrowed = rounded_audit.loc[~rounded_audit["passed"], "_v"].tolist()
+        if not (failing or narrowed) or not secondary:
             break
         var_cells: dict[int, list[tuple[int, int]]] = {}
         for (t, r, c), v in cell_var.items():
             if t == 0:
                 var_cells.setdefault(v, []).append((r, c))
-        picked = None
-        for v in failing["_v"]:
-            cells = list(var_cells.get(int(v), []))
+        def complement(v: int, own: bool, var_cells: dict = var_cells,
+                       lin: list = lin) -> tuple[int, int] | None:
+            """A cell to hide for variable ``v``: itself (a narrowed rounded count: hiding
+            cells around it would widen it only by chance), else the smallest free cell of
+            its sums, else (the bound comes from a row's inequalities: count <= n, returned
+            <= issued) a cell of the rows involved (``n`` hides its row)."""
+            mine = list(var_cells.get(int(v), []))
+            cells = list(mine)
             for eq in lin:
                 if any(u == v for u, _ in eq):
                     for u, _ in eq:
                         cells.extend(var_cells.get(u, []))
-            cand = candidates(cells)
-            if cand:
-                picked = cand[0]
+            cand = ((candidates(mine) if own else []) or candidates(cells)
+                    or candidates([(r, c) for r in {r for r, _ in cells} for c in range(nc)]))
+            return cand[0] if cand else None
+
+        picked = None
+        for v, own in [*((v, True) for v in narrowed), *((v, False) for v in failing)]:
+            picked = complement(v, own)
+            if picked is not None:
                 break
         if picked is None:
             break
         hide(*picked)
         margin_rule()
-    return reason, audit
+    audit.attrs.clear()
+    return reason, audit, rounded_audit
 
 
 # -- result ------------------------------------------------------------------------------------
 @dataclass(frozen=True, repr=False)
 class DisclosureResult(Result):
-    """Result of :func:`disclosure_control`; holds only what may be published.
+    """Result of :func:`disclosure_control`.
+
+    What may be published is :attr:`published`, :attr:`display`, :meth:`public_table` and
+    :meth:`to_dict`; the reasons and the audits (:attr:`mask`, :attr:`audit`,
+    :attr:`rounded_audit`, :meth:`internal_dict`) tell a reader which hidden cells are small
+    and belong in the internal folder of a run only.
 
     Attributes
     ----------
     published : DataFrame
         The table to publish: label columns, rounded counts, whole percentages and the
-        statistics; suppressed cells are NaN.  Same shape as the input (groups: columns
-        in the order label columns, ``n``, counts, percentages, statistics; crosstab: the
-        input's rows and columns, margins included).
-    mask : DataFrame
+        statistics at publication precision; hidden cells are NaN.  Same shape as the input
+        (groups: columns in the order label columns, ``n``, counts, percentages,
+        statistics; crosstab: the input's rows and columns, margins included).
+    mask : DataFrame (internal)
         Same shape: ``""`` where the cell is published as is, else one of
         ``"primary"``, ``"secondary"``, ``"attribute"``, ``"structural_zero"``
         (published as 0).
-    audit : DataFrame
-        One row per suppressed count cell of this table and of the ``previous`` tables:
+    audit : DataFrame (internal)
+        One row per hidden count cell of this table and of the ``previous`` tables:
         ``table, row, column, lower, upper, width, passed``; the interval is what a reader
         can derive from everything published.
+    rounded_audit : DataFrame (internal)
+        One row per published rounded count of this table: ``lower, upper`` (what a reader
+        can derive) and ``expected_lower, expected_upper`` (the rounding interval
+        intersected with ``>= threshold``); ``passed`` when the first is not narrower.
     meta : dict
         The parameters (threshold, rounding base and rule, attribute_n, layout, columns),
-        their sources, counts of suppressed cells per reason and ``audit_passed``.
+        their sources, counts of hidden cells per reason (internal) and ``audit_passed``.
         Deliberately no ``n_original``: an unrounded count is not publishable.
     display : DataFrame (property)
         ``published`` as strings, same columns: counts ``"40"``, percentages ``"38%"``,
-        statistics with 2 decimals, ``"< 10"`` (primary: onvoldoende waarnemingen),
-        ``"x"`` (secondary or attribute), ``"0"`` (structural zero), ``"–"`` (a statistic
-        the caller left missing).  :meth:`format` gives the same with Dutch or English
+        statistics with their decimals, ``"x"`` for every hidden cell whatever the reason,
+        ``"0"`` (structural zero).  :meth:`format` gives the same with Dutch or English
         column labels (and a decimal comma in Dutch).
     passed : bool (property)
         The audit result; :meth:`to_dict` refuses to export a table that failed.
@@ -493,91 +612,124 @@ class DisclosureResult(Result):
     published: pd.DataFrame = field(default_factory=pd.DataFrame)
     mask: pd.DataFrame = field(default_factory=pd.DataFrame)
     audit: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rounded_audit: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     title = "Disclosure control"
 
     @property
     def passed(self) -> bool:
-        """True when every suppressed cell's feasible interval is >= threshold wide."""
+        """True when every hidden cell's feasible interval is >= threshold wide and no
+        rounded count is narrowed below its rounding interval."""
         return bool(self.meta.get("audit_passed", False))
 
     def summary(self) -> pd.DataFrame:
-        """The published numeric table (suppressed cells NaN)."""
+        """The published numeric table (hidden cells NaN)."""
         return self.published.copy()
+
+    def public_table(self) -> pd.DataFrame:
+        """The published table as a file carries it: counts and percentages as whole
+        numbers, statistics at their decimals, every hidden cell ``"x"``.
+
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"g": ["a", "b", "all"], "n": [42, 30, 72], "k": [3, 17, 20]})
+        >>> disclosure_control(t, by="g", counts=["k"], total="all").public_table()
+             g   n   k
+        0    a  40   x
+        1    b  30   x
+        2  all  70  20
+        """
+        pub, meta = self.published, self.meta
+        whole = set(meta.get("count_columns", [])) | set(meta.get("percentages", {}))
+        labels = set(meta.get("by", []))
+        out = pub.astype(object).copy()
+        for col in pub.columns:
+            if col in labels:
+                continue
+            v = pub[col]
+            if col in whole or meta.get("layout") == "crosstab":
+                out[col] = [HIDDEN_SYMBOL if pd.isna(x) else int(x) for x in v]
+            else:
+                out[col] = [HIDDEN_SYMBOL if pd.isna(x) else float(x) for x in v]
+        return out
 
     @property
     def display(self) -> pd.DataFrame:
         """The published table as strings, snake_case columns, decimal point."""
-        return self._strings("en", 2)
+        return self._strings("en", None)
 
-    def format(self, lang: Lang = "nl", digits: int = 2) -> pd.DataFrame:
-        """Display table with labelled columns; Dutch uses a decimal comma."""
+    def format(self, lang: Lang = "nl", digits: int | None = None) -> pd.DataFrame:
+        """Display table with labelled columns; Dutch uses a decimal comma.
+
+        ``digits=None``: each statistic with its publication precision.
+        """
         s = self._strings(lang, digits)
         keep = self.meta.get("total")     # the margin column keeps the caller's label
         return s.rename(columns=lambda c: c if c == keep else label(str(c), lang))
 
-    def _strings(self, lang: Lang, digits: int) -> pd.DataFrame:
+    def _strings(self, lang: Lang, digits: int | None) -> pd.DataFrame:
         pub, mask, meta = self.published, self.mask, self.meta
         counts = set(meta.get("count_columns", []))
         pcts = set(meta.get("percentages", {}))
         labels = set(meta.get("by", []))
+        decimals = meta.get("statistics_digits", {})
         out = pd.DataFrame(index=pub.index, columns=pub.columns, dtype=object)
-        primary = f"< {meta.get('threshold')}"
         for col in pub.columns:
             for i in pub.index:
                 why, v = mask.at[i, col], pub.at[i, col]
                 if col in labels:
                     text = str(v)
-                elif why == "primary":
-                    text = primary
-                elif why in ("secondary", "attribute"):
-                    text = SECONDARY_SYMBOL
-                elif pd.isna(v):
-                    text = MISSING_SYMBOL
+                elif why in _HIDDEN_REASONS or pd.isna(v):
+                    text = HIDDEN_SYMBOL       # one symbol for every unpublished cell
                 elif col in counts or meta.get("layout") == "crosstab":
                     text = str(int(v))
                 elif col in pcts:
                     text = percent(v, lang, proportion=False)
                 else:
-                    text = number(v, lang, digits)
+                    text = number(v, lang, decimals.get(col, 2) if digits is None else digits)
                 out.at[i, col] = text
         return out
 
     def methods_text(self, lang: Lang = "nl") -> str:
-        """The methods sentence for the report (SEC-D7), in Dutch or English."""
+        """The methods sentence for the report (SEC-D7), in Dutch or English.
+
+        It explains the hidden symbol once (:func:`hidden_note`) and says nothing about
+        which hidden cells are small.
+        """
         m = self.meta
         t, b, a = m["threshold"], m["rounding_base"], m["attribute_n"]
         if lang == "nl":
             parts = [f"Om herleiding naar individuele cliënten te voorkomen zijn geen cijfers "
-                     f"gepubliceerd voor groepen of cellen met minder dan {t} cliënten "
-                     f"(weergegeven als '< {t}', onvoldoende waarnemingen)."]
+                     f"gepubliceerd voor groepen of cellen met minder dan {t} cliënten, en zijn "
+                     f"zo nodig meer cellen afgeschermd zodat zo'n klein aantal niet uit totalen, "
+                     f"andere cellen of eerdere jaarrapportages kan worden afgeleid "
+                     f"(gecontroleerd met lineaire programmering). "
+                     f"{hidden_note('nl', t)}."]
             if b:
                 parts.append(f"Aantallen, ook totalen, zijn afzonderlijk afgerond op een veelvoud "
                              f"van {b} (helft naar boven), zodat totalen kunnen afwijken van de "
                              f"som van de cellen.")
             parts.append(f"Percentages zijn berekend uit de gepubliceerde aantallen, in hele "
-                         f"procenten en alleen bij een noemer van ten minste {t}; 0% of 100% "
+                         f"procenten en alleen bij een gepubliceerde noemer; 0% of 100% "
                          f"bij minder dan {a} cliënten wordt niet getoond.")
-            parts.append("Met 'x' gemarkeerde cellen zijn afgeschermd zodat een onderdrukte "
-                         "waarde niet uit totalen of eerdere jaarrapportages kan worden "
-                         "afgeleid (gecontroleerd met lineaire programmering).")
-            parts.append(f"Gemiddelden, SD's en effectgroottes zijn berekend op de niet-"
-                         f"afgeronde gegevens en alleen getoond bij ten minste {t} cliënten.")
+            parts.append(f"Gemiddelden en effectgroottes zijn berekend op de niet-afgeronde "
+                         f"gegevens, afgerond gepubliceerd (rapportcijfer op één decimaal, "
+                         f"effectgroottes op twee) en alleen waar het aantal cliënten erachter "
+                         f"(ten minste {t}) gepubliceerd is.")
         else:
             parts = [f"To prevent identification of individual clients, no figures are "
-                     f"published for groups or cells of fewer than {t} clients (shown as "
-                     f"'< {t}')."]
+                     f"published for groups or cells of fewer than {t} clients, and further "
+                     f"cells are hidden where needed so that such a small number cannot be "
+                     f"derived from totals, other cells or earlier yearly reports (checked by "
+                     f"linear programming). {hidden_note('en', t)}."]
             if b:
                 parts.append(f"Counts, totals included, are rounded separately to a multiple of "
                              f"{b} (halves up), so totals may differ from the sum of the cells.")
             parts.append(f"Percentages are computed from the published counts, as whole "
-                         f"percentages and only for denominators of at least {t}; 0% or 100% "
+                         f"percentages and only with a published denominator; 0% or 100% "
                          f"is not shown for groups of fewer than {a} clients.")
-            parts.append("Cells marked 'x' are hidden so that no suppressed value can be "
-                         "derived from totals or from earlier yearly reports (checked by "
-                         "linear programming).")
-            parts.append(f"Means, SDs and effect sizes are computed on unrounded data and shown "
-                         f"only for at least {t} clients.")
+            parts.append(f"Means and effect sizes are computed on unrounded data, published "
+                         f"rounded (mean grade to one decimal, effect sizes to two) and only "
+                         f"where the number of clients behind them (at least {t}) is published.")
         return " ".join(parts)
 
     def _meta_lines(self) -> list[str]:
@@ -589,29 +741,54 @@ class DisclosureResult(Result):
     def __repr__(self) -> str:
         return "\n".join([self.title, *self._meta_lines(), self.display.to_string()])
 
+    def _records(self, df: pd.DataFrame) -> Any:
+        whole = set(self.meta.get("count_columns", [])) | set(self.meta.get("percentages", {}))
+        if self.meta.get("layout") == "crosstab":
+            df = df.rename_axis(self.meta["row_label"]).reset_index()
+        out = jsonable(df)
+        for rec in out:          # counts and percentages are whole numbers: JSON ints
+            for k, v in rec.items():
+                if k in whole and isinstance(v, float) and v.is_integer():
+                    rec[k] = int(v)
+        return out
+
+    def public_mask(self) -> pd.DataFrame:
+        """Same shape as :attr:`mask`, without reasons: ``"x"`` hidden, ``"structural_zero"``
+        (published as 0, a reader knows it is 0 by definition), ``""`` published."""
+        m = self.mask.copy()
+        labels = set(self.meta.get("by", []))
+        for col in m.columns:
+            if col not in labels:
+                m[col] = ["structural_zero" if x == "structural_zero" else
+                          HIDDEN_SYMBOL if x in _HIDDEN_REASONS or pd.isna(p) else ""
+                          for x, p in zip(m[col], self.published[col], strict=True)]
+        return m
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe publishable content; refuses when the audit failed."""
+        """JSON-safe *publishable* content only; refuses when the audit failed.
+
+        ``published`` (hidden cells ``null``), ``display``, the public mask (``"x"`` /
+        ``"structural_zero"`` / ``""``), the rules (``meta`` without the count of hidden
+        cells per reason) and the methods text.  No reasons, no audit: those tell a reader
+        which hidden cells are small (:meth:`internal_dict` holds them).  A later year reads
+        this back as ``previous=``.
+        """
         if not self.passed:
             raise DisclosureError("the disclosure audit failed: this table may not be published "
                                   "(see .audit); run with secondary=True or merge categories")
-        crosstab = self.meta.get("layout") == "crosstab"
-
-        whole = set(self.meta.get("count_columns", [])) | set(self.meta.get("percentages", {}))
-
-        def records(df: pd.DataFrame) -> Any:
-            if crosstab:
-                df = df.rename_axis(self.meta["row_label"]).reset_index()
-            out = jsonable(df)
-            for rec in out:          # counts and percentages are whole numbers: JSON ints
-                for k, v in rec.items():
-                    if k in whole and isinstance(v, float) and v.is_integer():
-                        rec[k] = int(v)
-            return out
-
-        return {"title": self.title, "meta": jsonable(self.meta),
-                "published": records(self.published), "display": records(self.display),
-                "mask": records(self.mask), "audit": jsonable(self.audit),
+        meta = {k: v for k, v in self.meta.items() if k not in _INTERNAL_META}
+        return {"title": self.title, "meta": jsonable(meta),
+                "published": self._records(self.published),
+                "display": self._records(self.display),
+                "mask": self._records(self.public_mask()),
                 "methods": {"nl": self.methods_text("nl"), "en": self.methods_text("en")}}
+
+    def internal_dict(self) -> dict[str, Any]:
+        """Everything, for the run's internal folder: reasons, both audits, full meta."""
+        return {"title": self.title, "meta": jsonable(self.meta),
+                "published": self._records(self.published),
+                "mask": self._records(self.mask), "audit": jsonable(self.audit),
+                "rounded_audit": jsonable(self.rounded_audit)}
 
 
 # -- input checks ------------------------------------------------------------------------------
@@ -690,7 +867,8 @@ def _spec_from_meta(meta: Mapping[str, Any], published: pd.DataFrame) -> tuple[_
     subsets = [(k, 0) for k in range(1, len(cols))]
     subsets += [(cols.index(nu), cols.index(de)) for nu, de in meta["percentages"].values()
                 if de != meta["n"]]
-    return _Grid(rows, cols, total_row, 0, False, parts, subsets), cols
+    return _Grid(rows, cols, total_row, 0, False, parts, subsets,
+                 bool(meta.get("link_total", False))), cols
 
 
 # -- the verb ------------------------------------------------------------------------------------
@@ -712,6 +890,7 @@ def disclosure_control(
     previous: Sequence[Any] = (),
     secondary: bool = True,
     lang: Lang = "nl",
+    link_total: bool = False,
 ) -> DisclosureResult:
     """Make a table safe to publish: suppression, rounding, secondary suppression, audit.
 
@@ -734,9 +913,10 @@ def disclosure_control(
     percentages : dict
         ``{column: (numerator, denominator)}`` with both among ``n`` and ``counts``; the
         column is (re)computed from the rounded published counts.
-    statistics : list of str
-        Means, SDs, effect sizes, CI limits: published as given, only where the row's
-        ``n`` is published.  Names like ``min``/``max``/``range`` are refused (SEC-D5).
+    statistics : list of str or dict
+        Means, SDs, effect sizes, CI limits: published only where the row's ``n`` is
+        published, rounded half up to publication precision: ``{column: decimals}``, or a
+        list (2 decimals each).  Names like ``min``/``max``/``range`` are refused (SEC-D5).
     parts : dict
         Groups layout: ``{whole: [part, ...]}`` for count columns that add up in every
         row, e.g. ``{"n": ["n_recovered", "n_improved", "n_unchanged",
@@ -764,6 +944,10 @@ def disclosure_control(
         its ``to_dict`` refuses.
     lang : {"nl", "en"}
         Language of the notebook display.
+    link_total : bool
+        Groups layout: link the total row to the ``previous`` tables by its labels, like
+        any row (default: a total row is never linked).  For a total that is the same
+        clients in several published tables (the yearly summary's groupings).
 
     Returns
     -------
@@ -781,10 +965,11 @@ def disclosure_control(
 
     Notes
     -----
-    Size: 16 parameters, one over the house limit of 15, kept on purpose: the table's shape
+    Size: 17 parameters, two over the house limit of 15, kept on purpose: the table's shape
     (``layout, by, n, counts, percentages, statistics, parts, total, structural_zeros``) must be
     described in full for the audit to see every published figure, and the rules
-    (``threshold, rounding_base, attribute_n, previous, secondary``) are the practice's params,
+    (``threshold, rounding_base, attribute_n, previous, secondary``) are the practice's params
+    (``link_total`` says which published tables share their total row),
     each printed in the report.
 
     The audit works on the numbers a reader has: for a published count ``p`` the true
@@ -793,8 +978,18 @@ def disclosure_control(
     where the LP's optimum is not at a whole-number point the integer programme is solved as
     well (its bound can be tighter even where the LP bound is whole), so the interval is
     what a reader can conclude about a whole number of clients (for a 2-way table with
-    margins the LP bounds are already integral).  The display symbols themselves tell a reader that a ``"< 10"`` cell
-    is below the threshold and an ``"x"`` cell is not; SEC-D1 prescribes that label.
+    margins the LP bounds are already integral).  Because every hidden cell shows the same
+    ``"x"``, a reader knows of a hidden cell only that it is >= 0 (and <= its whole), which
+    is what the audit assumes; a "< 10" label would add an upper bound of 9.
+
+    Rounded counts are audited too (``rounded_audit``): the table's additivity must not
+    narrow what a reader can conclude about a published count below its rounding interval
+    intersected with ``>= threshold``; a count that is narrowed gets a complementary
+    suppression like a failing hidden cell.  Percentages come from the published counts
+    and add nothing; statistics are published at ``statistics``' decimals (half up),
+    whose consistency with the counts behind them the caller checks (the yearly summary
+    checks the mean grade and the effect size's CI, see
+    :meth:`effectstudy.reports.yearly.KeyFigures.published`).
 
     Statistics: a total row's mean is the n-weighted mean of the groups' means, so a hidden
     group's mean could be worked out if it were the only one hidden; because a hidden ``n``
@@ -822,7 +1017,7 @@ def disclosure_control(
               recovered improved unchanged totaal
     diagnosis
     depressie        20       15        11     46
-    angst          < 10     < 10        12     24
+    angst             x        x        12     24
     ptss              x        x        10     36
     totaal           35       38        33    106
     """
@@ -854,21 +1049,24 @@ def disclosure_control(
                          previous=previous, secondary=secondary, lang=lang,
                          other=dict(by=by, counts=counts, percentages=percentages,
                                     statistics=statistics, parts=parts))
+    if not isinstance(link_total, bool):
+        raise ArgumentTypeError("link_total", link_total, "True or False")
     return _groups(table, by=by, n=n, counts=counts, percentages=percentages,
                    statistics=statistics, parts=parts, total=total,
                    structural_zeros=structural_zeros, threshold=threshold,
                    base=rounding_base, attribute_n=attribute_n, previous=previous,
-                   secondary=secondary, lang=lang)
+                   secondary=secondary, lang=lang, link_total=link_total)
 
 
 def _meta(**kw: Any) -> dict[str, Any]:
     return base_meta("cell_suppression", rounding="half_up", sources=SOURCES, **kw)
 
 
-def _finish(reason: np.ndarray, audit: pd.DataFrame, secondary: bool) -> tuple[bool, dict]:
-    passed = bool(audit["passed"].all()) if len(audit) else True
+def _finish(reason: np.ndarray, audit: pd.DataFrame, rounded_audit: pd.DataFrame,
+            secondary: bool) -> tuple[bool, dict]:
+    passed = bool(audit["passed"].all()) and bool(rounded_audit["passed"].all())
     if not passed and secondary:
-        bad = audit[~audit["passed"]].head(5)
+        bad = pd.concat([audit[~audit["passed"]], rounded_audit[~rounded_audit["passed"]]]).head(5)
         cells = ", ".join(f"{t} {r!r}/{c} [{lo:g}, {hi:g}]" for t, r, c, lo, hi in
                           bad[["table", "row", "column", "lower", "upper"]].itertuples(
                               index=False, name=None))
@@ -924,11 +1122,11 @@ def _crosstab(table: pd.DataFrame, *, total: Any, structural_zeros: Sequence, th
                  True, parts, [])
     attribute_pairs = [(c, n_col) for c in inner_c] if n_col is not None else []
     prev = [_previous_known(p, i, "crosstab", threshold) for i, p in enumerate(previous)]
-    reason, audit = _protect(grid, values, threshold=threshold, base=base,
-                             attribute_n=attribute_n, structural=structural, whole_rows=False,
-                             attribute_pairs=attribute_pairs, previous=prev,
-                             secondary=secondary)
-    passed, n_reason = _finish(reason, audit, secondary)
+    reason, audit, rounded_audit = _protect(
+        grid, values, threshold=threshold, base=base, attribute_n=attribute_n,
+        structural=structural, whole_rows=False, attribute_pairs=attribute_pairs,
+        previous=prev, secondary=secondary)
+    passed, n_reason = _finish(reason, audit, rounded_audit, secondary)
     rounded = round_half_up(values, base).astype(float)
     supp = np.isin(reason, ["primary", "secondary", "attribute"])
     published = pd.DataFrame(np.where(supp, np.nan, rounded), index=table.index, columns=cols)
@@ -941,7 +1139,9 @@ def _crosstab(table: pd.DataFrame, *, total: Any, structural_zeros: Sequence, th
                  structural_zeros=[list(z) for z in structural_zeros],
                  n_previous=len(prev), suppressed=n_reason, audit_passed=passed, lang=lang)
     return DisclosureResult(published=published, mask=mask,
-                            audit=audit.drop(columns=["_t", "_r", "_c", "_v"]), meta=meta)
+                            audit=audit.drop(columns=["_t", "_r", "_c", "_v"]),
+                            rounded_audit=rounded_audit.drop(columns=["_t", "_r", "_c", "_v"]),
+                            meta=meta)
 
 
 def _structural(zeros: Sequence, row_keys: list, cols: list, values: np.ndarray) -> np.ndarray:
@@ -967,12 +1167,12 @@ def _groups(table: pd.DataFrame, *, by: Any, n: str, counts: Sequence[str],
             percentages: Mapping[str, tuple[str, str]] | None, statistics: Sequence[str],
             parts: Mapping[str, Sequence[str]] | None, total: Any, structural_zeros: Sequence,
             threshold: int, base: int | None, attribute_n: int, previous: Sequence,
-            secondary: bool, lang: Lang) -> DisclosureResult:
+            secondary: bool, lang: Lang, link_total: bool = False) -> DisclosureResult:
     by_cols = _as_list("by", by)
     if not by_cols:
         raise ArgumentError("by", by, "the label column(s) of the groups, e.g. 'diagnosis'")
     counts = _as_list("counts", counts)
-    statistics = _as_list("statistics", statistics)
+    statistics = list(digits := _statistic_digits(statistics))
     percentages = dict(percentages or {})
     parts = {k: list(v) for k, v in (parts or {}).items()}
     count_cols = [n, *counts]
@@ -1066,15 +1266,16 @@ def _groups(table: pd.DataFrame, *, by: Any, n: str, counts: Sequence[str],
                   for w, ps in parts.items()],
                  [(j, 0) for j in range(1, len(count_cols))]
                  + [(count_cols.index(nu), count_cols.index(de))
-                    for nu, de in percentages.values() if de != n])
+                    for nu, de in percentages.values() if de != n], link_total)
     pairs = [(j, 0) for j in range(1, len(count_cols))]
     pairs += [(count_cols.index(nu), count_cols.index(de)) for nu, de in percentages.values()
               if de != n]
     meta_prev = [_previous_known(p, i, "groups", threshold) for i, p in enumerate(previous)]
-    reason, audit = _protect(grid, values, threshold=threshold, base=base,
-                             attribute_n=attribute_n, structural=structural, whole_rows=True,
-                             attribute_pairs=pairs, previous=meta_prev, secondary=secondary)
-    passed, _ = _finish(reason, audit, secondary)
+    reason, audit, rounded_audit = _protect(grid, values, threshold=threshold, base=base,
+                                            attribute_n=attribute_n, structural=structural,
+                                            whole_rows=True, attribute_pairs=pairs,
+                                            previous=meta_prev, secondary=secondary)
+    passed, _ = _finish(reason, audit, rounded_audit, secondary)
 
     # published table and mask, column by column
     rounded = round_half_up(values, base)
@@ -1098,8 +1299,8 @@ def _groups(table: pd.DataFrame, *, by: Any, n: str, counts: Sequence[str],
         mask[col] = why
     no_stats = supp[:, 0] | (values[:, 0] < threshold)
     for col in statistics:
-        published[col] = np.where(no_stats, np.nan,
-                                  table[col].to_numpy(dtype=float, na_value=np.nan))
+        published[col] = np.where(no_stats, np.nan, round_statistic(
+            table[col].to_numpy(dtype=float, na_value=np.nan), digits[col]))
         mask[col] = reason[:, 0].astype(str)
     flat = [x for x in mask[[c for c in mask.columns if c not in by_cols]].to_numpy().ravel()
             if x]
@@ -1109,11 +1310,12 @@ def _groups(table: pd.DataFrame, *, by: Any, n: str, counts: Sequence[str],
                  attribute_n=attribute_n, secondary=secondary, by=by_cols, n=n,
                  counts=counts, count_columns=count_cols,
                  percentages={k: list(v) for k, v in percentages.items()},
-                 statistics=statistics, parts=parts, total=total_spec,
+                 statistics=statistics, statistics_digits=digits, parts=parts, total=total_spec,
                  structural_zeros=[list(z) for z in structural_zeros],
                  dropped_columns=dropped, n_previous=len(meta_prev), suppressed=n_reason,
+                 link_total=link_total,
                  audit_passed=passed, lang=lang)
     return DisclosureResult(published=published.reset_index(drop=True),
-                            mask=mask.reset_index(drop=True),
-                            audit=audit.drop(columns=["_t", "_r", "_c", "_v"]), meta=meta)
+                            mask=mask.reset_index(drop=True), audit=audit.drop(columns=_AUX),
+                            rounded_audit=rounded_audit.drop(columns=_AUX), meta=meta)
 

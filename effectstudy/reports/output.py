@@ -22,7 +22,7 @@ paths: two runs on the same data and params give byte-identical files), ``tables
 sheet per table, fixed workbook dates and zip timestamps, so also byte-identical) and
 ``provenance.json``.
 
->>> import tempfile, pandas as pd
+>>> import pathlib, tempfile, pandas as pd
 >>> out = ReportOutput(tempfile.mkdtemp(), display=False)
 >>> out.show("n_episodes", 400)
 >>> out.show("per_group", pd.DataFrame({"group": ["a", "b"], "n": [3, 4]}))
@@ -48,6 +48,26 @@ effectstudy.core.errors.ArgumentError: key: got 'n_episodes', expected a key not
 <BLANKLINE>
 >>> sorted(p.name for p in path.parent.rglob("*"))
 ['per_group.csv', 'provenance.json', 'results.json', 'tables', 'tables.xlsx']
+
+**Public reports** (``public=True``; by default for the report types in
+:data:`PUBLIC_REPORTS`, the yearly summary): the output folder holds only what is
+published.  A shown result is recorded with its ``to_dict()`` (published values only) and
+its table is ``public_table()`` when it has one (hidden cells ``"x"``, counts whole, statistics
+at publication precision); a missing value in any public table is written as ``"x"``.  What a
+result keeps for the practice itself (``internal_dict()``: disclosure reasons and audits) and
+what :meth:`ReportOutput.internal` records (the unrounded key figures) go to the internal
+folder (:func:`internal_dir`: ``reports/internal/<report>/<run>/``, never inside the public
+one) with a ``README.txt`` saying "intern: niet publiceren".
+
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> out = ReportOutput(d / "reports" / "yearly_summary" / "demo", display=False, public=True)
+>>> out.internal("unrounded", {"mean_grade": 7.826086956521739})
+>>> out.show("mean_grade", 7.8)
+>>> _ = out.save()
+>>> sorted(p.relative_to(d).as_posix() for p in d.rglob("*") if p.is_file())  # doctest: +NORMALIZE_WHITESPACE
+['reports/internal/yearly_summary/demo/README.txt',
+ 'reports/internal/yearly_summary/demo/results.json',
+ 'reports/yearly_summary/demo/provenance.json', 'reports/yearly_summary/demo/results.json']
 """
 
 from __future__ import annotations
@@ -84,8 +104,25 @@ __all__ = [
     "RESULTS_FILE",
     "PROVENANCE_FILE",
     "TABLES_FILE",
+    "PUBLIC_REPORTS",
+    "HIDDEN_SYMBOL",
+    "INTERNAL_README",
+    "internal_dir",
+    "is_public_report",
 ]
 
+#: report types whose output folder is published as a whole (only published values in it)
+PUBLIC_REPORTS = frozenset({"yearly_summary"})
+#: the one symbol of a value not published (the disclosure control's, CBS "x = geheim")
+HIDDEN_SYMBOL = "x"
+INTERNAL_README = "README.txt"
+_INTERNAL_TEXT = (
+    "intern: niet publiceren\n\n"
+    "Deze map hoort bij het openbare rapport in {public}. Ze bevat wat niet gepubliceerd\n"
+    "mag worden: het uitgevoerde notebook, de niet-afgeronde kengetallen en de controle op\n"
+    "onthulling (redenen en intervallen per afgeschermde cel). Publiceer alleen de openbare map.\n\n"
+    "internal: do not publish. The published report is the folder named above.\n"
+)
 RESULTS_FILE = "results.json"
 PROVENANCE_FILE = "provenance.json"
 TABLES_FILE = "tables.xlsx"
@@ -143,6 +180,30 @@ def default_output_dir(params_file: str | Path, notebook: str | Path | None = No
         report = _report_name(params_file)
         root = find_repo_root(params_file.resolve().parent)
     return root / "reports" / report / params_file.stem
+
+
+def internal_dir(output_dir: str | Path) -> Path:
+    """The internal folder of a public run: never inside the public one, named as such.
+
+    ``<root>/reports/<report>/<run>`` -> ``<root>/reports/internal/<report>/<run>``; any other
+    folder ``<parent>/<run>`` -> ``<parent>/<run>-internal``.
+
+    >>> internal_dir("/p/reports/yearly_summary/demo-2024").as_posix()
+    '/p/reports/internal/yearly_summary/demo-2024'
+    >>> internal_dir("/tmp/out").as_posix()
+    '/tmp/out-internal'
+    """
+    out = Path(output_dir)
+    if out.parent.parent.name == "reports" and out.parent.name != "internal":
+        return out.parent.parent / "internal" / out.parent.name / out.name
+    return out.parent / f"{out.name}-internal"
+
+
+def is_public_report(params_file: str | Path | None) -> bool:
+    """Whether the params file's ``report:`` type is published as a whole (:data:`PUBLIC_REPORTS`)."""
+    if params_file is None or str(params_file) == "":
+        return False
+    return _report_name(Path(params_file)) in PUBLIC_REPORTS
 
 
 def _report_name(params_file: Path) -> str:
@@ -218,7 +279,7 @@ def _sheet_names(keys: list[str]) -> dict[str, str]:
     return names
 
 
-def write_xlsx(path: str | Path, tables: dict[str, pd.DataFrame]) -> Path:
+def write_xlsx(path: str | Path, tables: dict[str, pd.DataFrame], *, na_rep: str = "") -> Path:
     """Write ``tables`` to one workbook, a sheet per table, byte-identical for equal tables.
 
     openpyxl stamps the workbook's *created*/*modified* properties and every zip entry with
@@ -238,7 +299,8 @@ def write_xlsx(path: str | Path, tables: dict[str, pd.DataFrame]) -> Path:
     names = _sheet_names(list(tables))
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         for key, df in tables.items():
-            df.to_excel(writer, sheet_name=names[key], index=not isinstance(df.index, pd.RangeIndex))
+            df.to_excel(writer, sheet_name=names[key], index=not isinstance(df.index, pd.RangeIndex),
+                        na_rep=na_rep)
         props = writer.book.properties
         props.creator = "effectstudy"
         props.lastModifiedBy = "effectstudy"
@@ -308,6 +370,10 @@ class ReportOutput:
         Resolution of the saved figures (fixed, so reruns give the same PNG bytes).
     display : bool
         ``False`` records without displaying (scripts, tests).
+    public : bool, optional
+        A public report: the output folder gets only published values and the internal
+        records go to :func:`internal_dir` (see the module docstring).  Default: ``True``
+        when ``params_file``'s ``report:`` is in :data:`PUBLIC_REPORTS`.
 
     Notes
     -----
@@ -323,8 +389,11 @@ class ReportOutput:
         params_file: str | Path | None = None,
         dpi: int = 150,
         display: bool = True,
+        public: bool | None = None,
     ) -> None:
         check_lang(lang)
+        if public is not None and not isinstance(public, bool):
+            raise ArgumentTypeError("public", public, "True, False or None (from the params file's report type)")
         if output_dir is None or str(output_dir) == "":
             if params_file is None or str(params_file) == "":
                 raise ArgumentError(
@@ -343,6 +412,10 @@ class ReportOutput:
         self.tables: dict[str, pd.DataFrame] = {}
         self.figures: dict[str, Path] = {}
         self.provenance_record: dict[str, Any] | None = None
+        self.public = is_public_report(params_file) if public is None else public
+        self.internal_dir = internal_dir(self.output_dir) if self.public else None
+        self.internal_results: dict[str, Any] = {}
+        self.internal_tables: dict[str, pd.DataFrame] = {}
 
     def __repr__(self) -> str:
         return f"ReportOutput({self._rel(self.output_dir)!r}, lang={self.lang!r}, {len(self.results)} items)"
@@ -415,6 +488,24 @@ class ReportOutput:
         finally:
             self.display = shown
 
+    def internal(self, key: str, obj: Any) -> None:
+        """Record ``obj`` for the practice only: never displayed, never in the public folder.
+
+        In a public report it goes to the internal folder's ``results.json`` (and its table to
+        ``tables/<key>.csv`` there); in any other report it is recorded as :meth:`record` does.
+        For the unrounded key figures behind a public summary.
+        """
+        if not self.public:
+            self.record(key, obj, replace=True)
+            return
+        if not isinstance(key, str) or not _KEY.match(key):
+            raise ArgumentError("key", key, "a name of letters, digits, '_', '-' or '.'")
+        value = obj.to_dict() if hasattr(obj, "to_dict") and callable(obj.to_dict) else obj
+        self.internal_results[key] = jsonable(value)
+        table = obj.summary() if isinstance(obj, Result) else obj if isinstance(obj, pd.DataFrame) else None
+        if table is not None:
+            self.internal_tables[key] = table
+
     def text(self, key: str, markdown: str, *, replace: bool = False) -> None:
         """Display ``markdown`` (a sentence with numbers, a conclusion) and record its text.
 
@@ -455,7 +546,7 @@ class ReportOutput:
         write_file(path, dumps_stable(results).encode("utf-8"))
         xlsx = self.output_dir / TABLES_FILE
         if self.tables:
-            write_xlsx(xlsx, self.tables)
+            write_xlsx(xlsx, self.tables, na_rep=HIDDEN_SYMBOL if self.public else "")
         elif xlsx.exists():
             xlsx.unlink()
         prov = self.provenance_record
@@ -463,7 +554,28 @@ class ReportOutput:
             prov = dict(provenance(None, root=self.root))
         prov = _relativise(jsonable(dict(prov)), self.root)
         write_file(self.output_dir / PROVENANCE_FILE, dumps_stable(prov).encode("utf-8"))
+        if self.public:
+            self._save_internal()
         return SavedFile(path)
+
+    def _save_internal(self) -> None:
+        """The internal folder of a public report: results.json, tables/*.csv, README.txt."""
+        folder = self.internal_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        results = _relativise(jsonable(self.internal_results), self.root)
+        write_file(folder / RESULTS_FILE, dumps_stable(results).encode("utf-8"))
+        for key, df in self.internal_tables.items():
+            keep_index = not isinstance(df.index, pd.RangeIndex)
+            write_file(folder / "tables" / f"{key}.csv",
+                       df.to_csv(index=keep_index, lineterminator="\n").encode("utf-8"))
+        public = self._rel_root(self.output_dir)
+        write_file(folder / INTERNAL_README, _INTERNAL_TEXT.format(public=public).encode("utf-8"))
+
+    def _rel_root(self, path: Path) -> str:
+        try:
+            return Path(path).relative_to(self.root).as_posix()
+        except ValueError:
+            return Path(path).name
 
     # -- helpers -------------------------------------------------------------------------
     def _rel(self, path: Path) -> str:
@@ -499,7 +611,8 @@ class ReportOutput:
 
     def _write_table(self, key: str, df: pd.DataFrame) -> None:
         keep_index = not isinstance(df.index, pd.RangeIndex)
-        text = df.to_csv(index=keep_index, lineterminator="\n")
+        na_rep = HIDDEN_SYMBOL if self.public else ""
+        text = df.to_csv(index=keep_index, lineterminator="\n", na_rep=na_rep)
         write_file(self.output_dir / "tables" / f"{key}.csv", text.encode("utf-8"))
         self.tables[key] = df
 
@@ -511,8 +624,12 @@ class ReportOutput:
         self._display_html(_captioned(html, caption), df.to_string())
 
     def _show_result(self, key: str, obj: Any, caption: str | None) -> None:
-        self._write_table(key, obj.summary())
+        public_table = getattr(obj, "public_table", None) if self.public else None
+        self._write_table(key, public_table() if callable(public_table) else obj.summary())
         self._record(key, jsonable(obj.to_dict()))
+        internal = getattr(obj, "internal_dict", None)
+        if self.public and callable(internal):
+            self.internal_results[key] = jsonable(internal())
         if type(obj)._repr_html_ is not Result._repr_html_:
             html = obj._repr_html_()
         else:

@@ -13,6 +13,12 @@
 5. optionally prints the HTML to an A4 PDF with a locally installed Chromium;
 6. writes ``SHA256SUMS`` (checksums of every file of the run).
 
+A **public** report (``report:`` in :data:`effectstudy.reports.output.PUBLIC_REPORTS`, the
+yearly summary) keeps its folder to what is published (HTML, PDF, tables, results.json,
+figures, provenance.json, SHA256SUMS); the executed notebook goes to the internal folder
+(:func:`effectstudy.reports.output.internal_dir`, ``reports/internal/<report>/<run>/``),
+which has its own ``SHA256SUMS``.
+
 Files an earlier run left in the same folder (results.json, tables, figures, HTML, PDF ...)
 are deleted first, so a run that fails leaves no stale results that look current.
 
@@ -42,10 +48,13 @@ from effectstudy.core.errors import EffectstudyError
 from effectstudy.core.files import display_path, sha256_file
 from effectstudy.core.params import parse_yaml
 from effectstudy.reports.output import (
+    INTERNAL_README,
     PROVENANCE_FILE,
     RESULTS_FILE,
     TABLES_FILE,
     default_output_dir,
+    internal_dir,
+    is_public_report,
     write_file,
 )
 
@@ -376,17 +385,26 @@ def _write_checksums(folder: Path) -> Path:
     return path
 
 
-def _remove_previous_outputs(folder: Path, stem: str) -> None:
+def _remove_previous_outputs(folder: Path, stem: str, internal: Path | None = None) -> None:
     """Delete the files an earlier run into ``folder`` made, so none of them looks current.
 
     Only the run's own files: results.json, provenance.json, tables.xlsx, SHA256SUMS, the
-    notebook's HTML and PDF, ``tables/*.csv`` and ``figures/*.png``.
+    notebook's HTML and PDF, ``tables/*.csv`` and ``figures/*.png``; for a public run also
+    an executed notebook left in the public folder by an earlier layout, and the internal
+    folder's results.json, README.txt, notebook, SHA256SUMS and ``tables/*.csv``.
     """
     names = [RESULTS_FILE, PROVENANCE_FILE, TABLES_FILE, "SHA256SUMS", f"{stem}.html", f"{stem}.pdf"]
+    if internal is not None:
+        names.append(f"{stem}.ipynb")
     for name in names:
         (folder / name).unlink(missing_ok=True)
     for sub, pattern in (("tables", "*.csv"), ("figures", "*.png")):
         for p in (folder / sub).glob(pattern):
+            p.unlink()
+    if internal is not None:
+        for name in (RESULTS_FILE, INTERNAL_README, f"{stem}.ipynb", "SHA256SUMS"):
+            (internal / name).unlink(missing_ok=True)
+        for p in (internal / "tables").glob("*.csv"):
             p.unlink()
 
 
@@ -479,9 +497,14 @@ def run_notebook(
     overrides = dict(overrides or {})
     out_dir = Path(output_dir).resolve() if output_dir else default_output_dir(params_path, nb_path)
     out_dir.mkdir(parents=True, exist_ok=True)
-    out_nb = out_dir / nb_path.name
+    # a public report's folder holds only what is published: the executed notebook (every
+    # cell's output, the unrounded figures) goes to the internal folder beside it
+    internal = internal_dir(out_dir) if is_public_report(params_path) else None
+    if internal is not None:
+        internal.mkdir(parents=True, exist_ok=True)
+    out_nb = (internal or out_dir) / nb_path.name
     results_json = out_dir / RESULTS_FILE
-    _remove_previous_outputs(out_dir, nb_path.stem)
+    _remove_previous_outputs(out_dir, nb_path.stem, internal)
     started = time.perf_counter()
     t0 = _dt.datetime.now(_dt.UTC)
     try:
@@ -541,6 +564,8 @@ def run_notebook(
         pdf_path = html_to_pdf(html, out_dir / f"{nb_path.stem}.pdf")
         seconds["pdf"] = time.perf_counter() - t
     _write_checksums(out_dir)
+    if internal is not None:
+        _write_checksums(internal)
     prov = out_dir / PROVENANCE_FILE
     return RunResult(
         output_dir=out_dir,

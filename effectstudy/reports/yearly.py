@@ -23,8 +23,13 @@ Each figure carries its numerator ``k`` (counts and shares), its denominator ``n
 the number of clients behind it.  Published output goes through
 :func:`effectstudy.disclosure_control` (SEC-D1..D4 of the privacy reference): a figure is
 shown only when its group has enough clients, counts are rounded and shares are computed
-from the rounded counts.  The text is built from the *published* table only, so it never
-reveals a suppressed number.
+from the rounded counts, statistics are published at publication precision (:data:`DIGITS`:
+mean grade one decimal, effect size and CI two) and only when they tell a reader nothing more
+about the count behind them (:func:`mean_counts`, :func:`ci_counts`), and every hidden cell
+is ``"x"``.  The groupings are audited together with the overall table (their total row is
+the same clients).  The text is built from the *published* table only, so it never reveals a
+suppressed number.  A public run keeps the unrounded :class:`KeyFigures` and the audits in
+its internal folder only (:class:`effectstudy.ReportOutput` with ``public=True``).
 
 Wilson (1927) score intervals: :func:`effectstudy.kernels.proportions.wilson_ci`.
 """
@@ -32,28 +37,32 @@ Wilson (1927) score intervals: :func:`effectstudy.kernels.proportions.wilson_ci`
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
-from effectstudy.core.formatting import MISSING, number, percent
+from effectstudy.core.formatting import number, percent
 from effectstudy.core.jsonable import jsonable
 from effectstudy.core.labels import label, register
 from effectstudy.core.params import EffectSizeSpec
 from effectstudy.core.results import Result, TableResult, base_meta
 from effectstudy.course.stagnation import StagnationResult
 from effectstudy.data.pairing import PairResult
+from effectstudy.kernels.effect_sizes import hedges_j
 from effectstudy.kernels.proportions import wilson_ci
 from effectstudy.outcomes.clinical_significance import ClinicalSignificanceResult
 from effectstudy.outcomes.effect_size import prepost_effect
-from effectstudy.reports.disclosure import disclosure_control
+from effectstudy.reports.disclosure import HIDDEN_SYMBOL, disclosure_control
 
-__all__ = ["KeyFigures", "PublishedFigures", "PublishedTables", "yearly_text", "Trend", "key_figures", "trend", "COUNTS", "PERCENTAGES", "PARTS", "STATISTICS"]
+__all__ = ["KeyFigures", "PublishedFigures", "PublishedTables", "yearly_text", "Trend", "key_figures", "trend", "COUNTS", "PERCENTAGES", "PARTS", "STATISTICS", "DIGITS", "count_interval", "mean_counts", "ci_counts"]
 
 #: count columns of a key-figure table (``n`` = episodes ended in the year)
 COUNTS = ("n_complete", "n_recovered", "n_improved", "n_unchanged", "n_deteriorated", "n_harmed",
@@ -75,6 +84,95 @@ PARTS = {"n_complete": ["n_recovered", "n_improved", "n_unchanged", "n_deteriora
 #: statistics and the count they rest on (shown only when that count reaches the threshold)
 STATISTICS = {"effect_size": "n_complete", "effect_size_ci_low": "n_complete",
               "effect_size_ci_high": "n_complete", "mean_grade": "n_graded"}
+#: decimals of the published statistics (publication precision)
+DIGITS = {"effect_size": 2, "effect_size_ci_low": 2, "effect_size_ci_high": 2, "mean_grade": 1}
+#: the range of a client grade
+GRADE_RANGE = (1, 10)
+
+
+def count_interval(published: float, threshold: int, base: int | None) -> tuple[int, int]:
+    """The whole numbers a reader considers possible for a published count: its rounding
+    interval (half up) intersected with ``>= threshold``.
+
+    >>> count_interval(35, 10, 5), count_interval(10, 10, 5), count_interval(12, 10, None)
+    ((33, 37), (10, 12), (12, 12))
+    """
+    p = int(published)
+    if base is None or base == 1:
+        return p, p
+    return max(p - base // 2, threshold), p + (base + 1) // 2 - 1
+
+
+def mean_counts(mean: float, digits: int, n_low: int, n_high: int,
+                grades: tuple[int, int] = GRADE_RANGE) -> list[int]:
+    """The counts ``N`` in ``[n_low, n_high]`` for which some ``N`` whole grades give
+    ``mean`` at ``digits`` decimals (half up): what a reader can conclude about the count
+    behind a published mean grade.
+
+    The published mean ``m`` means a grade sum ``S`` (a whole number, ``N * 1 <= S <= N * 10``)
+    with ``m - h <= S / N < m + h``, ``h = 0.5 * 10**-digits``.  With one decimal the interval
+    ``[N (m - h), N (m + h))`` is ``N / 10`` wide, so from ``N >= 10`` it always holds a whole
+    number and no count is excluded; below 10 (never published) it may not.
+
+    >>> mean_counts(7.8, 1, 10, 12)
+    [10, 11, 12]
+    >>> mean_counts(8.19, 2, 18, 22)      # the leak of issue 15: "8,19" fits only N = 21
+    [21]
+    """
+    h = Decimal(5).scaleb(-int(digits) - 1)
+    m = Decimal(repr(float(mean)))
+    out = []
+    for n in range(int(n_low), int(n_high) + 1):
+        lo_s = math.ceil((m - h) * n)          # smallest whole sum with S/N >= m - h
+        hi_s = (m + h) * n                     # S/N < m + h
+        s = max(lo_s, grades[0] * n)
+        if s < hi_s and s <= grades[1] * n:
+            out.append(n)
+    return out
+
+
+def ci_counts(method: str, adjust: bool, level: float, d: float, lo: float, hi: float,
+              n_low: int, n_high: int, digits: int = 2) -> list[int]:
+    r"""The counts ``n`` in ``[n_low, n_high]`` consistent with a published effect size and
+    its CI (all at ``digits`` decimals): what the CI tells a reader about ``n_complete``.
+
+    The yearly summary's CI is the normal interval :math:`J(d \pm z\,SE)` of
+    :func:`effectstudy.prepost_effect` (``J`` Hedges' factor of ``n - 1`` when adjusted).
+    For :math:`d_z` (``method="z"``) :math:`SE^2 = (1 + d^2/2)/n` depends on ``d`` and
+    ``n`` only, so the CI's width at two decimals can pin ``n`` down: this function then
+    keeps only the ``n`` for which some ``d`` in the published rounding interval gives
+    the published limits.  Becker's ``b`` (:math:`SE^2 = (f + d^2/2)/n`) and ``rm``
+    (:math:`SE^2 = f (1 + d^2/2)/n`) also depend on :math:`f = 2(1 - r)`, unknown to a
+    reader and anywhere in ``[0, 4]``: an ``n`` is consistent when some ``f`` and ``d``
+    give the limits.  ``av`` and ``d`` standardise by an SD a reader does not know, so the
+    width fits every ``n`` (all candidates are returned).  The check is on a grid
+    (``d``: 101 points, ``f``: 401 points); a window the grid misses counts as inconsistent,
+    which suppresses the CI rather than publish it (the safe side).
+    """
+    ns = np.arange(int(n_low), int(n_high) + 1)
+    if method in ("av", "d"):
+        return ns.tolist()
+    h = 0.5 * 10.0 ** -digits
+    zq = float(stats.norm.ppf((1 + level) / 2))
+    dgrid = np.linspace(d - h, d + h, 101)[:-1]            # half-open rounding interval
+    fgrid = np.linspace(0.0, 4.0, 401) if method in ("b", "rm") else np.array([1.0])
+    out = []
+    for n in ns:
+        j = float(hedges_j(n - 1)) if adjust else 1.0
+        raw = dgrid[:, None] / j
+        if method == "z":
+            se = np.sqrt((1 + raw ** 2 / 2) / n) * np.ones_like(fgrid)[None, :]
+        elif method == "b":
+            se = np.sqrt((fgrid[None, :] + raw ** 2 / 2) / n)
+        else:  # rm
+            se = np.sqrt(fgrid[None, :] * (1 + raw ** 2 / 2) / n)
+        low, high = j * (raw - zq * se), j * (raw + zq * se)
+        ok = (low >= lo - h) & (low < lo + h) & (high >= hi - h) & (high < hi + h)
+        if ok.any():
+            out.append(int(n))
+    return out
+
+
 #: a statistic is shown only where this published count is shown
 _SHOWN_WITH = {"effect_size": "n_complete", "effect_size_ci_low": "n_complete",
                "effect_size_ci_high": "n_complete", "mean_grade": "n_returned"}
@@ -134,40 +232,111 @@ class KeyFigures(Result):
     def summary(self) -> pd.DataFrame:
         return self.tables[TOTAL].copy()
 
+    def to_dict(self) -> dict[str, Any]:
+        """Every grouping's unrounded table: for a run's internal folder, never for publication."""
+        return {"title": self.title, "meta": jsonable(self.meta),
+                "tables": {g: jsonable(t) for g, t in self.tables.items()}}
+
     def published(self, grouping: str = TOTAL, *, threshold: int = 10, rounding_base: int | None = 5,
                   previous: Sequence[Any] = (), lang: str = "nl") -> PublishedFigures:
         """The table of ``grouping`` after disclosure control (``es.disclosure_control``).
 
-        Statistics whose own count (``n_complete`` for the effect size, the forms with a
-        grade for the mean grade) is below ``threshold`` are removed first: SEC-D1 applies to
-        the clients behind each statistic, not only to the row's ``n``.
+        Statistics are published at publication precision (:data:`DIGITS`: the effect size
+        and its CI with two decimals, the mean grade with one) and only where a reader can
+        learn nothing more from them than from the published counts:
+
+        - statistics whose own count (``n_complete`` for the effect size, the forms with a
+          grade for the mean grade) is below ``threshold`` are removed first (SEC-D1 applies
+          to the clients behind each statistic, not only to the row's ``n``);
+        - a statistic is shown only where the count it goes with (:data:`_SHOWN_WITH`) is
+          published: a CI's width would otherwise reveal a hidden ``n_complete``;
+        - the mean grade is shown only when it is consistent with every count of graded
+          forms a reader still considers possible (``threshold`` up to the top of the
+          published ``n_returned``'s rounding interval; :func:`mean_counts`);
+        - the CI is shown only when it is consistent with every ``n_complete`` in the
+          published count's rounding interval (:func:`ci_counts`: for ``d_z`` the width
+          depends on ``d`` and ``n`` only and could pin ``n`` down; the check suppresses the
+          CI, never the effect size, whose value alone says nothing about ``n``).
         """
         if grouping not in self.tables:
             raise ArgumentError("grouping", grouping, f"one of {sorted(self.tables)}")
+        linked = self._linked(grouping, threshold, rounding_base, lang)
+        previous = [*previous, *linked]
         t = self.tables[grouping].copy()
         for stat, base in STATISTICS.items():
             t[stat] = t[stat].where(t[base] >= threshold)
         t = t.drop(columns=["n_graded"])
+
         def control(table: pd.DataFrame):
             return disclosure_control(
                 table, by=["year", "group"], n="n", counts=list(COUNTS), percentages=PERCENTAGES,
-                statistics=list(STATISTICS), parts=PARTS,
+                statistics=DIGITS, parts=PARTS,
                 total=None if grouping == TOTAL else {"group": TOTAL}, threshold=threshold,
-                rounding_base=rounding_base, previous=previous, lang=lang)
+                rounding_base=rounding_base, previous=previous, lang=lang,
+                link_total=grouping != TOTAL)
 
         res = control(t)
-        # A statistic whose count was suppressed (also secondarily) would reveal that count
-        # through its CI width: remove it too, and run the control again (the count
-        # suppression does not depend on the statistics, so the pattern stays the same).
-        hidden = np.zeros(len(t), dtype=bool)
-        for stat, base in _SHOWN_WITH.items():
-            gone = (res.mask[base] != "").to_numpy() & t[stat].notna().to_numpy()
-            if gone.any():
-                t.loc[gone, stat] = np.nan
-                hidden |= gone
-        if hidden.any():
+        # The count suppression does not depend on the statistics, so removing statistics and
+        # running the control again keeps the pattern of hidden counts.
+        drop = self._statistics_to_hide(res, t, threshold, rounding_base)
+        if drop:
+            for stat, rows in drop.items():
+                t.loc[rows, stat] = np.nan
             res = control(t)
         return PublishedFigures(meta=res.meta, disclosure=res, grouping=grouping, lang=lang)
+
+    def _linked(self, grouping: str, threshold: int, base: int | None, lang: str) -> list[Any]:
+        """The tables published before ``grouping`` that share its total row (same clients):
+        the overall table and the groupings before it (in the order of :attr:`tables`).
+
+        A reader combines them: a total cell published in one is known in all, and the
+        groups of every grouping add up to the same total.  Each is computed without the
+        earlier years (rows of other years carry other labels, so they share no cells) and
+        cached, so the groupings of one report agree.
+        """
+        if grouping == TOTAL:
+            return []
+        cache = self.__dict__.setdefault("_published_cache", {})
+        out = []
+        for g in self.tables:
+            if g == grouping:
+                break
+            key = (g, threshold, base, lang)
+            if key not in cache:
+                cache[key] = self.published(g, threshold=threshold, rounding_base=base,
+                                            lang=lang).disclosure
+            out.append(cache[key])
+        return out
+
+    def _statistics_to_hide(self, res: Any, t: pd.DataFrame, threshold: int,
+                            base: int | None) -> dict[str, np.ndarray]:
+        """Rows per statistic that would tell a reader more than the published counts."""
+        pub = res.published
+        drop: dict[str, np.ndarray] = {}
+        for stat, count in _SHOWN_WITH.items():
+            gone = (res.mask[count] != "").to_numpy() & t[stat].notna().to_numpy()
+            if gone.any():
+                drop[stat] = gone
+        grade = np.zeros(len(t), dtype=bool)
+        ci = np.zeros(len(t), dtype=bool)
+        method = self.meta.get("effect_size", "b")
+        adjust, level = bool(self.meta.get("adjust", True)), float(self.meta.get("ci", 0.95))
+        for i in range(len(t)):
+            m, k = pub.at[i, "mean_grade"], pub.at[i, "n_returned"]
+            if not (pd.isna(m) or pd.isna(k)):
+                n_lo, n_hi = threshold, count_interval(k, threshold, base)[1]
+                grade[i] = len(mean_counts(m, DIGITS["mean_grade"], n_lo, n_hi)) < n_hi - n_lo + 1
+            d, lo, hi, nc = (pub.at[i, c] for c in ("effect_size", "effect_size_ci_low",
+                                                     "effect_size_ci_high", "n_complete"))
+            if not any(pd.isna(x) for x in (d, lo, hi, nc)):
+                n_lo, n_hi = count_interval(nc, threshold, base)
+                ci[i] = len(ci_counts(method, adjust, level, d, lo, hi, n_lo, n_hi)) < n_hi - n_lo + 1
+        if grade.any():
+            drop["mean_grade"] = drop.get("mean_grade", np.zeros(len(t), dtype=bool)) | grade
+        for stat in ("effect_size_ci_low", "effect_size_ci_high"):
+            if ci.any():
+                drop[stat] = drop.get(stat, np.zeros(len(t), dtype=bool)) | ci
+        return drop
 
 
 #: rows of the overall view: (label key, count column, percentage column or None)
@@ -208,7 +377,7 @@ class PublishedFigures(Result):
         return float(t.loc[t["group"] == group, column].iloc[0])
 
     def shown(self, column: str, group: str = TOTAL) -> str:
-        """A published cell as the report shows it (``"< 10"``, ``"x"``, ``"35"``, ``"60%"``)."""
+        """A published cell as the report shows it (``"x"``, ``"35"``, ``"60%"``)."""
         t = self.disclosure.published
         i = t.index[t["group"] == group][0]
         return str(self.disclosure.format(self.lang).iat[t.index.get_loc(i), t.columns.get_loc(column)])
@@ -235,7 +404,10 @@ class PublishedFigures(Result):
         out["group"] = [label("total" if g == TOTAL else str(g), lang) for g in pub["group"]]
         return out.rename(columns=lambda c: label(_VIEW_NAMES.get(c, c), lang))
 
-    def _repr_html_(self, methods: bool = True) -> str:
+    def _repr_html_(self, methods: bool = False) -> str:
+        """The view as HTML; ``methods=True`` adds the disclosure methods text.  Off by default:
+        a report prints that text (with the one explanation of ``"x"``) once, in its methods
+        section (``Study.methods_text``)."""
         import html as _html
 
         note = f"<p><small>{_html.escape(self.disclosure.methods_text(self.lang))}</small></p>" if methods else ""
@@ -244,10 +416,20 @@ class PublishedFigures(Result):
     def __repr__(self) -> str:
         return self.view().to_string(index=False)
 
+    def public_table(self) -> pd.DataFrame:
+        """The published table as the report's files carry it (hidden cells ``"x"``)."""
+        return self.disclosure.public_table()
+
     def to_dict(self) -> dict[str, Any]:
+        """Published values only (what a later year's trend and disclosure control read)."""
         return jsonable({"title": self.title, "grouping": self.grouping,
                          "year": int(self.disclosure.published["year"].iloc[0]),
                          "disclosure": self.disclosure.to_dict(), "view": self.view().to_dict(orient="records")})
+
+    def internal_dict(self) -> dict[str, Any]:
+        """For the run's internal folder: the disclosure reasons and audits."""
+        return jsonable({"title": self.title, "grouping": self.grouping,
+                         "disclosure": self.disclosure.internal_dict()})
 
 
 @dataclass(frozen=True, repr=False)
@@ -265,14 +447,22 @@ class PublishedTables(Result):
         import html as _html
 
         parts = list(self.parts.items())
-        return "".join(f"<h4>{_html.escape(label(g, self.lang))}</h4>{p._repr_html_(methods=i == len(parts) - 1)}"
-                       for i, (g, p) in enumerate(parts))
+        return "".join(f"<h4>{_html.escape(label(g, self.lang))}</h4>{p._repr_html_()}" for g, p in parts)
 
     def __repr__(self) -> str:
         return "\n\n".join(f"{g}\n{p!r}" for g, p in self.parts.items())
 
+    def public_table(self) -> pd.DataFrame:
+        """Every grouping's published table (hidden cells ``"x"``), one below the other."""
+        return pd.concat([p.public_table().assign(grouping=g) for g, p in self.parts.items()],
+                         ignore_index=True)
+
     def to_dict(self) -> dict[str, Any]:
         return {"title": self.title, "parts": {g: p.to_dict() for g, p in self.parts.items()}}
+
+    def internal_dict(self) -> dict[str, Any]:
+        """For the run's internal folder: every grouping's disclosure reasons and audits."""
+        return {"title": self.title, "parts": {g: p.internal_dict() for g, p in self.parts.items()}}
 
 
 def _figures(e: pd.DataFrame, paired: pd.Series, cat: pd.Series, status: pd.Series,
@@ -385,6 +575,7 @@ def key_figures(
         tables[g] = pd.DataFrame([*rows, total])
     meta = base_meta("yearly_key_figures", year=year, scale=scale, effect_size=effect_size.method,
                      estimate_name=("Hedges-corrected " if effect_size.adjust else "") + f"d ({effect_size.method})",
+                     adjust=bool(effect_size.adjust), ci=float(effect_size.ci),
                      orientation="positive = improvement", better_is=outcome.meta["better_is"],
                      rc_method=outcome.meta["method"], cutoff=outcome.meta.get("cutoff_type"),
                      reliability=outcome.meta.get("reliability"), stagnation_rule=stagnation.meta.get("rule"),
@@ -408,16 +599,25 @@ class Trend(TableResult):
         for c in cols:
             v = w[c]
             if c.startswith("pct_"):
-                out[c] = [percent(x, lang, proportion=False) for x in v]
+                out[c] = [HIDDEN_SYMBOL if pd.isna(x) else percent(x, lang, proportion=False) for x in v]
             elif c == "n":
-                out[c] = [(MISSING if pd.isna(x) else str(int(x))) for x in v]
+                out[c] = [(HIDDEN_SYMBOL if pd.isna(x) else str(int(x))) for x in v]
             else:
-                out[c] = [number(x, lang) for x in v]
+                out[c] = [HIDDEN_SYMBOL if pd.isna(x) else number(x, lang, DIGITS.get(c, 2)) for x in v]
         out = out.reset_index()
         return out.rename(columns=lambda c: label(_VIEW_NAMES.get(c, c), lang))
 
     def format(self, lang: str = "nl", digits: int = 2) -> pd.DataFrame:  # type: ignore[override]
         return self.wide(lang)
+
+    def public_table(self) -> pd.DataFrame:
+        """``year, figure, value`` as the report's files carry it: counts and percentages
+        whole, statistics at their decimals, a figure not published ``"x"``."""
+        t = self.table.copy()
+        t["value"] = [HIDDEN_SYMBOL if pd.isna(v) else
+                      int(v) if (f == "n" or f.startswith("pct_")) else float(v)
+                      for f, v in zip(t["figure"], t["value"], strict=True)]
+        return t
 
     def _meta_lines(self) -> list[str]:
         return [f"years: {', '.join(str(y) for y in self.meta.get('years', []))}"]

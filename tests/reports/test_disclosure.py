@@ -43,23 +43,23 @@ def test_primary_suppression_at_9_10_and_threshold_edge():
     assert col(r, "n") == [None, 10, 11, 40]
     assert col(r, "n_rec") == [None, None, 10, 25]
     assert col(r, "estimate") == [None, 0.8, 0.7, 0.6]
-    assert r.display["n"].tolist() == ["< 10", "10", "11", "40"]
-    assert r.display["n_rec"].tolist() == ["< 10", "< 10", "10", "25"]
-    assert r.display["estimate"].tolist() == ["< 10", "0.80", "0.70", "0.60"]
+    assert r.display["n"].tolist() == ["x", "10", "11", "40"]
+    assert r.display["n_rec"].tolist() == ["x", "x", "10", "25"]
+    assert r.display["estimate"].tolist() == ["x", "0.80", "0.70", "0.60"]
     assert r.mask["n"].tolist() == ["primary", "", "", ""]
     assert r.mask["estimate"].tolist() == ["primary", "", "", ""]
     # threshold 12: n = 11 is now below it, 12 would not be
     r12 = es.disclosure_control(t.assign(n=[9, 12, 11, 40]), by="diagnosis",
                                 counts=["n_rec"], threshold=12, rounding_base=None)
     assert col(r12, "n") == [None, 12, None, 40]
-    assert r12.display["n"].tolist() == ["< 12", "12", "< 12", "40"]
+    assert r12.display["n"].tolist() == ["x", "12", "x", "40"]
 
 
 def test_group_with_zero_clients_shows_below_threshold_never_zero():
     t = groups(care=["basis", "specialistisch", "kort"], n=[0, 35, 22], n_rec=[0, 12, 10])
     r = es.disclosure_control(t, by="care", counts=["n_rec"], rounding_base=None)
-    assert r.display.loc[0, "n"] == "< 10"
-    assert r.display.loc[0, "n_rec"] == "< 10"
+    assert r.display.loc[0, "n"] == "x"
+    assert r.display.loc[0, "n_rec"] == "x"
     assert "0" not in r.display[["n", "n_rec"]].to_numpy().ravel().tolist()
 
 
@@ -110,7 +110,7 @@ def test_percentage_of_a_suppressed_count_is_suppressed():
     # b: 12 -> 10, 40 -> 40: 25 %
     assert col(r, "pct_stag") == [None, 25]
     assert r.mask["pct_stag"].tolist() == ["primary", ""]
-    assert r.display["pct_stag"].tolist() == ["< 10", "25%"]
+    assert r.display["pct_stag"].tolist() == ["x", "25%"]
 
 
 def test_statistics_on_unrounded_data_only_where_n_is_published():
@@ -118,19 +118,19 @@ def test_statistics_on_unrounded_data_only_where_n_is_published():
                mean_pre=[1.9, 2.41, 2.2, 2.3], estimate=[1.2, 0.853, NaN, 0.9])
     r = es.disclosure_control(t, by="g", statistics=["mean_pre", "estimate"], total="totaal")
     # a is below 10; b (smallest other group) hides its n and with it its statistics,
-    # whose CI would otherwise reveal n; c's missing estimate stays missing ("–")
+    # whose CI would otherwise reveal n; c's missing estimate is not published either ("x")
     assert col(r, "estimate") == [None, None, None, 0.9]
     assert col(r, "mean_pre") == [None, None, 2.2, 2.3]
     assert r.mask["estimate"].tolist() == ["primary", "secondary", "", ""]
-    assert r.display["estimate"].tolist() == ["< 10", "x", "–", "0.90"]
-    assert r.format("nl")["Schatting"].tolist() == ["< 10", "x", "–", "0,90"]
+    assert r.display["estimate"].tolist() == ["x", "x", "x", "0.90"]
+    assert r.format("nl")["Schatting"].tolist() == ["x", "x", "x", "0,90"]
 
 
 def test_nullable_dtypes():
     t = pd.DataFrame({"g": ["a", "b", "t"], "n": pd.array([30, 20, 50], dtype="Int64"),
                       "est": pd.array([0.5, None, 0.4], dtype="Float64")})
     r = es.disclosure_control(t, by="g", statistics=["est"], total="t")
-    assert r.display["est"].tolist() == ["0.50", "–", "0.40"]
+    assert r.display["est"].tolist() == ["0.50", "x", "0.40"]
     with pytest.raises(DataError, match="n: group 'b': found <NA>, expected a whole number"):
         es.disclosure_control(t.assign(n=pd.array([30, None, 50], dtype="Int64")), by="g",
                               total="t")
@@ -143,7 +143,7 @@ def test_secondary_suppression_one_way_with_total():
     # angst = 72 - 40 - 25 would be 7: the smallest other group (ptss, 25) is hidden too
     assert col(r, "n") == [40, None, None, 72]
     assert r.mask["n"].tolist() == ["", "primary", "secondary", ""]
-    assert r.display["n"].tolist() == ["40", "< 10", "x", "72"]
+    assert r.display["n"].tolist() == ["40", "x", "x", "72"]
     # a reader knows angst + ptss = 32: both in [0, 32]
     a = r.audit.set_index("row")
     assert a.loc["angst", ["lower", "upper", "width"]].tolist() == [0, 32, 32]
@@ -171,9 +171,9 @@ def test_secondary_with_rounding_keeps_intervals_wide():
                               percentages={"pct_rec": ("n_rec", "n")})
     assert r.display.to_dict("list") == {
         "diagnosis": ["depressie", "angst", "ptss", "totaal"],
-        "n": ["40", "< 10", "x", "75"],
-        "n_rec": ["15", "< 10", "x", "30"],
-        "pct_rec": ["38%", "< 10", "x", "40%"],
+        "n": ["40", "x", "x", "75"],
+        "n_rec": ["15", "x", "x", "30"],
+        "pct_rec": ["38%", "x", "x", "40%"],
     }
     a = r.audit.set_index(["row", "column"])
     assert a.loc[("angst", "n"), ["lower", "upper"]].tolist() == [0, 39]
@@ -253,17 +253,17 @@ def test_cross_year_differencing():
     assert col(last, "n") == [30, 14, 44]
     # this year alone: 2025 is below 10, 2024 hides it
     alone = es.disclosure_control(NOW, by="year", total="2024-2025", rounding_base=None)
-    assert alone.display["n"].tolist() == ["x", "< 10", "22"]
+    assert alone.display["n"].tolist() == ["x", "x", "22"]
     # ... but 2024 = 14 was published last year, so 2025 = 22 - 14 = 8: the LP sees it
-    audit, _, _ = dc._audit([dc._previous_known(alone.to_dict(), 0, "groups", 10),
-                             dc._previous_known(last.to_dict(), 1, "groups", 10)], 10)
+    audit, _, _, _ = dc._audit([dc._previous_known(alone.to_dict(), 0, "groups", 10),
+                                dc._previous_known(last.to_dict(), 1, "groups", 10)], 10)
     a = audit.set_index(["table", "row"])
     assert a.loc[("previous[0]", "2025"), ["lower", "upper", "passed"]].tolist() == [8, 8,
                                                                                     False]
     # with last year's table given, the total is hidden instead of 2024
     now = es.disclosure_control(NOW, by="year", total="2024-2025", rounding_base=None,
                                 previous=[json.loads(json.dumps(last.to_dict()))])
-    assert now.display["n"].tolist() == ["14", "< 10", "x"]
+    assert now.display["n"].tolist() == ["14", "x", "x"]
     assert now.mask["n"].tolist() == ["", "primary", "secondary"]
     assert now.passed and now.meta["n_previous"] == 1
 
@@ -303,7 +303,7 @@ def test_group_empty_by_definition():
                estimate=[0.7, 0.9, NaN])
     r = es.disclosure_control(t, by="care", counts=["n_rec"], statistics=["estimate"],
                               structural_zeros=[("nieuw", "n")], rounding_base=None)
-    assert r.display.loc[2].tolist() == ["nieuw", "0", "0", "–"]
+    assert r.display.loc[2].tolist() == ["nieuw", "0", "0", "x"]
     assert r.mask.loc[2, ["n", "n_rec"]].tolist() == ["structural_zero", "structural_zero"]
 
 
@@ -353,9 +353,15 @@ def test_to_dict_is_json_safe_and_holds_no_unrounded_suppressed_counts():
                                  "estimate": None}
     assert d["published"][2] == {"diagnosis": "ptss", "n": None, "n_rec": None,
                                  "estimate": None}
-    assert d["display"][1]["n"] == "< 10"
-    assert set(d["audit"][0]) == {"table", "row", "column", "lower", "upper", "width",
-                                  "passed"}
+    assert d["display"][1]["n"] == "x"
+    # the published dict holds no reasons and no audit (they tell which hidden cells are
+    # small); the internal dict does
+    assert "audit" not in d and "suppressed" not in d["meta"]
+    assert {v for rec in d["mask"] for k, v in rec.items() if k != "diagnosis"} == {"", "x"}
+    internal = r.internal_dict()
+    assert set(internal["audit"][0]) == {"table", "row", "column", "lower", "upper", "width",
+                                         "passed"}
+    assert internal["mask"][1]["n"] == "primary"
     # counts are JSON integers; the unrounded counts (42, 17, 75, 31) and the suppressed
     # rows' values (7, 3, 26, 11, 1.7, 0.6) appear in no published or displayed cell
     assert d["published"][0] == {"diagnosis": "depressie", "n": 40, "n_rec": 15,
@@ -363,7 +369,7 @@ def test_to_dict_is_json_safe_and_holds_no_unrounded_suppressed_counts():
     assert d["published"][3] == {"diagnosis": "totaal", "n": 75, "n_rec": 30, "estimate": 0.7}
     shown = {v for rec in d["published"] + d["display"] for v in rec.values()}
     assert not shown & {42, 17, 31, 7, 3, 26, 11, 1.7, 0.6, "42", "17", "7", "3", "26", "11"}
-    assert "bsn" not in json.dumps([d["published"], d["display"], d["mask"], d["audit"]])
+    assert "bsn" not in json.dumps([d["published"], d["display"], d["mask"], internal["audit"]])
     assert text.count("bsn") == 1       # only the name, in meta["dropped_columns"]
     assert d["meta"]["dropped_columns"] == ["bsn"]
     assert set(d["methods"]) == {"nl", "en"}
@@ -388,7 +394,7 @@ def test_secondary_cells_against_gausssuppression_vignette():
                        "Total": [7, 13, 20]}, index=["young", "old", "Total"])
     grid = dc._Grid([(i,) for i in ct.index], list(ct.columns), 2, 3, True, [(3, [0, 1, 2])],
                     [])
-    reason, audit = dc._protect(grid, ct.to_numpy(dtype=np.int64), threshold=2, base=None,
+    reason, audit, _ = dc._protect(grid, ct.to_numpy(dtype=np.int64), threshold=2, base=None,
                                 attribute_n=2, structural=np.zeros((3, 4), dtype=bool),
                                 whole_rows=False, attribute_pairs=[])
     suppressed = {(ct.index[r], ct.columns[c]) for r, c in zip(*np.nonzero(reason != ""),
@@ -630,7 +636,7 @@ def test_audit_uses_integer_bounds_where_the_lp_is_fractional():
     inf = np.inf
     known = dc._Known(grid, np.array([[13.0, 0, 0, 0]]), np.array([[17.0, inf, inf, inf]]),
                       np.array([[False, True, True, True]]), "current")
-    audit, _, _ = dc._audit([known], 10)
+    audit, _, _, _ = dc._audit([known], 10)
     assert audit[["column", "lower", "upper"]].values.tolist() == [
         ["a", 7, 8], ["b", 7, 8], ["c", 7, 8]]
 

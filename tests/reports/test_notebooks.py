@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import effectstudy as es
-from effectstudy.reports.output import dumps_stable
+from effectstudy.reports.output import dumps_stable, internal_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 NB = ROOT / "notebooks"
@@ -90,7 +90,7 @@ def test_effect_study_results_equal_direct_calls(results, study):
     assert top["estimate"] == pytest.approx(d["estimate"], rel=1e-12)
 
 
-def test_yearly_summary_results_equal_direct_calls(results, study):
+def test_yearly_summary_results_equal_direct_calls(runs, results, study):
     r = results["yearly_summary"]
     st = study("yearly_summary")
     figures = st.key_figures()
@@ -98,6 +98,11 @@ def test_yearly_summary_results_equal_direct_calls(results, study):
     assert r["key_figures"] == expected(pub)
     assert r["by_group"] == expected(st.published_groups(figures))
     assert r["summary_text"] == st.yearly_text(pub)
+    # a public report: its folder holds no executed notebook (that is in the internal folder)
+    run = runs["yearly_summary"]
+    assert not list(run.output_dir.glob("*.ipynb"))
+    assert run.notebook.parent == internal_dir(run.output_dir)
+    assert (run.notebook.parent / "README.txt").is_file()
     # the published counts are multiples of 5 and nothing of a group under 10 is shown
     for row in r["key_figures"]["disclosure"]["published"]:
         for k, v in row.items():

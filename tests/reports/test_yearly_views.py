@@ -56,7 +56,7 @@ def test_overall_view_lists_counts_with_their_share_and_the_effect_size_with_its
                              "gemiddeld rapportcijfer"]
     # 200/400 = 50%, 110/200 = 55%, 10/200 = 5%, 20/200 = 10%, 10/20 = 50%, 15/30 = 50%
     assert _column(v, 1) == ["400", "200 (50%)", "110 (55%)", "0,35 [0,10; 0,60]", "10 (5%)",
-                             "20 (10%)", "10 (50%)", "15 (50%)", "7,50"]
+                             "20 (10%)", "10 (50%)", "15 (50%)", "7,5"]
     assert list(pub.view("en").columns) == ["Figure", "Value"]
     assert pub.shown("pct_recovered") == "5%" and pub.shown("n") == "400"
     lines = repr(pub).splitlines()
@@ -144,13 +144,13 @@ def history(tmp_path_factory):
     return trend([h], _kf(n_recovered=20, n_improved=90).published(threshold=10, rounding_base=5))
 
 
-def test_trend_wide_shows_one_row_per_year_and_gaps_for_suppressed_figures(history):
+def test_trend_wide_shows_one_row_per_year_and_x_for_suppressed_figures(history):
     assert list(history.table.columns) == ["year", "figure", "value"]
     w = history.wide()
     assert list(w.columns[:3]) == ["Jaar", "n afgesloten", "% met voor- en nameting"]
     # 2024: 400 ended, 200/400 = 50%, 110/200 = 55%, 20/200 = 10%, 10/20 = 50%, 15/30 = 50%
-    assert w.iloc[1, 1:].tolist() == ["400", "50%", "55%", "10%", "0,35", "50%", "50%", "7,50"]
-    assert w.iloc[0, 1:].tolist() == ["–"] * 8
+    assert w.iloc[1, 1:].tolist() == ["400", "50%", "55%", "10%", "0,35", "50%", "50%", "7,5"]
+    assert w.iloc[0, 1:].tolist() == ["x"] * 8
     assert history.format("en").columns[1] == "n ended"
     html = history._repr_html_()
     assert "<th>Jaar</th>" in html and "<th></th>" not in html  # no index column
