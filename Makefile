@@ -15,7 +15,7 @@ UV         := UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv
 STAMP      := $(VENV)/.installed
 EXTRAS     := --extra notebooks --extra dev
 
-.PHONY: demo test test-fast wheel-check mutate bench lab lint clean install lock lock-check test-lowest check
+.PHONY: demo test test-fast test-thorough wheel-check mutate bench lab lint clean install lock lock-check test-lowest check
 
 # The demo: the effect study and two yearly summaries (2023, then 2024 with 2023 as its trend)
 # on the shipped synthetic data, written to reports/ (git-ignored).
@@ -81,14 +81,20 @@ test-lowest: $(STAMP)
 	  -n auto --dist loadfile -m "not slow or packaging" -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # The wheel and sdist (tests/packaging, about a minute with uv; marked packaging, which only
-# -m packaging runs, see tests/packaging/conftest.py): build both, twine check --strict, install
+# -m packaging runs, see OPT_IN_MARKERS in tests/conftest.py): build both, twine check --strict, install
 # the wheel in a fresh venv and run effectstudy --help, load_example(), init and the effect study
 # from a folder outside the repository. uv: UV=path, else next to .venv/bin/python, else on PATH.
 wheel-check: $(STAMP)
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -m packaging tests/packaging $(PYTEST_ARGS)
 
+# The disclosure attacker (tests/reports/test_attacker.py) on 18 generated practices and on the
+# real notebook runs, HTML included: about 2 minutes of CPU per worker. --dist load spreads the
+# practices over the cores. More practices: EFFECTSTUDY_ATTACKER_PRACTICES=100 make test-thorough.
+test-thorough: $(STAMP)
+	$(PYTEST) --dist load -m thorough tests/reports/test_attacker.py $(PYTEST_ARGS)
+
 # Everything CI runs after make test.
-check: lock-check test-lowest wheel-check docs
+check: lock-check test-lowest wheel-check test-thorough docs
 
 # Mutation testing of the core modules (tests/mutation/, about 15 minutes on 2 cores): first every
 # planted bug of tests/mutation/planted.yaml must be caught by its test, then every mutant of the

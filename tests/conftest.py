@@ -92,3 +92,21 @@ def shared_study():
         return done[key]
 
     return study
+
+
+
+#: markers whose tests run only when ``-m`` names them: ``packaging`` builds and installs the
+#: wheel (about a minute; make wheel-check), ``thorough`` runs the disclosure attacker on many
+#: generated practices (make test-thorough); both are part of make check in CI
+OPT_IN_MARKERS = ("packaging", "thorough")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the :data:`OPT_IN_MARKERS` tests that ``-m`` does not name, whatever the rest of
+    the expression (``make test``, ``make test-fast``, ``-m "not slow"``, a plain pytest)."""
+    named = config.option.markexpr or ""
+    skip = [m for m in OPT_IN_MARKERS if m not in named]
+    dropped = [item for item in items if any(item.get_closest_marker(m) is not None for m in skip)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]

@@ -747,16 +747,18 @@ def yearly_text(pub: PublishedFigures, *, scale_name: str, lang: str = "nl") -> 
         lo, hi = pub.value("effect_size_ci_low"), pub.value("effect_size_ci_high")
         shown = float(number(d, "en"))  # the word goes with the number as printed
         word = _size_word(shown, lang)
-        ci = (f"(95%-BI {number(lo, lang)} tot {number(hi, lang)})" if nl else
-              f"(95% CI {number(lo, lang)} to {number(hi, lang)})")
+        # a CI hidden because it would narrow n_complete (ci_counts) is left out, not shown as "–"
+        ci = ("" if np.isnan(lo) or np.isnan(hi) else
+              f" (95%-BI {number(lo, lang)} tot {number(hi, lang)})" if nl else
+              f" (95% CI {number(lo, lang)} to {number(hi, lang)})")
         if shown >= 0:  # the yearly effect size is positive for an improvement
-            out.append(f"De gemiddelde verbetering is {word}: effectgrootte {number(d, lang)} {ci}." if nl else
-                       f"The average improvement is {word}: effect size {number(d, lang)} {ci}.")
+            out.append(f"De gemiddelde verbetering is {word}: effectgrootte {number(d, lang)}{ci}." if nl else
+                       f"The average improvement is {word}: effect size {number(d, lang)}{ci}.")
         else:
             out.append(f"Gemiddeld gingen cliënten achteruit; die verslechtering is {word}: effectgrootte "
-                       f"{number(d, lang)} {ci}." if nl else
+                       f"{number(d, lang)}{ci}." if nl else
                        f"On average clients got worse; the deterioration is {word}: effect size "
-                       f"{number(d, lang)} {ci}.")
+                       f"{number(d, lang)}{ci}.")
     st = share("n_stagnated", "n_evaluable")
     out.append((f"Bij {st[0]} van de trajecten met een meting na 3 tot 5 sessies was er toen nog geen "
                 f"betrouwbare verbetering ({st[1]}); volgens de praktijkregel worden zij besproken in de intervisie."

@@ -154,3 +154,19 @@ def test_a_rerun_leaves_no_stale_file_of_either_kind(tmp_path):
         f.write_text("old", encoding="utf-8")
     runner._remove_previous_outputs(folder, "yearly_summary", inner)
     assert [f for f in stale if f.exists()] == []
+
+
+def test_a_hidden_ci_is_left_out_of_the_text_not_shown_as_a_dash():
+    """A CI that would narrow n_complete is hidden (ci_counts); the sentence then gives the effect
+    size alone. Here the limits fit no normal interval around 0.125, so no n is consistent."""
+    from effectstudy.reports.yearly import KeyFigures, yearly_text
+
+    counts = dict(n=200, n_complete=120, n_recovered=40, n_improved=30, n_unchanged=40,
+                  n_deteriorated=10, n_harmed=0, n_reliably_improved=70, n_evaluable=100,
+                  n_stagnated=30, n_issued=150, n_returned=90, n_graded=80)
+    row = {"year": 2023, "group": "all", **counts, "effect_size": 0.125,
+           "effect_size_ci_low": -0.0049, "effect_size_ci_high": 0.135, "mean_grade": 7.25}
+    pub = KeyFigures(meta={"effect_size": "b"}, tables={"all": pd.DataFrame([row])}).published(lang="nl")
+    assert [pub.shown(c) for c in ("effect_size", "effect_size_ci_low", "effect_size_ci_high")] == ["0,13", "x", "x"]
+    text = yearly_text(pub, scale_name="SCL-90", lang="nl")
+    assert "effectgrootte 0,13." in text and "BI –" not in text and "tot –" not in text
