@@ -125,12 +125,18 @@ def _cmd_import(args: argparse.Namespace) -> int:
     params = load(args.params)
     if params.data is None:
         raise ParamsError(f"{args.params}: data: the files to import are missing (data.episodes, data.measurements)")
+    from effectstudy.data.io import read_table  # noqa: PLC0415 - at call time, as the store's default reader
+
     store = open_store(params)
+    # the params' code lists (data.codes), as the reports read the same files: a practice's own
+    # codes are kept in the store, not set missing as uncoded values
+    codes = params.data.code_lists()
     for table in ("episodes", "measurements", "satisfaction"):
         spec = getattr(params.data, table)
         if spec is None:
             continue
-        result = store.import_export(spec, table=table)
+        result = store.import_export(spec, table=table,
+                                     reader=lambda source, table, codes=codes: read_table(source, table=table, codes=codes))
         print(result.message())
         if result.rows_conflict:
             print(f"  {result.rows_conflict} conflicting row(s) kept aside in the 'conflicts' table; stored rows unchanged")

@@ -100,7 +100,7 @@ def test_no_planted_identifier_leaves_through_any_output(tmp_path, monkeypatch, 
     secret_hex = (keydir / "release.key").read_text().strip()
 
     # 1. import into the store (through the CLI, with a stand-in reader for the io module)
-    def read_table(spec, table):
+    def read_table(spec, table, codes=None):
         df = pd.read_csv(spec.path, sep=";")
         for c in ("start_date", "end_date", "date", "geboortedatum"):
             if c in df.columns:

@@ -342,7 +342,7 @@ def test_cli_import_and_verify_with_params(tmp_path, monkeypatch, capsys):
     ep_file.write_text("episode_id;client_id;start_date\ne1;c1;05-01-2024\n")
     m_file = write_export(tmp_path / "exports" / "rom.csv", EXPORT_1)
 
-    def read_table(spec, table):  # stands in for effectstudy.data.io.read_table
+    def read_table(spec, table, codes=None):  # stands in for effectstudy.data.io.read_table
         df = pd.read_csv(spec.path, sep=";")
         col = "start_date" if table == "episodes" else "date"
         df[col] = pd.to_datetime(df[col], dayfirst=True)
@@ -528,3 +528,25 @@ def test_kills_at_random_points_of_an_import_leave_the_old_or_the_new_state(tmp_
         pd.testing.assert_frame_equal(_content(store), after)
         assert store.verify().ok, (k, delay, store.verify().message())
     assert "old" in states  # at least one kill landed before the commit
+
+
+def test_cli_import_keeps_the_codes_the_params_declare(tmp_path, capsys):
+    """effectstudy import reads with the params' code lists (data.codes), as the reports do: a
+    practice's own diagnosis code is stored; an undeclared one is stored as missing."""
+    (tmp_path / "exports").mkdir()
+    (tmp_path / "exports" / "episodes.csv").write_text(
+        "episode_id;client_id;start_date;diagnosis\ne1;c1;05-01-2024;eetstoornis\ne2;c2;06-01-2024;depression\n")
+    (tmp_path / "exports" / "rom.csv").write_text(
+        "client_id;episode_id;instrument;date;session;item_1\nc1;e1;scl90_nl;2024-01-05;1;2\n")
+    data = ("data:\n  episodes: {path: exports/episodes.csv, sep: ';', date_format: '%d-%m-%Y'}\n"
+            "  measurements: {path: exports/rom.csv, sep: ';'}\n")
+    declared, undeclared = tmp_path / "declared.yaml", tmp_path / "undeclared.yaml"
+    declared.write_text(data + "  codes:\n    diagnosis: [eetstoornis, depression]\n"
+                        "store:\n  path: store1/study.duckdb\n")
+    undeclared.write_text(data + "store:\n  path: store2/study.duckdb\n")
+    for params, expected in ((declared, ["eetstoornis", "depression"]), (undeclared, [None, "depression"])):
+        assert main(["import", "-f", str(params)]) == 0
+        capsys.readouterr()
+        store = StudyStore(tmp_path / ("store1" if params is declared else "store2") / "study.duckdb")
+        got = store.table("episodes").sort_values("episode_id")["diagnosis"]
+        assert [None if pd.isna(v) else v for v in got] == expected
