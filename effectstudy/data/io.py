@@ -844,12 +844,13 @@ def read_study(data_spec: DataSpec, *, on_fatal: str = "raise", window_days: tup
     specs = {"episodes": data_spec.episodes, "measurements": data_spec.measurements,
              "satisfaction": data_spec.satisfaction}
     reads, accounts, probs, meta = {}, {}, [], {}
+    codes = data_spec.code_lists()  # once for every table
     for t, sp in specs.items():
         if sp is None:
             continue
         with identifiers_shown(show_identifiers):
             typed, raw, p, n, fatal, m = _read(sp, t, min_date=min_date, today=today, keep_raw=False,
-                                               codes=data_spec.code_lists())
+                                               codes=codes)
         del raw  # only read_table keeps the raw text of rejected rows
         file = _file_name(sp)
         lines = typed.index.to_numpy(dtype=np.int64) if len(typed) else np.array([], dtype=np.int64)

@@ -417,18 +417,15 @@ def _allowed(columns: Sequence[str] | None,
     names = {v.name for v in VARIABLES.values()}
     out: set[tuple[str, str]] = set()
     for c in columns:
-        table, _, name = c.rpartition(".")
-        if name == _ITEM_PATTERN or re.fullmatch(r"item_[1-9][0-9]*", name):
-            out.add(("measurements", name))
-            continue
-        if name not in names:
+        name = c.rpartition(".")[2]
+        if name not in names and not _is_item(name):
             if free_text_problem("columns", name, codes) is not None or name in codes:
                 raise ArgumentError("columns", c, f"no free text or identifier: {name!r} is free text or an id of "
                                     "the input and is never exported (SEC-P5, SEC-P7); exportable variables: "
                                     f"{', '.join(sorted(names))}")
             raise ArgumentError("columns", c, f"exportable variables: {', '.join(sorted(names))}, item_* or item_<n>")
-        for key in [(t, n) for (t, n) in VARIABLES if n == name and (not table or t == table)]:
-            col = VARIABLES[key].code_column
+        for key in _requested(c):
+            col = VARIABLES[key].code_column if key in VARIABLES else None
             if col is not None and codes.get(col) is None:
                 raise ArgumentError("columns", c, f"a column with a code list: {col!r} is declared free text "
                                     f"(data.codes.{col}: free_text), and free text is never exported (SEC-P5); "
@@ -692,10 +689,16 @@ class ColumnsUnavailableError(EffectstudyError, ValueError):
         return "\n".join(lines)
 
 
+def _is_item(name: str) -> bool:
+    """``item_*`` (every item) or one item column ``item_<n>``."""
+    return name == _ITEM_PATTERN or re.fullmatch(r"item_[1-9][0-9]*", name) is not None
+
+
 def _requested(entry: str) -> set[tuple[str, str]]:
-    """The (table, name) pairs one allow-list entry (``name``, ``table.name``, ``item_*``) asks for."""
+    """The (table, name) pairs one allow-list entry (``name``, ``table.name``, ``item_*``) asks for;
+    the one resolution of an entry (:func:`_allowed`, :func:`requests_scores`, :func:`unavailable_columns`)."""
     table, _, name = entry.rpartition(".")
-    if name == _ITEM_PATTERN or re.fullmatch(r"item_[1-9][0-9]*", name):
+    if _is_item(name):
         return {("measurements", name)}
     return {(t, n) for (t, n) in VARIABLES if n == name and (not table or t == table)}
 

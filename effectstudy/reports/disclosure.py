@@ -201,7 +201,7 @@ def round_half_up(x: Any, base: int | None) -> np.ndarray:
     return base * ((2 * a + base) // (2 * base))
 
 
-def _rounding_interval(p: np.ndarray, base: int | None) -> tuple[np.ndarray, np.ndarray]:
+def rounding_interval(p: np.ndarray, base: int | None) -> tuple[np.ndarray, np.ndarray]:
     """Integers that round (half up) to ``p``: ``[p - floor(b/2), p + ceil(b/2) - 1]``."""
     if base is None or base == 1:
         return p.astype(float), p.astype(float)
@@ -309,7 +309,7 @@ class _Known:
 def _intervals(published: np.ndarray, suppressed: np.ndarray, structural: np.ndarray,
                base: int | None, threshold: int) -> tuple[np.ndarray, np.ndarray]:
     p = np.where(suppressed, 0, np.nan_to_num(published)).astype(np.int64)
-    lo, hi = _rounding_interval(p, base)
+    lo, hi = rounding_interval(p, base)
     lo = np.maximum(lo, threshold)          # published counts are >= threshold (SEC-D1)
     lo = np.where(structural, 0.0, lo)
     hi = np.where(structural, 0.0, hi)

@@ -541,19 +541,16 @@ class ReportOutput:
         ``provenance.json`` holds the run date; if the notebook did not show a provenance
         block, a minimal one (versions, git commit, date) is written.
         """
-        results = _relativise(jsonable(self.results), self.root)
-        path = self.output_dir / RESULTS_FILE
-        write_file(path, dumps_stable(results).encode("utf-8"))
+        path = self._write_json(self.output_dir / RESULTS_FILE, self.results)
         xlsx = self.output_dir / TABLES_FILE
         if self.tables:
-            write_xlsx(xlsx, self.tables, na_rep=HIDDEN_SYMBOL if self.public else "")
+            write_xlsx(xlsx, self.tables, na_rep=self._na_rep)
         elif xlsx.exists():
             xlsx.unlink()
         prov = self.provenance_record
         if prov is None:
             prov = dict(provenance(None, root=self.root))
-        prov = _relativise(jsonable(dict(prov)), self.root)
-        write_file(self.output_dir / PROVENANCE_FILE, dumps_stable(prov).encode("utf-8"))
+        self._write_json(self.output_dir / PROVENANCE_FILE, dict(prov))
         if self.public:
             self._save_internal()
         return SavedFile(path)
@@ -562,12 +559,9 @@ class ReportOutput:
         """The internal folder of a public report: results.json, tables/*.csv, README.txt."""
         folder = self.internal_dir
         folder.mkdir(parents=True, exist_ok=True)
-        results = _relativise(jsonable(self.internal_results), self.root)
-        write_file(folder / RESULTS_FILE, dumps_stable(results).encode("utf-8"))
+        self._write_json(folder / RESULTS_FILE, self.internal_results)
         for key, df in self.internal_tables.items():
-            keep_index = not isinstance(df.index, pd.RangeIndex)
-            write_file(folder / "tables" / f"{key}.csv",
-                       df.to_csv(index=keep_index, lineterminator="\n").encode("utf-8"))
+            _write_csv(folder / "tables" / f"{key}.csv", df)
         public = self._rel_root(self.output_dir)
         write_file(folder / INTERNAL_README, _INTERNAL_TEXT.format(public=public).encode("utf-8"))
 
@@ -609,11 +603,17 @@ class ReportOutput:
 
             display({"text/html": html, "text/plain": plain}, raw=True)
 
+    @property
+    def _na_rep(self) -> str:
+        """How a missing cell is written in tables: ``x`` in a public report (it is hidden)."""
+        return HIDDEN_SYMBOL if self.public else ""
+
+    def _write_json(self, path: Path, obj: Any) -> Path:
+        """``obj`` as stable JSON (sorted keys, paths relative to the project folder)."""
+        return write_file(path, dumps_stable(_relativise(jsonable(obj), self.root)).encode("utf-8"))
+
     def _write_table(self, key: str, df: pd.DataFrame) -> None:
-        keep_index = not isinstance(df.index, pd.RangeIndex)
-        na_rep = HIDDEN_SYMBOL if self.public else ""
-        text = df.to_csv(index=keep_index, lineterminator="\n", na_rep=na_rep)
-        write_file(self.output_dir / "tables" / f"{key}.csv", text.encode("utf-8"))
+        _write_csv(self.output_dir / "tables" / f"{key}.csv", df, na_rep=self._na_rep)
         self.tables[key] = df
 
     def _show_table(self, key: str, df: pd.DataFrame, caption: str | None, html: str | None = None) -> None:
@@ -667,6 +667,12 @@ class ReportOutput:
         self.provenance_record = dict(obj)
         self.results.pop(key, None)  # kept out of results.json: it holds the run date
         self._display_html(provenance_html(obj, lang=self.lang), f"provenance ({len(obj.get('inputs', []))} input files)")
+
+
+def _write_csv(path: Path, df: pd.DataFrame, na_rep: str = "") -> Path:
+    """A table as CSV (its index only when it is not a plain range; ``\\n`` line ends)."""
+    keep_index = not isinstance(df.index, pd.RangeIndex)
+    return write_file(path, df.to_csv(index=keep_index, lineterminator="\n", na_rep=na_rep).encode("utf-8"))
 
 
 def _display_frame(df: pd.DataFrame, lang: str, digits: int = DIGITS) -> pd.DataFrame:

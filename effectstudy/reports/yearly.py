@@ -60,7 +60,7 @@ from effectstudy.kernels.effect_sizes import hedges_j
 from effectstudy.kernels.proportions import wilson_ci
 from effectstudy.outcomes.clinical_significance import ClinicalSignificanceResult
 from effectstudy.outcomes.effect_size import prepost_effect
-from effectstudy.reports.disclosure import HIDDEN_SYMBOL, disclosure_control
+from effectstudy.reports.disclosure import HIDDEN_SYMBOL, disclosure_control, rounding_interval
 
 __all__ = ["KeyFigures", "PublishedFigures", "PublishedTables", "yearly_text", "Trend", "key_figures", "trend", "COUNTS", "PERCENTAGES", "PARTS", "STATISTICS", "DIGITS", "count_interval", "mean_counts", "ci_counts"]
 
@@ -97,10 +97,8 @@ def count_interval(published: float, threshold: int, base: int | None) -> tuple[
     >>> count_interval(35, 10, 5), count_interval(10, 10, 5), count_interval(12, 10, None)
     ((33, 37), (10, 12), (12, 12))
     """
-    p = int(published)
-    if base is None or base == 1:
-        return p, p
-    return max(p - base // 2, threshold), p + (base + 1) // 2 - 1
+    lo, hi = (int(v[0]) for v in rounding_interval(np.array([int(published)]), base))
+    return (lo, hi) if base is None or base == 1 else (max(lo, threshold), hi)
 
 
 def mean_counts(mean: float, digits: int, n_low: int, n_high: int,
