@@ -336,29 +336,196 @@ def _raw_csv(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, np.nd
     return raw, lines, warnings, {"sep": sep, "quoted": quoted}
 
 
-def _raw_xlsx(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, np.ndarray, list[pd.DataFrame], dict]:
+#: markers in a worksheet's XML that need the full (slower) openpyxl load: formulas, merged
+#: cells, hidden rows or columns (ECMA-376 Part 1, 18.3.1: ``f``, ``mergeCell``, ``row``/``col``
+#: with ``hidden``); a namespace prefix is allowed
+_XLSX_MARKS = re.compile(rb'<(?:\w+:)?(?:f[ >/]|mergeCell[ >/])|<(?:\w+:)?(?:row|col) [^>]*hidden="(?:1|true)"')
+#: Excel's error values as openpyxl reads them (``t="e"`` cells)
+_XLSX_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+                          "#GETTING_DATA", "#SPILL!", "#CALC!"})
+
+
+def _xlsx_open(path: Path, file: str, *, read_only: bool) -> Any:
     import openpyxl
 
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        return openpyxl.load_workbook(path, read_only=read_only, data_only=read_only)
     except Exception as exc:  # noqa: BLE001 - any reader failure is reported as unreadable
         raise _Fatal(problems_frame(file, None, "", type(exc).__name__, "unreadable_file",
                                     "an Excel .xlsx workbook", "fatal")) from None
+
+
+def _xlsx_sheet(wb: Any, spec: FileSpec, file: str) -> Any:
+    """The sheet named (or numbered, 0-based) in the params."""
+    names = list(wb.sheetnames)
+    if isinstance(spec.sheet, int):
+        if not 0 <= spec.sheet < len(names):
+            raise _Fatal(problems_frame(file, None, "", spec.sheet, "sheet",
+                                        f"a sheet index from 0 to {len(names) - 1} (the sheets are {names})", "fatal"))
+        return wb[names[spec.sheet]]
+    if spec.sheet not in names:
+        near = [n for n in names if n.strip().casefold() == spec.sheet.strip().casefold()]
+        hint = f" (did you mean {near[0]!r}? sheet names are matched exactly)" if near else ""
+        raise _Fatal(problems_frame(file, None, "", spec.sheet, "sheet", f"one of the sheets {names}{hint}", "fatal"))
+    return wb[spec.sheet]
+
+
+def _xlsx_has_marks(path: Path) -> bool:
+    """Whether any worksheet holds a formula, a merged range or a hidden row or column.
+
+    Scans the worksheets' XML in the zip in 16 MiB chunks (with an overlap so that no marker is
+    cut), so the common export without any of them keeps the fast streaming read.
+    """
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with z.open(name) as fh:
+                tail = b""
+                while chunk := fh.read(_CHUNK):
+                    if _XLSX_MARKS.search(tail + chunk):
+                        return True
+                    tail = chunk[-256:]
+    return False
+
+
+def _col_name(head: list[Any], col: int) -> str:
+    """The header name of 1-based column ``col`` (its letter when the header cell is empty)."""
+    from openpyxl.utils import get_column_letter
+
+    v = head[col - 1] if col - 1 < len(head) else None
+    return get_column_letter(col) if v is None or not str(v).strip() else str(v).strip()
+
+
+def _xlsx_layout(path: Path, spec: FileSpec, file: str, rows: list[list[Any]]
+                 ) -> tuple[list[pd.DataFrame], set[int]]:
+    """Formulas, merged ranges and hidden rows/columns of the sheet, from a full openpyxl load.
+
+    ``rows`` (the cached values, sheet row ``r`` at ``rows[r - 1]``) is changed in place: a merged
+    range within one column below the header is filled with its first cell's value, as an Excel
+    user reads it (an ``info`` note per range, rule ``merged_cells``); a merged range across
+    columns is refused (an ``error`` per row: which column would the value belong to?); merged
+    header cells are fatal.  A formula cell without a cached value (as written by openpyxl and
+    other scripts, which do not compute formulas) is an ``error`` per cell,
+    ``formula_without_value``.  Hidden rows and columns are read like any other, with a
+    ``warning`` (``hidden_row``, ``hidden_column``).  Returns the problems and the sheet rows
+    that hold a formula (not blank even when their cached values are all empty).
+
+    Size: one pass over merged ranges, formula cells and hidden rows; each a short branch.
+    """
+    from openpyxl.utils import get_column_letter
+
+    wb = _xlsx_open(path, file, read_only=False)
     try:
-        if isinstance(spec.sheet, int):
-            if spec.sheet >= len(wb.sheetnames):
-                raise _Fatal(problems_frame(file, None, "", spec.sheet, "sheet",
-                                            f"a sheet index below {len(wb.sheetnames)}", "fatal"))
-            ws = wb[wb.sheetnames[spec.sheet]]
+        ws = _xlsx_sheet(wb, spec, file)
+        merged = [(r.coord, r.min_row, r.max_row, r.min_col, r.max_col) for r in ws.merged_cells.ranges]
+        formulas = [(c.row, c.column, c.value) for row in ws.iter_rows() for c in row if c.data_type == "f"]
+        hidden_rows = sorted(r for r, d in ws.row_dimensions.items() if d.hidden)
+        hidden_cols = sorted({get_column_letter(i) for d in ws.column_dimensions.values() if d.hidden
+                              for i in range(d.min or 1, (d.max or d.min or 1) + 1)})
+    finally:
+        wb.close()
+    head = rows[0] if rows else []
+    probs: list[pd.DataFrame] = []
+    across: set[int] = set()
+    header_merges = [m for m in merged if m[1] == 1]
+    if header_merges:
+        raise _Fatal(problems_frame(file, [1] * len(header_merges), [_col_name(head, m[3]) for m in header_merges],
+                                    [m[0] for m in header_merges], "merged_header",
+                                    "one column name per cell in row 1 (unmerge the header cells in Excel; "
+                                    "the header must be a single row)", "fatal"))
+    for ref, r0, r1, c0, c1 in sorted(merged, key=lambda m: (m[1], m[3])):
+        width = max(c1, max((len(r) for r in rows), default=0))
+        while len(rows) < r1:
+            rows.append([])
+        for r in range(r0 - 1, r1):
+            rows[r] = list(rows[r]) + [None] * (width - len(rows[r]))
+        name = _col_name(head, c0)
+        if c0 == c1:
+            value = rows[r0 - 1][c0 - 1]
+            for r in range(r0, r1):
+                rows[r][c0 - 1] = value
+            probs.append(problems_frame(
+                file, [r0], name, "" if value is None else value, "merged_cells",
+                f"one value per cell: the merged cells {ref} are read as {get_column_letter(c0)}{r0}'s value "
+                f"on each of rows {r0}-{r1} (unmerge them in Excel if that is not meant)", "info"))
         else:
-            if spec.sheet not in wb.sheetnames:
-                raise _Fatal(problems_frame(file, None, "", spec.sheet, "sheet",
-                                            f"one of the sheets {wb.sheetnames}", "fatal"))
-            ws = wb[spec.sheet]
+            across.update(range(r0, r1 + 1))
+            probs.append(problems_frame(
+                file, list(range(r0, r1 + 1)), name, ref, "merged_cells",
+                f"one value per cell: the cells {ref} are merged across columns, so the value cannot be "
+                "placed in one column (unmerge them in Excel and fill in each cell)", "error"))
+    missing = [(r, c, f) for r, c, f in formulas
+               if r > 1 and (r > len(rows) or c > len(rows[r - 1]) or rows[r - 1][c - 1] is None)]
+    if missing:
+        probs.append(problems_frame(
+            file, [r for r, _, _ in missing], [_col_name(head, c) for _, c, _ in missing],
+            [str(f)[:40] for _, _, f in missing], "formula_without_value",
+            "a value: the cell holds a formula without a computed value (a file written by a script?); "
+            "open and save the file in Excel so the values are computed, or export values", "error"))
+    body_hidden = [r for r in hidden_rows if 1 < r <= len(rows)]
+    if body_hidden:
+        probs.append(problems_frame(
+            file, body_hidden, "", "hidden row", "hidden_row",
+            "a visible row: rows hidden or filtered out in Excel are read like any other "
+            "(delete them from the export if they should not be used)", "warning"))
+    if hidden_cols:
+        probs.append(problems_frame(
+            file, None, [_col_name(head, _col_index(c)) for c in hidden_cols], "hidden column", "hidden_column",
+            "a visible column: hidden columns are read like any other", "warning"))
+    return probs, {r for r, _, _ in missing} | across
+
+
+def _col_index(letter: str) -> int:
+    from openpyxl.utils import column_index_from_string
+
+    return column_index_from_string(letter)
+
+
+def _xlsx_error_cells(rows: list[list[Any]], width: int, head: list[Any], file: str
+                      ) -> tuple[list[pd.DataFrame], set[int]]:
+    """Cells holding an Excel error (``#N/A``, ``#DIV/0!``, ...): an ``error`` each, read as empty."""
+    hits = [(i + 1, j + 1, v) for i, r in enumerate(rows) if i > 0
+            for j, v in enumerate(r[:width]) if isinstance(v, str) and v in _XLSX_ERRORS]
+    for r, c, _ in hits:
+        rows[r - 1][c - 1] = None
+    if not hits:
+        return [], set()
+    return [problems_frame(file, [r for r, _, _ in hits], [_col_name(head, c) for _, c, _ in hits],
+                           [v for _, _, v in hits], "excel_error",
+                           "a value, not an Excel error (fix the formula in Excel or export values)", "error")], \
+        {r for r, _, _ in hits}
+
+
+def _raw_xlsx(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, np.ndarray, list[pd.DataFrame], dict]:
+    """Stage 1 for Excel: the sheet's cached values (header in row 1), lines = sheet rows.
+
+    The streaming read-only mode of openpyxl is used with its size taken from the cells, not
+    the file's ``dimension`` record (some writers leave it wrong, and openpyxl would silently
+    stop there; openpyxl docs, "Read-only mode": ``reset_dimensions``).  Formulas, merged cells
+    and hidden rows need a second, full load (:func:`_xlsx_layout`), done only when the XML
+    holds any.
+    """
+    wb = _xlsx_open(path, file, read_only=True)
+    try:
+        ws = _xlsx_sheet(wb, spec, file)
+        title = ws.title
+        ws.reset_dimensions()
         rows = [list(r) for r in ws.iter_rows(values_only=True)]
     finally:
         wb.close()
+    warnings: list[pd.DataFrame] = []
+    kept: set[int] = set()
+    if rows and _xlsx_has_marks(path):
+        warnings, kept = _xlsx_layout(path, spec, file, rows)
     if not rows or all(v is None for v in rows[0]):
+        first = next((i + 1 for i, r in enumerate(rows) if any(v is not None for v in r)), None)
+        if first is not None:
+            raise _Fatal(problems_frame(file, [1], "", "empty row", "header_row",
+                                        f"the column names in row 1 (the first non-empty row is {first}: "
+                                        "delete the rows above the header)", "fatal"))
         raise _Fatal(problems_frame(file, None, "", "", "empty_file",
                                     "a header row and at least one data row", "fatal"))
     head = rows[0]
@@ -366,39 +533,212 @@ def _raw_xlsx(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, np.n
     body = rows[1:]
     for i, r in enumerate(body):
         if len(r) > width and any(v is not None for v in r[width:]):
+            n_names = sum(v is not None for v in head)
+            hint = (" (a title row above the header? the column names must be in row 1)"
+                    if n_names <= 2 and i < 5 else "")
             raise _Fatal(problems_frame(file, [i + 2], "", f"{len(r)} cells", "ragged_row",
-                                        f"no values right of the header's {width} columns", "fatal"))
+                                        f"no values right of the header's {width} columns{hint}", "fatal"))
     header = _check_header(["" if v is None else str(v) for v in head[:width]], file)
     body = [(r + [None] * width)[:width] for r in body]
-    blank = np.array([all(v is None or (isinstance(v, str) and not v.strip()) for v in r) for r in body], dtype=bool)
+    err, bad = _xlsx_error_cells([head, *body], width, head, file)
+    warnings += err
+    kept |= bad
     lines = np.arange(2, len(body) + 2)
-    warnings = []
+    blank = np.array([all(v is None or (isinstance(v, str) and not v.strip()) for v in r) for r in body], dtype=bool)
+    blank &= ~np.isin(lines, list(kept))
     if blank.any():
         warnings.append(problems_frame(file, lines[blank], "", "", "blank_line",
                                        "a data row (blank row skipped)", "warning"))
     if (~blank).sum() == 0:
         raise _Fatal(problems_frame(file, None, "", "header only", "no_rows", "at least one data row", "fatal"))
     raw = pd.DataFrame([r for r, b in zip(body, blank, strict=True) if not b], columns=header, dtype=object)
-    return raw, lines[~blank], warnings, {"sheet": ws.title}
+    return raw, lines[~blank], warnings, {"sheet": title}
+
+
+#: value labels that say "this code means missing" (Dutch and English, as SPSS users write them)
+_MISSING_LABEL = re.compile(
+    r"\b(onbekend|ontbreekt|ontbrekend|missing|unknown|niet\s+ingevuld|weet\s+(ik\s+)?niet|geen\s+antwoord"
+    r"|n\.?\s?v\.?\s?t\.?|niet\s+van\s+toepassing|not\s+applicable|no\s+answer|don'?t\s+know|refused"
+    r"|weigert|wil\s+niet\s+zeggen|sysmis)(?!\w)", re.IGNORECASE)
+#: datetimes pandas holds in ``datetime64[ns]`` (about 1677-09-21 to 2262-04-11)
+_NS_BOUNDS = (pd.Timestamp("1678-01-01"), pd.Timestamp("2261-12-31 23:59:59"))
+_OUT_OF_RANGE = ("a date between 1678 and 2261 (an open episode has an empty end date, "
+                 "not a far-future placeholder such as 9999-12-31)")
+
+
+def _cells(n: int) -> str:
+    return f"{n} cell" if n == 1 else f"{n} cells"
+
+
+def _code_text(v: Any) -> str:
+    """A missing code as SPSS shows it: ``99`` (not ``99.0``), text as found."""
+    return str(int(v)) if isinstance(v, (int, float, np.floating)) and float(v).is_integer() else str(v)
+
+
+def _sav_declared(s: pd.Series, ranges: list[Mapping[str, Any]]) -> np.ndarray:
+    """Cells of ``s`` inside the .sav's user-missing values (discrete values or ``lo``-``hi`` ranges)."""
+    hit = np.zeros(len(s), dtype=bool)
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        v = s.to_numpy(dtype=float, na_value=np.nan)
+        for r in ranges:
+            lo, hi = r.get("lo"), r.get("hi")
+            if isinstance(lo, (int, float)) and isinstance(hi, (int, float)):
+                hit |= (v >= lo) & (v <= hi)
+    elif pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
+        t = s.astype("str").str.strip()
+        codes = {str(r.get("lo")).strip() for r in ranges} | {str(r.get("hi")).strip() for r in ranges}
+        hit = t.isin(codes).to_numpy(dtype=bool)
+    return hit
+
+
+def _sav_missing(raw: pd.DataFrame, meta: Any, file: str) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Missing codes of an SPSS file read as missing, each column with a note.
+
+    * Values declared user-missing in the .sav (SPSS Variable View, "Missing"; pyreadstat
+      ``read_sav(user_missing=True)`` keeps them and lists them in ``meta.missing_ranges``)
+      become missing, with an ``info`` note per column (``user_missing``: how many cells, which
+      codes).  pyreadstat's default would set them to NaN without a word.
+    * A numeric code not declared missing whose value label reads as missing (``99 =
+      "onbekend"``, ``"niet ingevuld"``, ``"weet niet"``, ``"missing"``, ...:
+      :data:`_MISSING_LABEL`) is not a count of 99 sessions or an item answer 99: it is read as
+      missing too, with a ``warning`` per column and code (``missing_code_label``) asking to
+      declare it, so a reader of the report sees what was decided.
+
+    The file itself is never changed.  Source: pyreadstat documentation, "read_sav" and
+    "Metadata" (``missing_ranges``, ``variable_value_labels``).
+    """
+    ranges = dict(getattr(meta, "missing_ranges", None) or {})
+    labels = dict(getattr(meta, "variable_value_labels", None) or {})
+    notes: list[pd.DataFrame] = []
+    out = raw
+    for col in raw.columns:
+        s = out[col]
+        hit = _sav_declared(s, ranges[col]) if ranges.get(col) else np.zeros(len(s), bool)
+        if hit.any():
+            found = pd.unique(s[hit].to_numpy())
+            codes = ", ".join(_code_text(v) + (f" ({labels[col][v]!r})" if v in labels.get(col, {}) else "")
+                              for v in sorted(found, key=str))
+            notes.append(problems_frame(file, None, col, codes, "user_missing",
+                                        f"a value: {_cells(int(hit.sum()))} hold user-missing codes declared in "
+                                        "the .sav, read as missing", "info"))
+        if pd.api.types.is_numeric_dtype(s.dtype):
+            v = s.to_numpy(dtype=float, na_value=np.nan)
+            for code, label in labels.get(col, {}).items():
+                if not (isinstance(code, (int, float)) and isinstance(label, str) and _MISSING_LABEL.search(label)):
+                    continue
+                m = (v == float(code)) & ~hit
+                if m.any():
+                    hit |= m
+                    notes.append(problems_frame(
+                        file, None, col, f"{_code_text(code)} = {label!r}", "missing_code_label",
+                        f"a value: {_cells(int(m.sum()))} hold code {_code_text(code)}, labelled {label!r} in the "
+                        "SPSS file but not declared missing; read as missing (declare it under Missing in SPSS's "
+                        "Variable View)", "warning"))
+        if hit.any():
+            if out is raw:
+                out = raw.copy()
+            out[col] = s.mask(pd.Series(hit, index=s.index))
+    return out, notes
+
+
+def _out_of_range_dates(s: pd.Series, lines: np.ndarray, col: str, file: str
+                        ) -> tuple[pd.Series, list[pd.DataFrame]]:
+    """Python dates/datetimes pandas cannot hold in nanoseconds (``9999-12-31``, ``0001-01-01``):
+    an ``error`` each (``date_out_of_range``, the date shown as found), read as empty.  Without
+    this they crash the conversion or wrap around silently (9999-12-31 became 1816-03-29)."""
+    import datetime as _dt
+
+    obj = s.to_numpy(dtype=object)
+    far = np.fromiter((isinstance(v, _dt.date) and not isinstance(v, pd.Timestamp)
+                       and not (_NS_BOUNDS[0].date() <= (v.date() if isinstance(v, _dt.datetime) else v)
+                                <= _NS_BOUNDS[1].date()) for v in obj), bool, len(obj))
+    if not far.any():
+        return s, []
+    shown = [v.isoformat()[:10] for v in obj[far]]
+    return (s.mask(pd.Series(far, index=s.index)),
+            [problems_frame(file, lines[far], col, shown, "date_out_of_range", _OUT_OF_RANGE, "error")])
+
+
+def _date_columns(spec: FileSpec) -> set[str]:
+    """Export column names that map to a canonical date column of any table."""
+    dates = {c.name for t in TABLES.values() for c in t.columns if c.kind == "date"}
+    return {h for h, m in spec.columns.items() if m in dates} | (dates - set(spec.columns.values()))
 
 
 def _raw_sav(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, np.ndarray, list[pd.DataFrame], dict]:
+    """Stage 1 for SPSS: values as stored (codes, not labels), user-missing codes read as missing
+    with a note (:func:`_sav_missing`), dates outside pandas' range reported."""
     import pyreadstat
 
     try:
-        raw, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=False)
+        raw, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True)
     except Exception as exc:  # noqa: BLE001
         raise _Fatal(problems_frame(file, None, "", type(exc).__name__, "unreadable_file",
                                     "an SPSS .sav file", "fatal")) from None
     _check_header(list(raw.columns), file)
     if len(raw) == 0:
         raise _Fatal(problems_frame(file, None, "", "header only", "no_rows", "at least one data row", "fatal"))
+    lines = np.arange(2, len(raw) + 2)
+    raw, notes = _sav_missing(raw, meta, file)
+    for col in _date_columns(spec) & set(raw.columns):
+        if raw[col].dtype == object:
+            raw[col], far = _out_of_range_dates(raw[col], lines, col, file)
+            notes += far
     info = {"value_labels": dict(meta.variable_value_labels), "column_labels": dict(meta.column_names_to_labels),
             "missing_ranges": dict(meta.missing_ranges)}
-    return raw, np.arange(2, len(raw) + 2), [], info
+    return raw, lines, notes, info
+
+
+def _arrow_column(col: Any, name: str, file: str, lines: np.ndarray) -> tuple[pd.Series, list[pd.DataFrame]]:
+    """One Parquet column as pandas, without the silent changes of a plain ``to_pandas``.
+
+    * dictionary-encoded columns are decoded to their values;
+    * ``decimal128``/``decimal256`` are numbers (``float64``; whole decimals beyond 2**53, e.g.
+      ids from a database, as exact text), not ``Decimal`` objects that no parser accepts;
+    * integers beyond 2**53 are exact text (``float64`` would change the last digits of an id);
+    * timezone-aware timestamps keep the date and time in their own zone (``tz_localize(None)``
+      after conversion, never a shift to UTC: 00:30 in Amsterdam in summer is 22:30 UTC the day
+      before), with an ``info`` note naming the zone (``timezone``);
+    * dates and timestamps outside pandas' nanosecond range (``9999-12-31``) are an ``error``
+      each (``date_out_of_range``), not wrapped around.
+
+    Source: Apache Arrow documentation, "Pandas Integration" (type mapping, ``date_as_object``).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    t = col.type
+    if pa.types.is_dictionary(t):
+        col = col.cast(t.value_type)
+        t = col.type
+    probs: list[pd.DataFrame] = []
+    exact = float(2 ** 53)
+    if pa.types.is_decimal(t):
+        f = col.cast(pa.float64(), safe=False)
+        big = pc.max(pc.abs(f)).as_py()
+        col = col.cast(pa.string()) if t.scale <= 0 and big is not None and big >= exact else f
+    elif pa.types.is_integer(t) and col.null_count < len(col):
+        mm = pc.min_max(col).as_py()
+        if max(abs(mm["min"]), abs(mm["max"])) >= exact:
+            col = col.cast(pa.string())
+    if not (pa.types.is_timestamp(t) or pa.types.is_date(t)):
+        return col.to_pandas(), probs
+    s = col.to_pandas(date_as_object=False, coerce_temporal_nanoseconds=False)
+    if getattr(s.dt, "tz", None) is not None:
+        probs.append(problems_frame(file, None, name, str(s.dt.tz), "timezone",
+                                    f"dates without time zone; the date and time in {s.dt.tz} are used "
+                                    "(not converted to UTC)", "info"))
+        s = s.dt.tz_localize(None)
+    far = ((s < _NS_BOUNDS[0]) | (s > _NS_BOUNDS[1])).to_numpy(dtype=bool)
+    if far.any():
+        probs.append(problems_frame(file, lines[far], name, s[far].dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
+                                    "date_out_of_range", _OUT_OF_RANGE, "error"))
+        s = s.mask(pd.Series(far, index=s.index))
+    return s.astype("datetime64[ns]"), probs
 
 
 def _raw_parquet(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, np.ndarray, list[pd.DataFrame], dict]:
+    """Stage 1 for Parquet: each column converted by :func:`_arrow_column`."""
     import pyarrow.parquet as pq
 
     try:
@@ -409,9 +749,14 @@ def _raw_parquet(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, n
     _check_header(list(tbl.column_names), file)
     if tbl.num_rows == 0:
         raise _Fatal(problems_frame(file, None, "", "header only", "no_rows", "at least one data row", "fatal"))
-    raw = pd.DataFrame({i: tbl.column(i).to_pandas() for i in range(tbl.num_columns)})
+    lines = np.arange(2, tbl.num_rows + 2)
+    cols, probs = {}, []
+    for i, name in enumerate(tbl.column_names):
+        cols[i], p = _arrow_column(tbl.column(i), name, file, lines)
+        probs += p
+    raw = pd.DataFrame(cols)
     raw.columns = list(tbl.column_names)
-    return raw, np.arange(2, len(raw) + 2), [], {}
+    return raw, lines, probs, {}
 
 
 _READERS = {"csv": _raw_csv, "xlsx": _raw_xlsx, "sav": _raw_sav, "parquet": _raw_parquet}
