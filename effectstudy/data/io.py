@@ -463,8 +463,9 @@ def _xlsx_layout(path: Path, spec: FileSpec, file: str, rows: list[list[Any]]
         probs.append(problems_frame(
             file, [r for r, _, _ in missing], [_col_name(head, c) for _, c, _ in missing],
             [str(f)[:40] for _, _, f in missing], "formula_without_value",
-            "a value: the cell holds a formula without a computed value (a file written by a script?); "
-            "open and save the file in Excel so the values are computed, or export values", "error"))
+            [f"a value: cell {get_column_letter(c)}{r} holds a formula without a computed value (a file written "
+             "by a script?); open and save the file in Excel so the values are computed, or export values"
+             for r, c, _ in missing], "error"))
     body_hidden = [r for r in hidden_rows if 1 < r <= len(rows)]
     if body_hidden:
         probs.append(problems_frame(
@@ -552,7 +553,11 @@ def _raw_xlsx(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, np.n
     if (~blank).sum() == 0:
         raise _Fatal(problems_frame(file, None, "", "header only", "no_rows", "at least one data row", "fatal"))
     raw = pd.DataFrame([r for r, b in zip(body, blank, strict=True) if not b], columns=header, dtype=object)
-    return raw, lines[~blank], warnings, {"sheet": title}
+    lines = lines[~blank]
+    for col in _date_columns(spec) & set(raw.columns):
+        raw[col], far = _out_of_range_dates(raw[col], lines, col, file)
+        warnings += far
+    return raw, lines, warnings, {"sheet": title}
 
 
 #: value labels that say "this code means missing" (Dutch and English, as SPSS users write them)
@@ -567,7 +572,7 @@ _OUT_OF_RANGE = ("a date between 1678 and 2261 (an open episode has an empty end
 
 
 def _cells(n: int) -> str:
-    return f"{n} cell" if n == 1 else f"{n} cells"
+    return "1 cell holds" if n == 1 else f"{n} cells hold"
 
 
 def _code_text(v: Any) -> str:
@@ -619,7 +624,7 @@ def _sav_missing(raw: pd.DataFrame, meta: Any, file: str) -> tuple[pd.DataFrame,
             codes = ", ".join(_code_text(v) + (f" ({labels[col][v]!r})" if v in labels.get(col, {}) else "")
                               for v in sorted(found, key=str))
             notes.append(problems_frame(file, None, col, codes, "user_missing",
-                                        f"a value: {_cells(int(hit.sum()))} hold user-missing codes declared in "
+                                        f"a value: {_cells(int(hit.sum()))} user-missing codes declared in "
                                         "the .sav, read as missing", "info"))
         if pd.api.types.is_numeric_dtype(s.dtype):
             v = s.to_numpy(dtype=float, na_value=np.nan)
@@ -631,7 +636,7 @@ def _sav_missing(raw: pd.DataFrame, meta: Any, file: str) -> tuple[pd.DataFrame,
                     hit |= m
                     notes.append(problems_frame(
                         file, None, col, f"{_code_text(code)} = {label!r}", "missing_code_label",
-                        f"a value: {_cells(int(m.sum()))} hold code {_code_text(code)}, labelled {label!r} in the "
+                        f"a value: {_cells(int(m.sum()))} code {_code_text(code)}, labelled {label!r} in the "
                         "SPSS file but not declared missing; read as missing (declare it under Missing in SPSS's "
                         "Variable View)", "warning"))
         if hit.any():
