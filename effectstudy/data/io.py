@@ -648,11 +648,22 @@ def _sav_missing(raw: pd.DataFrame, meta: Any, file: str) -> tuple[pd.DataFrame,
 
 def _out_of_range_dates(s: pd.Series, lines: np.ndarray, col: str, file: str
                         ) -> tuple[pd.Series, list[pd.DataFrame]]:
-    """Python dates/datetimes pandas cannot hold in nanoseconds (``9999-12-31``, ``0001-01-01``):
-    an ``error`` each (``date_out_of_range``, the date shown as found), read as empty.  Without
-    this they crash the conversion or wrap around silently (9999-12-31 became 1816-03-29)."""
+    """Dates pandas cannot hold in nanoseconds (``9999-12-31``, ``0001-01-01``): an ``error``
+    each (``date_out_of_range``, the date shown as found), read as empty.
+
+    Without this they crash the conversion or wrap around silently (``9999-12-31`` in a
+    ``datetime64[us]`` column became ``1816-03-29``).  ``s`` holds Python dates (xlsx, sav
+    ``DATE``) or ``datetime64`` of any unit (sav ``DATETIME``, Parquet); a ``datetime64``
+    column comes back as ``datetime64[ns]``.
+    """
     import datetime as _dt
 
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        far = ((s < _NS_BOUNDS[0]) | (s > _NS_BOUNDS[1])).to_numpy(dtype=bool)
+        shown = s[far].dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+        return s.mask(pd.Series(far, index=s.index)).astype("datetime64[ns]"), (
+            [problems_frame(file, lines[far], col, shown, "date_out_of_range", _OUT_OF_RANGE, "error")]
+            if far.any() else [])
     obj = s.to_numpy(dtype=object)
     far = np.fromiter((isinstance(v, _dt.date) and not isinstance(v, pd.Timestamp)
                        and not (_NS_BOUNDS[0].date() <= (v.date() if isinstance(v, _dt.datetime) else v)
@@ -685,8 +696,9 @@ def _raw_sav(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, np.nd
         raise _Fatal(problems_frame(file, None, "", "header only", "no_rows", "at least one data row", "fatal"))
     lines = np.arange(2, len(raw) + 2)
     raw, notes = _sav_missing(raw, meta, file)
-    for col in _date_columns(spec) & set(raw.columns):
-        if raw[col].dtype == object:
+    dates = _date_columns(spec)
+    for col in raw.columns:
+        if (col in dates and raw[col].dtype == object) or pd.api.types.is_datetime64_any_dtype(raw[col]):
             raw[col], far = _out_of_range_dates(raw[col], lines, col, file)
             notes += far
     info = {"value_labels": dict(meta.variable_value_labels), "column_labels": dict(meta.column_names_to_labels),
@@ -734,12 +746,8 @@ def _arrow_column(col: Any, name: str, file: str, lines: np.ndarray) -> tuple[pd
                                     f"dates without time zone; the date and time in {s.dt.tz} are used "
                                     "(not converted to UTC)", "info"))
         s = s.dt.tz_localize(None)
-    far = ((s < _NS_BOUNDS[0]) | (s > _NS_BOUNDS[1])).to_numpy(dtype=bool)
-    if far.any():
-        probs.append(problems_frame(file, lines[far], name, s[far].dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
-                                    "date_out_of_range", _OUT_OF_RANGE, "error"))
-        s = s.mask(pd.Series(far, index=s.index))
-    return s.astype("datetime64[ns]"), probs
+    s, far = _out_of_range_dates(s, lines, name, file)
+    return s, probs + far
 
 
 def _raw_parquet(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, np.ndarray, list[pd.DataFrame], dict]:

@@ -274,6 +274,17 @@ def test_sav_dates_keep_their_calendar_day_and_far_future_is_an_error(tmp_path):
     assert _problems(t, "date_out_of_range")["row"].tolist() == [2]
 
 
+def test_sav_datetime_far_future_is_an_error_not_wrapped(tmp_path):
+    # SPSS DATETIME columns arrive as datetime64[us]; converting 9999-12-31 to ns wrapped to 1816
+    df = pd.DataFrame({"episode_id": ["E1", "E2"], "client_id": ["C1", "C2"],
+                       "start_date": [dt.datetime(2024, 6, 30, 0, 30), dt.datetime(2024, 1, 1, 23, 59)],
+                       "end_date": [dt.datetime(9999, 12, 31), None]})
+    t = es.read_table(FileSpec(path=_sav(tmp_path, df)), "episodes", today=TODAY, show_identifiers=True)
+    assert t.data["start_date"].tolist() == [pd.Timestamp("2024-01-01 23:59")]
+    e = _problems(t, "date_out_of_range")
+    assert e[["row", "column", "value", "severity"]].values.tolist() == [[2, "end_date", "9999-12-31", "error"]]
+
+
 def test_read_study_accounts_sav_and_parquet_rows(tmp_path):
     e = _sav(tmp_path, _sav_episodes([5.0, 99.0]), variable_value_labels={"sessions": {99.0: "onbekend"}})
     m = pa.table({"client_id": ["C0", "C1"], "episode_id": ["E0", "E1"], "instrument": ["oq45", "oq45"],
