@@ -336,10 +336,10 @@ def _raw_csv(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, np.nd
     return raw, lines, warnings, {"sep": sep, "quoted": quoted}
 
 
-#: markers in a worksheet's XML that need the full (slower) openpyxl load: formulas, merged
-#: cells, hidden rows or columns (ECMA-376 Part 1, 18.3.1: ``f``, ``mergeCell``, ``row``/``col``
-#: with ``hidden``); a namespace prefix is allowed
-_XLSX_MARKS = re.compile(rb'<(?:\w+:)?(?:f[ >/]|mergeCell[ >/])|<(?:\w+:)?(?:row|col) [^>]*hidden="(?:1|true)"')
+#: byte strings in a worksheet's XML that may mean a formula (``<f>``, also namespaced), a merged
+#: range or a hidden row or column (ECMA-376 Part 1, 18.3.1); a false hit (``<formula>`` of a
+#: conditional format) only costs the full load of :func:`_xlsx_layout`
+_XLSX_MARKS = (b"<f", b":f>", b":f ", b"mergeCell", b"hidden=")
 #: Excel's error values as openpyxl reads them (``t="e"`` cells)
 _XLSX_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
                           "#GETTING_DATA", "#SPILL!", "#CALC!"})
@@ -371,7 +371,7 @@ def _xlsx_sheet(wb: Any, spec: FileSpec, file: str) -> Any:
 
 
 def _xlsx_has_marks(path: Path) -> bool:
-    """Whether any worksheet holds a formula, a merged range or a hidden row or column.
+    """Whether any worksheet may hold a formula, a merged range or a hidden row or column.
 
     Scans the worksheets' XML in the zip in 16 MiB chunks (with an overlap so that no marker is
     cut), so the common export without any of them keeps the fast streaming read.
@@ -385,9 +385,10 @@ def _xlsx_has_marks(path: Path) -> bool:
             with z.open(name) as fh:
                 tail = b""
                 while chunk := fh.read(_CHUNK):
-                    if _XLSX_MARKS.search(tail + chunk):
+                    buf = tail + chunk
+                    if any(m in buf for m in _XLSX_MARKS):
                         return True
-                    tail = chunk[-256:]
+                    tail = chunk[-16:]
     return False
 
 
