@@ -356,13 +356,24 @@ def _xlsx_open(path: Path, file: str, *, read_only: bool) -> Any:
 
 
 def _xlsx_sheet(wb: Any, spec: FileSpec, file: str) -> Any:
-    """The sheet named (or numbered, 0-based) in the params."""
+    """The sheet named (or numbered, 0-based) in the params.
+
+    A sheet chosen by number that is hidden in Excel (a workbook whose first sheet is a hidden
+    list of codes) is refused: the user sees other sheets and means one of them; a hidden sheet
+    named explicitly is read.
+    """
     names = list(wb.sheetnames)
     if isinstance(spec.sheet, int):
         if not 0 <= spec.sheet < len(names):
             raise _Fatal(problems_frame(file, None, "", spec.sheet, "sheet",
                                         f"a sheet index from 0 to {len(names) - 1} (the sheets are {names})", "fatal"))
-        return wb[names[spec.sheet]]
+        ws = wb[names[spec.sheet]]
+        if ws.sheet_state != "visible":
+            shown = [w.title for w in wb.worksheets if w.sheet_state == "visible"]
+            raise _Fatal(problems_frame(file, None, "", f"{spec.sheet} ({ws.title!r}, hidden in Excel)", "sheet",
+                                        f"a visible sheet: name the data sheet under sheet: (visible sheets: {shown})",
+                                        "fatal"))
+        return ws
     if spec.sheet not in names:
         near = [n for n in names if n.strip().casefold() == spec.sheet.strip().casefold()]
         hint = f" (did you mean {near[0]!r}? sheet names are matched exactly)" if near else ""
@@ -501,6 +512,23 @@ def _xlsx_error_cells(rows: list[list[Any]], width: int, head: list[Any], file: 
         {r for r, _, _ in hits}
 
 
+def _xlsx_second_header(body: list[list[Any]], file: str) -> list[pd.DataFrame]:
+    """A ``warning`` on row 2 when it reads like a second header row (labels or units under the
+    names): row 2 holds only text, and in every column where the next rows (up to five) hold
+    only numbers or dates, row 2 holds text.  Its cells then fail their types and the row is
+    excluded; this says why."""
+    if len(body) < 2 or any(v is not None and not isinstance(v, str) for v in body[0]):
+        return []
+    nxt = body[1:6]
+    typed = [j for j in range(len(body[0]))
+             if all(r[j] is not None and not isinstance(r[j], (str, bool)) for r in nxt)]
+    if not typed or not all(isinstance(body[0][j], str) and body[0][j].strip() for j in typed):
+        return []
+    return [problems_frame(file, [2], "", f"{len(typed)} text cells above numbers or dates", "second_header_row",
+                           "data in row 2 (it reads like a second header row of labels or units: delete it; "
+                           "the column names must be in row 1 only)", "warning")]
+
+
 def _raw_xlsx(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, np.ndarray, list[pd.DataFrame], dict]:
     """Stage 1 for Excel: the sheet's cached values (header in row 1), lines = sheet rows.
 
@@ -543,7 +571,7 @@ def _raw_xlsx(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, np.n
     header = _check_header(["" if v is None else str(v) for v in head[:width]], file)
     body = [(r + [None] * width)[:width] for r in body]
     err, bad = _xlsx_error_cells([head, *body], width, head, file)
-    warnings += err
+    warnings += err + _xlsx_second_header(body, file)
     kept |= bad
     lines = np.arange(2, len(body) + 2)
     blank = np.array([all(v is None or (isinstance(v, str) and not v.strip()) for v in r) for r in body], dtype=bool)

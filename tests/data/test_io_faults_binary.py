@@ -180,6 +180,17 @@ def test_xlsx_title_row_above_the_header_is_named(tmp_path):
         es.read_table(FileSpec(path=p), "episodes", today=TODAY)
 
 
+def test_xlsx_second_header_row_is_named(tmp_path):
+    labels = ["Episode", "Cliënt", "Startdatum", "Einddatum", "Aantal sessies"]
+    t = _read(_book(tmp_path, [HEAD, labels, _ep(1), _ep(2)]))
+    assert t.data["episode_id"].tolist() == ["E1", "E2"] and t.rejected.index.tolist() == [2]
+    w = _problems(t, "second_header_row")
+    assert w[["row", "severity"]].values.tolist() == [[2, "warning"]]
+    assert "second header row" in w.loc[0, "expected"]
+    # an ordinary first data row is not taken for a header
+    assert _problems(_read(_book(tmp_path, [HEAD, _ep(1), _ep(2)], name="b.xlsx")), "second_header_row").empty
+
+
 def test_xlsx_empty_first_row_points_at_the_header(tmp_path):
     p = _book(tmp_path, [[], [], HEAD, _ep(1)])
     with pytest.raises(ValidationError, match=r"header_row: .*the first non-empty row is 3"):
@@ -201,6 +212,23 @@ def test_xlsx_empty_sheet_and_unknown_sheets(tmp_path):
         es.read_table(FileSpec(path=p, sheet=5), "episodes")
     with pytest.raises(ValidationError, match=r"empty_file"):
         es.read_table(FileSpec(path=p, sheet="leeg"), "episodes")
+
+
+def test_xlsx_hidden_first_sheet_is_not_read_by_number(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.title = "codes"
+    wb.active.append(["code", "label"])
+    wb.active.sheet_state = "hidden"
+    ws = wb.create_sheet("data")
+    for r in [HEAD, _ep(1)]:
+        ws.append(r)
+    wb.active = 1
+    p = tmp_path / "book.xlsx"
+    wb.save(p)
+    with pytest.raises(ValidationError, match=r"sheet: found \"0 \('codes', hidden in Excel\)\", expected a visible "
+                                              r"sheet: name the data sheet under sheet: \(visible sheets: \['data'\]\)"):
+        es.read_table(FileSpec(path=p), "episodes")
+    assert _read(p, sheet="data").data["episode_id"].tolist() == ["E1"]
 
 
 def test_xlsx_far_future_end_date_is_an_error_not_wrapped(tmp_path):
