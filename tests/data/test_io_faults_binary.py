@@ -387,9 +387,9 @@ def test_parquet_far_future_dates_are_errors_not_wrapped(tmp_path, far):
 
 def test_parquet_arrow_types_a_practice_writes(tmp_path):
     p = _parquet(tmp_path,
-                 episode_id=pa.array(["E1", "E2", "E3"], pa.large_string()),
+                 episode_id=pa.array(["E1", "E2", "E3"]).dictionary_encode().cast(pa.dictionary(pa.int8(), pa.large_string())),
                  client_id=pa.array(["C1", "C2", "C1"]).dictionary_encode(),
-                 treatment=pa.array(["cbt", None, "emdr"], pa.string_view()),
+                 treatment=pa.array(["cbt", None, "emdr"], pa.large_string()),
                  care_type=pa.array(["basic", "specialised", "basic"]).dictionary_encode(),
                  sessions=pa.array([3, None, 11], pa.int32()),
                  birth_year=pa.array([1980, 1990, None], pa.uint16()),
