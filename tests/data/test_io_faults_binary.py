@@ -285,11 +285,13 @@ def test_sav_missing_like_labels_on_items(tmp_path, label):
     assert len(_problems(t, "missing_code_label")) == 1
 
 
-def test_sav_string_user_missing_code(tmp_path):
-    df = pd.DataFrame({"episode_id": ["E1", "E2"], "client_id": ["C1", "C2"], "start_date": [dt.date(2024, 1, 2)] * 2,
-                       "diagnosis": ["anxiety", "ONB"]})
+def test_sav_string_user_missing_code_and_padded_strings(tmp_path):
+    # SPSS pads strings to the variable's width; the ids and codes are read without the padding
+    df = pd.DataFrame({"episode_id": ["E1      ", "E2"], "client_id": ["C1", "C2      "],
+                       "start_date": [dt.date(2024, 1, 2)] * 2, "diagnosis": ["anxiety   ", "ONB"]})
     t = _read(_sav(tmp_path, df, missing_ranges={"diagnosis": ["ONB"]}))
-    assert t.data["diagnosis"].isna().tolist() == [False, True]
+    assert t.data["episode_id"].tolist() == ["E1", "E2"] and t.data["client_id"].tolist() == ["C1", "C2"]
+    assert t.data["diagnosis"].tolist()[0] == "anxiety" and t.data["diagnosis"].isna().tolist() == [False, True]
     assert _problems(t, "user_missing")["column"].tolist() == ["diagnosis"]
 
 
