@@ -457,12 +457,13 @@ def _xlsx_layout(path: Path, spec: FileSpec, file: str, rows: list[list[Any]]
         name = _col_name(head, c0)
         if c0 == c1:
             value = rows[r0 - 1][c0 - 1]
-            for r in range(r0, r1):
-                rows[r][c0 - 1] = value
+            for r in range(r0, r1):  # a row empty apart from the merge stays a blank row
+                if any(v is not None for k, v in enumerate(rows[r]) if k != c0 - 1):
+                    rows[r][c0 - 1] = value
             probs.append(problems_frame(
                 file, [r0], name, "" if value is None else value, "merged_cells",
                 f"one value per cell: the merged cells {ref} are read as {get_column_letter(c0)}{r0}'s value "
-                f"on each of rows {r0}-{r1} (unmerge them in Excel if that is not meant)", "info"))
+                f"on each of rows {r0}-{r1} that holds data (unmerge them in Excel if that is not meant)", "info"))
         else:
             across.update(range(r0, r1 + 1))
             probs.append(problems_frame(

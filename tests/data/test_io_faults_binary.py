@@ -83,6 +83,13 @@ def test_xlsx_vertical_merge_is_filled_on_every_row_with_a_note(tmp_path):
     assert note.loc[0, "value"] != "C1"  # an identifying value is not shown by default
 
 
+def test_xlsx_vertical_merge_into_empty_rows_leaves_them_blank(tmp_path):
+    p = _book(tmp_path, [HEAD, _ep(1), _ep(2), [None] * 5, [None] * 5], lambda ws: ws.merge_cells("B2:B5"))
+    t = _read(p)
+    assert t.data["client_id"].tolist() == ["C1", "C1"] and t.report.rows_read["episodes"] == 2
+    assert _problems(t, "blank_line")["row"].tolist() == [4, 5]
+
+
 def test_xlsx_vertical_merge_of_instrument_in_measurements(tmp_path):
     rows = [["client_id", "instrument", "date", "item_1"]]
     rows += [[f"C{i}", "oq45" if i == 1 else None, dt.datetime(2024, 2, i), 2] for i in range(1, 4)]
