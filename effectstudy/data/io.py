@@ -441,35 +441,40 @@ def _xlsx_layout(path: Path, spec: FileSpec, file: str, rows: list[list[Any]]
         wb.close()
     head = rows[0] if rows else []
     probs: list[pd.DataFrame] = []
-    across: set[int] = set()
     header_merges = [m for m in merged if m[1] == 1]
     if header_merges:
         raise _Fatal(problems_frame(file, [1] * len(header_merges), [_col_name(head, m[3]) for m in header_merges],
                                     [m[0] for m in header_merges], "merged_header",
                                     "one column name per cell in row 1 (unmerge the header cells in Excel; "
                                     "the header must be a single row)", "fatal"))
+    width = max([len(r) for r in rows] + [m[4] for m in merged])
+    fill: list[tuple[int, str, Any, str]] = []
+    split: list[tuple[int, str, str]] = []
     for ref, r0, r1, c0, c1 in sorted(merged, key=lambda m: (m[1], m[3])):
-        width = max(c1, max((len(r) for r in rows), default=0))
         while len(rows) < r1:
             rows.append([])
         for r in range(r0 - 1, r1):
-            rows[r] = list(rows[r]) + [None] * (width - len(rows[r]))
-        name = _col_name(head, c0)
+            if len(rows[r]) < width:
+                rows[r] = list(rows[r]) + [None] * (width - len(rows[r]))
         if c0 == c1:
             value = rows[r0 - 1][c0 - 1]
             for r in range(r0, r1):  # a row empty apart from the merge stays a blank row
                 if any(v is not None for k, v in enumerate(rows[r]) if k != c0 - 1):
                     rows[r][c0 - 1] = value
-            probs.append(problems_frame(
-                file, [r0], name, "" if value is None else value, "merged_cells",
-                f"one value per cell: the merged cells {ref} are read as {get_column_letter(c0)}{r0}'s value "
-                f"on each of rows {r0}-{r1} that holds data (unmerge them in Excel if that is not meant)", "info"))
+            fill.append((r0, _col_name(head, c0), "" if value is None else value,
+                         f"one value per cell: the merged cells {ref} are read as {get_column_letter(c0)}{r0}'s "
+                         f"value on each of rows {r0}-{r1} that holds data (unmerge them in Excel if that is not meant)"))
         else:
-            across.update(range(r0, r1 + 1))
-            probs.append(problems_frame(
-                file, list(range(r0, r1 + 1)), name, ref, "merged_cells",
-                f"one value per cell: the cells {ref} are merged across columns, so the value cannot be "
-                "placed in one column (unmerge them in Excel and fill in each cell)", "error"))
+            split.extend((r, _col_name(head, c0), ref) for r in range(r0, r1 + 1))
+    if fill:
+        probs.append(problems_frame(file, [f[0] for f in fill], [f[1] for f in fill], [f[2] for f in fill],
+                                    "merged_cells", [f[3] for f in fill], "info"))
+    if split:
+        probs.append(problems_frame(
+            file, [x[0] for x in split], [x[1] for x in split], [x[2] for x in split], "merged_cells",
+            [f"one value per cell: the cells {x[2]} are merged across columns, so the value cannot be placed in "
+             "one column (unmerge them in Excel and fill in each cell)" for x in split], "error"))
+    across = {x[0] for x in split}
     missing = [(r, c, f) for r, c, f in formulas
                if r > 1 and (r > len(rows) or c > len(rows[r - 1]) or rows[r - 1][c - 1] is None)]
     if missing:
