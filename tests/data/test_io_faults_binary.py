@@ -238,6 +238,14 @@ def test_xlsx_hidden_first_sheet_is_not_read_by_number(tmp_path):
     assert _read(p, sheet="data").data["episode_id"].tolist() == ["E1"]
 
 
+def test_xlsx_datetimes_just_after_midnight_keep_their_day(tmp_path):
+    # Excel stores no time zone: the clock time as typed, nothing is shifted
+    rows = [HEAD, ["E1", "C1", dt.datetime(2024, 7, 1, 0, 30), None, 3],
+            ["E2", "C2", dt.datetime(2024, 1, 15, 0, 10), None, 3]]
+    t = _read(_book(tmp_path, rows))
+    assert t.data["start_date"].tolist() == [pd.Timestamp("2024-07-01 00:30"), pd.Timestamp("2024-01-15 00:10")]
+
+
 def test_xlsx_far_future_end_date_is_an_error_not_wrapped(tmp_path):
     t = _read(_book(tmp_path, [HEAD, _ep(1, end=dt.datetime(9999, 12, 31)), _ep(2)]))
     assert t.data["episode_id"].tolist() == ["E2"]
@@ -313,13 +321,15 @@ def test_sav_dates_keep_their_calendar_day_and_far_future_is_an_error(tmp_path):
 
 def test_sav_datetime_far_future_is_an_error_not_wrapped(tmp_path):
     # SPSS DATETIME columns arrive as datetime64[us]; converting 9999-12-31 to ns wrapped to 1816
-    df = pd.DataFrame({"episode_id": ["E1", "E2"], "client_id": ["C1", "C2"],
-                       "start_date": [dt.datetime(2024, 6, 30, 0, 30), dt.datetime(2024, 1, 1, 23, 59)],
-                       "end_date": [dt.datetime(9999, 12, 31), None]})
+    # (SPSS datetimes have no time zone: the clock time just after or before midnight stays on its day)
+    df = pd.DataFrame({"episode_id": ["E1", "E2", "E3"], "client_id": ["C1", "C2", "C3"],
+                       "start_date": [dt.datetime(2024, 6, 30, 0, 30), dt.datetime(2024, 1, 1, 23, 59),
+                                      dt.datetime(2024, 2, 1)],
+                       "end_date": [None, None, dt.datetime(9999, 12, 31)]})
     t = es.read_table(FileSpec(path=_sav(tmp_path, df)), "episodes", today=TODAY, show_identifiers=True)
-    assert t.data["start_date"].tolist() == [pd.Timestamp("2024-01-01 23:59")]
+    assert t.data["start_date"].tolist() == [pd.Timestamp("2024-06-30 00:30"), pd.Timestamp("2024-01-01 23:59")]
     e = _problems(t, "date_out_of_range")
-    assert e[["row", "column", "value", "severity"]].values.tolist() == [[2, "end_date", "9999-12-31", "error"]]
+    assert e[["row", "column", "value", "severity"]].values.tolist() == [[4, "end_date", "9999-12-31", "error"]]
 
 
 def test_read_study_accounts_sav_and_parquet_rows(tmp_path):
