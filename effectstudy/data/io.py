@@ -589,10 +589,24 @@ def _raw_xlsx(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, np.n
         raise _Fatal(problems_frame(file, None, "", "header only", "no_rows", "at least one data row", "fatal"))
     raw = pd.DataFrame([r for r, b in zip(body, blank, strict=True) if not b], columns=header, dtype=object)
     lines = lines[~blank]
-    for col in _date_columns(spec) & set(raw.columns):
+    for col in sorted(_date_columns(spec) & set(raw.columns)):
         raw[col], far = _out_of_range_dates(raw[col], lines, col, file)
-        warnings += far
+        warnings += far + _xlsx_date_numbers(raw[col], col, file)
     return raw, lines, warnings, {"sheet": title}
+
+
+def _xlsx_date_numbers(s: pd.Series, col: str, file: str) -> list[pd.DataFrame]:
+    """A ``warning`` per date column whose cells hold plain numbers: Excel keeps dates as day
+    numbers (45292 = 2024-01-01) and shows them as dates only when the cell is formatted as a
+    date.  The cells themselves are ``date_format`` errors (no number is guessed to be a date);
+    this says what they probably are.  No value is shown: a date identifies."""
+    n = sum(1 for v in s.to_numpy(dtype=object)
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v)
+    if not n:
+        return []
+    return [problems_frame(file, None, col, "", "excel_date_number",
+                           f"dates: {_cells(n)} a plain number (an Excel day number shown without a date format?): "
+                           "format the column as a date in Excel before exporting", "warning")]
 
 
 #: value labels that say "this code means missing" (Dutch and English, as SPSS users write them)

@@ -246,6 +246,16 @@ def test_xlsx_datetimes_just_after_midnight_keep_their_day(tmp_path):
     assert t.data["start_date"].tolist() == [pd.Timestamp("2024-07-01 00:30"), pd.Timestamp("2024-01-15 00:10")]
 
 
+def test_xlsx_dates_as_plain_day_numbers_are_explained(tmp_path):
+    rows = [HEAD, ["E1", "C1", 45292, None, 3], ["E2", "C2", dt.datetime(2024, 1, 2), None, 3]]
+    t = _read(_book(tmp_path, rows))
+    assert t.data["episode_id"].tolist() == ["E2"]
+    assert _problems(t, "date_format")["row"].tolist() == [2]
+    w = _problems(t, "excel_date_number")
+    assert w[["column", "value", "severity"]].values.tolist() == [["start_date", "", "warning"]]
+    assert "1 cell holds a plain number" in w.loc[0, "expected"]
+
+
 def test_xlsx_far_future_end_date_is_an_error_not_wrapped(tmp_path):
     t = _read(_book(tmp_path, [HEAD, _ep(1, end=dt.datetime(9999, 12, 31)), _ep(2)]))
     assert t.data["episode_id"].tolist() == ["E2"]
