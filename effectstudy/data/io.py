@@ -822,7 +822,8 @@ def _raw_parquet(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, n
 
 
 _READERS = {"csv": _raw_csv, "xlsx": _raw_xlsx, "sav": _raw_sav, "parquet": _raw_parquet}
-_EXT = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".sav": "sav", ".parquet": "parquet", ".pq": "parquet"}
+_EXT = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".sav": "sav", ".zsav": "sav", ".parquet": "parquet",
+        ".pq": "parquet"}
 
 
 # ====================================================================== column mapping

@@ -342,6 +342,12 @@ def test_sav_datetime_far_future_is_an_error_not_wrapped(tmp_path):
     assert e[["row", "column", "value", "severity"]].values.tolist() == [[4, "end_date", "9999-12-31", "error"]]
 
 
+def test_compressed_zsav_is_read_by_its_extension(tmp_path):
+    p = tmp_path / "episodes.zsav"
+    pyreadstat.write_sav(_sav_episodes([5.0, 7.0]), str(p), compress=True)
+    assert _read(p).data["sessions"].tolist() == [5, 7]
+
+
 def test_read_study_accounts_sav_and_parquet_rows(tmp_path):
     e = _sav(tmp_path, _sav_episodes([5.0, 99.0]), variable_value_labels={"sessions": {99.0: "onbekend"}})
     m = pa.table({"client_id": ["C0", "C1"], "episode_id": ["E0", "E1"], "instrument": ["oq45", "oq45"],
