@@ -46,6 +46,7 @@ YAML format (all keys other than those marked optional are required)::
       total:
         items: 1-10               # or a list of item numbers
         published_n_items: 10     # optional: the item count the source publishes (checked)
+        union_of: [A, B]          # optional: the items must be exactly those of these scales
         rule: sum                 # sum | mean | positive_count | positive_mean
         better_is: lower          # lower | higher
         multiplier: 1             # optional: score = rule(items) * multiplier
@@ -94,11 +95,15 @@ __all__ = [
     "register",
     "unregister",
     "resolve",
+    "template_path",
     "SHIPPED_DIR",
+    "TEMPLATES_DIR",
 ]
 
 #: folder holding the shipped instrument files
 SHIPPED_DIR = Path(__file__).resolve().parent
+#: folder holding instrument templates: files whose key a practice fills in (e.g. the SQ-48)
+TEMPLATES_DIR = SHIPPED_DIR / "templates"
 
 Rule = Literal["sum", "mean", "positive_count", "positive_mean"]
 Direction = Literal["lower", "higher"]
@@ -425,6 +430,7 @@ class _BandSpec(_Spec):
 class _ScaleSpec(_Spec):
     items: list[int] | str
     published_n_items: int | None = None
+    union_of: list[str] | None = None
     rule: Rule = "sum"
     better_is: Direction = "lower"
     multiplier: float = 1.0
@@ -515,6 +521,7 @@ def _build(spec: _InstrumentSpec, origin: str) -> Instrument:
     scales = {name: _build_scale(name, s, spec, origin, reverse) for name, s in spec.scales.items()}
     partition = tuple(spec.partition or ())
     _check_partition(partition, scales, spec.n_items, origin)
+    _check_unions(spec, scales, origin)
     impute = tuple(miss.impute_within or ())
     _check_imputation(miss.method, impute, scales, origin)
     return Instrument(
@@ -700,6 +707,25 @@ def _build_bands(s: _ScaleSpec, where: str, origin: str, lo: float, hi: float) -
     return tuple(bands)
 
 
+def _check_unions(spec: _InstrumentSpec, scales: dict[str, Scale], origin: str) -> None:
+    """A scale with ``union_of`` must hold exactly the items of those scales (e.g. the SQ-48 total)."""
+    for name, s in spec.scales.items():
+        if not s.union_of:
+            continue
+        unknown = [u for u in s.union_of if u not in scales or u == name]
+        if unknown:
+            raise _fail(origin, f"scales.{name}.union_of", f"got {unknown[0]!r}, expected other scales of {list(scales)}")
+        want = {i for u in s.union_of for i in scales[u].items}
+        have = set(scales[name].items)
+        if have != want:
+            diff = sorted(have ^ want)
+            raise _fail(
+                origin, f"scales.{name}.items",
+                f"expected exactly the items of {', '.join(s.union_of)}; item {diff[0]} "
+                f"{'is not in those scales' if diff[0] in have else 'is missing'}",
+            )
+
+
 def _check_partition(partition: tuple[str, ...], scales: dict[str, Scale], n_items: int, origin: str) -> None:
     """A partition lists scales that hold every item exactly once."""
     if not partition:
@@ -800,7 +826,27 @@ def get(id: str) -> Instrument:
         return _REGISTERED[id]
     if id in _shipped_ids():
         return _shipped(id)
+    if (TEMPLATES_DIR / f"{id}.yaml").is_file():
+        raise ArgumentError(
+            "instrument", id,
+            f"a registered key: {id} ships only as a template without its item key (no verified public "
+            f"source); copy es.instruments.template_path({id!r}), fill in the item numbers from the "
+            "scoring key and load it with es.instruments.load(path, register=True)",
+        )
     raise ArgumentError("instrument", id, f"one of {available()}")
+
+
+def template_path(id: str) -> Path:
+    """Path of the shipped template of instrument ``id`` (a key to complete, see its comments).
+
+    >>> template_path("sq48").name
+    'sq48.yaml'
+    """
+    p = TEMPLATES_DIR / f"{id}.yaml"
+    if not isinstance(id, str) or not p.is_file():
+        have = sorted(q.stem for q in TEMPLATES_DIR.glob("*.yaml"))
+        raise ArgumentError("template", id, f"one of {have}")
+    return p
 
 
 def load(path: str | Path, *, register: bool = False) -> Instrument:
