@@ -138,8 +138,8 @@ def _check_convertible(vals: np.ndarray, index: pd.Index, inst: Instrument, scal
     """A raw score outside the scale's range, or outside a table, is an error (never clamped)."""
     sc = inst.scales[scale]
     lo, hi = sc.score_min, sc.score_max
-    within = (vals >= lo) & (vals <= hi) if np.isfinite(lo) and np.isfinite(hi) else np.ones(len(vals), bool)
-    bad = ~np.isnan(vals) & ~within
+    # a bound that is NaN (a hand-built Scale without a range) restricts nothing
+    bad = ~np.isnan(vals) & ((vals < lo) | (vals > hi))
     expected = f"a score of scale {scale} within its range {lo:g}..{hi:g}"
     if not bad.any() and tn.method == "table":
         bad = ~np.isnan(vals) & ((vals < tn.raw[0]) | (vals > tn.raw[-1]))
