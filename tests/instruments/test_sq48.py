@@ -215,3 +215,10 @@ def test_sq48_t_scores_with_a_user_norm(sq48):
     # T = 50 + 10 (x - 60) / 20: 78 -> 59, 40 -> 40; delta T = 40 - 59 = -19 (19 points better)
     assert t["t_score"].tolist() == [59.0, 40.0]
     assert t["t_norm_status"].tolist() == ["user_supplied"] * 2
+
+
+def test_union_of_must_name_other_scales(tmp_path):
+    p = filled(tmp_path)
+    p.write_text(p.read_text(encoding="utf-8").replace("union_of: [MOOD,", "union_of: [MOD,"), encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"scales\.total\.union_of: got 'MOD', expected other scales of"):
+        instruments.load(p)
