@@ -35,7 +35,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, ProvisionalKeyWarning
+from effectstudy.core.errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    DataError,
+    ProvisionalKeyWarning,
+)
 from effectstudy.instruments.registry import Instrument, TNorm, resolve
 from effectstudy.instruments.scoring import ScoreResult
 
