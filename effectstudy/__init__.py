@@ -31,7 +31,7 @@ _EXPORTS: dict[str, str] = {
     # instruments and scoring
     "score": "effectstudy.instruments.scoring",
     "reliability": "effectstudy.instruments.reliability",
-    "t_scores": "effectstudy.instruments.scoring",
+    "t_scores": "effectstudy.instruments.tscores",
     # outcomes
     "pair_prepost": "effectstudy.data.pairing",
     "prepost_effect": "effectstudy.outcomes.effect_size",

@@ -45,6 +45,8 @@ YAML format (all keys other than those marked optional are required)::
     scales:
       total:
         items: 1-10               # or a list of item numbers
+        published_n_items: 10     # optional: the item count the source publishes (checked)
+        union_of: [A, B]          # optional: the items must be exactly those of these scales
         rule: sum                 # sum | mean | positive_count | positive_mean
         better_is: lower          # lower | higher
         multiplier: 1             # optional: score = rule(items) * multiplier
@@ -58,6 +60,7 @@ YAML format (all keys other than those marked optional are required)::
         default_norms: UK_2007
         t_norms:                  # optional: linear (mean, sd) or table (raw -> t)
           general_population: {method: linear, mean: 4.7, sd: 4.8, source: ...}
+          # optional per T-norm: status (verified | provisional | user_supplied), status_reason
         bands: [{min: 0, label: healthy}, {min: 6, label: low}]  # lower bounds
 """
 
@@ -92,11 +95,15 @@ __all__ = [
     "register",
     "unregister",
     "resolve",
+    "template_path",
     "SHIPPED_DIR",
+    "TEMPLATES_DIR",
 ]
 
 #: folder holding the shipped instrument files
 SHIPPED_DIR = Path(__file__).resolve().parent
+#: folder holding instrument templates: files whose key a practice fills in (e.g. the SQ-48)
+TEMPLATES_DIR = SHIPPED_DIR / "templates"
 
 Rule = Literal["sum", "mean", "positive_count", "positive_mean"]
 Direction = Literal["lower", "higher"]
@@ -151,6 +158,11 @@ class TNorm:
     (``raw`` strictly increasing, covering the scale's range), the way normalised T-scores
     are tabulated (de Beurs 2010, *MGv* 65:684-695).
 
+    ``status`` says whether the conversion values were checked against their source
+    (``"verified"``), are not yet (``"provisional"``, ``status_reason`` says why; converting
+    with them warns) or were supplied by the user for their own reference group
+    (``"user_supplied"``).  :func:`effectstudy.t_scores` copies it into every row it converts.
+
     >>> TNorm("x", "linear", "test", mean=10.0, sd=5.0).transform([10.0, 15.0, 0.0]).tolist()
     [50.0, 60.0, 30.0]
     >>> TNorm("x", "table", "test", raw=(0.0, 10.0), t=(30.0, 80.0)).transform([5.0]).tolist()
@@ -167,6 +179,8 @@ class TNorm:
     confidence: str | None = None
     population: str | None = None
     note: str | None = None
+    status: str = "verified"
+    status_reason: str | None = None
 
     def transform(self, x: Any) -> np.ndarray:
         """T-scores of raw scale scores ``x`` (NaN stays NaN)."""
@@ -404,6 +418,8 @@ class _TNormSpec(_Spec):
     confidence: Confidence | None = None
     population: str | None = None
     note: str | None = None
+    status: Literal["verified", "provisional", "user_supplied"] | None = None
+    status_reason: str | None = None
 
 
 class _BandSpec(_Spec):
@@ -413,6 +429,8 @@ class _BandSpec(_Spec):
 
 class _ScaleSpec(_Spec):
     items: list[int] | str
+    published_n_items: int | None = None
+    union_of: list[str] | None = None
     rule: Rule = "sum"
     better_is: Direction = "lower"
     multiplier: float = 1.0
@@ -503,6 +521,7 @@ def _build(spec: _InstrumentSpec, origin: str) -> Instrument:
     scales = {name: _build_scale(name, s, spec, origin, reverse) for name, s in spec.scales.items()}
     partition = tuple(spec.partition or ())
     _check_partition(partition, scales, spec.n_items, origin)
+    _check_unions(spec, scales, origin)
     impute = tuple(miss.impute_within or ())
     _check_imputation(miss.method, impute, scales, origin)
     return Instrument(
@@ -564,6 +583,8 @@ def _build_scale(name: str, s: _ScaleSpec, spec: _InstrumentSpec, origin: str,
     if not items:
         raise _fail(origin, f"{where}.items", "expected at least one item")
     _check_items(items, spec.n_items, origin, f"{where}.items")
+    if s.published_n_items is not None and len(items) != s.published_n_items:
+        raise _fail(origin, f"{where}.items", f"got {len(items)} items, expected the published {s.published_n_items}")
     if s.max_missing is not None:
         max_missing = s.max_missing
     elif miss.max_missing_share is not None:
@@ -583,7 +604,7 @@ def _build_scale(name: str, s: _ScaleSpec, spec: _InstrumentSpec, origin: str,
         raise _fail(origin, f"{where}.status", "a provisional scale needs the instrument status 'provisional'")
     lo, hi = _score_range(s.rule, len(items), spec.item_min, spec.item_max, s.multiplier)
     norms = _build_norms(s, where, origin)
-    t_norms = _build_t_norms(s, where, origin, lo, hi)
+    t_norms = _build_t_norms(s, where, origin, (lo, hi), (status, s.status_reason or spec.status_reason))
     bands = _build_bands(s, where, origin, lo, hi)
     return Scale(
         name=name,
@@ -636,18 +657,29 @@ def _build_norms(s: _ScaleSpec, where: str, origin: str) -> dict[str, NormSet]:
     return norms
 
 
-def _build_t_norms(s: _ScaleSpec, where: str, origin: str, lo: float, hi: float) -> dict[str, TNorm]:
-    """The scale's T-score norms: linear (mean, sd) or a table covering the score range."""
+def _build_t_norms(s: _ScaleSpec, where: str, origin: str, score_range: tuple[float, float],
+                   scale_status: tuple[str, str]) -> dict[str, TNorm]:
+    """The scale's T-score norms: linear (mean, sd) or a table covering the score range.
+
+    A T-norm without its own ``status`` has the scale's status (and reason); a provisional
+    one needs a reason.
+    """
+    lo, hi = score_range
     t_norms: dict[str, TNorm] = {}
     for tn_name, tn in s.t_norms.items():
         twhere = f"{where}.t_norms.{tn_name}"
+        status = tn.status or scale_status[0]
+        reason = tn.status_reason or (scale_status[1] if tn.status is None and status == "provisional" else None)
+        if status == "provisional" and not (reason or "").strip():
+            raise _fail(origin, f"{twhere}.status_reason", "a provisional T-norm needs a reason")
+        extra = {"confidence": tn.confidence, "population": tn.population, "note": tn.note,
+                 "status": status, "status_reason": reason}
         if tn.method == "linear":
             if tn.mean is None or tn.sd is None or tn.raw is not None or tn.t is not None:
                 raise _fail(origin, twhere, "a linear T-norm needs mean and sd (and no raw/t table)")
             if not tn.sd > 0:
                 raise _fail(origin, f"{twhere}.sd", f"got {tn.sd}, expected a positive number")
-            t_norms[tn_name] = TNorm(tn_name, "linear", tn.source, mean=tn.mean, sd=tn.sd,
-                                     confidence=tn.confidence, population=tn.population, note=tn.note)
+            t_norms[tn_name] = TNorm(tn_name, "linear", tn.source, mean=tn.mean, sd=tn.sd, **extra)
         else:
             if tn.raw is None or tn.t is None or tn.mean is not None or tn.sd is not None:
                 raise _fail(origin, twhere, "a table T-norm needs raw and t lists (and no mean/sd)")
@@ -656,10 +688,11 @@ def _build_t_norms(s: _ScaleSpec, where: str, origin: str, lo: float, hi: float)
                 raise _fail(origin, twhere, f"raw and t must have the same length >= 2, got {len(raw)} and {len(t)}")
             if np.any(np.diff(raw) <= 0):
                 raise _fail(origin, f"{twhere}.raw", "expected strictly increasing raw scores")
+            if np.any(np.diff(t) < 0):
+                raise _fail(origin, f"{twhere}.t", "expected T-scores that do not decrease as the raw score rises")
             if raw[0] > lo or raw[-1] < hi:
                 raise _fail(origin, f"{twhere}.raw", f"table covers {raw[0]:g}..{raw[-1]:g}, expected it to cover the scale range {lo:g}..{hi:g}")
-            t_norms[tn_name] = TNorm(tn_name, "table", tn.source, raw=tuple(tn.raw), t=tuple(tn.t),
-                                     confidence=tn.confidence, population=tn.population, note=tn.note)
+            t_norms[tn_name] = TNorm(tn_name, "table", tn.source, raw=tuple(tn.raw), t=tuple(tn.t), **extra)
     return t_norms
 
 
@@ -672,6 +705,25 @@ def _build_bands(s: _ScaleSpec, where: str, origin: str, lo: float, hi: float) -
     if bands and not s.bands_source:
         raise _fail(origin, f"{where}.bands_source", "expected a source for the bands")
     return tuple(bands)
+
+
+def _check_unions(spec: _InstrumentSpec, scales: dict[str, Scale], origin: str) -> None:
+    """A scale with ``union_of`` must hold exactly the items of those scales (e.g. the SQ-48 total)."""
+    for name, s in spec.scales.items():
+        if not s.union_of:
+            continue
+        unknown = [u for u in s.union_of if u not in scales or u == name]
+        if unknown:
+            raise _fail(origin, f"scales.{name}.union_of", f"got {unknown[0]!r}, expected other scales of {list(scales)}")
+        want = {i for u in s.union_of for i in scales[u].items}
+        have = set(scales[name].items)
+        if have != want:
+            diff = sorted(have ^ want)
+            raise _fail(
+                origin, f"scales.{name}.items",
+                f"expected exactly the items of {', '.join(s.union_of)}; item {diff[0]} "
+                f"{'is not in those scales' if diff[0] in have else 'is missing'}",
+            )
 
 
 def _check_partition(partition: tuple[str, ...], scales: dict[str, Scale], n_items: int, origin: str) -> None:
@@ -774,7 +826,27 @@ def get(id: str) -> Instrument:
         return _REGISTERED[id]
     if id in _shipped_ids():
         return _shipped(id)
+    if (TEMPLATES_DIR / f"{id}.yaml").is_file():
+        raise ArgumentError(
+            "instrument", id,
+            f"a registered key: {id} ships only as a template without its item key (no verified public "
+            f"source); copy es.instruments.template_path({id!r}), fill in the item numbers from the "
+            "scoring key and load it with es.instruments.load(path, register=True)",
+        )
     raise ArgumentError("instrument", id, f"one of {available()}")
+
+
+def template_path(id: str) -> Path:
+    """Path of the shipped template of instrument ``id`` (a key to complete, see its comments).
+
+    >>> template_path("sq48").name
+    'sq48.yaml'
+    """
+    p = TEMPLATES_DIR / f"{id}.yaml"
+    if not isinstance(id, str) or not p.is_file():
+        have = sorted(q.stem for q in TEMPLATES_DIR.glob("*.yaml"))
+        raise ArgumentError("template", id, f"one of {have}")
+    return p
 
 
 def load(path: str | Path, *, register: bool = False) -> Instrument:

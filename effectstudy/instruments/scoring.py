@@ -1,4 +1,6 @@
-r"""Scoring questionnaire administrations with a registered key, and T-scores.
+r"""Scoring questionnaire administrations with a registered key.
+
+T-scores of the results: :mod:`effectstudy.instruments.tscores`.
 
 :func:`score` turns raw item codes (canonical measurements: one row per administration,
 ``item_1`` ... ``item_N``) into long scale scores, one row per administration and scale.
@@ -72,7 +74,7 @@ from effectstudy.core.errors import (
 from effectstudy.core.labels import register as _register_labels
 from effectstudy.core.results import Result, base_meta
 from effectstudy.core.schema import item_number
-from effectstudy.instruments import Instrument, TNorm, resolve
+from effectstudy.instruments import Instrument, resolve
 from effectstudy.instruments.items import (
     check_codes,
     item_matrix_columns,
@@ -80,7 +82,7 @@ from effectstudy.instruments.items import (
     select_rows,
 )
 
-__all__ = ["score", "t_scores", "ScoreResult", "KEY_COLUMNS", "REASONS"]
+__all__ = ["score", "ScoreResult", "KEY_COLUMNS", "REASONS"]
 
 #: measurement columns copied to the scores, in this order, when present
 KEY_COLUMNS: tuple[str, ...] = ("client_id", "episode_id", "instrument", "date", "session", "occasion")
@@ -448,98 +450,3 @@ def score(
             stacklevel=2,
         )
     return ScoreResult(meta=meta, scores=out)
-
-
-# ============================================================================ T-scores
-def t_scores(
-    scores: pd.DataFrame | ScoreResult,
-    *,
-    instrument: str | Instrument,
-    norm: str | dict[str, Any],
-    scales: Sequence[str] | str | None = None,
-) -> pd.DataFrame:
-    r"""T-scores of scale scores, so that change can be reported as :math:`\Delta T`.
-
-    Parameters
-    ----------
-    scores : DataFrame or ScoreResult
-        Long scores as returned by :func:`score` (columns ``scale`` and ``score``).
-    instrument : str or Instrument
-        The instrument whose T-norms are used.
-    norm : str or dict
-        Name of a T-norm in the instrument file (e.g. ``"general_population"`` for the
-        CORE-10), or ``{"mean": M, "sd": SD, "source": "..."}`` for a linear norm of your
-        own reference group (then ``scales`` names the scale(s) it applies to).
-    scales : list of str, optional
-        Scales to convert (default: every scale of the instrument that has ``norm``).
-
-    Returns
-    -------
-    DataFrame
-        The rows of those scales with ``t_score`` and ``t_norm`` (the norm's name) added.
-        Linear norms: :math:`T = 50 + 10 (x - M) / SD` (a higher T means a higher raw
-        score, whatever the scale's direction); table norms interpolate the published
-        raw -> T table.  Missing scores stay missing.
-
-    Examples
-    --------
-    >>> import pandas as pd, effectstudy as es
-    >>> s = pd.DataFrame({"client_id": ["a", "a"], "scale": ["total", "total"], "score": [19.1, 9.5]})
-    >>> es.t_scores(s, instrument="core10", norm="general_population")["t_score"].round(2).tolist()
-    [80.0, 60.0]
-    """
-    if isinstance(scores, ScoreResult):
-        scores = scores.scores
-    if not isinstance(scores, pd.DataFrame):
-        raise ArgumentTypeError("scores", scores, "a scores DataFrame or ScoreResult from es.score")
-    for c in ("scale", "score"):
-        if c not in scores.columns:
-            raise ArgumentError("scores", list(scores.columns), f"a table with columns 'scale' and 'score' (missing {c!r})")
-    inst = resolve(instrument)
-    if isinstance(norm, dict):
-        unknown = set(norm) - {"mean", "sd", "source", "name"}
-        if unknown or "mean" not in norm or "sd" not in norm or "source" not in norm:
-            raise ArgumentError("norm", norm, "a dict with keys mean, sd, source (and optionally name)")
-        if not float(norm["sd"]) > 0:
-            raise ArgumentError("norm", norm, "a positive sd")
-        if scales is None:
-            raise ArgumentError("scales", None, "the scale(s) a user-supplied norm applies to")
-        names = _resolve_scales(inst, scales)
-        tn = TNorm(str(norm.get("name", "user")), "linear", str(norm["source"]),
-                   mean=float(norm["mean"]), sd=float(norm["sd"]))
-        per_scale = {nm: tn for nm in names}
-    elif isinstance(norm, str):
-        with_norm = [nm for nm, s in inst.scales.items() if norm in s.t_norms]
-        if scales is None:
-            if not with_norm:
-                have = sorted({t for s in inst.scales.values() for t in s.t_norms})
-                raise ArgumentError(
-                    "norm", norm,
-                    f"one of {have} for {inst.id}" if have else
-                    f"a dict(mean=, sd=, source=): {inst.id} ships no T-norms (add them in a user YAML)",
-                )
-            names = with_norm
-        else:
-            names = _resolve_scales(inst, scales)
-            for nm in names:
-                if norm not in inst.scales[nm].t_norms:
-                    raise ArgumentError("norm", norm, f"one of {sorted(inst.scales[nm].t_norms)} for scale {nm}")
-        per_scale = {nm: inst.scales[nm].t_norms[norm] for nm in names}
-    else:
-        raise ArgumentTypeError("norm", norm, "a T-norm name (str) or dict(mean=, sd=, source=)")
-
-    rows = scores
-    if "instrument" in rows.columns:
-        rows = rows[(rows["instrument"] == inst.id).to_numpy(dtype=bool)]
-    scale_col = rows["scale"].astype(str).to_numpy()
-    keep = np.isin(scale_col, list(per_scale))
-    out = rows.loc[keep].copy()
-    t = np.full(len(out), np.nan)
-    sc = scale_col[keep]
-    vals = out["score"].to_numpy(dtype=float)
-    for nm, tn in per_scale.items():
-        m = sc == nm
-        t[m] = tn.transform(vals[m])
-    out["t_score"] = t
-    out["t_norm"] = pd.Series(sc, index=out.index).map({nm: tn.name for nm, tn in per_scale.items()})
-    return out

@@ -146,13 +146,15 @@ def test_twine_check_strict_passes(dists):
 def test_wheel_carries_keys_templates_notebooks_params_and_example(dists):
     names = set(zipfile.ZipFile(dists.wheel).namelist())
     expected = {f"effectstudy/instruments/{p.name}" for p in (REPO / "effectstudy/instruments").glob("*.yaml")}
+    expected |= {f"effectstudy/instruments/templates/{p.name}"
+                 for p in (REPO / "effectstudy/instruments/templates").glob("*.yaml")}
     expected |= {f"effectstudy/{p.relative_to(REPO / 'effectstudy').as_posix()}"
                  for p in (REPO / "effectstudy/templates").rglob("*") if p.is_file()}
     for folder in SHIPPED.values():
         files = [p for p in (REPO / folder).iterdir() if p.is_file()]
         assert files, folder
         expected |= {f"effectstudy/_shipped/{folder}/{p.name}" for p in files}
-    assert {"effectstudy/instruments/scl90_nl.yaml", "effectstudy/_shipped/notebooks/effect_study.ipynb",
+    assert {"effectstudy/instruments/scl90_nl.yaml", "effectstudy/instruments/templates/sq48.yaml", "effectstudy/_shipped/notebooks/effect_study.ipynb",
             "effectstudy/_shipped/params/demo.yaml", "effectstudy/_shipped/data/example/measurements.csv",
             "effectstudy/templates/report/index.html.j2"} <= expected
     assert expected <= names, sorted(expected - names)
