@@ -121,7 +121,7 @@ def _empty(s: pd.Series) -> np.ndarray:
     """Cells with no value: missing, or text that is empty after stripping."""
     e = s.isna().to_numpy(dtype=bool)
     if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
-        e |= s.astype("string").str.strip().eq("").fillna(True).to_numpy(dtype=bool)
+        e = e | s.astype("string").str.strip().eq("").fillna(True).to_numpy(dtype=bool)
     return e
 
 
