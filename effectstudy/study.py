@@ -306,7 +306,15 @@ class Study:
         """The reliability used for reliable change: a number, or Cronbach's alpha of the intake."""
         rel = self.analysis.reliable_change.reliability
         if rel == "sample" and self.score_only:
-            return None  # no items, no alpha: the registry's value, and the report says so (scoring_note)
+            # no items, no alpha: the registry's value, and the report says so (scoring_note)
+            if self.instrument.scales[self.scale].reliability is None:
+                raise ParamsError(
+                    f"{self.params.source_file}: analysis.reliable_change.reliability: 'sample' (Cronbach's alpha "
+                    "of the intake) needs the item answers, and data.measurements holds scale scores only "
+                    f"(values: scores); the instrument registry has no reliability for {self.analysis.instrument} "
+                    f"{self.scale} either: give a published value as a number (e.g. reliability: 0.95) and "
+                    "cite its source")
+            return None
         if rel == "sample":
             return reliability(self.measurements, instrument=self.instrument, scale=self.scale)
         if rel == "registry":
@@ -333,6 +341,12 @@ class Study:
             text += (" Alfa van de steekproef kon niet worden berekend; de betrouwbaarheid komt uit het "
                      "instrumentregister." if nl else
                      " The sample's alpha could not be computed; the reliability is the instrument registry's.")
+        elif rel == "registry":
+            text += (" De betrouwbaarheid komt uit het instrumentregister." if nl
+                     else " The reliability is the instrument registry's.")
+        else:
+            text += (f" De betrouwbaarheid is de waarde uit de parameters ({number(float(rel), self.lang, 3)})." if nl
+                     else f" The reliability is the value given in the params ({number(float(rel), self.lang, 3)}).")
         return text
 
     # ----------------------------------------------------------------------- descriptions

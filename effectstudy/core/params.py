@@ -107,8 +107,9 @@ class WideMeasurementSpec(StrictModel):
 class WideSpec(StrictModel):
     """A wide file: one row per episode (or client) holding several measurements side by side.
 
-    Every row gives one measurement per entry of ``measurements`` whose value columns are not
-    all empty (an empty post is no measurement, not an error); nothing is guessed from names.
+    Every row gives one measurement per entry of ``measurements`` whose cells (date, session,
+    values) are not all empty (an empty post is no measurement, not an error); nothing is guessed
+    from names.
     """
 
     #: registry id of the instrument of every measurement in the file

@@ -8,8 +8,9 @@ score-only file, ``score_<SCALE>``); nothing is guessed from names.  :func:`wide
 turns the raw (text) rows into canonical long measurements before they are typed and validated
 like any long file, so every check and the row accounting apply unchanged:
 
-- a measurement whose value columns are all empty is no measurement (a missing post is not an
-  error); a row without any measurement is excluded with reason ``no_measurement``;
+- a measurement whose cells (date, session, values) are all empty is no measurement (a missing
+  post is not an error); one with a date and no value is an administration without scores, as in
+  a long file; a row without any measurement is excluded with reason ``no_measurement``;
 - the long rows keep their wide row's line, so problems point at the wide file's row and name
   its column (``datum_na``, not ``date``); a problem in one measurement excludes the whole wide
   row, as a bad cell excludes its row in a long file; rows read = rows used + excluded, counted
@@ -202,8 +203,8 @@ def wide_to_long(raw: pd.DataFrame, lines: np.ndarray, spec: FileSpec, file: str
     base = raw[list(shared)].set_axis(list(shared.values()), axis=1)
     parts, codes, found = [], [], np.zeros(len(raw), dtype=bool)
     for b, m in enumerate(wide.measurements):
-        values = list(m.columns)
-        present = ~np.logical_and.reduce([_empty(raw[c]) for c in values])
+        cells = [m.date, *([m.session] if m.session else []), *m.columns]
+        present = ~np.logical_and.reduce([_empty(raw[c]) for c in cells])
         found |= present
         cols = {"date": raw[m.date], **({"session": raw[m.session]} if m.session else {}),
                 **{t: raw[c] for c, t in m.columns.items()}}
@@ -221,7 +222,7 @@ def wide_to_long(raw: pd.DataFrame, lines: np.ndarray, spec: FileSpec, file: str
     none = ~found
     if none.any():
         problems = problems_frame(file, lines[none], "", "", "no_measurement",
-                                  "at least one measurement: a value in the columns of data.measurements.wide",
+                                  "at least one measurement: a filled cell among the columns of data.measurements.wide",
                                   "error")
     return WideLong(long, code[order], problems, names, unread)
 
