@@ -66,7 +66,6 @@ from effectstudy.core.rowkey import RowKey, load_row_key
 from effectstudy.core.schema import SCORED_MEASUREMENTS, TABLES, Column, TableSpec
 from effectstudy.data.coding import apply_codes
 from effectstudy.data.consent import CONSENT_COLUMNS
-from effectstudy.data.wide import WideLong, decode_lines, decode_problems, wide_to_long
 from effectstudy.data.validate import (
     DEFAULT_MIN_DATE,
     DEFAULT_WINDOW_DAYS,
@@ -80,6 +79,7 @@ from effectstudy.data.validate import (
     identifiers_shown,
     problems_frame,
 )
+from effectstudy.data.wide import WideLong, decode_lines, decode_problems, wide_to_long
 
 __all__ = ["read_table", "read_study", "TableRead", "StudyData", "BOOL_TOKENS", "NOT_RECORDED_FLAGS"]
 

@@ -72,7 +72,13 @@ from effectstudy.core.errors import (
 )
 from effectstudy.core.labels import register as _register_labels
 from effectstudy.core.results import Result, base_meta
-from effectstudy.core.schema import item_columns, item_number, score_column, score_columns, score_scale
+from effectstudy.core.schema import (
+    item_columns,
+    item_number,
+    score_column,
+    score_columns,
+    score_scale,
+)
 from effectstudy.instruments import Instrument, TNorm, resolve
 from effectstudy.instruments.items import (
     check_codes,

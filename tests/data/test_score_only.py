@@ -3,9 +3,6 @@ instrument registry, taken as they are by ``es.score``, and no Cronbach's alpha 
 
 from __future__ import annotations
 
-import warnings
-
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -61,45 +58,9 @@ def test_item_columns_in_a_score_only_file_are_not_read(tmp_path):
     assert w.loc[w["rule"] == "unknown_column", "column"].tolist() == ["item_1"]
 
 
-@pytest.fixture(scope="module")
-def exported():
-    """The example's measurements scored by the package, and the same scores as a score-only table."""
-    ex = es.datasets.load_example()
-    with pytest.warns(es.ProvisionalKeyWarning):
-        scored = es.score(ex.measurements, instrument="scl90_nl")
-    wide = scored.wide()
-    keys = ["client_id", "episode_id", "instrument", "date", "session", "occasion"]
-    only = pd.concat([wide[keys], wide[scored.meta["scales"]].add_prefix("score_")], axis=1)
-    return ex, scored, only
-
-
-def test_score_takes_exported_scores_as_they_are(exported):
-    _, scored, only = exported
-    with warnings.catch_warnings():
-        # the package's key is not applied to exported scores: no provisional-key warning
-        warnings.simplefilter("error", es.ProvisionalKeyWarning)
-        res = es.score(only, instrument="scl90_nl")
-    a, b = res.scores, scored.scores
-    assert res.meta["scored_by"] == "export"
-    assert res.meta["prorating"].startswith("unavailable")
-    assert res.meta["n_prorated"] is None
-    assert a["scale"].astype(str).tolist() == b["scale"].astype(str).tolist()
-    np.testing.assert_array_equal(a["score"].to_numpy(), b["score"].to_numpy())
-    assert a["n_answered"].isna().all() and a["prorated"].isna().all()  # unknown without items
-    missing = a["score"].isna()
-    assert (a.loc[missing, "reason"] == "not_in_export").all() and a.loc[~missing, "reason"].isna().all()
-    s = res.summary()
-    assert s["n_prorated"].isna().all() and (s["n"].to_numpy() == scored.summary()["n"].to_numpy()).all()
-
-
-def test_score_of_a_scale_not_exported_is_a_clear_error(exported):
-    _, _, only = exported
-    with pytest.raises(DataError, match=r"no score of scale\(s\) SLA of scl90_nl"):
-        es.score(only.drop(columns="score_SLA"), instrument="scl90_nl", scales=["DEP", "SLA"])
-
-
-def test_reliability_of_score_only_data_says_alpha_needs_items(exported):
-    _, _, only = exported
+def test_reliability_of_score_only_data_says_alpha_needs_items():
+    only = pd.DataFrame({"client_id": ["a", "b", "c"], "instrument": "scl90_nl",
+                         "score_DEP": [30.0, 40.0, 50.0], "occasion": "pre"})
     with pytest.raises(DataError) as exc:
         es.reliability(only, instrument="scl90_nl", scale="DEP")
     msg = str(exc.value)
