@@ -115,7 +115,7 @@ class WideSpec(StrictModel):
     #: registry id of the instrument of every measurement in the file
     instrument: str
     #: the measurements in each row, e.g. pre and post
-    measurements: list[WideMeasurementSpec] = Field(min_length=1)
+    measurements: list[WideMeasurementSpec] = Field(min_length=1, max_length=1000)
 
     def export_columns(self) -> list[str]:
         """Every export column the mapping reads (dates, sessions, values), in mapping order."""
@@ -148,7 +148,11 @@ def _wide_problems(key: str, spec: FileSpec) -> list[str]:
             if col in seen:
                 out.append(f"{where}.{name}: export column {col!r} is read twice (also at {seen[col]})")
             seen.setdefault(col, f"{where}.{name}")
-    for col in spec.columns:
+    for col, tgt in spec.columns.items():
+        if tgt not in ("client_id", "episode_id"):
+            out.append(f"{key}.columns.{col}: a wide file's columns: maps the row's client_id and episode_id "
+                       f"only (got {tgt!r}); dates, sessions and values are mapped per measurement under "
+                       f"{key}.wide.measurements")
         if col in seen:
             out.append(f"{key}.columns.{col}: export column {col!r} is also read by the wide mapping "
                        f"({seen[col]})")

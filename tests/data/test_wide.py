@@ -129,6 +129,8 @@ def test_params_name_a_mapping_that_cannot_be_right(tmp_path):
             "values: scores; expected score_<SCALE>") in msg
     assert "data.measurements.wide.measurements.0.columns.datum_voor: export column 'datum_voor' is read twice" in msg
     assert "data.measurements.columns.datum_voor: export column 'datum_voor' is also read by the wide mapping" in msg
+    assert ("data.measurements.columns.datum_voor: a wide file's columns: maps the row's client_id and episode_id "
+            "only (got 'date')") in msg
     assert "data.satisfaction: values and wide describe a measurements file only" in msg
 
 
