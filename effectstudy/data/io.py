@@ -755,6 +755,7 @@ def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today
     if wl is not None:  # back to the wide file's lines and column names; rows read are its rows
         found = concat_problems([decode_problems(found, file, wl.names), wl.problems])
         typed.index = raw.index = pd.Index(decode_lines(lines), name="line")
+        meta.update(wide_codes=lines, wide_names=wl.names)
         n_read = int(meta["wide_rows"])
     problems = concat_problems([*warn, *warn2, found])
     fatal = bool((problems["severity"] == "fatal").any())
@@ -916,12 +917,15 @@ def read_study(data_spec: DataSpec, *, on_fatal: str = "raise", window_days: tup
     if not any_fatal:
         used = {t: _used_mask(problems, r[3], r[1]) for t, r in reads.items()}
         with identifiers_shown(show_identifiers):
+            wide = meta["measurements"].get("wide_codes")  # a wide file: its problems name its columns
             cross = check_study(
                 reads["episodes"][0], reads["episodes"][1], used["episodes"],
-                reads["measurements"][0], reads["measurements"][1], used["measurements"],
+                reads["measurements"][0], reads["measurements"][1] if wide is None else wide, used["measurements"],
                 *(reads["satisfaction"][:2] if "satisfaction" in reads else (None, None)),
                 used.get("satisfaction"),
                 files={t: r[3] for t, r in reads.items()}, window_days=window_days)
+        if wide is not None:
+            cross = decode_problems(cross, reads["measurements"][3], meta["measurements"]["wide_names"])
         problems = concat_problems([problems, cross])
     id_cols = ["client_id", "episode_id"]
     problems = add_row_keys(problems, {r[3]: _first_of_line(r[0][[c for c in id_cols if c in r[0].columns]])

@@ -185,3 +185,20 @@ def test_one_wide_file_for_episodes_and_measurements_keeps_their_problems_apart(
     assert set(sd.report.problems["file"]) == {"study.csv (measurements)"}
     assert not (sd.report.problems["rule"] == "unknown_column").any()  # each spec reads its own columns
     assert sd.episodes["episode_id"].tolist() == ["E1", "E2"]
+
+
+def test_cross_table_problems_of_a_wide_file_name_its_columns(tmp_path):
+    f = tmp_path / "study.csv"
+    f.write_text("nr;traject;start;einde;" + HEADER.split(";", 2)[2]
+                 + "C1;E1;01-02-2024;01-06-2024;01-02-2024;1;150;30;01-12-2024;9;120;25\n"  # post long after the end
+                 + "C2;E2;03-02-2024;;03-02-2024;1;170;40;;;;\n", encoding="utf-8")
+    spec = DataSpec(
+        episodes=FileSpec(path=f, columns={"nr": "client_id", "traject": "episode_id", "start": "start_date",
+                                           "einde": "end_date"}),
+        measurements=_spec(f))
+    sd = es.read_study(spec, today=TODAY)
+    p = sd.report.problems
+    bad = p[p["rule"] == "outside_episode"]
+    assert bad[["file", "row", "column"]].to_dict("records") == [
+        {"file": "study.csv (measurements)", "row": 2, "column": "datum_na"}]
+    assert sd.measurements.index.tolist() == [3]  # the whole wide row is excluded
