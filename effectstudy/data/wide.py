@@ -110,7 +110,10 @@ def decode_problems(problems: pd.DataFrame, file: str, names: list[dict[str, str
     code = row[at].astype(np.int64)
     block = code % LINE_FACTOR
     cols = out["column"].to_numpy(dtype=object)
-    cols[at] = [names[b].get(c, c) for b, c in zip(block.tolist(), cols[at].tolist(), strict=True)]
+    # one look-up per distinct (measurement, column), not per problem
+    pairs = pd.MultiIndex.from_arrays([block, pd.Series(cols[at], dtype=object)])
+    codes, uniq = pd.factorize(pairs)
+    cols[at] = np.array([names[b].get(c, c) for b, c in uniq], dtype=object)[codes]
     rows = out["row"].to_numpy(dtype=object, na_value=None)
     rows[at] = code // LINE_FACTOR
     out["row"] = pd.array(rows, dtype="Int64")
