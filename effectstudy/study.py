@@ -305,11 +305,49 @@ class Study:
     def reliability(self):
         """The reliability used for reliable change: a number, or Cronbach's alpha of the intake."""
         rel = self.analysis.reliable_change.reliability
+        if rel == "sample" and self.score_only:
+            # no items, no alpha: the registry's value, and the report says so (scoring_note)
+            if self.instrument.scales[self.scale].reliability is None:
+                raise ParamsError(
+                    f"{self.params.source_file}: analysis.reliable_change.reliability: 'sample' (Cronbach's alpha "
+                    "of the intake) needs the item answers, and data.measurements holds scale scores only "
+                    f"(values: scores); the instrument registry has no reliability for {self.analysis.instrument} "
+                    f"{self.scale} either: give a published value as a number (e.g. reliability: 0.95) and "
+                    "cite its source")
+            return None
         if rel == "sample":
             return reliability(self.measurements, instrument=self.instrument, scale=self.scale)
         if rel == "registry":
             return None  # the verbs take it from the registry via instrument=/scale=
         return float(rel)
+
+    @property
+    def score_only(self) -> bool:
+        """True when the measurements came scored (``data.measurements.values: scores``)."""
+        return self.params.data.measurements.values == "scores"
+
+    def scoring_note(self) -> str:
+        """What a score-only export cannot give (prorating, Cronbach's alpha); empty for item data."""
+        if not self.score_only:
+            return ""
+        nl = self.lang == "nl"
+        rel = self.analysis.reliable_change.reliability
+        text = ("De metingen zijn geëxporteerd als schaalscores zonder items: het pakket heeft ze niet zelf "
+                "gescoord. Ontbrekende items naar rato aanvullen (prorating) en Cronbachs alfa zijn daarom niet "
+                "beschikbaar." if nl else
+                "The measurements were exported as scale scores without items: the package did not score them. "
+                "Prorating missing items and Cronbach's alpha are therefore unavailable.")
+        if rel == "sample":
+            text += (" Alfa van de steekproef kon niet worden berekend; de betrouwbaarheid komt uit het "
+                     "instrumentregister." if nl else
+                     " The sample's alpha could not be computed; the reliability is the instrument registry's.")
+        elif rel == "registry":
+            text += (" De betrouwbaarheid komt uit het instrumentregister." if nl
+                     else " The reliability is the instrument registry's.")
+        else:
+            text += (f" De betrouwbaarheid is de waarde uit de parameters ({number(float(rel), self.lang, 3)})." if nl
+                     else f" The reliability is the value given in the params ({number(float(rel), self.lang, 3)}).")
+        return text
 
     # ----------------------------------------------------------------------- descriptions
     def heading(self) -> str:
@@ -350,9 +388,9 @@ class Study:
             prov = ", ".join(meta.get("provisional_scales", [])) or "-"
             head = (f"**Let op: de scoringssleutel van {name} is voorlopig** (voorlopige schalen: {prov}). "
                     if nl else f"**Note: the scoring key of {name} is provisional** (provisional scales: {prov}). ")
-            return head + str(meta.get("key_status_reason", ""))
-        return (f"De scoringssleutel van {name} is geverifieerd." if nl
-                else f"The scoring key of {name} is verified.")
+            return " ".join(x for x in (head + str(meta.get("key_status_reason", "")), self.scoring_note()) if x)
+        return " ".join(x for x in ((f"De scoringssleutel van {name} is geverifieerd." if nl
+                                     else f"The scoring key of {name} is verified."), self.scoring_note()) if x)
 
     def flow(self) -> FlowResult:
         """Every episode accounted for: read, validated, consent, selection, pre/post pairing."""
@@ -367,9 +405,13 @@ class Study:
         table = pd.concat([table, pd.DataFrame(pairing)], ignore_index=True)
         table["clients"] = table["clients"].astype("Int64")
         files = self.input.report.flow()
+        # which rows came scored: the measurements of a score-only export (no items, not scored here)
+        files["scored_by"] = files["table"].map({"measurements": "export" if self.score_only else "package"}).fillna("")
         report = self.input.report
         uncoded = {f"{r.table}.{r.column}": int(r.n) for r in uncoded_counts(report.problems, report.files).itertuples()}
         meta = base_meta("flow", scale=self.scale, consent=self.params.selection.consent, uncoded_value=uncoded,
+                         measurements_scored_by="export" if self.score_only else "package",
+                         measurements_shape="wide" if self.params.data.measurements.wide is not None else "long",
                          n_original=int(table.iloc[0]["episodes"]), n_used=n_paired,
                          exclusions={str(r.reason): int(r.episodes) for r in table.itertuples()
                                      if r.reason not in ("read", "used")})

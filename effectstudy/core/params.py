@@ -39,7 +39,7 @@ from effectstudy.core.codes import effective_codes, normalise_codes, require_cod
 from effectstudy.core.errors import ParamsError
 
 __all__ = [
-    "FileSpec", "DataSpec", "Params", "load_params", "parse_yaml", "StrictModel",
+    "FileSpec", "DataSpec", "WideSpec", "WideMeasurementSpec", "Params", "load_params", "parse_yaml", "StrictModel",
     "SelectionSpec", "EffectSizeSpec", "ReliableChangeSpec", "StagnationSpec", "NotOnTrackSpec", "AnalysisSpec",
     "DisclosureSpec", "StagnationListSpec", "EffectStudyParams", "YearlySummaryParams", "StudentParams", "ExploreParams",
     "REPORT_MODELS", "load_report_params",
@@ -90,6 +90,75 @@ class StrictModel(BaseModel):
 CANONICAL_DATE_DEFAULT = "%d-%m-%Y"
 
 
+class WideMeasurementSpec(StrictModel):
+    """One measurement held in each row of a wide file: its date, session and value columns."""
+
+    #: the occasion written into the measurement (``pre``, ``interim``, ``post``); optional
+    occasion: str | None = None
+    #: export column with this measurement's date
+    date: str
+    #: export column with the session number at this measurement; optional
+    session: str | None = None
+    #: export column -> canonical value column: ``item_<n>`` (``values: items``) or ``score_<SCALE>``
+    #: (``values: scores``)
+    columns: dict[str, str] = Field(min_length=1)
+
+
+class WideSpec(StrictModel):
+    """A wide file: one row per episode (or client) holding several measurements side by side.
+
+    Every row gives one measurement per entry of ``measurements`` whose cells (date, session,
+    values) are not all empty (an empty post is no measurement, not an error); nothing is guessed
+    from names.
+    """
+
+    #: registry id of the instrument of every measurement in the file
+    instrument: str
+    #: the measurements in each row, e.g. pre and post
+    measurements: list[WideMeasurementSpec] = Field(min_length=1, max_length=1000)
+
+    def export_columns(self) -> list[str]:
+        """Every export column the mapping reads (dates, sessions, values), in mapping order."""
+        cols: list[str] = []
+        for m in self.measurements:
+            cols += [m.date, *([m.session] if m.session else []), *m.columns]
+        return cols
+
+
+_VALUE_TARGET = {"items": re.compile(r"item_[1-9][0-9]*"), "scores": re.compile(r"score_[A-Za-z][A-Za-z0-9_]*")}
+
+
+def _wide_problems(key: str, spec: FileSpec) -> list[str]:
+    """What is wrong with the wide mapping of ``spec`` (messages name the params key)."""
+    out: list[str] = []
+    if spec.wide is None:
+        return out
+    target = _VALUE_TARGET[spec.values]
+    want = "item_<n>" if spec.values == "items" else "score_<SCALE>"
+    seen: dict[str, str] = {}
+    for i, m in enumerate(spec.wide.measurements):
+        where = f"{key}.wide.measurements.{i}"
+        for col, tgt in m.columns.items():
+            if not target.fullmatch(tgt):
+                out.append(f"{where}.columns.{col}: {tgt!r} is not a value column of a file with "
+                           f"values: {spec.values}; expected {want}")
+        for name, col in [("date", m.date), ("session", m.session), *((f"columns.{c}", c) for c in m.columns)]:
+            if col is None:
+                continue
+            if col in seen:
+                out.append(f"{where}.{name}: export column {col!r} is read twice (also at {seen[col]})")
+            seen.setdefault(col, f"{where}.{name}")
+    for col, tgt in spec.columns.items():
+        if tgt not in ("client_id", "episode_id"):
+            out.append(f"{key}.columns.{col}: a wide file's columns: maps the row's client_id and episode_id "
+                       f"only (got {tgt!r}); dates, sessions and values are mapped per measurement under "
+                       f"{key}.wide.measurements")
+        if col in seen:
+            out.append(f"{key}.columns.{col}: export column {col!r} is also read by the wide mapping "
+                       f"({seen[col]})")
+    return out
+
+
 class FileSpec(StrictModel):
     """One input file and how to read it."""
 
@@ -109,6 +178,11 @@ class FileSpec(StrictModel):
     sheet: str | int = 0
     #: export column name -> canonical column name
     columns: dict[str, str] = Field(default_factory=dict)
+    #: measurements only: ``items`` (raw item codes, scored by the package) or ``scores`` (a
+    #: score-only export: precomputed scale scores in ``score_<SCALE>`` columns, no items)
+    values: Literal["items", "scores"] = "items"
+    #: measurements only: the mapping of a wide file (one row per episode, measurements side by side)
+    wide: WideSpec | None = None
 
     @field_validator("path", mode="before")
     @classmethod
@@ -133,6 +207,19 @@ class DataSpec(StrictModel):
     @classmethod
     def _codes(cls, v: Any) -> Any:
         return normalise_codes(v)
+
+    @model_validator(mode="after")
+    def _shapes(self) -> DataSpec:
+        """``values``/``wide`` belong to the measurements; a wide mapping is checked up front."""
+        problems = []
+        for table in ("episodes", "satisfaction"):
+            spec = getattr(self, table)
+            if spec is not None and (spec.wide is not None or spec.values != "items"):
+                problems.append(f"data.{table}: values and wide describe a measurements file only")
+        problems += _wide_problems("data.measurements", self.measurements)
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
 
     def code_lists(self) -> dict[str, Any]:
         """The code list of every codable column (package defaults replaced by ``codes``)."""

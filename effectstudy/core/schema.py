@@ -13,6 +13,9 @@ measurements
     hold raw response codes.
 scores
     Output of scoring: one row per administration and scale.
+scored measurements
+    Measurements exported already scored (score-only files, ``values: scores`` in the
+    params): the measurement columns and one column ``score_<SCALE>`` per scale, no items.
 satisfaction
     End-of-treatment questionnaire per episode.
 
@@ -22,6 +25,10 @@ satisfaction
 'item_7'
 >>> item_number('item_12')
 12
+>>> score_column("PSNEUR"), score_scale("score_PSNEUR")
+('score_PSNEUR', 'PSNEUR')
+>>> score_columns(["date", "score_DEP", "item_1", "score_ANG"])
+['score_DEP', 'score_ANG']
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ __all__ = [
     "EPISODES",
     "MEASUREMENTS",
     "SCORES",
+    "SCORED_MEASUREMENTS",
     "SATISFACTION",
     "TABLES",
     "CATEGORIES",
@@ -46,6 +54,9 @@ __all__ = [
     "item_column",
     "item_number",
     "item_columns",
+    "score_column",
+    "score_scale",
+    "score_columns",
 ]
 
 Kind = Literal["str", "date", "int", "float", "bool", "category"]
@@ -156,6 +167,15 @@ SATISFACTION = TableSpec(
     ),
 )
 
+#: a score-only measurements file: the measurement columns with ``score_<SCALE>`` columns instead
+#: of items (precomputed scale scores; scoring is skipped, see ``effectstudy.score``)
+SCORED_MEASUREMENTS = TableSpec(
+    name="measurements",
+    key=MEASUREMENTS.key,
+    extra_pattern=r"score_[A-Za-z][A-Za-z0-9_]*",
+    columns=MEASUREMENTS.columns,
+)
+
 TABLES: dict[str, TableSpec] = {t.name: t for t in (EPISODES, MEASUREMENTS, SCORES, SATISFACTION)}
 
 #: Outcome categories, best to worst (clinicalsignificance's order, lower-case).
@@ -184,3 +204,24 @@ def item_columns(columns) -> list[str]:
     """The item columns among ``columns``, sorted by item number."""
     items = [c for c in columns if isinstance(c, str) and _ITEM_RE.match(c)]
     return sorted(items, key=item_number)
+
+
+_SCORE_RE = re.compile(r"^score_([A-Za-z][A-Za-z0-9_]*)$")
+
+
+def score_column(scale: str) -> str:
+    """Canonical name of the precomputed score column of ``scale`` in a score-only file."""
+    return f"score_{scale}"
+
+
+def score_scale(column: str) -> str:
+    """Scale name of a canonical score column; ``ValueError`` for anything else."""
+    m = _SCORE_RE.match(column)
+    if m is None:
+        raise ValueError(f"{column!r} is not a score column; expected 'score_<SCALE>'")
+    return m.group(1)
+
+
+def score_columns(columns) -> list[str]:
+    """The score columns (``score_<SCALE>``) among ``columns``, in their order."""
+    return [c for c in columns if isinstance(c, str) and _SCORE_RE.match(c)]

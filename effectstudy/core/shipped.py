@@ -1,7 +1,8 @@
 """The files the package ships beside its code: report notebooks, params files, example data.
 
 In the repository they live at the top level, where users, ``make demo`` and the tests use them:
-``notebooks/``, ``params/`` and ``data/example/``.  The wheel carries the same files in the
+``notebooks/``, ``params/``, ``data/example/`` and the example in other shapes
+(``data/example_wide/``, ``data/example_scores/``).  The wheel carries the same files in the
 same layout below ``effectstudy/_shipped/`` (so the shipped params' ``../data/example/`` paths
 hold there too): ``setup.py`` maps these data-only packages onto the top-level folders
 (setuptools ``package_dir``), so no file is committed twice and git holds no symlink.
@@ -12,7 +13,7 @@ install).  Plain paths (not ``importlib.resources``): the notebooks are run by p
 copied by ``effectstudy init`` as files, and the package is never imported from a zip.
 
 >>> sorted(SHIPPED)
-['example', 'notebooks', 'params']
+['example', 'example_scores', 'example_wide', 'notebooks', 'params']
 >>> (shipped_folder("params") / "demo.yaml").is_file()
 True
 """
@@ -31,6 +32,8 @@ SHIPPED: dict[str, str] = {
     "notebooks": "notebooks",
     "params": "params",
     "example": "data/example",
+    "example_wide": "data/example_wide",
+    "example_scores": "data/example_scores",
 }
 
 #: where an installed package holds them (``effectstudy/_shipped/<folder>``)
@@ -55,7 +58,7 @@ def code_root() -> Path:
 
 
 def shipped_folder(name: str) -> Path:
-    """The folder of the shipped files ``name`` (``"notebooks"``, ``"params"`` or ``"example"``).
+    """The folder of the shipped files ``name`` (a key of :data:`SHIPPED`).
 
     Raises
     ------

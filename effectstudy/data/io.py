@@ -63,7 +63,7 @@ from effectstudy.core.checks import check_choice
 from effectstudy.core.errors import ArgumentError
 from effectstudy.core.params import DataSpec, FileSpec
 from effectstudy.core.rowkey import RowKey, load_row_key
-from effectstudy.core.schema import TABLES, Column, TableSpec
+from effectstudy.core.schema import SCORED_MEASUREMENTS, TABLES, Column, TableSpec
 from effectstudy.data.coding import apply_codes
 from effectstudy.data.consent import CONSENT_COLUMNS
 from effectstudy.data.validate import (
@@ -79,6 +79,7 @@ from effectstudy.data.validate import (
     identifiers_shown,
     problems_frame,
 )
+from effectstudy.data.wide import WideLong, decode_lines, decode_problems, wide_to_long
 
 __all__ = ["read_table", "read_study", "TableRead", "StudyData", "BOOL_TOKENS", "NOT_RECORDED_FLAGS"]
 
@@ -1103,11 +1104,29 @@ def _file_name(spec: FileSpec) -> str:
     return Path(spec.path).name
 
 
+def _to_long(raw: pd.DataFrame, lines: np.ndarray, spec: FileSpec, file: str,
+             meta: dict[str, Any]) -> tuple[pd.DataFrame, np.ndarray, FileSpec, WideLong]:
+    """A wide measurements file as raw long rows (:mod:`effectstudy.data.wide`); fatal mapping problems raise."""
+    wl = wide_to_long(raw, lines, spec, file)
+    if wl.fatal:
+        raise _Fatal(wl.problems, rows_read=len(raw))
+    meta.update(shape="wide", wide_rows=len(raw), row_lines=np.asarray(lines, dtype=np.int64),
+                unknown_columns=wl.unread)
+    # the column map was applied by the reshape: the long rows carry canonical names
+    return wl.data, wl.lines, spec.model_copy(update={"columns": {}}), wl
+
+
 def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today: Any = None,
-          keep_raw: bool = True, codes: Mapping[str, Any] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int, bool, dict]:
-    """Read + type + table checks.  Returns (typed all rows, raw all rows, problems, rows_read, fatal, meta)."""
+          keep_raw: bool = True, codes: Mapping[str, Any] | None = None,
+          skip: tuple[str, ...] = ()) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int, bool, dict]:
+    """Read + type + table checks.  Returns (typed all rows, raw all rows, problems, rows_read, fatal, meta).
+
+    ``skip``: export columns not read and not reported (read by another table's spec: the
+    measurement columns of a wide file that also holds the episodes).  A wide measurements file
+    is reshaped to long rows first; its rows read are the wide rows.
+    """
     check_choice("table", table, _READ_TABLES)
-    tspec = TABLES[table]
+    tspec = SCORED_MEASUREMENTS if table == "measurements" and spec.values == "scores" else TABLES[table]
     path = Path(spec.path)
     file = path.name
     fmt = spec.format or _EXT.get(path.suffix.lower())
@@ -1116,10 +1135,18 @@ def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today
     if not path.is_file():
         raise ArgumentError("path", str(path), f"an existing {table} file")
     meta: dict[str, Any] = {"format": fmt, "file": file, "encoding": spec.encoding if fmt == "csv" else None}
+    meta["values"] = spec.values if table == "measurements" else None
+    wl = None
     try:
         raw, lines, warn, info = _READERS[fmt](path, spec, file)
         meta.update(info)
-        raw, warn2, info2 = _map_columns(raw, spec, tspec, file)
+        if skip:
+            raw = raw[[c for c in raw.columns if c not in set(skip)]]
+        mapping = spec
+        if table == "measurements" and spec.wide is not None:
+            raw, lines, mapping, wl = _to_long(raw, lines, spec, file, meta)
+        raw, warn2, info2 = _map_columns(raw, mapping, tspec, file)
+        info2["unknown_columns"] = meta.get("unknown_columns", []) + info2["unknown_columns"]
         meta.update(info2)
     except _Fatal as f:
         return pd.DataFrame(), pd.DataFrame(), f.problems, f.rows_read, True, meta
@@ -1131,9 +1158,16 @@ def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today
     # the one hook of the code lists: uncoded values become missing (counted, never shown)
     typed, code_probs = apply_codes(typed, table, file=file, lines=lines, codes=codes)
     checks = check_table(typed, tspec, file=file, lines=lines, min_date=min_date, today=today)
-    problems = concat_problems([*warn, *warn2, *type_probs, code_probs, checks])
+    found = concat_problems([*type_probs, code_probs, checks])
+    n_read = len(typed)
+    if wl is not None:  # back to the wide file's lines and column names; rows read are its rows
+        found = concat_problems([decode_problems(found, file, wl.names), wl.problems])
+        typed.index = raw.index = pd.Index(decode_lines(lines), name="line")
+        meta.update(wide_codes=lines, wide_names=wl.names)
+        n_read = int(meta["wide_rows"])
+    problems = concat_problems([*warn, *warn2, found])
     fatal = bool((problems["severity"] == "fatal").any())
-    return typed, raw, problems, len(typed), fatal, meta
+    return typed, raw, problems, n_read, fatal, meta
 
 
 def _used_mask(problems: pd.DataFrame, file: str, lines: np.ndarray) -> np.ndarray:
@@ -1149,6 +1183,20 @@ def _rejected(raw: pd.DataFrame, report: ValidationReport, table: str) -> pd.Dat
     out = raw.loc[raw.index.isin(reason.index)].astype("str")
     out["reason"] = reason.reindex(out.index).to_numpy()
     return out
+
+
+def _first_of_line(typed: pd.DataFrame) -> pd.DataFrame:
+    """One row per source line (a wide file's measurements share their row's line and ids)."""
+    return typed[~typed.index.duplicated()] if typed.index.has_duplicates else typed
+
+
+def _skipped(data_spec: DataSpec, table: str) -> tuple[str, ...]:
+    """Columns the ``table`` spec leaves to the wide measurements spec reading the same file."""
+    m = data_spec.measurements
+    spec = getattr(data_spec, table)
+    if table == "measurements" or spec is None or m.wide is None or Path(spec.path) != Path(m.path):
+        return ()
+    return tuple(m.wide.export_columns())
 
 
 def _row_key_source(row_key: RowKey | None, spec: FileSpec) -> RowKey | Any:
@@ -1204,9 +1252,11 @@ def read_table(spec: FileSpec, table: str = "episodes", *, on_fatal: str = "rais
     with identifiers_shown(show_identifiers):
         typed, raw, problems, n, fatal, meta = _read(spec, table, min_date=min_date, today=today, codes=codes)
     file = _file_name(spec)
-    problems = add_row_keys(problems, {file: typed}, _row_key_source(row_key, spec), show_identifiers=show_identifiers)
+    problems = add_row_keys(problems, {file: _first_of_line(typed)}, _row_key_source(row_key, spec),
+                            show_identifiers=show_identifiers)
     lines = typed.index.to_numpy(dtype=np.int64) if len(typed) else np.array([], dtype=np.int64)
-    report = ValidationReport.from_tables({table: TableAccount(file, n, lines, fatal)}, problems)
+    report = ValidationReport.from_tables({table: TableAccount(file, n, meta.get("row_lines", lines), fatal)},
+                                          problems)
     if fatal and on_fatal == "raise":
         report.raise_if_fatal()
     data = typed[_used_mask(problems, file, lines)] if not fatal and len(typed) else typed.iloc[:0]
@@ -1258,12 +1308,16 @@ def read_study(data_spec: DataSpec, *, on_fatal: str = "raise", window_days: tup
             continue
         with identifiers_shown(show_identifiers):
             typed, raw, p, n, fatal, m = _read(sp, t, min_date=min_date, today=today, keep_raw=False,
-                                               codes=codes)
+                                               codes=codes, skip=_skipped(data_spec, t))
         del raw  # only read_table keeps the raw text of rejected rows
         file = _file_name(sp)
+        if t == "measurements" and _skipped(data_spec, "episodes"):
+            # one wide file holds the episodes and their measurements: each read keeps its own problems
+            file = f"{file} (measurements)"
+            p = p.assign(file=p["file"].replace(_file_name(sp), file))
         lines = typed.index.to_numpy(dtype=np.int64) if len(typed) else np.array([], dtype=np.int64)
         reads[t] = (typed, lines, fatal, file)
-        accounts[t] = TableAccount(file, n, lines, fatal)
+        accounts[t] = TableAccount(file, n, m.get("row_lines", lines), fatal)
         probs.append(p)
         meta[t] = m
     problems = concat_problems(probs)
@@ -1271,15 +1325,19 @@ def read_study(data_spec: DataSpec, *, on_fatal: str = "raise", window_days: tup
     if not any_fatal:
         used = {t: _used_mask(problems, r[3], r[1]) for t, r in reads.items()}
         with identifiers_shown(show_identifiers):
+            wide = meta["measurements"].get("wide_codes")  # a wide file: its problems name its columns
             cross = check_study(
                 reads["episodes"][0], reads["episodes"][1], used["episodes"],
-                reads["measurements"][0], reads["measurements"][1], used["measurements"],
+                reads["measurements"][0], reads["measurements"][1] if wide is None else wide, used["measurements"],
                 *(reads["satisfaction"][:2] if "satisfaction" in reads else (None, None)),
                 used.get("satisfaction"),
                 files={t: r[3] for t, r in reads.items()}, window_days=window_days)
+        if wide is not None:
+            cross = decode_problems(cross, reads["measurements"][3], meta["measurements"]["wide_names"])
         problems = concat_problems([problems, cross])
     id_cols = ["client_id", "episode_id"]
-    problems = add_row_keys(problems, {r[3]: r[0][[c for c in id_cols if c in r[0].columns]] for r in reads.values()},
+    problems = add_row_keys(problems, {r[3]: _first_of_line(r[0][[c for c in id_cols if c in r[0].columns]])
+                                       for r in reads.values()},
                             _row_key_source(row_key, data_spec.episodes), show_identifiers=show_identifiers)
     report = ValidationReport.from_tables(accounts, problems)
     if report.fatal and on_fatal == "raise":

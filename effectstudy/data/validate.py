@@ -66,7 +66,7 @@ from effectstudy.core.errors import (
     ValidationError,
 )
 from effectstudy.core.rowkey import RowKey
-from effectstudy.core.schema import TableSpec, item_columns, item_number
+from effectstudy.core.schema import TableSpec, item_columns, item_number, score_columns, score_scale
 
 __all__ = [
     "PROBLEM_COLUMNS",
@@ -99,6 +99,8 @@ HIDDEN: dict[str, str] = {
     "unexpected": "(niet getoond: geen code of klein getal)",
 }
 _ITEM_RE = re.compile(r"item_[1-9][0-9]*")
+#: precomputed scale scores of a score-only file: their values are shown like item codes
+_SCORE_RE = r"score_[A-Za-z][A-Za-z0-9_]*"
 #: a small number (at most 4 digits before and after the decimal sign) or 1-2 non-digits ("x", "NA", "?")
 _CODE_RE = r"[-+]?\d{1,4}(?:[.,]\d{1,4})?|[^\d\s]{1,2}"
 #: an instrument id: letters, then digits (scl90_nl, oq45, sq48)
@@ -199,7 +201,8 @@ def protect_values(columns: pd.Series, rows: pd.Series, shown: pd.Series) -> pd.
                   | (rows <= 1).fillna(True).to_numpy(dtype=bool) | (shown == "").to_numpy(dtype=bool))
     if structural.all():
         return shown
-    value_col = (cn.isin(VALUE_COLUMNS) | cn.str.fullmatch(_ITEM_RE.pattern)).to_numpy(dtype=bool)[ccodes]
+    value_col = (cn.isin(VALUE_COLUMNS) | cn.str.fullmatch(_ITEM_RE.pattern)
+                 | cn.str.fullmatch(_SCORE_RE)).to_numpy(dtype=bool)[ccodes]
     identifying = (cn.isin(IDENTIFYING_COLUMNS) | cn.str.contains(",", regex=False)).to_numpy(dtype=bool)[ccodes]
     instrument = (cn == "instrument").to_numpy(dtype=bool)[ccodes]
     code = np.zeros(len(shown), dtype=bool)
@@ -544,6 +547,7 @@ def check_table(
                                       "end_before_start", "an end date on or after start_date", "error"))
     if spec.name == "measurements":
         out.extend(_check_items(df, file=file, lines=lines))
+        out.extend(_check_scores(df, file=file, lines=lines))
         out.append(_check_repeated_sessions(df, file=file, lines=lines))
     if spec.name == "satisfaction" and {"returned", "grade"} <= set(df.columns):
         odd = (~df["returned"].to_numpy(dtype=bool)) & df["grade"].notna().to_numpy()
@@ -615,6 +619,38 @@ def _check_items(df: pd.DataFrame, *, file: str, lines: np.ndarray) -> list[pd.D
             if flat.any():
                 out.append(problems_frame(file, lines[rows[flat]], "item_*", lo[flat], "straight_lining",
                                           "varied answers (flagged, not removed)", "warning"))
+    return out
+
+
+def _check_scores(df: pd.DataFrame, *, file: str, lines: np.ndarray) -> list[pd.DataFrame]:
+    """Precomputed scale scores (``score_<SCALE>``, a score-only file): each column a scale of the
+    row's instrument (fatal ``unknown_scale`` otherwise) and each value within the scale's range
+    (error ``out_of_range``)."""
+    out: list[pd.DataFrame] = []
+    cols = score_columns(df.columns)
+    if not cols or "instrument" not in df.columns:
+        return out
+    inst = df["instrument"]
+    known = set(instruments.available())
+    for iid in [i for i in pd.unique(inst.dropna()) if isinstance(i, str) and i in known]:
+        ins = instruments.get(iid)
+        rows = (inst == iid).to_numpy(dtype=bool)
+        unknown = [c for c in cols if score_scale(c) not in ins.scales]
+        if unknown:
+            out.append(problems_frame(file, [1] * len(unknown), unknown, [score_scale(c) for c in unknown],
+                                      "unknown_scale", f"score_<SCALE> with a scale of {iid} "
+                                      f"({', '.join(ins.scales)})", "fatal"))
+        for c in cols:
+            if c in unknown:
+                continue
+            sc = ins.scales[score_scale(c)]
+            v = df[c].to_numpy(dtype=float, na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                bad = rows & ~np.isnan(v) & ((v < sc.score_min) | (v > sc.score_max))
+            if bad.any():
+                out.append(problems_frame(file, lines[bad], c, v[bad], "out_of_range",
+                                          f"a score from {sc.score_min:g} to {sc.score_max:g} ({iid} {sc.name})",
+                                          "error"))
     return out
 
 

@@ -53,7 +53,7 @@ from scipy import stats
 from effectstudy.core.checks import check_ci
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
 from effectstudy.core.results import Result, base_meta
-from effectstudy.core.schema import item_column
+from effectstudy.core.schema import item_column, item_columns, score_columns
 from effectstudy.instruments import Instrument, resolve
 from effectstudy.instruments.items import (
     check_codes,
@@ -198,6 +198,13 @@ def reliability(
         raise ArgumentError("scale", sc.name, f"a sum or mean scale (alpha is not defined for rule {sc.rule!r})")
     n_original = len(measurements)
     df, n_other = select_rows(measurements, inst)
+    if score_columns(df.columns) and not item_columns(df.columns):
+        raise DataError(
+            f"Cronbach's alpha of {inst.id} {sc.name} needs the item answers, and these measurements came "
+            "scored (a score-only export: scale scores, no items); use a published reliability "
+            "(reliable_change.reliability: registry, or a number)",
+            expected="measurements with item columns item_1 ... item_N",
+        )
     item_matrix_columns(df, inst)
     rows, selection = _intake_rows(df, occasion)
     cols = [item_column(i) for i in sc.items]

@@ -69,11 +69,18 @@ from effectstudy.core.checks import check_choice
 from effectstudy.core.errors import (
     ArgumentError,
     ArgumentTypeError,
+    DataError,
     ProvisionalKeyWarning,
 )
 from effectstudy.core.labels import register as _register_labels
 from effectstudy.core.results import Result, base_meta
-from effectstudy.core.schema import item_number
+from effectstudy.core.schema import (
+    item_columns,
+    item_number,
+    score_column,
+    score_columns,
+    score_scale,
+)
 from effectstudy.instruments import Instrument, resolve
 from effectstudy.instruments.items import (
     check_codes,
@@ -82,12 +89,14 @@ from effectstudy.instruments.items import (
     select_rows,
 )
 
-__all__ = ["score", "ScoreResult", "KEY_COLUMNS", "REASONS"]
+__all__ = ["score", "ScoreResult", "KEY_COLUMNS", "REASONS", "EXPORT_REASON", "is_score_only"]
 
 #: measurement columns copied to the scores, in this order, when present
 KEY_COLUMNS: tuple[str, ...] = ("client_id", "episode_id", "instrument", "date", "session", "occasion")
 #: reasons a scale score is missing
 REASONS: tuple[str, ...] = ("too_many_missing", "too_many_missing_total", "undefined")
+#: reason of a missing score in a score-only export (the export had no value)
+EXPORT_REASON = "not_in_export"
 
 _register_labels(
     {
@@ -104,6 +113,7 @@ _register_labels(
         "too_many_missing": {"nl": "te veel ontbrekende items", "en": "too many missing items"},
         "too_many_missing_total": {"nl": "te veel ontbrekende items (totaal)", "en": "too many missing items (total)"},
         "undefined": {"nl": "niet gedefinieerd", "en": "undefined"},
+        "not_in_export": {"nl": "geen score in de export", "en": "no score in the export"},
     }
 )
 
@@ -149,7 +159,9 @@ class ScoreResult(Result):
             {
                 "scale": names,
                 "n": n,
-                "n_prorated": np.bincount(codes[s["prorated"].to_numpy(dtype=bool)], minlength=k),
+                # unknown (<NA>) for scores taken from a score-only export
+                "n_prorated": (np.bincount(codes[s["prorated"].to_numpy(dtype=bool)], minlength=k)
+                               if self.meta.get("scored_by") != "export" else pd.array([pd.NA] * k, dtype="Int64")),
                 "n_missing": np.bincount(codes[~ok], minlength=k),
                 "mean": mean,
                 "sd": np.sqrt(var),
@@ -423,6 +435,8 @@ def score(
     names = _resolve_scales(inst, scales)
     n_original = len(measurements)
     df, n_other = select_rows(measurements, inst)
+    if is_score_only(df):
+        return _from_export(df, inst, scales, n_original, n_other)
     cols = item_matrix_columns(df, inst)
     n = len(df)
     k = len(names)
@@ -449,4 +463,60 @@ def score(
             ),
             stacklevel=2,
         )
+    return ScoreResult(meta=meta, scores=out)
+
+
+def is_score_only(measurements: pd.DataFrame) -> bool:
+    """True for score-only measurements: precomputed ``score_<SCALE>`` columns and no item columns.
+
+    >>> import pandas as pd
+    >>> is_score_only(pd.DataFrame({"score_total": [12.0]})), is_score_only(pd.DataFrame({"item_1": [1.0]}))
+    (True, False)
+    """
+    return bool(score_columns(measurements.columns)) and not item_columns(measurements.columns)
+
+
+def _from_export(df: pd.DataFrame, inst: Instrument, scales: Sequence[str] | str | None,
+                 n_original: int, n_other: int) -> ScoreResult:
+    """Scores exported already scored (score-only file): taken as they are, in the scores' layout.
+
+    ``n_answered`` and ``prorated`` are unknown (``<NA>``): the items are not in the export, so
+    the missing-item rule cannot be applied or checked; a missing exported score has reason
+    ``not_in_export``.
+    """
+    given = {score_scale(c): c for c in score_columns(df.columns)}
+    unknown = [g for g in given if g not in inst.scales]
+    if unknown:
+        raise ArgumentError("measurements", [score_column(g) for g in unknown],
+                            f"score columns of scales of {inst.id} ({', '.join(inst.scales)})")
+    names = [n for n in inst.scales if n in given] if scales is None else _resolve_scales(inst, scales)
+    absent = [n for n in names if n not in given]
+    if absent:
+        raise DataError(f"the score-only measurements have no score of scale(s) {', '.join(absent)} of {inst.id}",
+                        value=sorted(given), expected=f"columns {', '.join(score_column(n) for n in absent)}")
+    n, k = len(df), len(names)
+    keys = [c for c in KEY_COLUMNS if c in df.columns]
+    out = df[keys].take(np.repeat(np.arange(n), k)).reset_index(drop=True)
+    if "instrument" not in out.columns:
+        out.insert(min(2, len(out.columns)), "instrument", inst.id)
+    out["scale"] = pd.Categorical.from_codes(np.tile(np.arange(k, dtype=np.int16), n), categories=names)
+    values = df[[given[nm] for nm in names]].to_numpy(dtype=float, na_value=np.nan).ravel()
+    out["score"] = values
+    out["n_answered"] = pd.array([pd.NA] * (n * k), dtype="Int32")
+    out["prorated"] = pd.array([pd.NA] * (n * k), dtype="boolean")
+    missing = np.isnan(values)
+    out["reason"] = pd.Categorical.from_codes(np.where(missing, 0, -1).astype(np.int8), categories=[EXPORT_REASON])
+    per_scale = missing.reshape(n, k).sum(axis=0) if n else np.zeros(k, int)
+    meta = base_meta(
+        "score", instrument=inst.id, instrument_name=inst.name, instrument_version=inst.version,
+        key_status=inst.status, key_status_reason=inst.status_reason,
+        scale_status={nm: inst.scales[nm].status for nm in names},
+        provisional_scales=[nm for nm in names if inst.scales[nm].status == "provisional"],
+        source=inst.origin, overrides_shipped=inst.overrides_shipped, scales=names,
+        scored_by="export", prorating="unavailable: the export holds scale scores, not items",
+        n_original=n_original, n_used=n, n_administrations=n,
+        exclusions={"other_instrument": n_other} if n_other else {}, n_scores=int(n * k), n_prorated=None,
+        n_missing={EXPORT_REASON: int(missing.sum())} if missing.any() else {},
+        n_missing_by_scale={nm: ({EXPORT_REASON: int(c)} if c else {}) for nm, c in zip(names, per_scale, strict=True)},
+    )
     return ScoreResult(meta=meta, scores=out)

@@ -16,7 +16,8 @@ def test_source_tree_folders_when_not_installed():
     # the tests run on the source tree (a clone or an editable install): no _shipped/ copy
     assert not shipped.INSTALLED_DIR.exists()
     assert {name: shipped.shipped_folder(name) for name in shipped.SHIPPED} == {
-        "notebooks": REPO / "notebooks", "params": REPO / "params", "example": REPO / "data" / "example"}
+        "notebooks": REPO / "notebooks", "params": REPO / "params", "example": REPO / "data" / "example",
+        "example_wide": REPO / "data" / "example_wide", "example_scores": REPO / "data" / "example_scores"}
     assert shipped.code_root() == REPO
 
 
@@ -30,7 +31,7 @@ def test_installed_copy_comes_first_and_keeps_the_layout(tmp_path, monkeypatch):
 
 
 def test_unknown_name_and_missing_files_are_errors(tmp_path, monkeypatch):
-    with pytest.raises(ArgumentError, match=r"name: got 'data', expected one of \['example', 'notebooks', 'params'\]"):
+    with pytest.raises(ArgumentError, match=r"name: got 'data', expected one of \['example', 'example_scores', 'example_wide', 'notebooks', 'params'\]"):
         shipped.shipped_folder("data")
     monkeypatch.setattr(shipped, "INSTALLED_DIR", tmp_path / "nothing")
     monkeypatch.setattr(shipped, "_SOURCE_ROOT", tmp_path)
