@@ -76,14 +76,14 @@ def test_yearly_and_student_schemas(tmp_path):
         ("report: effect_study\nanalysis: {reliable_change: {approaches: [cutoff, cutoff]}}\n",
          "approaches: ['cutoff'] listed twice"),
         ("report: effect_study\nanalysis: {reliable_change: {approaches: [anchor], mid_improvement: 0}}\n",
-         "mid_improvement: Input should be greater than 0"),
+         "mid_improvement: must be more than 0 (got 0)"),
         ("report: effect_study\nanalysis: {reliable_change: {approaches: [rci]}}\n",
          "analysis.reliable_change.approaches"),
-        ("report: effect_study\ndisclosure: {min_n: 3}\n", "disclosure.min_n: Input should be greater than or equal to 5"),
+        ("report: effect_study\ndisclosure: {min_n: 3}\n", "disclosure.min_n: must be at least 5 (got 3)"),
         ("report: effect_study\nselection: {consent: none}\n", "selection.consent"),
-        ("report: yearly_summary\n", "year: Field required"),
-        ("report: effect_studie\n", "report: expected one of ['effect_study', 'explore', 'student_analysis', "
-                                    "'validate', 'yearly_summary'] (got 'effect_studie')"),
+        ("report: yearly_summary\n", "year: missing: this key is required (add year: to the params file)"),
+        ("report: effect_studie\n", "report: 'effect_studie' is not one of: effect_study, explore, student_analysis, "
+                                    "validate, yearly_summary. Did you mean 'effect_study'?"),
     ],
 )
 def test_errors_name_the_key(tmp_path, body, message):
@@ -109,7 +109,7 @@ def test_not_on_track_settings_and_the_old_level_spelling(tmp_path):
                        r"not_on_track.level \(0.85\): give analysis.not_on_track.level only"):
         load_report_params(write(tmp_path, "report: effect_study\nanalysis: {stagnation: {level: 0.8}, "
                                  "not_on_track: {level: 0.85}}\n"))
-    with pytest.raises(ParamsError, match=r"analysis.not_on_track.level: Input should be greater than 0.5"):
+    with pytest.raises(ParamsError, match=r"analysis.not_on_track.level: must be more than 0.5 \(got 0.3\)"):
         load_report_params(write(tmp_path, "report: effect_study\nanalysis: {stagnation: {level: 0.3}}\n"))
     with pytest.raises(ParamsError, match=r"analysis.not_on_track.folds"):
         load_report_params(write(tmp_path, "report: effect_study\nanalysis: {not_on_track: {folds: 1}}\n"))
