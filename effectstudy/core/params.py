@@ -183,6 +183,32 @@ class FileSpec(StrictModel):
             return Path(v)
         return v
 
+    @field_validator("date_format")
+    @classmethod
+    def _date_format(cls, v: str) -> str:
+        """A strftime format; an SPSS/Excel pattern (``dd-mm-yyyy``) gets its strftime spelling."""
+        if "%" in v:
+            return v
+        spss = re.fullmatch(r"(?i)(dd|mm|yyyy)([-/. ]?)(dd|mm|yyyy)\2(dd|mm|yyyy)", v)
+        fix = ', such as "%d-%m-%Y" for 31-12-2024'
+        if spss and sorted(p.lower() for p in spss.group(1, 3, 4)) == ["dd", "mm", "yyyy"]:
+            codes = {"dd": "%d", "mm": "%m", "yyyy": "%Y"}
+            fmt = spss.group(2).join(codes[p.lower()] for p in spss.group(1, 3, 4))
+            fix = f': write date_format: "{fmt}"'
+        raise ValueError(f"{v!r} is not a date format of the kind effectstudy reads (%d day, %m month, %Y year)" + fix)
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, v: str) -> str:
+        import codecs
+
+        try:
+            codecs.lookup(v)
+        except LookupError:
+            raise ValueError(f"{v!r} is not a text encoding; exports are usually utf-8, or cp1252 from "
+                             "older Windows programs (Excel's 'ANSI')") from None
+        return v
+
 
 class DataSpec(StrictModel):
     """The input tables of a run."""
@@ -314,8 +340,9 @@ class ReliableChangeSpec(StrictModel):
     @field_validator("reliability")
     @classmethod
     def _rel(cls, v: Any) -> Any:
-        if isinstance(v, float) and not 0 < v < 1:
-            raise ValueError(f"a reliability must lie strictly between 0 and 1, got {v}")
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and not 0 < v < 1:
+            hint = f"; for {v:g}% write {v / 100:g}" if 10 <= v <= 100 else ""
+            raise ValueError(f"a reliability must lie strictly between 0 and 1, such as 0.88{hint} (got {v:g})")
         return v
 
     @field_validator("approaches")
@@ -602,8 +629,8 @@ def _shown(v: Any) -> str:
     """A value as the student wrote it (YAML-like: no Python quotes around lists of text)."""
     if isinstance(v, bool):
         return "true" if v else "false"
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_shown(x) for x in v) + "]"
+    if isinstance(v, (list, tuple)):  # as YAML shows it: [care_type, diagnosis]
+        return "[" + ", ".join(x if isinstance(x, str) and re.fullmatch(r"[\w.-]+", x) else _shown(x) for x in v) + "]"
     return repr(v) if isinstance(v, str) else str(v)
 
 
@@ -658,12 +685,13 @@ def _one_message(errs: list[dict[str, Any]], model: type[BaseModel], key: str) -
         msg = f"{_shown(got)} is not one of: {allowed}" if words else f"{_shown(got)} is not allowed"
         if kinds:
             msg += f" (or {' or '.join(dict.fromkeys(kinds))})"
-        close = difflib.get_close_matches(str(got), words, n=1, cutoff=0.6) if isinstance(got, str) else []
-        return msg + (f". Did you mean '{close[0]}'?" if close else "")
+        low = {w.lower(): w for w in words}
+        close = difflib.get_close_matches(str(got).lower(), list(low), n=1, cutoff=0.6) if isinstance(got, str) else []
+        return msg + (f". Did you mean '{low[close[0]]}'?" if close else "")
     if kind == "string_type" and isinstance(got, (int, float, bool)):
         return f"expected text; put the value in quotes (YAML read it as a number or boolean) (got {_shown(got)})"
     if kind == "string_type" and isinstance(got, list):
-        return f"expects one value, not a list: write {key.rsplit('.', 1)[-1]}: {_shown(got[0]) if got else '...'} (got {_shown(got)})"
+        return f"expects one value, not a list: write {key.rsplit('.', 1)[-1]}: {got[0] if got else '...'} (got {_shown(got)})"
     if kind == "list_type" and isinstance(got, (str, int, float)):
         return f"expects a list in square brackets: write {key.rsplit('.', 1)[-1]}: [{got}] (got {_shown(got)})"
     if kind in ("int_type", "float_type") and isinstance(got, str):
@@ -706,7 +734,7 @@ def _format_pydantic(exc: ValidationError, source: str, model: type[BaseModel] |
                 out.append("\n".join(f"{source}: {m}" for m in msg.splitlines()))
                 continue
             got = errs[0].get("input")
-            out.append(f"{where}: {key}: {msg}" + ("" if "(got " in msg else f" (got {_shown(got)})"))
+            out.append(f"{where}: {key}: {msg}" + ("" if "(got " in msg or _shown(got) in msg else f" (got {_shown(got)})"))
             continue
         out.append(f"{where}: {key}: {_one_message(errs, model or Params, key)}")
     return "\n".join(out)
@@ -818,7 +846,7 @@ def load_report_params(path: str | Path, overrides: dict[str, Any] | None = None
     >>> load_report_params(d / "p.yaml")
     Traceback (most recent call last):
     ...
-    effectstudy.core.errors.ParamsError: .../p.yaml:7: analysis.pre_window: impossible window [14, -30]: from must not be after to (got [14, -30])
+    effectstudy.core.errors.ParamsError: .../p.yaml:7: analysis.pre_window: impossible window [14, -30]: from must not be after to
     """
     path = Path(path)
     if not path.is_file():

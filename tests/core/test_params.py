@@ -67,7 +67,7 @@ def test_yearly_and_student_schemas(tmp_path):
         ("report: effect_study\nanalysis: {stagnation: {window: [5, 3]}}\n",
          "analysis.stagnation.window: impossible window [5, 3]"),
         ("report: effect_study\nanalysis: {reliable_change: {reliability: 1.5}}\n",
-         "a reliability must lie strictly between 0 and 1, got 1.5"),
+         "analysis.reliable_change.reliability: a reliability must lie strictly between 0 and 1, such as 0.88 (got 1.5)"),
         ("report: effect_study\nanalysis: {stagnation: {threshold: 25}}\n", "analysis.stagnation.threshold"),
         ("report: effect_study\nanalysis: {reliable_change: {approaches: [anchor]}}\n",
          "approaches ['anchor'] need mid_improvement"),
