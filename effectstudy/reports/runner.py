@@ -50,7 +50,6 @@ from effectstudy import __version__
 from effectstudy.core.errors import EffectstudyError
 from effectstudy.core.files import display_path, sha256_file
 from effectstudy.core.params import parse_yaml
-from effectstudy.reports.preflight import preflight
 from effectstudy.reports.output import (
     INTERNAL_README,
     PROVENANCE_FILE,
@@ -61,6 +60,7 @@ from effectstudy.reports.output import (
     is_public_report,
     write_file,
 )
+from effectstudy.reports.preflight import preflight
 
 __all__ = [
     "ReportError",
