@@ -799,7 +799,9 @@ def load_params(path: str | Path, overrides: dict[str, Any] | None = None, model
     try:
         return model(**raw)
     except ValidationError as exc:
-        raise ParamsError(_format_pydantic(exc, str(path), model, key_lines(text))) from None
+        over = [tuple(k.split(".")) for k in overrides or {}]  # a value given with -p has no line in the file
+        lines = {k: n for k, n in key_lines(text).items() if not any(k[:len(o)] == o for o in over)}
+        raise ParamsError(_format_pydantic(exc, str(path), model, lines)) from None
 
 
 def _missing_file(params_file: Path, key: tuple[str | int, ...], file: Path, raw: Any, lines: dict) -> str:

@@ -2,11 +2,11 @@
 
 :func:`run_notebook` is what ``effectstudy run NOTEBOOK -f PARAMS.yaml`` calls:
 
-1. creates the output folder (default ``reports/<notebook stem>/<params stem>/`` in the
-   project folder, see :func:`effectstudy.reports.output.default_output_dir`);
-2. checks the params file first (:func:`effectstudy.reports.preflight.preflight`): its keys, the
+1. checks the params file first (:func:`effectstudy.reports.preflight.preflight`): its keys, the
    notebook's report, the instrument, and the columns it names in the data; a mistake stops the
-   run before a kernel starts;
+   run before a kernel starts or a folder is made;
+2. creates the output folder (default ``reports/<notebook stem>/<params stem>/`` in the
+   project folder, see :func:`effectstudy.reports.output.default_output_dir`);
 3. runs the notebook with papermill on the ``effectstudy`` kernel, in the notebook's own
    folder, injecting ``params_file`` and ``output_dir`` (absolute) and ``overrides``;
 4. turns a failed cell into a :class:`ReportError` naming the notebook, the section heading
