@@ -495,8 +495,10 @@ class _ReportParams(Params):
             cl = codes.get(col)
             for i, v in enumerate(getattr(self.selection, key) or []):
                 if cl is not None and v not in cl.codes:
+                    close = difflib.get_close_matches(str(v).lower(), [str(c).lower() for c in cl.codes], n=1)
                     problems.append(f"selection.{key}.{i}: {v!r} is not a code of {col}; its codes: "
-                                    f"{', '.join(cl.codes)} (declare codes under data.codes.{col})")
+                                    f"{', '.join(cl.codes)} (declare codes under data.codes.{col})"
+                                    + (f". Did you mean '{close[0]}'?" if close else ""))
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -696,18 +698,29 @@ def _one_message(errs: list[dict[str, Any]], model: type[BaseModel], key: str) -
         return f"expects a list in square brackets: write {key.rsplit('.', 1)[-1]}: [{got}] (got {_shown(got)})"
     if kind in ("int_type", "float_type") and isinstance(got, str):
         zero = " without leading zeros" if got[:1] == "0" and len(got) > 1 and got[1:2].isdigit() else ""
-        return f"expected a number{zero} (got {_shown(got)})"
+        quoted = "; leave out the quotes" if not zero and re.fullmatch(r"-?[0-9]+(?:\.[0-9]+)?", got) else ""
+        return f"expected a number{zero}{quoted} (got {_shown(got)})"
     if kind == "int_from_float" or (kind == "int_type" and isinstance(got, float)):
         return f"expects a whole number (got {_shown(got)})"
     if kind in _BOUNDS:
         bound = {k: f"{v:g}" if isinstance(v, float) else v for k, v in err.get("ctx", {}).items()}
-        return f"must be {_BOUNDS[kind].format(**bound)} (got {_shown(got)})"
+        pct = (f"; for {got:g}% write {got / 100:g}" if err.get("ctx", {}).get("lt") == 1
+               and isinstance(got, (int, float)) and 10 <= got <= 100 else "")
+        return f"must be {_BOUNDS[kind].format(**bound)}{pct} (got {_shown(got)})"
     if kind == "too_short":
         return f"must list at least {err.get('ctx', {}).get('min_length', 1)} value (got {_shown(got)})"
     if kind in _EXPECTS:
         return f"{_EXPECTS[kind]} (got {_shown(got)})"
     msg = re.sub(r"^Input should be (?:a valid )?", "expects ", err["msg"])
     return f"{msg} (got {_shown(got)})"
+
+
+def _own_key(message: str, source: str, lines: dict[tuple[str | int, ...], int]) -> str:
+    """``file:line: key: ...`` for a message that starts with its own dotted key."""
+    m = re.match(r"([A-Za-z_][\w]*(?:\.[\w]+)*):", message)
+    path = tuple(int(p) if p.isdigit() else p for p in m.group(1).split(".")) if m else ()
+    line = next((lines[path[:i]] for i in range(len(path), 0, -1) if path[:i] in lines), None)
+    return f"{source}:{line}: {message}" if line else f"{source}: {message}"
 
 
 def _format_pydantic(exc: ValidationError, source: str, model: type[BaseModel] | None = None,
@@ -731,7 +744,7 @@ def _format_pydantic(exc: ValidationError, source: str, model: type[BaseModel] |
         if errs[0]["type"] == "value_error":
             msg = errs[0]["msg"].removeprefix("Value error, ")
             if key == "<top>" or msg.startswith(key):  # the message names its own keys
-                out.append("\n".join(f"{source}: {m}" for m in msg.splitlines()))
+                out.append("\n".join(_own_key(m, source, lines) for m in msg.splitlines()))
                 continue
             got = errs[0].get("input")
             out.append(f"{where}: {key}: {msg}" + ("" if "(got " in msg or _shown(got) in msg else f" (got {_shown(got)})"))

@@ -322,3 +322,34 @@ def test_shipped_params_pass_the_checks_with_their_notebooks(name):
 def test_the_student_example_passes_against_its_data():
     checked = preflight(ROOT / "params" / "student-example.yaml")
     assert checked.problems == [] and not checked.fatal
+
+
+def test_a_selection_code_with_another_spelling(tmp_path):
+    msg = error_of(student(tmp_path, "selection:\n  care_types: [basic, specialized]\n"))
+    assert ("p.yaml:7: selection.care_types.1: 'specialized' is not a code of care_type; its codes: basic, "
+            "specialised (declare codes under data.codes.care_type). Did you mean 'specialised'?") in msg
+
+
+def test_a_level_as_a_percentage_and_a_quoted_number(tmp_path):
+    msg = error_of(student(tmp_path, "analysis:\n  effect_size: {ci: 95}\ndisclosure: {min_n: '10'}\n"))
+    assert "p.yaml:7: analysis.effect_size.ci: must be less than 1; for 95% write 0.95 (got 95)" in msg
+    assert "p.yaml:8: disclosure.min_n: expected a number; leave out the quotes (got '10')" in msg
+
+
+def test_a_window_as_text_and_a_misspelt_rule(tmp_path):
+    msg = error_of(student(tmp_path, "analysis:\n  stagnation:\n    window: 3-5\n    rule: not_ontrack\n"))
+    assert "p.yaml:8: analysis.stagnation.window: expects two values in square brackets, [from, to] (got '3-5')" in msg
+    assert "p.yaml:9: analysis.stagnation.rule: 'not_ontrack' is not one of: early_no_progress, not_on_track, " \
+           "deterioration. Did you mean 'not_on_track'?" in msg
+
+
+def test_a_yearly_summary_without_its_year(tmp_path):
+    head = student(tmp_path).read_text().replace("report: student_analysis", "report: yearly_summary")
+    msg = error_of(student(tmp_path, "", head=head))
+    assert "p.yaml: year: missing: this key is required (add year: to the params file)" in msg
+
+
+def test_an_export_params_file_is_not_a_report(capsys, no_kernel, tmp_path):
+    rc, out = run(capsys, NOTEBOOKS / "effect_study.ipynb", ROOT / "params" / "export-example.yaml",
+                  "-o", str(tmp_path / "o"))
+    assert rc == 2 and "report: missing; this file has export and store: and no report:" in out
