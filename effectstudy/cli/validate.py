@@ -21,8 +21,6 @@ import sys
 
 import pandas as pd
 
-from effectstudy.reports.preflight import preflight
-
 HELP = "read and validate the input files named in a params file; print the row flow and problems"
 
 
@@ -56,6 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # the reading stack loads only for this command
+    from effectstudy.reports.preflight import preflight
+
     show = bool(getattr(args, "show_identifiers", False))
     checked = preflight(args.file, notebook=getattr(args, "notebook", None), show_identifiers=show)
     rep = checked.data.report
