@@ -243,3 +243,56 @@ def test_every_lang_default_is_the_params_language():
                 if p.default != want:
                     wrong.append(f"{info.name}.{label}(lang={p.default!r})")
     assert checked > 10 and wrong == []
+
+
+# -- every key of every report's params: a wrong value gets a message in plain words -------------
+JARGON = ("Input should", "literal[", "Field required", "Extra inputs", "valid tuple", "valid list", "Value error",
+          "function-after", "lax-or-strict", "is-instance")
+
+
+def _leaf_keys(model, prefix=()):
+    """Dotted keys of every setting below ``model`` (sections are walked, not set)."""
+    import typing
+
+    from pydantic import BaseModel
+
+    for name, f in model.model_fields.items():
+        if name in ("source_file", "report", "data", "codes"):
+            continue
+        sub = next((a for a in (f.annotation, *typing.get_args(f.annotation))
+                    if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if sub is not None:
+            yield from _leaf_keys(sub, (*prefix, name))
+        else:
+            yield (*prefix, name)
+
+
+def _cases():
+    from effectstudy.core.params import REPORT_MODELS
+
+    for report, model in REPORT_MODELS.items():
+        for key in _leaf_keys(model):
+            for bad in ({"x": 1}, "zz?"):
+                yield report, key, bad
+
+
+@pytest.mark.parametrize(("report", "key", "bad"), list(_cases()),
+                         ids=lambda v: ".".join(v) if isinstance(v, tuple) else str(v))
+def test_every_key_of_every_report_gets_a_plain_message(tmp_path, report, key, bad):
+    import yaml
+
+    doc: dict = {"report": report, **({"year": 2024} if report == "yearly_summary" else {})}
+    node = doc
+    for k in key[:-1]:
+        node = node.setdefault(k, {})
+    node[key[-1]] = bad
+    p = write(tmp_path, yaml.safe_dump(doc, sort_keys=False))
+    try:
+        load_report_params(p)
+    except ParamsError as exc:
+        msg = str(exc)
+        assert ".".join(key) in msg or key[-1] in msg, msg
+        assert not any(j in msg for j in JARGON), msg
+        assert str(p) in msg
+    else:  # a free-text key takes 'zz?' as it is
+        assert bad == "zz?"
