@@ -683,8 +683,10 @@ def _one_message(errs: list[dict[str, Any]], model: type[BaseModel], key: str) -
         return f"missing: this key is required (add {key.rsplit('.', 1)[-1]}: to the params file)"
     if kind == "literal_error" or len(errs) > 1:
         words, kinds = _choices(errs)
-        allowed = ", ".join(w if w.strip() else repr(w) for w in words)
-        msg = f"{_shown(got)} is not one of: {allowed}" if words else f"{_shown(got)} is not allowed"
+        if not words:
+            return f"expects {' or '.join(dict.fromkeys(kinds))} (got {_shown(got)})"
+        allowed = ", ".join(w if re.fullmatch(r"[\w.-]+", w) else repr(w) for w in words)
+        msg = f"{_shown(got)} is not one of: {allowed}"
         if kinds:
             msg += f" (or {' or '.join(dict.fromkeys(kinds))})"
         low = {w.lower(): w for w in words}
@@ -702,6 +704,10 @@ def _one_message(errs: list[dict[str, Any]], model: type[BaseModel], key: str) -
         return f"expected a number{zero}{quoted} (got {_shown(got)})"
     if kind == "int_from_float" or (kind == "int_type" and isinstance(got, float)):
         return f"expects a whole number (got {_shown(got)})"
+    if kind in ("model_type", "dict_type", "model_attributes_type") and isinstance(got, str):
+        sub = _model_at(model, tuple(p for p in err["loc"] if not (isinstance(p, str) and _UNION_TAG.match(p))))
+        if sub is not None and "path" in sub.model_fields:
+            return f"expects a section with the file's settings: write {key.rsplit('.', 1)[-1]}: {{path: {got}}} (got {_shown(got)})"
     if kind in _BOUNDS:
         bound = {k: f"{v:g}" if isinstance(v, float) else v for k, v in err.get("ctx", {}).items()}
         pct = (f"; for {got:g}% write {got / 100:g}" if err.get("ctx", {}).get("lt") == 1

@@ -353,3 +353,14 @@ def test_an_export_params_file_is_not_a_report(capsys, no_kernel, tmp_path):
     rc, out = run(capsys, NOTEBOOKS / "effect_study.ipynb", ROOT / "params" / "export-example.yaml",
                   "-o", str(tmp_path / "o"))
     assert rc == 2 and "report: missing; this file has export and store: and no report:" in out
+
+
+def test_file_settings_in_plain_words(tmp_path):
+    head = student(tmp_path).read_text().replace("sep: ';'}\n  measurements", "sep: ';;', format: xls, sheet: 1.5}\n"
+                                                 "  satisfaction: evaluatie.xlsx\n  measurements")
+    msg = error_of(student(tmp_path, "", head=head))
+    assert "p.yaml:4: data.episodes.format: 'xls' is not one of: csv, xlsx, sav, parquet. Did you mean 'xlsx'?" in msg
+    assert "p.yaml:4: data.episodes.sep: ';;' is not one of: ';', ',', '\\t', '|'. Did you mean ';'?" in msg
+    assert "p.yaml:4: data.episodes.sheet: expects text or a whole number (got 1.5)" in msg
+    assert ("p.yaml:5: data.satisfaction: expects a section with the file's settings: write satisfaction: "
+            "{path: evaluatie.xlsx} (got 'evaluatie.xlsx')") in msg
