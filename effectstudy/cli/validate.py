@@ -61,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
     checked = preflight(args.file, notebook=getattr(args, "notebook", None), show_identifiers=show)
     rep = checked.data.report
     with pd.option_context("display.width", 140, "display.max_rows", 200, "display.max_colwidth", 60):
-        print(f"Validation of {args.file}: {'FATAL' if rep.fatal else 'ok'}")
+        status = "FATAL" if rep.fatal else "problems in the params file (below)" if checked.problems else "ok"
+        print(f"Validation of {args.file}: {status}")
         if show:
             print("IDENTIFIERS SHOWN (--show-identifiers): for local use by the data manager only; "
                   "do not share this output")

@@ -35,7 +35,7 @@ from effectstudy.core.files import display_path
 from effectstudy.core.params import REPORT_MODELS, Params, key_lines, load_report_params, parse_yaml
 from effectstudy.data.io import StudyData, read_study
 
-__all__ = ["Preflight", "preflight", "notebook_report", "check_notebook", "DERIVED_COLUMNS"]
+__all__ = ["Preflight", "preflight", "notebook_report", "check_notebook", "DERIVED_COLUMNS", "DUTCH_COLUMNS"]
 
 #: episode columns a run derives from others: ``age`` (at the start) from ``birth_year``
 DERIVED_COLUMNS = {"age": "birth_year"}
@@ -81,8 +81,19 @@ def _where(params: Params, lines: dict, key: tuple[str | int, ...]) -> str:
     return f"{src}:{line}" if line else src
 
 
+#: Dutch names of the canonical episode columns, as a Dutch export or a student may write them
+DUTCH_COLUMNS = {"diagnose": "diagnosis", "diagnosegroep": "diagnosis", "zorgvorm": "care_type", "zorgtype": "care_type",
+                 "behandeling": "treatment", "behandelvorm": "treatment", "reden_einde": "end_reason",
+                 "redeneinde": "end_reason", "behandelaar": "therapist", "therapeut": "therapist",
+                 "geboortejaar": "birth_year", "geslacht": "sex", "leeftijd": "age", "sessies": "sessions",
+                 "aantal_sessies": "sessions", "startdatum": "start_date", "einddatum": "end_date"}
+
+
 def _suggest(name: str, names: list[str]) -> str:
     low = {n.lower(): n for n in names}
+    dutch = DUTCH_COLUMNS.get(name.lower())
+    if dutch in names:
+        return f" Did you mean '{dutch}' (the column names are English)?"
     close = difflib.get_close_matches(name.lower(), list(low), n=1, cutoff=0.6)
     return f" Did you mean '{low[close[0]]}'?" if close else ""
 

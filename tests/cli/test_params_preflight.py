@@ -364,3 +364,11 @@ def test_file_settings_in_plain_words(tmp_path):
     assert "p.yaml:4: data.episodes.sheet: expects text or a whole number (got 1.5)" in msg
     assert ("p.yaml:5: data.satisfaction: expects a section with the file's settings: write satisfaction: "
             "{path: evaluatie.xlsx} (got 'evaluatie.xlsx')") in msg
+
+
+def test_a_dutch_column_name_gets_the_english_one(tmp_path, capsys):
+    rc, out = validate(capsys, student(tmp_path, "group: behandeling\ncovariates: [leeftijd]\n"))
+    assert rc == 2 and ": problems in the params file (below)" in out
+    assert "group: 'behandeling' is not a column of the episodes file (episodes.csv)" in out
+    assert "Did you mean 'treatment' (the column names are English)?" in out
+    assert "covariates: 'leeftijd' is not a column" in out and "Did you mean 'age' (the column names are English)?" in out
