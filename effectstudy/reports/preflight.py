@@ -7,8 +7,9 @@ mistake is named in the terms of the params file, with its line, before a kernel
 1. the params file itself (:func:`effectstudy.core.params.load_report_params`: YAML, keys, types,
    decimal commas, paths; one message per key, ``file:line: key: what is wrong``);
 2. the notebook and the params are for the same report (:func:`check_notebook`): a notebook
-   declares its report in its metadata (``metadata.effectstudy.report``) or by its file name
-   (``yearly_summary.ipynb``);
+   declares its report in its metadata (``metadata.effectstudy.report``, and the params reports
+   it also runs on in ``accepts``: the explore notebook takes every report's params) or by its
+   file name (``yearly_summary.ipynb``);
 3. the instrument and the scales (``analysis.instrument``, ``analysis.scales``, ``outcome``) exist in
    the registry, or in ``analysis.instrument_file``; a scale of another instrument is named as such;
 4. the data are read once with :func:`effectstudy.data.io.read_study` (the reading of ``effectstudy
@@ -35,7 +36,7 @@ from effectstudy.core.files import display_path
 from effectstudy.core.params import REPORT_MODELS, Params, key_lines, load_report_params, parse_yaml
 from effectstudy.data.io import StudyData, read_study
 
-__all__ = ["Preflight", "preflight", "notebook_report", "check_notebook", "DERIVED_COLUMNS", "DUTCH_COLUMNS"]
+__all__ = ["Preflight", "preflight", "notebook_report", "accepted_reports", "check_notebook", "DERIVED_COLUMNS", "DUTCH_COLUMNS"]
 
 #: episode columns a run derives from others: ``age`` (at the start) from ``birth_year``
 DERIVED_COLUMNS = {"age": "birth_year"}
@@ -99,6 +100,15 @@ def _suggest(name: str, names: list[str]) -> str:
 
 
 # ------------------------------------------------------------------------------ the notebook
+def _notebook_meta(path: Path) -> dict[str, Any]:
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    own = meta.get("effectstudy") if isinstance(meta, dict) else None
+    return own if isinstance(own, dict) else {}
+
+
 def notebook_report(notebook: str | Path) -> str | None:
     """The report a notebook makes: ``metadata.effectstudy.report``, else its file name when that
     is a report (``yearly_summary.ipynb``), else ``None`` (any report's params are accepted).
@@ -107,14 +117,20 @@ def notebook_report(notebook: str | Path) -> str | None:
     'yearly_summary'
     """
     path = Path(notebook)
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
-    except (OSError, ValueError, AttributeError):
-        meta = {}
-    declared = (meta.get("effectstudy") or {}).get("report") if isinstance(meta, dict) else None
+    declared = _notebook_meta(path).get("report")
     if isinstance(declared, str) and declared:
         return declared
     return path.stem if path.stem in REPORT_MODELS else None
+
+
+def accepted_reports(notebook: str | Path) -> list[str] | None:
+    """The params reports a notebook runs on: ``metadata.effectstudy.accepts`` (the explore notebook
+    takes the params of every report), else its own report; ``None``: any."""
+    made = notebook_report(notebook)
+    if made is None:
+        return None
+    accepts = _notebook_meta(Path(notebook)).get("accepts")
+    return [made, *(a for a in accepts if isinstance(a, str) and a != made)] if isinstance(accepts, list) else [made]
 
 
 def _params_for(report: str, folder: Path) -> Path | None:
@@ -137,7 +153,8 @@ def check_notebook(notebook: str | Path, params: Params) -> None:
     """
     nb = Path(notebook)
     made = notebook_report(nb)
-    if made is None or made == params.report:
+    accepted = accepted_reports(nb)
+    if made is None or accepted is None or params.report in accepted:
         return
     src = display_path(params.source_file) if params.source_file else "the params file"
     line = key_lines(Path(params.source_file).read_text(encoding="utf-8")).get(("report",)) if params.source_file else None

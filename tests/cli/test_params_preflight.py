@@ -372,3 +372,12 @@ def test_a_dutch_column_name_gets_the_english_one(tmp_path, capsys):
     assert "group: 'behandeling' is not a column of the episodes file (episodes.csv)" in out
     assert "Did you mean 'treatment' (the column names are English)?" in out
     assert "covariates: 'leeftijd' is not a column" in out and "Did you mean 'age' (the column names are English)?" in out
+
+
+def test_the_explore_notebook_takes_every_reports_params(tmp_path):
+    from effectstudy.reports.preflight import accepted_reports
+
+    assert set(accepted_reports(NOTEBOOKS / "explore.ipynb")) == {"explore", "effect_study", "yearly_summary",
+                                                                   "student_analysis"}
+    assert accepted_reports(NOTEBOOKS / "effect_study.ipynb") == ["effect_study"]
+    preflight(ROOT / "params" / "demo.yaml", notebook=NOTEBOOKS / "explore.ipynb", read_data=False)
