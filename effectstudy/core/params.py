@@ -84,8 +84,12 @@ def parse_yaml(text: str, source: str = "<params>") -> Any:
             f"{source}:{n}: not valid YAML: this line is indented with a tab; YAML needs spaces "
             "(replace the tab with spaces, two per level)" for n in tabs))
     commas = decimal_commas(text)
-    if commas:
-        raise ParamsError("\n".join(f"{source}:{n}: {key}: {value} has a decimal comma; write "
+    if commas:  # named by their full key, found in the text with points
+        rows = text.splitlines()
+        for n, _, value in commas:
+            rows[n - 1] = rows[n - 1].replace(value, value.replace(",", "."), 1)
+        where = {(n, path[-1]): ".".join(map(str, path)) for path, n in key_lines("\n".join(rows)).items()}
+        raise ParamsError("\n".join(f"{source}:{n}: {where.get((n, key), key)}: {value} has a decimal comma; write "
                                      f"{value.replace(',', '.')} (with a point)" for n, key, value in commas))
     try:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - SafeLoader subclass
