@@ -27,7 +27,10 @@ Relative paths are resolved against the params file's folder.
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
+import typing
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -37,12 +40,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from effectstudy.core.codes import effective_codes, normalise_codes, require_codes
 from effectstudy.core.errors import ParamsError
+from effectstudy.core.files import display_path
 
 __all__ = [
     "FileSpec", "DataSpec", "WideSpec", "WideMeasurementSpec", "Params", "load_params", "parse_yaml", "StrictModel",
     "SelectionSpec", "EffectSizeSpec", "ReliableChangeSpec", "StagnationSpec", "NotOnTrackSpec", "AnalysisSpec",
     "DisclosureSpec", "StagnationListSpec", "EffectStudyParams", "YearlySummaryParams", "StudentParams", "ExploreParams",
-    "REPORT_MODELS", "load_report_params",
+    "REPORT_MODELS", "load_report_params", "key_lines", "decimal_commas", "DECIMAL_COMMA",
 ]
 
 
@@ -74,10 +78,76 @@ def parse_yaml(text: str, source: str = "<params>") -> Any:
     >>> parse_yaml("a: no\\nb: 0101\\nc: 1.10\\nd: true\\ne: 12")
     {'a': 'no', 'b': '0101', 'c': 1.1, 'd': True, 'e': 12}
     """
+    tabs = [n for n, line in enumerate(text.splitlines(), 1) if re.match(r"^ *\t", line)]
+    if tabs:
+        raise ParamsError("\n".join(
+            f"{source}:{n}: not valid YAML: this line is indented with a tab; YAML needs spaces "
+            "(replace the tab with spaces, two per level)" for n in tabs))
+    commas = decimal_commas(text)
+    if commas:  # named by their full key, found in the text with points
+        rows = text.splitlines()
+        for n, _, value in commas:
+            rows[n - 1] = rows[n - 1].replace(value, value.replace(",", "."), 1)
+        where = {(n, path[-1]): ".".join(map(str, path)) for path, n in key_lines("\n".join(rows)).items()}
+        raise ParamsError("\n".join(f"{source}:{n}: {where.get((n, key), key)}: {value} has a decimal comma; write "
+                                     f"{value.replace(',', '.')} (with a point)" for n, key, value in commas))
     try:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as exc:
-        raise ParamsError(f"{source}: not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        what = getattr(exc, "problem", None) or str(exc)
+        raise ParamsError(f"{where}: not valid YAML: {what} (check the indentation and the colons of this "
+                          "line and the one above; put text holding ': ' or '#' in quotes)") from None
+
+
+#: ``key: 0,88`` inside a flow mapping ``{...}``, where YAML would read ``0`` and a key ``88``
+_FLOW_DECIMAL_COMMA = re.compile(r"[{,][ \t]*([A-Za-z_][\w]*):[ \t]+(-?[0-9]+,[0-9]+)[ \t]*(?=[,}\]]|#|$)")
+#: a number written with a decimal comma, as Dutch Excel and SPSS show it
+DECIMAL_COMMA = re.compile(r"^-?[0-9]+,[0-9]+$")
+
+
+def decimal_commas(text: str) -> list[tuple[int, str, str]]:
+    """(line, key, value) of every ``key: 0,88`` inside ``{...}`` (YAML would split it at the comma).
+
+    A decimal comma in block style (``reliability: 0,88``) is read as the text ``'0,88'`` and
+    named by the key's own check (:func:`load_params`).
+
+    >>> decimal_commas("a: {reliability: 0,88, cutoff: a}\\nb: [3,5]\\nc: {x: 1, y: 2}")
+    [(1, 'reliability', '0,88')]
+    """
+    found = []
+    for n, line in enumerate(text.splitlines(), 1):
+        code = line.split("#", 1)[0] if "'" not in line and '"' not in line else line
+        found += [(n, m.group(1), m.group(2)) for m in _FLOW_DECIMAL_COMMA.finditer(code)]
+    return found
+
+
+def key_lines(text: str) -> dict[tuple[str | int, ...], int]:
+    """The line (1-based) of every key and list item of a YAML text, by its path.
+
+    >>> key_lines("a: 1\\nb:\\n  c: [x, y]\\n  d:\\n    - 1\\n")[("b", "d", 0)]
+    5
+    >>> key_lines("not: [valid")
+    {}
+    """
+    try:
+        root = yaml.compose(text, Loader=_StrictLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError:
+        return {}
+    out: dict[tuple[str | int, ...], int] = {}
+    todo: list[tuple[tuple[str | int, ...], Any]] = [((), root)]
+    while todo:
+        path, node = todo.pop()
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                out[(*path, k.value)] = k.start_mark.line + 1
+                todo.append(((*path, k.value), v))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, v in enumerate(node.value):
+                out[(*path, i)] = v.start_mark.line + 1
+                todo.append(((*path, i), v))
+    return out
 
 
 # ----------------------------------------------------------------------------------- models
@@ -191,6 +261,32 @@ class FileSpec(StrictModel):
             return Path(v)
         return v
 
+    @field_validator("date_format")
+    @classmethod
+    def _date_format(cls, v: str) -> str:
+        """A strftime format; an SPSS/Excel pattern (``dd-mm-yyyy``) gets its strftime spelling."""
+        if "%" in v:
+            return v
+        spss = re.fullmatch(r"(?i)(dd|mm|yyyy)([-/. ]?)(dd|mm|yyyy)\2(dd|mm|yyyy)", v)
+        fix = ', such as "%d-%m-%Y" for 31-12-2024'
+        if spss and sorted(p.lower() for p in spss.group(1, 3, 4)) == ["dd", "mm", "yyyy"]:
+            codes = {"dd": "%d", "mm": "%m", "yyyy": "%Y"}
+            fmt = spss.group(2).join(codes[p.lower()] for p in spss.group(1, 3, 4))
+            fix = f': write date_format: "{fmt}"'
+        raise ValueError(f"{v!r} is not a date format of the kind effectstudy reads (%d day, %m month, %Y year)" + fix)
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, v: str) -> str:
+        import codecs
+
+        try:
+            codecs.lookup(v)
+        except LookupError:
+            raise ValueError(f"{v!r} is not a text encoding; exports are usually utf-8, or cp1252 from "
+                             "older Windows programs (Excel's 'ANSI')") from None
+        return v
+
 
 class DataSpec(StrictModel):
     """The input tables of a run."""
@@ -281,6 +377,13 @@ class SelectionSpec(StrictModel):
     @field_validator("years", mode="before")
     @classmethod
     def _years(cls, v: Any) -> Any:
+        if isinstance(v, int) and not isinstance(v, bool):
+            raise ValueError(f"expects a range of start years [first, last], not one year; for the episodes "
+                             f"that started in {v} only, write years: [{v}, {v}] (got {v})")
+        m = re.fullmatch(r"\s*([0-9]{4})\s*(?:-|–|t/m|to|tot)\s*([0-9]{4})\s*", v) if isinstance(v, str) else None
+        if m:
+            raise ValueError(f"expects a range of start years in square brackets: write years: "
+                             f"[{m.group(1)}, {m.group(2)}] (got {v!r})")
         return _pair("years", v, whole=True)
 
 
@@ -328,8 +431,9 @@ class ReliableChangeSpec(StrictModel):
     @field_validator("reliability")
     @classmethod
     def _rel(cls, v: Any) -> Any:
-        if isinstance(v, float) and not 0 < v < 1:
-            raise ValueError(f"a reliability must lie strictly between 0 and 1, got {v}")
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and not 0 < v < 1:
+            hint = f"; for {v:g}% write {v / 100:g}" if 10 <= v <= 100 else ""
+            raise ValueError(f"a reliability must lie strictly between 0 and 1, such as 0.88{hint} (got {v:g})")
         return v
 
     @field_validator("approaches")
@@ -482,8 +586,10 @@ class _ReportParams(Params):
             cl = codes.get(col)
             for i, v in enumerate(getattr(self.selection, key) or []):
                 if cl is not None and v not in cl.codes:
+                    close = difflib.get_close_matches(str(v).lower(), [str(c).lower() for c in cl.codes], n=1)
                     problems.append(f"selection.{key}.{i}: {v!r} is not a code of {col}; its codes: "
-                                    f"{', '.join(cl.codes)} (declare codes under data.codes.{col})")
+                                    f"{', '.join(cl.codes)} (declare codes under data.codes.{col})"
+                                    + (f". Did you mean '{close[0]}'?" if close else ""))
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -559,27 +665,189 @@ REPORT_MODELS: dict[str, type[Params]] = {
 }
 
 
-def _format_pydantic(exc: ValidationError, source: str) -> str:
-    lines = []
+#: pydantic's name of one member of a union (``literal['a','b']``, ``float``, ``function-after[...]``)
+_UNION_TAG = re.compile(r"^(?:[a-z-]+\[.*\]|str|int|float|bool|none|list|dict|tuple|is-instance\[.*\])$")
+#: what a pydantic type error means, in plain words
+_EXPECTS = {
+    "list_type": "expects a list in square brackets",
+    "tuple_type": "expects two values in square brackets, [from, to]",
+    "dict_type": "expects a section: keys on the lines below it, indented with spaces",
+    "model_type": "expects a section: keys on the lines below it, indented with spaces",
+    "model_attributes_type": "expects a section: keys on the lines below it, indented with spaces",
+    "bool_type": "expected true or false",
+    "string_type": "expects text",
+    "int_type": "expects a whole number",
+    "float_type": "expects a number",
+    "path_type": "expects a file path",
+}
+_BOUNDS = {"greater_than": "more than {gt}", "greater_than_equal": "at least {ge}", "less_than": "less than {lt}",
+           "less_than_equal": "at most {le}"}
+
+
+def _submodel(ann: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation (``X``, ``X | None``), else ``None``."""
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    for a in typing.get_args(ann):
+        m = _submodel(a)
+        if m is not None:
+            return m
+    return None
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    cur: type[BaseModel] | None = model
+    for part in loc:
+        if cur is None or part not in cur.model_fields:
+            return None
+        cur = _submodel(cur.model_fields[part].annotation)
+    return cur
+
+
+def _keys_of(model: type[BaseModel], prefix: str = "") -> dict[str, list[str]]:
+    """Every key a params file may hold, by its last name: ``{'groups': ['analysis.groups'], ...}``."""
+    out: dict[str, list[str]] = {}
+    for name, f in model.model_fields.items():
+        if name == "source_file":
+            continue
+        out.setdefault(name, []).append(prefix + name)
+        sub = _submodel(f.annotation)
+        if sub is not None:
+            for k, v in _keys_of(sub, f"{prefix}{name}.").items():
+                out.setdefault(k, []).extend(v)
+    return out
+
+
+def _shown(v: Any) -> str:
+    """A value as the student wrote it (YAML-like: no Python quotes around lists of text)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (list, tuple)):  # as YAML shows it: [care_type, diagnosis]
+        return "[" + ", ".join(x if isinstance(x, str) and re.fullmatch(r"[\w.-]+", x) else _shown(x) for x in v) + "]"
+    return repr(v) if isinstance(v, str) else str(v)
+
+
+def _unknown_key(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    """``unknown key``, with the nearest key of the same section and where a key of that name belongs."""
+    name = str(loc[-1])
+    here = _model_at(model, loc[:-1])
+    valid = [k for k in (here.model_fields if here else ()) if k != "source_file"]
+    close = difflib.get_close_matches(name.lower(), valid, n=1, cutoff=0.6)
+    homes = [h for h in _keys_of(model).get(name.lower(), []) if h != ".".join(map(str, loc))]
+    msg = "unknown key"
+    if close and close[0] != name:
+        msg += f". Did you mean '{close[0]}'?"
+    if homes:
+        msg += f" ({name} belongs under {' or '.join(h.rsplit('.', 1)[0] if '.' in h else 'the top level' for h in homes)}: " \
+               f"write it as {' or '.join(homes)})"
+    elif not close and valid:
+        msg += f"; the keys here are: {', '.join(valid)}"
+    return msg
+
+
+def _choices(errs: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """The allowed words of the literal members, and the other kinds (``a number``) of a union."""
+    words: list[str] = []
+    kinds: list[str] = []
+    for e in errs:
+        if e["type"] == "literal_error":
+            words += [w.encode().decode("unicode_escape") for w in re.findall(r"'((?:[^'\\]|\\.)*)'",
+                                                                               str(e.get("ctx", {}).get("expected", "")))]
+        elif e["type"] in ("float_type", "int_type"):
+            kinds.append("a number" if e["type"] == "float_type" else "a whole number")
+        elif e["type"] in _EXPECTS:
+            kinds.append(_EXPECTS[e["type"]].removeprefix("expects "))
+    return words, kinds
+
+
+def _one_message(errs: list[dict[str, Any]], model: type[BaseModel], key: str) -> str:
+    """Plain words for the errors of one key (several when the key accepts alternatives)."""
+    err = errs[0]
+    got = err.get("input")
+    kind = err["type"]
+    if isinstance(got, str) and DECIMAL_COMMA.match(got) and any(
+            e["type"] in ("float_type", "int_type", "literal_error") for e in errs):
+        return f"{got} has a decimal comma; write {got.replace(',', '.')} (with a point)"
+    if kind == "extra_forbidden":
+        return _unknown_key(model, tuple(err["loc"]))
+    if kind == "missing":
+        return f"missing: this key is required (add {key.rsplit('.', 1)[-1]}: to the params file)"
+    if kind == "literal_error" or len(errs) > 1:
+        words, kinds = _choices(errs)
+        if not words:
+            return f"expects {' or '.join(dict.fromkeys(kinds))} (got {_shown(got)})"
+        allowed = ", ".join(w if re.fullmatch(r"[\w.-]+", w) else repr(w) for w in words)
+        msg = f"{_shown(got)} is not one of: {allowed}"
+        if kinds:
+            msg += f" (or {' or '.join(dict.fromkeys(kinds))})"
+        low = {w.lower(): w for w in words}
+        close = difflib.get_close_matches(str(got).lower(), list(low), n=1, cutoff=0.6) if isinstance(got, str) else []
+        return msg + (f". Did you mean '{low[close[0]]}'?" if close else "")
+    if kind == "string_type" and isinstance(got, (int, float, bool)):
+        return f"expected text; put the value in quotes (YAML read it as a number or boolean) (got {_shown(got)})"
+    if kind == "string_type" and isinstance(got, list):
+        return f"expects one value, not a list: write {key.rsplit('.', 1)[-1]}: {got[0] if got else '...'} (got {_shown(got)})"
+    if kind == "list_type" and isinstance(got, (str, int, float)):
+        return f"expects a list in square brackets: write {key.rsplit('.', 1)[-1]}: [{got}] (got {_shown(got)})"
+    if kind in ("int_type", "float_type") and isinstance(got, str):
+        zero = " without leading zeros" if got[:1] == "0" and len(got) > 1 and got[1:2].isdigit() else ""
+        quoted = "; leave out the quotes" if not zero and re.fullmatch(r"-?[0-9]+(?:\.[0-9]+)?", got) else ""
+        return f"expected a number{zero}{quoted} (got {_shown(got)})"
+    if kind == "int_from_float" or (kind == "int_type" and isinstance(got, float)):
+        return f"expects a whole number (got {_shown(got)})"
+    if kind in ("model_type", "dict_type", "model_attributes_type") and isinstance(got, str):
+        sub = _model_at(model, tuple(p for p in err["loc"] if not (isinstance(p, str) and _UNION_TAG.match(p))))
+        if sub is not None and "path" in sub.model_fields:
+            return f"expects a section with the file's settings: write {key.rsplit('.', 1)[-1]}: {{path: {got}}} (got {_shown(got)})"
+    if kind in _BOUNDS:
+        bound = {k: f"{v:g}" if isinstance(v, float) else v for k, v in err.get("ctx", {}).items()}
+        pct = (f"; for {got:g}% write {got / 100:g}" if err.get("ctx", {}).get("lt") == 1
+               and isinstance(got, (int, float)) and 10 <= got <= 100 else "")
+        return f"must be {_BOUNDS[kind].format(**bound)}{pct} (got {_shown(got)})"
+    if kind == "too_short":
+        return f"must list at least {err.get('ctx', {}).get('min_length', 1)} value (got {_shown(got)})"
+    if kind in _EXPECTS:
+        return f"{_EXPECTS[kind]} (got {_shown(got)})"
+    msg = re.sub(r"^Input should be (?:a valid )?", "expects ", err["msg"])
+    return f"{msg} (got {_shown(got)})"
+
+
+def _own_key(message: str, source: str, lines: dict[tuple[str | int, ...], int]) -> str:
+    """``file:line: key: ...`` for a message that starts with its own dotted key."""
+    m = re.match(r"([A-Za-z_][\w]*(?:\.[\w]+)*):", message)
+    path = tuple(int(p) if p.isdigit() else p for p in m.group(1).split(".")) if m else ()
+    line = next((lines[path[:i]] for i in range(len(path), 0, -1) if path[:i] in lines), None)
+    return f"{source}:{line}: {message}" if line else f"{source}: {message}"
+
+
+def _format_pydantic(exc: ValidationError, source: str, model: type[BaseModel] | None = None,
+                     lines: dict[tuple[str | int, ...], int] | None = None) -> str:
+    """One line per offending key: ``file:line: key: what is wrong (got value)``, in plain words.
+
+    The key is named as written in the params file (union members such as
+    ``literal['registry','sample']`` are left out of it); a misspelt word or key gets the nearest
+    allowed one ("Did you mean 'sample'?").
+    """
+    lines = lines or {}
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"]) or "<top>"
-        got = err.get("input")
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif err["type"] == "string_type" and isinstance(got, (int, float, bool)):
-            msg = "expected text; put the value in quotes (YAML read it as a number or boolean)"
-        elif err["type"] == "bool_type" and isinstance(got, str):
-            msg = "expected true or false"
-        elif err["type"] == "value_error":
-            msg = msg.removeprefix("Value error, ")
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and _UNION_TAG.match(p)))
+        groups.setdefault(loc, []).append(err)
+    out = []
+    for loc, errs in groups.items():
+        key = ".".join(str(p) for p in loc) or "<top>"
+        line = next((lines[loc[:i]] for i in range(len(loc), 0, -1) if loc[:i] in lines), None)
+        where = f"{source}:{line}" if line else source
+        if errs[0]["type"] == "value_error":
+            msg = errs[0]["msg"].removeprefix("Value error, ")
             if key == "<top>" or msg.startswith(key):  # the message names its own keys
-                lines.append("\n".join(f"{source}: {m}" for m in msg.splitlines()))
+                out.append("\n".join(_own_key(m, source, lines) for m in msg.splitlines()))
                 continue
-        elif err["type"] in ("int_type", "float_type") and isinstance(got, str):
-            msg = f"expected a number{' without leading zeros' if got[:1] == '0' and len(got) > 1 else ''}"
-        lines.append(f"{source}: {key}: {msg} (got {got!r})")
-    return "\n".join(lines)
+            got = errs[0].get("input")
+            out.append(f"{where}: {key}: {msg}" + ("" if "(got " in msg or _shown(got) in msg else f" (got {_shown(got)})"))
+            continue
+        out.append(f"{where}: {key}: {_one_message(errs, model or Params, key)}")
+    return "\n".join(out)
 
 
 _PATH_KEYS = frozenset({"path", "instrument_file"})
@@ -623,7 +891,8 @@ def load_params(path: str | Path, overrides: dict[str, Any] | None = None, model
     path = Path(path)
     if not path.is_file():
         raise ParamsError(f"params file {str(path)!r} does not exist")
-    raw = parse_yaml(path.read_text(encoding="utf-8"), source=str(path))
+    text = path.read_text(encoding="utf-8")
+    raw = parse_yaml(text, source=str(path))
     if not isinstance(raw, dict):
         raise ParamsError(f"{path}: expected a mapping of keys at the top level, got {type(raw).__name__}")
     for dotted, value in (overrides or {}).items():
@@ -640,7 +909,32 @@ def load_params(path: str | Path, overrides: dict[str, Any] | None = None, model
     try:
         return model(**raw)
     except ValidationError as exc:
-        raise ParamsError(_format_pydantic(exc, str(path))) from None
+        over = [tuple(k.split(".")) for k in overrides or {}]  # a value given with -p has no line in the file
+        lines = {k: n for k, n in key_lines(text).items() if not any(k[:len(o)] == o for o in over)}
+        raise ParamsError(_format_pydantic(exc, str(path), model, lines)) from None
+
+
+def _missing_file(params_file: Path, key: tuple[str | int, ...], file: Path, raw: Any, lines: dict) -> str:
+    """``file:line: key: file '...' does not exist`` with what to do: forward slashes, paths relative
+    to the params file's folder (and the path to write when the file is there from the current folder)."""
+    written: Any = raw
+    for k in key:
+        written = written.get(k) if isinstance(written, dict) else (
+            written[k] if isinstance(written, list) and isinstance(k, int) and k < len(written) else None)
+    line = lines.get(key)
+    where = f"{params_file}:{line}" if line else str(params_file)
+    msg = f"{where}: {'.'.join(map(str, key))}: file {str(file)!r} does not exist"
+    folder = params_file.resolve().parent
+    if not isinstance(written, str):  # an override or a value not in the file
+        return msg
+    if "\\" in written:
+        return msg + (f"; write / instead of \\ in paths: {written.replace(chr(92), '/')!r} "
+                      "(params files use / on every computer)")
+    if not Path(written).is_absolute() and (Path.cwd() / written).is_file():
+        better = Path(os.path.relpath(Path.cwd() / written, folder)).as_posix()
+        return msg + (f"; {written!r} counts from the folder of the params file ({display_path(folder)}), "
+                      f"not from the current folder: write {better!r}")
+    return msg + f" (a relative path counts from the folder of the params file, {display_path(folder)})"
 
 
 def load_report_params(path: str | Path, overrides: dict[str, Any] | None = None) -> Params:
@@ -664,27 +958,39 @@ def load_report_params(path: str | Path, overrides: dict[str, Any] | None = None
     >>> load_report_params(d / "p.yaml")
     Traceback (most recent call last):
     ...
-    effectstudy.core.errors.ParamsError: .../p.yaml: analysis.pre_window: impossible window [14, -30]: from must not be after to (got [14, -30])
+    effectstudy.core.errors.ParamsError: .../p.yaml:7: analysis.pre_window: impossible window [14, -30]: from must not be after to
     """
     path = Path(path)
     if not path.is_file():
         raise ParamsError(f"params file {str(path)!r} does not exist")
-    raw = parse_yaml(path.read_text(encoding="utf-8"), source=str(path))
+    text = path.read_text(encoding="utf-8")
+    raw = parse_yaml(text, source=str(path))
     report = raw.get("report") if isinstance(raw, dict) else None
     if report not in REPORT_MODELS:
-        raise ParamsError(f"{path}: report: expected one of {sorted(REPORT_MODELS)} (got {report!r})")
+        line = key_lines(text).get(("report",))
+        close = difflib.get_close_matches(str(report), list(REPORT_MODELS), n=1, cutoff=0.6)
+        other = sorted({"store", "export"} & set(raw)) if isinstance(raw, dict) else []
+        if report is None and other:
+            raise ParamsError(f"{path}: report: missing; this file has {' and '.join(other)}: and no report:, so it "
+                              "is a params file for `effectstudy import` / `effectstudy export`, not for a report")
+        what = ("missing: write the report these settings are for" if report is None
+                else f"{_shown(report)} is not one of: {', '.join(sorted(REPORT_MODELS))}")
+        raise ParamsError(f"{path}{f':{line}' if line else ''}: report: {what}"
+                          + (f". Did you mean '{close[0]}'?" if close else
+                             f" (one of: {', '.join(sorted(REPORT_MODELS))})" if report is None else ""))
     params = load_params(path, overrides, model=REPORT_MODELS[report])
-    files: list[tuple[str, Path]] = []
+    files: list[tuple[tuple[str | int, ...], Path]] = []
     for table in ("episodes", "measurements", "satisfaction"):
         spec = getattr(params.data, table)
         if spec is not None:
-            files.append((f"data.{table}.path", spec.path))
+            files.append((("data", table, "path"), spec.path))
     analysis = getattr(params, "analysis", None)
     if analysis is not None and analysis.instrument_file is not None:
-        files.append(("analysis.instrument_file", analysis.instrument_file))
+        files.append((("analysis", "instrument_file"), analysis.instrument_file))
     for i, h in enumerate(getattr(params, "history", [])):
-        files.append((f"history.{i}", h))
-    missing = [f"{path}: {key}: file {str(f)!r} does not exist" for key, f in files if not Path(f).is_file()]
+        files.append((("history", i), h))
+    lines = key_lines(text)
+    missing = [_missing_file(path, key, f, raw, lines) for key, f in files if not Path(f).is_file()]
     if missing:
         raise ParamsError("\n".join(missing))
     return params

@@ -2,16 +2,19 @@
 
 :func:`run_notebook` is what ``effectstudy run NOTEBOOK -f PARAMS.yaml`` calls:
 
-1. creates the output folder (default ``reports/<notebook stem>/<params stem>/`` in the
+1. checks the params file first (:func:`effectstudy.reports.preflight.preflight`): its keys, the
+   notebook's report, the instrument, and the columns it names in the data; a mistake stops the
+   run before a kernel starts or a folder is made;
+2. creates the output folder (default ``reports/<notebook stem>/<params stem>/`` in the
    project folder, see :func:`effectstudy.reports.output.default_output_dir`);
-2. runs the notebook with papermill on the ``effectstudy`` kernel, in the notebook's own
+3. runs the notebook with papermill on the ``effectstudy`` kernel, in the notebook's own
    folder, injecting ``params_file`` and ``output_dir`` (absolute) and ``overrides``;
-3. turns a failed cell into a :class:`ReportError` naming the notebook, the section heading
+4. turns a failed cell into a :class:`ReportError` naming the notebook, the section heading
    above the cell, the cell, the exception and where the partial notebook was written;
-4. exports HTML with no code cells, no prompts and no parameters, with the package template
+5. exports HTML with no code cells, no prompts and no parameters, with the package template
    ``report`` (no ``<script>``, nothing loaded from the internet; checked after export);
-5. optionally prints the HTML to an A4 PDF with a locally installed Chromium;
-6. writes ``SHA256SUMS`` (checksums of every file of the run).
+6. optionally prints the HTML to an A4 PDF with a locally installed Chromium;
+7. writes ``SHA256SUMS`` (checksums of every file of the run).
 
 A **public** report (``report:`` in :data:`effectstudy.reports.output.PUBLIC_REPORTS`, the
 yearly summary) keeps its folder to what is published (HTML, PDF, tables, results.json,
@@ -57,6 +60,7 @@ from effectstudy.reports.output import (
     is_public_report,
     write_file,
 )
+from effectstudy.reports.preflight import preflight
 
 __all__ = [
     "ReportError",
@@ -442,6 +446,7 @@ def run_notebook(
     kernel: str = "effectstudy",
     log_output: bool = False,
     start_timeout: float = 60,
+    check: bool = True,
 ) -> RunResult:
     """Run a report notebook on a params file and export it (see the module docstring).
 
@@ -468,6 +473,9 @@ def run_notebook(
         Stream cell output to the log (useful in CI).
     start_timeout : float
         Seconds to wait for the kernel to start.
+    check : bool
+        First check the params against the notebook's report, the instrument and the data
+        (:func:`effectstudy.reports.preflight.preflight`; the data are read once more for it).
 
     Returns
     -------
@@ -476,6 +484,9 @@ def run_notebook(
 
     Raises
     ------
+    ParamsError
+        The params file is invalid, is for another report than the notebook makes, or names a
+        scale, group or covariate the instrument or the data do not have (before any kernel starts).
     ReportError
         A cell failed (naming the notebook, section heading, cell, exception and partial
         notebook), the kernel is not installed, the notebook did not write results.json, or
@@ -495,6 +506,8 @@ def run_notebook(
     if pdf and find_chromium() is None:
         raise _no_chromium()  # before the run, not after it
     overrides = dict(overrides or {})
+    if check:  # a student's mistake is named in the params file's terms before a kernel starts
+        preflight(params_file, notebook=notebook, overrides=overrides).raise_for_problems()
     out_dir = Path(output_dir).resolve() if output_dir else default_output_dir(params_path, nb_path)
     out_dir.mkdir(parents=True, exist_ok=True)
     # a public report's folder holds only what is published: the executed notebook (every
@@ -542,7 +555,7 @@ def run_notebook(
     lang = _lang_of(params_path, overrides)
     end = nb.metadata.get("papermill", {}).get("end_time") or t0.isoformat()
     run_date = str(end)[:19].replace("T", " ") + " UTC"
-    nb.metadata["effectstudy"] = {"version": __version__, "run_date": run_date, "lang": lang,
+    nb.metadata["effectstudy"] = {**nb.metadata.get("effectstudy", {}), "version": __version__, "run_date": run_date, "lang": lang,
                                   "provisional_keys": _provisional_keys(out_dir / PROVENANCE_FILE)}
     title = _first_heading(nb)
     if title:

@@ -144,7 +144,7 @@ def test_params_error_for_a_bad_code_list_names_the_key(tmp_path):
     p = _params(tmp_path, "report: effect_study\n")
     p.write_text(p.read_text().replace("measurements: {path: m.csv}",
                                        "measurements: {path: m.csv}\n  codes: {diagnosis: [yes, 'Yes']}"))
-    with pytest.raises(ParamsError, match=r"p\.yaml: data\.codes\.diagnosis: codes \['Yes', 'yes'\] occur twice"):
+    with pytest.raises(ParamsError, match=r"p\.yaml:5: data\.codes\.diagnosis: codes \['Yes', 'yes'\] occur twice"):
         load_report_params(p)
 
 

@@ -67,7 +67,7 @@ def test_yearly_and_student_schemas(tmp_path):
         ("report: effect_study\nanalysis: {stagnation: {window: [5, 3]}}\n",
          "analysis.stagnation.window: impossible window [5, 3]"),
         ("report: effect_study\nanalysis: {reliable_change: {reliability: 1.5}}\n",
-         "a reliability must lie strictly between 0 and 1, got 1.5"),
+         "analysis.reliable_change.reliability: a reliability must lie strictly between 0 and 1, such as 0.88 (got 1.5)"),
         ("report: effect_study\nanalysis: {stagnation: {threshold: 25}}\n", "analysis.stagnation.threshold"),
         ("report: effect_study\nanalysis: {reliable_change: {approaches: [anchor]}}\n",
          "approaches ['anchor'] need mid_improvement"),
@@ -76,14 +76,14 @@ def test_yearly_and_student_schemas(tmp_path):
         ("report: effect_study\nanalysis: {reliable_change: {approaches: [cutoff, cutoff]}}\n",
          "approaches: ['cutoff'] listed twice"),
         ("report: effect_study\nanalysis: {reliable_change: {approaches: [anchor], mid_improvement: 0}}\n",
-         "mid_improvement: Input should be greater than 0"),
+         "mid_improvement: must be more than 0 (got 0)"),
         ("report: effect_study\nanalysis: {reliable_change: {approaches: [rci]}}\n",
          "analysis.reliable_change.approaches"),
-        ("report: effect_study\ndisclosure: {min_n: 3}\n", "disclosure.min_n: Input should be greater than or equal to 5"),
+        ("report: effect_study\ndisclosure: {min_n: 3}\n", "disclosure.min_n: must be at least 5 (got 3)"),
         ("report: effect_study\nselection: {consent: none}\n", "selection.consent"),
-        ("report: yearly_summary\n", "year: Field required"),
-        ("report: effect_studie\n", "report: expected one of ['effect_study', 'explore', 'student_analysis', "
-                                    "'validate', 'yearly_summary'] (got 'effect_studie')"),
+        ("report: yearly_summary\n", "year: missing: this key is required (add year: to the params file)"),
+        ("report: effect_studie\n", "report: 'effect_studie' is not one of: effect_study, explore, student_analysis, "
+                                    "validate, yearly_summary. Did you mean 'effect_study'?"),
     ],
 )
 def test_errors_name_the_key(tmp_path, body, message):
@@ -109,7 +109,7 @@ def test_not_on_track_settings_and_the_old_level_spelling(tmp_path):
                        r"not_on_track.level \(0.85\): give analysis.not_on_track.level only"):
         load_report_params(write(tmp_path, "report: effect_study\nanalysis: {stagnation: {level: 0.8}, "
                                  "not_on_track: {level: 0.85}}\n"))
-    with pytest.raises(ParamsError, match=r"analysis.not_on_track.level: Input should be greater than 0.5"):
+    with pytest.raises(ParamsError, match=r"analysis.not_on_track.level: must be more than 0.5 \(got 0.3\)"):
         load_report_params(write(tmp_path, "report: effect_study\nanalysis: {stagnation: {level: 0.3}}\n"))
     with pytest.raises(ParamsError, match=r"analysis.not_on_track.folds"):
         load_report_params(write(tmp_path, "report: effect_study\nanalysis: {not_on_track: {folds: 1}}\n"))
@@ -243,3 +243,56 @@ def test_every_lang_default_is_the_params_language():
                 if p.default != want:
                     wrong.append(f"{info.name}.{label}(lang={p.default!r})")
     assert checked > 10 and wrong == []
+
+
+# -- every key of every report's params: a wrong value gets a message in plain words -------------
+JARGON = ("Input should", "literal[", "Field required", "Extra inputs", "valid tuple", "valid list", "Value error",
+          "function-after", "lax-or-strict", "is-instance")
+
+
+def _leaf_keys(model, prefix=()):
+    """Dotted keys of every setting below ``model`` (sections are walked, not set)."""
+    import typing
+
+    from pydantic import BaseModel
+
+    for name, f in model.model_fields.items():
+        if name in ("source_file", "report", "data", "codes"):
+            continue
+        sub = next((a for a in (f.annotation, *typing.get_args(f.annotation))
+                    if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if sub is not None:
+            yield from _leaf_keys(sub, (*prefix, name))
+        else:
+            yield (*prefix, name)
+
+
+def _cases():
+    from effectstudy.core.params import REPORT_MODELS
+
+    for report, model in REPORT_MODELS.items():
+        for key in _leaf_keys(model):
+            for bad in ({"x": 1}, "zz?"):
+                yield report, key, bad
+
+
+@pytest.mark.parametrize(("report", "key", "bad"), list(_cases()),
+                         ids=lambda v: ".".join(v) if isinstance(v, tuple) else str(v))
+def test_every_key_of_every_report_gets_a_plain_message(tmp_path, report, key, bad):
+    import yaml
+
+    doc: dict = {"report": report, **({"year": 2024} if report == "yearly_summary" else {})}
+    node = doc
+    for k in key[:-1]:
+        node = node.setdefault(k, {})
+    node[key[-1]] = bad
+    p = write(tmp_path, yaml.safe_dump(doc, sort_keys=False))
+    try:
+        load_report_params(p)
+    except ParamsError as exc:
+        msg = str(exc)
+        assert ".".join(key) in msg or key[-1] in msg, msg
+        assert not any(j in msg for j in JARGON), msg
+        assert str(p) in msg
+    else:  # a free-text key takes 'zz?' as it is
+        assert bad == "zz?"

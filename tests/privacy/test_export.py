@@ -336,7 +336,7 @@ def test_cli_export_from_files_and_its_errors(tmp_path, monkeypatch, capsys):
     assert "export.source is 'files' but the data: section is missing" in capsys.readouterr().err
     p5 = _params(tmp_path, keydir / "k.key", k=1)
     assert main(["export", "-f", str(p5)]) == 2
-    assert "export.k: Input should be greater than or equal to 2" in capsys.readouterr().err
+    assert "export.k: must be at least 2" in capsys.readouterr().err
     p6 = _params(tmp_path, keydir / "k.key", source="store", withdrawn="nope.txt")
     assert main(["export", "-f", str(p6)]) == 2
     assert "export.withdrawn: file" in capsys.readouterr().err

@@ -113,4 +113,4 @@ def test_cli_retention(store, tmp_path, capsys):
     assert "retention period of 20 years expired" in store.table("removals")["reason"].iloc[0]
     p0 = _params(tmp_path, years=0)
     assert main(["retention", "-f", str(p0)]) == 2
-    assert "store.retention_years: Input should be greater than or equal to 1" in capsys.readouterr().err
+    assert "store.retention_years: must be at least 1" in capsys.readouterr().err

@@ -199,8 +199,9 @@ def test_cli_bad_override_names_the_section_and_key(tmp_path, capsys):
                  "-p", "language", "de"])
     assert code == 2
     err = capsys.readouterr().err
-    assert 'failed in section "Testrapport effectstudy" (cell 3' in err
-    assert "ParamsError" in err and "language" in err
+    # checked before the notebook starts (effectstudy.reports.preflight): no kernel, no output folder
+    assert f"{PARAMS}: language: 'de' is not one of: nl, en" in err
+    assert not (tmp_path / "bad").exists()
 
 
 # ----------------------------------------------------------------------------------- failures
