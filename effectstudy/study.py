@@ -198,6 +198,16 @@ class Study:
     def __repr__(self) -> str:
         return f"Study({self.params.report!r}, params={self.params.source_file})"
 
+    def _require_report(self, report: str, what: str) -> None:
+        """Stop with a ParamsError when the params file is for another report than ``report``."""
+        if self.params.report != report:
+            raise ParamsError(
+                f"{self.params.source_file or 'the params'}: report: this params file is for the report "
+                f"{self.params.report!r}, but {what} need a params file with report: {report} "
+                f"(such as params/demo-yearly-2024.yaml)"
+                + ("" if self.params.report == "validate" else
+                   f"; run this params file with notebooks/{self.params.report}.ipynb"))
+
     def with_overrides(self, overrides: dict[str, Any]) -> Study:
         """A Study with some params changed that shares this one's validated input (not re-read)."""
         data = self.params.model_dump()
@@ -585,7 +595,13 @@ class Study:
 
     # ----------------------------------------------------------------------- yearly summary
     def key_figures(self, groups: Sequence[str] | None = None) -> KeyFigures:
-        """The year's key figures per grouping, unrounded (``effectstudy.reports.yearly.key_figures``)."""
+        """The year's key figures per grouping, unrounded (``effectstudy.reports.yearly.key_figures``).
+
+        Needs a yearly-summary params file (``report: yearly_summary``, which names the ``year``);
+        another report's file stops here with a message saying which report it is for, also when
+        the notebook is run by plain papermill (``effectstudy run`` checks this before the kernel).
+        """
+        self._require_report("yearly_summary", "the yearly summary's key figures")
         return key_figures(self.episodes, pairs=self.pairs(), outcome=self.clinical_significance(),
                            stagnation=self.stagnation(), satisfaction=self.satisfaction_table(),
                            effect_size=self.analysis.effect_size, year=getattr(self.params, "year", None),

@@ -152,3 +152,14 @@ def test_flow_is_reproducible():
     b = es.Study.from_params(DEMO).flow().to_dict()
     assert a == b
     assert isinstance(pd.DataFrame(a["summary"]), pd.DataFrame)
+
+
+def test_yearly_figures_from_another_reports_params_say_which_report(tmp_path):
+    """Plain papermill on the yearly notebook with an effect-study params file: a clear message
+    at the first yearly step, not a TypeError from a missing year (issue 14)."""
+    study = es.Study.from_params(ROOT / "params" / "demo.yaml")
+    with pytest.raises(es.errors.ParamsError) as info:
+        study.key_figures()
+    msg = str(info.value)
+    assert "demo.yaml" in msg and "'effect_study'" in msg and "report: yearly_summary" in msg
+    assert "notebooks/effect_study.ipynb" in msg
