@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import effectstudy as es
-from effectstudy.core.errors import ArgumentError
+from effectstudy.core.errors import ArgumentError, ParamsError
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "params" / "demo.yaml"
@@ -158,7 +158,7 @@ def test_yearly_figures_from_another_reports_params_say_which_report(tmp_path):
     """Plain papermill on the yearly notebook with an effect-study params file: a clear message
     at the first yearly step, not a TypeError from a missing year (issue 14)."""
     study = es.Study.from_params(ROOT / "params" / "demo.yaml")
-    with pytest.raises(es.errors.ParamsError) as info:
+    with pytest.raises(ParamsError) as info:
         study.key_figures()
     msg = str(info.value)
     assert "demo.yaml" in msg and "'effect_study'" in msg and "report: yearly_summary" in msg
