@@ -171,6 +171,17 @@ def test_a_filled_key_registered_replaces_the_scale_level_sq48_for_the_run(tmp_p
         es.score(m, instrument="sq48")
 
 
+def test_an_instrument_shipped_only_as_a_template_says_so(tmp_path, monkeypatch):
+    """get() of an id with a template and no registry file points to the template (any future one)."""
+    from effectstudy.instruments import registry
+
+    (tmp_path / "foo48.yaml").write_text("id: foo48\n", encoding="utf-8")
+    monkeypatch.setattr(registry, "TEMPLATES_DIR", tmp_path)
+    with pytest.raises(ArgumentError, match=r"foo48 ships only as a template without its item key .*"
+                       r"template_path\('foo48'\).*load\(path, register=True\)"):
+        instruments.get("foo48")
+
+
 def _shipped_text() -> str:
     return (instruments.SHIPPED_DIR / "sq48.yaml").read_text(encoding="utf-8")
 
