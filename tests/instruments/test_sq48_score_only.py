@@ -101,3 +101,16 @@ def test_sq48_study_says_what_a_score_only_export_cannot_give(studies):
     text = sq.key_status()
     assert "Cronbachs alfa zijn daarom niet beschikbaar" in text
     assert sq.flow().meta["measurements_scored_by"] == "export"
+
+
+def test_t_scores_of_exported_sq48_totals_with_a_user_norm(studies):
+    """Delta-T on a score-only SQ-48 export: the practice's own linear norm (none is shipped)."""
+    sq, _ = studies
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", es.ProvisionalKeyWarning)
+        s = sq.scores
+    t = es.t_scores(s, instrument="sq48", norm={"mean": 40.0, "sd": 20.0, "source": "own intake 2024"},
+                    scales="total")
+    x = s.scores.loc[s.scores["scale"] == "total", "score"].to_numpy(float)
+    np.testing.assert_allclose(t["t_score"].to_numpy(float), 50 + 10 * (x - 40.0) / 20.0)
+    assert set(t["t_norm_status"]) == {"user_supplied"} and len(t) == len(x) > 0
