@@ -4,7 +4,9 @@ registry that reads them (:mod:`~effectstudy.instruments.registry`), scoring
 (:mod:`~effectstudy.instruments.reliability`).
 
 ``es.instruments`` is the registry: ``es.instruments.get("scl90r")``, ``.available()``,
-``.load(path)``, ``.register(...)``; ``.template_path("sq48")`` is a key to complete.
+``.load(path)``, ``.register(...)``; ``.template_path("sq48")`` is a key to complete (the
+shipped ``sq48`` is scale-level, ``items: unknown``, for score-only exports;
+``.no_key_message`` says why such an instrument cannot score items).
 """
 
 from effectstudy.instruments.registry import (
@@ -20,6 +22,7 @@ from effectstudy.instruments.registry import (
     available,
     get,
     load,
+    no_key_message,
     register,
     resolve,
     template_path,
@@ -27,5 +30,5 @@ from effectstudy.instruments.registry import (
 )
 
 __all__ = ["Norm", "NormSet", "TNorm", "Band", "Scale", "MissingRule", "Instrument", "get",
-           "available", "load", "register", "unregister", "resolve", "template_path", "SHIPPED_DIR",
-           "TEMPLATES_DIR"]
+           "available", "load", "register", "unregister", "resolve", "template_path", "no_key_message",
+           "SHIPPED_DIR", "TEMPLATES_DIR"]

@@ -44,8 +44,9 @@ YAML format (all keys other than those marked optional are required)::
     sources: [...]
     scales:
       total:
-        items: 1-10               # or a list of item numbers
-        published_n_items: 10     # optional: the item count the source publishes (checked)
+        items: 1-10               # or a list of item numbers, or unknown (a scale-level instrument)
+        published_n_items: 10     # optional: the item count the source publishes (checked;
+                                  # required with items: unknown)
         union_of: [A, B]          # optional: the items must be exactly those of these scales
         rule: sum                 # sum | mean | positive_count | positive_mean
         better_is: lower          # lower | higher
@@ -62,6 +63,19 @@ YAML format (all keys other than those marked optional are required)::
           general_population: {method: linear, mean: 4.7, sd: 4.8, source: ...}
           # optional per T-norm: status (verified | provisional | user_supplied), status_reason
         bands: [{min: 0, label: healthy}, {min: 6, label: low}]  # lower bounds
+
+A **scale-level** instrument lists ``items: unknown`` with ``published_n_items`` for every scale:
+its item key is not available (e.g. not in a verified public source, the SQ-48), but the
+published structure is: each scale's number of items and so its range, its direction, and which
+scales a total holds (``union_of``, checked on the item counts, as ``partition`` is).  It must be
+``status: provisional`` with the reason, have no ``reverse_items``, and a scale cannot list its
+items while another does not.  Such an instrument validates and analyses score-only exports
+(``score_<SCALE>`` columns); scoring item columns and Cronbach's alpha need the key and stop with
+a message saying so (:attr:`Instrument.scale_level`).
+
+>>> sq = instruments.get("sq48")
+>>> sq.scale_level, sq.scales["MOOD"].items, sq.scales["MOOD"].n_items, sq.scales["total"].score_max
+(True, (), 6, 148.0)
 """
 
 from __future__ import annotations
@@ -96,6 +110,7 @@ __all__ = [
     "unregister",
     "resolve",
     "template_path",
+    "no_key_message",
     "SHIPPED_DIR",
     "TEMPLATES_DIR",
 ]
@@ -245,11 +260,12 @@ class Scale:
     t_norms: Mapping[str, TNorm] = field(default_factory=dict)
     bands: tuple[Band, ...] = ()
     bands_source: str | None = None
+    published_n_items: int | None = None
 
     @property
     def n_items(self) -> int:
-        """Number of items in the scale."""
-        return len(self.items)
+        """Number of items in the scale (the published number when the item key is unknown)."""
+        return len(self.items) if self.items or self.published_n_items is None else self.published_n_items
 
     reliability = _default_norm(
         "reliability", "Reliability (alpha or test-retest, see its note) of the default norm set.")
@@ -337,6 +353,12 @@ class Instrument:
     def scored_items(self) -> tuple[int, ...]:
         """Items used by at least one scale, ascending."""
         return tuple(sorted({i for s in self.scales.values() for i in s.items}))
+
+    @property
+    def scale_level(self) -> bool:
+        """True when the item key is unknown (``items: unknown``): the instrument describes its
+        scales (number of items, range, direction) but cannot score item answers."""
+        return not any(s.items for s in self.scales.values())
 
     @property
     def provisional_scales(self) -> tuple[str, ...]:
@@ -477,6 +499,8 @@ class _InstrumentSpec(_Spec):
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _RANGE_RE = re.compile(r"^\s*([0-9]+)\s*-\s*([0-9]+)\s*$")
+#: ``items:`` value of a scale whose item key is not available (a scale-level instrument)
+_UNKNOWN = "unknown"
 
 
 def _fail(origin: str, where: str, message: str) -> ParamsError:
@@ -484,10 +508,13 @@ def _fail(origin: str, where: str, message: str) -> ParamsError:
 
 
 def _parse_items(spec: list[int] | str, origin: str, where: str) -> tuple[int, ...]:
+    if spec == _UNKNOWN:
+        return ()
     if isinstance(spec, str):
         m = _RANGE_RE.match(spec)
         if m is None:
-            raise _fail(origin, where, f"got {spec!r}, expected a list of item numbers or a range 'a-b'")
+            raise _fail(origin, where, f"got {spec!r}, expected a list of item numbers or a range 'a-b' "
+                        f"(or {_UNKNOWN!r} in a scale-level instrument, with published_n_items)")
         lo, hi = int(m.group(1)), int(m.group(2))
         if lo > hi:
             raise _fail(origin, where, f"got range {spec!r}, expected a-b with a <= b")
@@ -520,8 +547,11 @@ def _build(spec: _InstrumentSpec, origin: str) -> Instrument:
         raise _fail(origin, "missing.max_missing_total", f"got {miss.max_missing_total}, expected >= 0")
     scales = {name: _build_scale(name, s, spec, origin, reverse) for name, s in spec.scales.items()}
     partition = tuple(spec.partition or ())
-    _check_partition(partition, scales, spec.n_items, origin)
-    _check_unions(spec, scales, origin)
+    if _check_scale_level(spec, scales, origin):
+        _check_sizes(spec, scales, origin)
+    else:
+        _check_partition(partition, scales, spec.n_items, origin)
+        _check_unions(spec, scales, origin)
     impute = tuple(miss.impute_within or ())
     _check_imputation(miss.method, impute, scales, origin)
     return Instrument(
@@ -580,21 +610,27 @@ def _build_scale(name: str, s: _ScaleSpec, spec: _InstrumentSpec, origin: str,
     where = f"scales.{name}"
     miss = spec.missing
     items = _parse_items(s.items, origin, f"{where}.items")
-    if not items:
-        raise _fail(origin, f"{where}.items", "expected at least one item")
-    _check_items(items, spec.n_items, origin, f"{where}.items")
-    if s.published_n_items is not None and len(items) != s.published_n_items:
-        raise _fail(origin, f"{where}.items", f"got {len(items)} items, expected the published {s.published_n_items}")
+    if items == () and s.items == _UNKNOWN:  # a scale-level instrument: the published count only
+        if s.published_n_items is None or not 1 <= s.published_n_items <= spec.n_items:
+            raise _fail(origin, f"{where}.published_n_items",
+                        f"got {s.published_n_items}, expected the published number of items (1..{spec.n_items}) "
+                        "of a scale with items: unknown")
+        n = s.published_n_items
+    else:
+        if not items:
+            raise _fail(origin, f"{where}.items", "expected at least one item")
+        _check_items(items, spec.n_items, origin, f"{where}.items")
+        if s.published_n_items is not None and len(items) != s.published_n_items:
+            raise _fail(origin, f"{where}.items", f"got {len(items)} items, expected the published {s.published_n_items}")
+        n = len(items)
     if s.max_missing is not None:
         max_missing = s.max_missing
     elif miss.max_missing_share is not None:
-        max_missing = int(math.floor(miss.max_missing_share * len(items) + 1e-9))
+        max_missing = int(math.floor(miss.max_missing_share * n + 1e-9))
     else:
         max_missing = 0
-    if not 0 <= max_missing < len(items):
-        raise _fail(
-            origin, f"{where}.max_missing", f"got {max_missing}, expected 0..{len(items) - 1} for {len(items)} items"
-        )
+    if not 0 <= max_missing < n:
+        raise _fail(origin, f"{where}.max_missing", f"got {max_missing}, expected 0..{n - 1} for {n} items")
     if s.multiplier == 0 or not math.isfinite(s.multiplier):
         raise _fail(origin, f"{where}.multiplier", f"got {s.multiplier}, expected a finite non-zero number")
     status = s.status or spec.status
@@ -602,7 +638,7 @@ def _build_scale(name: str, s: _ScaleSpec, spec: _InstrumentSpec, origin: str,
         raise _fail(origin, f"{where}.status_reason", "a provisional scale needs a reason")
     if status == "provisional" and spec.status == "verified":
         raise _fail(origin, f"{where}.status", "a provisional scale needs the instrument status 'provisional'")
-    lo, hi = _score_range(s.rule, len(items), spec.item_min, spec.item_max, s.multiplier)
+    lo, hi = _score_range(s.rule, n, spec.item_min, spec.item_max, s.multiplier)
     norms = _build_norms(s, where, origin)
     t_norms = _build_t_norms(s, where, origin, (lo, hi), (status, s.status_reason or spec.status_reason))
     bands = _build_bands(s, where, origin, lo, hi)
@@ -627,6 +663,7 @@ def _build_scale(name: str, s: _ScaleSpec, spec: _InstrumentSpec, origin: str,
         t_norms=t_norms,
         bands=bands,
         bands_source=s.bands_source,
+        published_n_items=s.published_n_items,
     )
 
 
@@ -724,6 +761,51 @@ def _check_unions(spec: _InstrumentSpec, scales: dict[str, Scale], origin: str) 
                 f"expected exactly the items of {', '.join(s.union_of)}; item {diff[0]} "
                 f"{'is not in those scales' if diff[0] in have else 'is missing'}",
             )
+
+
+def _check_scale_level(spec: _InstrumentSpec, scales: dict[str, Scale], origin: str) -> bool:
+    """True for a scale-level instrument (every scale ``items: unknown``), after checking that it
+    is consistent: no scale lists items while another does not, provisional, no reverse items."""
+    unknown = [n for n, s in scales.items() if not s.items]
+    if not unknown:
+        return False
+    listed = [n for n, s in scales.items() if s.items]
+    if listed:
+        raise _fail(origin, f"scales.{unknown[0]}.items",
+                    f"got {_UNKNOWN!r} while scale {listed[0]} lists its items; expected item numbers for "
+                    f"every scale, or {_UNKNOWN!r} for every scale (a scale-level instrument)")
+    if spec.status != "provisional":
+        raise _fail(origin, "status", "a scale-level instrument (items: unknown) must be provisional, "
+                    "with the reason in status_reason")
+    if spec.reverse_items:
+        raise _fail(origin, "reverse_items", "expected none in a scale-level instrument (items: unknown)")
+    return True
+
+
+def _check_sizes(spec: _InstrumentSpec, scales: dict[str, Scale], origin: str) -> None:
+    """Scale-level instrument: the ``partition`` scales' published sizes add up to ``n_items`` and
+    a ``union_of`` scale of partition scales has the size of the scales it holds (the checks
+    possible without items)."""
+    part = tuple(spec.partition or ())
+    unknown = [p for p in part if p not in scales]
+    if unknown:
+        raise _fail(origin, "partition", f"unknown scale {unknown[0]!r}, expected names from scales")
+    if part and sum(scales[p].n_items for p in part) != spec.n_items:
+        sizes = " + ".join(str(scales[p].n_items) for p in part)
+        raise _fail(origin, "partition", f"the published sizes add up to {sizes} = "
+                    f"{sum(scales[p].n_items for p in part)}, expected n_items {spec.n_items}")
+    for name, s in spec.scales.items():
+        if not s.union_of:
+            continue
+        bad = [u for u in s.union_of if u not in scales or u == name]
+        if bad:
+            raise _fail(origin, f"scales.{name}.union_of", f"got {bad[0]!r}, expected other scales of {list(scales)}")
+        if not set(s.union_of) <= set(part):
+            continue  # scales that may overlap: their union's size is not known without items
+        want = sum(scales[u].n_items for u in s.union_of)
+        if scales[name].n_items != want:
+            raise _fail(origin, f"scales.{name}.published_n_items",
+                        f"got {scales[name].n_items}, expected {want}: the items of {', '.join(s.union_of)}")
 
 
 def _check_partition(partition: tuple[str, ...], scales: dict[str, Scale], n_items: int, origin: str) -> None:
@@ -847,6 +929,25 @@ def template_path(id: str) -> Path:
         have = sorted(q.stem for q in TEMPLATES_DIR.glob("*.yaml"))
         raise ArgumentError("template", id, f"one of {have}")
     return p
+
+
+def no_key_message(inst: Instrument, what: str) -> str:
+    """Why ``what`` (an action that needs the item key) is impossible with a scale-level
+    instrument (``items: unknown``), and how to get a key: the template to fill in, if one ships.
+
+    >>> print(no_key_message(get("sq48"), "scoring its item columns"))  # doctest: +ELLIPSIS
+    sq48 is registered at scale level only: its item-to-subscale key is not shipped ...), so scoring its item columns is not possible. ...
+    """
+    try:
+        where = f"copy the template es.instruments.template_path({inst.id!r}) ({template_path(inst.id)}), "
+    except ArgumentError:
+        where = f"write an instrument file for {inst.id} in the registry format, "
+    return (f"{inst.id} is registered at scale level only: its item-to-subscale key is not shipped (the "
+            f"registry gives each scale's number of items, range and direction, not which items; see "
+            f"es.instruments.get({inst.id!r}).status_reason), so {what} is not possible. Score-only exports "
+            f"(values: scores, columns score_<SCALE>) are validated and analysed without it. To use item "
+            f"answers, {where}replace each 'FILL IN' by the item numbers of the scoring key and load it "
+            "with es.instruments.load(path, register=True)")
 
 
 def load(path: str | Path, *, register: bool = False) -> Instrument:

@@ -62,6 +62,7 @@ from effectstudy.instruments.items import (
     numeric_block,
     select_rows,
 )
+from effectstudy.instruments.registry import no_key_message
 
 __all__ = ["reliability", "cronbach_alpha", "feldt_ci", "ReliabilityResult"]
 
@@ -205,6 +206,10 @@ def reliability(
             "(reliable_change.reliability: registry, or a number)",
             expected="measurements with item columns item_1 ... item_N",
         )
+    if inst.scale_level:
+        raise DataError(no_key_message(inst, f"Cronbach's alpha of {sc.name}"),
+                        expected="a filled-in item key, or a published reliability "
+                                 "(reliable_change.reliability: a number)")
     item_matrix_columns(df, inst)
     rows, selection = _intake_rows(df, occasion)
     cols = [item_column(i) for i in sc.items]

@@ -88,6 +88,7 @@ from effectstudy.instruments.items import (
     numeric_block,
     select_rows,
 )
+from effectstudy.instruments.registry import no_key_message
 
 __all__ = ["score", "ScoreResult", "KEY_COLUMNS", "REASONS", "EXPORT_REASON", "is_score_only"]
 
@@ -437,6 +438,9 @@ def score(
     df, n_other = select_rows(measurements, inst)
     if is_score_only(df):
         return _from_export(df, inst, scales, n_original, n_other)
+    if inst.scale_level:
+        raise DataError(no_key_message(inst, "scoring its item columns"),
+                        expected="score-only measurements (values: scores, columns score_<SCALE>) or a filled-in key")
     cols = item_matrix_columns(df, inst)
     n = len(df)
     k = len(names)

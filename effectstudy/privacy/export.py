@@ -737,6 +737,8 @@ def scoring_problem(measurements: pd.DataFrame | None) -> str | None:
     present = set(item_columns(measurements.columns))
     for iid in sorted(ids):
         inst = instruments.get(iid)
+        if inst.scale_level:  # e.g. the shipped SQ-48: scale sizes and ranges, no item key
+            return instruments.no_key_message(inst, "scoring its item columns")
         lacking = [f"item_{i}" for i in inst.scored_items if f"item_{i}" not in present]
         if lacking:
             return (f"the measurements lack {len(lacking)} item column(s) of {iid} "

@@ -14,7 +14,9 @@ import pytest
 from effectstudy import instruments
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, ParamsError
 
-SHIPPED = ["bsi53", "core10", "core_om", "dass21", "gad7", "oq45", "phq9", "scl90_nl", "scl90r"]
+SHIPPED = ["bsi53", "core10", "core_om", "dass21", "gad7", "oq45", "phq9", "scl90_nl", "scl90r", "sq48"]
+#: scales on which a higher score is better (all others measure symptoms / distress)
+HIGHER_IS_BETTER = {("sq48", "VITA")}
 
 
 def test_available_lists_every_shipped_instrument():
@@ -29,8 +31,9 @@ def test_shipped_file_is_complete_and_sourced(iid):
     assert inst.sources and inst.missing.source
     assert inst.default_scale in inst.scales
     for s in inst.scales.values():
-        assert s.better_is == "lower"  # all shipped scales measure symptoms / distress
+        assert s.better_is == ("higher" if (iid, s.name) in HIGHER_IS_BETTER else "lower")
         assert all(1 <= i <= inst.n_items for i in s.items)
+        assert 1 <= s.n_items <= inst.n_items and s.score_min < s.score_max
         for ns in s.norms.values():
             for f in ("reliability", "m_clinical", "sd_clinical", "m_functional", "sd_functional", "cutoff", "rci"):
                 n = getattr(ns, f)
@@ -38,8 +41,12 @@ def test_shipped_file_is_complete_and_sourced(iid):
 
 
 def test_no_sq48_key_is_shipped():
-    # instruments.md section 6 / section 14 #9: no trustworthy public SQ-48 key; the one public key is wrong
-    assert "sq48" not in instruments.available()
+    # instruments.md section 6 / section 14 #9: no trustworthy public SQ-48 key; the one public key is wrong.
+    # The SQ-48 ships at scale level only (sizes and ranges, no item numbers): tests/instruments/test_sq48.py
+    inst = instruments.get("sq48")
+    assert inst.scale_level and inst.scored_items == () and inst.status == "provisional"
+    assert all(s.items == () for s in inst.scales.values())
+    assert [i.id for i in map(instruments.get, SHIPPED) if i.scale_level] == ["sq48"]
 
 
 # ------------------------------------------------------------------------------- SCL-90-R

@@ -87,14 +87,142 @@ def blocks(per_scale: dict[str, float]) -> dict[int, float]:
     return {i: v for sc, v in per_scale.items() for i in SYNTHETIC[sc]}
 
 
+# ============================================================================ the shipped scale-level SQ-48
+def test_the_registry_ships_sq48_at_scale_level_without_item_numbers():
+    inst = instruments.get("sq48")
+    assert "sq48" in instruments.available() and inst.origin == "shipped"
+    assert inst.scale_level and inst.scored_items == () and inst.reverse_items == ()
+    assert inst.status == "provisional" and "item-to-subscale key is not in a verified public source" in inst.status_reason
+    text = (instruments.SHIPPED_DIR / "sq48.yaml").read_text(encoding="utf-8")
+    assert len(re.findall(r"^    items: unknown$", text, flags=re.M)) == 10
+    assert not re.search(r"^    items: [\[0-9]", text, flags=re.M)
+
+
+def test_scale_level_sizes_ranges_and_directions_are_the_published_ones():
+    s = instruments.get("sq48").scales
+    # Carlier et al. 2012: 6, 6, 7, 4, 4, 5, 5, 5, 6 items; total = the 37 items outside VITA and WORK
+    assert {n: s[n].n_items for n in s} == {"MOOD": 6, "ANXI": 6, "SOMA": 7, "AGOR": 4, "AGGR": 4, "COGN": 5,
+                                            "SOPH": 5, "WORK": 5, "VITA": 6, "total": 37}
+    # 0-4 coding: 0 .. 4 x n
+    assert {n: (s[n].score_min, s[n].score_max) for n in s} == {
+        "MOOD": (0, 24), "ANXI": (0, 24), "SOMA": (0, 28), "AGOR": (0, 16), "AGGR": (0, 16), "COGN": (0, 20),
+        "SOPH": (0, 20), "WORK": (0, 20), "VITA": (0, 24), "total": (0, 148)}
+    assert {n for n in s if s[n].better_is == "higher"} == {"VITA"}
+    assert all(sc.status == "provisional" for sc in s.values())
+
+
+def test_shipped_scale_level_file_and_template_describe_the_same_scales(sq48):
+    """The template, filled in, gives the shipped file's scales: the two files cannot drift apart."""
+    ship = instruments.get("sq48").table().drop(columns=["items"])
+    fill = sq48.table().drop(columns=["items"])
+    pd.testing.assert_frame_equal(ship, fill)
+    shipped = instruments.get("sq48")
+    assert (shipped.name, shipped.n_items, shipped.item_min, shipped.item_max, shipped.partition, shipped.missing) == (
+        sq48.name, sq48.n_items, sq48.item_min, sq48.item_max, sq48.partition, sq48.missing)
+
+
+def test_scoring_item_answers_without_the_key_says_how_to_fill_in_the_template():
+    m = pd.DataFrame([{"client_id": "c1", "instrument": "sq48", "date": pd.Timestamp(2025, 1, 6), **admin({}, fill=1)}])
+    with pytest.raises(DataError) as exc:
+        es.score(m, instrument="sq48")
+    msg = str(exc.value)
+    assert msg.startswith("sq48 is registered at scale level only: its item-to-subscale key is not shipped")
+    assert "so scoring its item columns is not possible" in msg
+    assert f"es.instruments.template_path('sq48') ({instruments.template_path('sq48')})" in msg
+    assert "replace each 'FILL IN' by the item numbers" in msg and "es.instruments.load(path, register=True)" in msg
+    assert "values: scores, columns score_<SCALE>" in msg
+
+
+def test_the_research_export_says_why_sq48_items_are_not_scored():
+    from effectstudy.privacy.export import scoring_problem
+
+    m = pd.DataFrame([{"client_id": "c1", "instrument": "sq48", "date": pd.Timestamp(2025, 1, 6), **admin({}, fill=1)}])
+    assert scoring_problem(m) == instruments.no_key_message(instruments.get("sq48"), "scoring its item columns")
+    assert scoring_problem(m).startswith("sq48 is registered at scale level only")
+
+
+def test_reliability_without_the_key_explains_it_cannot():
+    m = pd.DataFrame([{"client_id": f"c{k}", "instrument": "sq48", "occasion": "pre", **admin({}, fill=k % 5)}
+                      for k in range(5)])
+    with pytest.raises(DataError) as exc:
+        es.reliability(m, instrument="sq48", scale="MOOD")
+    msg = str(exc.value)
+    assert "sq48 is registered at scale level only" in msg and "so Cronbach's alpha of MOOD is not possible" in msg
+    assert "template_path('sq48')" in msg and "a published reliability" in msg
+
+
+def test_a_filled_key_registered_replaces_the_scale_level_sq48_for_the_run(tmp_path):
+    path = filled(tmp_path)
+    m = pd.DataFrame([{"client_id": "c1", "instrument": "sq48", "date": pd.Timestamp(2025, 1, 6),
+                       **admin(blocks({"MOOD": 3, "VITA": 4}), fill=1)}])
+    try:
+        inst = instruments.load(path, register=True)
+        assert instruments.get("sq48") is inst and not inst.scale_level and inst.overrides_shipped
+        with pytest.warns(ProvisionalKeyWarning):
+            res = es.score(m, instrument="sq48")
+        got = dict(zip(res.scores["scale"].astype(str), res.scores["score"], strict=True))
+        # MOOD 6 x 3 = 18; VITA 6 x 4 = 24; total: MOOD 18 + 31 other symptom items x 1 = 49
+        assert (got["MOOD"], got["VITA"], got["total"]) == (18.0, 24.0, 49.0)
+        assert res.meta["source"] == str(path) and res.meta["overrides_shipped"] is True
+    finally:
+        instruments.unregister("sq48")
+    assert instruments.get("sq48").scale_level
+    with pytest.raises(DataError, match="scale level only"):
+        es.score(m, instrument="sq48")
+
+
+def test_an_instrument_shipped_only_as_a_template_says_so(tmp_path, monkeypatch):
+    """get() of an id with a template and no registry file points to the template (any future one)."""
+    from effectstudy.instruments import registry
+
+    (tmp_path / "foo48.yaml").write_text("id: foo48\n", encoding="utf-8")
+    monkeypatch.setattr(registry, "TEMPLATES_DIR", tmp_path)
+    with pytest.raises(ArgumentError, match=r"foo48 ships only as a template without its item key .*"
+                       r"template_path\('foo48'\).*load\(path, register=True\)"):
+        instruments.get("foo48")
+
+
+def _shipped_text() -> str:
+    return (instruments.SHIPPED_DIR / "sq48.yaml").read_text(encoding="utf-8")
+
+
+def _write(tmp_path, text: str):
+    p = tmp_path / "sq48_scale_level.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("    items: unknown\n    published_n_items: 6\n    better_is: lower\n",
+     "    items: [1, 2, 3, 4, 5, 6]\n    published_n_items: 6\n    better_is: lower\n",
+     r"scales\.ANXI\.items: got 'unknown' while scale MOOD lists its items; expected item numbers for every "
+     r"scale, or 'unknown' for every scale"),
+    ("    items: unknown\n    published_n_items: 7\n", "    items: unknown\n",
+     r"scales\.SOMA\.published_n_items: got None, expected the published number of items \(1\.\.48\)"),
+    ("    published_n_items: 7\n", "    published_n_items: 8\n",
+     r"partition: the published sizes add up to 6 \+ 6 \+ 8 \+ 4 \+ 4 \+ 5 \+ 5 \+ 5 \+ 6 = 49, expected n_items 48"),
+    ("    published_n_items: 37\n", "    published_n_items: 36\n",
+     r"scales\.total\.published_n_items: got 36, expected 37: the items of MOOD, ANXI, SOMA, AGOR, AGGR, COGN, SOPH"),
+    ("union_of: [MOOD,", "union_of: [MOD,", r"scales\.total\.union_of: got 'MOD', expected other scales of"),
+    ("status: provisional\n", "status: verified\n",
+     r"status: a scale-level instrument \(items: unknown\) must be provisional"),
+    ("n_items: 48\n", "n_items: 48\nreverse_items: [3]\n",
+     r"reverse_items: expected none in a scale-level instrument"),
+    ("    max_missing: 7\n", "    max_missing: 37\n", r"scales\.total\.max_missing: got 37, expected 0\.\.36 for 37 items"),
+])
+def test_the_loader_checks_a_scale_level_file(tmp_path, old, new, message):
+    text = _shipped_text()
+    assert old in text
+    with pytest.raises(ParamsError, match=message):
+        instruments.load(_write(tmp_path, text.replace(old, new, 1)))
+
+
+def test_a_scale_level_file_loads_from_a_user_path_too(tmp_path):
+    inst = instruments.load(_write(tmp_path, _shipped_text()))
+    assert inst.scale_level and inst.overrides_shipped and instruments.get("sq48").origin == "shipped"
+
+
 # ============================================================================ the template
-def test_the_shipped_registry_explains_that_sq48_is_a_template():
-    assert "sq48" not in instruments.available()
-    with pytest.raises(ArgumentError, match=r"sq48 ships only as a template without its item key .*"
-                       r"template_path\('sq48'\).*load\(path, register=True\)"):
-        instruments.get("sq48")
-
-
 def test_the_unfilled_template_does_not_load_and_names_the_first_scale():
     with pytest.raises(ParamsError, match=r"scales\.MOOD\.items: got 'FILL IN: the 6 MOOD item numbers', "
                        r"expected a list of item numbers"):
