@@ -186,6 +186,10 @@ def _instrument_problems(params: Params, lines: dict) -> list[str]:
     if a.instrument_file is not None and inst.id != a.instrument:
         return [f"{_where(params, lines, ('analysis', 'instrument_file'))}: analysis.instrument_file: the file defines "
                 f"instrument {inst.id!r}, but analysis.instrument is {a.instrument!r}"]
+    if inst.scale_level and params.data.measurements.values != "scores":
+        return [f"{_where(params, lines, ('analysis', 'instrument'))}: analysis.instrument: "
+                f"{instruments.no_key_message(inst, 'scoring the item answers of data.measurements')}; "
+                "for an export of scale scores, write values: scores under data.measurements"]
     wanted: list[tuple[tuple[str | int, ...], str]] = [(("analysis", "scales", i), s) for i, s in enumerate(a.scales)]
     if getattr(params, "outcome", None):
         wanted.append((("outcome",), params.outcome))

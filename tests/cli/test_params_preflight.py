@@ -382,3 +382,15 @@ def test_the_explore_notebook_takes_every_reports_params(tmp_path):
                                                                    "student_analysis"}
     assert accepted_reports(NOTEBOOKS / "effect_study.ipynb") == ["effect_study"]
     preflight(ROOT / "params" / "demo.yaml", notebook=NOTEBOOKS / "explore.ipynb", read_data=False)
+
+
+def test_item_level_sq48_stops_before_the_run_with_the_template(tmp_path):
+    """The SQ-48 ships at scale level (no public item key): item answers cannot be scored, and
+    the preflight says so before a kernel starts, naming the template (issue 14)."""
+    text = (ROOT / "params" / "demo.yaml").read_text(encoding="utf-8")
+    text = text.replace("../data/", str(ROOT / "data") + "/").replace("instrument: scl90_nl", "instrument: sq48")
+    p = tmp_path / "sq48.yaml"
+    p.write_text(text, encoding="utf-8")
+    problems = "\n".join(preflight(p, read_data=False).problems)
+    assert "analysis.instrument: sq48 is registered at scale level only" in problems
+    assert "template_path('sq48')" in problems and "values: scores" in problems
