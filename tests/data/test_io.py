@@ -144,8 +144,13 @@ def test_argument_errors(tmp_path):
     with pytest.raises(ArgumentError, match="format: got '.dat'"):
         read_table(FileSpec(path=tmp_path / "x.dat"), "episodes")
     (tmp_path / "x.csv").write_text("episode_id;client_id;start_date\nE1;C1;01-01-2024\n")
+    # an unknown encoding is refused when the params are read (the preflight's message) ...
+    with pytest.raises(ValueError, match="'klingon' is not a text encoding"):
+        FileSpec(path=tmp_path / "x.csv", encoding="klingon")
+    # ... and by the reader, for a spec built without validation
     with pytest.raises(ArgumentError, match="encoding: got 'klingon'"):
-        read_table(FileSpec(path=tmp_path / "x.csv", encoding="klingon"), "episodes")
+        read_table(FileSpec.model_construct(**{**FileSpec(path=tmp_path / "x.csv").__dict__, "encoding": "klingon"}),
+                   "episodes")
     with pytest.raises(ArgumentError, match="on_fatal"):
         read_study(DataSpec(episodes=FileSpec(path=tmp_path / "x.csv"), measurements=FileSpec(path=tmp_path / "x.csv")),
                    on_fatal="ignore")
