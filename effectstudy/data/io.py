@@ -889,6 +889,7 @@ def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today
     if not path.is_file():
         raise ArgumentError("path", str(path), f"an existing {table} file")
     meta: dict[str, Any] = {"format": fmt, "file": file, "encoding": spec.encoding if fmt == "csv" else None}
+    warn: list[pd.DataFrame] = []
     try:
         raw, lines, warn, info = _READERS[fmt](path, spec, file)
         meta.update(info)
@@ -896,8 +897,8 @@ def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today
         warn = [*warn, *warn1]
         raw, warn2, info2 = _map_columns(raw, spec, tspec, file)
         meta.update(info2)
-    except _Fatal as f:
-        return pd.DataFrame(), pd.DataFrame(), f.problems, f.rows_read, True, meta
+    except _Fatal as f:  # the notes found before (line endings, invisible characters) stay
+        return pd.DataFrame(), pd.DataFrame(), concat_problems([*warn, f.problems]), f.rows_read, True, meta
     labels = {spec.columns.get(k, k): v for k, v in meta.get("value_labels", {}).items()}
     if "value_labels" in meta:
         meta["value_labels"] = labels
