@@ -96,6 +96,9 @@ _CHUNK = 1 << 24
 _MAX_WHOLE = 10**15
 #: a carriage return that does not end a line (not followed by ``\n``)
 _LONE_CR = re.compile(r"\r(?!\n)")
+_LONE_CR_BYTES = re.compile(rb"\r(?!\n)")
+#: names of the control characters unicodedata leaves unnamed
+_CONTROL_NAMES = {"\t": "CHARACTER TABULATION", "\n": "LINE FEED", "\r": "CARRIAGE RETURN", "\x00": "NULL"}
 
 
 # ====================================================================== result objects
@@ -382,7 +385,7 @@ def _raw_csv(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, np.nd
     header_text = data[: first_nl if first_nl >= 0 else len(data)].decode("utf-8").rstrip("\r")
     sep = _detect_sep(header_text, spec, file)
     quoted = b'"' in data
-    lone_cr = _LONE_CR.search(data.decode("utf-8")) is not None if b"\r" in data else False
+    lone_cr = b"\r" in data and _LONE_CR_BYTES.search(data) is not None
     if quoted:
         rows, starts = _read_csv_rows_quoted(data.decode("utf-8"), sep, file)
         header = _check_header(rows[0], file)
@@ -557,7 +560,8 @@ def _clean_header(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[pd.D
         cleaned.append(new)
         read_as.append(new)
         shown.append(repr(h))
-        found.append("; ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed character')}" for c in bad))
+        found.append("; ".join(f"U+{ord(c):04X} {unicodedata.name(c, _CONTROL_NAMES.get(c, 'control character'))}"
+                               for c in bad))
         severity.append("info" if i == 0 and bad == ["\ufeff"] and h.lstrip("\ufeff") == new else "warning")
     if not shown:
         return raw, []
