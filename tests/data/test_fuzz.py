@@ -60,41 +60,82 @@ def head(table: str) -> str:
     return "".join(lines[: ROWS[table] + 1])
 
 
-#: what a mutation puts in: line ends, NUL, quotes, separators, BOMs, huge and odd numbers,
-#: invisible and non-ASCII characters (as UTF-8 bytes; cp1252 ones as such)
-TOKENS = [b"\r", b"\n", b"\r\n", b"\x00", b"\x00\x00", b'"', b'""', b";", b",", b"\t",
-          codecs.BOM_UTF8, codecs.BOM_UTF16_LE, b"99999999999999999999", b"1e400", b"-1e308", b"inf",
-          b"nan", b"NA", b"1,5", b"1.5", b"-", b" ", "\u200b".encode(), "\xa0".encode(), "é".encode(),
-          b"\xe9", b"\xff", "€".encode(), b"2021111", b"31-02-2024", b"0", b"7"]
-ENCODINGS = ["utf-8", "utf-8-sig", "cp1252", "utf-16"]
+#: what a byte mutation puts in: line ends, NUL, quotes, separators, byte-order marks, invisible
+#: and non-ASCII characters (as UTF-8 bytes; cp1252 ones as such); or random bytes
+TOKENS = [b"\r", b"\r", b"\n", b"\r\n", b"\x00", b'"', b'""', b";", b",", b"\t", b" ",
+          codecs.BOM_UTF8, codecs.BOM_UTF16_LE, "\u200b".encode(), "\xa0".encode(), "\ufeff".encode(),
+          "\u00ad".encode(), "é".encode(), b"\xe9", b"\xff", "€".encode()]
+#: what a ``field`` mutation makes a whole value: huge and odd numbers, dates of the wrong
+#: shape, flags, ids, empty, and values holding a line end, NUL, quote or invisible character
+VALUES = [b"", b"99999999999999999999", b"-99999999999999999999", b"1e400", b"-1e308", b"1000000000000000",
+          b"999999999999999", b"inf", b"nan", b"NA", b"1,5", b"1.5", b"-", b" 7 ", b"0x10", b"1_000", b"7\r1",
+          b"7\x00", b'"7"', b'"7;8"', b'7"', "\u0663".encode(), "7\u200b".encode(), "\xa07".encode(), b"2021111",
+          b"20211101", b"31-02-2024", b"1-1-2021", b"01-01-1999", b"01-01-2099", b"0", b"7", b"-3", b"ja", b"x",
+          b"E0000001", b"C0000001", b"scl90", b"pre"]
+#: the encodings written (and declared; utf-8-sig is declared utf-8); UTF-8 twice as often
+ENCODINGS = ["utf-8", "utf-8", "utf-8-sig", "cp1252", "utf-16"]
+#: line ends of the whole file before mutating: Unix, Windows, old Mac
+LINE_ENDS = ["\n", "\r\n", "\r"]
 
-mutation = st.tuples(
+#: a byte mutation: what it does, where (an offset taken modulo the length of the data lines, or
+#: of the header line in one mutation in five), what it puts in, how many bytes it deletes
+byte_mutation = st.tuples(
     st.sampled_from(["insert", "delete", "replace"]),
-    st.floats(0, 1, allow_nan=False),
-    st.one_of(st.sampled_from(TOKENS), st.binary(min_size=1, max_size=4)),
+    st.integers(0, 2**24),
+    st.sampled_from([False, False, False, False, True]),
+    st.one_of(st.sampled_from(TOKENS), st.sampled_from(TOKENS), st.binary(min_size=1, max_size=4)),
     st.integers(1, 6),
 )
+#: ``field``: the line, header or not, the value and the column (the first 16: all of the
+#: episodes and satisfaction, the ids, date, session, occasion and ten items of measurements)
+field_mutation = st.tuples(st.just("field"), st.integers(0, 2**24), st.sampled_from([False] * 9 + [True]),
+                           st.sampled_from(VALUES), st.integers(0, 15))
+mutation = st.one_of(byte_mutation, field_mutation, field_mutation, field_mutation)
 
 
-def mutate(data: bytes, mutations: list[tuple[str, float, bytes, int]]) -> bytes:
-    """Apply the mutations in turn; a position is a fraction of the current length."""
-    for op, where, token, n in mutations:
-        i = int(where * len(data))
+def _set_field(data: bytes, where: int, header: bool, token: bytes, column: int) -> bytes:
+    """``data`` with one field replaced by ``token``: on the line ``where`` picks (the header
+    when ``header``), in column ``column`` (modulo the fields of that line)."""
+    end = b"\n" if b"\n" in data else b"\r"
+    lines = data.split(end)
+    k = 0 if header or len(lines) < 3 else 1 + where % (len(lines) - 2)  # the last part follows the final line end
+    fields = lines[k].split(b";")
+    c = column % len(fields)
+    fields[c] = token + (b"\r" if fields[c].endswith(b"\r") else b"")
+    lines[k] = b";".join(fields)
+    return end.join(lines)
+
+
+def mutate(data: bytes, mutations: list[tuple[str, int, bool, bytes, int]]) -> bytes:
+    """Apply the mutations in turn: at a byte offset, or to a field (``field``)."""
+    for op, where, header, token, n in mutations:
+        nl = min((e for e in (data.find(b"\n"), data.find(b"\r")) if e >= 0), default=len(data)) + 1
+        lo, hi = (0, nl) if header or nl >= len(data) else (nl, len(data))
+        i = lo + where % max(1, hi - lo)
         if op == "insert":
             data = data[:i] + token + data[i:]
         elif op == "delete":
             data = data[:i] + data[i + n:]
-        else:
+        elif op == "replace":
             data = data[:i] + token + data[i + len(token):]
+        else:
+            data = _set_field(data, where, header, token, n)
     return data
 
 
-def export(table: str, encoding: str, mutations: list) -> tuple[bytes, str]:
-    """An example export in ``encoding``, mutated; and the encoding to declare."""
-    text = head(table)
-    declared = "utf-8" if encoding == "utf-8-sig" else encoding
-    data = text.encode(encoding)
-    return mutate(data, mutations), declared
+def export(table: str, encoding: str, mutations: list, line_end: str = "\n") -> tuple[bytes, str]:
+    """An example export with ``line_end``, mutated, in ``encoding``; and the encoding to declare.
+
+    UTF-8 files are mutated as bytes (so they may hold bytes that are not UTF-8); cp1252 and UTF-16
+    ones are mutated as UTF-8 and then encoded (an undecodable byte or a character the encoding
+    lacks becomes a replacement character), so that they reach the reader's later stages too.
+    """
+    data = mutate(head(table).replace("\n", line_end).encode("utf-8"), mutations)
+    if encoding == "utf-8-sig":
+        return codecs.BOM_UTF8 + data, "utf-8"
+    if encoding == "utf-8":
+        return data, "utf-8"
+    return data.decode("utf-8", errors="replace").encode(encoding, errors="replace"), encoding
 
 
 def check_read(t: es.TableRead, data: bytes) -> None:
@@ -117,11 +158,11 @@ def check_read(t: es.TableRead, data: bytes) -> None:
 
 @budget()
 @given(table=st.sampled_from(sorted(ROWS)), encoding=st.sampled_from(ENCODINGS),
-       mutations=st.lists(mutation, min_size=1, max_size=5),
+       mutations=st.lists(mutation, min_size=1, max_size=4), line_end=st.sampled_from(LINE_ENDS),
        sep=st.sampled_from([None, ";"]), decimal=st.sampled_from([",", "."]))
-def test_mutated_export_is_read_or_refused_with_a_clear_error(tmp_path_factory, table, encoding, mutations, sep,
-                                                              decimal):
-    data, declared = export(table, encoding, mutations)
+def test_mutated_export_is_read_or_refused_with_a_clear_error(tmp_path_factory, table, encoding, mutations, line_end,
+                                                              sep, decimal):
+    data, declared = export(table, encoding, mutations, line_end)
     path = tmp_path_factory.mktemp("fuzz") / f"{table}.csv"
     path.write_bytes(data)
     spec = FileSpec(path=path, encoding=declared, sep=sep, decimal=decimal)
