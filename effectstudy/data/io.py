@@ -538,8 +538,9 @@ def _clean_header(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[pd.D
 
     A name such as ``'\\u200bclient_id'`` (a zero-width space pasted before it) looks like
     ``client_id`` but is another name.  Such characters are removed from the name used (spaces
-    of other kinds become ordinary ones; the ends are stripped) and reported per name: the name
-    escaped as Python writes it, and each character with its Unicode name
+    of other kinds, such as the no-break space, become ordinary ones; the ends are stripped) and
+    reported per name: the name escaped as Python writes it, and each character with its Unicode
+    name
     (``U+200B ZERO WIDTH SPACE``, from :func:`unicodedata.name`).  A byte-order mark at the start
     of the first name (a file saved twice with one) is an ``info``; any other is a ``warning``.
 
@@ -556,7 +557,7 @@ def _clean_header(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[pd.D
         if not bad:
             cleaned.append(h)
             continue
-        new = "".join(" " if c.isspace() else ("" if _invisible(c) else c) for c in h).strip()
+        new = "".join(" " if unicodedata.category(c) == "Zs" else ("" if _invisible(c) else c) for c in h).strip()
         cleaned.append(new)
         read_as.append(new)
         shown.append(repr(h))

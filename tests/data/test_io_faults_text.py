@@ -85,6 +85,23 @@ def test_lone_carriage_return_in_a_quoted_file_keeps_physical_line_numbers(tmp_p
     accounted(t)
 
 
+def test_lone_carriage_return_beside_a_private_use_character_leaves_that_value_as_found(tmp_path):
+    # the quoted path parses with a private-use stand-in for each lone \r: one the file does not hold
+    text = EP + 'E1;"C\ue0001";03-01-2024;01-03-2024;7\r;1\n' + "\n".join(ROWS[1:]) + "\n"
+    t = read(tmp_path, text)
+    assert problem(t, "line_break_in_field")[["row", "column"]].values.tolist() == [[2, "sessions"]]
+    assert t.rejected.loc[2, "client_id"] == "C\ue0001"
+    accounted(t)
+
+
+def test_carriage_return_inside_a_column_name_is_named(tmp_path):
+    t = read(tmp_path, EP.replace("client_id", "client\r_id") + "\n".join(ROWS) + "\n")
+    p = problem(t, "invisible_character")
+    assert p[["column", "value"]].values.tolist() == [["'client\\r_id'", "U+000D CARRIAGE RETURN"]]
+    assert t.data["client_id"].tolist() == ["C1", "C2", "C3"]
+    accounted(t)
+
+
 def test_crlf_line_ends_are_no_lone_carriage_returns(tmp_path):
     t = read(tmp_path, (EP + "\n".join(ROWS) + "\n").replace("\n", "\r\n"))
     assert len(t.data) == 3 and t.report.problems["severity"].isin(["info"]).all()
