@@ -533,7 +533,8 @@ def _invisible(c: str) -> bool:
     return not c.isprintable() or (c.isspace() and c != " ")
 
 
-def _clean_header(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+def _clean_header(raw: pd.DataFrame, file: str, known: frozenset[str] | None = None
+                  ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """Column names without invisible characters, each one named in a problem.
 
     A name such as ``'\\u200bclient_id'`` (a zero-width space pasted before it) looks like
@@ -543,6 +544,9 @@ def _clean_header(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[pd.D
     name
     (``U+200B ZERO WIDTH SPACE``, from :func:`unicodedata.name`).  A byte-order mark at the start
     of the first name (a file saved twice with one) is an ``info``; any other is a ``warning``.
+    When ``known`` (the canonical and mapped names) is given and no cleaned name is in it, the
+    first line may hold a client's data instead of names: the names are then shown as ``field k``
+    (as :func:`_map_columns` does), unless identifiers are shown.
 
     >>> df, p = _clean_header(pd.DataFrame(columns=["\\ufeffa", "b\\u200b", "c"]), "f.csv")
     >>> list(df.columns), pd.concat(p)[["column", "value", "severity"]].values.tolist()
@@ -560,7 +564,7 @@ def _clean_header(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[pd.D
         new = "".join(" " if unicodedata.category(c) == "Zs" else ("" if _invisible(c) else c) for c in h).strip()
         cleaned.append(new)
         read_as.append(new)
-        shown.append(repr(h))
+        shown.append(i)
         found.append("; ".join(f"U+{ord(c):04X} {unicodedata.name(c, _CONTROL_NAMES.get(c, 'control character'))}"
                                for c in bad))
         severity.append("info" if i == 0 and bad == ["\ufeff"] and h.lstrip("\ufeff") == new else "warning")
@@ -568,9 +572,11 @@ def _clean_header(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[pd.D
         return raw, []
     out = raw.copy(deep=False)
     out.columns = cleaned
-    probs = [problems_frame(file, [1], col, val, "invisible_character",
-                            f"a column name of visible characters only (removed: read as {new!r})", sev)
-             for col, val, sev, new in zip(shown, found, severity, read_as, strict=True)]
+    hide = known is not None and not identifiers_are_shown() and not (set(cleaned) & known)
+    probs = [problems_frame(file, [1], f"field {i + 1}" if hide else repr(names[i]), val, "invisible_character",
+                            "a column name of visible characters only (removed"
+                            + (")" if hide else f": read as {new!r})"), sev)
+             for i, val, sev, new in zip(shown, found, severity, read_as, strict=True)]
     return out, probs
 
 
@@ -898,7 +904,7 @@ def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today
     try:
         raw, lines, warn, info = _READERS[fmt](path, spec, file)
         meta.update(info)
-        raw, warn1 = _clean_header(raw, file)
+        raw, warn1 = _clean_header(raw, file, frozenset(tspec.names) | frozenset(spec.columns))
         warn = [*warn, *warn1]
         raw, warn2, info2 = _map_columns(raw, spec, tspec, file)
         meta.update(info2)

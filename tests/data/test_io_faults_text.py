@@ -262,3 +262,13 @@ def test_date_shape_is_strict_where_digits_touch(tmp_path, fmt, value, date):
         assert t.data.loc[2, "start_date"] == pd.Timestamp(date)
         assert len(t.data) == 2
     accounted(t)
+
+
+def test_invisible_character_in_a_first_line_without_known_names_is_not_quoted(tmp_path):
+    # no known name: the first line may be a client's data (an export without its header line)
+    t = read(tmp_path, "E1;Jan\u00a0Jansen;03-01-2024\nE2;C2;10-01-2024\n", show_identifiers=False)
+    p = problem(t, "invisible_character")
+    assert p[["column", "value"]].values.tolist() == [["field 2", "U+00A0 NO-BREAK SPACE"]]
+    assert "Jan" not in " ".join(t.report.problems.astype(str).to_numpy().ravel())
+    shown = read(tmp_path, "E1;Jan\u00a0Jansen;03-01-2024\nE2;C2;10-01-2024\n", show_identifiers=True)
+    assert problem(shown, "invisible_character")["column"].tolist() == ["'Jan\\xa0Jansen'"]
