@@ -5,16 +5,22 @@ corrupt data silently (too few fields filled with NaN, duplicate headers renamed
 decimal commas left as text, day/month guessed; pandas-dev/pandas#15122):
 
 1. **Structure.**  The bytes are decoded with the declared encoding (a UTF-8 byte-order mark is
-   removed; any undecodable byte is fatal, naming its line).  The separator is taken from the
-   params or detected among ``;`` and ``,`` in the header (both or neither: fatal).  Every line's
-   field count is compared with the header's, vectorised with NumPy over the raw bytes (files
-   without quotes) or with the C ``csv`` module in strict mode (files with quotes, which may hold
-   separators or line breaks).  Ragged rows, duplicate or empty header names, an unterminated
-   quote, an empty file and a header without rows are fatal.
+   removed; any undecodable byte is fatal, naming its line; UTF-16 read as another encoding is
+   named, with the ``encoding:`` to set; a NUL byte is fatal on its line).  Old Mac line ends
+   (``\\r`` alone throughout) are read as line breaks, with a ``line_endings`` warning; a lone
+   ``\\r`` inside a field is an error on its row (``line_break_in_field``).  The separator is
+   taken from the params or detected among ``;`` and ``,`` in the header (both or neither:
+   fatal).  Every line's field count is compared with the header's, vectorised with NumPy over
+   the raw bytes (files without quotes) or with the C ``csv`` module in strict mode (files with
+   quotes, which may hold separators or line breaks).  Ragged rows, duplicate or empty header
+   names, an unterminated quote, an empty file and a header without rows are fatal.  Invisible
+   characters in column names (zero-width space, no-break space, a second byte-order mark) are
+   removed from the name and each is named (``invisible_character``).
 2. **Types.**  Each canonical column is parsed with an explicit rule: numbers with the declared
-   decimal separator (a ``.`` in a decimal-comma file is not guessed at), whole numbers for
-   ``int`` columns, dates only with ``spec.date_format`` (the value must match the format's
-   shape, so two-digit years and day/month swaps are not accepted by accident, and an
+   decimal separator (a ``.`` in a decimal-comma file is not guessed at), whole numbers of at
+   most 15 digits for ``int`` columns (larger ones and ``1e400`` are ``out_of_range``), dates
+   only with ``spec.date_format`` (the value must match the format's shape, so two-digit
+   years, day/month swaps and seven digits for ``%Y%m%d`` are not accepted by accident, and an
    impossible date such as ``31-02-2024`` is an error, never NaT), flags from a fixed list
    (``1/0``, ``true/false``, ``ja/nee``, ``yes/no``).  Every value that does not parse is a
    problem with file, line, column, value and the expected format; its row is excluded.
@@ -525,7 +531,7 @@ _READERS = {"csv": _raw_csv, "xlsx": _raw_xlsx, "sav": _raw_sav, "parquet": _raw
 _EXT = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".sav": "sav", ".parquet": "parquet", ".pq": "parquet"}
 
 
-# ====================================================================== column mapping
+# ====================================================================== column names
 def _invisible(c: str) -> bool:
     """True for a character that shows as nothing or as a plain space: format and control
     characters (zero-width space, byte-order mark, soft hyphen, direction marks), unassigned
@@ -541,8 +547,7 @@ def _clean_header(raw: pd.DataFrame, file: str, known: frozenset[str] | None = N
     ``client_id`` but is another name.  Such characters are removed from the name used (spaces
     of other kinds, such as the no-break space, become ordinary ones; the ends are stripped) and
     reported per name: the name escaped as Python writes it, and each character with its Unicode
-    name
-    (``U+200B ZERO WIDTH SPACE``, from :func:`unicodedata.name`).  A byte-order mark at the start
+    name (``U+200B ZERO WIDTH SPACE``, from :func:`unicodedata.name`).  A byte-order mark at the start
     of the first name (a file saved twice with one) is an ``info``; any other is a ``warning``.
     When ``known`` (the canonical and mapped names) is given and no cleaned name is in it, the
     first line may hold a client's data instead of names: the names are then shown as ``field k``

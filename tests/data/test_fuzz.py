@@ -1,10 +1,12 @@
 """Fuzz test of the CSV/text reader: mutated example exports never crash it.
 
-A few dozen rows of a shipped example export (``data/example/*.csv``) are written in one of the
-encodings the reader takes (UTF-8, UTF-8 with its byte-order mark, cp1252, UTF-16), then their
-bytes are mutated (inserted, deleted, replaced: carriage returns, NUL bytes, quotes, separators,
-byte-order marks, huge numbers, invisible and non-ASCII characters, random bytes).  Whatever
-comes out, :func:`effectstudy.read_table` and :func:`effectstudy.read_study`
+A few dozen rows of a shipped example export (``data/example/*.csv``), with Unix, Windows or old
+Mac line ends, are mutated: bytes inserted, deleted or replaced (carriage returns, NUL bytes,
+quotes, separators, byte-order marks, invisible and non-ASCII characters, random bytes) and whole
+values replaced (huge numbers, ``1e400``, dates of the wrong shape, values holding a line end or
+an invisible character).  They are written in one of the encodings the reader takes (UTF-8, with
+or without its byte-order mark; cp1252; UTF-16 with and without its byte-order mark), declared
+as such.  Whatever comes out, :func:`effectstudy.read_table` and :func:`effectstudy.read_study`
 
 * raise nothing but an :class:`effectstudy.EffectstudyError` (``ValidationError`` on fatal
   problems), and no warning (``filterwarnings = error``);
@@ -72,8 +74,8 @@ VALUES = [b"", b"99999999999999999999", b"-99999999999999999999", b"1e400", b"-1
           b"7\x00", b'"7"', b'"7;8"', b'7"', "\u0663".encode(), "7\u200b".encode(), "\xa07".encode(), b"2021111",
           b"20211101", b"31-02-2024", b"1-1-2021", b"01-01-1999", b"01-01-2099", b"0", b"7", b"-3", b"ja", b"x",
           b"E0000001", b"C0000001", b"scl90", b"pre"]
-#: the encodings written (and declared; utf-8-sig is declared utf-8); UTF-8 twice as often
-ENCODINGS = ["utf-8", "utf-8", "utf-8-sig", "cp1252", "utf-16"]
+#: the encodings written (and declared; utf-8-sig is declared utf-8); UTF-8 three times as often
+ENCODINGS = ["utf-8", "utf-8", "utf-8", "utf-8-sig", "cp1252", "utf-16", "utf-16-le"]
 #: line ends of the whole file before mutating: Unix, Windows, old Mac
 LINE_ENDS = ["\n", "\r\n", "\r"]
 
