@@ -201,7 +201,7 @@ def _utf16_guess(data: bytes) -> str | None:
     if data.startswith(codecs.BOM_UTF16_BE):
         return "utf-16-be"
     half = len(data) // 2
-    if half == 0:
+    if half == 0 or b"\x00" not in data:  # the usual case: one scan, no copies
         return None
     even, odd = data[0:2 * half:2].count(0), data[1:2 * half:2].count(0)
     if odd >= 0.3 * half and even <= 0.05 * half:
@@ -342,8 +342,9 @@ def _split_plain(data: bytes, sep: str, keep: np.ndarray, n: int) -> pd.DataFram
 def _line_break_problems(raw: pd.DataFrame, header: list[str], lines: np.ndarray, file: str) -> list[pd.DataFrame]:
     """A carriage return alone inside a value (not a line end): an ``error`` on its row and column.
 
-    Old Mac exports and values with a line break typed into a cell leave them; the value is
-    shown escaped (``7\\r1``).
+    Values with a line break typed into a cell (or a file mixing old Mac line ends with others)
+    leave them; no canonical value (id, code, date, number) holds one, quoted or not.  The value
+    is shown escaped (``7\\r1``).
     """
     out = []
     for i, name in enumerate(header):
