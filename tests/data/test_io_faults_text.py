@@ -131,14 +131,15 @@ def test_whole_number_of_15_digits_is_read_and_meets_the_column_range(tmp_path):
 def test_infinite_item_value_is_out_of_range_and_the_study_still_reads(tmp_path):
     ep = write(tmp_path, "episodes.csv", EP + "\n".join(ROWS) + "\n")
     m = write(tmp_path, "measurements.csv",
-              M + "C1;E1;hads;05-01-2024;1e400;2\nC1;E1;hads;20-02-2024;1;99999999999999999999\n")
+              M + "C1;E1;scl90_nl;05-01-2024;1e400;2\nC1;E1;scl90_nl;20-02-2024;1;99999999999999999999\n")
     s = es.read_study(DataSpec(episodes=FileSpec(path=ep), measurements=FileSpec(path=m)),
                       on_fatal="return", today="2025-06-01", show_identifiers=True)
     p = s.report.problems[s.report.problems["rule"] == "out_of_range"]
     assert p[["row", "column", "value"]].values.tolist()[0] == [2, "item_1", "1e400"]
     assert p["expected"].iloc[0] == "a finite number"
-    # an item beyond the instrument's range is excluded by the range check as before
-    assert set(s.report.excluded["row"]) == {2, 3} and len(s.measurements) == 0
+    # 1e20 is a finite number: the instrument's item range (1-5) excludes it, as before
+    assert s.report.excluded[["row", "reason"]].values.tolist() == [[2, "out_of_range"], [3, "out_of_range"]]
+    assert p["column"].tolist() == ["item_1", "item_2"] and len(s.measurements) == 0
 
 
 # ------------------------------------------------------------- 3. old Mac line endings
@@ -272,3 +273,18 @@ def test_invisible_character_in_a_first_line_without_known_names_is_not_quoted(t
     assert "Jan" not in " ".join(t.report.problems.astype(str).to_numpy().ravel())
     shown = read(tmp_path, "E1;Jan\u00a0Jansen;03-01-2024\nE2;C2;10-01-2024\n", show_identifiers=True)
     assert problem(shown, "invisible_character")["column"].tolist() == ["'Jan\\xa0Jansen'"]
+
+
+def test_read_study_of_an_old_mac_episodes_file_and_a_measurements_file_with_a_zero_width_space(tmp_path):
+    ep = write(tmp_path, "episodes.csv", (EP + "\n".join(ROWS) + "\n").replace("\n", "\r"))
+    m = write(tmp_path, "measurements.csv", "\u200b" + M + "C1;E1;scl90_nl;05-01-2024;1;2\nC2;E2;scl90_nl;12-01-2024;7\r;1\n")
+    s = es.read_study(DataSpec(episodes=FileSpec(path=ep), measurements=FileSpec(path=m)),
+                      on_fatal="return", today="2025-06-01")
+    rules = s.report.problems.groupby("file")["rule"].apply(set).to_dict()
+    assert {"line_endings"} <= rules["episodes.csv"]
+    assert {"invisible_character", "line_break_in_field"} <= rules["measurements.csv"]
+    assert not s.report.fatal
+    assert len(s.episodes) == 3 and s.measurements.index.tolist() == [2]
+    fl = s.report.flow()
+    for table, n in s.report.rows_read.items():
+        assert fl.loc[fl["table"] == table, "n"].sum() == n
