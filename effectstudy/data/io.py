@@ -5,16 +5,22 @@ corrupt data silently (too few fields filled with NaN, duplicate headers renamed
 decimal commas left as text, day/month guessed; pandas-dev/pandas#15122):
 
 1. **Structure.**  The bytes are decoded with the declared encoding (a UTF-8 byte-order mark is
-   removed; any undecodable byte is fatal, naming its line).  The separator is taken from the
-   params or detected among ``;`` and ``,`` in the header (both or neither: fatal).  Every line's
-   field count is compared with the header's, vectorised with NumPy over the raw bytes (files
-   without quotes) or with the C ``csv`` module in strict mode (files with quotes, which may hold
-   separators or line breaks).  Ragged rows, duplicate or empty header names, an unterminated
-   quote, an empty file and a header without rows are fatal.
+   removed; any undecodable byte is fatal, naming its line; UTF-16 read as another encoding is
+   named, with the ``encoding:`` to set; a NUL byte is fatal on its line).  Old Mac line ends
+   (``\\r`` alone throughout) are read as line breaks, with a ``line_endings`` warning; a lone
+   ``\\r`` inside a field is an error on its row (``line_break_in_field``).  The separator is
+   taken from the params or detected among ``;`` and ``,`` in the header (both or neither:
+   fatal).  Every line's field count is compared with the header's, vectorised with NumPy over
+   the raw bytes (files without quotes) or with the C ``csv`` module in strict mode (files with
+   quotes, which may hold separators or line breaks).  Ragged rows, duplicate or empty header
+   names, an unterminated quote, an empty file and a header without rows are fatal.  Invisible
+   characters in column names (zero-width space, no-break space, a second byte-order mark) are
+   removed from the name and each is named (``invisible_character``).
 2. **Types.**  Each canonical column is parsed with an explicit rule: numbers with the declared
-   decimal separator (a ``.`` in a decimal-comma file is not guessed at), whole numbers for
-   ``int`` columns, dates only with ``spec.date_format`` (the value must match the format's
-   shape, so two-digit years and day/month swaps are not accepted by accident, and an
+   decimal separator (a ``.`` in a decimal-comma file is not guessed at), whole numbers of at
+   most 15 digits for ``int`` columns (larger ones and ``1e400`` are ``out_of_range``), dates
+   only with ``spec.date_format`` (the value must match the format's shape, so two-digit
+   years, day/month swaps and seven digits for ``%Y%m%d`` are not accepted by accident, and an
    impossible date such as ``31-02-2024`` is an error, never NaT), flags from a fixed list
    (``1/0``, ``true/false``, ``ja/nee``, ``yes/no``).  Every value that does not parse is a
    problem with file, line, column, value and the expected format; its row is excluded.
@@ -93,6 +99,13 @@ NOT_RECORDED_FLAGS: frozenset[str] = frozenset(CONSENT_COLUMNS.values())
 _READ_TABLES = ("episodes", "measurements", "satisfaction")
 _BOM = codecs.BOM_UTF8
 _CHUNK = 1 << 24
+#: whole numbers from this size on are out of range (15 digits at most: exact in float64)
+_MAX_WHOLE = 10**15
+#: a carriage return that does not end a line (not followed by ``\n``)
+_LONE_CR = re.compile(r"\r(?!\n)")
+_LONE_CR_BYTES = re.compile(rb"\r(?!\n)")
+#: names of the control characters unicodedata leaves unnamed
+_CONTROL_NAMES = {"\t": "CHARACTER TABULATION", "\n": "LINE FEED", "\r": "CARRIAGE RETURN", "\x00": "NULL"}
 
 
 # ====================================================================== result objects
@@ -166,9 +179,56 @@ def _encoding_name(enc: str) -> str:
         raise ArgumentError("encoding", enc, "a Python codec name such as 'utf-8' or 'cp1252'") from None
 
 
+def _nul_lines(buf: bytes) -> np.ndarray:
+    """Physical lines (1-based, counted at ``\\n``) holding a NUL byte, each once."""
+    arr = np.frombuffer(buf, dtype=np.uint8)
+    nul = np.flatnonzero(arr == 0)
+    nl = np.flatnonzero(arr == 10)
+    return np.unique(np.searchsorted(nl, nul) + 1)
+
+
+def _utf16_guess(data: bytes) -> str | None:
+    """``"utf-16-le"``/``"utf-16-be"`` when the bytes look like UTF-16 text, else ``None``.
+
+    UTF-16 text of the Latin alphabet (column names, digits, separators) has a NUL byte in every
+    second position: the odd ones for little-endian, the even ones for big-endian.  A byte-order
+    mark (``FF FE`` / ``FE FF``) settles it at once.
+
+    >>> _utf16_guess("a;b".encode("utf-16-le")), _utf16_guess("a;b".encode("utf-16")), _utf16_guess(b"a;b")
+    ('utf-16-le', 'utf-16-le', None)
+    """
+    if data.startswith(codecs.BOM_UTF16_LE):
+        return "utf-16-le"
+    if data.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16-be"
+    half = len(data) // 2
+    if half == 0 or b"\x00" not in data:  # the usual case: one scan, no copies
+        return None
+    even, odd = data[0:2 * half:2].count(0), data[1:2 * half:2].count(0)
+    if odd >= 0.3 * half and even <= 0.05 * half:
+        return "utf-16-le"
+    if even >= 0.3 * half and odd <= 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
 def _decode(data: bytes, spec: FileSpec, file: str) -> bytes:
-    """Check the bytes decode with the declared encoding; return UTF-8 bytes to parse."""
+    """Check the bytes decode with the declared encoding; return UTF-8 bytes to parse.
+
+    A UTF-16 file (with or without its byte-order mark) read as another encoding is named as
+    such (with the ``encoding:`` to set) instead of failing later on its NUL bytes; any other NUL
+    byte is fatal on its line (a damaged file or not a text export): NUL is never part of a value.
+    """
     enc = _encoding_name(spec.encoding)
+    if not enc.startswith(("utf-16", "utf-32")) and (guess := _utf16_guess(data)) is not None:
+        has_bom = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        found = ("UTF-16 byte-order mark" if has_bom else
+                 f"{data.count(0)} NUL bytes in {len(data)}")
+        set_to = "utf-16" if has_bom else guess
+        raise _Fatal(problems_frame(file, [1], "", found, "encoding",
+                                    f"text in {spec.encoding} (the file is UTF-16"
+                                    + ("" if has_bom else f" without byte-order mark: a NUL in every second byte, {guess[-2:].upper()} byte order")
+                                    + f": set encoding: {set_to})", "fatal"))
     if data.startswith(_BOM):
         if enc not in ("utf-8", "utf-8-sig"):
             raise _Fatal(problems_frame(file, [1], "", "UTF-8 byte-order mark", "encoding",
@@ -184,9 +244,13 @@ def _decode(data: bytes, spec: FileSpec, file: str) -> bytes:
         hint = " (Windows exports are often cp1252: set encoding: cp1252)" if enc == "utf-8" else ""
         raise _Fatal(problems_frame(file, [line], "", f"byte {bad.hex(' ')}", "encoding",
                                     f"text in {spec.encoding}{hint}", "fatal")) from None
-    if enc in ("utf-8", "utf-8-sig"):
-        return data
-    return text.encode("utf-8")
+    out = data if enc in ("utf-8", "utf-8-sig") else text.encode("utf-8")
+    if b"\x00" in out:
+        lines = _nul_lines(out)
+        raise _Fatal(problems_frame(file, lines, "", "NUL byte (00)", "nul_byte",
+                                    "text without NUL bytes (the file is damaged or not a text export; "
+                                    "export it again as CSV)", "fatal"))
+    return out
 
 
 def _detect_sep(header: str, spec: FileSpec, file: str) -> str:
@@ -239,14 +303,24 @@ def _field_counts_plain(buf: np.ndarray, sep: int) -> tuple[np.ndarray, np.ndarr
 
 
 def _read_csv_rows_quoted(text: str, sep: str, file: str) -> tuple[list[list[str]], np.ndarray]:
-    """Strict C csv parse (quotes may hold separators/newlines); records and their start lines."""
-    reader = csv.reader(_stdio.StringIO(text, newline=""), delimiter=sep, quotechar='"', strict=True)
+    """Strict C csv parse (quotes may hold separators/newlines); records and their start lines.
+
+    Lines are physical lines ended by ``\\n`` (as in the unquoted path); a carriage return alone
+    (not before ``\\n``) is kept in its value, which :func:`_line_break_problems` then rejects
+    (the C parser would end the record there, or stop).
+    """
+    lone = _LONE_CR.search(text) is not None
+    standin = ""
+    if lone:  # a private-use character the file does not hold stands in for each lone \r
+        standin = next(c for c in map(chr, range(0xE000, 0xF900)) if c not in text)
+        text = _LONE_CR.sub(standin, text)
+    reader = csv.reader(_stdio.StringIO(text, newline="\n"), delimiter=sep, quotechar='"', strict=True)
     rows: list[list[str]] = []
     starts: list[int] = []
     prev = 0
     try:
         for rec in reader:
-            rows.append(rec)
+            rows.append([v.replace(standin, "\r") for v in rec] if lone else rec)
             starts.append(prev + 1)
             prev = reader.line_num
     except csv.Error as exc:
@@ -254,6 +328,35 @@ def _read_csv_rows_quoted(text: str, sep: str, file: str) -> tuple[list[list[str
                                     'fields quoted as "..." with the closing quote on the same record '
                                     '(an embedded quote written as "")', "fatal")) from None
     return rows, np.asarray(starts, dtype=np.int64)
+
+
+def _split_plain(data: bytes, sep: str, keep: np.ndarray, n: int) -> pd.DataFrame:
+    """Unquoted data rows split in Python, for the rare file with a carriage return inside a
+    field (pyarrow ends a record at any ``\\r``); ``keep`` marks the non-blank data lines."""
+    phys = data.decode("utf-8").split("\n")
+    if data.endswith(b"\n"):
+        phys.pop()
+    body = (ln[:-1] if ln.endswith("\r") else ln for ln, k in zip(phys[1:], keep, strict=True) if k)
+    return pd.DataFrame([ln.split(sep) for ln in body], columns=range(n), dtype="str")
+
+
+def _line_break_problems(raw: pd.DataFrame, header: list[str], lines: np.ndarray, file: str) -> list[pd.DataFrame]:
+    """A carriage return alone inside a value (not a line end): an ``error`` on its row and column.
+
+    Values with a line break typed into a cell (or a file mixing old Mac line ends with others)
+    leave them; no canonical value (id, code, date, number) holds one, quoted or not.  The value
+    is shown escaped (``7\\r1``).
+    """
+    out = []
+    for i, name in enumerate(header):
+        col = raw.iloc[:, i]
+        hit = col.str.contains(_LONE_CR.pattern, regex=True).fillna(False).to_numpy(dtype=bool)
+        if hit.any():
+            shown = col[hit].str.replace("\r", "\\r", regex=False).to_numpy()
+            out.append(problems_frame(file, lines[hit], name, shown, "line_break_in_field",
+                                      "a value without a line break (a carriage return \\r inside the field: "
+                                      "remove it, or quote the field in the export)", "error"))
+    return out
 
 
 def _check_header(names: list[str], file: str) -> list[str]:
@@ -280,11 +383,17 @@ def _raw_csv(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, np.nd
         raise _Fatal(problems_frame(file, None, "", "", "empty_file",
                                     "a header line and at least one data row", "fatal"))
     data = _decode(data, spec, file)
+    warnings: list[pd.DataFrame] = []
+    if b"\r" in data and b"\n" not in data:
+        # old Mac line endings (\r alone): read as line breaks in the parsed copy (the file is not touched)
+        data = data.replace(b"\r", b"\n")
+        warnings.append(problems_frame(file, None, "", "line endings \\r (old Mac)", "line_endings",
+                                       "line endings \\n or \\r\\n (each \\r read as a line break)", "warning"))
     first_nl = data.find(b"\n")
     header_text = data[: first_nl if first_nl >= 0 else len(data)].decode("utf-8").rstrip("\r")
     sep = _detect_sep(header_text, spec, file)
-    warnings: list[pd.DataFrame] = []
     quoted = b'"' in data
+    lone_cr = b"\r" in data and _LONE_CR_BYTES.search(data) is not None
     if quoted:
         rows, starts = _read_csv_rows_quoted(data.decode("utf-8"), sep, file)
         header = _check_header(rows[0], file)
@@ -304,15 +413,18 @@ def _raw_csv(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, np.nd
     n_rows = int((~blank).sum())
     if ragged.any():
         c = counts[ragged]
+        mixed = " line endings mixed with carriage returns (\\r) alone?" if lone_cr else ""
         raise _Fatal(problems_frame(file, lines[ragged], "", [f"{k} fields" for k in c], "ragged_row",
                                     f"{n} fields like the header (truncated or split line? "
-                                    "a decimal comma in a ','-separated file?)", "fatal"), rows_read=n_rows)
+                                    f"a decimal comma in a ','-separated file?{mixed})", "fatal"), rows_read=n_rows)
     if n_rows == 0:
         raise _Fatal(problems_frame(file, None, "", "header only", "no_rows",
                                     "at least one data row", "fatal"))
     lines = lines[~blank]
     if quoted:
         raw = pd.DataFrame([r for r in body if r], columns=range(n), dtype="str")
+    elif lone_cr:
+        raw = _split_plain(data, sep, ~blank, n)
     else:
         import pyarrow as pa
         import pyarrow.csv as pacsv
@@ -333,6 +445,8 @@ def _raw_csv(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, np.nd
         raise _Fatal(problems_frame(file, None, "", f"{len(raw)} rows parsed", "structure",
                                     f"{len(lines)} rows as counted (stray carriage return?)", "fatal"),
                      rows_read=len(lines))
+    if lone_cr:
+        warnings.extend(_line_break_problems(raw, header, lines, file))
     raw.columns = header
     return raw, lines, warnings, {"sep": sep, "quoted": quoted}
 
@@ -827,6 +941,60 @@ _EXT = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".sav": "sav", ".zsav": "
         ".pq": "parquet"}
 
 
+# ====================================================================== column names
+def _invisible(c: str) -> bool:
+    """True for a character that shows as nothing or as a plain space: format and control
+    characters (zero-width space, byte-order mark, soft hyphen, direction marks), unassigned
+    and private-use code points, and every space but the ordinary one (no-break space, ...)."""
+    return not c.isprintable() or (c.isspace() and c != " ")
+
+
+def _clean_header(raw: pd.DataFrame, file: str, known: frozenset[str] | None = None
+                  ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Column names without invisible characters, each one named in a problem.
+
+    A name such as ``'\\u200bclient_id'`` (a zero-width space pasted before it) looks like
+    ``client_id`` but is another name.  Such characters are removed from the name used (spaces
+    of other kinds, such as the no-break space, become ordinary ones; the ends are stripped) and
+    reported per name: the name escaped as Python writes it, and each character with its Unicode
+    name (``U+200B ZERO WIDTH SPACE``, from :func:`unicodedata.name`).  A byte-order mark at the start
+    of the first name (a file saved twice with one) is an ``info``; any other is a ``warning``.
+    When ``known`` (the canonical and mapped names) is given and no cleaned name is in it, the
+    first line may hold a client's data instead of names: the names are then shown as ``field k``
+    (as :func:`_map_columns` does), unless identifiers are shown.
+
+    >>> df, p = _clean_header(pd.DataFrame(columns=["\\ufeffa", "b\\u200b", "c"]), "f.csv")
+    >>> list(df.columns), pd.concat(p)[["column", "value", "severity"]].values.tolist()
+    (['a', 'b', 'c'], [["'\\\\ufeffa'", 'U+FEFF ZERO WIDTH NO-BREAK SPACE', 'info'], ["'b\\\\u200b'", 'U+200B ZERO WIDTH SPACE', 'warning']])
+    """
+    import unicodedata
+
+    names = [str(h) for h in raw.columns]
+    cleaned, shown, found, severity, read_as = [], [], [], [], []
+    for i, h in enumerate(names):
+        bad = sorted({c for c in h if _invisible(c)})
+        if not bad:
+            cleaned.append(h)
+            continue
+        new = "".join(" " if unicodedata.category(c) == "Zs" else ("" if _invisible(c) else c) for c in h).strip()
+        cleaned.append(new)
+        read_as.append(new)
+        shown.append(i)
+        found.append("; ".join(f"U+{ord(c):04X} {unicodedata.name(c, _CONTROL_NAMES.get(c, 'control character'))}"
+                               for c in bad))
+        severity.append("info" if i == 0 and bad == ["\ufeff"] and h.lstrip("\ufeff") == new else "warning")
+    if not shown:
+        return raw, []
+    out = raw.copy(deep=False)
+    out.columns = cleaned
+    hide = known is not None and not identifiers_are_shown() and not (set(cleaned) & known)
+    probs = [problems_frame(file, [1], f"field {i + 1}" if hide else repr(names[i]), val, "invisible_character",
+                            "a column name of visible characters only (removed"
+                            + (")" if hide else f": read as {new!r})"), sev)
+             for i, val, sev, new in zip(shown, found, severity, read_as, strict=True)]
+    return out, probs
+
+
 # ====================================================================== column mapping
 def _map_columns(raw: pd.DataFrame, spec: FileSpec, tspec: TableSpec, file: str) -> tuple[pd.DataFrame, list[pd.DataFrame], dict]:
     pattern = re.compile(tspec.extra_pattern) if tspec.extra_pattern else None
@@ -879,19 +1047,40 @@ def _map_columns(raw: pd.DataFrame, spec: FileSpec, tspec: TableSpec, file: str)
 
 # ====================================================================== stage 2: types
 def _date_regex(fmt: str) -> str:
-    parts = {"%d": r"\d{1,2}", "%m": r"\d{1,2}", "%Y": r"\d{4}", "%y": r"\d{2}", "%H": r"\d{1,2}",
-             "%M": r"\d{2}", "%S": r"\d{2}", "%%": "%"}
-    out, i = [], 0
+    """The shape a date written with ``fmt`` must have (ASCII digits only).
+
+    ``%Y`` is four digits, ``%y``, ``%M`` and ``%S`` two.  ``%d``, ``%m`` and ``%H`` take one or
+    two digits where a separator follows or precedes them (``3-4-2024`` as Excel writes it, not
+    ambiguous), but exactly two where they touch another number (``%Y%m%d``): there ``2021111``
+    could be 1 November or 11 January, and ``strptime`` would silently take the first.
+
+    >>> import re
+    >>> [bool(re.fullmatch(_date_regex("%Y%m%d"), v)) for v in ("20211101", "2021111", "202111011")]
+    [True, False, False]
+    >>> [bool(re.fullmatch(_date_regex("%d-%m-%Y"), v)) for v in ("3-4-2024", "03-04-2024", "003-04-2024")]
+    [True, True, False]
+    """
+    parts = {"%d": "[0-9]{1,2}", "%m": "[0-9]{1,2}", "%Y": "[0-9]{4}", "%y": "[0-9]{2}", "%H": "[0-9]{1,2}",
+             "%M": "[0-9]{2}", "%S": "[0-9]{2}", "%%": "%"}
+    toks, i = [], 0
     while i < len(fmt):
         tok = fmt[i:i + 2]
         if tok in parts:
-            out.append(parts[tok])
+            toks.append(tok)
             i += 2
         elif fmt[i] == "%":
             raise ArgumentError("date_format", fmt, "a format using %d %m %Y %y %H %M %S")
         else:
-            out.append(re.escape(fmt[i]))
+            toks.append(fmt[i])
             i += 1
+    numeric = [t in parts and t != "%%" for t in toks]
+    out = []
+    for k, tok in enumerate(toks):
+        touching = (k > 0 and numeric[k - 1]) or (k + 1 < len(toks) and numeric[k + 1])
+        if tok in ("%d", "%m", "%H") and touching:
+            out.append("[0-9]{2}")
+        else:
+            out.append(parts[tok] if tok in parts else re.escape(tok))
     return "".join(out)
 
 
@@ -1047,8 +1236,17 @@ def _type_table(raw: pd.DataFrame, tspec: TableSpec, spec: FileSpec, file: str, 
         if kind in ("int", "float"):
             v, bad, miss = _parse_number(s, spec.decimal)
             exp = ("a number" + (" with decimal comma" if spec.decimal == "," else " with decimal point"))
+            # too large: infinite as a float (1e400) or, for whole numbers, beyond 15 digits (float64
+            # holds every whole number exactly only up to 2**53; int64 overflows at 9.2e18)
+            huge = ~miss & (np.isinf(v) | ((np.abs(v) >= _MAX_WHOLE) if kind == "int" else False))
+            if huge.any():
+                probs.append(problems_frame(file, lines[huge], name, raw[name].to_numpy()[huge], "out_of_range",
+                                            f"a whole number of at most {len(str(_MAX_WHOLE)) - 1} digits"
+                                            if kind == "int" else "a finite number", "error"))
+                bad = bad & ~huge
+            v = np.where(bad | huge, np.nan, v)
             if kind == "int":
-                frac = ~bad & ~miss & (v != np.round(v))
+                frac = ~bad & ~miss & ~huge & (v != np.round(v))
                 if frac.any():
                     probs.append(problems_frame(file, lines[frac], name, raw[name].to_numpy()[frac],
                                                 "not_whole", "a whole number", "error"))
@@ -1137,9 +1335,15 @@ def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today
     meta: dict[str, Any] = {"format": fmt, "file": file, "encoding": spec.encoding if fmt == "csv" else None}
     meta["values"] = spec.values if table == "measurements" else None
     wl = None
+    warn: list[pd.DataFrame] = []
     try:
         raw, lines, warn, info = _READERS[fmt](path, spec, file)
         meta.update(info)
+        known = frozenset(tspec.names) | frozenset(spec.columns)
+        if spec.wide is not None:
+            known |= frozenset(spec.wide.export_columns())
+        raw, warn1 = _clean_header(raw, file, known)
+        warn = [*warn, *warn1]
         if skip:
             raw = raw[[c for c in raw.columns if c not in set(skip)]]
         mapping = spec
@@ -1148,8 +1352,8 @@ def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today
         raw, warn2, info2 = _map_columns(raw, mapping, tspec, file)
         info2["unknown_columns"] = meta.get("unknown_columns", []) + info2["unknown_columns"]
         meta.update(info2)
-    except _Fatal as f:
-        return pd.DataFrame(), pd.DataFrame(), f.problems, f.rows_read, True, meta
+    except _Fatal as f:  # the notes found before (line endings, invisible characters) stay
+        return pd.DataFrame(), pd.DataFrame(), concat_problems([*warn, f.problems]), f.rows_read, True, meta
     labels = {spec.columns.get(k, k): v for k, v in meta.get("value_labels", {}).items()}
     if "value_labels" in meta:
         meta["value_labels"] = labels
