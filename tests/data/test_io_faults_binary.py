@@ -348,11 +348,17 @@ def test_compressed_zsav_is_read_by_its_extension(tmp_path):
     assert _read(p).data["sessions"].tolist() == [5, 7]
 
 
+def _tz_array(ts: pd.DatetimeIndex) -> pa.Array:
+    """A timezone-aware Arrow timestamp array from its UTC instants (pa.array of a tz-aware index
+    goes through DatetimeIndex.values, deprecated in pandas 3.1, at pyarrow 16)."""
+    return pa.array(ts.as_unit("us").asi8, pa.timestamp("us", tz=str(ts.tz)))
+
+
 def test_read_study_accounts_sav_and_parquet_rows(tmp_path):
     e = _sav(tmp_path, _sav_episodes([5.0, 99.0]), variable_value_labels={"sessions": {99.0: "onbekend"}})
     m = pa.table({"client_id": ["C0", "C1"], "episode_id": ["E0", "E1"], "instrument": ["oq45", "oq45"],
-                  "date": pa.array(pd.to_datetime(["2024-01-03 00:15", "2024-01-04 00:15"])
-                                   .tz_localize("Europe/Amsterdam")),
+                  "date": _tz_array(pd.to_datetime(["2024-01-03 00:15", "2024-01-04 00:15"])
+                                    .tz_localize("Europe/Amsterdam")),
                   "item_1": pa.array([decimal.Decimal("2"), decimal.Decimal("3")], pa.decimal128(5, 0))})
     pq.write_table(m, tmp_path / "rom.parquet")
     s = es.read_study(DataSpec(episodes=FileSpec(path=e), measurements=FileSpec(path=tmp_path / "rom.parquet")),
@@ -402,7 +408,7 @@ def test_parquet_large_decimal_and_int64_ids_keep_every_digit(tmp_path):
 def test_parquet_timezone_aware_timestamps_keep_the_local_date(tmp_path, local):
     ts = pd.to_datetime([local]).tz_localize("Europe/Amsterdam")
     assert ts.tz_convert("UTC")[0].date() < ts[0].date()  # the UTC date is a day early
-    t = _read(_parquet(tmp_path, start_date=pa.array(ts)))
+    t = _read(_parquet(tmp_path, start_date=_tz_array(ts)))
     assert t.data["start_date"].dt.normalize().tolist() == [pd.Timestamp(local[:10])]
     assert t.data["start_date"].tolist() == [pd.Timestamp(local)]
     note = _problems(t, "timezone")
