@@ -99,6 +99,8 @@ register({
     "share": {"nl": "Aandeel", "en": "Share"},
     "value_removed": {"nl": "waarde weggelaten", "en": "value removed"},
     "uncoded_value": {"nl": "waarde buiten de codelijst", "en": "value outside the code list"},
+    "scored_by": {"nl": "Gescoord", "en": "Scored"},
+    "scored_in_export": {"nl": "in de export (schaalscores)", "en": "in the export (scale scores)"},
 })
 
 
@@ -380,14 +382,18 @@ class Study:
     def validation(self) -> pd.DataFrame:
         """Rows per input file: used, or excluded with the reason (``ValidationReport.flow``); then,
         per column, the values left out because they are outside the column's code list (status
-        ``value_removed``, reason ``uncoded_value``: the rows are used, the value is not)."""
+        ``value_removed``, reason ``uncoded_value``: the rows are used, the value is not).  For a
+        score-only export, ``scored_by`` says which rows came scored (``scored_in_export``)."""
         report = self.input.report
         coding = uncoded_counts(report.problems, report.files)
-        if not len(coding):
-            return report.flow()
-        removed = coding.assign(status="value_removed", reason=UNCODED_RULE)
-        return pd.concat([report.flow().assign(column=""), removed[["table", "status", "reason", "n", "column"]]],
-                         ignore_index=True)
+        flow = report.flow()
+        if len(coding):
+            removed = coding.assign(status="value_removed", reason=UNCODED_RULE)
+            flow = pd.concat([flow.assign(column=""), removed[["table", "status", "reason", "n", "column"]]],
+                             ignore_index=True)
+        if self.score_only:  # which rows came scored: the measurements' scale scores are the export's
+            flow["scored_by"] = flow["table"].eq("measurements").map({True: "scored_in_export", False: ""})
+        return flow
 
     def key_status(self) -> str:
         """A sentence on the scoring key: verified, or provisional with the reason and scales."""

@@ -81,6 +81,10 @@ def test_the_flow_shows_which_rows_came_scored(pairs):
     assert f.meta["measurements_scored_by"] == "export" and long.flow().meta["measurements_scored_by"] == "package"
     rows = f.rows().set_index("table")
     assert rows.loc["measurements", "scored_by"] == "export" and rows.loc["episodes", "scored_by"] == ""
+    # the report's validation table says which rows came scored (only for a score-only export)
+    v = scores.validation().set_index("table")
+    assert v.loc["measurements", "scored_by"] == "scored_in_export" and v.loc["episodes", "scored_by"] == ""
+    assert "scored_by" not in long.validation().columns
     assert pairs["wide"][0].flow().meta["measurements_shape"] == "wide"
 
 
