@@ -90,7 +90,7 @@ from effectstudy.instruments.items import (
 )
 from effectstudy.instruments.registry import no_key_message
 
-__all__ = ["score", "ScoreResult", "KEY_COLUMNS", "REASONS", "EXPORT_REASON", "is_score_only"]
+__all__ = ["score", "ScoreResult", "KEY_COLUMNS", "REASONS", "EXPORT_REASON", "is_score_only", "resolve_scales"]
 
 #: measurement columns copied to the scores, in this order, when present
 KEY_COLUMNS: tuple[str, ...] = ("client_id", "episode_id", "instrument", "date", "session", "occasion")
@@ -193,7 +193,9 @@ class ScoreResult(Result):
 
 
 # ============================================================================ helpers
-def _resolve_scales(inst: Instrument, scales: Sequence[str] | str | None) -> list[str]:
+def resolve_scales(inst: Instrument, scales: Sequence[str] | str | None) -> list[str]:
+    """The scales of ``inst`` named by ``scales`` (all of them for ``None``, one for a str): each a
+    scale of the instrument, at most once; else an :class:`ArgumentError` naming the scale."""
     if scales is None:
         return list(inst.scales)
     if isinstance(scales, str):
@@ -433,7 +435,7 @@ def score(
     if not isinstance(measurements, pd.DataFrame):
         raise ArgumentTypeError("measurements", measurements, "a pandas DataFrame of canonical measurements")
     inst = resolve(instrument)
-    names = _resolve_scales(inst, scales)
+    names = resolve_scales(inst, scales)
     n_original = len(measurements)
     df, n_other = select_rows(measurements, inst)
     if is_score_only(df):
@@ -493,7 +495,7 @@ def _from_export(df: pd.DataFrame, inst: Instrument, scales: Sequence[str] | str
     if unknown:
         raise ArgumentError("measurements", [score_column(g) for g in unknown],
                             f"score columns of scales of {inst.id} ({', '.join(inst.scales)})")
-    names = [n for n in inst.scales if n in given] if scales is None else _resolve_scales(inst, scales)
+    names = [n for n in inst.scales if n in given] if scales is None else resolve_scales(inst, scales)
     absent = [n for n in names if n not in given]
     if absent:
         raise DataError(f"the score-only measurements have no score of scale(s) {', '.join(absent)} of {inst.id}",

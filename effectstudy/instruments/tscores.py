@@ -42,7 +42,7 @@ from effectstudy.core.errors import (
     ProvisionalKeyWarning,
 )
 from effectstudy.instruments.registry import Instrument, TNorm, resolve
-from effectstudy.instruments.scoring import ScoreResult
+from effectstudy.instruments.scoring import ScoreResult, resolve_scales
 
 __all__ = ["t_scores", "user_t_norm", "T_NORM_STATUSES"]
 
@@ -106,7 +106,7 @@ def _per_scale(inst: Instrument, norm: str | dict[str, Any], scales: Sequence[st
         if scales is None:
             raise ArgumentError("scales", None, "the scale(s) a user-supplied norm applies to")
         tn = user_t_norm(norm)
-        return {nm: tn for nm in _scale_names(inst, scales)}
+        return {nm: tn for nm in resolve_scales(inst, scales)}
     if not isinstance(norm, str):
         raise ArgumentTypeError("norm", norm, "a T-norm name (str), dict(mean=, sd=, source=) or dict(raw=, t=, source=)")
     if scales is None:
@@ -120,23 +120,11 @@ def _per_scale(inst: Instrument, norm: str | dict[str, Any], scales: Sequence[st
                 "(add them in a user YAML)",
             )
     else:
-        names = _scale_names(inst, scales)
+        names = resolve_scales(inst, scales)
         for nm in names:
             if norm not in inst.scales[nm].t_norms:
                 raise ArgumentError("norm", norm, f"one of {sorted(inst.scales[nm].t_norms)} for scale {nm}")
     return {nm: inst.scales[nm].t_norms[norm] for nm in names}
-
-
-def _scale_names(inst: Instrument, scales: Sequence[str] | str) -> list[str]:
-    names = [scales] if isinstance(scales, str) else list(scales)
-    if not names:
-        raise ArgumentError("scales", scales, f"at least one of {list(inst.scales)}")
-    for n in names:
-        if n not in inst.scales:
-            raise ArgumentError("scales", n, f"one of {list(inst.scales)} for instrument {inst.id}")
-    if len(set(names)) != len(names):
-        raise ArgumentError("scales", names, "each scale at most once")
-    return names
 
 
 def _check_convertible(vals: np.ndarray, index: pd.Index, inst: Instrument, scale: str, tn: TNorm) -> None:
