@@ -744,14 +744,22 @@ def _build_bands(s: _ScaleSpec, where: str, origin: str, lo: float, hi: float) -
     return tuple(bands)
 
 
-def _check_unions(spec: _InstrumentSpec, scales: dict[str, Scale], origin: str) -> None:
-    """A scale with ``union_of`` must hold exactly the items of those scales (e.g. the SQ-48 total)."""
+def _unions(spec: _InstrumentSpec, scales: dict[str, Scale], origin: str) -> list[tuple[str, Any]]:
+    """The scales with ``union_of`` (name, spec), after checking that each names other scales."""
+    out = []
     for name, s in spec.scales.items():
         if not s.union_of:
             continue
-        unknown = [u for u in s.union_of if u not in scales or u == name]
-        if unknown:
-            raise _fail(origin, f"scales.{name}.union_of", f"got {unknown[0]!r}, expected other scales of {list(scales)}")
+        bad = [u for u in s.union_of if u not in scales or u == name]
+        if bad:
+            raise _fail(origin, f"scales.{name}.union_of", f"got {bad[0]!r}, expected other scales of {list(scales)}")
+        out.append((name, s))
+    return out
+
+
+def _check_unions(spec: _InstrumentSpec, scales: dict[str, Scale], origin: str) -> None:
+    """A scale with ``union_of`` must hold exactly the items of those scales (e.g. the SQ-48 total)."""
+    for name, s in _unions(spec, scales, origin):
         want = {i for u in s.union_of for i in scales[u].items}
         have = set(scales[name].items)
         if have != want:
@@ -794,12 +802,7 @@ def _check_sizes(spec: _InstrumentSpec, scales: dict[str, Scale], origin: str) -
         sizes = " + ".join(str(scales[p].n_items) for p in part)
         raise _fail(origin, "partition", f"the published sizes add up to {sizes} = "
                     f"{sum(scales[p].n_items for p in part)}, expected n_items {spec.n_items}")
-    for name, s in spec.scales.items():
-        if not s.union_of:
-            continue
-        bad = [u for u in s.union_of if u not in scales or u == name]
-        if bad:
-            raise _fail(origin, f"scales.{name}.union_of", f"got {bad[0]!r}, expected other scales of {list(scales)}")
+    for name, s in _unions(spec, scales, origin):
         if not set(s.union_of) <= set(part):
             continue  # scales that may overlap: their union's size is not known without items
         want = sum(scales[u].n_items for u in s.union_of)
