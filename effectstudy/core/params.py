@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from effectstudy.core.codes import effective_codes, normalise_codes, require_codes
 from effectstudy.core.errors import ParamsError
 from effectstudy.core.files import display_path
+from effectstudy.core.schema import ITEM_PATTERN, SCORE_PATTERN
 
 __all__ = [
     "FileSpec", "DataSpec", "WideSpec", "WideMeasurementSpec", "Params", "load_params", "parse_yaml", "StrictModel",
@@ -195,7 +196,7 @@ class WideSpec(StrictModel):
         return cols
 
 
-_VALUE_TARGET = {"items": re.compile(r"item_[1-9][0-9]*"), "scores": re.compile(r"score_[A-Za-z][A-Za-z0-9_]*")}
+_VALUE_TARGET = {"items": re.compile(ITEM_PATTERN), "scores": re.compile(SCORE_PATTERN)}
 
 
 def _wide_problems(key: str, spec: FileSpec) -> list[str]:

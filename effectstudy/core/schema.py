@@ -51,6 +51,8 @@ __all__ = [
     "CATEGORIES",
     "CATEGORY_DTYPE",
     "STAGNATION_STATUSES",
+    "ITEM_PATTERN",
+    "SCORE_PATTERN",
     "item_column",
     "item_number",
     "item_columns",
@@ -60,6 +62,12 @@ __all__ = [
 ]
 
 Kind = Literal["str", "date", "int", "float", "bool", "category"]
+
+#: the name of an item column, ``item_<n>`` with n >= 1 (regular expression, for ``fullmatch``)
+ITEM_PATTERN = r"item_[1-9][0-9]*"
+_SCALE_NAME = r"[A-Za-z][A-Za-z0-9_]*"
+#: the name of a precomputed score column of a score-only file, ``score_<SCALE>``
+SCORE_PATTERN = rf"score_{_SCALE_NAME}"
 
 
 @dataclass(frozen=True)
@@ -127,7 +135,7 @@ EPISODES = TableSpec(
 MEASUREMENTS = TableSpec(
     name="measurements",
     key=("client_id", "instrument", "date"),
-    extra_pattern=r"item_[1-9][0-9]*",
+    extra_pattern=ITEM_PATTERN,
     columns=(
         Column("client_id", "str", required=True),
         Column("episode_id", "str"),
@@ -158,7 +166,7 @@ SCORES = TableSpec(
 SATISFACTION = TableSpec(
     name="satisfaction",
     key=("episode_id",),
-    extra_pattern=r"item_[1-9][0-9]*",
+    extra_pattern=ITEM_PATTERN,
     columns=(
         Column("episode_id", "str", required=True),
         Column("issued", "bool", required=True, description="form handed out"),
@@ -172,7 +180,7 @@ SATISFACTION = TableSpec(
 SCORED_MEASUREMENTS = TableSpec(
     name="measurements",
     key=MEASUREMENTS.key,
-    extra_pattern=r"score_[A-Za-z][A-Za-z0-9_]*",
+    extra_pattern=SCORE_PATTERN,
     columns=MEASUREMENTS.columns,
 )
 
@@ -184,7 +192,7 @@ CATEGORY_DTYPE = pd.CategoricalDtype(list(CATEGORIES), ordered=True)
 
 STAGNATION_STATUSES: tuple[str, ...] = ("on_track", "stagnated", "not_evaluable")
 
-_ITEM_RE = re.compile(r"^item_([1-9][0-9]*)$")
+_ITEM_RE = re.compile(r"^item_([1-9][0-9]*)$")  # ITEM_PATTERN with the number as a group
 
 
 def item_column(number: int) -> str:
@@ -206,7 +214,7 @@ def item_columns(columns) -> list[str]:
     return sorted(items, key=item_number)
 
 
-_SCORE_RE = re.compile(r"^score_([A-Za-z][A-Za-z0-9_]*)$")
+_SCORE_RE = re.compile(rf"^score_({_SCALE_NAME})$")
 
 
 def score_column(scale: str) -> str:

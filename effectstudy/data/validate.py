@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import contextlib
 import html
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -66,7 +65,15 @@ from effectstudy.core.errors import (
     ValidationError,
 )
 from effectstudy.core.rowkey import RowKey
-from effectstudy.core.schema import TableSpec, item_columns, item_number, score_columns, score_scale
+from effectstudy.core.schema import (
+    ITEM_PATTERN,
+    SCORE_PATTERN,
+    TableSpec,
+    item_columns,
+    item_number,
+    score_columns,
+    score_scale,
+)
 
 __all__ = [
     "PROBLEM_COLUMNS",
@@ -98,9 +105,6 @@ HIDDEN: dict[str, str] = {
     "free_text": "(niet getoond: vrije tekst)",
     "unexpected": "(niet getoond: geen code of klein getal)",
 }
-_ITEM_RE = re.compile(r"item_[1-9][0-9]*")
-#: precomputed scale scores of a score-only file: their values are shown like item codes
-_SCORE_RE = r"score_[A-Za-z][A-Za-z0-9_]*"
 #: a small number (at most 4 digits before and after the decimal sign) or 1-2 non-digits ("x", "NA", "?")
 _CODE_RE = r"[-+]?\d{1,4}(?:[.,]\d{1,4})?|[^\d\s]{1,2}"
 #: an instrument id: letters, then digits (scl90_nl, oq45, sq48)
@@ -201,8 +205,9 @@ def protect_values(columns: pd.Series, rows: pd.Series, shown: pd.Series) -> pd.
                   | (rows <= 1).fillna(True).to_numpy(dtype=bool) | (shown == "").to_numpy(dtype=bool))
     if structural.all():
         return shown
-    value_col = (cn.isin(VALUE_COLUMNS) | cn.str.fullmatch(_ITEM_RE.pattern)
-                 | cn.str.fullmatch(_SCORE_RE)).to_numpy(dtype=bool)[ccodes]
+    # item codes and the precomputed scale scores of a score-only file are shown alike
+    value_col = (cn.isin(VALUE_COLUMNS) | cn.str.fullmatch(ITEM_PATTERN)
+                 | cn.str.fullmatch(SCORE_PATTERN)).to_numpy(dtype=bool)[ccodes]
     identifying = (cn.isin(IDENTIFYING_COLUMNS) | cn.str.contains(",", regex=False)).to_numpy(dtype=bool)[ccodes]
     instrument = (cn == "instrument").to_numpy(dtype=bool)[ccodes]
     code = np.zeros(len(shown), dtype=bool)

@@ -77,7 +77,7 @@ from effectstudy.core.errors import (
     ProvisionalKeyWarning,
 )
 from effectstudy.core.files import sha256_file as _sha256
-from effectstudy.core.schema import CARE_TYPES, END_REASONS, item_columns
+from effectstudy.core.schema import CARE_TYPES, END_REASONS, ITEM_PATTERN, item_columns
 from effectstudy.data.consent import filter_consent, restrict_to_episodes
 from effectstudy.instruments.scoring import KEY_COLUMNS, score
 from effectstudy.privacy import audit_log
@@ -691,7 +691,7 @@ class ColumnsUnavailableError(EffectstudyError, ValueError):
 
 def _is_item(name: str) -> bool:
     """``item_*`` (every item) or one item column ``item_<n>``."""
-    return name == _ITEM_PATTERN or re.fullmatch(r"item_[1-9][0-9]*", name) is not None
+    return name == _ITEM_PATTERN or re.fullmatch(ITEM_PATTERN, name) is not None
 
 
 def _requested(entry: str) -> set[tuple[str, str]]:
