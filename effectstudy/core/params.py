@@ -47,7 +47,7 @@ __all__ = [
     "FileSpec", "DataSpec", "WideSpec", "WideMeasurementSpec", "Params", "load_params", "parse_yaml", "StrictModel",
     "SelectionSpec", "EffectSizeSpec", "ReliableChangeSpec", "StagnationSpec", "NotOnTrackSpec", "AnalysisSpec",
     "DisclosureSpec", "StagnationListSpec", "EffectStudyParams", "YearlySummaryParams", "StudentParams", "ExploreParams",
-    "REPORT_MODELS", "load_report_params", "key_lines", "decimal_commas", "DECIMAL_COMMA",
+    "REPORT_MODELS", "load_report_params", "key_lines", "line_of", "decimal_commas", "DECIMAL_COMMA",
 ]
 
 
@@ -149,6 +149,15 @@ def key_lines(text: str) -> dict[tuple[str | int, ...], int]:
                 out[(*path, i)] = v.start_mark.line + 1
                 todo.append(((*path, i), v))
     return out
+
+
+def line_of(lines: dict[tuple[str | int, ...], int], key: tuple[str | int, ...]) -> int | None:
+    """The line of ``key`` in :func:`key_lines`' map, else of its nearest parent key, else ``None``.
+
+    >>> line_of({("a",): 1, ("a", "b"): 2}, ("a", "c", 0))
+    1
+    """
+    return next((lines[key[:i]] for i in range(len(key), 0, -1) if key[:i] in lines), None)
 
 
 # ----------------------------------------------------------------------------------- models
@@ -817,7 +826,7 @@ def _own_key(message: str, source: str, lines: dict[tuple[str | int, ...], int])
     """``file:line: key: ...`` for a message that starts with its own dotted key."""
     m = re.match(r"([A-Za-z_][\w]*(?:\.[\w]+)*):", message)
     path = tuple(int(p) if p.isdigit() else p for p in m.group(1).split(".")) if m else ()
-    line = next((lines[path[:i]] for i in range(len(path), 0, -1) if path[:i] in lines), None)
+    line = line_of(lines, path)
     return f"{source}:{line}: {message}" if line else f"{source}: {message}"
 
 
@@ -837,7 +846,7 @@ def _format_pydantic(exc: ValidationError, source: str, model: type[BaseModel] |
     out = []
     for loc, errs in groups.items():
         key = ".".join(str(p) for p in loc) or "<top>"
-        line = next((lines[loc[:i]] for i in range(len(loc), 0, -1) if loc[:i] in lines), None)
+        line = line_of(lines, loc)
         where = f"{source}:{line}" if line else source
         if errs[0]["type"] == "value_error":
             msg = errs[0]["msg"].removeprefix("Value error, ")

@@ -33,7 +33,14 @@ from typing import Any
 from effectstudy import instruments
 from effectstudy.core.errors import EffectstudyError, ParamsError
 from effectstudy.core.files import display_path
-from effectstudy.core.params import REPORT_MODELS, Params, key_lines, load_report_params, parse_yaml
+from effectstudy.core.params import (
+    REPORT_MODELS,
+    Params,
+    key_lines,
+    line_of,
+    load_report_params,
+    parse_yaml,
+)
 from effectstudy.data.io import StudyData, read_study
 
 __all__ = ["Preflight", "preflight", "notebook_report", "accepted_reports", "check_notebook", "DERIVED_COLUMNS", "DUTCH_COLUMNS"]
@@ -78,7 +85,7 @@ class Preflight:
 
 def _where(params: Params, lines: dict, key: tuple[str | int, ...]) -> str:
     src = display_path(params.source_file) if params.source_file else "params"
-    line = next((lines[key[:i]] for i in range(len(key), 0, -1) if key[:i] in lines), None)
+    line = line_of(lines, key)
     return f"{src}:{line}" if line else src
 
 
