@@ -53,7 +53,7 @@ from scipy import stats
 from effectstudy.core.checks import check_ci
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
 from effectstudy.core.results import Result, base_meta
-from effectstudy.core.schema import item_column, item_columns, score_columns
+from effectstudy.core.schema import item_column
 from effectstudy.instruments import Instrument, resolve
 from effectstudy.instruments.items import (
     check_codes,
@@ -63,6 +63,7 @@ from effectstudy.instruments.items import (
     select_rows,
 )
 from effectstudy.instruments.registry import no_key_message
+from effectstudy.instruments.scoring import is_score_only
 
 __all__ = ["reliability", "cronbach_alpha", "feldt_ci", "ReliabilityResult"]
 
@@ -199,7 +200,7 @@ def reliability(
         raise ArgumentError("scale", sc.name, f"a sum or mean scale (alpha is not defined for rule {sc.rule!r})")
     n_original = len(measurements)
     df, n_other = select_rows(measurements, inst)
-    if score_columns(df.columns) and not item_columns(df.columns):
+    if is_score_only(df):
         raise DataError(
             f"Cronbach's alpha of {inst.id} {sc.name} needs the item answers, and these measurements came "
             "scored (a score-only export: scale scores, no items); use a published reliability "

@@ -341,6 +341,22 @@ def _long_scores(df: pd.DataFrame, inst: Instrument, names: list[str], score_out
     return out
 
 
+def _key_meta(inst: Instrument, names: list[str]) -> dict[str, Any]:
+    """The instrument and key part of a :class:`ScoreResult`'s ``meta`` (items scored or not)."""
+    return {
+        "instrument": inst.id,
+        "instrument_name": inst.name,
+        "instrument_version": inst.version,
+        "key_status": inst.status,
+        "key_status_reason": inst.status_reason,
+        "scale_status": {nm: inst.scales[nm].status for nm in names},
+        "provisional_scales": [nm for nm in names if inst.scales[nm].status == "provisional"],
+        "source": inst.origin,
+        "overrides_shipped": inst.overrides_shipped,
+        "scales": names,
+    }
+
+
 def _score_meta(inst: Instrument, names: list[str], out: pd.DataFrame, reason_out: np.ndarray,
                 n_original: int, n_other: int) -> dict[str, Any]:
     """``meta`` of a :class:`ScoreResult`: key, rules, counts of prorated and missing scores."""
@@ -355,16 +371,7 @@ def _score_meta(inst: Instrument, names: list[str], out: pd.DataFrame, reason_ou
             counts_total[r] += int(c)
     return base_meta(
         "score",
-        instrument=inst.id,
-        instrument_name=inst.name,
-        instrument_version=inst.version,
-        key_status=inst.status,
-        key_status_reason=inst.status_reason,
-        scale_status={nm: inst.scales[nm].status for nm in names},
-        provisional_scales=[nm for nm in names if inst.scales[nm].status == "provisional"],
-        source=inst.origin,
-        overrides_shipped=inst.overrides_shipped,
-        scales=names,
+        **_key_meta(inst, names),
         item_range=[inst.item_min, inst.item_max],
         reverse_items=list(inst.reverse_items),
         missing_rule={
@@ -514,11 +521,7 @@ def _from_export(df: pd.DataFrame, inst: Instrument, scales: Sequence[str] | str
     out["reason"] = pd.Categorical.from_codes(np.where(missing, 0, -1).astype(np.int8), categories=[EXPORT_REASON])
     per_scale = missing.reshape(n, k).sum(axis=0) if n else np.zeros(k, int)
     meta = base_meta(
-        "score", instrument=inst.id, instrument_name=inst.name, instrument_version=inst.version,
-        key_status=inst.status, key_status_reason=inst.status_reason,
-        scale_status={nm: inst.scales[nm].status for nm in names},
-        provisional_scales=[nm for nm in names if inst.scales[nm].status == "provisional"],
-        source=inst.origin, overrides_shipped=inst.overrides_shipped, scales=names,
+        "score", **_key_meta(inst, names),
         scored_by="export", prorating="unavailable: the export holds scale scores, not items",
         n_original=n_original, n_used=n, n_administrations=n,
         exclusions={"other_instrument": n_other} if n_other else {}, n_scores=int(n * k), n_prorated=None,
