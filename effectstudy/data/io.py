@@ -550,7 +550,7 @@ def _xlsx_layout(path: Path, spec: FileSpec, file: str, rows: list[list[Any]]
         merged = [(r.coord, r.min_row, r.max_row, r.min_col, r.max_col) for r in ws.merged_cells.ranges]
         formulas = [(c.row, c.column, c.value) for row in ws.iter_rows() for c in row if c.data_type == "f"]
         hidden_rows = sorted(r for r, d in ws.row_dimensions.items() if d.hidden)
-        hidden_cols = sorted({get_column_letter(i) for d in ws.column_dimensions.values() if d.hidden
+        hidden_cols = sorted({i for d in ws.column_dimensions.values() if d.hidden
                               for i in range(d.min or 1, (d.max or d.min or 1) + 1)})
     finally:
         wb.close()
@@ -607,15 +607,9 @@ def _xlsx_layout(path: Path, spec: FileSpec, file: str, rows: list[list[Any]]
             "(delete them from the export if they should not be used)", "warning"))
     if hidden_cols:
         probs.append(problems_frame(
-            file, None, [_col_name(head, _col_index(c)) for c in hidden_cols], "hidden column", "hidden_column",
+            file, None, [_col_name(head, c) for c in hidden_cols], "hidden column", "hidden_column",
             "a visible column: hidden columns are read like any other", "warning"))
     return probs, {r for r, _, _ in missing} | across
-
-
-def _col_index(letter: str) -> int:
-    from openpyxl.utils import column_index_from_string
-
-    return column_index_from_string(letter)
 
 
 def _xlsx_error_cells(rows: list[list[Any]], width: int, head: list[Any], file: str
@@ -1345,7 +1339,7 @@ def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today
         raw, warn1 = _clean_header(raw, file, known)
         warn = [*warn, *warn1]
         if skip:
-            raw = raw[[c for c in raw.columns if c not in set(skip)]]
+            raw = raw.drop(columns=[c for c in skip if c in raw.columns])
         mapping = spec
         if table == "measurements" and spec.wide is not None:
             raw, lines, mapping, wl = _to_long(raw, lines, spec, file, meta)
