@@ -795,9 +795,7 @@ def _check_sizes(spec: _InstrumentSpec, scales: dict[str, Scale], origin: str) -
     a ``union_of`` scale of partition scales has the size of the scales it holds (the checks
     possible without items)."""
     part = tuple(spec.partition or ())
-    unknown = [p for p in part if p not in scales]
-    if unknown:
-        raise _fail(origin, "partition", f"unknown scale {unknown[0]!r}, expected names from scales")
+    _check_partition_names(part, scales, origin)
     if part and sum(scales[p].n_items for p in part) != spec.n_items:
         sizes = " + ".join(str(scales[p].n_items) for p in part)
         raise _fail(origin, "partition", f"the published sizes add up to {sizes} = "
@@ -811,13 +809,18 @@ def _check_sizes(spec: _InstrumentSpec, scales: dict[str, Scale], origin: str) -
                         f"got {scales[name].n_items}, expected {want}: the items of {', '.join(s.union_of)}")
 
 
+def _check_partition_names(partition: tuple[str, ...], scales: dict[str, Scale], origin: str) -> None:
+    """Every name in ``partition`` is a scale of the instrument."""
+    unknown = [p for p in partition if p not in scales]
+    if unknown:
+        raise _fail(origin, "partition", f"unknown scale {unknown[0]!r}, expected names from scales")
+
+
 def _check_partition(partition: tuple[str, ...], scales: dict[str, Scale], n_items: int, origin: str) -> None:
     """A partition lists scales that hold every item exactly once."""
     if not partition:
         return
-    unknown = [p for p in partition if p not in scales]
-    if unknown:
-        raise _fail(origin, "partition", f"unknown scale {unknown[0]!r}, expected names from scales")
+    _check_partition_names(partition, scales, origin)
     count = np.zeros(n_items + 1, dtype=int)
     for p in partition:
         count[list(scales[p].items)] += 1
