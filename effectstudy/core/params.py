@@ -161,6 +161,12 @@ def line_of(lines: dict[tuple[str | int, ...], int], key: tuple[str | int, ...])
 
 
 # ----------------------------------------------------------------------------------- models
+def _percent_hint(v: Any) -> str:
+    """``"; for 88% write 0.88"`` when a fraction was given as a percentage (10 to 100), else ``""``."""
+    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and 10 <= v <= 100
+    return f"; for {v:g}% write {v / 100:g}" if ok else ""
+
+
 class StrictModel(BaseModel):
     """Frozen, strict pydantic model: unknown keys and type coercions are errors."""
 
@@ -442,8 +448,7 @@ class ReliableChangeSpec(StrictModel):
     @classmethod
     def _rel(cls, v: Any) -> Any:
         if isinstance(v, (int, float)) and not isinstance(v, bool) and not 0 < v < 1:
-            hint = f"; for {v:g}% write {v / 100:g}" if 10 <= v <= 100 else ""
-            raise ValueError(f"a reliability must lie strictly between 0 and 1, such as 0.88{hint} (got {v:g})")
+            raise ValueError(f"a reliability must lie strictly between 0 and 1, such as 0.88{_percent_hint(v)} (got {v:g})")
         return v
 
     @field_validator("approaches")
@@ -811,8 +816,7 @@ def _one_message(errs: list[dict[str, Any]], model: type[BaseModel], key: str) -
             return f"expects a section with the file's settings: write {key.rsplit('.', 1)[-1]}: {{path: {got}}} (got {_shown(got)})"
     if kind in _BOUNDS:
         bound = {k: f"{v:g}" if isinstance(v, float) else v for k, v in err.get("ctx", {}).items()}
-        pct = (f"; for {got:g}% write {got / 100:g}" if err.get("ctx", {}).get("lt") == 1
-               and isinstance(got, (int, float)) and 10 <= got <= 100 else "")
+        pct = _percent_hint(got) if err.get("ctx", {}).get("lt") == 1 else ""
         return f"must be {_BOUNDS[kind].format(**bound)}{pct} (got {_shown(got)})"
     if kind == "too_short":
         return f"must list at least {err.get('ctx', {}).get('min_length', 1)} value (got {_shown(got)})"
