@@ -36,6 +36,7 @@ import effectstudy as es
 from effectstudy.core.params import DataSpec, FileSpec
 from effectstudy.data.validate import SEVERITIES
 from tests.budget import examples
+from tests.data.test_io_faults_text import accounted
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "data" / "example"
 #: rows of each example export kept before mutating (a few dozen: every column kind, fast reads)
@@ -143,13 +144,8 @@ def export(table: str, encoding: str, mutations: list, line_end: str = "\n") -> 
 def check_read(t: es.TableRead, data: bytes) -> None:
     """Rows read = used + excluded; used rows are ``.data``, excluded ``.rejected``; problems
     are well formed and point inside the file."""
-    fl = t.report.flow()
-    n = t.report.rows_read[t.table]
-    assert fl["n"].sum() == n
-    used = int(fl.loc[fl["status"] == "used", "n"].sum())
-    assert len(t.data) == used
+    accounted(t)
     if not t.report.fatal:
-        assert len(t.rejected) == n - used
         assert t.data.index.is_unique
     p = t.report.problems
     assert p["rule"].str.len().gt(0).all()
