@@ -168,16 +168,20 @@ def test_item_level_wide_file_is_scored_like_the_long_one(tmp_path):
     assert (got["prorated"].to_numpy() == want["prorated"].to_numpy()).all()
 
 
-def test_one_wide_file_for_episodes_and_measurements_keeps_their_problems_apart(tmp_path):
+def _one_file_study(tmp_path, rows):
+    """read_study of one wide file (study.csv) that holds the episodes and their measurements."""
     f = tmp_path / "study.csv"
-    f.write_text("nr;traject;start;einde;" + HEADER.split(";", 2)[2]
-                 + "C1;E1;01-02-2024;01-06-2024;01-02-2024;1;150;30;01-06-2024;9;120;25\n"
-                 + "C2;E2;03-02-2024;;;;;;;;;\n", encoding="utf-8")
+    f.write_text("nr;traject;start;einde;" + HEADER.split(";", 2)[2] + rows, encoding="utf-8")
     spec = DataSpec(
         episodes=FileSpec(path=f, columns={"nr": "client_id", "traject": "episode_id", "start": "start_date",
                                            "einde": "end_date"}),
         measurements=_spec(f))
-    sd = es.read_study(spec, today=TODAY)
+    return es.read_study(spec, today=TODAY)
+
+
+def test_one_wide_file_for_episodes_and_measurements_keeps_their_problems_apart(tmp_path):
+    sd = _one_file_study(tmp_path, "C1;E1;01-02-2024;01-06-2024;01-02-2024;1;150;30;01-06-2024;9;120;25\n"
+                                   "C2;E2;03-02-2024;;;;;;;;;\n")
     flow = sd.report.flow()
     # E2 has no measurement: its wide row is excluded from the measurements, not from the episodes
     assert flow[flow.table == "episodes"]["n"].tolist() == [2]
@@ -188,15 +192,8 @@ def test_one_wide_file_for_episodes_and_measurements_keeps_their_problems_apart(
 
 
 def test_cross_table_problems_of_a_wide_file_name_its_columns(tmp_path):
-    f = tmp_path / "study.csv"
-    f.write_text("nr;traject;start;einde;" + HEADER.split(";", 2)[2]
-                 + "C1;E1;01-02-2024;01-06-2024;01-02-2024;1;150;30;01-12-2024;9;120;25\n"  # post long after the end
-                 + "C2;E2;03-02-2024;;03-02-2024;1;170;40;;;;\n", encoding="utf-8")
-    spec = DataSpec(
-        episodes=FileSpec(path=f, columns={"nr": "client_id", "traject": "episode_id", "start": "start_date",
-                                           "einde": "end_date"}),
-        measurements=_spec(f))
-    sd = es.read_study(spec, today=TODAY)
+    sd = _one_file_study(tmp_path, "C1;E1;01-02-2024;01-06-2024;01-02-2024;1;150;30;01-12-2024;9;120;25\n"  # post long after the end
+                                   "C2;E2;03-02-2024;;03-02-2024;1;170;40;;;;\n")
     p = sd.report.problems
     bad = p[p["rule"] == "outside_episode"]
     assert bad[["file", "row", "column"]].to_dict("records") == [
