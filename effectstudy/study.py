@@ -54,7 +54,7 @@ from effectstudy.course.treatment_course import treatment_course
 from effectstudy.data.coding import UNCODED_RULE, uncoded_counts
 from effectstudy.data.consent import filter_consent, restrict_to_episodes
 from effectstudy.data.io import read_study
-from effectstudy.data.pairing import pair_prepost
+from effectstudy.data.pairing import pair_prepost, post_rule_text
 from effectstudy.data.selection import select_episodes, selection_flow
 from effectstudy.instruments.reliability import reliability
 from effectstudy.instruments.scoring import score
@@ -102,6 +102,10 @@ register({
     "scored_by": {"nl": "Gescoord", "en": "Scored"},
     "scored_in_export": {"nl": "in de export (schaalscores)", "en": "in the export (scale scores)"},
 })
+
+
+#: what a flow's meta takes over from the pairing of the primary scale: the post rule and its counts
+PAIRING_FLOW_META = ("post_rule", "n_interim_as_post", "n_interim_as_post_dropout", "n_no_post_interim_only")
 
 
 def example_params() -> Path:
@@ -156,6 +160,10 @@ class FlowResult(TableResult):
                 ax.text(0.55, -i + 0.5, "\n".join(lines), ha="left", va="center", fontsize=8,
                         bbox={**box, "fc": "0.96"})
         return ax
+
+    def meta_lines(self, lang: str = "nl") -> list[str]:
+        """As :meth:`Result.meta_lines`, and which measurement is the post, with its counts."""
+        return [*super().meta_lines(lang), post_rule_text(self.meta, lang)]
 
     def format(self, lang: str = "nl", digits: int = 2) -> pd.DataFrame:  # type: ignore[override]
         s = self.summary()
@@ -310,7 +318,8 @@ class Study:
             a = self.analysis
             cache[scale] = pair_prepost(self.scores, self.episodes, scale=scale,
                                         instrument=self.analysis.instrument,
-                                        pre_window=a.pre_window, post_window=a.post_window)
+                                        pre_window=a.pre_window, post_window=a.post_window,
+                                        post_rule=a.post_rule)
         return cache[scale]
 
     @cached_property
@@ -430,7 +439,8 @@ class Study:
                          measurements_shape="wide" if self.params.data.measurements.wide is not None else "long",
                          n_original=int(table.iloc[0]["episodes"]), n_used=n_paired,
                          exclusions={str(r.reason): int(r.episodes) for r in table.itertuples()
-                                     if r.reason not in ("read", "used")})
+                                     if r.reason not in ("read", "used")},
+                         **{k: pr.meta.get(k) for k in PAIRING_FLOW_META})
         return FlowResult(meta=meta, table=table, files=files)
 
     def sample(self, groups: Sequence[str] | None = None) -> SampleResult:
@@ -713,7 +723,8 @@ class Study:
                               f"they are {sorted(eps.columns)} (and age)")
         a = self.analysis
         res = pair_prepost(self.scores, eps, scale=self.outcome, instrument=a.instrument,
-                           pre_window=a.pre_window, post_window=a.post_window, covariates=wanted)
+                           pre_window=a.pre_window, post_window=a.post_window, covariates=wanted,
+                           post_rule=a.post_rule)
         self.__dict__["_student"] = (res, eps[["episode_id", *wanted]])
         return self.__dict__["_student"]
 

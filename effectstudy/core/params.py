@@ -522,6 +522,11 @@ class AnalysisSpec(StrictModel):
     pre_window: tuple[int, int] = (-30, 14)
     #: days from the episode end within which the post measurement must lie
     post_window: tuple[int, int] = (-30, 30)
+    #: which measurement is the post: ``end_only`` (only an end measurement, occasion ``post``:
+    #: intake against end of treatment; an episode without one is a missing post for the ITT
+    #: analysis) or ``last_measurement`` (the last in the post window, interim included; the
+    #: interim-as-post pairs are counted in the flow)
+    post_rule: Literal["end_only", "last_measurement"] = "end_only"
     effect_size: EffectSizeSpec = Field(default_factory=EffectSizeSpec)
     reliable_change: ReliableChangeSpec = Field(default_factory=ReliableChangeSpec)
     stagnation: StagnationSpec = Field(default_factory=StagnationSpec)

@@ -11,11 +11,22 @@ group-wise minima; no loop over episodes):
 
 * **pre**: the scored measurement nearest to the episode's start date with
   ``pre_window[0] <= date - start_date <= pre_window[1]`` days (default -30 to +14);
-  ties go to the earlier measurement.
-* **post**: the scored measurement nearest to the end date with
-  ``post_window[0] <= date - end_date <= post_window[1]`` (default -30 to +30), strictly
-  after the pre measurement; ties go to the later measurement.  Open episodes (no end
-  date) have no post.
+  ties go to the earlier measurement.  Its occasion does not matter.
+* **post** (``post_rule``), always within ``post_window[0] <= date - end_date <=
+  post_window[1]`` (default -30 to +30) and strictly after the pre measurement.  Open
+  episodes (no end date) have no post.
+
+  - ``"end_only"`` (default): only an end measurement (``occasion == "post"``) is a post;
+    of several, the one nearest to the end date (ties go to the later one).  An interim
+    measurement is never a post: the pair compares intake with the end of treatment, and an
+    episode that ended without an end measurement (often a dropout) is a missing post, to
+    be handled by the intention-to-treat analysis, not a completer whose treatment was
+    shorter.  Scores without an ``occasion`` column are refused (nothing marks the end).
+  - ``"last_measurement"``: the last scored measurement in the post window, interim (or
+    follow-up) included, the last observation of the episode.  ``meta["n_interim_as_post"]``
+    counts the pairs whose post is not an end measurement (and ``meta
+    ["n_interim_as_post_dropout"]`` those of them with ``end_reason == "dropout"``).
+
 * A measurement with an ``episode_id`` only serves that episode; one without serves any
   episode of its client.
 * **A measurement serves at most one episode and one role.**  When the same measurement
@@ -25,12 +36,16 @@ group-wise minima; no loop over episodes):
   if any.
 * Scores that are missing (not scorable, e.g. too many missing items) are not used.
 
-Every episode gets one status: ``paired`` or the first reason that applies:
-``no_pre`` (no score of the scale for the client at all), ``scale_missing`` (the
-measurement in the window has no score for this scale), ``outside_window`` (scores
-exist, none within the window), ``measurement_shared`` (the only candidates serve another
-episode), ``episode_open`` (pre found, no end date), ``no_post`` (no score after the
-pre measurement).  ``flow`` counts them; they add up to the number of episodes.
+Every episode gets one status (:data:`STATUSES`, in order of precedence): ``paired`` or
+the first reason that applies.  The pre side first: ``no_pre`` (no score of the scale for
+the episode at all), ``scale_missing`` (the measurement in the pre window has no score for
+this scale), ``measurement_shared`` (the only candidates serve another episode),
+``pre_outside_window`` (scores exist, none within the pre window); then the post side:
+``episode_open`` (pre found, no end date), ``scale_missing`` and ``measurement_shared`` as
+for the pre, ``post_outside_window`` (a later measurement the rule accepts exists, none
+within the post window), ``no_post`` (no later measurement the rule accepts: none at all,
+or under ``end_only`` only interim ones; ``meta["n_no_post_interim_only"]`` counts the
+latter).  ``flow`` counts them; they add up to the number of episodes.
 """
 
 from __future__ import annotations
@@ -46,10 +61,16 @@ from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
 from effectstudy.core.labels import register
 from effectstudy.core.results import Result, base_meta
 
-__all__ = ["pair_prepost", "PairResult", "STATUSES"]
+__all__ = ["pair_prepost", "PairResult", "STATUSES", "POST_RULES", "END_OCCASION", "post_rule_text"]
 
-STATUSES = ("paired", "no_pre", "scale_missing", "outside_window", "measurement_shared",
-            "episode_open", "no_post")
+#: every status of an episode, in order of precedence (pre-side reasons, then post-side ones;
+#: ``scale_missing`` and ``measurement_shared`` apply to either side)
+STATUSES = ("paired", "no_pre", "scale_missing", "measurement_shared", "pre_outside_window",
+            "episode_open", "post_outside_window", "no_post")
+#: the rules that choose the post measurement (``post_rule=``; see the module notes)
+POST_RULES = ("end_only", "last_measurement")
+#: the occasion code of an end measurement (the canonical ``occasion`` code list)
+END_OCCASION = "post"
 DEFAULT_COVARIATES = ("diagnosis", "care_type", "treatment", "end_reason", "sessions")
 
 register({
@@ -57,7 +78,11 @@ register({
     "no_pre": {"nl": "geen voormeting", "en": "no pre measurement"},
     "no_post": {"nl": "geen nameting", "en": "no post measurement"},
     "scale_missing": {"nl": "schaal niet te scoren", "en": "scale not scorable"},
-    "outside_window": {"nl": "buiten tijdvenster", "en": "outside window"},
+    "pre_outside_window": {"nl": "voormeting buiten tijdvenster", "en": "pre measurement outside window"},
+    "post_outside_window": {"nl": "nameting buiten tijdvenster", "en": "post measurement outside window"},
+    "end_only": {"nl": "alleen de eindmeting", "en": "end measurement only"},
+    "last_measurement": {"nl": "laatste meting in het venster", "en": "last measurement in the window"},
+    "post_rule": {"nl": "Nameting", "en": "Post measurement"},
     "measurement_shared": {"nl": "meting al gebruikt", "en": "measurement used elsewhere"},
     "episode_open": {"nl": "traject loopt nog", "en": "episode open"},
     "status": {"nl": "Status", "en": "Status"},
@@ -86,6 +111,48 @@ class PairResult(Result):
         """The flow: number of episodes per status (sums to all episodes)."""
         return self.flow.copy()
 
+    def meta_lines(self, lang: str = "nl") -> list[str]:
+        """As :meth:`Result.meta_lines`, and which measurement is the post (:func:`post_rule_text`)."""
+        return [*super().meta_lines(lang), post_rule_text(self.meta, lang)]
+
+
+def post_rule_text(meta: dict[str, Any], lang: str = "nl") -> str:
+    """The post rule in a sentence for a report, with its counts from a pairing's ``meta``.
+
+    Parameters
+    ----------
+    meta : dict
+        ``post_rule``, ``n_used`` (pairs), ``n_interim_as_post``, ``n_interim_as_post_dropout``
+        and ``n_no_post_interim_only`` as :func:`pair_prepost` records them (a flow's meta
+        carries the same keys).
+    lang : {"nl", "en"}
+
+    Examples
+    --------
+    >>> post_rule_text({"post_rule": "last_measurement", "n_used": 199, "n_interim_as_post": 11,
+    ...                 "n_interim_as_post_dropout": 10}, "en")
+    'Post measurement: the last measurement in the post window, interim measurements included; in 11 of the 199 pairs the post is not an end measurement (10 of them dropouts).'
+    >>> post_rule_text({"post_rule": "end_only", "n_no_post_interim_only": 32}, "nl")
+    'Nameting: alleen de eindmeting (meetmoment nameting) in het tijdvenster; 32 trajecten zonder nameting hebben na de voormeting alleen tussenmetingen.'
+    """
+    nl = lang == "nl"
+    if meta.get("post_rule") == "end_only":
+        head = ("Nameting: alleen de eindmeting (meetmoment nameting) in het tijdvenster" if nl
+                else "Post measurement: the end measurement only (occasion post) in the post window")
+        k = meta.get("n_no_post_interim_only")
+        if not k:
+            return head + "."
+        return head + (f"; {k} trajecten zonder nameting hebben na de voormeting alleen tussenmetingen." if nl
+                       else f"; {k} episodes without a post measurement have only interim measurements after the pre.")
+    head = ("Nameting: de laatste meting in het tijdvenster, tussenmetingen inbegrepen" if nl
+            else "Post measurement: the last measurement in the post window, interim measurements included")
+    k, drop, n = meta.get("n_interim_as_post"), meta.get("n_interim_as_post_dropout"), meta.get("n_used")
+    if k is None:
+        return head + ("; de metingen hebben geen meetmoment, dus hoeveel nametingen tussenmetingen zijn is onbekend."
+                       if nl else "; the scores record no occasion, so how many posts are interim measurements is unknown.")
+    return head + (f"; bij {k} van de {n} paren is de nameting geen eindmeting ({drop} daarvan uitvallers)." if nl
+                   else f"; in {k} of the {n} pairs the post is not an end measurement ({drop} of them dropouts).")
+
 
 def _window(name: str, w: Any) -> tuple[int, int]:
     if (not isinstance(w, Sequence) or isinstance(w, str) or len(w) != 2
@@ -112,10 +179,15 @@ def _dates(df: pd.DataFrame, what: str, col: str) -> np.ndarray:
     return s.to_numpy(dtype="datetime64[ns]")
 
 
-def _pick(cand: pd.DataFrame, dist: str, valid: np.ndarray, tie_later: bool) -> pd.DataFrame:
+def _pick(cand: pd.DataFrame, dist: str, valid: np.ndarray, tie_later: bool,
+          latest: bool = False) -> pd.DataFrame:
+    """Per episode, the ``valid`` candidate nearest in ``dist`` (or the ``latest`` one)."""
     c = cand[valid]
     absd = c[dist].abs().to_numpy()
     tie = -c["_dns"].to_numpy() if tie_later else c["_dns"].to_numpy()
+    if latest:  # the last measurement: the date alone decides
+        absd = np.zeros(len(c))
+        tie = -c["_dns"].to_numpy()
     order = np.lexsort((tie, absd, c["_e"].to_numpy()))
     c = c.iloc[order]
     return c.drop_duplicates("_e", keep="first")
@@ -145,8 +217,9 @@ def _candidates(s: pd.DataFrame, episodes: pd.DataFrame, value: str
     """Episodes ``e`` (position ``_e``) and every (episode, measurement) pair of a client.
 
     ``cand`` has the measurement's date ``_mdate`` (``_dns`` in ns), score ``_score``,
-    position ``_m`` and its days from the episode's start ``_ds`` and end ``_de`` (NaN for
-    an open episode).  A measurement with an ``episode_id`` only pairs with that episode.
+    position ``_m``, occasion ``_occ`` (missing without an ``occasion`` column) and its days
+    from the episode's start ``_ds`` and end ``_de`` (NaN for an open episode).  A
+    measurement with an ``episode_id`` only pairs with that episode.
     """
     has_ep = "episode_id" in s.columns
     m = pd.DataFrame({
@@ -155,13 +228,16 @@ def _candidates(s: pd.DataFrame, episodes: pd.DataFrame, value: str
         "_score": s[value].to_numpy(dtype=float),
         "_m": np.arange(len(s)),
         "_mep": s["episode_id"].to_numpy() if has_ep else None,
+        "_occ": s["occasion"].astype(object).to_numpy() if "occasion" in s.columns else None,
     })
     start = _dates(episodes, "episodes", "start_date")
     end = (_dates(episodes, "episodes", "end_date") if "end_date" in episodes.columns
            else np.full(len(episodes), np.datetime64("NaT"), dtype="datetime64[ns]"))
     e = pd.DataFrame({"client_id": episodes["client_id"].to_numpy(), "_e": np.arange(len(episodes)),
                       "_start": start, "_end": end,
-                      "episode_id": episodes["episode_id"].to_numpy()})
+                      "episode_id": episodes["episode_id"].to_numpy(),
+                      "_dropout": (episodes["end_reason"].astype(object).to_numpy() == "dropout"
+                                   if "end_reason" in episodes.columns else False)})
     cand = e.merge(m, on="client_id", how="inner", sort=False)
     if has_ep:
         mep = cand["_mep"]
@@ -184,17 +260,20 @@ class _Assignment:
     scored: np.ndarray  # the candidate has a score
     in_pre: np.ndarray  # within the pre window
     in_post: np.ndarray  # within the post window
+    post_ok: np.ndarray  # the post rule accepts it as a post (end_only: an end measurement)
     after_pre: np.ndarray  # later than the episode's chosen pre measurement
     banned_pre: np.ndarray  # lost to another episode as its pre (or post) measurement
     banned_post: np.ndarray
 
 
-def _assign(cand: pd.DataFrame, e: pd.DataFrame, pw: tuple[int, int], qw: tuple[int, int]
-            ) -> _Assignment:
+def _assign(cand: pd.DataFrame, e: pd.DataFrame, pw: tuple[int, int], qw: tuple[int, int],
+            post_rule: str) -> _Assignment:
     """Nearest pre and post per episode; a measurement claimed twice goes to one claim.
 
     Each round picks, per episode, the nearest scored measurement in the pre window and
-    then the nearest later one in the post window.  A measurement picked more than once is
+    then the post in the post window that ``post_rule`` accepts: the nearest later end
+    measurement (``end_only``) or the last later measurement (``last_measurement``).  The
+    claim of a post is its distance from the end date.  A measurement picked more than once is
     kept by the claim with the smallest distance (a tie goes to the pre role, then to the
     later episode start); the others are banned for that role and the round repeats.
     """
@@ -204,6 +283,8 @@ def _assign(cand: pd.DataFrame, e: pd.DataFrame, pw: tuple[int, int], qw: tuple[
     scored = ~np.isnan(cand["_score"].to_numpy())
     in_pre = (ds >= pw[0]) & (ds <= pw[1])
     in_post = (de >= qw[0]) & (de <= qw[1])  # NaN (open) compares False
+    last = post_rule == "last_measurement"
+    post_ok = np.ones(len(cand), dtype=bool) if last else (cand["_occ"].to_numpy() == END_OCCASION)
     ekey = cand["_e"].to_numpy()
     banned_pre = np.zeros(len(cand), dtype=bool)
     banned_post = np.zeros(len(cand), dtype=bool)
@@ -212,7 +293,8 @@ def _assign(cand: pd.DataFrame, e: pd.DataFrame, pw: tuple[int, int], qw: tuple[
         pre_dns = np.full(n_ep, np.iinfo(np.int64).max)
         pre_dns[pre["_e"].to_numpy()] = pre["_dns"].to_numpy()
         after_pre = cand["_dns"].to_numpy() > pre_dns[ekey]
-        post = _pick(cand, "_de", scored & in_post & after_pre & ~banned_post, tie_later=True)
+        post = _pick(cand, "_de", scored & in_post & post_ok & after_pre & ~banned_post,
+                     tie_later=True, latest=last)
         assign = pd.concat([
             pd.DataFrame({"_m": pre["_m"].to_numpy(), "_e": pre["_e"].to_numpy(), "role": 0,
                           "absd": pre["_ds"].abs().to_numpy(), "row": pre.index.to_numpy()}),
@@ -233,7 +315,7 @@ def _assign(cand: pd.DataFrame, e: pd.DataFrame, pw: tuple[int, int], qw: tuple[
     else:  # pragma: no cover - would need > 50 chained conflicts for one measurement
         raise DataError("could not assign measurements to episodes without conflicts")
     return _Assignment(pre=pre, post=post, scored=scored, in_pre=in_pre, in_post=in_post,
-                       after_pre=cand["_dns"].to_numpy() > pre_dns[ekey],
+                       post_ok=post_ok, after_pre=cand["_dns"].to_numpy() > pre_dns[ekey],
                        banned_pre=banned_pre, banned_post=banned_post)
 
 
@@ -254,9 +336,10 @@ def _statuses(cand: pd.DataFrame, e: pd.DataFrame, a: _Assignment) -> np.ndarray
     pre_nan = any_by_episode(~scored & in_pre)
     # a lost measurement was picked as a pre (or post), so it is scored and in its window
     pre_shared = any_by_episode(a.banned_pre)
-    post_nan = any_by_episode(~scored & in_post & after_pre)
+    # the post side looks only at the measurements the post rule accepts
+    post_nan = any_by_episode(~scored & in_post & a.post_ok & after_pre)
     post_shared = any_by_episode(after_pre & a.banned_post)
-    later_valid = any_by_episode(scored & after_pre)
+    later_valid = any_by_episode(scored & a.post_ok & after_pre)
     is_open = np.isnat(e["_end"].to_numpy())
     return np.select(
         [has_pre & has_post,
@@ -268,10 +351,32 @@ def _statuses(cand: pd.DataFrame, e: pd.DataFrame, a: _Assignment) -> np.ndarray
          post_nan,
          post_shared,
          later_valid],
-        ["paired", "no_pre", "scale_missing", "measurement_shared", "outside_window",
-         "episode_open", "scale_missing", "measurement_shared", "outside_window"],
+        ["paired", "no_pre", "scale_missing", "measurement_shared", "pre_outside_window",
+         "episode_open", "scale_missing", "measurement_shared", "post_outside_window"],
         "no_post",
     )
+
+
+def _post_counts(cand: pd.DataFrame, e: pd.DataFrame, a: _Assignment, status: np.ndarray,
+                 post_rule: str, has_occasion: bool) -> dict[str, Any]:
+    """What the post rule did: interim-as-post pairs (``last_measurement``) and the episodes
+    without a post that have only interim measurements after the pre (``end_only``).
+
+    ``None`` where the scores carry no occasion (it cannot be told).
+    """
+    if not has_occasion:
+        return {"n_interim_as_post": None, "n_interim_as_post_dropout": None,
+                "n_no_post_interim_only": None}
+    paired = status[a.post["_e"].to_numpy()] == "paired"
+    not_end = a.post["_occ"].to_numpy() != END_OCCASION
+    interim_post = a.post["_e"].to_numpy()[paired & not_end]
+    dropout = e["_dropout"].to_numpy()
+    ekey = cand["_e"].to_numpy()
+    later = np.bincount(ekey[a.scored & a.after_pre], minlength=len(e)) > 0
+    only_interim = (status == "no_post") & later
+    return {"n_interim_as_post": int(len(interim_post)),
+            "n_interim_as_post_dropout": int(dropout[interim_post].sum()),
+            "n_no_post_interim_only": int(only_interim.sum()) if post_rule == "end_only" else 0}
 
 
 def _episode_table(e: pd.DataFrame, status: np.ndarray, a: _Assignment) -> pd.DataFrame:
@@ -290,6 +395,9 @@ def _episode_table(e: pd.DataFrame, status: np.ndarray, a: _Assignment) -> pd.Da
         val[idx] = pick["_score"].to_numpy()
         ep_out[f"{role}_date"] = dt
         ep_out[f"{role}_score"] = val
+    occ = np.full(n_ep, None, dtype=object)
+    occ[a.post["_e"].to_numpy()] = a.post["_occ"].to_numpy()
+    ep_out["post_occasion"] = occ
     return ep_out
 
 
@@ -329,6 +437,7 @@ def pair_prepost(
     post_window: tuple[int, int] = (-30, 30),
     covariates: Sequence[str] | None = None,
     value: str = "score",
+    post_rule: str = "end_only",
 ) -> PairResult:
     r"""Find each episode's pre and post score of ``scale`` (see the module notes).
 
@@ -354,11 +463,25 @@ def pair_prepost(
         ``es.t_scores(...)``, so that ``prepost_effect(..., outcome="t_score")`` reports
         the change in T (:math:`\Delta T`, ``mean_change``).  ``data`` names the column
         the same.
+    post_rule : {"end_only", "last_measurement"}, default "end_only"
+        Which measurement may be the post: only an end measurement (``occasion ==
+        "post"``, nearest to the end date; needs an ``occasion`` column), or the last
+        measurement in the post window whatever its occasion (interim included; the pairs
+        whose post is not an end measurement are counted in ``meta``).  See the module
+        notes for why ``end_only`` is the default.
 
     Returns
     -------
     PairResult
-        ``.data`` (long, ``time`` in {"pre", "post"}), ``.episodes``, ``.flow``.
+        ``.data`` (long, ``time`` in {"pre", "post"}), ``.episodes`` (with the chosen
+        post's ``post_occasion``), ``.flow``.  ``meta`` records ``post_rule``,
+        ``n_interim_as_post``, ``n_interim_as_post_dropout`` and ``n_no_post_interim_only``
+        (``None`` when the scores have no occasion).
+
+    Raises
+    ------
+    ArgumentError
+        An unknown ``post_rule``, or ``end_only`` on scores that record no occasion.
 
     Examples
     --------
@@ -368,7 +491,7 @@ def pair_prepost(
     ...     "end_date": pd.to_datetime(["2024-05-01", None, "2024-07-01"])})
     >>> sc = pd.DataFrame({"client_id": ["c1", "c1", "c1", "c2"], "scale": "GSI",
     ...     "date": pd.to_datetime(["2024-01-08", "2024-05-03", "2024-06-02", "2024-02-02"]),
-    ...     "score": [2.1, 1.2, 1.9, 1.5]})
+    ...     "occasion": ["pre", "post", "pre", "pre"], "score": [2.1, 1.2, 1.9, 1.5]})
     >>> pr = es.pair_prepost(sc, ep, scale="GSI")
     >>> pr.data[["episode_id", "time", "score", "days_from_start", "days_from_end"]]
       episode_id  time  score  days_from_start  days_from_end
@@ -387,6 +510,8 @@ def pair_prepost(
         raise ArgumentTypeError("episodes", episodes, "the episodes DataFrame")
     pw = _window("pre_window", pre_window)
     qw = _window("post_window", post_window)
+    if post_rule not in POST_RULES:
+        raise ArgumentError("post_rule", post_rule, f"one of {list(POST_RULES)}")
     _need(sc, "scores", ["client_id", "date", "scale", value])
     _need(episodes, "episodes", ["episode_id", "client_id", "start_date"])
     dup = episodes["episode_id"].duplicated()
@@ -395,8 +520,15 @@ def pair_prepost(
         raise DataError("duplicate episode id", row=episodes.index[i], column="episode_id",
                         value=episodes["episode_id"].iloc[i], expected="one row per episode", identifying=True)
     s = _scale_rows(sc, scale, instrument)
+    has_occasion = "occasion" in s.columns and bool(s["occasion"].notna().any())
+    if post_rule == "end_only" and not has_occasion:
+        raise ArgumentError("post_rule", post_rule, "scores with an 'occasion' column (pre, interim, "
+                            f"post) for 'end_only': the {scale} scores record no occasion, so no "
+                            "measurement is known to be the end measurement; map the export's "
+                            "occasion column, or pass post_rule='last_measurement' (params: "
+                            "analysis.post_rule) to take the last measurement in the post window")
     e, cand = _candidates(s, episodes, value)
-    assigned = _assign(cand, e, pw, qw)
+    assigned = _assign(cand, e, pw, qw, post_rule)
     status = _statuses(cand, e, assigned)
     ep_out = _episode_table(e, status, assigned)
     ok = status == "paired"
@@ -412,8 +544,10 @@ def pair_prepost(
     flow["n"] = [int(counts[s_]) for s_ in flow["status"]]
     meta = base_meta(
         "nearest_in_window", scale=scale, instrument=instrument, pre_window=pw,
-        post_window=qw, value=value, n_original=int(n_ep), n_used=int(ok.sum()),
-        exclusions={k: int(v) for k, v in counts.items() if k != "paired"},
+        post_window=qw, post_rule=post_rule, value=value, n_original=int(n_ep),
+        n_used=int(ok.sum()),
+        exclusions={k: int(counts[k]) for k in STATUSES if k != "paired" and k in counts},
         n_score_rows=int(len(s)),
+        **_post_counts(cand, e, assigned, status, post_rule, has_occasion),
     )
     return PairResult(patients=ep_out, meta=meta, data=data, flow=flow)
