@@ -19,10 +19,14 @@ def episodes(rows):
     return df
 
 
-def scores(rows, scale="GSI"):
+def scores(rows, scale="GSI", occasion="post"):
+    """Long scores; every row has occasion ``post`` unless told, so that any of them may be the
+    post under the default ``end_only`` rule (the pre is chosen by date whatever its occasion):
+    these tests are about dates and windows, the occasions have their own tests."""
     df = pd.DataFrame(rows, columns=["client_id", "date", "score"])
     df["date"] = pd.to_datetime(df["date"])
     df["scale"] = scale
+    df["occasion"] = occasion
     return df
 
 
@@ -50,8 +54,8 @@ def test_every_reason_and_the_flow_adds_up():
     ])
     pr = es.pair_prepost(sc, ep, scale="GSI")
     assert status(pr) == {"paired": "paired", "nopre": "no_pre", "missing": "scale_missing",
-                          "outside": "outside_window", "open": "episode_open",
-                          "nopost": "no_post", "late": "outside_window"}
+                          "outside": "pre_outside_window", "open": "episode_open",
+                          "nopost": "no_post", "late": "post_outside_window"}
     assert pr.flow["n"].sum() == len(ep)
     assert pr.meta["n_used"] == 1 and pr.meta["n_original"] == 7
     assert list(pr.data["time"]) == ["pre", "post"]
@@ -74,9 +78,9 @@ def test_window_bounds_are_inclusive_and_configurable():
     sc = scores([("c", "2024-01-31", 3.0), ("c", "2024-07-01", 1.0)])  # -30 and +30 days
     assert status(es.pair_prepost(sc, ep, scale="GSI"))["e"] == "paired"
     pr = es.pair_prepost(sc, ep, scale="GSI", pre_window=(-29, 14))
-    assert status(pr)["e"] == "outside_window"
+    assert status(pr)["e"] == "pre_outside_window"
     pr = es.pair_prepost(sc, ep, scale="GSI", post_window=(-30, 29))
-    assert status(pr)["e"] == "outside_window"
+    assert status(pr)["e"] == "post_outside_window"
 
 
 def test_client_with_two_episodes_gets_two_pairs():
@@ -152,9 +156,9 @@ def test_pairs_feed_the_analysis_verbs():
     pre = rng.normal(1.5, 0.5, n)
     sc = pd.concat([
         pd.DataFrame({"client_id": ep["client_id"], "date": start, "scale": "GSI",
-                      "score": pre}),
+                      "occasion": "pre", "score": pre}),
         pd.DataFrame({"client_id": ep["client_id"], "date": end, "scale": "GSI",
-                      "score": pre - 0.3 + rng.normal(0, 0.3, n)}),
+                      "occasion": "post", "score": pre - 0.3 + rng.normal(0, 0.3, n)}),
     ])
     pr = es.pair_prepost(sc, ep, scale="GSI")
     rc = es.reliable_change(pr.data, subject="episode_id", time="time", outcome="score",
@@ -162,8 +166,11 @@ def test_pairs_feed_the_analysis_verbs():
     assert rc.meta["n_used"] == n
 
 
-def brute_force(sc, ep, pw, qw):
-    """Straightforward per-episode loop (test oracle for data without shared measurements)."""
+def brute_force(sc, ep, pw, qw, post_rule):
+    """Straightforward per-episode loop (test oracle for data without shared measurements):
+    the pre nearest the start (ties: earlier); the post strictly later, in its window, either
+    the end measurement nearest the end (ties: later; ``end_only``) or the last one
+    (``last_measurement``)."""
     out = {}
     for _, e in ep.iterrows():
         m = sc[(sc["client_id"] == e["client_id"]) & sc["score"].notna()]
@@ -180,17 +187,23 @@ def brute_force(sc, ep, pw, qw):
             continue
         de = (m["date"] - e["end_date"]).dt.days
         c = m[(de >= qw[0]) & (de <= qw[1]) & (m["date"] > pre["date"])]
+        if post_rule == "end_only":
+            c = c[c["occasion"] == "post"]
         if c.empty:
             out[e["episode_id"]] = None
             continue
-        d = (c["date"] - e["end_date"]).dt.days.abs()
-        c = c.assign(_d=d.to_numpy(), _neg=-c["date"].astype("int64")).sort_values(["_d", "_neg"])
-        out[e["episode_id"]] = (pre["score"], c.iloc[0]["score"])
+        if post_rule == "end_only":
+            d = (c["date"] - e["end_date"]).dt.days.abs()
+            c = c.assign(_d=d.to_numpy(), _neg=-c["date"].astype("int64")).sort_values(["_d", "_neg"])
+        else:
+            c = c.sort_values("date", ascending=False)
+        out[e["episode_id"]] = (pre["score"], c.iloc[0]["score"], c.iloc[0]["occasion"])
     return out
 
 
+@pytest.mark.parametrize("post_rule", ["end_only", "last_measurement"])
 @pytest.mark.parametrize("seed", range(5))
-def test_pairing_against_brute_force_loop(seed):
+def test_pairing_against_brute_force_loop(seed, post_rule):
     rng = np.random.default_rng(seed)
     n = 60
     start = pd.Timestamp("2020-01-01") + pd.to_timedelta(np.arange(n) * 1000, unit="D")
@@ -199,29 +212,39 @@ def test_pairing_against_brute_force_loop(seed):
     end[rng.random(n) < 0.1] = pd.NaT
     ep = pd.DataFrame({"episode_id": [f"e{i}" for i in range(n)],
                        "client_id": rng.choice(["a", "b", "c"], n),
-                       "start_date": start, "end_date": end.to_numpy()})
+                       "start_date": start, "end_date": end.to_numpy(),
+                       "end_reason": rng.choice(["regular", "dropout"], n)})
     # measurements scattered around each episode (episodes are ~1000 days apart, so no
-    # measurement can be a candidate for two episodes)
+    # measurement can be a candidate for two episodes), each with a random occasion
     rows = []
     for i in range(n):
         k = rng.integers(0, 6)
         offs = rng.integers(-60, length[i] + 60, k)
         for o in offs:
             rows.append((ep["client_id"][i], start[i] + pd.Timedelta(days=int(o)),
-                         float(rng.normal()) if rng.random() > 0.1 else np.nan))
-    sc = pd.DataFrame(rows, columns=["client_id", "date", "score"]).assign(scale="GSI")
+                         float(rng.normal()) if rng.random() > 0.1 else np.nan,
+                         rng.choice(["pre", "interim", "post"])))
+    sc = pd.DataFrame(rows, columns=["client_id", "date", "score", "occasion"]).assign(scale="GSI")
     sc = sc.drop_duplicates(["client_id", "date"])
-    pr = es.pair_prepost(sc, ep, scale="GSI")
-    oracle = brute_force(sc, ep, (-30, 14), (-30, 30))
+    pr = es.pair_prepost(sc, ep, scale="GSI", post_rule=post_rule)
+    oracle = brute_force(sc, ep, (-30, 14), (-30, 30), post_rule)
     eps = pr.episodes.set_index("episode_id")
     for eid, exp in oracle.items():
         if exp is None:
             assert eps.loc[eid, "status"] != "paired", eid
         else:
             assert eps.loc[eid, "status"] == "paired", eid
-            assert (eps.loc[eid, "pre_score"], eps.loc[eid, "post_score"]) == exp
+            assert (eps.loc[eid, "pre_score"], eps.loc[eid, "post_score"],
+                    eps.loc[eid, "post_occasion"]) == exp
     assert pr.flow["n"].sum() == n
     assert 0 < pr.meta["n_used"] < n  # the oracle saw both outcomes
+    # the interim-as-post count is the oracle's, and so is its dropout part
+    not_end = [eid for eid, exp in oracle.items() if exp is not None and exp[2] != "post"]
+    assert pr.meta["n_interim_as_post"] == len(not_end)
+    assert pr.meta["n_interim_as_post_dropout"] == int((ep.set_index("episode_id").loc[not_end, "end_reason"]
+                                                       == "dropout").sum())
+    if post_rule == "end_only":
+        assert not not_end
 
 
 # -- bad input -------------------------------------------------------------------------------

@@ -19,7 +19,9 @@ def _ep(rows):
 
 
 def _sc(rows, scale="GSI"):
-    df = pd.DataFrame(rows, columns=["client_id", "date", "score"]).assign(scale=scale)
+    """Scores; occasion ``post`` on every row, so any may be the post under ``end_only`` (the
+    pre is chosen by date whatever its occasion)."""
+    df = pd.DataFrame(rows, columns=["client_id", "date", "score"]).assign(scale=scale, occasion="post")
     df["date"] = pd.to_datetime(df["date"])
     return df
 
@@ -31,15 +33,15 @@ def _status(pr):
 def test_pre_lost_to_another_episode_is_measurement_shared_and_unscored_elsewhere_is_not_scale_missing():
     """e1's only pre candidate (2024-03-04, +3 from e1's start) is e2's pre at -1: e2 keeps it
     and e1 is ``measurement_shared``.  e3's client has a scored measurement outside the pre
-    window and an unscored one outside it too: ``outside_window``, not ``scale_missing``
+    window and an unscored one outside it too: ``pre_outside_window``, not ``scale_missing``
     (that reason is for an unscored measurement *in* the window)."""
     ep = _ep([("e1", "c", "2024-03-01", "2024-06-01"), ("e2", "c", "2024-03-05", "2024-09-01"),
               ("e3", "d", "2024-03-01", "2024-06-01")])
     sc = _sc([("c", "2024-03-04", 3.0), ("c", "2024-09-01", 2.0),
               ("d", "2024-01-01", 3.0), ("d", "2024-06-01", np.nan)])
     pr = es.pair_prepost(sc, ep, scale="GSI")
-    assert _status(pr) == {"e1": "measurement_shared", "e2": "paired", "e3": "outside_window"}
-    assert pr.meta["exclusions"] == {"measurement_shared": 1, "outside_window": 1}
+    assert _status(pr) == {"e1": "measurement_shared", "e2": "paired", "e3": "pre_outside_window"}
+    assert pr.meta["exclusions"] == {"measurement_shared": 1, "pre_outside_window": 1}
 
 
 def test_an_episode_without_pre_claims_no_post():
@@ -49,7 +51,7 @@ def test_an_episode_without_pre_claims_no_post():
     ep = _ep([("e1", "c", "2024-01-01", "2024-03-05"), ("e2", "c", "2024-03-10", "2024-06-01")])
     sc = _sc([("c", "2024-03-06", 3.0), ("c", "2024-06-01", 2.0)])
     pr = es.pair_prepost(sc, ep, scale="GSI")
-    assert _status(pr) == {"e1": "outside_window", "e2": "paired"}
+    assert _status(pr) == {"e1": "pre_outside_window", "e2": "paired"}
     e1 = pr.episodes.set_index("episode_id").loc["e1"]
     assert pd.isna(e1["post_date"]) and np.isnan(e1["post_score"])
 
@@ -68,14 +70,14 @@ def test_a_lost_post_before_the_final_pre_is_not_the_reason():
     """Windows -30..+30 for both.  Round 1: e1 (2024-03-01 to 2024-03-11) takes A = 02-29 as pre
     (1 day) and M = 03-12 as post (1 day); e0's post on A (0 days) and e2's pre on M (0 days)
     win.  e1 then ends with pre B = 03-20 (+19) and no post in its window (the next score,
-    06-01, is later): ``outside_window``.  The post e1 lost (M) lies before its pre, so it is
+    06-01, is later): ``post_outside_window``.  The post e1 lost (M) lies before its pre, so it is
     not a candidate and not a reason (``measurement_shared`` would be wrong)."""
     ep = _ep([("e0", "c", "2024-01-01", "2024-02-29"), ("e1", "c", "2024-03-01", "2024-03-11"),
               ("e2", "c", "2024-03-12", "2024-06-01")])
     sc = _sc([("c", "2024-01-01", 5.0), ("c", "2024-02-29", 4.0), ("c", "2024-03-12", 3.0),
               ("c", "2024-03-20", 3.5), ("c", "2024-06-01", 2.0)])
     pr = es.pair_prepost(sc, ep, scale="GSI", pre_window=(-30, 30), post_window=(-30, 30))
-    assert _status(pr) == {"e0": "paired", "e1": "outside_window", "e2": "paired"}
+    assert _status(pr) == {"e0": "paired", "e1": "post_outside_window", "e2": "paired"}
     assert pr.episodes.set_index("episode_id").loc["e1", "pre_score"] == 3.5
 
 
@@ -125,7 +127,7 @@ def _cascade(k: int):
     ep = pd.DataFrame({"episode_id": ["X", *(f"e{i}" for i in range(1, k + 1))], "client_id": "c",
                        "start_date": [day0 + pd.Timedelta(days=s) for s in starts],
                        "end_date": pd.NaT})
-    sc = pd.DataFrame({"client_id": "c", "scale": "GSI", "score": np.arange(len(ms), dtype=float),
+    sc = pd.DataFrame({"client_id": "c", "scale": "GSI", "occasion": "pre", "score": np.arange(len(ms), dtype=float),
                        "date": [day0 + pd.Timedelta(days=m) for m in ms]})
     return ep, sc
 
