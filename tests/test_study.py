@@ -52,6 +52,29 @@ def test_flow_accounts_for_every_episode(study):
     assert analysed == study.flow().meta["n_used"] == len(study.pairs().data) // 2
 
 
+def test_flow_counts_the_interim_posts_of_the_demo_rule(study):
+    """demo.yaml keeps post_rule last_measurement: the flow says in how many pairs the post is
+    an interim measurement (read here from the measurements' occasion) and how many of those
+    episodes are dropouts; under end_only they lose their post and no interim is a post."""
+    fl = study.flow()
+    post = study.pairs().data.query("time == 'post'")[["episode_id", "date"]]
+    occ = post.merge(study.measurements[["episode_id", "date", "occasion"]].drop_duplicates(),
+                     on=["episode_id", "date"], how="left", validate="one_to_one")
+    interim = occ.loc[occ["occasion"].astype(str) != "post", "episode_id"]
+    dropouts = int(study.episodes.set_index("episode_id").loc[interim, "end_reason"].astype(str).eq("dropout").sum())
+    assert fl.meta["post_rule"] == "last_measurement"
+    assert (fl.meta["n_interim_as_post"], fl.meta["n_interim_as_post_dropout"]) == (len(interim), dropouts) == (11, 10)
+    assert "bij 11 van de 199 paren is de nameting geen eindmeting (10 daarvan uitvallers)" in fl.meta_lines("nl")[-1]
+    end = study.with_overrides({"analysis.post_rule": "end_only"}).flow()
+    by_last = fl.summary().query("step == 'pairing'").set_index("reason")["episodes"]
+    by_end = end.summary().query("step == 'pairing'").set_index("reason")["episodes"]
+    assert end.meta["n_used"] == fl.meta["n_used"] - len(interim) and end.meta["n_interim_as_post"] == 0
+    # the interim-as-post pairs and the interim-only episodes outside the post window are no_post now
+    moved = by_last["post_outside_window"] - by_end["post_outside_window"]
+    assert by_end["no_post"] == by_last["no_post"] + len(interim) + moved == by_last["no_post"] + end.meta["n_no_post_interim_only"]
+    assert by_end.drop(["no_post", "post_outside_window"]).equals(by_last.drop(["no_post", "post_outside_window"]))
+
+
 def test_no_non_consenting_episode_is_analysed(study):
     eps = study.input.episodes.set_index("episode_id")
     analysed = study.pairs().data["episode_id"].unique()
@@ -63,7 +86,7 @@ def test_effect_sizes_equal_the_direct_calls(study, direct):
     eps, _, sc = direct
     table = study.effect_sizes().summary()
     for scale in ("PSNEUR", "DEP"):
-        pr = es.pair_prepost(sc, eps, scale=scale, instrument="scl90_nl")
+        pr = es.pair_prepost(sc, eps, scale=scale, instrument="scl90_nl", post_rule="last_measurement")  # demo.yaml
         res = es.prepost_effect(pr.data, subject="episode_id", time="time", outcome="score",
                                 pre="pre", post="post", method="b", adjust=True)
         row = table[(table.scale == scale) & (table.grouping == "all")].iloc[0]

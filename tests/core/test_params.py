@@ -181,6 +181,7 @@ SAME_CHOICE = {
     ("NotOnTrackSpec", "seed"): [("not_on_track", "seed")],
     ("AnalysisSpec", "pre_window"): [("pair_prepost", "pre_window")],
     ("AnalysisSpec", "post_window"): [("pair_prepost", "post_window")],
+    ("AnalysisSpec", "post_rule"): [("pair_prepost", "post_rule")],
     ("DisclosureSpec", "min_n"): [("disclosure_control", "threshold")],
     ("DisclosureSpec", "round_to"): [("disclosure_control", "rounding_base")],
 }

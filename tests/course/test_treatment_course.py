@@ -187,7 +187,7 @@ def test_band_ci_and_better_is_from_the_outcome_meta():
 
 def test_pairs_as_outcome():
     ep = practice()
-    sc = pd.DataFrame({"client_id": ["c1", "c1"], "scale": "GSI",
+    sc = pd.DataFrame({"client_id": ["c1", "c1"], "scale": "GSI", "occasion": ["pre", "post"],
                        "date": pd.to_datetime(["2024-01-01", "2024-03-10"]),
                        "score": [2.0, 1.5]})
     pr = es.pair_prepost(sc, ep.assign(client_id=["c1", "c2", "c3", "c4", "c5", "c6", "c7"]),
