@@ -82,6 +82,7 @@ register({
     "selection": {"nl": "selectie", "en": "selection"},
     "pairing": {"nl": "koppeling voor/na", "en": "pre/post pairing"},
     "analysed": {"nl": "geanalyseerd", "en": "analysed"},
+    "interim_as_post": {"nl": "nameting is een tussenmeting", "en": "post is an interim measurement"},
     "used": {"nl": "gebruikt", "en": "used"},
     "excluded_consent_refused": {"nl": "geen toestemming", "en": "consent refused"},
     "excluded_consent_missing": {"nl": "toestemming onbekend", "en": "consent not recorded"},
@@ -148,6 +149,8 @@ class FlowResult(TableResult):
             who = f"{label('episodes', lang).lower()}: {int(kept['episodes'])}"
             if not pd.isna(kept["clients"]):
                 who += f", {label('clients', lang).lower()}: {int(kept['clients'])}"
+            if step == "analysed" and self.meta.get("n_interim_as_post"):
+                who += f"\n{label('interim_as_post', lang)}: {int(self.meta['n_interim_as_post'])}"
             ax.text(0.25, -i, f"{label(step, lang).capitalize()}\n{who}", ha="center", va="center", bbox=box, fontsize=9)
             if not i:
                 continue
