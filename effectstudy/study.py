@@ -82,7 +82,7 @@ register({
     "selection": {"nl": "selectie", "en": "selection"},
     "pairing": {"nl": "koppeling voor/na", "en": "pre/post pairing"},
     "analysed": {"nl": "geanalyseerd", "en": "analysed"},
-    "interim_as_post": {"nl": "nameting is een tussenmeting", "en": "post is an interim measurement"},
+    "interim_as_post": {"nl": "nameting geen eindmeting", "en": "post not an end measurement"},
     "used": {"nl": "gebruikt", "en": "used"},
     "excluded_consent_refused": {"nl": "geen toestemming", "en": "consent refused"},
     "excluded_consent_missing": {"nl": "toestemming onbekend", "en": "consent not recorded"},
