@@ -67,6 +67,7 @@ def episodes_and_scores(n: int, k: int = 5, seed: int = 3) -> tuple[pd.DataFrame
         "timedelta64[ns]")
     sc = pd.DataFrame({"client_id": (ci // 2).astype(str),
                        "date": pd.to_datetime(dates).normalize(), "scale": "GSI",
+                       "occasion": np.where(off < 0.1, "pre", np.where(off > 0.9, "post", "interim")),
                        "score": rng.normal(1, 0.5, n * k)})
     return ep, sc
 
