@@ -358,9 +358,10 @@ def _statuses(cand: pd.DataFrame, e: pd.DataFrame, a: _Assignment) -> np.ndarray
 
 
 def _post_counts(cand: pd.DataFrame, e: pd.DataFrame, a: _Assignment, status: np.ndarray,
-                 post_rule: str, has_occasion: bool) -> dict[str, Any]:
+                 has_occasion: bool) -> dict[str, Any]:
     """What the post rule did: interim-as-post pairs (``last_measurement``) and the episodes
-    without a post that have only interim measurements after the pre (``end_only``).
+    without a post that have only interim measurements after the pre (``end_only``; under
+    ``last_measurement`` a ``no_post`` episode has no later measurement at all, so 0).
 
     ``None`` where the scores carry no occasion (it cannot be told).
     """
@@ -376,7 +377,7 @@ def _post_counts(cand: pd.DataFrame, e: pd.DataFrame, a: _Assignment, status: np
     only_interim = (status == "no_post") & later
     return {"n_interim_as_post": int(len(interim_post)),
             "n_interim_as_post_dropout": int(dropout[interim_post].sum()),
-            "n_no_post_interim_only": int(only_interim.sum()) if post_rule == "end_only" else 0}
+            "n_no_post_interim_only": int(only_interim.sum())}
 
 
 def _episode_table(e: pd.DataFrame, status: np.ndarray, a: _Assignment) -> pd.DataFrame:
@@ -548,6 +549,6 @@ def pair_prepost(
         n_used=int(ok.sum()),
         exclusions={k: int(counts[k]) for k in STATUSES if k != "paired" and k in counts},
         n_score_rows=int(len(s)),
-        **_post_counts(cand, e, assigned, status, post_rule, has_occasion),
+        **_post_counts(cand, e, assigned, status, has_occasion),
     )
     return PairResult(patients=ep_out, meta=meta, data=data, flow=flow)

@@ -283,3 +283,15 @@ def test_an_unknown_post_rule_is_refused():
     with pytest.raises(ArgumentError, match=r"post_rule: got 'last', expected one of \['end_only', "
                                                r"'last_measurement'\]"):
         es.pair_prepost(_scores([("c0", START, 20.0)]), ep, scale="total", post_rule="last")
+
+
+@pytest.mark.parametrize(("occasion", "end_only", "last_measurement"), [
+    ("interim", "no_post", "scale_missing"), ("post", "scale_missing", "scale_missing")])
+def test_an_unscorable_measurement_in_the_post_window_counts_only_if_the_rule_takes_it(
+        occasion, end_only, last_measurement):
+    """Pre and one unscorable measurement at the end date: ``scale_missing`` when the rule would
+    have taken it as the post, ``no_post`` when it would not (an interim under ``end_only``)."""
+    ep = _episodes(1)
+    sc = _scores([("c0", START, 20.0, "pre"), ("c0", END, float("nan"), occasion)])
+    for rule, want in (("end_only", end_only), ("last_measurement", last_measurement)):
+        assert _status(es.pair_prepost(sc, ep, scale="total", post_rule=rule)) == {"e0": want}, rule
