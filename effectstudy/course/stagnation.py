@@ -257,7 +257,7 @@ def _deterioration(lg: Long, *, d: int, criterion: str, s_diff: float | None,
 
 # ============================================================================ sensitivity
 def _check_thresholds(thresholds: Any, criterion: str, own: float) -> np.ndarray:
-    """Sorted unique thresholds (the defaults of the criterion plus ``own`` when None)."""
+    """Sorted unique thresholds (given, else the criterion's defaults) plus ``own``."""
     if thresholds is None:
         base = SENSITIVITY_CRITICAL_VALUES if criterion == "rci" else SENSITIVITY_FRACTIONS
         return np.unique(np.array([*base, own], dtype=float))
@@ -269,7 +269,7 @@ def _check_thresholds(thresholds: Any, criterion: str, own: float) -> np.ndarray
                                                                     np.floating))
                         or not (math.isfinite(v) and v > 0) for v in vals)):
         raise ArgumentError("thresholds", thresholds, expected)
-    return np.unique(np.array(vals, dtype=float))
+    return np.unique(np.array([*vals, own], dtype=float))
 
 
 def _check_windows(windows: Any, own: tuple[float, float]) -> list[tuple[float, float]]:
@@ -539,7 +539,7 @@ class StagnationResult(Result):
             :data:`SENSITIVITY_CRITICAL_VALUES`: 1.28, 1.64, 1.96, 2.58); criterion
             ``percent``: fractions of the baseline score (default
             :data:`SENSITIVITY_FRACTIONS`, 0.10 to 0.50).  The result's own threshold is
-            added to the defaults.
+            always added (its row is marked ``current``).
         windows : list of (start, end), optional
             Evaluation windows (default :data:`SENSITIVITY_WINDOWS`); the result's own
             window always comes first.
