@@ -585,7 +585,8 @@ class Study:
                           instrument=self.analysis.instrument, scale=self.scale)
 
     def stagnation_sensitivity(self, result=None):
-        """The practice rule's rate over windows and thresholds (``StagnationResult.sensitivity``).
+        """The practice rule's rate over windows and thresholds (``StagnationResult.sensitivity``
+        with ``analysis.stagnation.sensitivity_windows``/``sensitivity_thresholds``).
 
         ``None`` when ``analysis.stagnation.rule`` is not ``early_no_progress`` (the table
         varies that rule's window and threshold).  ``result``: a :meth:`stagnation` result
@@ -594,7 +595,8 @@ class Study:
         res = self.stagnation() if result is None else result
         if res.meta.get("rule") != "early_no_progress":
             return None
-        return res.sensitivity()
+        sp = self.analysis.stagnation
+        return res.sensitivity(thresholds=sp.sensitivity_thresholds, windows=sp.sensitivity_windows)
 
     def stagnation_text(self, result=None) -> str:
         """What the stagnation rule measures and stands in for, with its figures, in the report's

@@ -18,8 +18,11 @@ own verb with its own parameters: :func:`effectstudy.course.expected_response.no
 (``es.not_on_track``); it returns the same kind of result.
 
 Every subject of the data is in ``.patients``: subjects that cannot be judged are
-``not_evaluable`` with a ``reason``, counted in ``meta["not_evaluable_reasons"]`` and in
-every row of ``.summary()``; nobody is dropped.  Rates carry Wilson (1927) intervals
+``not_evaluable`` with a ``reason`` (also ``repeated_session``: two measurements at one
+time), counted in ``meta["not_evaluable_reasons"]`` and in every row of ``.summary()``,
+which shows the evaluable share beside the rate; nobody is dropped.  The practice rule
+stands in for "insufficient progress on the goals agreed at the start": ``.text()`` says
+so, and ``.sensitivity()`` shows the rate over other windows and thresholds.  Rates carry Wilson (1927) intervals
 (:func:`effectstudy.kernels.proportions.wilson_ci`).  The long-data handling shared with
 ``not_on_track`` is in :mod:`effectstudy.course.longitudinal`.
 """
@@ -412,7 +415,6 @@ def _figures_text(meta: dict[str, Any], s: pd.Series, ev: pd.DataFrame, lang: La
         out.append(("Niet te beoordelen: " if nl else "Not evaluable: ")
                    + "; ".join(f"{translate(k, lang)} {v}" for k, v in reasons.items()) + ".")
     if early and len(ev):
-        d = -1 if meta.get("better_is") == "lower" else 1
         if meta.get("criterion") == "rci":
             imp = ev["improvement"].to_numpy(dtype=float)
             c, sd = meta["critical_value"], meta["s_diff"]
@@ -425,7 +427,6 @@ def _figures_text(meta: dict[str, Any], s: pd.Series, ev: pd.DataFrame, lang: La
             vals = (f"{percent(pr.mean(), lang, 1)} {'van de eerste score' if nl else 'of the first score'} "
                     f"({'mediaan' if nl else 'median'} {percent(float(np.median(pr)), lang, 1)})",
                     percent(meta["threshold"], lang, 1))
-        del d
         out.append(
             f"De gemiddelde verbetering bij de evaluatiemeting was {vals[0]}, tegen een drempel van "
             f"{vals[1]}: hoe dichter de drempel bij de mediaan ligt, hoe meer een percentage rond 50% "
@@ -746,11 +747,17 @@ def stagnation(
     :math:`d\cdot RCI < -z_{1-\alpha/2}` (percent: :math:`-d(y-x)/x \ge` threshold);
     judged at the last measurement when never flagged.
 
-    Not evaluable (``reason``, first match wins): ``no_valid_measurement``,
+    Not evaluable (``reason``, first match wins): ``repeated_session`` (two measurements
+    of the subject with a score at the same time: which one belongs to the session cannot
+    be told, so none of its rows is used; a :class:`DataQualityWarning`, and
+    ``meta["rows_repeated_session"]`` counts the rows), ``no_valid_measurement``,
     ``single_measurement``, ``baseline_in_window`` (baseline at or after the window start),
     ``no_measurement_in_window``, ``baseline_not_positive`` (percent criterion).  Rows with
     a missing outcome or time are ignored and counted (``rows_missing_outcome``,
-    ``rows_missing_time``).  Two measurements of one subject at the same time are an error.
+    ``rows_missing_time``).  ``.summary()`` gives the evaluable share beside the rate;
+    ``.sensitivity()`` the rate over other windows and thresholds; ``.text(lang=)`` what
+    the rule measures and stands in for ("insufficient progress on the goals agreed at
+    the start"), with the figures.
 
     **Parameters this verb does not take** (it keeps to 15, the house limit).  ``method=``:
     the RCI is always Jacobson & Truax's (recorded as ``meta["rci_method"] = "jt"``); the

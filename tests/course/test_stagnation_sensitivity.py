@@ -110,3 +110,29 @@ def test_sensitivity_and_text_errors(scores):
     with pytest.raises(ArgumentError, match=r"unit: got 'days', expected one of 'session', "
                        r"'weeks'"):
         res.text("en", unit="days")
+
+
+def test_study_sensitivity_and_text_follow_the_params():
+    from effectstudy.core.errors import ParamsError
+    from effectstudy.study import example_params
+
+    over = {"analysis.stagnation.sensitivity_windows": [[3, 4], [3, 8]],
+            "analysis.stagnation.sensitivity_thresholds": [1.0, 3.0]}
+    st = es.Study.from_params(example_params(), over)
+    res = st.stagnation()
+    tab = st.stagnation_sensitivity(res).summary()
+    assert sorted(set(zip(tab["window_start"], tab["window_end"], strict=True))) == [
+        (3, 4), (3, 5), (3, 8)]
+    assert sorted(set(tab["rule_threshold"])) == [1.0, res.meta["critical_value"], 3.0]
+    assert st.stagnation_text(res) == res.text("nl", unit="session")
+    # another rule has no sensitivity table; its text still states what it measures
+    det = st.with_overrides({"analysis.stagnation.rule": "deterioration"})
+    assert det.stagnation_sensitivity() is None
+    assert det.stagnation_text().startswith("Verslechtering")
+    for key, value, msg in [
+        ("sensitivity_windows", [[5, 3]], r"impossible window \[5, 3\]"),
+        ("sensitivity_thresholds", [0], r"expected positive numbers"),
+        ("sensitivity_thresholds", [], r"at least 1 value"),
+    ]:
+        with pytest.raises(ParamsError, match=rf"analysis\.stagnation\.{key}: .*{msg}"):
+            es.Study.from_params(example_params(), {f"analysis.stagnation.{key}": value})
