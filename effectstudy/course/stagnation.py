@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -476,7 +476,6 @@ class StagnationResult(Result):
     long: Long | None = field(default=None, repr=False, compare=False)
 
     title = "Stagnation"
-    units: ClassVar[dict[str, dict[str, str]]] = UNITS
 
     def summary(self) -> pd.DataFrame:
         """``[group, overall,] n, n_evaluable, n_not_evaluable, n_stagnated, n_on_track,
