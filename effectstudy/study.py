@@ -597,6 +597,26 @@ class Study:
                           criterion=sp.criterion, threshold=sp.threshold, group=group,
                           instrument=self.analysis.instrument, scale=self.scale)
 
+    def stagnation_sensitivity(self, result=None):
+        """The practice rule's rate over windows and thresholds (``StagnationResult.sensitivity``
+        with ``analysis.stagnation.sensitivity_windows``/``sensitivity_thresholds``).
+
+        ``None`` when ``analysis.stagnation.rule`` is not ``early_no_progress`` (the table
+        varies that rule's window and threshold).  ``result``: a :meth:`stagnation` result
+        already computed (else it is computed).
+        """
+        res = self.stagnation() if result is None else result
+        if res.meta.get("rule") != "early_no_progress":
+            return None
+        sp = self.analysis.stagnation
+        return res.sensitivity(thresholds=sp.sensitivity_thresholds, windows=sp.sensitivity_windows)
+
+    def stagnation_text(self, result=None) -> str:
+        """What the stagnation rule measures and stands in for, with its figures, in the report's
+        language (``StagnationResult.text``); ``result`` as for :meth:`stagnation_sensitivity`."""
+        res = self.stagnation() if result is None else result
+        return res.text(lang=self.lang, unit=self.analysis.stagnation.time)
+
     def not_on_track(self, group: str | None = None):
         """Expected-response signal on all measurements of the primary scale (``es.not_on_track``).
 
@@ -685,8 +705,7 @@ class Study:
              f"{number(rel['reliability'], self.lang)} ({rel['reliability_source']}); herstel: betrouwbaar verbeterd en onder "
              f"afkappunt {rel.get('cutoff_type')} ({number(rel.get('cutoff_value'), self.lang, 1)}). Effectgrootte: "
              f"gemiddelde verbetering gedeeld door de SD van de voormeting, met Hedges-correctie, positief = "
-             f"verbetering. Stagnatie: geen betrouwbare verbetering bij de laatste meting in sessie "
-             f"{a.stagnation.window[0]:g} tot {a.stagnation.window[1]:g}."
+             f"verbetering."
              if nl else
              f"**Methods.** Outcome measure: {self._scale_name()}. Pre: nearest to the start "
              f"({a.pre_window[0]} to {a.pre_window[1]} days); post: nearest to the end "
@@ -694,9 +713,9 @@ class Study:
              f"{'Jacobson & Truax (1991)' if rc.method == 'jt' else rc.method} with reliability "
              f"{number(rel['reliability'], self.lang)} ({rel['reliability_source']}); recovered: reliably improved and below "
              f"cut-off {rel.get('cutoff_type')} ({number(rel.get('cutoff_value'), self.lang, 1)}). Effect size: mean "
-             f"improvement divided by the SD of the pre scores, Hedges-corrected, positive = improvement. "
-             f"Stagnation: no reliable improvement at the last measurement in sessions "
-             f"{a.stagnation.window[0]:g} to {a.stagnation.window[1]:g}."),
+             f"improvement divided by the SD of the pre scores, Hedges-corrected, positive = improvement."),
+            # what the stagnation figure measures and stands in for (the rule actually used)
+            self.stagnation().rule_text(self.lang, unit=a.stagnation.time),
             published.disclosure.methods_text(self.lang),
             self.key_status(),
         ]

@@ -28,6 +28,7 @@ Relative paths are resolved against the params file's folder.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import typing
@@ -488,11 +489,29 @@ class StagnationSpec(StrictModel):
     criterion: Literal["rci", "percent"] = "rci"
     #: for ``criterion: percent``: the minimum improvement as a fraction of the baseline score
     threshold: float | None = Field(None, gt=0, lt=1)
+    #: the sensitivity table's windows beside ``window`` (``null``: 2-4, 3-5, 4-6, 3-6)
+    sensitivity_windows: list[tuple[float, float]] | None = Field(None, min_length=1)
+    #: the sensitivity table's thresholds beside the rule's own: critical values of the RCI
+    #: (``rci``) or fractions of the baseline score (``percent``); ``null``: 1.28, 1.64, 1.96,
+    #: 2.58 or 0.10 to 0.50
+    sensitivity_thresholds: list[float] | None = Field(None, min_length=1)
 
     @field_validator("window", mode="before")
     @classmethod
     def _window(cls, v: Any) -> Any:
         return _pair("window", v, whole=False)
+
+    @field_validator("sensitivity_windows", mode="before")
+    @classmethod
+    def _sensitivity_windows(cls, v: Any) -> Any:
+        return [_pair("sensitivity_windows", w, whole=False) for w in v] if isinstance(v, list) else v
+
+    @field_validator("sensitivity_thresholds")
+    @classmethod
+    def _sensitivity_thresholds(cls, v: Any) -> Any:
+        if v is not None and not all(math.isfinite(x) and x > 0 for x in v):
+            raise ValueError("expected positive numbers: critical values of the RCI or fractions of the baseline score")
+        return v
 
 
 class NotOnTrackSpec(StrictModel):

@@ -444,10 +444,10 @@ def not_on_track(
     than :math:`1 - level`; ``meta["rate_measurements_beyond_band"]`` gives the
     per-measurement rate.
 
-    Not evaluable (``reason``, first match wins): ``no_valid_measurement``,
-    ``single_measurement``.  Rows with a missing outcome or time are ignored and counted
-    (``rows_missing_outcome``, ``rows_missing_time``).  Two measurements of one subject at
-    the same time are an error.
+    Not evaluable (``reason``, first match wins): ``repeated_session`` (two measurements
+    of one subject at the same time; none of its rows is used, as in ``es.stagnation``),
+    ``no_valid_measurement``, ``single_measurement``.  Rows with a missing outcome or time
+    are ignored and counted (``rows_missing_outcome``, ``rows_missing_time``).
 
     References
     ----------

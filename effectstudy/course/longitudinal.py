@@ -45,6 +45,8 @@ __all__ = [
     "fill_change",
     "flag_table",
     "REASONS",
+    "REPEATED_SESSION",
+    "DUPLICATES",
     "STATUS_DTYPE",
     "REASON_DTYPE",
 ]
@@ -56,7 +58,13 @@ REASONS = (
     "baseline_in_window",
     "no_measurement_in_window",
     "baseline_not_positive",
+    "repeated_session",
 )
+#: code of ``repeated_session`` in :data:`REASONS`: it comes last so that the codes of the
+#: other reasons stay put, but it takes precedence over all of them (:func:`flag_table`)
+REPEATED_SESSION = REASONS.index("repeated_session")
+#: what :func:`long_data` does with two valid measurements of one subject at one time
+DUPLICATES = ("exclude", "error")
 STATUS_DTYPE = pd.CategoricalDtype(list(STAGNATION_STATUSES), ordered=True)
 REASON_DTYPE = pd.CategoricalDtype(list(REASONS))
 
@@ -82,6 +90,7 @@ register({
     "no_measurement_in_window": {"nl": "geen meting in venster",
                                  "en": "no measurement in window"},
     "baseline_not_positive": {"nl": "beginscore niet positief", "en": "baseline not positive"},
+    "repeated_session": {"nl": "twee metingen in één sessie", "en": "repeated session"},
 })
 
 
@@ -131,7 +140,9 @@ class Long:
     ``codes_all`` the code of every input row; ``cs``, ``ts``, ``ys`` the code, time and
     score per sorted valid row; ``rows`` the input position of each sorted valid row;
     ``nv`` the valid measurements per subject and ``start`` the position of each
-    subject's first sorted row (its baseline).
+    subject's first sorted row (its baseline).  ``repeated`` marks the subjects with two
+    valid measurements at one time (``duplicates="exclude"``): none of their rows is in
+    the sorted arrays (``nv == 0``), and ``rows_repeated`` counts the rows left out.
     """
 
     uniq: pd.Index
@@ -144,6 +155,8 @@ class Long:
     start: np.ndarray
     rows_missing_outcome: int
     rows_missing_time: int
+    repeated: np.ndarray | None = None
+    rows_repeated: int = 0
 
     @property
     def m(self) -> int:
@@ -167,14 +180,38 @@ def sort_order(codes: np.ndarray, t: np.ndarray, m: int) -> np.ndarray:
     return np.lexsort((t, codes))
 
 
-def long_data(data: pd.DataFrame, subject: Hashable, time: Hashable, outcome: Hashable) -> Long:
+def long_data(data: pd.DataFrame, subject: Hashable, time: Hashable, outcome: Hashable, *,
+              duplicates: str = "exclude") -> Long:
     """Sort the valid rows (time and outcome present) of ``data`` by subject and time.
+
+    Parameters
+    ----------
+    data : DataFrame
+    subject, time, outcome : column names
+    duplicates : {"exclude", "error"}, default "exclude"
+        Two valid measurements of one subject at the same time (e.g. two administrations
+        entered at one session number): ``"exclude"`` leaves *all* rows of such a subject
+        out of the sorted arrays and marks it in ``Long.repeated`` (:func:`flag_table`
+        then makes it ``not_evaluable`` with reason ``repeated_session``); ``"error"``
+        raises.  Which of the two measurements belongs to the session cannot be told from
+        the data, and keeping either would choose a subject's evaluation silently.
 
     Raises
     ------
     DataError
-        A missing subject id, or two measurements of one subject at the same time.
+        A missing subject id, or (``duplicates="error"``) two measurements of one subject
+        at the same time.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"ep": ["a", "a", "b", "b", "b"], "t": [1, 4, 1, 3, 3],
+    ...                    "y": [10.0, 8.0, 9.0, 7.0, 6.0]})
+    >>> lg = long_data(df, "ep", "t", "y")
+    >>> lg.nv.tolist(), lg.repeated.tolist(), lg.rows_repeated
+    ([2, 0], [False, True], 3)
     """
+    if duplicates not in DUPLICATES:
+        raise ArgumentError("duplicates", duplicates, "'exclude' or 'error'")
     t = numeric_column(data, time, "time")
     y = numeric_column(data, outcome, "outcome")
     codes, uniq = pd.factorize(data[subject], use_na_sentinel=True)
@@ -197,19 +234,27 @@ def long_data(data: pd.DataFrame, subject: Hashable, time: Hashable, outcome: Ha
     cs = codes[rows]
     ts = t[rows]
     dup = (cs[1:] == cs[:-1]) & (ts[1:] == ts[:-1])
+    repeated = np.zeros(m, dtype=bool)
+    n_rep_rows = 0
     if dup.any():
-        k = int(np.flatnonzero(dup)[0])
-        raise DataError(  # the row names the subject; its id is not quoted (Privacy & integrity VAL-5)
-            f"a subject has more than one measurement at {time}={ts[k]:g} "
-            f"({int(dup.sum())} duplicate row(s) in all)",
-            row=data.index[rows[k + 1]], column=str(time), value=float(ts[k]),
-            expected="one measurement per subject and time (remove or average duplicates)")
+        if duplicates == "error":
+            k = int(np.flatnonzero(dup)[0])
+            raise DataError(  # the row names the subject; its id is not quoted (Privacy & integrity VAL-5)
+                f"a subject has more than one measurement at {time}={ts[k]:g} "
+                f"({int(dup.sum())} duplicate row(s) in all)",
+                row=data.index[rows[k + 1]], column=str(time), value=float(ts[k]),
+                expected="one measurement per subject and time (remove or average duplicates)")
+        repeated[cs[1:][dup]] = True
+        keep = ~repeated[cs]
+        n_rep_rows = int(rows.size - keep.sum())
+        rows, cs, ts = rows[keep], cs[keep], ts[keep]
     nv = np.bincount(cs, minlength=m)
     start = np.concatenate([[0], np.cumsum(nv)[:-1]]).astype(np.int64)
     return Long(uniq=pd.Index(uniq, name=subject), codes_all=codes, cs=cs, ts=ts,
                 ys=y[rows], rows=rows, nv=nv, start=start,
                 rows_missing_outcome=int((y_nan & ~t_nan).sum()),
-                rows_missing_time=int(t_nan.sum()))
+                rows_missing_time=int(t_nan.sum()), repeated=repeated,
+                rows_repeated=n_rep_rows)
 
 
 def subject_rows(lg: Long) -> np.ndarray:
@@ -301,7 +346,9 @@ def flag_table(data: pd.DataFrame, lg: Long, out: dict[str, np.ndarray], reason:
     out : dict of per-subject arrays
         The rule's columns, in order (``baseline_time``, ``baseline``, ...).
     reason : int8 array
-        Index into :data:`REASONS` per subject, -1 when evaluable.
+        Index into :data:`REASONS` per subject, -1 when evaluable.  Subjects marked in
+        ``lg.repeated`` get ``repeated_session`` whatever their code here (with a
+        :class:`DataQualityWarning`).
     flagged : bool array
         Flagged by the rule (``status == "stagnated"``); only read where evaluable.
     group : column name, optional
@@ -315,10 +362,20 @@ def flag_table(data: pd.DataFrame, lg: Long, out: dict[str, np.ndarray], reason:
         per subject in order of first appearance.
     meta : dict
         ``n_original``, ``n_used``, ``n_evaluable``, ``n_not_evaluable``, ``n_stagnated``,
-        ``not_evaluable_reasons``, ``exclusions``, the row counts and (grouped) ``group``.
+        ``not_evaluable_reasons``, ``exclusions``, the row counts (``rows``,
+        ``rows_missing_outcome``, ``rows_missing_time``, ``rows_repeated_session``) and
+        (grouped) ``group``.
     """
     meta: dict[str, Any] = {}
     exclusions: dict[str, int] = {}
+    if lg.repeated is not None and lg.repeated.any():
+        reason = reason.copy()
+        reason[lg.repeated] = REPEATED_SESSION  # before every other reason
+        n_rep = int(lg.repeated.sum())
+        warnings.warn(f"{n_rep} subject(s) have two or more measurements at the same time "
+                      f"({lg.rows_repeated} row(s)): they are not evaluable (reason "
+                      "repeated_session) and their scores are not used", DataQualityWarning,
+                      stacklevel=3)
     ok = reason < 0
     status = np.where(ok, np.where(flagged, 1, 0), 2).astype(np.int8)
     pat = pd.DataFrame(index=lg.uniq)
@@ -353,10 +410,11 @@ def flag_table(data: pd.DataFrame, lg: Long, out: dict[str, np.ndarray], reason:
         n_not_evaluable=int((~ok).sum()), n_stagnated=int((status == 1).sum()),
         not_evaluable_reasons=reasons, exclusions=exclusions,
         rows=int(len(data)), rows_missing_outcome=lg.rows_missing_outcome,
-        rows_missing_time=lg.rows_missing_time,
+        rows_missing_time=lg.rows_missing_time, rows_repeated_session=lg.rows_repeated,
         change="raw change = eval_score - baseline; improvement = d * change (positive = "
                "better)",
         nan_policy="rows with a missing outcome or time are ignored; subjects are never "
-                   "dropped (not_evaluable with a reason)",
+                   "dropped (not_evaluable with a reason); a subject with two measurements at "
+                   "one time is not_evaluable (repeated_session) and none of its rows is used",
     )
     return pat, meta

@@ -18,8 +18,11 @@ own verb with its own parameters: :func:`effectstudy.course.expected_response.no
 (``es.not_on_track``); it returns the same kind of result.
 
 Every subject of the data is in ``.patients``: subjects that cannot be judged are
-``not_evaluable`` with a ``reason``, counted in ``meta["not_evaluable_reasons"]`` and in
-every row of ``.summary()``; nobody is dropped.  Rates carry Wilson (1927) intervals
+``not_evaluable`` with a ``reason`` (also ``repeated_session``: two measurements at one
+time), counted in ``meta["not_evaluable_reasons"]`` and in every row of ``.summary()``,
+which shows the evaluable share beside the rate; nobody is dropped.  The practice rule
+stands in for "insufficient progress on the goals agreed at the start": ``.text()`` says
+so, and ``.sensitivity()`` shows the rate over other windows and thresholds.  Rates carry Wilson (1927) intervals
 (:func:`effectstudy.kernels.proportions.wilson_ci`).  The long-data handling shared with
 ``not_on_track`` is in :mod:`effectstudy.course.longitudinal`.
 """
@@ -28,7 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -44,9 +47,9 @@ from effectstudy.core.checks import (
     check_reliability,
 )
 from effectstudy.core.errors import ArgumentError, DataError
-from effectstudy.core.formatting import percent
-from effectstudy.core.labels import Lang, label, register
-from effectstudy.core.results import Result, base_meta
+from effectstudy.core.formatting import check_lang, number, percent
+from effectstudy.core.labels import Lang, label, register, translate
+from effectstudy.core.results import Result, TableResult, base_meta
 from effectstudy.course.longitudinal import (
     REASONS,
     STATUS_DTYPE,
@@ -66,6 +69,10 @@ from effectstudy.kernels.proportions import wilson_ci
 __all__ = [
     "stagnation",
     "StagnationResult",
+    "StagnationSensitivity",
+    "SENSITIVITY_CRITICAL_VALUES",
+    "SENSITIVITY_FRACTIONS",
+    "SENSITIVITY_WINDOWS",
     "RULES",
     "CRITERIA",
     "REASONS",
@@ -77,8 +84,32 @@ RULES = ("early_no_progress", "deterioration")
 CRITERIA = ("rci", "percent")
 #: bumped whenever a rule's definition changes (recorded in ``meta``)
 RULE_VERSION = 1
+#: default thresholds of :meth:`StagnationResult.sensitivity`, criterion ``rci``: the
+#: critical values :math:`z_{1-\alpha/2}` for two-sided alpha 0.20, 0.10, 0.05 and 0.01
+SENSITIVITY_CRITICAL_VALUES = tuple(float(stats.norm.ppf(1 - a / 2))
+                                    for a in (0.20, 0.10, 0.05, 0.01))
+#: default thresholds of :meth:`StagnationResult.sensitivity`, criterion ``percent``
+SENSITIVITY_FRACTIONS = (0.10, 0.20, 0.25, 0.30, 0.40, 0.50)
+#: default windows of :meth:`StagnationResult.sensitivity` (the result's own comes first)
+SENSITIVITY_WINDOWS = ((2.0, 4.0), (3.0, 5.0), (4.0, 6.0), (3.0, 6.0))
+#: the unit words of :meth:`StagnationResult.rule_text` (``analysis.stagnation.time``)
+UNITS = {"session": {"nl": "sessie", "en": "sessions"}, "weeks": {"nl": "week", "en": "weeks"}}
 
 register({
+    "share_evaluable": {"nl": "Aandeel te beoordelen", "en": "Share evaluable"},
+    "share_evaluable_ci_low": {"nl": "Aandeel BI onder", "en": "Share CI low"},
+    "share_evaluable_ci_high": {"nl": "Aandeel BI boven", "en": "Share CI high"},
+    "window_start": {"nl": "Venster van", "en": "Window from"},
+    "window_end": {"nl": "Venster tot", "en": "Window to"},
+    "rule_threshold": {"nl": "Drempel", "en": "Threshold"},
+    "threshold_points": {"nl": "Drempel (punten)", "en": "Threshold (points)"},
+    "alpha_two_sided": {"nl": "Alfa (tweezijdig)", "en": "Alpha (two-sided)"},
+    "mean_progress": {"nl": "Gem. vooruitgang", "en": "Mean progress"},
+    "median_progress": {"nl": "Mediaan vooruitgang", "en": "Median progress"},
+    "current": {"nl": "Gebruikt", "en": "Used"},
+    # as course/treatment_course.py registers them (the same labels may be registered twice)
+    "mean_improvement": {"nl": "Gem. verbetering", "en": "Mean improvement"},
+    "median_improvement": {"nl": "Mediaan verbetering", "en": "Median improvement"},
     "pct_improvement": {"nl": "Verbetering (fractie)", "en": "Improvement (fraction)"},
     "early_no_progress": {"nl": "geen vroege vooruitgang", "en": "early no progress"},
     "deterioration": {"nl": "verslechtering", "en": "deterioration"},
@@ -227,6 +258,207 @@ def _deterioration(lg: Long, *, d: int, criterion: str, s_diff: float | None,
     return out, reason, flagged
 
 
+# ============================================================================ sensitivity
+def _check_thresholds(thresholds: Any, criterion: str, own: float) -> np.ndarray:
+    """Sorted unique thresholds (given, else the criterion's defaults) plus ``own``."""
+    if thresholds is None:
+        base = SENSITIVITY_CRITICAL_VALUES if criterion == "rci" else SENSITIVITY_FRACTIONS
+        return np.unique(np.array([*base, own], dtype=float))
+    expected = ("a non-empty list of positive finite numbers: critical values of the RCI "
+                "(e.g. [1.28, 1.645, 1.96]) for criterion 'rci', fractions of the baseline "
+                "score (e.g. [0.1, 0.25, 0.5]) for criterion 'percent'")
+    vals = list(thresholds) if isinstance(thresholds, (list, tuple, np.ndarray)) else None
+    if (not vals or any(isinstance(v, bool) or not isinstance(v, (int, float, np.integer,
+                                                                    np.floating))
+                        or not (math.isfinite(v) and v > 0) for v in vals)):
+        raise ArgumentError("thresholds", thresholds, expected)
+    return np.unique(np.array([*vals, own], dtype=float))
+
+
+def _check_windows(windows: Any, own: tuple[float, float]) -> list[tuple[float, float]]:
+    """The windows in order, the result's own first, without repeats."""
+    if windows is None:
+        windows = SENSITIVITY_WINDOWS
+    if not isinstance(windows, (list, tuple)) or not windows:
+        raise ArgumentError("windows", windows, "a non-empty list of (start, end) pairs")
+    out = [own]
+    for w in windows:
+        try:
+            pair = _check_window(w)
+        except ArgumentError:
+            raise ArgumentError("windows", windows, "a non-empty list of (start, end) pairs "
+                                "of finite numbers with start <= end") from None
+        if pair not in out:
+            out.append(pair)
+    return out
+
+
+def _sensitivity_table(lg: Long, *, d: int, criterion: str, s_diff: float | None,
+                       windows: list[tuple[float, float]], thresholds: np.ndarray,
+                       own: tuple[tuple[float, float], float], ci: float) -> pd.DataFrame:
+    r"""One row per window and threshold: counts, rate, Wilson interval, early progress.
+
+    The evaluation per window is :func:`_early`'s own (same arithmetic, so a row at the
+    result's window and threshold reproduces its summary exactly); the thresholds are
+    applied at once to each window's sorted progress values (``searchsorted``):
+    stagnated :math:`\iff p \le c` for ``rci`` (:math:`p = d\cdot RCI`) and
+    :math:`p <` threshold for ``percent``.
+    """
+    side = "right" if criterion == "rci" else "left"
+    parts = []
+    for lo, hi in windows:
+        out, reason, _ = _early(lg, d=d, lo=lo, hi=hi, criterion=criterion, s_diff=s_diff,
+                                crit=float(thresholds[0]), threshold=float(thresholds[0]))
+        ok = reason < 0
+        prog = (d * out["rci"] if criterion == "rci" else out["pct_improvement"])[ok]
+        imp = out["improvement"][ok]
+        n_stag = np.searchsorted(np.sort(prog), thresholds, side=side)
+        empty = not prog.size
+        parts.append(pd.DataFrame({
+            "window_start": lo, "window_end": hi, "rule_threshold": thresholds,
+            "n": lg.m, "n_evaluable": int(ok.sum()), "n_stagnated": n_stag.astype(np.int64),
+            "mean_progress": np.nan if empty else float(prog.mean()),
+            "median_progress": np.nan if empty else float(np.median(prog)),
+            "mean_improvement": np.nan if empty else float(imp.mean()),
+            "median_improvement": np.nan if empty else float(np.median(imp)),
+            "current": ((lo, hi) == own[0]) & (thresholds == own[1])}))
+    tab = pd.concat(parts, ignore_index=True)
+    if criterion == "rci":
+        tab.insert(3, "alpha_two_sided", 2 * stats.norm.sf(tab["rule_threshold"].to_numpy()))
+        tab.insert(4, "threshold_points", tab["rule_threshold"] * s_diff)
+    ne = tab["n_evaluable"].to_numpy()
+    n = tab["n"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tab["share_evaluable"] = np.where(n > 0, ne / np.maximum(n, 1), np.nan)
+        tab["rate"] = np.where(ne > 0, tab["n_stagnated"] / np.maximum(ne, 1), np.nan)
+    tab["ci_low"], tab["ci_high"] = wilson_ci(tab["n_stagnated"].to_numpy(), ne, ci=ci)
+    first = [c for c in tab.columns if c not in ("mean_progress", "median_progress",
+                                                 "mean_improvement", "median_improvement",
+                                                 "current")]
+    return tab[[*first, "mean_progress", "median_progress", "mean_improvement",
+                "median_improvement", "current"]]
+
+
+_GOALS = {"nl": "Stagnatie staat hier voor wat de praktijk \"onvoldoende vooruitgang op de bij de "
+                "start afgesproken doelen\" noemt. Gemeten wordt iets smallers: ",
+          "en": "Stagnation stands in for the practice's \"insufficient progress on the goals "
+                "agreed at the start\". What is measured is narrower: "}
+_JT = "Jacobson & Truax (1991)"
+
+
+def _rule_text(meta: dict[str, Any], lang: Lang, unit: str) -> str:
+    """The operationalisation of ``meta``'s rule in ``lang`` (see :meth:`StagnationResult.rule_text`)."""
+    nl = lang == "nl"
+    rule, criterion = meta.get("rule"), meta.get("criterion")
+    rci = criterion == "rci"
+    crit = number(meta.get("critical_value"), lang)
+    pts = number((meta.get("critical_value") or math.nan) * (meta.get("s_diff") or math.nan), lang)
+    pct = percent(meta.get("threshold"), lang)
+    if rule == "early_no_progress":
+        lo, hi = (f"{w:g}" for w in meta["window"])
+        if nl:
+            how = (f"geen betrouwbare verbetering toont ten opzichte van de eerste meting (RCI volgens "
+                   f"{_JT} hoogstens {crit}, dus een verbetering van hoogstens {pts} punten)" if rci
+                   else f"minder dan {pct} verbetering toont ten opzichte van de eerste score")
+            return (_GOALS[lang] + f"een traject telt als gestagneerd als de laatste meting in {unit} "
+                    f"{lo} tot {hi} {how}. De regel ziet de afgesproken doelen zelf niet, noch "
+                    "vooruitgang die de vragenlijst niet meet, noch trajecten zonder eerste meting "
+                    "vóór het venster of zonder meting in het venster (die zijn niet te beoordelen).")
+        how = (f"shows no reliable improvement over its first measurement (RCI after {_JT} at most "
+               f"{crit}, i.e. an improvement of at most {pts} points)" if rci
+               else f"shows an improvement of less than {pct} of its first score")
+        return (_GOALS[lang] + f"an episode counts as stagnated when its last measurement in {unit} "
+                f"{lo} to {hi} {how}. The rule does not see the agreed goals themselves, progress the "
+                "questionnaire does not measure, or episodes without a first measurement before the "
+                "window or without a measurement in the window (these are not evaluable).")
+    if rule == "deterioration":
+        if nl:
+            how = (f"betrouwbaar slechter is (RCI volgens {_JT} voorbij {crit})" if rci
+                   else f"minstens {pct} slechter is dan de eerste score")
+            return ("Verslechtering: een traject wordt gesignaleerd bij de eerste meting na de eerste "
+                    f"die {how}. Dit is een signaal voor de intervisie, geen oordeel over de "
+                    "behandeling.")
+        how = (f"is reliably worse (RCI after {_JT} beyond {crit})" if rci
+               else f"is worse by at least {pct} of the first score")
+        return ("Deterioration: an episode is flagged at the first measurement after its first one "
+                f"that {how}. It is a signal for peer consultation, not a judgement of the treatment.")
+    if nl:
+        return ("Niet op koers: een traject wordt gesignaleerd als een meting buiten de band van het "
+                "verwachte herstel ligt, geschat op de afgeronde trajecten van de praktijk (Finch, "
+                "Lambert & Schaalje 2001). Het staat voor \"onvoldoende vooruitgang op de bij de start "
+                "afgesproken doelen\" alleen voor zover de vragenlijst die doelen meet.")
+    return ("Not on track: an episode is flagged when a measurement lies beyond the band of expected "
+            "recovery estimated from the practice's completed episodes (Finch, Lambert & Schaalje "
+            "2001). It stands in for \"insufficient progress on the goals agreed at the start\" only "
+            "as far as the questionnaire measures those goals.")
+
+
+def _figures_text(meta: dict[str, Any], s: pd.Series, ev: pd.DataFrame, lang: Lang) -> str:
+    """Evaluable share, rate, reasons and (practice rule) early progress against the threshold."""
+    nl = lang == "nl"
+    ci = f"{percent(meta.get('ci', 0.95), lang)}-{label('ci', lang)}" if nl else \
+        f"{percent(meta.get('ci', 0.95), lang)} {label('ci', lang)}"
+    to = "tot" if nl else "to"
+    share = (f"{percent(s['share_evaluable'], lang)}, {ci} {percent(s['share_evaluable_ci_low'], lang)} "
+             f"{to} {percent(s['share_evaluable_ci_high'], lang)}")
+    rate = f"{percent(s['rate'], lang)}, {ci} {percent(s['ci_low'], lang)} {to} {percent(s['ci_high'], lang)}"
+    early = meta.get("rule") == "early_no_progress"
+    ne, n, ns = int(s["n_evaluable"]), int(s["n"]), int(s["n_stagnated"])
+    if nl:
+        what = "gestagneerd" if early else "gesignaleerd"
+        out = [f"Te beoordelen waren {ne} van de {n} trajecten ({share}); daarvan {ns} {what} ({rate})."]
+    else:
+        what = "stagnated" if early else "were flagged"
+        out = [f"{ne} of {n} episodes could be evaluated ({share}); of these, {ns} {what} ({rate})."]
+    reasons = meta.get("not_evaluable_reasons") or {}
+    if reasons:
+        out.append(("Niet te beoordelen: " if nl else "Not evaluable: ")
+                   + "; ".join(f"{translate(k, lang)} {v}" for k, v in reasons.items()) + ".")
+    if early and len(ev):
+        if meta.get("criterion") == "rci":
+            imp = ev["improvement"].to_numpy(dtype=float)
+            c, sd = meta["critical_value"], meta["s_diff"]
+            vals = (f"{number(imp.mean(), lang, 1)} {'punten' if nl else 'points'} "
+                    f"({'mediaan' if nl else 'median'} {number(float(np.median(imp)), lang, 1)})",
+                    f"{number(c * sd, lang, 1)} {'punten' if nl else 'points'} ({number(c, lang)} × "
+                    f"S_diff {number(sd, lang)})")
+        else:
+            pr = ev["pct_improvement"].to_numpy(dtype=float)
+            vals = (f"{percent(pr.mean(), lang, 1)} {'van de eerste score' if nl else 'of the first score'} "
+                    f"({'mediaan' if nl else 'median'} {percent(float(np.median(pr)), lang, 1)})",
+                    percent(meta["threshold"], lang, 1))
+        out.append(
+            f"De gemiddelde verbetering bij de evaluatiemeting was {vals[0]}, tegen een drempel van "
+            f"{vals[1]}: hoe dichter de drempel bij de mediaan ligt, hoe meer een percentage rond 50% "
+            "al in de definitie besloten ligt. De gevoeligheidstabel laat zien hoe het percentage "
+            "met venster en drempel verschuift." if nl else
+            f"At the evaluation measurement the mean improvement was {vals[0]}, against a threshold of "
+            f"{vals[1]}: the closer the threshold lies to the median, the more a rate near 50% is "
+            "built into the definition. The sensitivity table shows how the rate moves with window "
+            "and threshold.")
+    return " ".join(out)
+
+
+@dataclass(frozen=True, repr=False)
+class StagnationSensitivity(TableResult):
+    r"""The practice rule's rate over windows and thresholds (:meth:`StagnationResult.sensitivity`).
+
+    ``summary()``: one row per window and threshold: ``window_start, window_end,
+    rule_threshold, [alpha_two_sided, threshold_points,] n, n_evaluable, n_stagnated,
+    share_evaluable, rate, ci_low, ci_high, mean_progress, median_progress,
+    mean_improvement, median_improvement, current``.  ``rule_threshold`` is the RCI's
+    critical value (``rci``; ``alpha_two_sided`` its level, ``threshold_points`` the
+    improvement in score points it asks for) or the fraction of the baseline score
+    (``percent``).  ``mean_progress``/``median_progress`` are the evaluable episodes'
+    progress in the threshold's own unit (:math:`d\cdot RCI` or the fraction of the
+    baseline), so each can be read against ``rule_threshold``: where the median progress
+    is near the threshold, a rate near 50 % follows from the definition.
+    ``current`` marks the row of the result's own window and threshold.
+    """
+
+    title = "Stagnation: sensitivity to window and threshold"
+
+
 # ============================================================================ result
 @dataclass(frozen=True, repr=False)
 class StagnationResult(Result):
@@ -240,13 +472,19 @@ class StagnationResult(Result):
     ``"deterioration"``: reliably worse).
     """
 
+    #: the sorted long data the result was computed from (for :meth:`sensitivity`)
+    long: Long | None = field(default=None, repr=False, compare=False)
+
     title = "Stagnation"
 
     def summary(self) -> pd.DataFrame:
         """``[group, overall,] n, n_evaluable, n_not_evaluable, n_stagnated, n_on_track,
-        rate, ci_low, ci_high``.
+        rate, ci_low, ci_high, share_evaluable, share_evaluable_ci_low,
+        share_evaluable_ci_high``.
 
-        ``rate = n_stagnated / n_evaluable`` with a Wilson interval at ``meta["ci"]``.
+        ``rate = n_stagnated / n_evaluable`` with a Wilson interval at ``meta["ci"]``;
+        ``share_evaluable = n_evaluable / n`` (how many the rate speaks for) with its
+        Wilson interval.
         Grouped: one row per group (in the order of the group's categories, else sorted)
         followed by the overall row, marked ``overall = True`` and ``group = "all"``.  The
         overall row also counts subjects with a missing group (``meta["exclusions"]
@@ -278,12 +516,129 @@ class StagnationResult(Result):
         else:
             out = pd.DataFrame([row(all_mask)], columns=cols)
         ne = out["n_evaluable"].to_numpy()
+        level = self.meta.get("ci", 0.95)
         with np.errstate(invalid="ignore", divide="ignore"):
             out["rate"] = np.where(ne > 0, out["n_stagnated"] / np.maximum(ne, 1), np.nan)
-        lo, hi = wilson_ci(out["n_stagnated"].to_numpy(), ne, ci=self.meta.get("ci", 0.95))
+        lo, hi = wilson_ci(out["n_stagnated"].to_numpy(), ne, ci=level)
         out["ci_low"] = lo
         out["ci_high"] = hi
+        n = out["n"].to_numpy()
+        out["share_evaluable"] = np.where(n > 0, ne / np.maximum(n, 1), np.nan)
+        lo, hi = wilson_ci(ne, n, ci=level)
+        out["share_evaluable_ci_low"] = lo
+        out["share_evaluable_ci_high"] = hi
         return out
+
+    def sensitivity(self, thresholds: Any = None, windows: Any = None) -> StagnationSensitivity:
+        """The practice rule's rate over a range of thresholds and windows.
+
+        Parameters
+        ----------
+        thresholds : list of float, optional
+            Criterion ``rci``: critical values of the RCI (default
+            :data:`SENSITIVITY_CRITICAL_VALUES`: 1.28, 1.64, 1.96, 2.58); criterion
+            ``percent``: fractions of the baseline score (default
+            :data:`SENSITIVITY_FRACTIONS`, 0.10 to 0.50).  The result's own threshold is
+            always added (its row is marked ``current``).
+        windows : list of (start, end), optional
+            Evaluation windows (default :data:`SENSITIVITY_WINDOWS`); the result's own
+            window always comes first.
+
+        Returns
+        -------
+        StagnationSensitivity
+            Every other setting (baseline, :math:`S_{diff}`, direction) is the result's.
+
+        Raises
+        ------
+        ArgumentError
+            The result is not of the rule ``early_no_progress`` (or was not made by
+            :func:`stagnation`), or a threshold or window is not valid.
+
+        Examples
+        --------
+        >>> import pandas as pd, effectstudy as es
+        >>> df = pd.DataFrame({"ep": ["a", "a", "b", "b", "c", "c"],
+        ...                    "t": [1, 4, 1, 4, 1, 5],
+        ...                    "y": [200.0, 150.0, 190.0, 170.0, 160.0, 150.0]})
+        >>> res = es.stagnation(df, subject="ep", time="t", outcome="y", better_is="lower",
+        ...                     criterion="percent", threshold=0.25)
+        >>> res.sensitivity(thresholds=[0.05, 0.1, 0.25], windows=[(3, 4)]).summary()[
+        ...     ["window_start", "window_end", "rule_threshold", "n_evaluable", "n_stagnated",
+        ...      "current"]]
+           window_start  window_end  rule_threshold  n_evaluable  n_stagnated  current
+        0           3.0         5.0            0.05            3            0    False
+        1           3.0         5.0            0.10            3            1    False
+        2           3.0         5.0            0.25            3            2     True
+        3           3.0         4.0            0.05            2            0    False
+        4           3.0         4.0            0.10            2            0    False
+        5           3.0         4.0            0.25            2            1    False
+        """
+        m = self.meta
+        if m.get("rule") != "early_no_progress" or self.long is None:
+            raise ArgumentError("rule", m.get("rule"), "a result of es.stagnation with rule "
+                                "'early_no_progress': the sensitivity table varies the "
+                                "practice rule's window and threshold")
+        criterion = m["criterion"]
+        own_t = float(m["critical_value"] if criterion == "rci" else m["threshold"])
+        own_w = (float(m["window"][0]), float(m["window"][1]))
+        thr = _check_thresholds(thresholds, criterion, own_t)
+        wins = _check_windows(windows, own_w)
+        d = check_better_is(m["better_is"])
+        tab = _sensitivity_table(self.long, d=d, criterion=criterion, s_diff=m.get("s_diff"),
+                                 windows=wins, thresholds=thr, own=(own_w, own_t),
+                                 ci=m.get("ci", 0.95))
+        meta = base_meta("stagnation_sensitivity", rule=m["rule"], criterion=criterion,
+                         s_diff=m.get("s_diff"), better_is=m["better_is"],
+                         windows=[list(w) for w in wins], thresholds=thr.tolist(),
+                         window=m["window"], threshold=own_t, ci=m.get("ci", 0.95),
+                         ci_method="wilson", n_original=self.long.m,
+                         threshold_meaning=("stagnated when d*RCI <= rule_threshold"
+                                            if criterion == "rci" else
+                                            "stagnated when d*(eval - baseline)/baseline < "
+                                            "rule_threshold"),
+                         progress=("d*RCI (improvement / S_diff)" if criterion == "rci" else
+                                   "improvement / baseline"))
+        return StagnationSensitivity(meta=meta, table=tab)
+
+    def rule_text(self, lang: Lang = "nl", unit: str = "session") -> str:
+        """What the rule measures, and what it stands in for, in one paragraph of ``lang``.
+
+        The practice's own wording is "insufficient progress on the goals agreed at the
+        start" (after 3 to 5 sessions); the rule can only see the outcome measure.
+        ``unit`` names the unit of the window (``"session"`` or ``"weeks"``, as
+        ``analysis.stagnation.time``).
+
+        >>> import pandas as pd, effectstudy as es
+        >>> df = pd.DataFrame({"ep": ["a", "a", "b", "b"], "t": [1, 4, 1, 4],
+        ...                    "y": [200.0, 150.0, 190.0, 170.0]})
+        >>> res = es.stagnation(df, subject="ep", time="t", outcome="y", better_is="lower",
+        ...                     reliability=0.9)
+        >>> print(res.rule_text("en"))  # doctest: +ELLIPSIS
+        Stagnation stands in for the practice's "insufficient progress on the goals agreed at the start". What is measured is narrower: an episode counts as stagnated when its last measurement in sessions 3 to 5 shows no reliable improvement over its first measurement (RCI after Jacobson & Truax (1991) at most 1.96, i.e. an improvement of at most 6.20 points). The rule does not see the agreed goals themselves, ...
+        """
+        check_lang(lang)
+        if unit not in UNITS:
+            raise ArgumentError("unit", unit, f"one of {', '.join(map(repr, UNITS))}")
+        return _rule_text(self.meta, lang, UNITS[unit][lang])
+
+    def text(self, lang: Lang = "nl", unit: str = "session") -> str:
+        """:meth:`rule_text` and the figures: evaluable share, rate (Wilson intervals), the
+        reasons episodes could not be judged and the early progress against the threshold.
+
+        >>> import pandas as pd, effectstudy as es
+        >>> df = pd.DataFrame({"ep": ["a", "a", "b", "b", "c"], "t": [1, 4, 1, 4, 1],
+        ...                    "y": [200.0, 150.0, 190.0, 170.0, 180.0]})
+        >>> res = es.stagnation(df, subject="ep", time="t", outcome="y", better_is="lower",
+        ...                     criterion="percent", threshold=0.25)
+        >>> print(res.text("en").split(chr(10) * 2)[1])  # doctest: +ELLIPSIS
+        2 of 3 episodes could be evaluated (67%, 95% CI 21% to 94%); of these, 1 stagnated (50%, 95% CI 9% to 91%). Not evaluable: single measurement 1. ...
+        """
+        rule = self.rule_text(lang, unit)
+        s = self.summary().iloc[-1]
+        pat = self.patients
+        ev = pat[pat["status"] != "not_evaluable"]
+        return rule + "\n\n" + _figures_text(self.meta, s, ev, lang)
 
     def plot(self, ax=None, *, lang: Lang = "nl"):
         """Stagnation rate per group (and overall) with Wilson intervals; returns the Axes."""
@@ -391,11 +746,17 @@ def stagnation(
     :math:`d\cdot RCI < -z_{1-\alpha/2}` (percent: :math:`-d(y-x)/x \ge` threshold);
     judged at the last measurement when never flagged.
 
-    Not evaluable (``reason``, first match wins): ``no_valid_measurement``,
+    Not evaluable (``reason``, first match wins): ``repeated_session`` (two measurements
+    of the subject with a score at the same time: which one belongs to the session cannot
+    be told, so none of its rows is used; a :class:`DataQualityWarning`, and
+    ``meta["rows_repeated_session"]`` counts the rows), ``no_valid_measurement``,
     ``single_measurement``, ``baseline_in_window`` (baseline at or after the window start),
     ``no_measurement_in_window``, ``baseline_not_positive`` (percent criterion).  Rows with
     a missing outcome or time are ignored and counted (``rows_missing_outcome``,
-    ``rows_missing_time``).  Two measurements of one subject at the same time are an error.
+    ``rows_missing_time``).  ``.summary()`` gives the evaluable share beside the rate;
+    ``.sensitivity()`` the rate over other windows and thresholds; ``.text(lang=)`` what
+    the rule measures and stands in for ("insufficient progress on the goals agreed at
+    the start"), with the figures.
 
     **Parameters this verb does not take** (it keeps to 15, the house limit).  ``method=``:
     the RCI is always Jacobson & Truax's (recorded as ``meta["rci_method"] = "jt"``); the
@@ -475,4 +836,4 @@ def stagnation(
                                               crit=crit, threshold=threshold)
     pat, counts = flag_table(data, lg, out, reason, flagged, group=group)
     meta.update(counts)
-    return StagnationResult(patients=pat, meta=meta)
+    return StagnationResult(patients=pat, meta=meta, long=lg)

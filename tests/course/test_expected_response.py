@@ -268,7 +268,8 @@ def test_the_result_is_a_stagnation_result_with_its_looks():
     assert res.title == "Not on track"
     assert res.summary().columns.tolist() == ["n", "n_evaluable", "n_not_evaluable",
                                               "n_stagnated", "n_on_track", "rate", "ci_low",
-                                              "ci_high"]
+                                              "ci_high", "share_evaluable",
+                                              "share_evaluable_ci_low", "share_evaluable_ci_high"]
     assert res.patients.columns.tolist() == [
         "status", "reason", "n_measurements", "baseline_time", "baseline", "eval_time",
         "eval_score", "change", "improvement", "expected", "bound", "z_worse", "fold",

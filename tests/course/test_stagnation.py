@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import effectstudy as es
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
+from effectstudy.course.longitudinal import long_data
 from effectstudy.kernels.proportions import wilson_ci
 from tests.budget import examples
 from tests.course.planted import planted_practice, rates
@@ -241,7 +242,9 @@ def test_summary_per_group_with_overall_row():
     res = run(grouped_case(), group="g")
     s = res.summary()
     assert s.columns.tolist() == ["group", "overall", "n", "n_evaluable", "n_not_evaluable",
-                                  "n_stagnated", "n_on_track", "rate", "ci_low", "ci_high"]
+                                  "n_stagnated", "n_on_track", "rate", "ci_low", "ci_high",
+                                  "share_evaluable", "share_evaluable_ci_low",
+                                  "share_evaluable_ci_high"]
     assert s["group"].tolist() == ["x", "y", "all"]
     assert s["overall"].tolist() == [False, False, True]
     # x: A on track, B stagnated, E not evaluable, G on track; y: C, I stagnated, D F H n.e.
@@ -251,6 +254,11 @@ def test_summary_per_group_with_overall_row():
     lo, hi = wilson_ci([1, 2, 3], [3, 2, 5])
     np.testing.assert_allclose(s["ci_low"], lo)
     np.testing.assert_allclose(s["ci_high"], hi)
+    # the evaluable share beside the rate: n_evaluable / n, with its own Wilson interval
+    np.testing.assert_allclose(s["share_evaluable"], [3 / 4, 2 / 5, 5 / 9])
+    lo, hi = wilson_ci([3, 2, 5], [4, 5, 9])
+    np.testing.assert_allclose(s["share_evaluable_ci_low"], lo)
+    np.testing.assert_allclose(s["share_evaluable_ci_high"], hi)
     assert res.patients.loc["A", "group"] == "x"
 
 
@@ -430,11 +438,15 @@ def test_data_errors():
     bad.loc[5, "id"] = None
     with pytest.raises(DataError, match=r"row 5 id: missing subject id"):
         run(bad)
+    # two measurements at one time: the verb excludes the subject (test_stagnation_repeated);
+    # the shared long-data step can still refuse them
     dup = pd.concat([df, df.iloc[[2]]], ignore_index=True)
     with pytest.raises(DataError, match=r"row 23 t: a subject has more than one measurement at t=1 "
                        r"\(1 duplicate row\(s\) in all\).*one measurement per subject and "
                        r"time"):
-        run(dup)
+        long_data(dup, "id", "t", "y", duplicates="error")
+    with pytest.raises(ArgumentError, match=r"duplicates: got 'drop', expected 'exclude' or 'error'"):
+        long_data(dup, "id", "t", "y", duplicates="drop")
     flat = long({"a": [(1, 5.0), (4, 3.0)], "b": [(1, 5.0), (4, 6.0)]})
     with pytest.raises(DataError, match=r"baseline scores of 2 subject\(s\) have no spread"):
         run(flat)

@@ -76,6 +76,8 @@ def test_effect_study_results_equal_direct_calls(results, study):
     assert r["approaches"]["meta"]["approaches"] == ["rc_cutoff", "cutoff", "anchor", "anchor_cutoff"]
     assert [g["group"] for g in r["approaches"]["group_level"]] == ["all", "basic", "specialised"]
     assert r["stagnation"] == expected(st.stagnation())
+    assert r["stagnation_sensitivity"] == expected(st.stagnation_sensitivity())
+    assert r["stagnation_text"] == st.stagnation_text()
     assert r["treatment_course"] == expected(st.treatment_course())
     assert r["satisfaction"] == expected(st.satisfaction())
     assert r["trajectories"] == expected(st.trajectories())
