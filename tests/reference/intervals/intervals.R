@@ -103,11 +103,21 @@ write.csv(do.call(rbind, large), "boot_large.csv", row.names = FALSE)
 es <- list()
 for (nm in names(sets)) {
   d <- sets[[nm]]; x <- d$pre; y <- d$post; n <- nrow(d); D <- y - x; f <- 2 * (1 - cor(x, y))
+  # the exact limits: the noncentrality parameters with pt(t, n - 1, ncp) = 0.975 / 0.025, found
+  # by uniroot to 1e-14 (effectsize 0.8.3 minimises |pt - 0.975| + |pt - 0.025| with optim's
+  # Nelder-Mead, abstol 1e-9, which can stop early: effectsize_exact says whether it is within
+  # 1e-6 of the root)
+  tval <- mean(D) / sd(D) * sqrt(n)
+  root <- function(p) uniroot(function(ncp) pt(tval, n - 1, ncp) - p, c(tval - 10, tval + 10), tol = 1e-14)$root
+  exact <- c(root(0.975), root(0.025)) / sqrt(n)
   for (fun in c("cohens_d", "hedges_g")) {
     r <- suppressMessages(get(fun)(y, x, paired = TRUE, ci = 0.95))
+    ex <- exact * (if (fun == "hedges_g") J(n - 1) else 1)
     es[[length(es) + 1]] <- data.frame(dataset = nm, source = paste0("effectsize ", packageVersion("effectsize"), " ", fun),
                                        method = "z", adjust = fun == "hedges_g", ci_method = "nct",
-                                       estimate = fmt(r[[1]]), ci_low = fmt(r$CI_low), ci_high = fmt(r$CI_high))
+                                       estimate = fmt(r[[1]]), ci_low = fmt(r$CI_low), ci_high = fmt(r$CI_high),
+                                       exact_low = fmt(ex[1]), exact_high = fmt(ex[2]),
+                                       effectsize_exact = max(abs(c(r$CI_low, r$CI_high) - ex)) < 1e-6)
   }
   for (m in c("z", "rm", "av", "b")) {
     dd <- dstat(x, y, m, adjust = FALSE)
@@ -117,7 +127,8 @@ for (nm in names(sets)) {
       j <- if (adj) J(n - 1) else 1
       es[[length(es) + 1]] <- data.frame(dataset = nm, source = "rm_d formulas (effectsize 1.0.0 documentation) in base R",
                                          method = m, adjust = adj, ci_method = "normal", estimate = fmt(dd * j),
-                                         ci_low = fmt((dd - qnorm(0.975) * se) * j), ci_high = fmt((dd + qnorm(0.975) * se) * j))
+                                         ci_low = fmt((dd - qnorm(0.975) * se) * j), ci_high = fmt((dd + qnorm(0.975) * se) * j),
+                                         exact_low = NA, exact_high = NA, effectsize_exact = NA)
     }
   }
 }
