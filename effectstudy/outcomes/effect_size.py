@@ -8,7 +8,11 @@ improvement).  Formulas: :func:`effectstudy.kernels.paired_d`.
 Validated against R effectsize 1.0.0 ``rm_d()`` (= ``repeated_measures_d()``) and
 effectsize 0.8.3/1.0.0 ``cohens_d(paired = TRUE)`` / ``hedges_g(paired = TRUE)``
 (``tests/reference/r_outputs``), and base R ``t.test(paired = TRUE)`` /
-``wilcox.test(paired = TRUE)`` (``tests/reference/paired_tests``).
+``wilcox.test(paired = TRUE)`` (``tests/reference/paired_tests``).  Intervals
+(``tests/reference/intervals``): the noncentral-t limits against the roots of R's ``pt`` and
+effectsize 0.8.3 ``cohens_d``/``hedges_g(paired = TRUE)``; the percentile and BCa bootstrap
+against R boot 1.3-28.1 ``boot.ci`` (exactly from R's own replicates, and within the
+Monte-Carlo error at B = 100000).
 """
 
 from __future__ import annotations
