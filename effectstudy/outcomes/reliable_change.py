@@ -457,11 +457,11 @@ def reliable_change(
     2   1.5   1.4    -0.1 -0.436     unchanged
     3   0.9   1.6     0.7  3.055  deteriorated
     4   1.8   1.7    -0.1 -0.436     unchanged
-    >>> rc.summary()
-           category  n  proportion
-    0      improved  1        0.25
-    1     unchanged  2        0.50
-    2  deteriorated  1        0.25
+    >>> rc.summary().round(3)
+           category  n  proportion  ci_low  ci_high
+    0      improved  1        0.25   0.046    0.699
+    1     unchanged  2        0.50   0.150    0.850
+    2  deteriorated  1        0.25   0.046    0.699
     """
     method = check_choice("method", method, METHODS, ignore_case=True)
     reg = registry_norms(instrument, scale, norms)
