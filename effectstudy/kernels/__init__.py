@@ -43,11 +43,13 @@ from effectstudy.kernels.change import (
 )
 from effectstudy.kernels.effect_sizes import (
     BOOTSTRAP_METHODS,
+    bca_limits,
     bootstrap_d_ci,
     describe_pairs,
     hedges_j,
     nct_ci,
     paired_d,
+    jackknife_d_values,
     paired_d_values,
 )
 from effectstudy.kernels.reml import (
@@ -81,6 +83,8 @@ __all__ = [
     "paired_d_values",
     "bootstrap_d_ci",
     "BOOTSTRAP_METHODS",
+    "jackknife_d_values",
+    "bca_limits",
     "REMLFit",
     "reml_random_slope",
     "HLMFit",

@@ -79,6 +79,25 @@ def test_bootstrap_statistic_against_r_full_and_jackknife_samples(dataset, metho
     jack = pd.read_csv(REF / "jackknife.csv")
     theta = jack[(jack["dataset"] == dataset) & (jack["method"] == method)].sort_values("left_out")["theta"]
     np.testing.assert_allclose(kernels.paired_d_values(x, y, method, adjust=True), theta, rtol=1e-12)
+    # the O(n) leave-one-out sums used for the BCa acceleration
+    np.testing.assert_allclose(kernels.jackknife_d_values(w["pre"], w["post"], method), theta, rtol=1e-10)
+
+
+@pytest.mark.parametrize("method", ["rm", "av", "z", "b", "d"])
+@pytest.mark.parametrize("dataset", ["n9", "n40"])
+def test_bca_equals_scipys_bca(dataset, method):
+    """Our BCa (scipy's resamples, the O(n) jackknife) against scipy.stats.bootstrap(method="BCa")
+    on the same resamples (its jackknife evaluates the statistic on n samples of n - 1)."""
+    w = wide(dataset)
+    x, y = w["pre"].to_numpy(), w["post"].to_numpy()
+    got = kernels.bootstrap_d_ci(x, y, method, ci_method="bca", n_resamples=3000, seed=8, ci=0.9)
+
+    def statistic(a, b, axis=-1):
+        return kernels.paired_d_values(a, b, method, adjust=True, axis=axis)
+
+    ref = stats.bootstrap((x, y), statistic, n_resamples=3000, paired=True, vectorized=True, method="BCa",
+                          rng=np.random.default_rng(8), confidence_level=0.9)
+    assert got == pytest.approx((ref.confidence_interval.low, ref.confidence_interval.high), rel=1e-10)
 
 
 #: n = 9, d_z: 3 of R's 2000 resamples are permutations of the sample and reproduce the estimate
