@@ -47,9 +47,9 @@ from effectstudy.kernels.effect_sizes import (
     bootstrap_d_ci,
     describe_pairs,
     hedges_j,
+    jackknife_d_values,
     nct_ci,
     paired_d,
-    jackknife_d_values,
     paired_d_values,
 )
 from effectstudy.kernels.reml import (

@@ -34,8 +34,8 @@ from effectstudy.core.checks import (
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
 from effectstudy.core.labels import register
 from effectstudy.core.results import Result, base_meta
-from effectstudy.kernels.proportions import wilson_ci
 from effectstudy.data.longdata import PrePost, prepost_wide, registry_norms
+from effectstudy.kernels.proportions import wilson_ci
 from effectstudy.outcomes.plots import PrePostPlot
 
 __all__ = ["reliable_change", "ReliableChangeResult", "RC_CATEGORIES", "RC_DTYPE", "METHODS"]
