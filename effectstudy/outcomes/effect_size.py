@@ -105,8 +105,9 @@ class EffectSizeResult(TableResult):
             lines.append(f"{label('not_estimated', lang)}: " + ", ".join(label(g, lang) for g in self.meta["not_estimated"]))
         return lines
 
-    def _meta_lines(self) -> list[str]:
-        return [*super()._meta_lines(), *self.meta_lines("en")[len(super().meta_lines("en")):]]
+    def __repr__(self) -> str:
+        # the report (ReportOutput) shows meta_lines in its own language; the plain repr in English
+        return "\n".join([self.title, *self.meta_lines("en"), self.summary().to_string()])
 
     def format(self, lang: Lang = DEFAULT_LANG, digits: int = DIGITS) -> pd.DataFrame:
         """As :meth:`Result.format`, with ``small_n`` shown as ``*`` (the footnote of

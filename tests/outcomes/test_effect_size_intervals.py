@@ -263,6 +263,21 @@ def test_study_passes_the_interval_params_and_flags_small_groups():
     assert any("BCa" in line for line in t.meta_lines("en"))
 
 
+def test_the_report_shows_the_interval_and_the_small_group_mark_in_its_language(tmp_path, monkeypatch):
+    import IPython.display
+
+    shown: list = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        t = es.Study.from_params(DEMO).effect_sizes(scales=["PSNEUR"], groups=["diagnosis"])
+    es.ReportOutput(tmp_path, lang="nl").show("effect_sizes", t)
+    html = shown[0]["text/html"]
+    assert "Betrouwbaarheidsinterval: 95% normale benadering" in html and "Confidence interval" not in html
+    assert "kleine groep (minder dan 20 paren)" in html and "<th>n &lt; 20</th>" in html
+    assert "<td>*</td>" in html
+
+
 def test_params_refuse_nct_for_another_standardiser():
     with pytest.raises(ParamsError, match="ci_method 'nct' exists for method 'z' only"):
         es.Study.from_params(DEMO, {"analysis.effect_size.ci_method": "nct"})
