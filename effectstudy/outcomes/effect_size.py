@@ -75,6 +75,8 @@ register({
                            "van cliënten met terugleggen (seed {seed})",
                      "en": "BCa bootstrap (bias-corrected and accelerated), {b} resamples of clients "
                            "with replacement (seed {seed})"},
+    "ci_not_estimated": {"nl": "geen bootstrap-interval (een trekking zonder spreiding; te weinig paren)",
+                         "en": "no bootstrap interval (a resample without variance; too few pairs)"},
     "hedges_adjusted": {"nl": "met de correctie van Hedges voor kleine steekproeven",
                         "en": "with Hedges' small-sample correction"},
 })
@@ -95,12 +97,16 @@ class EffectSizeResult(TableResult):
     title = "Pre/post effect size"
 
     def meta_lines(self, lang: Lang = "nl") -> list[str]:
-        """The base lines, and the groups without an estimate (``meta["not_estimated"]``)."""
+        """The base lines, the interval in words, the small-group note (when a row has
+        ``small_n``), the groups without a bootstrap interval (``meta["ci_not_estimated"]``) and
+        those without an estimate (``meta["not_estimated"]``)."""
         lines = super().meta_lines(lang)
         if self.meta.get("ci_method"):
             lines.append(f"{label('interval', lang)}: {interval_text(self.meta, lang)}")
         if "small_n" in self.table and self.table["small_n"].any():
             lines.append(label("small_n_note", lang).format(k=self.meta.get("small_n_threshold", SMALL_N)))
+        if self.meta.get("ci_not_estimated"):
+            lines.append(f"{label('ci_not_estimated', lang)}: " + ", ".join(label(g, lang) for g in self.meta["ci_not_estimated"]))
         if self.meta.get("not_estimated"):
             lines.append(f"{label('not_estimated', lang)}: " + ", ".join(label(g, lang) for g in self.meta["not_estimated"]))
         return lines
@@ -372,4 +378,8 @@ def prepost_effect(
                      exclusions=dict(pp.exclusions), rows_other_time=pp.rows_other_time,
                      not_estimated=not_estimated)
     meta["interval"] = {lang: interval_text(meta, lang) for lang in ("nl", "en")}
+    if boot and len(table):
+        # an estimate without limits: a resample of a very small group had no variance
+        lost = table["estimate"].notna() & table["ci_low"].isna()
+        meta["ci_not_estimated"] = [str(g) for g in (table.loc[lost, "group"] if "group" in table else ["all"] * int(lost.sum()))]
     return EffectSizeResult(patients=f, meta=meta, table=table)

@@ -208,9 +208,13 @@ def test_the_bootstrap_is_repeatable_by_its_seed():
 def test_an_undefined_resample_makes_the_interval_nan_not_a_narrower_one():
     """Three pairs: some resamples repeat one client, whose pre SD is 0; no silent dropping."""
     df = pd.DataFrame({"id": [1, 2, 3] * 2, "t": ["pre"] * 3 + ["post"] * 3, "y": [20, 25, 30, 15, 22, 21.0]})
-    got = es.prepost_effect(df, subject="id", time="t", outcome="y", pre="pre", post="post", method="b",
-                            ci_method="percentile", seed=1).summary().iloc[0]
+    res = es.prepost_effect(df, subject="id", time="t", outcome="y", pre="pre", post="post", method="b",
+                            ci_method="percentile", seed=1)
+    got = res.summary().iloc[0]
     assert np.isfinite(got["estimate"]) and np.isnan(got["ci_low"]) and np.isnan(got["ci_high"])
+    assert res.meta["ci_not_estimated"] == ["all"]
+    assert "no bootstrap interval (a resample without variance; too few pairs): all" in res.meta_lines("en")
+    assert effect("n20", method="b", ci_method="bca", seed=1).meta["ci_not_estimated"] == []
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [
