@@ -64,7 +64,7 @@ from effectstudy.outcomes.anchor_change import anchor_change
 from effectstudy.outcomes.approaches import approaches_result
 from effectstudy.outcomes.clinical_significance import clinical_significance
 from effectstudy.outcomes.cutoff_change import cutoff_change
-from effectstudy.outcomes.effect_size import prepost_effect
+from effectstudy.outcomes.effect_size import EffectSizeResult, prepost_effect
 from effectstudy.reports.stagnation_list import stagnation_list
 from effectstudy.reports.yearly import KeyFigures, PublishedTables, key_figures, trend, yearly_text
 
@@ -490,7 +490,8 @@ class Study:
                     warnings.simplefilter("ignore", DataQualityWarning)  # counted in meta
                     res = prepost_effect(data, subject="episode_id", time="time", outcome="score",
                                          pre="pre", post="post", method=es_.method, adjust=es_.adjust,
-                                         ci=es_.ci, group=None if grouping == "all" else grouping)
+                                         ci=es_.ci, group=None if grouping == "all" else grouping,
+                                         ci_method=es_.ci_method, n_resamples=es_.n_resamples, seed=es_.seed)
                 s = res.summary()
                 if "group" not in s:
                     s.insert(0, "group", "all")
@@ -501,6 +502,8 @@ class Study:
         table = pd.concat(parts, ignore_index=True)
         first = metas[f"{scales[0]}/all"]
         meta = base_meta(es_.method, estimate_name=first.get("estimate_name"), adjust=es_.adjust, ci=es_.ci,
+                         **{k: first.get(k) for k in ("ci_method", "ci_method_requested", "n_resamples", "seed",
+                                                      "small_n_threshold", "interval")},
                          orientation=first.get("orientation"), scales=scales, groups=groups,
                          n_original=first.get("n_original"), n_used=first.get("n_used"),
                          exclusions=first.get("exclusions", {}), parts=metas)
@@ -810,8 +813,9 @@ def _iso(text: str, fmt: str) -> str:
 
 
 @dataclass(frozen=True, repr=False)
-class EffectSizeTable(TableResult):
-    """Effect sizes of several scales and groups in one table (see :meth:`Study.effect_sizes`)."""
+class EffectSizeTable(EffectSizeResult):
+    """Effect sizes of several scales and groups in one table (see :meth:`Study.effect_sizes`);
+    its report lines and ``small_n`` marks are those of :class:`EffectSizeResult`."""
 
     title = "Pre/post effect sizes"
 

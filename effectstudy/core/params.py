@@ -413,6 +413,20 @@ class EffectSizeSpec(StrictModel):
     adjust: bool = True
     #: level of the confidence interval
     ci: float = Field(0.95, gt=0, lt=1)
+    #: interval: auto (the exact noncentral-t interval for z, R effectsize's normal interval for the
+    #: others), normal, nct (z only), percentile or bca (paired bootstrap of the clients)
+    ci_method: Literal["auto", "normal", "nct", "percentile", "bca"] = "auto"
+    #: bootstrap resamples (percentile, bca)
+    n_resamples: int = Field(2000, ge=1000)
+    #: seed of the bootstrap (percentile, bca), so that a rerun gives the same interval
+    seed: int = Field(2017, ge=0)
+
+    @model_validator(mode="after")
+    def _nct_needs_z(self) -> EffectSizeSpec:
+        if self.ci_method == "nct" and self.method != "z":
+            raise ValueError(f"ci_method 'nct' exists for method 'z' only (method is {self.method!r}); "
+                             "use auto, normal, percentile or bca")
+        return self
 
 
 class ReliableChangeSpec(StrictModel):

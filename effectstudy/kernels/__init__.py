@@ -10,7 +10,7 @@ underneath.  One module per concern:
 * :mod:`~effectstudy.kernels.change`: SEM, :math:`S_{diff}`, the RCI variants, cut-offs,
   classification, Hageman-Arrindell group level, the reliable-change band;
 * :mod:`~effectstudy.kernels.effect_sizes`: pair statistics, Hedges' J, paired d,
-  noncentral-t limits;
+  noncentral-t limits, the paired bootstrap;
 * :mod:`~effectstudy.kernels.reml`: every mixed-model solver (random slope, HLM,
   random intercept);
 * :mod:`~effectstudy.kernels.proportions`: Wilson score intervals.
@@ -41,7 +41,17 @@ from effectstudy.kernels.change import (
     se_prediction,
     sem,
 )
-from effectstudy.kernels.effect_sizes import describe_pairs, hedges_j, nct_ci, paired_d
+from effectstudy.kernels.effect_sizes import (
+    BOOTSTRAP_METHODS,
+    bca_limits,
+    bootstrap_d_ci,
+    describe_pairs,
+    hedges_j,
+    jackknife_d_values,
+    nct_ci,
+    paired_d,
+    paired_d_values,
+)
 from effectstudy.kernels.reml import (
     HLMFit,
     REMLFit,
@@ -70,6 +80,11 @@ __all__ = [
     "hedges_j",
     "paired_d",
     "nct_ci",
+    "paired_d_values",
+    "bootstrap_d_ci",
+    "BOOTSTRAP_METHODS",
+    "jackknife_d_values",
+    "bca_limits",
     "REMLFit",
     "reml_random_slope",
     "HLMFit",

@@ -8,7 +8,11 @@ improvement).  Formulas: :func:`effectstudy.kernels.paired_d`.
 Validated against R effectsize 1.0.0 ``rm_d()`` (= ``repeated_measures_d()``) and
 effectsize 0.8.3/1.0.0 ``cohens_d(paired = TRUE)`` / ``hedges_g(paired = TRUE)``
 (``tests/reference/r_outputs``), and base R ``t.test(paired = TRUE)`` /
-``wilcox.test(paired = TRUE)`` (``tests/reference/paired_tests``).
+``wilcox.test(paired = TRUE)`` (``tests/reference/paired_tests``).  Intervals
+(``tests/reference/intervals``): the noncentral-t limits against the roots of R's ``pt`` and
+effectsize 0.8.3 ``cohens_d``/``hedges_g(paired = TRUE)``; the percentile and BCa bootstrap
+against R boot 1.3-28.1 ``boot.ci`` (exactly from R's own replicates, and within the
+Monte-Carlo error at B = 100000).
 """
 
 from __future__ import annotations
@@ -24,15 +28,22 @@ from scipy import stats
 
 from effectstudy import kernels
 from effectstudy.core import plotting
-from effectstudy.core.checks import check_choice, check_ci
+from effectstudy.core.checks import check_choice, check_ci, check_int
 from effectstudy.core.errors import ArgumentError, DataError
+from effectstudy.core.formatting import DEFAULT_LANG, DIGITS
 from effectstudy.core.labels import Lang, label, register
 from effectstudy.core.results import TableResult, base_meta
 from effectstudy.data.longdata import prepost_wide
 
-__all__ = ["prepost_effect", "EffectSizeResult", "ES_METHODS"]
+__all__ = ["prepost_effect", "EffectSizeResult", "ES_METHODS", "CI_METHODS", "SMALL_N",
+           "resolve_ci_method", "interval_text"]
 
 ES_METHODS = ("rm", "av", "z", "b", "d")
+#: interval methods of :func:`prepost_effect` (``auto``: ``nct`` for d_z, ``normal`` otherwise)
+CI_METHODS = ("auto", "normal", "nct", "percentile", "bca")
+#: a group with fewer pairs than this is flagged ``small_n`` (its interval is imprecise and, for
+#: the normal approximation, too narrow)
+SMALL_N = 20
 
 register({
     "mean_change": {"nl": "Gem. verandering", "en": "Mean change"},
@@ -44,6 +55,30 @@ register({
     "wilcoxon_p": {"nl": "p (Wilcoxon)", "en": "p (Wilcoxon)"},
     "not_estimated": {"nl": "geen effectgrootte (minder dan 3 paren of geen spreiding)",
                       "en": "no effect size (fewer than 3 pairs or no variance)"},
+    "small_n": {"nl": "n < 20", "en": "n < 20"},
+    "small_n_note": {"nl": "* kleine groep (minder dan {k} paren): het interval is onnauwkeurig, lees "
+                           "de schatting met voorzichtigheid",
+                     "en": "* small group (fewer than {k} pairs): the interval is imprecise, read the "
+                           "estimate with caution"},
+    "interval": {"nl": "Betrouwbaarheidsinterval", "en": "Confidence interval"},
+    "interval_nct": {"nl": "exact, via de niet-centrale t-verdeling (Steiger & Fouladi 1997; als R "
+                           "effectsize cohens_d(paired = TRUE))",
+                     "en": "exact, from the noncentral t distribution (Steiger & Fouladi 1997; as R "
+                           "effectsize cohens_d(paired = TRUE))"},
+    "interval_normal": {"nl": "normale benadering, schatting ± z × SE (als R effectsize rm_d)",
+                        "en": "normal approximation, estimate ± z × SE (as R effectsize rm_d)"},
+    "interval_percentile": {"nl": "percentiel-bootstrap, {b} trekkingen van cliënten met terugleggen "
+                                  "(seed {seed})",
+                            "en": "percentile bootstrap, {b} resamples of clients with replacement "
+                                  "(seed {seed})"},
+    "interval_bca": {"nl": "BCa-bootstrap (gecorrigeerd voor vertekening en scheefheid), {b} trekkingen "
+                           "van cliënten met terugleggen (seed {seed})",
+                     "en": "BCa bootstrap (bias-corrected and accelerated), {b} resamples of clients "
+                           "with replacement (seed {seed})"},
+    "ci_not_estimated": {"nl": "geen bootstrap-interval (een trekking zonder spreiding; te weinig paren)",
+                         "en": "no bootstrap interval (a resample without variance; too few pairs)"},
+    "hedges_adjusted": {"nl": "met de correctie van Hedges voor kleine steekproeven",
+                        "en": "with Hedges' small-sample correction"},
 })
 
 _NAMES = {"rm": "d_rm", "av": "d_av", "z": "d_z", "b": "Becker's d", "d": "d"}
@@ -62,14 +97,32 @@ class EffectSizeResult(TableResult):
     title = "Pre/post effect size"
 
     def meta_lines(self, lang: Lang = "nl") -> list[str]:
-        """The base lines, and the groups without an estimate (``meta["not_estimated"]``)."""
+        """The base lines, the interval in words, the small-group note (when a row has
+        ``small_n``), the groups without a bootstrap interval (``meta["ci_not_estimated"]``) and
+        those without an estimate (``meta["not_estimated"]``)."""
         lines = super().meta_lines(lang)
+        if self.meta.get("ci_method"):
+            lines.append(f"{label('interval', lang)}: {interval_text(self.meta, lang)}")
+        if "small_n" in self.table and self.table["small_n"].any():
+            lines.append(label("small_n_note", lang).format(k=self.meta.get("small_n_threshold", SMALL_N)))
+        if self.meta.get("ci_not_estimated"):
+            lines.append(f"{label('ci_not_estimated', lang)}: " + ", ".join(label(g, lang) for g in self.meta["ci_not_estimated"]))
         if self.meta.get("not_estimated"):
             lines.append(f"{label('not_estimated', lang)}: " + ", ".join(label(g, lang) for g in self.meta["not_estimated"]))
         return lines
 
-    def _meta_lines(self) -> list[str]:
-        return [*super()._meta_lines(), *self.meta_lines("en")[len(super().meta_lines("en")):]]
+    def __repr__(self) -> str:
+        # the report (ReportOutput) shows meta_lines in its own language; the plain repr in English
+        return "\n".join([self.title, *self.meta_lines("en"), self.summary().to_string()])
+
+    def format(self, lang: Lang = DEFAULT_LANG, digits: int = DIGITS) -> pd.DataFrame:
+        """As :meth:`Result.format`, with ``small_n`` shown as ``*`` (the footnote of
+        :meth:`meta_lines` explains it) or empty."""
+        out = super().format(lang=lang, digits=digits)
+        col = label("small_n", lang)
+        if col in out:
+            out[col] = np.where(self.table["small_n"].fillna(False).astype(bool), "*", "")
+        return out
 
     def plot(self, ax=None, **kwargs):
         """Forest plot of the estimate and CI per group."""
@@ -81,8 +134,28 @@ _ROW_STATISTICS = ("estimate", "ci_low", "ci_high", "mean_pre", "sd_pre", "mean_
                    "mean_change", "sd_change", "t", "df", "p", "wilcoxon_v", "wilcoxon_p")
 
 
+def _interval(x: np.ndarray, y: np.ndarray, d: float, se: float, df: float, *, method: str,
+              adjust: bool, ci: float, ci_method: str, n_resamples: int,
+              seed: int) -> tuple[float, float, float]:
+    """``(estimate, ci_low, ci_high)`` of one group: the estimate and limits adjusted by
+    Hedges' J when ``adjust`` (the bootstrap adjusts every replicate)."""
+    n = x.size
+    if ci_method == "nct":
+        lo_ncp, hi_ncp = kernels.nct_ci(d * math.sqrt(n), n - 1, ci)
+        lo, hi = lo_ncp / math.sqrt(n), hi_ncp / math.sqrt(n)
+    elif ci_method == "normal":
+        zq = stats.norm.ppf((1 + ci) / 2)
+        lo, hi = d - zq * se, d + zq * se
+    j = float(kernels.hedges_j(df)) if adjust else 1.0
+    if ci_method in kernels.BOOTSTRAP_METHODS:
+        lo, hi = kernels.bootstrap_d_ci(x, y, method, adjust=adjust, ci=ci, ci_method=ci_method,
+                                        n_resamples=n_resamples, seed=seed)
+        return d * j, lo, hi
+    return d * j, lo * j, hi * j
+
+
 def _one(x: np.ndarray, y: np.ndarray, *, method: str, adjust: bool, ci: float,
-         ci_method: str) -> dict[str, Any]:
+         ci_method: str, n_resamples: int = 2000, seed: int = 0) -> dict[str, Any]:
     n = x.size
     st = kernels.describe_pairs(x, y)
     if n < 3:
@@ -95,16 +168,8 @@ def _one(x: np.ndarray, y: np.ndarray, *, method: str, adjust: bool, ci: float,
                                "sd_change": st["sd_change"]},
                         expected="scores that vary")
     d, se, df = kernels.paired_d(x, y, method)
-    if ci_method == "nct":
-        tval = d * math.sqrt(n)
-        lo_ncp, hi_ncp = kernels.nct_ci(tval, n - 1, ci)
-        lo, hi = lo_ncp / math.sqrt(n), hi_ncp / math.sqrt(n)
-    else:
-        zq = stats.norm.ppf((1 + ci) / 2)
-        lo, hi = d - zq * se, d + zq * se
-    if adjust:
-        j = float(kernels.hedges_j(df))
-        d, lo, hi = d * j, lo * j, hi * j
+    d, lo, hi = _interval(x, y, d, se, df, method=method, adjust=adjust, ci=ci,
+                          ci_method=ci_method, n_resamples=n_resamples, seed=seed)
     diff = y - x
     tt = stats.ttest_rel(y, x)
     # at least one difference is non-zero: the changes vary (sd_change > 0, checked above)
@@ -117,12 +182,39 @@ def _one(x: np.ndarray, y: np.ndarray, *, method: str, adjust: bool, ci: float,
     wv = float(np.sum(stats.rankdata(np.abs(nz))[nz > 0]))
     wp = float(w.pvalue)
     return {
-        "n": int(n), "estimate": d, "ci_low": lo, "ci_high": hi,
+        "n": int(n), "small_n": bool(n < SMALL_N), "estimate": d, "ci_low": lo, "ci_high": hi,
         "mean_pre": st["m_pre"], "sd_pre": st["sd_pre"], "mean_post": st["m_post"],
         "sd_post": st["sd_post"], "r": st["r"], "mean_change": st["m_change"],
         "sd_change": st["sd_change"], "t": float(tt.statistic), "df": float(n - 1),
         "p": float(tt.pvalue), "wilcoxon_v": wv, "wilcoxon_p": wp,
     }
+
+
+def resolve_ci_method(ci_method: str, method: str) -> str:
+    """The interval ``ci_method="auto"`` stands for: ``"nct"`` for d_z (the exact interval),
+    ``"normal"`` (R effectsize ``rm_d``'s interval) for the other standardisers.
+
+    >>> resolve_ci_method("auto", "z"), resolve_ci_method("auto", "b"), resolve_ci_method("bca", "z")
+    ('nct', 'normal', 'bca')
+    """
+    if ci_method != "auto":
+        return ci_method
+    return "nct" if method == "z" else "normal"
+
+
+def interval_text(meta: dict[str, Any], lang: Lang = DEFAULT_LANG) -> str:
+    """The interval of a result's ``meta`` in words of ``lang``, for a report's methods text.
+
+    >>> print(interval_text({"ci": 0.95, "ci_method": "bca", "n_resamples": 2000, "seed": 7,
+    ...                      "adjust": True}, "en"))  # doctest: +NORMALIZE_WHITESPACE
+    95% BCa bootstrap (bias-corrected and accelerated), 2000 resamples of clients with
+    replacement (seed 7), with Hedges' small-sample correction
+    """
+    ci_method = meta.get("ci_method", "normal")
+    text = label(f"interval_{ci_method}", lang).format(b=meta.get("n_resamples"), seed=meta.get("seed"))
+    level = f"{round(100 * float(meta.get('ci', 0.95)), 1):g}%"
+    hedges = f", {label('hedges_adjusted', lang)}" if meta.get("adjust") else ""
+    return f"{level} {text}{hedges}"
 
 
 def prepost_effect(
@@ -137,7 +229,9 @@ def prepost_effect(
     adjust: bool = True,
     ci: float = 0.95,
     group: Hashable | None = None,
-    ci_method: Literal["normal", "nct"] = "normal",
+    ci_method: Literal["auto", "normal", "nct", "percentile", "bca"] = "auto",
+    n_resamples: int = 2000,
+    seed: int | None = None,
 ) -> EffectSizeResult:
     r"""Standardised pre/post mean change with CI, paired t-test and Wilcoxon test.
 
@@ -166,21 +260,32 @@ def prepost_effect(
         Confidence level.
     group : column name, optional
         One row per group (each group's own pairs and statistics).
-    ci_method : {"normal", "nct"}, default "normal"
-        ``"normal"``: :math:`d \pm z_{(1+ci)/2} SE` (``rm_d``).  ``"nct"`` (method ``"z"``
-        only): noncentral-t interval of Steiger & Fouladi (1997), as
-        ``effectsize::cohens_d(paired = TRUE)``; with ``adjust=True`` that is
-        ``hedges_g(paired = TRUE)``.
+    ci_method : {"auto", "normal", "nct", "percentile", "bca"}, default "auto"
+        ``"auto"``: ``"nct"`` for method ``"z"``, ``"normal"`` for the others (what R
+        effectsize reports for each).  ``"normal"``: :math:`d \pm z_{(1+ci)/2} SE`
+        (``rm_d``).  ``"nct"`` (method ``"z"`` only): the exact noncentral-t interval of
+        Steiger & Fouladi (1997), as ``effectsize::cohens_d(paired = TRUE)``; with
+        ``adjust=True`` that is ``hedges_g(paired = TRUE)``.  ``"percentile"``, ``"bca"``:
+        paired bootstrap of the subjects (:func:`effectstudy.kernels.bootstrap_d_ci`,
+        ``scipy.stats.bootstrap``), the statistic the adjusted or unadjusted d; any
+        standardiser.  The resolved method, in words, is in ``meta["interval"]``.
+    n_resamples : int, default 2000
+        Bootstrap resamples (``"percentile"``, ``"bca"``; at least 1000).
+    seed : int, optional
+        Seed of the bootstrap (every group is resampled from a generator with this seed);
+        ``None`` draws one, recorded in ``meta["seed"]`` so the run can be repeated.
 
     Returns
     -------
     EffectSizeResult
-        ``.summary()``: ``[group,] n, estimate, ci_low, ci_high, mean_pre, sd_pre,
+        ``.summary()``: ``[group,] n, small_n, estimate, ci_low, ci_high, mean_pre, sd_pre,
         mean_post, sd_post, r, mean_change, sd_change, t, df, p, wilcoxon_v, wilcoxon_p``
         (paired t-test of post - pre; Wilcoxon signed-rank with zero differences dropped,
         exact when there are fewer than 50 differences and no ties or zeros, otherwise
         normal with tie and continuity correction, as R's ``wilcox.test``; ``wilcoxon_v``
-        is R's V, the sum of the ranks of the positive differences).
+        is R's V, the sum of the ranks of the positive differences).  ``small_n``: fewer
+        than :data:`SMALL_N` (20) pairs (``meta["small_n_threshold"]``; the report marks the
+        row with ``*`` and a footnote).
 
     Notes
     -----
@@ -224,10 +329,18 @@ def prepost_effect(
     0  6    -0.898  -1.398   -0.397 -3.515  0.017
     """
     check_choice("method", method, ES_METHODS)
-    check_choice("ci_method", ci_method, ("normal", "nct"))
+    check_choice("ci_method", ci_method, CI_METHODS)
+    requested = ci_method
+    ci_method = resolve_ci_method(ci_method, method)
+    boot = ci_method in kernels.BOOTSTRAP_METHODS
+    n_resamples = check_int(n_resamples, "n_resamples", 1000)
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy % 2**32)
+    seed = check_int(seed, "seed", 0)
     if ci_method == "nct" and method != "z":
         raise ArgumentError("ci_method", ci_method,
-                            "'normal' for method " f"{method!r} ('nct' exists for 'z' only)")
+                            f"'auto', 'normal', 'percentile' or 'bca' for method {method!r} "
+                            "('nct' exists for 'z' only)")
     ci = check_ci(ci)
     if not isinstance(adjust, (bool, np.bool_)):
         raise ArgumentError("adjust", adjust, "True or False")
@@ -237,7 +350,8 @@ def prepost_effect(
     rows = []
     if group is None:
         rows.append(_one(f["pre"].to_numpy(), f["post"].to_numpy(), method=method,
-                         adjust=bool(adjust), ci=float(ci), ci_method=ci_method))
+                         adjust=bool(adjust), ci=float(ci), ci_method=ci_method,
+                         n_resamples=n_resamples, seed=seed))
     not_estimated: dict[str, str] = {}
     if group is not None:
         # A group too small (fewer than 3 pairs) or without variance gets a row with its n and
@@ -246,15 +360,26 @@ def prepost_effect(
         for g, part in f.groupby("group", observed=True, sort=True):
             try:
                 row = _one(part["pre"].to_numpy(), part["post"].to_numpy(), method=method,
-                           adjust=bool(adjust), ci=float(ci), ci_method=ci_method)
+                           adjust=bool(adjust), ci=float(ci), ci_method=ci_method,
+                           n_resamples=n_resamples, seed=seed)
             except DataError as exc:
                 not_estimated[str(g)] = str(exc)
-                row = {"n": int(len(part)), **{c: np.nan for c in _ROW_STATISTICS}}
+                row = {"n": int(len(part)), "small_n": bool(len(part) < SMALL_N),
+                       **{c: np.nan for c in _ROW_STATISTICS}}
             rows.append({"group": g, **row})
     table = pd.DataFrame(rows)
+    if "small_n" in table and table["small_n"].dtype != bool:
+        table["small_n"] = table["small_n"].astype(bool)
     meta = base_meta(method, estimate_name=_NAMES[method], adjust=bool(adjust), ci=float(ci),
-                     ci_method=ci_method, orientation="post - pre", nan_policy="listwise",
+                     ci_method=ci_method, ci_method_requested=requested,
+                     n_resamples=n_resamples if boot else None, seed=seed if boot else None,
+                     small_n_threshold=SMALL_N, orientation="post - pre", nan_policy="listwise",
                      pre=pre, post=post, n_original=pp.n_original, n_used=pp.n_used,
                      exclusions=dict(pp.exclusions), rows_other_time=pp.rows_other_time,
                      not_estimated=not_estimated)
+    meta["interval"] = {lang: interval_text(meta, lang) for lang in ("nl", "en")}
+    if boot and len(table):
+        # an estimate without limits: a resample of a very small group had no variance
+        lost = table["estimate"].notna() & table["ci_low"].isna()
+        meta["ci_not_estimated"] = [str(g) for g in (table.loc[lost, "group"] if "group" in table else ["all"] * int(lost.sum()))]
     return EffectSizeResult(patients=f, meta=meta, table=table)

@@ -35,6 +35,7 @@ from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError,
 from effectstudy.core.labels import register
 from effectstudy.core.results import Result, base_meta
 from effectstudy.data.longdata import PrePost, prepost_wide, registry_norms
+from effectstudy.kernels.proportions import wilson_ci
 from effectstudy.outcomes.plots import PrePostPlot
 
 __all__ = ["reliable_change", "ReliableChangeResult", "RC_CATEGORIES", "RC_DTYPE", "METHODS"]
@@ -63,28 +64,34 @@ def category_codes_to_labels(codes: np.ndarray) -> pd.Categorical:
 
 
 def counts_table(
-    patients: pd.DataFrame, categories: tuple[str, ...], grouped: bool
+    patients: pd.DataFrame, categories: tuple[str, ...], grouped: bool, ci: float = 0.95
 ) -> pd.DataFrame:
-    """``group, category, n, proportion, proportion_total`` (every category listed)."""
+    """``[group,] category, n, proportion, ci_low, ci_high[, proportion_total]`` (every
+    category listed).
+
+    ``ci_low``/``ci_high``: the Wilson (1927) score interval of ``proportion`` (of the group,
+    or of all patients when ungrouped; :func:`effectstudy.kernels.proportions.wilson_ci`, as
+    R's ``prop.test(correct = FALSE)``), NaN for an empty group.
+    """
     n_total = len(patients)
     cat = patients["category"]
     if grouped:
         tab = pd.crosstab(patients["group"], cat, dropna=False).reindex(
             columns=list(categories), fill_value=0)
-        rows = []
-        for g, row in tab.iterrows():
-            ng = int(row.sum())
-            for c in categories:
-                n = int(row[c])
-                rows.append({"group": g, "category": c, "n": n,
-                             "proportion": n / ng if ng else float("nan"),
-                             "proportion_total": n / n_total if n_total else float("nan")})
-        out = pd.DataFrame(rows, columns=["group", "category", "n", "proportion",
-                                          "proportion_total"])
+        counts = tab.to_numpy().astype(int)
+        sizes = np.repeat(counts.sum(axis=1), len(categories))
+        out = pd.DataFrame({"group": np.repeat(tab.index.to_numpy(), len(categories)),
+                            "category": np.tile(list(categories), len(tab)),
+                            "n": counts.ravel()})
     else:
         vc = cat.value_counts().reindex(list(categories), fill_value=0)
         out = pd.DataFrame({"category": list(categories), "n": vc.to_numpy().astype(int)})
-        out["proportion"] = out["n"] / n_total if n_total else float("nan")
+        sizes = np.full(len(out), n_total)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["proportion"] = out["n"].to_numpy() / np.where(sizes > 0, sizes, np.nan)
+    out["ci_low"], out["ci_high"] = wilson_ci(out["n"].to_numpy(), sizes, ci)
+    if grouped:
+        out["proportion_total"] = out["n"] / n_total if n_total else float("nan")
     out["category"] = pd.Categorical(out["category"], categories=list(categories), ordered=True)
     return out
 
@@ -103,10 +110,12 @@ class ReliableChangeResult(PrePostPlot, Result):
     title = "Reliable change"
 
     def summary(self) -> pd.DataFrame:
-        """Counts per category: ``[group,] category, n, proportion[, proportion_total]``.
+        """Counts per category: ``[group,] category, n, proportion, ci_low, ci_high[,
+        proportion_total]``.
 
-        ``proportion`` is relative to the group (or to all patients when ungrouped);
-        ``proportion_total`` to all patients used.
+        ``proportion`` is relative to the group (or to all patients when ungrouped), with its
+        95% Wilson score interval ``ci_low``/``ci_high``; ``proportion_total`` to all
+        patients used.
         """
         return counts_table(self.patients, RC_CATEGORIES, "group" in self.patients)
 
@@ -448,11 +457,11 @@ def reliable_change(
     2   1.5   1.4    -0.1 -0.436     unchanged
     3   0.9   1.6     0.7  3.055  deteriorated
     4   1.8   1.7    -0.1 -0.436     unchanged
-    >>> rc.summary()
-           category  n  proportion
-    0      improved  1        0.25
-    1     unchanged  2        0.50
-    2  deteriorated  1        0.25
+    >>> rc.summary().round(3)
+           category  n  proportion  ci_low  ci_high
+    0      improved  1        0.25   0.046    0.699
+    1     unchanged  2        0.50   0.150    0.850
+    2  deteriorated  1        0.25   0.046    0.699
     """
     method = check_choice("method", method, METHODS, ignore_case=True)
     reg = registry_norms(instrument, scale, norms)

@@ -86,7 +86,8 @@ def test_a_group_with_two_pairs_gets_no_estimate_and_does_not_stop_the_other_gro
     args = dict(subject="id", time="t", outcome="y", pre="pre", post="post", method="b")
     r = es.prepost_effect(long, group="g", **args)
     t = r.summary().set_index("group")
-    assert t.loc["b", "n"] == 2 and t.loc["b"].drop("n").isna().all()
+    assert t.loc["b", "n"] == 2 and t.loc["b"].drop(["n", "small_n"]).isna().all()
+    assert bool(t.loc["b", "small_n"])  # the flag is set also for a row without estimate
     assert r.meta["not_estimated"] == {"b": "2 complete pair(s); an effect size with a CI needs at least 3: "
                                             "expected 3 or more subjects with both scores"}
     alone = es.prepost_effect(long[long["g"] == "a"], **args).summary().iloc[0]
