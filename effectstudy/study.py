@@ -691,6 +691,7 @@ class Study:
         return key_figures(self.episodes, pairs=self.pairs(), outcome=self.clinical_significance(),
                            stagnation=self.stagnation(), satisfaction=self.satisfaction_table(),
                            effect_size=self.analysis.effect_size, year=getattr(self.params, "year", None),
+                           criteria=self.criteria.meta,
                            scale=self.scale, groups=self._coded("groups", self.analysis.groups if groups is None else groups))
 
     def stagnation_list(self, show_identifiers: bool = False) -> pd.DataFrame:
@@ -744,25 +745,24 @@ class Study:
         rc = a.reliable_change
         nl = self.lang == "nl"
         rel = self.clinical_significance().meta
+        crit = self.criteria if published.criteria is None else Criteria(meta=published.criteria)  # as published
         lines = [
             (f"**Werkwijze.** Uitkomstmaat: {self._scale_name()}. Voormeting: dichtst bij de start "
              f"({a.pre_window[0]} tot {a.pre_window[1]} dagen); nameting: dichtst bij het einde "
              f"({a.post_window[0]} tot {a.post_window[1]} dagen). Betrouwbare verandering volgens "
-             f"{'Jacobson & Truax (1991)' if rc.method == 'jt' else rc.method} met betrouwbaarheid "
-             f"{number(rel['reliability'], self.lang)} ({rel['reliability_source']}); herstel: betrouwbaar verbeterd en onder "
-             f"afkappunt {rel.get('cutoff_type')} ({number(rel.get('cutoff_value'), self.lang, 1)}). Effectgrootte: "
+             f"{'Jacobson & Truax (1991)' if rc.method == 'jt' else rc.method}; herstel: betrouwbaar verbeterd en onder "
+             f"afkappunt {rel.get('cutoff_type')}. {crit.text(self.lang)} Effectgrootte: "
              f"gemiddelde verbetering gedeeld door de SD van de voormeting, met Hedges-correctie, positief = "
-             f"verbetering. Stagnatie: geen betrouwbare verbetering bij de laatste meting in sessie "
+             f"verbetering. Stagnatie (met dezelfde criteria): geen betrouwbare verbetering bij de laatste meting in sessie "
              f"{a.stagnation.window[0]:g} tot {a.stagnation.window[1]:g}."
              if nl else
              f"**Methods.** Outcome measure: {self._scale_name()}. Pre: nearest to the start "
              f"({a.pre_window[0]} to {a.pre_window[1]} days); post: nearest to the end "
              f"({a.post_window[0]} to {a.post_window[1]} days). Reliable change after "
-             f"{'Jacobson & Truax (1991)' if rc.method == 'jt' else rc.method} with reliability "
-             f"{number(rel['reliability'], self.lang)} ({rel['reliability_source']}); recovered: reliably improved and below "
-             f"cut-off {rel.get('cutoff_type')} ({number(rel.get('cutoff_value'), self.lang, 1)}). Effect size: mean "
+             f"{'Jacobson & Truax (1991)' if rc.method == 'jt' else rc.method}; recovered: reliably improved and below "
+             f"cut-off {rel.get('cutoff_type')}. {crit.text(self.lang)} Effect size: mean "
              f"improvement divided by the SD of the pre scores, Hedges-corrected, positive = improvement. "
-             f"Stagnation: no reliable improvement at the last measurement in sessions "
+             f"Stagnation (with the same criteria): no reliable improvement at the last measurement in sessions "
              f"{a.stagnation.window[0]:g} to {a.stagnation.window[1]:g}."),
             published.disclosure.methods_text(self.lang),
             self.key_status(),

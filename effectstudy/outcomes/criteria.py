@@ -179,7 +179,7 @@ def publishable_record(record: dict[str, Any], *, n: int | None, threshold: int)
     of the clients, so it is rounded to :data:`PUBLIC_DIGITS` and left out (``None``) when
     fewer than ``threshold`` clients are behind it; fixed values are published as they are.
     ``rounded_for_publication`` says whether anything was rounded."""
-    out = dict(record)
+    out = {k: v for k, v in record.items() if k != "n_sample"}  # an unrounded count: never published
     rounded = False
     for k in record.get("sample_based", []):
         if out.get(k) is None:
