@@ -379,8 +379,8 @@ class Study:
                    "sd_reference_source": ref_source or cs.get("clinical_source"),
                    "cutoff_kind": cut_kind, "cutoff_source": cut_source, "n_sample": cs.get("n_used")}
         if ref is not None:
-            sources.update(reference_run=ref["reference_run"], reference_run_sha256=ref["reference_run_sha256"],
-                           sample_based=ref["sample_based"])
+            sources.update({k: ref[k] for k in ("reference_run", "reference_run_sha256", "sample_based",
+                                                "reference_sample_based")})
         rec = criteria_record(reliability=cs["reliability"], m_reference=cs.get("m_clinical"),
                               sd_reference=cs.get("sd_clinical"), cutoff=cs.get("cutoff_value"), sources=sources,
                               instrument=self.analysis.instrument, scale=self.scale, method=rc.method,

@@ -181,7 +181,7 @@ def publishable_record(record: dict[str, Any], *, n: int | None, threshold: int)
     ``rounded_for_publication`` says whether anything was rounded."""
     out = {k: v for k, v in record.items() if k != "n_sample"}  # an unrounded count: never published
     rounded = False
-    for k in record.get("sample_based", []):
+    for k in {*record.get("sample_based", []), *record.get("reference_sample_based", [])}:
         if out.get(k) is None:
             continue
         out[k] = None if n is None or n < threshold else round(float(out[k]), PUBLIC_DIGITS[k])
@@ -234,9 +234,10 @@ def read_reference_run(path: str | Path, *, instrument: str | None, scale: str |
     Returns
     -------
     dict
-        A :func:`criteria_record` whose every kind is ``reference run`` (a value that was
-        sample-based there stays listed in ``sample_based``), with ``reference_run`` (the
-        path) and ``reference_run_sha256``.
+        A :func:`criteria_record` whose every kind is ``reference run`` (the values that were
+        sample-based there are listed in ``reference_sample_based``: fixed now, but statistics of
+        that run's clients, so a public report rounds them), with ``reference_run`` (the path)
+        and ``reference_run_sha256``.
 
     Raises
     ------
@@ -269,8 +270,9 @@ def read_reference_run(path: str | Path, *, instrument: str | None, scale: str |
                           f"({', '.join(rec.get('sample_based', []))}); expected the run's internal "
                           "results.json (reports/internal/...), which keeps them unrounded")
     sha = sha256_file(p)
-    sources: dict[str, Any] = {"reference_run": str(p), "reference_run_sha256": sha,
-                               "sample_based": sorted(rec.get("sample_based", []))}
+    sources: dict[str, Any] = {"reference_run": str(p), "reference_run_sha256": sha, "sample_based": [],
+                               "reference_sample_based": sorted({*rec.get("sample_based", []),
+                                                                 *rec.get("reference_sample_based", [])})}
     for k in ("reliability", "m_reference", "sd_reference", "cutoff"):
         sources[f"{k}_kind"] = "reference run"
         sources[f"{k}_source"] = f"reference run {p.name}: {rec.get(f'{k}_kind')}, {rec.get(f'{k}_source')}"
