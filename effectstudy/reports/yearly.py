@@ -669,8 +669,13 @@ def _check_criteria(entries: list[tuple[int, dict[str, Any]]], files: dict[int, 
     if all(c is None for _, c in recorded):
         return
     first_year, first = next((y, c) for y, c in recorded if c is not None)
+
+    def shown(v: Any) -> str:
+        return f"{v:.10g}" if isinstance(v, float) else repr(v)
+
     for year, crit in recorded:
         where = f" ({files[year]})" if year in files else ""
+        first_where = f" ({files[first_year]})" if first_year in files else ""
         if crit is None:
             raise DataError(f"the trend compares years with one set of criteria, but the results of {year}{where} "
                             f"record none, while {first_year} records its own; rerun {year} with the same criteria "
@@ -678,8 +683,8 @@ def _check_criteria(entries: list[tuple[int, dict[str, Any]]], files: dict[int, 
                             expected="criteria recorded in every year's key_figures")
         diff = criteria_differences(first, crit)
         if diff:
-            what = "; ".join(f"{k}: {first_year} {a!r}, {year} {b!r}" for k, a, b in diff)
-            raise DataError(f"the years {first_year} and {year}{where} used different criteria ({what}); a trend "
+            what = "; ".join(f"{k}: {first_year} {shown(a)}, {year} {shown(b)}" for k, a, b in diff)
+            raise DataError(f"the years {first_year}{first_where} and {year}{where} used different criteria ({what}); a trend "
                             "needs one set of criteria for every year: fix them once (registry, numbers in the "
                             "params or criteria: {from: <results.json>}) and rerun the years that differ",
                             expected="the same reliability, reference mean and SD, cut-off and S_diff every year")
