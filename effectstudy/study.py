@@ -54,6 +54,7 @@ from effectstudy.course.treatment_course import treatment_course
 from effectstudy.data.coding import UNCODED_RULE, uncoded_counts
 from effectstudy.data.consent import filter_consent, restrict_to_episodes
 from effectstudy.data.io import read_study
+from effectstudy.data.longdata import registry_norms
 from effectstudy.data.pairing import pair_prepost
 from effectstudy.data.selection import select_episodes, selection_flow
 from effectstudy.instruments.reliability import reliability
@@ -63,7 +64,6 @@ from effectstudy.models.mixed import mixed_prepost
 from effectstudy.outcomes.anchor_change import anchor_change
 from effectstudy.outcomes.approaches import approaches_result
 from effectstudy.outcomes.clinical_significance import clinical_significance
-from effectstudy.data.longdata import registry_norms
 from effectstudy.outcomes.criteria import Criteria, criteria_record, read_reference_run
 from effectstudy.outcomes.cutoff_change import cutoff_change
 from effectstudy.outcomes.effect_size import prepost_effect
