@@ -381,6 +381,9 @@ class Study:
         if ref is not None:
             sources.update({k: ref[k] for k in ("reference_run", "reference_run_sha256", "sample_based",
                                                 "reference_sample_based")})
+        if rc.method == "ha":  # Hageman & Arrindell: r_dd needs the sample's own SDs, whatever the reference SD
+            sources["s_diff_source"] = ("method ha: the RCI uses the sample's SDs (r_dd); this S_diff is that of "
+                                        "the reference SD, which fixes the cut-off only")
         rec = criteria_record(reliability=cs["reliability"], m_reference=cs.get("m_clinical"),
                               sd_reference=cs.get("sd_clinical"), cutoff=cs.get("cutoff_value"), sources=sources,
                               instrument=self.analysis.instrument, scale=self.scale, method=rc.method,

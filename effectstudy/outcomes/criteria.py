@@ -95,7 +95,7 @@ def criteria_record(*, reliability: float, m_reference: float | None, sd_referen
         "s_diff": sd * math.sqrt(2.0 * (1.0 - rel)),
         "s_diff_source": "SD_ref * sqrt(2 * (1 - r_xx)) (Jacobson & Truax 1991)",
     }
-    rec.update(sources)
+    rec.update(sources)  # may refine s_diff_source (method ha)
     rec.setdefault("sample_based", sorted(k for k in CRITERIA_VALUES
                                           if sources.get(f"{k}_kind") == "sample"))
     if ("reliability" in rec["sample_based"] or "sd_reference" in rec["sample_based"]) \
