@@ -183,3 +183,27 @@ def test_sd_reference_replaces_the_sample_sd_in_the_rci():
     with pytest.raises(ArgumentError, match="sd_reference: .*positive finite"):
         es.reliable_change(df, subject="id", time="t", outcome="y", pre="pre", post="post",
                            reliability=0.8, better_is="lower", sd_reference=-1.0)
+
+
+def test_registry_criteria_from_an_instrument_file_with_norms(tmp_path):
+    """``reliability: registry`` and ``cutoff: published`` with the norm set's clinical mean and SD:
+    every criterion is the registry's, S_diff from its SD (the numbers below are invented for the test)."""
+    doc = yaml.safe_load((ROOT / "effectstudy" / "instruments" / "scl90_nl.yaml").read_text(encoding="utf-8"))
+    doc["scales"]["PSNEUR"]["norms"] = {"test_set": {
+        "source": "invented for a test", "reliability": {"value": 0.85}, "m_clinical": {"value": 200.0},
+        "sd_clinical": {"value": 50.0}, "cutoff": {"value": 150.0}}}
+    doc["scales"]["PSNEUR"]["default_norms"] = "test_set"
+    key = tmp_path / "scl90_nl_norms.yaml"
+    key.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    try:
+        st = _study({**SAMPLE, "analysis.reliable_change.reliability": "registry",
+                     "analysis.reliable_change.cutoff": "published", "analysis.instrument_file": str(key)})
+        c = st.criteria
+        assert (c.summary().set_index("criterion").loc[["reliability", "m_reference", "sd_reference", "cutoff"],
+                                                       "kind"] == "registry").all()
+        assert (c.value("reliability"), c.value("sd_reference"), c.value("cutoff")) == (0.85, 50.0, 150.0)
+        assert c.value("s_diff") == pytest.approx(50.0 * math.sqrt(2 * 0.15), rel=1e-12)
+        assert st.clinical_significance().meta["s_diff"] == pytest.approx(c.value("s_diff"), rel=1e-12)
+        assert st.stagnation().meta["s_diff"] == pytest.approx(c.value("s_diff"), rel=1e-12)
+    finally:
+        es.instruments.unregister("scl90_nl")
