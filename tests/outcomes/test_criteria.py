@@ -207,3 +207,34 @@ def test_registry_criteria_from_an_instrument_file_with_norms(tmp_path):
         assert st.stagnation().meta["s_diff"] == pytest.approx(c.value("s_diff"), rel=1e-12)
     finally:
         es.instruments.unregister("scl90_nl")
+
+
+def test_record_rounds_and_hides_only_sample_based_values_at_the_threshold():
+    from effectstudy.outcomes.criteria import (
+        criteria_differences,
+        criteria_record,
+        publishable_record,
+    )
+
+    def rec(kinds):
+        return criteria_record(reliability=0.9712345, m_reference=212.8903, sd_reference=51.31261, cutoff=110.2651,
+                               sources={f"{k}_kind": v for k, v in kinds.items()}, instrument="scl90_nl",
+                               scale="PSNEUR", method="jt", cutoff_type="a")
+
+    fixed = rec({"reliability": "params", "sd_reference": "params"})
+    assert fixed["sample_based"] == [] and fixed["s_diff_kind"] == "derived"
+    only_rel = rec({"reliability": "sample", "sd_reference": "params"})
+    only_sd = rec({"reliability": "params", "sd_reference": "sample"})
+    assert "s_diff" in only_rel["sample_based"] and "s_diff" in only_sd["sample_based"]  # either part moves S_diff
+    assert "sd_reference" not in only_rel["sample_based"]
+    # SEC-D1: a sample-based value is published (rounded) from 10 clients, hidden below and without n
+    at = publishable_record(only_rel, n=10, threshold=10)
+    assert (at["reliability"], at["s_diff"], at["rounded_for_publication"]) == (0.971, round(only_rel["s_diff"], 2), True)
+    assert at["sd_reference"] == 51.31261  # fixed: as it is
+    below = publishable_record(only_rel, n=9, threshold=10)
+    assert below["reliability"] is None and below["s_diff"] is None and below["sd_reference"] == 51.31261
+    assert publishable_record(only_rel, n=None, threshold=10)["reliability"] is None
+    assert publishable_record(fixed, n=3, threshold=10)["rounded_for_publication"] is False
+    # a value recorded in one year and missing in the other is a difference, not an error
+    assert criteria_differences(fixed, {**fixed, "cutoff": None}) == [("cutoff", 110.2651, None)]
+    assert criteria_differences(fixed, dict(fixed)) == []
