@@ -54,6 +54,7 @@ from effectstudy.course.treatment_course import treatment_course
 from effectstudy.data.coding import UNCODED_RULE, uncoded_counts
 from effectstudy.data.consent import filter_consent, restrict_to_episodes
 from effectstudy.data.io import read_study
+from effectstudy.data.longdata import registry_norms
 from effectstudy.data.pairing import pair_prepost, post_rule_text
 from effectstudy.data.selection import select_episodes, selection_flow
 from effectstudy.instruments.reliability import reliability
@@ -63,6 +64,7 @@ from effectstudy.models.mixed import mixed_prepost
 from effectstudy.outcomes.anchor_change import anchor_change
 from effectstudy.outcomes.approaches import approaches_result
 from effectstudy.outcomes.clinical_significance import clinical_significance
+from effectstudy.outcomes.criteria import Criteria, criteria_record, read_reference_run
 from effectstudy.outcomes.cutoff_change import cutoff_change
 from effectstudy.outcomes.effect_size import EffectSizeResult, prepost_effect
 from effectstudy.reports.stagnation_list import stagnation_list
@@ -326,8 +328,86 @@ class Study:
         return cache[scale]
 
     @cached_property
+    def _reference_run(self) -> dict[str, Any] | None:
+        """The criteria of ``analysis.reliable_change.criteria.from`` (``None`` without it)."""
+        ref = self.analysis.reliable_change.criteria
+        if ref is None:
+            return None
+        return read_reference_run(ref.from_, instrument=self.analysis.instrument, scale=self.scale,
+                                  key=f"{self.params.source_file}: analysis.reliable_change.criteria.from")
+
+    @cached_property
+    def _fixed_reference(self) -> tuple[float | None, float | None, str | None, str | None]:
+        """``(m, sd, kind, source)`` of the reference (clinical) mean and SD fixed before the data:
+        the reference run's, the params', the registry's, else ``None`` (the sample's)."""
+        rc = self.analysis.reliable_change
+        ref = self._reference_run
+        if ref is not None:
+            return ref["m_reference"], ref["sd_reference"], "reference run", ref["sd_reference_source"]
+        if rc.sd_clinical is not None:
+            return (rc.m_clinical, rc.sd_clinical, "params",
+                    rc.reference_source or "analysis.reliable_change.m_clinical/sd_clinical")
+        reg = registry_norms(self.analysis.instrument, self.scale, rc.norms)
+        if "sd_clinical" in reg.values and "m_clinical" in reg.values:
+            return reg.values["m_clinical"], reg.values["sd_clinical"], "registry", reg.sources["sd_clinical"]
+        return None, None, None, None
+
+    def _criteria_args(self) -> dict[str, Any]:
+        """What ``clinical_significance`` gets for the fixed criteria: the cut-off, the reference
+        mean and SD (the SD also for S_diff, except with method ha) and the reliability."""
+        rc = self.analysis.reliable_change
+        m, sd, _, _ = self._fixed_reference
+        ref = self._reference_run
+        return dict(reliability=self.reliability, cutoff=ref["cutoff"] if ref is not None else rc.cutoff,
+                    m_clinical=m, sd_clinical=sd, sd_reference=sd if rc.method != "ha" else None)
+
+    @cached_property
+    def criteria(self) -> Criteria:
+        """The criteria of reliable change and recovery this run used, each with its source
+        (``registry``, ``params``, ``reference run`` or ``sample``: :mod:`effectstudy.outcomes.criteria`)."""
+        rc = self.analysis.reliable_change
+        cs = self.clinical_significance().meta
+        ref = self._reference_run
+        _, _, ref_kind, ref_source = self._fixed_reference
+        rel_kind = ("reference run" if ref is not None else "sample" if rc.reliability == "sample" and not self.score_only
+                    else "registry" if rc.reliability in ("registry", "sample") else "params")
+        rel_source = (ref["reliability_source"] if ref is not None else cs.get("reliability_source") if rel_kind != "params"
+                      else rc.reliability_source or "analysis.reliable_change.reliability (no source given)")
+        if ref is not None:
+            cut_kind, cut_source = "reference run", ref["cutoff_source"]
+        elif not isinstance(rc.cutoff, str):
+            cut_kind, cut_source = "params", "analysis.reliable_change.cutoff"
+        elif rc.cutoff == "published":
+            cut_kind, cut_source = "registry", cs.get("cutoff_source")
+        elif rc.cutoff == "b":
+            cut_kind, cut_source = ("registry" if cs.get("functional_source", "").startswith("registry") else "params",
+                                    f"cut-off b from the functional norms ({cs.get('functional_source')})")
+        else:
+            cut_kind = ref_kind or "sample"
+            cut_source = f"cut-off {rc.cutoff}: reference mean and SD ({ref_source or cs.get('clinical_source')})"
+        sources = {"reliability_kind": rel_kind, "reliability_source": rel_source,
+                   "m_reference_kind": ref_kind or "sample", "sd_reference_kind": ref_kind or "sample",
+                   "m_reference_source": ref_source or cs.get("clinical_source"),
+                   "sd_reference_source": ref_source or cs.get("clinical_source"),
+                   "cutoff_kind": cut_kind, "cutoff_source": cut_source, "n_sample": cs.get("n_used")}
+        if ref is not None:
+            sources.update({k: ref[k] for k in ("reference_run", "reference_run_sha256", "sample_based",
+                                                "reference_sample_based")})
+        if rc.method == "ha":  # Hageman & Arrindell: r_dd needs the sample's own SDs, whatever the reference SD
+            sources["s_diff_source"] = ("method ha: the RCI uses the sample's SDs (r_dd); this S_diff is that of "
+                                        "the reference SD, which fixes the cut-off only")
+        rec = criteria_record(reliability=cs["reliability"], m_reference=cs.get("m_clinical"),
+                              sd_reference=cs.get("sd_clinical"), cutoff=cs.get("cutoff_value"), sources=sources,
+                              instrument=self.analysis.instrument, scale=self.scale, method=rc.method,
+                              cutoff_type=ref["cutoff_type"] if ref is not None else cs.get("cutoff_type"))
+        return Criteria(meta=rec)
+
+    @cached_property
     def reliability(self):
-        """The reliability used for reliable change: a number, or Cronbach's alpha of the intake."""
+        """The reliability used for reliable change: a number, Cronbach's alpha of the intake, or
+        the reference run's (``criteria: {from: ...}``)."""
+        if self._reference_run is not None:
+            return self._reference_run["reliability"]
         rel = self.analysis.reliable_change.reliability
         if rel == "sample" and self.score_only:
             # no items, no alpha: the registry's value, and the report says so (scoring_note)
@@ -515,7 +595,7 @@ class Study:
         rc = self.analysis.reliable_change
         return clinical_significance(
             self.pairs().data, subject="episode_id", time="time", outcome="score", pre="pre", post="post",
-            reliability=self.reliability, method=rc.method, cutoff=rc.cutoff,
+            method=rc.method, **self._criteria_args(),
             m_functional=rc.m_functional, sd_functional=rc.sd_functional, group=group,
             instrument=self.analysis.instrument, scale=self.scale, norms=rc.norms)
 
@@ -525,8 +605,9 @@ class Study:
         rc = self.analysis.reliable_change
         common = dict(subject="episode_id", time="time", outcome="score", pre="pre", post="post",
                       instrument=self.analysis.instrument, scale=self.scale)
-        cut = dict(cutoff=rc.cutoff, m_functional=rc.m_functional, sd_functional=rc.sd_functional,
-                   norms=rc.norms)
+        fixed = self._criteria_args()
+        cut = dict(cutoff=fixed["cutoff"], m_functional=rc.m_functional, sd_functional=rc.sd_functional,
+                   norms=rc.norms, m_clinical=fixed["m_clinical"], sd_clinical=fixed["sd_clinical"])
         mids = dict(mid_improvement=rc.mid_improvement, mid_deterioration=rc.mid_deterioration)
         data = self.pairs().data
         parts: dict[str, Any] = {"rc_cutoff": self.clinical_significance()}
@@ -595,8 +676,10 @@ class Study:
             return self.not_on_track(group)
         data = self.stagnation_data()
         window = tuple(int(w) if float(w).is_integer() else w for w in sp.window)
+        crit = self.criteria if sp.criterion == "rci" else None  # one yardstick with reliable change
         return stagnation(data, subject="episode_id", time="time", outcome="score",
-                          reliability=self.reliability, rule=sp.rule, window=window,
+                          reliability=crit.value("reliability") if crit else self.reliability,
+                          sd_reference=crit.value("sd_reference") if crit else None, rule=sp.rule, window=window,
                           criterion=sp.criterion, threshold=sp.threshold, group=group,
                           instrument=self.analysis.instrument, scale=self.scale)
 
@@ -647,6 +730,7 @@ class Study:
         return key_figures(self.episodes, pairs=self.pairs(), outcome=self.clinical_significance(),
                            stagnation=self.stagnation(), satisfaction=self.satisfaction_table(),
                            effect_size=self.analysis.effect_size, year=getattr(self.params, "year", None),
+                           criteria=self.criteria.meta,
                            scale=self.scale, groups=self._coded("groups", self.analysis.groups if groups is None else groups))
 
     def stagnation_list(self, show_identifiers: bool = False) -> pd.DataFrame:
@@ -700,22 +784,21 @@ class Study:
         rc = a.reliable_change
         nl = self.lang == "nl"
         rel = self.clinical_significance().meta
+        crit = self.criteria if published.criteria is None else Criteria(meta=published.criteria)  # as published
         lines = [
             (f"**Werkwijze.** Uitkomstmaat: {self._scale_name()}. Voormeting: dichtst bij de start "
              f"({a.pre_window[0]} tot {a.pre_window[1]} dagen); nameting: dichtst bij het einde "
              f"({a.post_window[0]} tot {a.post_window[1]} dagen). Betrouwbare verandering volgens "
-             f"{'Jacobson & Truax (1991)' if rc.method == 'jt' else rc.method} met betrouwbaarheid "
-             f"{number(rel['reliability'], self.lang)} ({rel['reliability_source']}); herstel: betrouwbaar verbeterd en onder "
-             f"afkappunt {rel.get('cutoff_type')} ({number(rel.get('cutoff_value'), self.lang, 1)}). Effectgrootte: "
+             f"{'Jacobson & Truax (1991)' if rc.method == 'jt' else rc.method}; herstel: betrouwbaar verbeterd en onder "
+             f"afkappunt {rel.get('cutoff_type')}. {crit.text(self.lang)} Effectgrootte: "
              f"gemiddelde verbetering gedeeld door de SD van de voormeting, met Hedges-correctie, positief = "
              f"verbetering."
              if nl else
              f"**Methods.** Outcome measure: {self._scale_name()}. Pre: nearest to the start "
              f"({a.pre_window[0]} to {a.pre_window[1]} days); post: nearest to the end "
              f"({a.post_window[0]} to {a.post_window[1]} days). Reliable change after "
-             f"{'Jacobson & Truax (1991)' if rc.method == 'jt' else rc.method} with reliability "
-             f"{number(rel['reliability'], self.lang)} ({rel['reliability_source']}); recovered: reliably improved and below "
-             f"cut-off {rel.get('cutoff_type')} ({number(rel.get('cutoff_value'), self.lang, 1)}). Effect size: mean "
+             f"{'Jacobson & Truax (1991)' if rc.method == 'jt' else rc.method}; recovered: reliably improved and below "
+             f"cut-off {rel.get('cutoff_type')}. {crit.text(self.lang)} Effect size: mean "
              f"improvement divided by the SD of the pre scores, Hedges-corrected, positive = improvement."),
             # what the stagnation figure measures and stands in for (the rule actually used)
             self.stagnation().rule_text(self.lang, unit=a.stagnation.time),

@@ -107,11 +107,13 @@ def test_effect_sizes_equal_the_direct_calls(study, direct):
         assert mine["group"].tolist() == g["group"].tolist()
 
 
-def test_clinical_significance_uses_sample_alpha(study, direct):
+def test_clinical_significance_uses_the_params_criteria_or_sample_alpha(study, direct):
     _, ms, _ = direct
     cs = study.clinical_significance()
+    assert cs.meta["reliability"] == 0.87 and cs.meta["sd_reference"] == 51.3  # the demo's fixed criteria
+    sample = study.with_overrides({"analysis.reliable_change.reliability": "sample"})
     alpha = es.reliability(ms, instrument="scl90_nl", scale="PSNEUR").estimate
-    assert cs.meta["reliability"] == pytest.approx(alpha, rel=1e-12)
+    assert sample.clinical_significance().meta["reliability"] == pytest.approx(alpha, rel=1e-12)
     assert cs.meta["cutoff_type"] == "a"
     assert cs.summary()["n"].sum() == study.flow().meta["n_used"]
 
@@ -156,7 +158,9 @@ def test_stagnation_signals(study):
         via_rule = study.with_overrides({"analysis.stagnation.rule": "not_on_track",
                                          "analysis.not_on_track.level": 0.8}).stagnation()
     kw = dict(subject="episode_id", time="time", outcome="score", instrument="scl90_nl", scale="PSNEUR")
-    direct = es.stagnation(data, reliability=study.reliability, window=(3, 5), **kw)
+    crit = study.criteria  # one yardstick: the reliability and reference SD of reliable change
+    direct = es.stagnation(data, reliability=crit.value("reliability"), sd_reference=crit.value("sd_reference"),
+                           window=(3, 5), **kw)
     pd.testing.assert_frame_equal(practice.patients, direct.patients)
     assert practice.meta["rule"] == "early_no_progress"
     direct_nt = es.not_on_track(data, reference=set(done), **kw)

@@ -46,7 +46,7 @@ from effectstudy.core.schema import ITEM_PATTERN, SCORE_PATTERN
 
 __all__ = [
     "FileSpec", "DataSpec", "WideSpec", "WideMeasurementSpec", "Params", "load_params", "parse_yaml", "StrictModel",
-    "SelectionSpec", "EffectSizeSpec", "ReliableChangeSpec", "StagnationSpec", "NotOnTrackSpec", "AnalysisSpec",
+    "SelectionSpec", "EffectSizeSpec", "CriteriaFromSpec", "ReliableChangeSpec", "StagnationSpec", "NotOnTrackSpec", "AnalysisSpec",
     "DisclosureSpec", "StagnationListSpec", "EffectStudyParams", "YearlySummaryParams", "StudentParams", "ExploreParams",
     "REPORT_MODELS", "load_report_params", "key_lines", "line_of", "decimal_commas", "DECIMAL_COMMA",
 ]
@@ -429,8 +429,28 @@ class EffectSizeSpec(StrictModel):
         return self
 
 
+class CriteriaFromSpec(StrictModel):
+    """``criteria: {from: <results.json>}``: every criterion from an earlier run."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+    #: an earlier run's ``results.json`` (relative to the params file): its reliability, reference
+    #: mean and SD, cut-off and S_diff are used, and its path and SHA-256 recorded
+    from_: Path = Field(alias="from")
+
+    @field_validator("from_", mode="before")
+    @classmethod
+    def _path(cls, v: Any) -> Any:
+        return Path(v) if isinstance(v, str) else v
+
+
 class ReliableChangeSpec(StrictModel):
-    """Reliable change and clinical significance of the primary scale."""
+    """Reliable change and clinical significance of the primary scale.
+
+    The criteria (reliability, reference mean and SD, cut-off; ``S_diff`` follows) are fixed
+    from the registry, from numbers here, or from an earlier run (``criteria: {from: ...}``);
+    ``sample`` computes them from this run's data and the report labels them sample-based.
+    """
 
     #: jt (Jacobson & Truax 1991) or ha (Hageman & Arrindell 1999, preferred by the Dutch SCL-90 authors), ...
     method: Literal["jt", "gln", "hll", "en", "nk", "ha"] = "jt"
@@ -446,6 +466,18 @@ class ReliableChangeSpec(StrictModel):
     sd_functional: float | None = None
     #: registry norm set (``null`` = the scale's default)
     norms: str | None = None
+    #: where a reliability given as a number comes from (a citation), printed in the report
+    reliability_source: str | None = None
+    #: reference (clinical) mean for cut-off a and c; ``null`` = the registry's, else the sample's
+    m_clinical: float | None = None
+    #: reference (clinical) SD for cut-offs a and c and for S_diff of reliable change and the
+    #: stagnation rule; ``null`` = the registry's, else the SD of the sample's pre scores
+    sd_clinical: float | None = Field(None, gt=0)
+    #: where ``m_clinical``/``sd_clinical`` come from (a citation or an earlier run)
+    reference_source: str | None = None
+    #: ``{from: <results.json of an earlier run>}``: all criteria from that run (instead of
+    #: reliability, cutoff, m_clinical and sd_clinical here)
+    criteria: CriteriaFromSpec | None = None
     #: further approaches shown beside it in the effect study (off by default): ``cutoff`` (the
     #: cut-off alone, es.cutoff_change), ``anchor`` (change against the minimal important difference,
     #: per patient and for the group: es.anchor_change) and ``anchor_cutoff`` (the MID combined with the
@@ -473,6 +505,19 @@ class ReliableChangeSpec(StrictModel):
         if twice:
             raise ValueError(f"approaches: {twice} listed twice")
         return v
+
+    @model_validator(mode="after")
+    def _criteria(self) -> ReliableChangeSpec:
+        if (self.m_clinical is None) != (self.sd_clinical is None):
+            raise ValueError("m_clinical and sd_clinical go together: give both (the reference mean "
+                             "and SD) or neither")
+        if self.criteria is not None:
+            own = [k for k, default in (("reliability", "sample"), ("cutoff", "c"), ("m_clinical", None),
+                                        ("sd_clinical", None)) if getattr(self, k) != default]
+            if own:
+                raise ValueError(f"criteria.from gives the reliability, reference mean and SD and cut-off; "
+                                 f"remove {', '.join(own)} (or remove criteria)")
+        return self
 
     @model_validator(mode="after")
     def _mid(self) -> ReliableChangeSpec:
@@ -912,6 +957,9 @@ def _resolve_paths(obj: Any, base: Path) -> Any:
         for k, v in obj.items():
             if k in _PATH_KEYS and isinstance(v, str) and not Path(v).is_absolute():
                 out[k] = str((base / v).resolve())
+            elif k == "criteria" and isinstance(v, dict) and isinstance(v.get("from"), str) \
+                    and not Path(v["from"]).is_absolute():
+                out[k] = {**v, "from": str((base / v["from"]).resolve())}
             elif k in _PATH_LIST_KEYS and isinstance(v, list):
                 out[k] = [str((base / x).resolve()) if isinstance(x, str) and not Path(x).is_absolute() else x
                           for x in v]
@@ -1039,6 +1087,8 @@ def load_report_params(path: str | Path, overrides: dict[str, Any] | None = None
     analysis = getattr(params, "analysis", None)
     if analysis is not None and analysis.instrument_file is not None:
         files.append((("analysis", "instrument_file"), analysis.instrument_file))
+    if analysis is not None and analysis.reliable_change.criteria is not None:
+        files.append((("analysis", "reliable_change", "criteria", "from"), analysis.reliable_change.criteria.from_))
     for i, h in enumerate(getattr(params, "history", [])):
         files.append((("history", i), h))
     lines = key_lines(text)

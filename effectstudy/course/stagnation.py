@@ -65,6 +65,7 @@ from effectstudy.course.longitudinal import (
 )
 from effectstudy.data.longdata import registry_norms
 from effectstudy.kernels.proportions import wilson_ci
+from effectstudy.outcomes.reliable_change import check_sd_reference
 
 __all__ = [
     "stagnation",
@@ -172,8 +173,8 @@ def _check_reliability(reliability: Any, reg, criterion: str, instrument: str | 
 
 # ============================================================================ rules
 def _criterion_meta(lg: Long, *, rule: str, criterion: str, rel: float | None,
-                    rel_source: str | None, alpha: float, threshold: float | None
-                    ) -> dict[str, Any]:
+                    rel_source: str | None, alpha: float, threshold: float | None,
+                    sd_reference: float | None = None) -> dict[str, Any]:
     """``meta`` entries of the criterion, with ``s_diff`` and ``critical_value`` for RCI."""
     if criterion == "percent":
         meta: dict[str, Any] = {
@@ -188,6 +189,13 @@ def _criterion_meta(lg: Long, *, rule: str, criterion: str, rel: float | None,
     base_all = lg.ys[lg.start[has]]
     n_base = int(base_all.size)
     sd_base = float(base_all.std(ddof=1)) if n_base > 1 else float("nan")
+    if sd_reference is not None:  # a fixed yardstick (the same as reliable change's)
+        return {"criterion": criterion, "rci_method": "jt", "reliability": rel,
+                "reliability_source": rel_source, "alpha": alpha,
+                "critical_value": float(stats.norm.ppf(1 - alpha / 2)), "sd_baseline": sd_reference,
+                "sd_baseline_source": "argument sd_reference=", "n_baseline": n_base,
+                "sd_baseline_sample": sd_base, "se_measurement": float(kernels.sem(sd_reference, rel)),
+                "s_diff": float(kernels.s_diff(sd_reference, rel))}
     if not sd_base > 0:
         raise DataError(f"the baseline scores of {n_base} subject(s) have no spread "
                         f"(SD = {sd_base}), so S_diff is undefined",
@@ -684,6 +692,7 @@ def stagnation(
     ci: float = 0.95,
     instrument: str | None = None,
     scale: str | None = None,
+    sd_reference: float | None = None,
 ) -> StagnationResult:
     r"""Flag treatment episodes that stagnate early (the practice rule) or deteriorate.
 
@@ -698,6 +707,10 @@ def stagnation(
         Direction of improvement (from the registry with ``instrument=``/``scale=``).
     reliability : float or ``es.reliability(...)`` result
         :math:`r_{xx}` for ``criterion="rci"`` (from the registry when it has one).
+    sd_reference : float, optional
+        ``criterion="rci"``: a fixed reference SD for :math:`S_{diff}` instead of the SD of
+        all subjects' baseline scores, so that the rule uses the same yardstick as reliable
+        change (``es.reliable_change(sd_reference=)``); recorded in ``meta``.
     rule : {"early_no_progress", "deterioration"}
         See Notes.  The expected-response signal ("not on track") is ``es.not_on_track``.
     window : (start, end), default (3, 5)
@@ -725,6 +738,10 @@ def stagnation(
 
     Notes
     -----
+    Size: 16 parameters, one over the house limit of 15: ``sd_reference`` keeps the rule's
+    S_diff on the same fixed yardstick as reliable change (a choice of its own, as in
+    ``es.reliable_change``).
+
     Baseline is each subject's earliest non-missing measurement (:math:`x`, at
     :math:`t_0`); :math:`d = -1` when lower is better, else :math:`+1`.
 
@@ -820,7 +837,8 @@ def stagnation(
     meta = base_meta(rule, rule=rule, rule_version=RULE_VERSION, better_is=better_is,
                      better_is_source=bi_source, ci=float(ci), ci_method="wilson")
     meta.update(_criterion_meta(lg, rule=rule, criterion=criterion, rel=rel,
-                                rel_source=rel_source, alpha=alpha, threshold=threshold))
+                                rel_source=rel_source, alpha=alpha, threshold=threshold,
+                                sd_reference=check_sd_reference(sd_reference, "jt")))
     s_diff, crit = meta.get("s_diff"), meta.get("critical_value")
     if rule == "early_no_progress":
         meta.update(window=[lo, hi], window_inclusive=True,

@@ -49,6 +49,7 @@ from effectstudy.outcomes.reliable_change import (
     METHODS,
     RC_CATEGORIES,
     RC_DTYPE,
+    check_sd_reference,
     compute_rc,
     counts_table,
     hlm_rci,
@@ -149,6 +150,7 @@ def clinical_significance(
     reliability_functional: float | None = None,
     mid_improvement: float | None = None,
     mid_deterioration: float | None = None,
+    sd_reference: float | None = None,
 ) -> ClinicalSignificanceResult:
     r"""Reliable change plus a clinical cut-off: recovered, improved, unchanged, deteriorated, harmed.
 
@@ -175,6 +177,10 @@ def clinical_significance(
         Registry id, scale and norm set: ``better_is``, ``reliability``, ``m_functional``
         and ``sd_functional`` are taken from the registry when not given (sources in
         ``meta``).  The clinical mean and SD stay the sample's unless given.
+    sd_reference : float, optional
+        A fixed reference SD for the RCI's standard errors instead of the sample's pre-score
+        SD (:func:`effectstudy.outcomes.reliable_change`); not with ``"ha"``, ``"hlm"`` or
+        ``"anchor"``.  Pass the same value as ``sd_clinical`` for one yardstick throughout.
     m_clinical, sd_clinical : float, optional
         Clinical population mean and SD; default: mean and SD of the sample's pre scores
         (complete pairs; HLM: first measurements).  The source is recorded in ``meta``.
@@ -195,8 +201,8 @@ def clinical_significance(
 
     Notes
     -----
-    Size: 24 parameters, over the house limit of 15, kept on purpose: those of
-    :func:`~effectstudy.outcomes.reliable_change.reliable_change` plus the cut-off, the
+    Size: 25 parameters, over the house limit of 15, kept on purpose: those of
+    :func:`~effectstudy.outcomes.reliable_change.reliable_change` (with ``sd_reference``) plus the cut-off, the
     five population norms of Jacobson & Truax (``m_clinical, sd_clinical, m_functional,
     sd_functional, reliability_functional``) and the two MIDs of ``method="anchor"``, one
     argument each as in R ``clinicalsignificance``'s ``cs_combined()``, so that every published
@@ -260,6 +266,7 @@ def clinical_significance(
     5   2.4   1.6           False   improved
     """
     method = check_choice("method", method, (*METHODS, "anchor"), ignore_case=True)
+    sd_reference = check_sd_reference(sd_reference, method)
     nrm = resolve_norms(instrument=instrument, scale=scale, norms=norms, better_is=better_is,
                         reliability=reliability, m_functional=m_functional,
                         sd_functional=sd_functional, cutoff=cutoff, m_clinical=m_clinical,
@@ -298,7 +305,7 @@ def clinical_significance(
             codes = 1 - pat["category"].cat.codes.to_numpy().astype(np.int8)
         else:
             pat, scal = compute_rc(pp, method=method, reliability=rel, reliability_post=rel_post,
-                                   d=d, alpha=alpha)
+                                   d=d, alpha=alpha, sd_reference=sd_reference)
             codes = scal.pop("_codes")
         meta.update(scal)
         st = scal

@@ -14,6 +14,7 @@ mixed-model equations solved densely).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -120,11 +121,31 @@ class ReliableChangeResult(PrePostPlot, Result):
         return counts_table(self.patients, RC_CATEGORIES, "group" in self.patients)
 
 
+def check_sd_reference(sd_reference: Any, method: str) -> float | None:
+    """``sd_reference`` as a float (``None``: not given): a positive number, for an RCI method
+    whose SD enters through the standard errors only (not ``"ha"``, whose r_dd needs the
+    sample's own SDs, nor ``"hlm"`` or ``"anchor"``)."""
+    if sd_reference is None:
+        return None
+    if isinstance(sd_reference, bool) or not isinstance(sd_reference, int | float):
+        raise ArgumentTypeError("sd_reference", sd_reference, "a positive number (the reference SD) or None")
+    if not (math.isfinite(sd_reference) and sd_reference > 0):
+        raise ArgumentError("sd_reference", sd_reference, "a positive finite number (the reference SD)")
+    if method in ("ha", "hlm", "anchor"):
+        raise ArgumentError("sd_reference", sd_reference, f"None for method {method!r} (it has no "
+                            "standard error from a reference SD); a reference SD works with jt, gln, hll, en and nk")
+    return float(sd_reference)
+
+
 def compute_rc(
     pp: PrePost, *, method: str, reliability: float, reliability_post: float | None,
-    d: int, alpha: float,
+    d: int, alpha: float, sd_reference: float | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """RCI and categories for complete pairs ``pp`` (shared with clinical significance)."""
+    """RCI and categories for complete pairs ``pp`` (shared with clinical significance).
+
+    ``sd_reference`` (checked by :func:`check_sd_reference`) replaces the SD of the pre
+    scores in the standard errors (a fixed yardstick); the sample's ``sd_pre`` stays in meta.
+    """
     frame = pp.frame
     x = frame["pre"].to_numpy()
     y = frame["post"].to_numpy()
@@ -132,7 +153,7 @@ def compute_rc(
     if not st["n"] >= 2:
         raise DataError(f"{st['n']} complete pre/post pair(s); reliable change needs at least 2",
                         expected="at least 2 subjects with both scores")
-    if not st["sd_pre"] > 0:
+    if sd_reference is None and not st["sd_pre"] > 0:
         raise DataError("the pre scores have zero variance, so the standard error of "
                         "measurement is 0", value=st["sd_pre"],
                         expected="pre scores that vary between subjects")
@@ -141,7 +162,8 @@ def compute_rc(
                         value=st["sd_post"], expected="post scores that vary")
     try:
         v, scal = kernels.rci(x, y, method=method, reliability=reliability,
-                              reliability_post=reliability_post, stats_=st)
+                              reliability_post=reliability_post,
+                              stats_=st if sd_reference is None else {**st, "sd_pre": sd_reference})
     except ValueError as exc:
         raise DataError(str(exc)) from None
     crit = critical_value(method, alpha)
@@ -151,6 +173,9 @@ def compute_rc(
     pat["category"] = category_codes_to_labels(codes)
     meta = dict(st)
     meta.update(scal)
+    meta["sd_reference"] = st["sd_pre"] if sd_reference is None else sd_reference
+    meta["sd_reference_source"] = ("sample: SD of the pre scores of the complete pairs"
+                                   if sd_reference is None else "argument sd_reference=")
     meta["critical_value"] = crit
     meta["_codes"] = codes
     return pat, meta
@@ -348,6 +373,7 @@ def reliable_change(
     instrument: str | None = None,
     scale: str | None = None,
     norms: str | None = None,
+    sd_reference: float | None = None,
 ) -> ReliableChangeResult:
     r"""Classify each patient's change as reliably improved, unchanged or deteriorated.
 
@@ -378,6 +404,11 @@ def reliable_change(
     instrument, scale, norms : str, optional
         Registry id, scale and norm set (:mod:`effectstudy.instruments`): ``better_is``
         and ``reliability`` are taken from there when not given (source in ``meta``).
+    sd_reference : float, optional
+        A fixed reference SD used instead of the sample's pre-score SD in the standard errors
+        (:math:`SE = SD_{ref}\sqrt{1-r_{xx}}`), so that :math:`S_{diff}` does not move with
+        the sample (e.g. a published clinical SD, or an earlier run's); recorded in ``meta``
+        (``sd_reference``, ``sd_reference_source``).  Not with ``"ha"`` or ``"hlm"``.
     hlm_reference : {"zero", "average"}, default "zero"
         ``"hlm"`` only.  ``"zero"`` tests each patient's own slope
         :math:`\hat\beta_1 + \hat b_{1i}` against no change; ``"average"`` tests the
@@ -392,9 +423,9 @@ def reliable_change(
 
     Notes
     -----
-    Size: 16 parameters, one over the house limit of 15, kept on purpose: the long-data columns
-    (``subject, time, outcome, pre, post``), the two clinical inputs (``reliability``,
-    ``better_is``), the method and its own options (``method``, ``reliability_post``, ``alpha``,
+    Size: 17 parameters, over the house limit of 15, kept on purpose: the long-data columns
+    (``subject, time, outcome, pre, post``), the three clinical inputs (``reliability``,
+    ``better_is``, ``sd_reference``), the method and its own options (``method``, ``reliability_post``, ``alpha``,
     ``hlm_reference``), ``group``, and the registry lookup (``instrument, scale, norms``) are
     each a separate choice that R ``clinicalsignificance`` also exposes; folding two of them
     into one would hide a choice and break the public API.
@@ -464,6 +495,7 @@ def reliable_change(
     2  deteriorated  1        0.25   0.046    0.699
     """
     method = check_choice("method", method, METHODS, ignore_case=True)
+    sd_reference = check_sd_reference(sd_reference, method)
     reg = registry_norms(instrument, scale, norms)
     better_is, _ = reg.pick("better_is", better_is)
     d = check_better_is(better_is)
@@ -483,7 +515,7 @@ def reliable_change(
     pp = prepost_wide(data, subject=subject, time=time, outcome=outcome, pre=pre, post=post,
                       group=group)
     pat, scal = compute_rc(pp, method=method, reliability=rel, reliability_post=rel_post,
-                           d=d, alpha=alpha)
+                           d=d, alpha=alpha, sd_reference=sd_reference)
     meta = base_meta(method, better_is=better_is, reliability=rel,
                      reliability_source=rel_source, alpha=alpha, nan_policy="listwise",
                      pre=pre, post=post)

@@ -59,6 +59,7 @@ from effectstudy.data.pairing import PairResult
 from effectstudy.kernels.effect_sizes import hedges_j
 from effectstudy.kernels.proportions import wilson_ci
 from effectstudy.outcomes.clinical_significance import ClinicalSignificanceResult
+from effectstudy.outcomes.criteria import criteria_differences, publishable_record
 from effectstudy.outcomes.effect_size import prepost_effect
 from effectstudy.reports.disclosure import HIDDEN_SYMBOL, disclosure_control, rounding_interval
 
@@ -201,6 +202,8 @@ register({
     "yearly_n_evaluable": {"nl": "n te beoordelen (3-5 sessies)", "en": "n evaluable (3-5 sessions)"},
     "yearly_n_issued": {"nl": "n formulieren uitgereikt", "en": "n forms issued"},
     "yearly_n_returned": {"nl": "n formulieren terug", "en": "n forms returned"},
+    "yearly_cutoff": {"nl": "afkappunt", "en": "cut-off"},
+    "yearly_s_diff": {"nl": "S_diff", "en": "S_diff"},
     "reliably_improved": {"nl": "betrouwbaar verbeterd", "en": "reliably improved"},
     "complete": {"nl": "met voor- en nameting", "en": "with pre and post"},
     "returned": {"nl": "formulieren terug", "en": "forms returned"},
@@ -209,9 +212,12 @@ register({
 TOTAL = "all"
 #: column -> label name in the yearly views (the shared names mean other things elsewhere)
 _VIEW_NAMES = {"n": "n_ended", "effect_size": "yearly_effect_size", "n_evaluable": "yearly_n_evaluable",
-               "n_issued": "yearly_n_issued", "n_returned": "yearly_n_returned"}
+               "n_issued": "yearly_n_issued", "n_returned": "yearly_n_returned", "cutoff": "yearly_cutoff",
+               "s_diff": "yearly_s_diff"}
 _TREND_COLUMNS = ("n", "pct_complete", "pct_reliably_improved", "pct_recovered", "effect_size",
-                  "pct_stagnated", "pct_returned", "mean_grade")
+                  "pct_stagnated", "pct_returned", "mean_grade", "cutoff", "s_diff")
+#: decimals of the criteria in the trend (the same every year)
+_TREND_DIGITS = {"cutoff": 1, "s_diff": 2}
 
 
 @dataclass(frozen=True, repr=False)
@@ -281,7 +287,11 @@ class KeyFigures(Result):
             for stat, rows in drop.items():
                 t.loc[rows, stat] = np.nan
             res = control(t)
-        return PublishedFigures(meta=res.meta, disclosure=res, grouping=grouping, lang=lang)
+        crit = self.meta.get("criteria")
+        if crit is not None and grouping == TOTAL:  # fixed values as they are, sample-based ones as statistics
+            crit = publishable_record(crit, n=crit.get("n_sample"), threshold=threshold)
+        return PublishedFigures(meta=res.meta, disclosure=res, grouping=grouping, lang=lang,
+                                criteria=crit if grouping == TOTAL else None)
 
     def _linked(self, grouping: str, threshold: int, base: int | None, lang: str) -> list[Any]:
         """The tables published before ``grouping`` that share its total row (same clients):
@@ -364,6 +374,8 @@ class PublishedFigures(Result):
     disclosure: Any = None
     grouping: str = TOTAL
     lang: str = "nl"
+    #: the criteria of reliable change and recovery as published (overall table only)
+    criteria: dict[str, Any] | None = None
     title = "Key figures"
 
     def summary(self) -> pd.DataFrame:
@@ -420,9 +432,12 @@ class PublishedFigures(Result):
 
     def to_dict(self) -> dict[str, Any]:
         """Published values only (what a later year's trend and disclosure control read)."""
-        return jsonable({"title": self.title, "grouping": self.grouping,
-                         "year": int(self.disclosure.published["year"].iloc[0]),
-                         "disclosure": self.disclosure.to_dict(), "view": self.view().to_dict(orient="records")})
+        out = {"title": self.title, "grouping": self.grouping,
+               "year": int(self.disclosure.published["year"].iloc[0]),
+               "disclosure": self.disclosure.to_dict(), "view": self.view().to_dict(orient="records")}
+        if self.criteria is not None:
+            out["criteria"] = self.criteria
+        return jsonable(out)
 
     def internal_dict(self) -> dict[str, Any]:
         """For the run's internal folder: the disclosure reasons and audits."""
@@ -497,6 +512,7 @@ def key_figures(
     year: int | None = None,
     scale: str | None = None,
     groups: Sequence[str] = (),
+    criteria: dict[str, Any] | None = None,
 ) -> KeyFigures:
     """The key figures of the episodes of one year, per group (``Study.key_figures()`` passes them).
 
@@ -527,6 +543,10 @@ def key_figures(
         The primary scale's name (``meta``).
     groups : list of str
         Episode columns to break the figures down by.
+    criteria : dict, optional
+        The criteria record of the run (``Study.criteria.meta``,
+        :func:`effectstudy.outcomes.criteria.criteria_record`): kept in ``meta`` and published
+        with the overall table, so that the trend can refuse years with other criteria.
 
     Returns
     -------
@@ -578,7 +598,7 @@ def key_figures(
                      rc_method=outcome.meta["method"], cutoff=outcome.meta.get("cutoff_type"),
                      reliability=outcome.meta.get("reliability"), stagnation_rule=stagnation.meta.get("rule"),
                      stagnation_window=stagnation.meta.get("window"), groups=groups,
-                     unit="treatment episodes ended in the year")
+                     unit="treatment episodes ended in the year", criteria=criteria)
     return KeyFigures(meta=meta, tables=tables)
 
 
@@ -601,7 +621,8 @@ class Trend(TableResult):
             elif c == "n":
                 out[c] = [(HIDDEN_SYMBOL if pd.isna(x) else str(int(x))) for x in v]
             else:
-                out[c] = [HIDDEN_SYMBOL if pd.isna(x) else number(x, lang, DIGITS.get(c, 2)) for x in v]
+                out[c] = [HIDDEN_SYMBOL if pd.isna(x) else number(x, lang, DIGITS.get(c, _TREND_DIGITS.get(c, 2)))
+                          for x in v]
         out = out.reset_index()
         return out.rename(columns=lambda c: label(_VIEW_NAMES.get(c, c), lang))
 
@@ -642,6 +663,33 @@ class Trend(TableResult):
         return ax
 
 
+def _check_criteria(entries: list[tuple[int, dict[str, Any]]], files: dict[int, str]) -> None:
+    """Refuse a trend whose years used different criteria (or where only some recorded theirs)."""
+    recorded = [(y, e.get("criteria")) for y, e in entries]
+    if all(c is None for _, c in recorded):
+        return
+    first_year, first = next((y, c) for y, c in recorded if c is not None)
+
+    def shown(v: Any) -> str:
+        return f"{v:.10g}" if isinstance(v, float) else repr(v)
+
+    for year, crit in recorded:
+        where = f" ({files[year]})" if year in files else ""
+        first_where = f" ({files[first_year]})" if first_year in files else ""
+        if crit is None:
+            raise DataError(f"the trend compares years with one set of criteria, but the results of {year}{where} "
+                            f"record none, while {first_year} records its own; rerun {year} with the same criteria "
+                            "(analysis.reliable_change) or leave it out of history",
+                            expected="criteria recorded in every year's key_figures")
+        diff = criteria_differences(first, crit)
+        if diff:
+            what = "; ".join(f"{k}: {first_year} {shown(a)}, {year} {shown(b)}" for k, a, b in diff)
+            raise DataError(f"the years {first_year}{first_where} and {year}{where} used different criteria ({what}); a trend "
+                            "needs one set of criteria for every year: fix them once (registry, numbers in the "
+                            "params or criteria: {from: <results.json>}) and rerun the years that differ",
+                            expected="the same reliability, reference mean and SD, cut-off and S_diff every year")
+
+
 def trend(history: Sequence[str | Path], current: PublishedFigures, *, key: str = "key_figures") -> Trend:
     """The overall published figures of earlier runs (their ``results.json``) and of ``current``.
 
@@ -649,8 +697,15 @@ def trend(history: Sequence[str | Path], current: PublishedFigures, *, key: str 
     run.  Only published values are read, so the trend cannot reveal what an earlier report
     suppressed; a suppressed figure is a gap.  Columns: ``year``, ``figure`` (a published
     column such as ``pct_reliably_improved`` or ``effect_size``), ``value``.
+
+    The criteria of reliable change (``criteria`` of each year's published figures: the
+    reliability, reference mean and SD, the cut-off and S_diff) must be the same for every
+    year: a trend over moving yardsticks is refused with a :class:`DataError` naming the two
+    years and the values that differ.  The cut-off and S_diff are shown as the figures
+    ``cutoff`` and ``s_diff`` of every year.
     """
     entries: list[tuple[int, dict[str, Any]]] = []
+    files: dict[int, str] = {}
     for path in history:
         try:
             results = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -661,12 +716,18 @@ def trend(history: Sequence[str | Path], current: PublishedFigures, *, key: str 
             raise DataError(f"an earlier run's results have no published {key!r} entry", file=str(path),
                             expected="the results.json of a yearly_summary run")
         entries.append((int(entry["year"]), entry))
+        files[int(entry["year"])] = str(path)
     entries.append((int(current.disclosure.published["year"].iloc[0]), jsonable_dict(current.to_dict())))
     years = [y for y, _ in entries]
     if len(set(years)) != len(years):
         raise DataError(f"the history holds the same year twice: {sorted(years)}", expected="one results.json per year")
+    _check_criteria(entries, files)
     rows = []
     for year, entry in entries:
+        crit = entry.get("criteria") or {}
+        for col in ("cutoff", "s_diff"):
+            if col in crit:
+                rows.append({"year": year, "figure": col, "value": np.nan if crit[col] is None else float(crit[col])})
         for r in entry["disclosure"]["published"]:
             if r.get("group") != TOTAL:
                 continue

@@ -262,10 +262,11 @@ def _leaf_keys(model, prefix=()):
             continue
         sub = next((a for a in (f.annotation, *typing.get_args(f.annotation))
                     if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        key = f.alias or name  # the key as a params file writes it (criteria.from: field from_)
         if sub is not None:
-            yield from _leaf_keys(sub, (*prefix, name))
+            yield from _leaf_keys(sub, (*prefix, key))
         else:
-            yield (*prefix, name)
+            yield (*prefix, key)
 
 
 def _cases():

@@ -137,7 +137,8 @@ def test_plain_inputs_give_the_studys_list(listed):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", es.DataQualityWarning)
         results = {rule: es.stagnation(st.stagnation_data(), subject="episode_id", time="time", outcome="score",
-                                       reliability=st.reliability, rule=rule, window=(3, 5), criterion="rci",
+                                       reliability=st.criteria.value("reliability"), rule=rule, window=(3, 5),
+                                       sd_reference=st.criteria.value("sd_reference"), criterion="rci",
                                        instrument="scl90_nl", scale="PSNEUR")
                    for rule in spec.rules}
     direct = stagnation_list(st.episodes, st.stagnation_data(), results, spec, show_identifiers=True)
