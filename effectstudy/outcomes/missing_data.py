@@ -68,8 +68,10 @@ from effectstudy.outcomes.clinical_significance import clinical_significance
 from effectstudy.outcomes.effect_size import ES_METHODS, prepost_effect
 
 __all__ = ["itt_frame", "itt_effect", "baseline_table", "ITTResult", "BaselineResult",
-           "ITT_METHODS", "impute_norm"]
+           "ITT_METHODS", "MIN_OBS_PER_COLUMN", "impute_norm"]
 
+#: the imputation model keeps at least this many episodes with a post per model column
+MIN_OBS_PER_COLUMN = 10
 #: the analyses of everyone who started; ``completers`` analyses the complete pairs only
 ITT_METHODS = ("mi", "locf", "bocf", "completers")
 
@@ -323,7 +325,10 @@ def itt_effect(
         The last observed score after the pre (an interim, else the pre): the LOCF value,
         and an imputation predictor together with ``has_interim`` when that column exists.
     covariates : list of column names
-        Further predictors of the imputation model (numbers or categories).
+        Further predictors of the imputation model (numbers or categories).  The model
+        keeps at least :data:`MIN_OBS_PER_COLUMN` (10) episodes with a post per column:
+        with fewer, covariates are dropped from the end of the list (named in
+        ``meta["dropped_predictors"]``); ``pre`` and ``last`` always stay.
     status : column name or None, default "status"
         The pairing status; ``episode_open`` rows are left out (still in treatment).
     effect : {"rm", "av", "z", "b", "d"}, default "b"
@@ -423,7 +428,17 @@ def itt_effect(
     for c in covariates:
         work[f"cov:{c}"] = f[c].to_numpy()
         predictors.append(f"cov:{c}")
+    # at least MIN_OBS_PER_COLUMN observed posts per model column: covariates are dropped from
+    # the end of the list until the model fits (recorded in meta); pre and last always stay
+    dropped: list[str] = []
     xmat, names = _design(work, predictors, obs)
+    while xmat.shape[1] * MIN_OBS_PER_COLUMN > n_obs and len(predictors) > 1 + (last is not None):
+        gone = predictors.pop()
+        if gone == "has_interim":
+            predictors.append(gone)
+            break
+        dropped.append(str(gone).removeprefix("cov:"))
+        xmat, names = _design(work, predictors, obs)
     draws = impute_norm(y, xmat, m, np.random.default_rng(seed))
     est = np.empty(m)
     var = np.empty(m)
@@ -461,7 +476,7 @@ def itt_effect(
         unknown["share"] = unknown["n"] / n
     meta = base_meta("mi", primary=primary, effect=effect, adjust=bool(adjust), ci=ci, imputations=m,
                      seed=seed, imputation_model="norm (Bayesian linear regression, as mice)",
-                     predictors=names, orientation="post - pre", n_original=n_original, n_used=n,
+                     predictors=names, dropped_predictors=dropped, orientation="post - pre", n_original=n_original, n_used=n,
                      n_observed=n_obs, exclusions={k: v for k, v in exclusions.items() if v},
                      within=pooled.within, between=pooled.between, total=pooled.total,
                      criteria={k: v if isinstance(v, (int, float, str, type(None))) else type(v).__name__

@@ -136,9 +136,19 @@ def test_categories_per_method_sum_to_one_and_unknown_counts_the_missing():
 
 
 def test_interim_and_covariates_enter_the_imputation_model():
-    f = _hand_frame(n=60).assign(has_interim=lambda d: d["last"].notna(), group=["a", "b", "c"] * 20)
+    f = _hand_frame(n=120).assign(has_interim=lambda d: d["last"].notna(), group=["a", "b", "c"] * 40)
     r = es.itt_effect(f, covariates=["group"], imputations=5)
     assert r.meta["predictors"] == ["(intercept)", "pre", "last", "has_interim", "cov:group=b", "cov:group=c"]
+    assert r.meta["dropped_predictors"] == []
+
+
+def test_small_samples_drop_covariates_from_the_end_and_say_so():
+    # 60 episodes, 45 with a post: 10 per column allows 4 columns (intercept, pre, last, has_interim)
+    f = _hand_frame(n=60).assign(has_interim=lambda d: d["last"].notna(), group=["a", "b", "c"] * 20,
+                                 x=np.arange(60.0))
+    r = es.itt_effect(f, covariates=["x", "group"], imputations=5)
+    assert r.meta["predictors"] == ["(intercept)", "pre", "last", "has_interim"]
+    assert r.meta["dropped_predictors"] == ["group", "x"]
 
 
 @pytest.mark.parametrize("kwargs, match", [
