@@ -65,6 +65,7 @@ from effectstudy.outcomes.approaches import approaches_result
 from effectstudy.outcomes.clinical_significance import clinical_significance
 from effectstudy.outcomes.cutoff_change import cutoff_change
 from effectstudy.outcomes.effect_size import prepost_effect
+from effectstudy.outcomes.missing_data import baseline_table, itt_effect, itt_frame
 from effectstudy.reports.stagnation_list import stagnation_list
 from effectstudy.reports.yearly import KeyFigures, PublishedTables, key_figures, trend, yearly_text
 
@@ -492,6 +493,49 @@ class Study:
                          n_original=first.get("n_original"), n_used=first.get("n_used"),
                          exclusions=first.get("exclusions", {}), parts=metas)
         return EffectSizeTable(meta=meta, table=table)
+
+    def itt_data(self) -> pd.DataFrame:
+        """Every episode with a pre score of the primary scale: pre, post, last interim score,
+        covariates (``effectstudy.outcomes.missing_data.itt_frame``); open episodes included
+        (their ``status`` is ``episode_open``)."""
+        if "_itt_data" not in self.__dict__:
+            a = self.analysis
+            eps = self.episodes
+            wanted = [*a.itt.covariates, "sessions", "diagnosis", "care_type", "sex"]
+            covs = [c for c in dict.fromkeys(wanted) if c in eps.columns]
+            if "birth_year" in eps.columns or "age" in eps.columns:
+                covs.append("age")
+            missing = [c for c in a.itt.covariates if c not in covs]
+            if missing:
+                raise ParamsError(f"{self.params.source_file}: analysis.itt.covariates: {missing} are not "
+                                  f"episode columns; they are {sorted(eps.columns)} (and age)")
+            self.__dict__["_itt_data"] = itt_frame(self.pairs(), self.scores, eps, scale=self.scale,
+                                                   instrument=a.instrument, covariates=covs,
+                                                   after_end=a.post_window[1])
+        return self.__dict__["_itt_data"]
+
+    def itt(self):
+        """Everyone who started beside the completers (``es.itt_effect``): multiple imputation,
+        completers, LOCF and BOCF, with the category shares of each against the completers'
+        criteria (the reliability and cut-off of :meth:`clinical_significance`, so every data
+        set is classified against the same cut-off).  ``analysis.primary`` names the headline."""
+        a = self.analysis
+        es_ = a.effect_size
+        cs = self.clinical_significance().meta
+        criteria = {"reliability": cs["reliability"], "method": a.reliable_change.method,
+                    "cutoff": cs["cutoff_value"], "better_is": cs["better_is"]}
+        return itt_effect(self.itt_data(), covariates=a.itt.covariates, effect=es_.method, adjust=es_.adjust,
+                          ci=es_.ci, imputations=a.itt.imputations, seed=a.itt.seed, criteria=criteria,
+                          primary="mi" if a.primary == "itt" else "completers")
+
+    def baseline_comparison(self):
+        """Completers against the others who started (open episodes left out) at intake,
+        with standardised differences (``es.baseline_table``)."""
+        d = self.itt_data()
+        d = d[d["status"] != "episode_open"]
+        cont = [c for c in ("pre", "age", "sessions") if c in d.columns]
+        cat = [c for c in ("sex", "diagnosis", "care_type") if c in d.columns]
+        return baseline_table(d, continuous=cont, categorical=cat)
 
     def clinical_significance(self, group: str | None = None):
         """Reliable change and clinical significance of the primary scale (``es.clinical_significance``)."""

@@ -88,6 +88,16 @@ register({
     "std_diff": {"nl": "Gestandaardiseerd verschil", "en": "Standardised difference"},
     "completers_value": {"nl": "Voltooiers", "en": "Completers"},
     "noncompleters_value": {"nl": "Niet-voltooiers", "en": "Non-completers"},
+    "n_completers": {"nl": "n voltooiers", "en": "n completers"},
+    "n_noncompleters": {"nl": "n niet-voltooiers", "en": "n non-completers"},
+    "completers_sd": {"nl": "SD voltooiers", "en": "SD completers"},
+    "noncompleters_sd": {"nl": "SD niet-voltooiers", "en": "SD non-completers"},
+    "n_observed": {"nl": "n met nameting", "en": "n with post"},
+    "variable": {"nl": "Variabele", "en": "Variable"},
+    "level": {"nl": "Niveau", "en": "Level"},
+    "age": {"nl": "Leeftijd", "en": "Age"},
+    "sessions": {"nl": "Sessies", "en": "Sessions"},
+    "se": {"nl": "SE", "en": "SE"},
 })
 
 

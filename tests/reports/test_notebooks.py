@@ -71,6 +71,8 @@ def test_effect_study_results_equal_direct_calls(results, study):
     assert r["flow"] == expected(st.flow())
     assert r["effect_sizes"] == expected(st.effect_sizes())
     assert r["clinical_significance"] == expected(st.clinical_significance())
+    assert r["itt"] == expected(st.itt())  # seeded imputations: the same figures
+    assert r["baseline_comparison"] == expected(st.baseline_comparison())
     # ci.yaml switches on the three further approaches: each row is the verb's own summary
     assert r["approaches"] == expected(st.approaches())
     assert r["approaches"]["meta"]["approaches"] == ["rc_cutoff", "cutoff", "anchor", "anchor_cutoff"]
