@@ -1,7 +1,7 @@
 """Coverage of the 95 % intervals of the planted change: completers and everyone who started.
 
 Run: .venv/bin/python benchmarks/coverage_intervals.py [--reps 500] [--sizes 20 50 200]
-     [--big 100000] [--imputations 20] [--covariates diagnosis care_type sessions]
+     [--big 100000] [--imputations 20] [--covariates regular_end sessions diagnosis care_type]
 
 Not a unit test: it prints a table (and takes minutes).
 
@@ -88,7 +88,7 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[20, 50, 200])
     ap.add_argument("--big", type=int, default=100_000)
     ap.add_argument("--imputations", type=int, default=20)
-    ap.add_argument("--covariates", nargs="*", default=["diagnosis", "care_type", "sessions"])
+    ap.add_argument("--covariates", nargs="*", default=["regular_end", "sessions", "diagnosis", "care_type"])
     a = ap.parse_args(argv)
     warnings.simplefilter("ignore")
     t0 = time.time()

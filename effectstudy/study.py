@@ -505,10 +505,12 @@ class Study:
             covs = [c for c in dict.fromkeys(wanted) if c in eps.columns]
             if "birth_year" in eps.columns or "age" in eps.columns:
                 covs.append("age")
+            if "end_reason" in eps.columns and "regular_end" not in covs:
+                covs.append("regular_end")
             missing = [c for c in a.itt.covariates if c not in covs]
             if missing:
                 raise ParamsError(f"{self.params.source_file}: analysis.itt.covariates: {missing} are not "
-                                  f"episode columns; they are {sorted(eps.columns)} (and age)")
+                                  f"episode columns; they are {sorted(eps.columns)} (and age, regular_end)")
             self.__dict__["_itt_data"] = itt_frame(self.pairs(), self.scores, eps, scale=self.scale,
                                                    instrument=a.instrument, covariates=covs,
                                                    after_end=a.post_window[1])

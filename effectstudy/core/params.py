@@ -515,9 +515,10 @@ class ITTSpec(StrictModel):
     #: seed of the imputation draws (the same seed gives the same figures)
     seed: int = Field(0, ge=0)
     #: episode columns predicting the missing post besides the pre score and the last
-    #: interim score (covariates are dropped from the end when there are fewer than 10
-    #: completers per model column; the report names them)
-    covariates: list[str] = Field(default_factory=lambda: ["diagnosis", "care_type", "sessions"])
+    #: interim score; ``regular_end`` (end reason regular or not) and ``age`` are derived.
+    #: Covariates are dropped from the end when there are fewer than 10 completers per model
+    #: column (the result names them)
+    covariates: list[str] = Field(default_factory=lambda: ["regular_end", "sessions", "diagnosis", "care_type"])
 
 
 class AnalysisSpec(StrictModel):

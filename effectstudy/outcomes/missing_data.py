@@ -119,7 +119,9 @@ def itt_frame(pairs: Any, scores: Any, episodes: pd.DataFrame, *, scale: str,
     scale, instrument : str
         The paired scale (and its instrument, when several share the name).
     covariates : list of str
-        Episode columns copied to the frame (``age`` may be named when ``birth_year`` exists).
+        Episode columns copied to the frame; two are derived when named: ``age`` (start
+        year - ``birth_year``) and ``regular_end`` (1 when ``end_reason`` is ``regular``, 0
+        for dropout, referral or other, missing when the end reason is).
     after_end : int, default 30
         An episode without a post: its measurements up to this many days after the end date
         count (the upper bound of the post window).
@@ -164,6 +166,9 @@ def itt_frame(pairs: Any, scores: Any, episodes: pd.DataFrame, *, scale: str,
     for col in covariates:
         if col == "age" and "age" not in eps.columns and "birth_year" in eps.columns:
             val = eps["start_date"].dt.year - eps["birth_year"].astype("Float64")
+        elif col == "regular_end" and "regular_end" not in eps.columns and "end_reason" in eps.columns:
+            reason = eps["end_reason"].astype("string")
+            val = (reason == "regular").astype("Float64").where(reason.notna())
         elif col in eps.columns:
             val = eps[col]
         else:
