@@ -186,3 +186,68 @@ def test_baseline_table_standardised_differences_by_hand():
 def test_baseline_table_unknown_column_is_an_error():
     with pytest.raises(ArgumentError, match="age"):
         es.baseline_table(pd.DataFrame({"completer": [True]}), continuous=["age"])
+
+
+# ------------------------------------------------------------------------------ the frame and the Study
+def test_itt_frame_takes_the_last_interim_before_the_post_and_derives_covariates():
+    from effectstudy.outcomes.missing_data import itt_frame
+
+    ep = pd.DataFrame({"episode_id": ["e1", "e2", "e3"], "client_id": ["c1", "c2", "c3"],
+                       "start_date": pd.to_datetime(["2024-01-10", "2024-02-01", "2024-03-01"]),
+                       "end_date": pd.to_datetime(["2024-05-01", "2024-06-01", None]),
+                       "end_reason": ["regular", "dropout", None], "birth_year": [1980, 1990, 2000]})
+    sc = pd.DataFrame({"client_id": ["c1"] * 4 + ["c2"] * 3 + ["c3"],
+                       "scale": "GSI",
+                       "date": pd.to_datetime(["2024-01-08", "2024-02-10", "2024-03-20", "2024-05-01",
+                                               "2024-01-30", "2024-02-20", "2024-03-05", "2024-03-01"]),
+                       "score": [2.0, 1.8, 1.5, 1.2, 2.5, 2.4, 2.2, 1.9]})
+    pairs = es.pair_prepost(sc, ep, scale="GSI")
+    f = itt_frame(pairs, sc, ep, scale="GSI", covariates=["regular_end", "age"]).set_index("episode_id")
+    assert f.loc["e1", "last"] == 1.5 and f.loc["e1", "post"] == 1.2 and f.loc["e1", "completer"]
+    assert f.loc["e2", "last"] == 2.2 and np.isnan(f.loc["e2", "post"]) and f.loc["e2", "has_interim"]
+    assert f.loc["e3", "last"] == 1.9 and not f.loc["e3", "has_interim"]  # only the pre: last = pre
+    assert f.loc["e3", "status"] == "episode_open"
+    assert f["regular_end"].tolist()[:2] == [1.0, 0.0] and pd.isna(f.loc["e3", "regular_end"])
+    assert f["age"].tolist() == [44, 34, 24]
+
+
+@pytest.fixture(scope="module")
+def study():
+    from effectstudy.study import example_params
+
+    return es.Study.from_params(example_params())
+
+
+def test_study_itt_completers_row_is_the_study_effect_size(study):
+    t = study.itt().summary().set_index("method")
+    e = study.effect_sizes(scales=[study.scale], groups=[]).summary().iloc[0]
+    assert t.loc["completers", ["n", "estimate", "ci_low", "ci_high"]].tolist() == pytest.approx(
+        [e["n"], e["estimate"], e["ci_low"], e["ci_high"]], rel=1e-12)
+
+
+def test_study_itt_population_is_every_ended_episode_with_a_pre(study):
+    r = study.itt()
+    pat = study.pairs().patients
+    started = pat["pre_score"].notna() & (pat["status"] != "episode_open")
+    mi = r.summary().set_index("method").loc["mi"]
+    assert mi["n"] == started.sum() and mi["n_observed"] == (pat["status"] == "paired").sum()
+    assert r.meta["exclusions"] == {"episode_open": int((pat["pre_score"].notna() & ~started).sum())}
+    u = r.unknown_distribution.set_index("category")
+    assert u.loc["unknown", "n"] == mi["n"] - mi["n_observed"]
+    cs = study.clinical_significance().patients["category"].value_counts()
+    assert all(u.loc[c, "n"] == cs.get(c, 0) for c in ("recovered", "improved", "unchanged"))
+
+
+def test_study_primary_param_names_the_headline(study):
+    assert study.itt().headline()["method"] == "mi"  # default: analysis.primary itt
+    other = study.with_overrides({"analysis.primary": "completers", "analysis.itt.imputations": 5})
+    r = other.itt()
+    assert r.headline()["method"] == "completers" and r.meta["imputations"] == 5
+
+
+def test_study_baseline_comparison_counts_the_itt_population(study):
+    t = study.baseline_comparison().summary().set_index("variable")
+    mi = study.itt().summary().set_index("method").loc["mi"]
+    assert t.loc["n", "n_completers"] == mi["n_observed"]
+    assert t.loc["n", "n_completers"] + t.loc["n", "n_noncompleters"] == mi["n"]
+    assert {"pre", "age", "sessions", "sex", "diagnosis", "care_type"} <= set(t.index)
