@@ -516,7 +516,7 @@ class ITTSpec(StrictModel):
     seed: int = Field(0, ge=0)
     #: episode columns predicting the missing post besides the pre score and the last
     #: interim score; ``regular_end`` (end reason regular or not) and ``age`` are derived.
-    #: Covariates are dropped from the end when there are fewer than 10 completers per model
+    #: Covariates are dropped from the end when there are fewer than 5 completers per model
     #: column (the result names them)
     covariates: list[str] = Field(default_factory=lambda: ["regular_end", "sessions", "diagnosis", "care_type"])
 

@@ -71,7 +71,7 @@ __all__ = ["itt_frame", "itt_effect", "baseline_table", "ITTResult", "BaselineRe
            "ITT_METHODS", "MIN_OBS_PER_COLUMN", "impute_norm"]
 
 #: the imputation model keeps at least this many episodes with a post per model column
-MIN_OBS_PER_COLUMN = 10
+MIN_OBS_PER_COLUMN = 5
 #: the analyses of everyone who started; ``completers`` analyses the complete pairs only
 ITT_METHODS = ("mi", "locf", "bocf", "completers")
 
@@ -341,7 +341,7 @@ def itt_effect(
         and an imputation predictor together with ``has_interim`` when that column exists.
     covariates : list of column names
         Further predictors of the imputation model (numbers or categories).  The model
-        keeps at least :data:`MIN_OBS_PER_COLUMN` (10) episodes with a post per column:
+        keeps at least :data:`MIN_OBS_PER_COLUMN` (5) episodes with a post per column:
         with fewer, covariates are dropped from the end of the list (named in
         ``meta["dropped_predictors"]``); ``pre`` and ``last`` always stay.
     status : column name or None, default "status"

@@ -143,12 +143,19 @@ def test_interim_and_covariates_enter_the_imputation_model():
 
 
 def test_small_samples_drop_covariates_from_the_end_and_say_so():
-    # 60 episodes, 45 with a post: 10 per column allows 4 columns (intercept, pre, last, has_interim)
-    f = _hand_frame(n=60).assign(has_interim=lambda d: d["last"].notna(), group=["a", "b", "c"] * 20,
-                                 x=np.arange(60.0))
+    # 28 episodes, 21 with a post: 5 per column allows 4 columns (intercept, pre, last, has_interim)
+    f = _hand_frame(n=28).assign(has_interim=lambda d: d["last"].notna(), group=["a", "b", "c", "d"] * 7,
+                                 x=np.arange(28.0))
     r = es.itt_effect(f, covariates=["x", "group"], imputations=5)
     assert r.meta["predictors"] == ["(intercept)", "pre", "last", "has_interim"]
     assert r.meta["dropped_predictors"] == ["group", "x"]
+    # 24 with a post allow 4.8 columns: still 4; 25 allow 5: x comes back, group (3 columns) not
+    f2 = _hand_frame(n=34, missing_every=4).assign(has_interim=lambda d: d["last"].notna(),
+                                                  group=(["a", "b", "c", "d"] * 9)[:34], x=np.arange(34.0))
+    assert f2["post"].notna().sum() == 25
+    r2 = es.itt_effect(f2, covariates=["x", "group"], imputations=5)
+    assert r2.meta["predictors"] == ["(intercept)", "pre", "last", "has_interim", "cov:x"]
+    assert r2.meta["dropped_predictors"] == ["group"]
 
 
 @pytest.mark.parametrize("kwargs, match", [
