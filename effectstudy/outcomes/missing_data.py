@@ -258,6 +258,19 @@ class ITTResult(TableResult):
     title = "Everyone who started (intention to treat)"
     extra_tables = ("categories", "unknown_distribution")
 
+    def category_table(self) -> pd.DataFrame:
+        """Category shares side by side: ``category``, ``observed`` (the completers' categories
+        and ``unknown`` for everyone else who started, nothing imputed), then one column per
+        method (``mi``, ``completers``, ``locf``, ``bocf``); an :class:`ArgumentError` when no
+        criteria were given."""
+        if self.categories is None:
+            raise ArgumentError("criteria", None, "criteria passed to es.itt_effect for the category shares")
+        wide = self.categories.pivot(index="category", columns="method", values="share")
+        wide = wide.reindex(index=[*CATEGORIES, "unknown"], columns=list(dict.fromkeys(self.categories["method"])))
+        obs = self.unknown_distribution.set_index("category")["share"]
+        return wide.reset_index().rename_axis(columns=None).assign(observed=obs.to_numpy())[
+            ["category", "observed", *wide.columns]]
+
     def headline(self) -> pd.Series:
         """The row of the primary analysis (``meta["primary"]``)."""
         t = self.table

@@ -130,6 +130,10 @@ def test_categories_per_method_sum_to_one_and_unknown_counts_the_missing():
     assert (comp["share"] * comp["n"]).to_numpy() == pytest.approx(u["n"].iloc[:5].to_numpy())
     ok = r.categories.dropna()
     assert ((ok["ci_low"] <= ok["share"] + 1e-12) & (ok["share"] <= ok["ci_high"] + 1e-12)).all()
+    wide = r.category_table().set_index("category")
+    assert list(wide.columns) == ["observed", "mi", "completers", "locf", "bocf"]
+    assert wide.loc["unknown", "observed"] == u.loc["unknown", "share"] and np.isnan(wide.loc["unknown", "mi"])
+    assert wide["mi"].iloc[:5].sum() == pytest.approx(1.0)
     # BOCF: nobody without a post changes, so 'unchanged' holds at least the missing share
     bocf = r.categories[r.categories["method"] == "bocf"].set_index("category")
     assert bocf.loc["unchanged", "share"] >= u.loc["unknown", "share"]
