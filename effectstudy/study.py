@@ -530,6 +530,46 @@ class Study:
                           ci=es_.ci, imputations=a.itt.imputations, seed=a.itt.seed, criteria=criteria,
                           primary="mi" if a.primary == "itt" else "completers")
 
+    def itt_text(self, itt) -> str:
+        """A sentence naming the headline effect size (``analysis.primary``) and the figures beside it.
+
+        ``itt`` is :meth:`itt`'s result.  The sign follows the effect sizes (post - pre).
+        """
+        nl = self.lang == "nl"
+        t = itt.summary().set_index("method")
+
+        def fig(method: str) -> str:
+            r = t.loc[method]
+            return (f"{number(r['estimate'], self.lang)} ({number(r['ci_low'], self.lang)} "
+                    f"{'tot' if nl else 'to'} {number(r['ci_high'], self.lang)}; n = {int(r['n'])})")
+
+        mi, comp = fig("mi"), fig("completers")
+        m = itt.meta["imputations"]
+        if itt.meta["primary"] == "mi":
+            head = (f"**Hoofduitkomst: iedereen die begon** (alle afgesloten trajecten met een voormeting; de "
+                    f"ontbrekende nameting {m} keer geïmputeerd): {mi}. Alleen de voltooiers: {comp}."
+                    if nl else
+                    f"**Headline: everyone who started** (every ended episode with a pre measurement; the "
+                    f"missing post imputed {m} times): {mi}. Completers only: {comp}.")
+        else:
+            head = (f"**Hoofduitkomst: de voltooiers** (trajecten met voor- en nameting): {comp}. Iedereen die "
+                    f"begon (ontbrekende nameting {m} keer geïmputeerd): {mi}."
+                    if nl else
+                    f"**Headline: the completers** (episodes with a pre and a post measurement): {comp}. "
+                    f"Everyone who started (missing post imputed {m} times): {mi}.")
+        tail = (f" Gevoeligheid: laatste meting doorgetrokken {number(t.loc['locf', 'estimate'], self.lang)}, "
+                f"voormeting doorgetrokken (geen verandering) {number(t.loc['bocf', 'estimate'], self.lang)}."
+                if nl else
+                f" Sensitivity: last observation carried forward {number(t.loc['locf', 'estimate'], self.lang)}, "
+                f"baseline carried forward (no change) {number(t.loc['bocf', 'estimate'], self.lang)}.")
+        dropped = itt.meta.get("dropped_predictors") or []
+        if dropped:
+            tail += (f" Te weinig voltooiers voor alle voorspellers: {', '.join(dropped)} weggelaten uit het "
+                     "imputatiemodel." if nl else
+                     f" Too few completers for every predictor: {', '.join(dropped)} left out of the "
+                     "imputation model.")
+        return head + tail
+
     def baseline_comparison(self):
         """Completers against the others who started (open episodes left out) at intake,
         with standardised differences (``es.baseline_table``)."""

@@ -262,3 +262,13 @@ def test_study_baseline_comparison_counts_the_itt_population(study):
     assert t.loc["n", "n_completers"] == mi["n_observed"]
     assert t.loc["n", "n_completers"] + t.loc["n", "n_noncompleters"] == mi["n"]
     assert {"pre", "age", "sessions", "sex", "diagnosis", "care_type"} <= set(t.index)
+
+
+def test_study_itt_text_names_the_headline_first(study):
+    r = study.itt()
+    text = study.itt_text(r)
+    mi = r.summary().set_index("method").loc["mi"]
+    assert text.startswith("**Hoofduitkomst: iedereen die begon**")
+    assert f"{mi['estimate']:.2f}".replace(".", ",") in text and f"n = {int(mi['n'])}" in text
+    en = study.with_overrides({"analysis.primary": "completers", "language": "en"})
+    assert en.itt_text(en.itt()).startswith("**Headline: the completers**")

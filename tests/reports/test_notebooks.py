@@ -74,6 +74,7 @@ def test_effect_study_results_equal_direct_calls(results, study):
     assert r["clinical_significance"] == expected(st.clinical_significance())
     assert r["itt"] == expected(st.itt())  # seeded imputations: the same figures
     assert r["baseline_comparison"] == expected(st.baseline_comparison())
+    assert r["itt_text"] == st.itt_text(st.itt())
     assert r["itt_categories"] == json.loads(dumps_stable(jsonable(st.itt().category_table())))
     # ci.yaml switches on the three further approaches: each row is the verb's own summary
     assert r["approaches"] == expected(st.approaches())
