@@ -142,7 +142,8 @@ def itt_frame(pairs: Any, scores: Any, episodes: pd.DataFrame, *, scale: str,
     cols = ["client_id", "date", "score", *(["episode_id"] if "episode_id" in sc.columns else [])]
     s = sc.loc[sel, cols].rename(columns={"episode_id": "_mep", "score": "_score"})
     eps = episodes.set_index("episode_id")
-    end = eps["end_date"].reindex(pat["episode_id"]).to_numpy(dtype="datetime64[ns]")
+    end = (eps["end_date"].reindex(pat["episode_id"]).to_numpy(dtype="datetime64[ns]") if "end_date" in eps.columns
+           else np.full(len(pat), np.datetime64("NaT"), dtype="datetime64[ns]"))
     limit = np.where(pat["post_date"].notna(), pat["post_date"].to_numpy(dtype="datetime64[ns]"),
                      end + np.timedelta64(after_end + 1, "D"))
     e = pd.DataFrame({"episode_id": pat["episode_id"].to_numpy(), "client_id": pat["client_id"].to_numpy(),
