@@ -203,11 +203,28 @@ def _design(data: pd.DataFrame, predictors: Sequence[Hashable], observed: np.nda
                 cols.append((lev == level).astype(float))
                 names.append(f"{p}={level}")
     x = np.column_stack(cols)
-    # drop columns that do not vary among the observed rows (no information, singular X'X)
-    xo = x[observed]
-    keep = np.ones(x.shape[1], dtype=bool)
-    keep[1:] = xo[:, 1:].std(axis=0) > 0
+    keep = _independent(x[observed])
     return x[:, keep], [n for n, k in zip(names, keep, strict=True) if k]
+
+
+def _independent(xo: np.ndarray, tol: float = 1e-7) -> np.ndarray:
+    """Columns of ``xo`` that are not (nearly) a linear combination of the earlier kept ones.
+
+    A column that does not vary among the observed rows, or equals a combination of the
+    columns before it (e.g. ``last`` = ``pre`` when no completer has an interim
+    measurement), carries no information and makes :math:`X^TX` singular; R's ``lm.fit``
+    (under mice's ``norm``) gives it an ``NA`` coefficient that mice sets to 0, which is
+    the same as leaving it out.  The test: the column's residual after projection on the
+    kept columns has a norm of at most ``tol`` times its own.
+    """
+    keep = np.zeros(xo.shape[1], dtype=bool)
+    keep[0] = True  # the intercept
+    for j in range(1, xo.shape[1]):  # a handful of model columns
+        col = xo[:, j]
+        q, _ = np.linalg.qr(xo[:, keep])
+        resid = col - q @ (q.T @ col)
+        keep[j] = np.linalg.norm(resid) > tol * max(np.linalg.norm(col), 1e-300)
+    return keep
 
 
 def impute_norm(y: np.ndarray, x: np.ndarray, m: int, rng: np.random.Generator) -> np.ndarray:

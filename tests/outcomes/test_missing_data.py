@@ -140,7 +140,7 @@ def test_categories_per_method_sum_to_one_and_unknown_counts_the_missing():
 
 
 def test_interim_and_covariates_enter_the_imputation_model():
-    f = _hand_frame(n=120).assign(has_interim=lambda d: d["last"].notna(), group=["a", "b", "c"] * 40)
+    f = _hand_frame(n=120).assign(has_interim=lambda d: d["last"].notna(), group=["a", "b", "c", "a"] * 30)
     r = es.itt_effect(f, covariates=["group"], imputations=5)
     assert r.meta["predictors"] == ["(intercept)", "pre", "last", "has_interim", "cov:group=b", "cov:group=c"]
     assert r.meta["dropped_predictors"] == []
@@ -272,3 +272,14 @@ def test_study_itt_text_names_the_headline_first(study):
     assert f"{mi['estimate']:.2f}".replace(".", ",") in text and f"n = {int(mi['n'])}" in text
     en = study.with_overrides({"analysis.primary": "completers", "language": "en"})
     assert en.itt_text(en.itt()).startswith("**Headline: the completers**")
+
+
+def test_collinear_predictors_are_left_out_not_exploded():
+    # no completer has an interim: last == pre among the observed, has_interim constant
+    f = _hand_frame(n=24)
+    f["has_interim"] = f["post"].isna() & (np.arange(24) % 2 == 1)
+    f["last"] = np.where(f["has_interim"], f["pre"] - 20, f["pre"])
+    r = es.itt_effect(f, imputations=50, seed=2)
+    assert r.meta["predictors"] == ["(intercept)", "pre"]
+    t = r.summary().set_index("method")
+    assert -3 < t.loc["mi", "estimate"] < 0 and t.loc["mi", "se"] < 1
