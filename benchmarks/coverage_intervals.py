@@ -22,22 +22,23 @@ episodes; the first n are kept), scored and paired by the package (``es.score``,
 MI with ``--imputations`` imputations).  A row's interval covers when it holds the
 planted change of its population (completers: the completers'; MI, LOCF, BOCF: everyone's).
 
-Measured (2026-12-04, 500 replications per cell, m = 20; planted change on 90,539 episodes:
-completers -0.767, everyone who started -0.684; Monte-Carlo SE of a coverage about 0.011)::
+Measured (2026-12-04, 1000 replications per cell, m = 20; planted change on 90,539 episodes:
+completers -0.767, everyone who started -0.684; Monte-Carlo SE of a coverage about 0.007;
+``completers_t``: the completers' interval with t(n - 1) instead of z quantiles)::
 
-    n    MI (default model)   completers   LOCF    BOCF
-    20   0.968 (bias -0.07)   0.926        0.838   0.800
-    50   0.932 (bias +0.01)   0.928        0.740   0.646
-    200  0.934 (bias +0.02)   0.944        0.448   0.242
+    n    MI (default model)   completers   completers_t   LOCF    BOCF
+    20   0.965 (bias -0.06)   0.920        0.944          0.824   0.784
+    50   0.943 (bias +0.01)   0.939        0.942          0.747   0.656
+    200  0.934 (bias +0.01)   0.944        0.946          0.457   0.254
 
-Without ``regular_end`` in the imputation model the MI estimate is biased towards the
-completers (-0.756 at n = 200, coverage 0.862): dropout, referral and 'other' ends are
-planted more often for non-responders, and only the end reason carries that to the model
-(missing at random given it, not given pre, interim, diagnosis and sessions alone).  At
-n = 20 (about 14 completers) the model keeps only pre, last and has_interim (5 completers
-per column), so the MI estimate has the completers' bias there; its interval is wide enough
-to cover.  The completers' intervals (normal approximation, Hedges-corrected) are 1-2
-points short at n <= 50.
+Without ``regular_end`` in the imputation model (500 replications) the MI estimate is
+biased towards the completers (-0.756 at n = 200, coverage 0.862): dropout, referral and
+'other' ends are planted more often for non-responders, and only the end reason carries
+that into the model (missing at random given it, not given pre, interim, diagnosis and
+sessions alone).  At n = 20 (about 14 completers) the model keeps only pre, last and
+has_interim (5 completers per column), so the MI estimate has the completers' bias
+there; its interval is wide enough to cover.  The completers' normal-approximation
+interval (Hedges-corrected) is short at n = 20; t quantiles bring it to 0.944.
 """
 
 from __future__ import annotations
