@@ -40,6 +40,8 @@ _EXPORTS: dict[str, str] = {
     "percent_change": "effectstudy.outcomes.clinical_significance",
     "cutoff_change": "effectstudy.outcomes.cutoff_change",
     "anchor_change": "effectstudy.outcomes.anchor_change",
+    "itt_effect": "effectstudy.outcomes.missing_data",
+    "baseline_table": "effectstudy.outcomes.missing_data",
     # course
     "stagnation": "effectstudy.course.stagnation",
     "not_on_track": "effectstudy.course.expected_response",

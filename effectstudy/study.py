@@ -67,6 +67,7 @@ from effectstudy.outcomes.clinical_significance import clinical_significance
 from effectstudy.outcomes.criteria import Criteria, criteria_record, read_reference_run
 from effectstudy.outcomes.cutoff_change import cutoff_change
 from effectstudy.outcomes.effect_size import EffectSizeResult, prepost_effect
+from effectstudy.outcomes.missing_data import baseline_table, itt_effect, itt_frame
 from effectstudy.reports.stagnation_list import stagnation_list
 from effectstudy.reports.yearly import KeyFigures, PublishedTables, key_figures, trend, yearly_text
 
@@ -588,6 +589,91 @@ class Study:
                          n_original=first.get("n_original"), n_used=first.get("n_used"),
                          exclusions=first.get("exclusions", {}), parts=metas)
         return EffectSizeTable(meta=meta, table=table)
+
+    def itt_data(self) -> pd.DataFrame:
+        """Every episode with a pre score of the primary scale: pre, post, last interim score,
+        covariates (``effectstudy.outcomes.missing_data.itt_frame``); open episodes included
+        (their ``status`` is ``episode_open``)."""
+        if "_itt_data" not in self.__dict__:
+            a = self.analysis
+            eps = self.episodes
+            wanted = [*a.itt.covariates, "sessions", "diagnosis", "care_type", "sex"]
+            covs = [c for c in dict.fromkeys(wanted) if c in eps.columns]
+            if "birth_year" in eps.columns or "age" in eps.columns:
+                covs.append("age")
+            if "end_reason" in eps.columns and "regular_end" not in covs:
+                covs.append("regular_end")
+            missing = [c for c in a.itt.covariates if c not in covs]
+            if missing:
+                raise ParamsError(f"{self.params.source_file}: analysis.itt.covariates: {missing} are not "
+                                  f"episode columns; they are {sorted(eps.columns)} (and age, regular_end)")
+            self.__dict__["_itt_data"] = itt_frame(self.pairs(), self.scores, eps, scale=self.scale,
+                                                   instrument=a.instrument, covariates=covs,
+                                                   after_end=a.post_window[1])
+        return self.__dict__["_itt_data"]
+
+    def itt(self):
+        """Everyone who started beside the completers (``es.itt_effect``): multiple imputation,
+        completers, LOCF and BOCF, with the category shares of each against the completers'
+        criteria (the reliability and cut-off of :meth:`clinical_significance`, so every data
+        set is classified against the same cut-off).  ``analysis.primary`` names the headline."""
+        a = self.analysis
+        es_ = a.effect_size
+        cs = self.clinical_significance().meta
+        criteria = {"reliability": cs["reliability"], "method": a.reliable_change.method,
+                    "cutoff": cs["cutoff_value"], "better_is": cs["better_is"]}
+        return itt_effect(self.itt_data(), covariates=a.itt.covariates, effect=es_.method, adjust=es_.adjust,
+                          ci=es_.ci, imputations=a.itt.imputations, seed=a.itt.seed, criteria=criteria,
+                          primary="mi" if a.primary == "itt" else "completers")
+
+    def itt_text(self, itt) -> str:
+        """A sentence naming the headline effect size (``analysis.primary``) and the figures beside it.
+
+        ``itt`` is :meth:`itt`'s result.  The sign follows the effect sizes (post - pre).
+        """
+        nl = self.lang == "nl"
+        t = itt.summary().set_index("method")
+
+        def fig(method: str) -> str:
+            r = t.loc[method]
+            return (f"{number(r['estimate'], self.lang)} ({number(r['ci_low'], self.lang)} "
+                    f"{'tot' if nl else 'to'} {number(r['ci_high'], self.lang)}; n = {int(r['n'])})")
+
+        mi, comp = fig("mi"), fig("completers")
+        m = itt.meta["imputations"]
+        if itt.meta["primary"] == "mi":
+            head = (f"**Hoofduitkomst: iedereen die begon** (alle afgesloten trajecten met een voormeting; de "
+                    f"ontbrekende nameting {m} keer geïmputeerd): {mi}. Alleen de voltooiers: {comp}."
+                    if nl else
+                    f"**Headline: everyone who started** (every ended episode with a pre measurement; the "
+                    f"missing post imputed {m} times): {mi}. Completers only: {comp}.")
+        else:
+            head = (f"**Hoofduitkomst: de voltooiers** (trajecten met voor- en nameting): {comp}. Iedereen die "
+                    f"begon (ontbrekende nameting {m} keer geïmputeerd): {mi}."
+                    if nl else
+                    f"**Headline: the completers** (episodes with a pre and a post measurement): {comp}. "
+                    f"Everyone who started (missing post imputed {m} times): {mi}.")
+        tail = (f" Gevoeligheid: laatste meting doorgetrokken {number(t.loc['locf', 'estimate'], self.lang)}, "
+                f"voormeting doorgetrokken (geen verandering) {number(t.loc['bocf', 'estimate'], self.lang)}."
+                if nl else
+                f" Sensitivity: last observation carried forward {number(t.loc['locf', 'estimate'], self.lang)}, "
+                f"baseline carried forward (no change) {number(t.loc['bocf', 'estimate'], self.lang)}.")
+        dropped = itt.meta.get("dropped_predictors") or []
+        if dropped:
+            tail += (f" Te weinig voltooiers voor alle voorspellers: {', '.join(dropped)} weggelaten uit het "
+                     "imputatiemodel." if nl else
+                     f" Too few completers for every predictor: {', '.join(dropped)} left out of the "
+                     "imputation model.")
+        return head + tail
+
+    def baseline_comparison(self):
+        """Completers against the others who started (open episodes left out) at intake,
+        with standardised differences (``es.baseline_table``)."""
+        d = self.itt_data()
+        d = d[d["status"] != "episode_open"]
+        cont = [c for c in ("pre", "age", "sessions") if c in d.columns]
+        cat = [c for c in ("sex", "diagnosis", "care_type") if c in d.columns]
+        return baseline_table(d, continuous=cont, categorical=cat)
 
     def clinical_significance(self, group: str | None = None):
         """Reliable change and clinical significance of the primary scale (``es.clinical_significance``)."""

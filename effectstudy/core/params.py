@@ -46,7 +46,8 @@ from effectstudy.core.schema import ITEM_PATTERN, SCORE_PATTERN
 
 __all__ = [
     "FileSpec", "DataSpec", "WideSpec", "WideMeasurementSpec", "Params", "load_params", "parse_yaml", "StrictModel",
-    "SelectionSpec", "EffectSizeSpec", "CriteriaFromSpec", "ReliableChangeSpec", "StagnationSpec", "NotOnTrackSpec", "AnalysisSpec",
+    "SelectionSpec", "EffectSizeSpec", "CriteriaFromSpec", "ReliableChangeSpec", "StagnationSpec", "NotOnTrackSpec",
+    "ITTSpec", "AnalysisSpec",
     "DisclosureSpec", "StagnationListSpec", "EffectStudyParams", "YearlySummaryParams", "StudentParams", "ExploreParams",
     "REPORT_MODELS", "load_report_params", "key_lines", "line_of", "decimal_commas", "DECIMAL_COMMA",
 ]
@@ -585,6 +586,20 @@ class NotOnTrackSpec(StrictModel):
     seed: int = Field(0, ge=0)
 
 
+class ITTSpec(StrictModel):
+    """Everyone who started: multiple imputation of the missing post scores (``es.itt_effect``)."""
+
+    #: number of imputed data sets (m); 20 or more
+    imputations: int = Field(20, ge=2, le=10000)
+    #: seed of the imputation draws (the same seed gives the same figures)
+    seed: int = Field(0, ge=0)
+    #: episode columns predicting the missing post besides the pre score and the last
+    #: interim score; ``regular_end`` (end reason regular or not) and ``age`` are derived.
+    #: Covariates are dropped from the end when there are fewer than 5 completers per model
+    #: column (the result names them)
+    covariates: list[str] = Field(default_factory=lambda: ["regular_end", "sessions", "diagnosis", "care_type"])
+
+
 class AnalysisSpec(StrictModel):
     """What is analysed: instrument, scales, groups, pairing windows and methods."""
 
@@ -609,6 +624,10 @@ class AnalysisSpec(StrictModel):
     reliable_change: ReliableChangeSpec = Field(default_factory=ReliableChangeSpec)
     stagnation: StagnationSpec = Field(default_factory=StagnationSpec)
     not_on_track: NotOnTrackSpec = Field(default_factory=NotOnTrackSpec)
+    #: the headline effect size: ``itt`` (everyone who started, by multiple imputation) or
+    #: ``completers`` (the episodes with a pre and a post); the other is shown beside it
+    primary: Literal["completers", "itt"] = "itt"
+    itt: ITTSpec = Field(default_factory=ITTSpec)
 
     @model_validator(mode="before")
     @classmethod

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import effectstudy as es
+from effectstudy.core.jsonable import jsonable
 from effectstudy.reports.output import dumps_stable, internal_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,6 +72,10 @@ def test_effect_study_results_equal_direct_calls(results, study):
     assert r["flow"] == expected(st.flow())
     assert r["effect_sizes"] == expected(st.effect_sizes())
     assert r["clinical_significance"] == expected(st.clinical_significance())
+    assert r["itt"] == expected(st.itt())  # seeded imputations: the same figures
+    assert r["baseline_comparison"] == expected(st.baseline_comparison())
+    assert r["itt_text"] == st.itt_text(st.itt())
+    assert r["itt_categories"] == json.loads(dumps_stable(jsonable(st.itt().category_table())))
     # ci.yaml switches on the three further approaches: each row is the verb's own summary
     assert r["approaches"] == expected(st.approaches())
     assert r["approaches"]["meta"]["approaches"] == ["rc_cutoff", "cutoff", "anchor", "anchor_cutoff"]
