@@ -14,7 +14,8 @@ from the looks *before* the outcome measurement only, predicts that outcome:
 - the continuous signal (the score the flag thresholds): the area under the ROC curve
   with DeLong's interval (:mod:`effectstudy.kernels.roc`).
 
-Two signals (``method=``): ``"ever"`` scores a subject by its *largest* deviation over
+Three signals (``method=``): ``"model"`` combines the deviations with intake severity
+and early change in a logistic regression cross-fitted on the same folds; ``"ever"`` scores a subject by its *largest* deviation over
 the looks before the outcome (flagged = beyond the band at some look: the status
 ``es.not_on_track`` reports); ``"latest"`` by the deviation at the *last* look before
 the outcome (flagged = beyond the band at that look).  ``SignalAccuracyResult.compare``
@@ -40,13 +41,15 @@ from effectstudy.core.errors import ArgumentError, ArgumentTypeError
 from effectstudy.core.labels import label, register
 from effectstudy.core.results import Result, base_meta
 from effectstudy.kernels.proportions import wilson_ci
-from effectstudy.kernels.roc import auc_ci, delong
+from effectstudy.kernels.roc import auc_ci, delong, logistic_fit, youden_threshold
 
 __all__ = ["signal_accuracy", "SignalAccuracyResult", "final_outcome", "SIGNAL_METHODS",
            "MEASURES", "POOR_OUTCOMES"]
 
 #: the signals :func:`signal_accuracy` can score
-SIGNAL_METHODS = ("ever", "latest")
+SIGNAL_METHODS = ("ever", "latest", "model")
+#: predictors of ``method="model"`` (per subject, from the looks before the outcome)
+MODEL_FEATURES = ("max_z", "last_z", "intake", "early_improvement")
 #: definitions of a poor final outcome (:func:`final_outcome`): the reliable-change categories
 #: that count as poor
 POOR_OUTCOMES = {"not_reliably_improved": ("unchanged", "deteriorated"),
@@ -66,8 +69,6 @@ register({
     "no_look_before_outcome": {"nl": "geen meting vóór de uitkomstmeting",
                                "en": "no look before the outcome measurement"},
     "included": {"nl": "meegeteld", "en": "included"},
-    "ever": {"nl": "ooit buiten de band", "en": "ever beyond the band"},
-    "latest": {"nl": "laatste meting buiten de band", "en": "latest look beyond the band"},
 })
 
 
@@ -105,13 +106,30 @@ class SignalAccuracyResult(Result):
         out = pd.concat(parts, ignore_index=True)
         return out[["fold", *[c for c in out.columns if c != "fold"]]]
 
+    def against(self, outcome: pd.Series) -> SignalAccuracyResult:
+        """The same scores and flags judged against another outcome (e.g. a planted truth),
+        indexed by subject; included subjects whose new outcome is missing become
+        ``outcome_unknown``.  A ``"model"`` signal keeps the model fitted on the original
+        outcome."""
+        new = _outcome(outcome).reindex(self.patients.index)
+        pat = self.patients.assign(poor=new)
+        st = pat["status"].where(~((pat["status"] == "included") & new.isna()),
+                                 "outcome_unknown")
+        pat["status"] = st
+        inc = st == "included"
+        meta = {**self.meta, "outcome": "against(): another outcome for the same signal",
+                "n_used": int(inc.sum()), "n_poor": int(pat.loc[inc, "poor"].sum()),
+                "exclusions": {k: int((st == k).sum())
+                               for k in ("outcome_unknown", "no_look_before_outcome")}}
+        return SignalAccuracyResult(patients=pat, meta=meta)
+
     def compare(self, other: SignalAccuracyResult) -> pd.DataFrame:
         """DeLong's paired test of this AUC against ``other``'s on the subjects included
         in both: ``auc, auc_other, difference`` (other - this) ``, ci_low, ci_high, z, p,
         n, n_cases`` (DeLong et al. 1988, the test R's ``pROC::roc.test(method =
         "delong", paired = TRUE)`` reports)."""
         if not isinstance(other, SignalAccuracyResult):
-            raise ArgumentTypeError("other", type(other).__name__, "a SignalAccuracyResult")
+            raise ArgumentTypeError("other", other, "a SignalAccuracyResult")
         a, b = self._used(), other._used()
         common = a.index.intersection(b.index)
         a, b = a.loc[common], b.loc[common]
@@ -195,7 +213,10 @@ def _looks(signal: Any, subject: Hashable | None, time: Hashable | None, level: 
         subject = ms.columns[0] if subject is None else subject
         time = ms.columns[1] if time is None else time
         src = "es.not_on_track"
-        meta = {"signal": src, "folds": signal.meta.get("folds"),
+        ycol = ms.columns[2]
+        meta = {"signal": src, "folds": signal.meta.get("folds"), "_y": ycol,
+                "_baseline": signal.patients.get("baseline"),
+                "_d": -1 if signal.meta.get("better_is") == "lower" else 1,
                 "cross_fitted": bool(signal.meta.get("folds", 0) and
                                      signal.meta.get("folds") >= 2)}
         if level is None:
@@ -210,7 +231,7 @@ def _looks(signal: Any, subject: Hashable | None, time: Hashable | None, level: 
         frame = signal
         meta = {"signal": "table of looks", "cross_fitted": "fold" in frame.columns}
     else:
-        raise ArgumentTypeError("signal", type(signal).__name__, "es.not_on_track(...) output "
+        raise ArgumentTypeError("signal", signal, "es.not_on_track(...) output "
                                 "or a DataFrame of looks with a 'z_worse' column")
     check_columns(frame, what="signal", subject=subject, time=time, z_worse="z_worse")
     if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0.5 < level < 1:
@@ -221,12 +242,15 @@ def _looks(signal: Any, subject: Hashable | None, time: Hashable | None, level: 
                           "time": pd.to_numeric(frame[time]).to_numpy(float),
                           "z": pd.to_numeric(frame["z_worse"]).to_numpy(float),
                           "fold": fold.to_numpy()})
+    ycol = meta.pop("_y", None)
+    looks["y"] = (pd.to_numeric(frame[ycol]).to_numpy(float) if ycol is not None
+                  else np.nan)
     return looks, float(level), meta
 
 
 def _outcome(outcome: Any) -> pd.Series:
     if not isinstance(outcome, pd.Series):
-        raise ArgumentTypeError("outcome", type(outcome).__name__, "a Series indexed by "
+        raise ArgumentTypeError("outcome", outcome, "a Series indexed by "
                                 "subject: True (poor final outcome), False, or missing")
     if outcome.index.has_duplicates:
         dup = outcome.index[outcome.index.duplicated()][0]
@@ -236,6 +260,48 @@ def _outcome(outcome: Any) -> pd.Series:
     if bad.any():
         raise ArgumentError("outcome", o[bad].iloc[0], "True (poor), False or missing")
     return o.map(lambda v: v if v is None else bool(v)).astype("boolean")
+
+
+# ============================================================================ the model
+def _model_scores(agg: pd.DataFrame, inc: np.ndarray, poor: pd.Series, meta_sig: dict[str, Any]
+                  ) -> tuple[pd.Series, pd.Series, dict[str, Any]]:
+    """Cross-fitted logistic score and flag of ``method="model"``: for each fold, a
+    logistic regression of ``poor`` on :data:`MODEL_FEATURES` fitted on the included
+    subjects of the *other* folds (standardised there), its linear predictor for the fold,
+    and the flag at the Youden threshold chosen on those other folds."""
+    base = meta_sig.get("_baseline")
+    if base is None or agg["fold"].isna().all():
+        raise ArgumentError("method", "model", "es.not_on_track(...) output as signal (the "
+                            "model needs its folds, intake scores and looks)")
+    d = meta_sig["_d"]
+    intake = base.reindex(agg.index).to_numpy(float)
+    feats = np.column_stack([agg["max_z"], agg["last_z"], intake,
+                             d * (agg["first_y"].to_numpy(float) - intake)])
+    y = poor.to_numpy(dtype=float, na_value=np.nan)
+    fold = agg["fold"].to_numpy(float)
+    score = np.full(len(agg), np.nan)
+    flag = np.full(len(agg), np.nan)
+    coefs = []
+    for f in np.unique(fold[inc]):
+        tr = inc & (fold != f)
+        te = inc & (fold == f)
+        mu, sd = feats[tr].mean(axis=0), feats[tr].std(axis=0, ddof=1)
+        sd = np.where(sd > 0, sd, 1.0)
+        xt = np.column_stack([np.ones(tr.sum()), (feats[tr] - mu) / sd])
+        beta = logistic_fit(xt, y[tr])
+        thr = youden_threshold(xt @ beta, y[tr] == 1)
+        lp = np.column_stack([np.ones(te.sum()), (feats[te] - mu) / sd]) @ beta
+        score[te] = lp
+        flag[te] = lp > thr
+        coefs.append({"fold": int(f), "n_train": int(tr.sum()), "threshold": float(thr),
+                      **dict(zip(("intercept", *MODEL_FEATURES), map(float, beta), strict=True))})
+    idx = agg.index
+    meta = {"model": "logistic regression of poor on " + ", ".join(MODEL_FEATURES)
+                     + " (standardised), fitted per fold on the other folds' subjects; flag at "
+                     "the Youden threshold of those folds",
+            "model_fits": coefs}
+    return (pd.Series(score, index=idx),
+            pd.Series(flag, index=idx).where(~np.isnan(flag)).astype("boolean"), meta)
 
 
 # ============================================================================ the outcome
@@ -307,9 +373,13 @@ def signal_accuracy(
     until : Series, optional
         Indexed by subject: the time of the outcome measurement; only looks at an
         earlier time count.  Without it every look counts (``meta["until"]`` says so).
-    method : {"ever", "latest"}
+    method : {"ever", "latest", "model"}
         ``"ever"``: score = largest ``z_worse`` over the looks, flagged when beyond the
-        band at some look; ``"latest"``: ``z_worse`` at the last look.
+        band at some look; ``"latest"``: ``z_worse`` at the last look; ``"model"`` (needs
+        ``es.not_on_track`` output): a logistic regression on the largest and last
+        ``z_worse``, the intake score and the improvement at the first look, cross-fitted
+        on the signal's folds (fitted on the other folds, flag at their Youden threshold;
+        coefficients in ``meta["model_fits"]``).
     level : float, optional
         One-sided band level; default the signal's own (``meta["level"]``).
     subject, time : column names, optional
@@ -367,23 +437,29 @@ def signal_accuracy(
     lk = looks[looks["subject"].isin(ids[known])]
     if until is not None:
         if not isinstance(until, pd.Series) or until.index.has_duplicates:
-            raise ArgumentTypeError("until", type(until).__name__, "a Series indexed by "
+            raise ArgumentTypeError("until", until, "a Series indexed by "
                                     "subject (one time each)")
         u = pd.to_numeric(until).reindex(lk["subject"]).to_numpy(float)
         lk = lk[lk["time"].to_numpy() < u]  # NaN until: no look counts
     lk = lk.sort_values(["subject", "time"], kind="stable")
     g = lk.groupby("subject", sort=False)
-    agg = pd.DataFrame({"n_looks": g.size(), "max": g["z"].max(), "last": g["z"].last(),
-                        "fold": g["fold"].first()})
+    agg = pd.DataFrame({"n_looks": g.size(), "max_z": g["z"].max(), "last_z": g["z"].last(),
+                        "first_y": g["y"].first(), "fold": g["fold"].first()})
     agg = agg.reindex(ids)
     n_looks = agg["n_looks"].fillna(0).astype(int)
-    score = agg["max" if method == "ever" else "last"]
     status = np.where(~known, "outcome_unknown",
                       np.where(n_looks.to_numpy() == 0, "no_look_before_outcome", "included"))
-    pat = pd.DataFrame({"poor": poor, "status": status, "n_looks": n_looks, "score": score,
-                        "flagged": (score > q).where(score.notna()).astype("boolean"),
-                        "fold": agg["fold"]}, index=ids)
     inc = status == "included"
+    model_meta: dict[str, Any] = {}
+    if method == "model":
+        score, flagged, model_meta = _model_scores(agg, inc, poor, meta_sig)
+    else:
+        score = agg["max_z" if method == "ever" else "last_z"]
+        flagged = (score > q).where(score.notna())
+    for k in ("_baseline", "_d"):
+        meta_sig.pop(k, None)
+    pat = pd.DataFrame({"poor": poor, "status": status, "n_looks": n_looks, "score": score,
+                        "flagged": flagged.astype("boolean"), "fold": agg["fold"]}, index=ids)
     meta = base_meta(
         "signal_accuracy", signal_method=method, level=level, band_quantile=q, ci=ci,
         outcome="poor = True in outcome=",
@@ -394,5 +470,5 @@ def signal_accuracy(
                     "no_look_before_outcome": int((status == "no_look_before_outcome").sum())},
         n_poor=int(pat.loc[inc, "poor"].sum()),
         n_signal_without_outcome=int((~pd.Index(looks["subject"].unique()).isin(ids)).sum()),
-        **meta_sig)
+        **meta_sig, **model_meta)
     return SignalAccuracyResult(patients=pat, meta=meta)

@@ -43,7 +43,7 @@ from scipy import stats
 from effectstudy.core.checks import check_ci
 from effectstudy.core.errors import ArgumentError
 
-__all__ = ["delong", "auc_ci"]
+__all__ = ["delong", "auc_ci", "youden_threshold", "logistic_fit"]
 
 
 def _rows(a: ArrayLike, name: str) -> np.ndarray:
@@ -102,3 +102,54 @@ def auc_ci(auc: ArrayLike, var: ArrayLike, ci: float = 0.95) -> tuple[np.ndarray
     a = np.asarray(auc, dtype=float)
     se = np.sqrt(np.asarray(var, dtype=float))
     return np.clip(a - z * se, 0.0, 1.0), np.clip(a + z * se, 0.0, 1.0)
+
+
+def youden_threshold(scores: ArrayLike, cases: ArrayLike) -> float:
+    """The threshold ``t`` (flag = score > t) that maximises sensitivity + specificity.
+
+    Candidates are the midpoints between consecutive distinct scores (and one below the
+    smallest); among equal maxima the highest threshold wins (fewest flags).  Youden, W. J.
+    (1950). Index for rating diagnostic tests. *Cancer, 3*\\ (1), 32-35.
+
+    >>> youden_threshold([0.1, 0.4, 0.35, 0.8], [False, True, False, True])
+    0.375
+    """
+    s = np.asarray(scores, dtype=float)
+    c = np.asarray(cases, dtype=bool)
+    if s.shape != c.shape or s.ndim != 1 or not np.isfinite(s).all() or c.all() or not c.any():
+        raise ArgumentError("scores, cases", (s.shape, int(c.sum())), "finite scores and at "
+                            "least one case and one control")
+    u = np.unique(s)
+    cand = np.r_[u[0] - 1.0, (u[:-1] + u[1:]) / 2]
+    # cases / controls above each candidate: counts of scores > t by searchsorted
+    sc, sn = np.sort(s[c]), np.sort(s[~c])
+    se = (sc.size - np.searchsorted(sc, cand, side="right")) / sc.size
+    sp = np.searchsorted(sn, cand, side="right") / sn.size
+    j = se + sp
+    return float(cand[np.flatnonzero(j == j.max())[-1]])
+
+
+def logistic_fit(x: ArrayLike, y: ArrayLike, *, ridge: float = 1e-6,
+                 max_iter: int = 100) -> np.ndarray:
+    """Coefficients of a logistic regression of ``y`` (0/1) on ``x`` (with its own intercept
+    column), by Newton-Raphson with a small ridge penalty ``ridge * |beta|^2 / 2`` that keeps
+    the fit finite under separation (R: glm(y ~ x, family = binomial) gives -3.035, 1.214).
+
+    >>> x = np.column_stack([np.ones(6), [0.0, 1, 2, 3, 4, 5]])
+    >>> logistic_fit(x, [0, 0, 1, 0, 1, 1]).round(3).tolist()
+    [-3.035, 1.214]
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    beta = np.zeros(x.shape[1])
+    pen = ridge * np.eye(x.shape[1])
+    for _ in range(max_iter):
+        eta = np.clip(x @ beta, -30, 30)
+        p = 1.0 / (1.0 + np.exp(-eta))
+        grad = x.T @ (y - p) - pen @ beta
+        hess = (x * (p * (1 - p))[:, None]).T @ x + pen
+        step = np.linalg.solve(hess, grad)
+        beta = beta + step
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    return beta
