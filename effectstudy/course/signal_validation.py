@@ -36,8 +36,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from effectstudy.core.checks import check_ci, check_choice, check_columns
+from effectstudy.core.checks import check_choice, check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError
+from effectstudy.core.formatting import Lang, check_lang, interval, number
 from effectstudy.core.labels import label, register
 from effectstudy.core.results import Result, base_meta
 from effectstudy.kernels.proportions import wilson_ci
@@ -149,6 +150,39 @@ class SignalAccuracyResult(Result):
             "ci_low": diff - zq * se, "ci_high": diff + zq * se, "z": z,
             "p": float(2 * stats.norm.sf(abs(z))) if se > 0 else float("nan"),
             "n": int(len(common)), "n_cases": int(poor.sum())}])
+
+    def interpretation(self, lang: Lang = "nl") -> str:
+        """One sentence for the report: what the signal catches and what it misses.
+
+        The figures are those of :meth:`summary` (95% or ``meta["ci"]`` intervals);
+        excluded subjects (no look before the outcome) are named, since the signal could
+        not judge them at all.
+        """
+        lang = check_lang(lang)
+        s = self.summary().set_index("measure")
+        n_poor = int(s.loc["sensitivity", "n"])
+        n_good = int(s.loc["specificity", "n"])
+        tp, tn = int(s.loc["sensitivity", "k"]), int(s.loc["specificity", "k"])
+        fp = n_good - tn
+        ex = int(self.meta["exclusions"].get("no_look_before_outcome", 0))
+
+        def est(m: str) -> str:
+            r = s.loc[m]
+            return f"{number(r['estimate'], lang)} {interval(r['ci_low'], r['ci_high'], lang)}"
+
+        if lang == "nl":
+            return (f"Het signaal ving vóór de nameting {tp} van de {n_poor} trajecten met een "
+                    f"slechte uitkomst (sensitiviteit {est('sensitivity')}) en gaf {fp} vals "
+                    f"alarm bij {n_good} trajecten met een goede uitkomst (specificiteit "
+                    f"{est('specificity')}); gebalanceerde accuratesse "
+                    f"{est('balanced_accuracy')}, AUC {est('auc')}. {ex} afgeronde trajecten "
+                    "zonder meting tussen voor- en nameting kon het signaal niet beoordelen.")
+        return (f"Before the post measurement the signal caught {tp} of the {n_poor} episodes "
+                f"with a poor outcome (sensitivity {est('sensitivity')}) and raised {fp} false "
+                f"alarm{'' if fp == 1 else 's'} among {n_good} episodes with a good outcome (specificity "
+                f"{est('specificity')}); balanced accuracy {est('balanced_accuracy')}, AUC "
+                f"{est('auc')}. {ex} completed episodes without a measurement between pre and "
+                "post could not be judged by the signal.")
 
     def plot(self, ax=None, *, lang: str = "nl"):
         """Empirical ROC curve of the continuous signal with the flag's operating point."""

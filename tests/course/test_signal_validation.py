@@ -225,6 +225,22 @@ def test_study_validates_on_completed_episodes_before_the_post(demo):
     assert d.meta["n_poor"] < res.meta["n_poor"]
 
 
+def test_interpretation_names_what_is_caught_and_missed(demo):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = demo.not_on_track_accuracy()
+    s = res.summary().set_index("measure")
+    tp, n_poor = int(s.loc["sensitivity", "k"]), int(s.loc["sensitivity", "n"])
+    fp = int(s.loc["specificity", "n"] - s.loc["specificity", "k"])
+    en = res.interpretation(lang="en")
+    assert f"caught {tp} of the {n_poor} episodes with a poor outcome" in en
+    assert f"raised {fp} false alarm" in en
+    assert f"{res.meta['exclusions']['no_look_before_outcome']} completed episodes without" in en
+    nl = res.interpretation(lang="nl")
+    assert f"ving vóór de nameting {tp} van de {n_poor} trajecten" in nl
+    assert "sensitiviteit " + f"{s.loc['sensitivity', 'estimate']:.2f}".replace(".", ",") in nl
+
+
 def test_params_reject_an_unknown_poor_outcome():
     with pytest.raises(Exception, match="poor_outcome"):
         es.Study.from_params(DEMO, {"analysis.not_on_track.poor_outcome": "not_improved"})

@@ -76,6 +76,7 @@ def test_effect_study_results_equal_direct_calls(results, study):
     assert r["approaches"]["meta"]["approaches"] == ["rc_cutoff", "cutoff", "anchor", "anchor_cutoff"]
     assert [g["group"] for g in r["approaches"]["group_level"]] == ["all", "basic", "specialised"]
     assert r["stagnation"] == expected(st.stagnation())
+    assert r["not_on_track_accuracy"] == expected(st.not_on_track_accuracy())
     assert r["treatment_course"] == expected(st.treatment_course())
     assert r["satisfaction"] == expected(st.satisfaction())
     assert r["trajectories"] == expected(st.trajectories())
