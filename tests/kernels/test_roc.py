@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from effectstudy.core.errors import ArgumentError
-from effectstudy.kernels.roc import auc_ci, delong
+from effectstudy.kernels.roc import auc_ci, delong, logistic_fit, youden_threshold
 
 REF = Path(__file__).parents[1] / "reference" / "signal"
 
@@ -68,3 +68,30 @@ def test_delong_edges():
         delong([np.nan, 1.0], [0.0])
     with pytest.raises(ArgumentError, match="the same number of signals"):
         delong(np.zeros((2, 3)), np.zeros((1, 3)))
+
+
+def test_logistic_fit_against_glm():
+    s, poor = _scores()
+    ref = pd.read_csv(REF / "signal_glm_output.csv", skipinitialspace=True).set_index("name")["value"]
+    x = np.column_stack([np.ones(len(s)), s["ever"], s["latest"]])
+    beta = logistic_fit(x, poor.astype(float))
+    np.testing.assert_allclose(beta, ref[["intercept", "ever", "latest"]], rtol=1e-5)
+
+
+def test_logistic_fit_stays_finite_under_separation():
+    x = np.column_stack([np.ones(6), [0.0, 1, 2, 3, 4, 5]])
+    beta = logistic_fit(x, [0, 0, 0, 1, 1, 1])
+    assert np.isfinite(beta).all() and beta[1] > 5
+
+
+def test_youden_threshold_maximises_sensitivity_plus_specificity():
+    rng = np.random.default_rng(8)
+    s = np.round(rng.normal(0, 1, 200), 1)
+    c = rng.random(200) < 1 / (1 + np.exp(-2 * s))
+    t = youden_threshold(s, c)
+    cand = np.r_[s.min() - 1, np.unique(s)]
+    j = [(s[c] > u).mean() + (s[~c] <= u).mean() for u in cand]
+    assert (s[c] > t).mean() + (s[~c] <= t).mean() == pytest.approx(max(j))
+    assert not np.isin(t, s)  # a midpoint: no score sits on the threshold
+    with pytest.raises(ArgumentError, match="at least one case and one control"):
+        youden_threshold([1.0, 2.0], [True, True])

@@ -68,3 +68,10 @@ write.csv(format(data.frame(n_subjects = length(ids), n_cases = sum(poor == 1),
           file.path(here, "signal_proc_paired.csv"), row.names = FALSE, quote = FALSE)
 writeLines(c(R.version.string, paste("pROC", packageVersion("pROC"))),
            file.path(here, "signal_proc_versions.txt"))
+# logistic regression of poor on both signals (effectstudy.kernels.roc.logistic_fit, whose
+# small ridge penalty of 1e-6 moves the coefficients by far less than the tolerance)
+g <- glm(poor ~ as.numeric(ever) + as.numeric(latest), family = binomial,
+         control = glm.control(epsilon = 1e-14, maxit = 100))
+write.csv(format(data.frame(name = c("intercept", "ever", "latest"), value = unname(coef(g))),
+                 digits = 17),
+          file.path(here, "signal_glm_output.csv"), row.names = FALSE, quote = FALSE)
