@@ -302,7 +302,13 @@ def _model_scores(agg: pd.DataFrame, inc: np.ndarray, poor: pd.Series, meta_sig:
     """Cross-fitted logistic score and flag of ``method="model"``: for each fold, a
     logistic regression of ``poor`` on :data:`MODEL_FEATURES` fitted on the included
     subjects of the *other* folds (standardised there), its linear predictor for the fold,
-    and the flag at the Youden threshold chosen on those other folds."""
+    and the flag at the Youden threshold chosen on those other folds.
+
+    The judged fold's outcomes never enter its model.  Its trajectories do enter, at one
+    remove: the training subjects' deviations come from curves fitted on the reference
+    episodes outside *their* folds, which include the judged fold (one fold's share of a
+    curve fitted on thousands of measurements; a fully nested fit would cost K(K-1) curves).
+    """
     base = meta_sig.get("_baseline")
     if base is None or agg["fold"].isna().all():
         raise ArgumentError("method", "model", "es.not_on_track(...) output as signal (the "
