@@ -45,6 +45,7 @@ _EXPORTS: dict[str, str] = {
     # course
     "stagnation": "effectstudy.course.stagnation",
     "not_on_track": "effectstudy.course.expected_response",
+    "signal_accuracy": "effectstudy.course.signal_validation",
     "treatment_course": "effectstudy.course.treatment_course",
     "trajectories": "effectstudy.course.trajectories",
     "stagnation_followup": "effectstudy.course.followup",

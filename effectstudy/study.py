@@ -48,6 +48,7 @@ from effectstudy.core.shipped import shipped_folder
 from effectstudy.course.expected_response import not_on_track
 from effectstudy.course.followup import stagnation_followup
 from effectstudy.course.satisfaction import satisfaction
+from effectstudy.course.signal_validation import final_outcome, signal_accuracy
 from effectstudy.course.stagnation import stagnation
 from effectstudy.course.trajectories import trajectories
 from effectstudy.course.treatment_course import treatment_course
@@ -803,6 +804,22 @@ class Study:
         return not_on_track(self.stagnation_data(), subject="episode_id", time="time", outcome="score",
                             level=nt.level, reference=set(done), folds=nt.folds, seed=nt.seed, group=group,
                             instrument=self.analysis.instrument, scale=self.scale)
+
+    def not_on_track_accuracy(self, signal: str | None = None):
+        """How well :meth:`not_on_track` predicts a poor final outcome (``es.signal_accuracy``).
+
+        On the completed episodes with a pre/post pair: poor = ``analysis.not_on_track.poor_outcome``
+        of the reliable-change category (the study's reliability); only looks before the post
+        measurement count; the signal (``ever``/``latest``) from ``analysis.not_on_track.signal``.
+        """
+        nt = self.analysis.not_on_track
+        res = self.not_on_track()
+        done = res.patients.index[res.patients["reference"].to_numpy(dtype=bool)]
+        cat = self.clinical_significance().patients["rc_category"]
+        cat = cat[cat.index.isin(done)]
+        post = self.pairs().patients.set_index("episode_id")["post_date"]
+        poor, until = final_outcome(cat, post, self.stagnation_data(), definition=nt.poor_outcome)
+        return signal_accuracy(res, poor, until=until, method=signal or nt.signal, ci=self.analysis.effect_size.ci)
 
     # ----------------------------------------------------------------------- yearly summary
     def key_figures(self, groups: Sequence[str] | None = None) -> KeyFigures:

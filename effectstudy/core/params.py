@@ -584,6 +584,13 @@ class NotOnTrackSpec(StrictModel):
     folds: int = Field(5, ge=2)
     #: seed of the random assignment of episodes to the folds
     seed: int = Field(0, ge=0)
+    #: the poor final outcome the signal is validated against (``Study.not_on_track_accuracy``):
+    #: ``not_reliably_improved`` (reliable-change category unchanged or deteriorated at the post, with
+    #: the study's reliability) or ``reliably_deteriorated``
+    poor_outcome: Literal["not_reliably_improved", "reliably_deteriorated"] = "not_reliably_improved"
+    #: the signal validated (``es.signal_accuracy`` method): ``ever`` (beyond the band at some look
+    #: before the post measurement) or ``latest`` (at the last look before it)
+    signal: Literal["ever", "latest"] = "ever"
 
 
 class ITTSpec(StrictModel):

@@ -14,6 +14,8 @@ underneath.  One module per concern:
 * :mod:`~effectstudy.kernels.reml`: every mixed-model solver (random slope, HLM,
   random intercept);
 * :mod:`~effectstudy.kernels.proportions`: Wilson score intervals.
+* :mod:`~effectstudy.kernels.roc`: the Mann-Whitney AUC with DeLong's covariance, the
+  Youden threshold, a penalised logistic fit (the accuracy of a signal).
 
 The public kernels of the first three are re-exported here, so ``from effectstudy import
 kernels; kernels.rci_jt(...)`` works as well as ``from effectstudy.kernels.change import
