@@ -616,13 +616,18 @@ class Study:
     def itt(self):
         """Everyone who started beside the completers (``es.itt_effect``): multiple imputation,
         completers, LOCF and BOCF, with the category shares of each against the completers'
-        criteria (the reliability and cut-off of :meth:`clinical_significance`, so every data
-        set is classified against the same cut-off).  ``analysis.primary`` names the headline."""
+        criteria (:attr:`criteria`: the reliability, cut-off and S_diff of
+        :meth:`clinical_significance`, so every data set, imputed or not, is classified against
+        the same cut-off and the same S_diff).  ``analysis.primary`` names the headline."""
         a = self.analysis
         es_ = a.effect_size
         cs = self.clinical_significance().meta
+        # the SD behind S_diff: the fixed reference SD, or the completers' own pre SD when the
+        # criteria are sample-based (never the SD of each imputed data set)
+        sd = cs.get("sd_reference") if cs.get("sd_reference") is not None else cs["sd_pre"]
         criteria = {"reliability": cs["reliability"], "method": a.reliable_change.method,
-                    "cutoff": cs["cutoff_value"], "better_is": cs["better_is"]}
+                    "cutoff": cs["cutoff_value"], "better_is": cs["better_is"],
+                    "sd_reference": sd if a.reliable_change.method != "ha" else None}
         return itt_effect(self.itt_data(), covariates=a.itt.covariates, effect=es_.method, adjust=es_.adjust,
                           ci=es_.ci, imputations=a.itt.imputations, seed=a.itt.seed, criteria=criteria,
                           primary="mi" if a.primary == "itt" else "completers")

@@ -212,7 +212,7 @@ def test_itt_frame_takes_the_last_interim_before_the_post_and_derives_covariates
                        "date": pd.to_datetime(["2024-01-08", "2024-02-10", "2024-03-20", "2024-05-01",
                                                "2024-01-30", "2024-02-20", "2024-03-05", "2024-03-01"]),
                        "score": [2.0, 1.8, 1.5, 1.2, 2.5, 2.4, 2.2, 1.9]})
-    pairs = es.pair_prepost(sc, ep, scale="GSI")
+    pairs = es.pair_prepost(sc, ep, scale="GSI", post_rule="last_measurement")  # no occasions recorded
     f = itt_frame(pairs, sc, ep, scale="GSI", covariates=["regular_end", "age"]).set_index("episode_id")
     assert f.loc["e1", "last"] == 1.5 and f.loc["e1", "post"] == 1.2 and f.loc["e1", "completer"]
     assert f.loc["e2", "last"] == 2.2 and np.isnan(f.loc["e2", "post"]) and f.loc["e2", "has_interim"]
@@ -283,3 +283,17 @@ def test_collinear_predictors_are_left_out_not_exploded():
     assert r.meta["predictors"] == ["(intercept)", "pre"]
     t = r.summary().set_index("method")
     assert -3 < t.loc["mi", "estimate"] < 0 and t.loc["mi", "se"] < 1
+
+
+def test_study_itt_classifies_every_data_set_with_the_studys_s_diff(study):
+    # a reference SD far from the sample's: the completers' ITT categories must still be the
+    # study's own (the fixed S_diff, not one recomputed from each data set's pre scores)
+    other = study.with_overrides({"analysis.reliable_change.m_clinical": 212.9,
+                                  "analysis.reliable_change.sd_clinical": 30.0,
+                                  "analysis.itt.imputations": 2})
+    cs = other.clinical_significance()
+    assert cs.meta["sd_reference"] == 30.0
+    shares = cs.patients["category"].value_counts(normalize=True)
+    table = other.itt().category_table().set_index("category")
+    for c in ("recovered", "improved", "unchanged", "deteriorated"):
+        assert table.loc[c, "completers"] == pytest.approx(shares.get(c, 0.0), abs=1e-12), c
