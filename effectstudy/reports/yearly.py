@@ -194,7 +194,6 @@ register({
     "group": {"nl": "Groep", "en": "Group"},
     "figure": {"nl": "Kengetal", "en": "Figure"},
     "total": {"nl": "totaal", "en": "total"},
-    "value": {"nl": "Waarde", "en": "Value"},
     "episodes_ended": {"nl": "afgesloten behandeltrajecten", "en": "treatment episodes ended"},
     "yearly_stagnation": {"nl": "stagnatie na 3-5 sessies", "en": "stagnation after 3-5 sessions"},
     "n_ended": {"nl": "n afgesloten", "en": "n ended"},
@@ -576,7 +575,9 @@ def key_figures(
         if data["episode_id"].nunique() < 3:  # prepost_effect needs 3 pairs for its CI
             return {"effect_size": np.nan, "effect_size_ci_low": np.nan, "effect_size_ci_high": np.nan}
         r = prepost_effect(data, subject="episode_id", time="time", outcome="score", pre="pre", post="post",
-                           method=effect_size.method, adjust=effect_size.adjust, ci=effect_size.ci).summary().iloc[0]
+                           method=effect_size.method, adjust=effect_size.adjust, ci=effect_size.ci,
+                           ci_method=effect_size.ci_method, n_resamples=effect_size.n_resamples,
+                           seed=effect_size.seed).summary().iloc[0]
         lo, hi = sorted((d * float(r["ci_low"]), d * float(r["ci_high"])))
         return {"effect_size": d * float(r["estimate"]), "effect_size_ci_low": lo, "effect_size_ci_high": hi}
 
@@ -593,7 +594,7 @@ def key_figures(
         tables[g] = pd.DataFrame([*rows, total])
     meta = base_meta("yearly_key_figures", year=year, scale=scale, effect_size=effect_size.method,
                      estimate_name=("Hedges-corrected " if effect_size.adjust else "") + f"d ({effect_size.method})",
-                     adjust=bool(effect_size.adjust), ci=float(effect_size.ci),
+                     adjust=bool(effect_size.adjust), ci=float(effect_size.ci), ci_method=effect_size.ci_method,
                      orientation="positive = improvement", better_is=outcome.meta["better_is"],
                      rc_method=outcome.meta["method"], cutoff=outcome.meta.get("cutoff_type"),
                      reliability=outcome.meta.get("reliability"), stagnation_rule=stagnation.meta.get("rule"),

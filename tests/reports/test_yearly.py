@@ -65,6 +65,19 @@ def test_effect_size_is_the_improvement_with_its_ci(study, figures):
     assert (total["effect_size_ci_low"], total["effect_size_ci_high"]) == pytest.approx((-d["ci_high"], -d["ci_low"]))
 
 
+def test_effect_size_interval_follows_the_params_ci_method(study):
+    # analysis.effect_size.ci_method reaches the yearly figures as it reaches the effect study
+    boot = study.with_overrides({"analysis.effect_size.ci_method": "percentile",
+                                 "analysis.effect_size.n_resamples": 1000, "analysis.effect_size.seed": 7})
+    d = es.prepost_effect(study.pairs().data, subject="episode_id", time="time", outcome="score", pre="pre",
+                          post="post", method="b", adjust=True, ci_method="percentile", n_resamples=1000,
+                          seed=7).summary().iloc[0]
+    total = boot.key_figures().summary().iloc[0]
+    assert (total["effect_size_ci_low"], total["effect_size_ci_high"]) == pytest.approx(
+        (-d["ci_high"], -d["ci_low"]), rel=1e-12)
+    assert boot.key_figures().meta["ci_method"] == "percentile"
+
+
 def test_groups_add_up_to_the_total(figures):
     for grouping in ("diagnosis", "care_type"):
         t = figures.tables[grouping]
