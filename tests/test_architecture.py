@@ -242,3 +242,37 @@ def test_architecture_md_names_every_stage_and_the_readme_points_to_it():
     assert all(s in text for s in STAGES)
     assert "ARCHITECTURE.md" in (root / "README.md").read_text(encoding="utf-8")
     assert len(text.splitlines()) <= 60  # one screen
+
+
+def _registered_labels(tree: ast.AST) -> set[str]:
+    """Names a module registers: the string keys of dict literals passed to register(...)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "register":
+            for arg in node.args:
+                if isinstance(arg, ast.Dict):
+                    names |= {k.value for k in arg.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+    return names
+
+
+def test_a_label_never_depends_on_which_module_was_imported_first():
+    # label("k") falls back to "K" while no module has registered k: a module may only use a
+    # label registered in core/labels.py, by itself or by a module it imports
+    pkg = Path(es.__file__).parent
+    trees = {p: ast.parse(p.read_text(encoding="utf-8")) for p in pkg.rglob("*.py")}
+    regs = {p.relative_to(pkg.parent).with_suffix("").as_posix().replace("/", "."): _registered_labels(t)
+            for p, t in trees.items()}
+    core = regs["effectstudy.core.labels"] | set(es.core.labels._LABELS)
+    bad = []
+    for p, tree in trees.items():
+        mod = p.relative_to(pkg.parent).with_suffix("").as_posix().replace("/", ".")
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        seen = core | regs[mod] | set().union(*(regs.get(m, set()) for m in imported))
+        for n in ast.walk(tree):
+            if (isinstance(n, ast.Call) and getattr(n.func, "id", None) == "label" and n.args
+                    and isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, str)):
+                k = n.args[0].value
+                owners = [m for m, r in regs.items() if k in r]
+                if k not in seen and owners:
+                    bad.append(f"{mod} uses label {k!r} registered only in {owners}")
+    assert not bad, "\n".join(bad)

@@ -63,6 +63,12 @@ _LABELS: dict[str, dict[str, str]] = {
     # module happened to be imported first
     "all": {"nl": "alle", "en": "all"},
     "ci": {"nl": "BI", "en": "CI"},
+    "se": {"nl": "SE", "en": "SE"},
+    "variable": {"nl": "Variabele", "en": "Variable"},
+    "level": {"nl": "Niveau", "en": "Level"},
+    "age": {"nl": "Leeftijd", "en": "Age"},
+    "sessions": {"nl": "Sessies", "en": "Sessions"},
+    "value": {"nl": "Waarde", "en": "Value"},
 }
 
 

@@ -93,11 +93,6 @@ register({
     "completers_sd": {"nl": "SD voltooiers", "en": "SD completers"},
     "noncompleters_sd": {"nl": "SD niet-voltooiers", "en": "SD non-completers"},
     "n_observed": {"nl": "n met nameting", "en": "n with post"},
-    "variable": {"nl": "Variabele", "en": "Variable"},
-    "level": {"nl": "Niveau", "en": "Level"},
-    "age": {"nl": "Leeftijd", "en": "Age"},
-    "sessions": {"nl": "Sessies", "en": "Sessions"},
-    "se": {"nl": "SE", "en": "SE"},
 })
 
 

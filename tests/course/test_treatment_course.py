@@ -233,7 +233,7 @@ def test_missing_group_values_form_their_own_row_and_display():
     d = json.loads(json.dumps(tc.to_dict()))
     assert set(d["tables"]) >= {"summary", "sessions", "planned", "end_reasons"}
     assert "<table" in tc._repr_html_()
-    assert tc.plot().get_xlabel() == "Sessions"
+    assert tc.plot().get_xlabel() == "Sessies" and tc.plot(lang="en").get_xlabel() == "Sessions"
     tco = es.treatment_course(practice(), outcome=outcome(), better_is="lower")
     assert tco.plot(kind="length") is not None
 
