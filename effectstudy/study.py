@@ -47,6 +47,7 @@ from effectstudy.core.rowkey import load_row_key
 from effectstudy.core.shipped import shipped_folder
 from effectstudy.course.expected_response import not_on_track
 from effectstudy.course.followup import stagnation_followup
+from effectstudy.course.longitudinal import long_data
 from effectstudy.course.satisfaction import satisfaction
 from effectstudy.course.signal_validation import final_outcome, signal_accuracy
 from effectstudy.course.stagnation import stagnation
@@ -170,7 +171,18 @@ class FlowResult(TableResult):
 
     def meta_lines(self, lang: str = "nl") -> list[str]:
         """As :meth:`Result.meta_lines`, and which measurement is the post, with its counts."""
-        return [*super().meta_lines(lang), post_rule_text(self.meta, lang)]
+        lines = [*super().meta_lines(lang), post_rule_text(self.meta, lang)]
+        rep = self.meta.get("repeated_session") or {}
+        if rep.get("episodes"):
+            n, rows = rep["episodes"], rep["rows"]
+            lines.append(
+                f"Stagnatie: {n} traject(en) met twee metingen bij hetzelfde sessienummer niet beoordeeld "
+                f"(reden: twee metingen in één sessie; {rows} metingen niet gebruikt); hun voor- en nameting "
+                "tellen wel mee."
+                if lang == "nl" else
+                f"Stagnation: {n} episode(s) with two measurements at one session number not evaluated "
+                f"(reason: repeated session; {rows} measurements not used); their pre and post still count.")
+        return lines
 
     def format(self, lang: str = "nl", digits: int = 2) -> pd.DataFrame:  # type: ignore[override]
         s = self.summary()
@@ -525,8 +537,15 @@ class Study:
                          n_original=int(table.iloc[0]["episodes"]), n_used=n_paired,
                          exclusions={str(r.reason): int(r.episodes) for r in table.itertuples()
                                      if r.reason not in ("read", "used")},
-                         **{k: pr.meta.get(k) for k in PAIRING_FLOW_META})
+                         **{k: pr.meta.get(k) for k in PAIRING_FLOW_META},
+                         repeated_session=self._repeated_sessions())
         return FlowResult(meta=meta, table=table, files=files)
+
+    def _repeated_sessions(self) -> dict[str, int]:
+        """Episodes with two measurements at one session number and their measurements (all of
+        them): the stagnation rule leaves them out (``repeated_session``); pairing goes by date."""
+        lg = long_data(self.stagnation_data(), "episode_id", "time", "score")
+        return {"episodes": int(lg.repeated.sum()) if lg.repeated is not None else 0, "rows": int(lg.rows_repeated)}
 
     def sample(self, groups: Sequence[str] | None = None) -> SampleResult:
         """Episodes and clients per group, with sex, age at the start and sessions held."""

@@ -195,3 +195,26 @@ def test_yearly_figures_from_another_reports_params_say_which_report(tmp_path):
     msg = str(info.value)
     assert "demo.yaml" in msg and "'effect_study'" in msg and "report: yearly_summary" in msg
     assert "notebooks/effect_study.ipynb" in msg
+
+
+def test_flow_counts_episodes_with_a_repeated_session_number(tmp_path):
+    # one episode gets two measurements at one session number: the stagnation rule leaves it
+    # out with reason repeated_session, and the flow (the report's first table) says so
+    raw = pd.read_csv(ROOT / "data" / "example" / "measurements.csv", sep=";", dtype=str, keep_default_na=False)
+    counts = raw.groupby("episode_id")["session"].transform("size")
+    ep = raw.loc[counts >= 3, "episode_id"].iloc[0]
+    rows = raw.index[raw["episode_id"] == ep]
+    raw.loc[rows[1], "session"] = raw.loc[rows[2], "session"]
+    path = tmp_path / "measurements.csv"
+    raw.to_csv(path, sep=";", index=False)
+    st = es.Study.from_params(DEMO, {"data.measurements.path": str(path)})
+    flow = st.flow()
+    assert flow.meta["repeated_session"] == {"episodes": 1, "rows": len(rows)}  # all its measurements
+    with pytest.warns(es.DataQualityWarning, match="repeated_session"):
+        stag = st.stagnation()
+    assert stag.meta["exclusions"]["repeated_session"] == 1
+    assert any(line.startswith("Stagnatie: 1 traject(en) met twee metingen bij hetzelfde sessienummer niet "
+                               f"beoordeeld (reden: twee metingen in één sessie; {len(rows)} metingen niet gebruikt)")
+               for line in flow.meta_lines("nl"))
+    assert not any("Stagnation" in line or "Stagnatie" in line for line in es.Study.from_params(DEMO).flow().meta_lines("nl"))
+    assert es.Study.from_params(DEMO).flow().meta["repeated_session"] == {"episodes": 0, "rows": 0}
