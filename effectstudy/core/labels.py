@@ -69,6 +69,8 @@ _LABELS: dict[str, dict[str, str]] = {
     "age": {"nl": "Leeftijd", "en": "Age"},
     "sessions": {"nl": "Sessies", "en": "Sessions"},
     "value": {"nl": "Waarde", "en": "Value"},
+    "k": {"nl": "k", "en": "k"},  # a count: of a proportion's numerator, or k-anonymity's k
+    "ci_method": {"nl": "Intervalmethode", "en": "Interval method"},
 }
 
 

@@ -70,6 +70,10 @@ register({
     "no_look_before_outcome": {"nl": "geen meting vóór de uitkomstmeting",
                                "en": "no look before the outcome measurement"},
     "included": {"nl": "meegeteld", "en": "included"},
+    # the interval methods of the summary's ci_method column
+    "wilson": {"nl": "Wilson-score", "en": "Wilson score"},
+    "mover_wilson": {"nl": "MOVER (Wilson)", "en": "MOVER (Wilson)"},
+    "delong": {"nl": "DeLong", "en": "DeLong"},
 })
 
 
