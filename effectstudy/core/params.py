@@ -589,8 +589,9 @@ class NotOnTrackSpec(StrictModel):
     #: the study's reliability) or ``reliably_deteriorated``
     poor_outcome: Literal["not_reliably_improved", "reliably_deteriorated"] = "not_reliably_improved"
     #: the signal validated (``es.signal_accuracy`` method): ``ever`` (beyond the band at some look
-    #: before the post measurement) or ``latest`` (at the last look before it)
-    signal: Literal["ever", "latest"] = "ever"
+    #: before the post measurement), ``latest`` (at the last look before it) or ``model`` (a
+    #: cross-fitted logistic model on the deviations, intake severity and early change)
+    signal: Literal["ever", "latest", "model"] = "ever"
 
 
 class ITTSpec(StrictModel):

@@ -84,6 +84,7 @@ def test_effect_study_results_equal_direct_calls(results, study):
     assert r["stagnation_sensitivity"] == expected(st.stagnation_sensitivity())
     assert r["stagnation_text"] == st.stagnation_text()
     assert r["not_on_track_accuracy"] == expected(st.not_on_track_accuracy())
+    assert r["not_on_track_accuracy_model"] == expected(st.not_on_track_accuracy(signal="model"))
     assert r["treatment_course"] == expected(st.treatment_course())
     assert r["satisfaction"] == expected(st.satisfaction())
     assert r["trajectories"] == expected(st.trajectories())
