@@ -70,6 +70,19 @@ register({
     "no_look_before_outcome": {"nl": "geen meting vóór de uitkomstmeting",
                                "en": "no look before the outcome measurement"},
     "included": {"nl": "meegeteld", "en": "included"},
+    "Accuracy of the not-on-track signal": {"nl": "Accuratesse van het signaal niet op koers",
+                                            "en": "Accuracy of the not-on-track signal"},
+    "signal_accuracy": {"nl": "kruisgevalideerd tegen de einduitkomst",
+                        "en": "cross-fitted against the final outcome"},
+    "signal": {"nl": "Signaal", "en": "Signal"},
+    "signal_ever": {"nl": "ooit buiten de verwachte band vóór de nameting",
+                    "en": "beyond the expected band at some look before the post"},
+    "signal_latest": {"nl": "buiten de verwachte band bij de laatste meting vóór de nameting",
+                      "en": "beyond the expected band at the last look before the post"},
+    "signal_model": {"nl": "logistisch model (afwijking van de verwachte curve, ernst bij de start, "
+                           "vroege verbetering), kruisgevalideerd",
+                     "en": "logistic model (deviation from the expected curve, intake severity, "
+                           "early change), cross-fitted"},
     # the interval methods of the summary's ci_method column
     "wilson": {"nl": "Wilson-score", "en": "Wilson score"},
     "mover_wilson": {"nl": "MOVER (Wilson)", "en": "MOVER (Wilson)"},
@@ -94,6 +107,11 @@ class SignalAccuracyResult(Result):
         """``measure, estimate, ci_low, ci_high, k, n, ci_method``: one row per measure of
         :data:`MEASURES` (``k``/``n``: the counts behind a proportion)."""
         return _measures(self._used(), self.meta["ci"])
+
+    def meta_lines(self, lang: str = "nl") -> list[str]:
+        """As :meth:`Result.meta_lines`, with the signal judged in words first."""
+        return [f"{label('signal', lang)}: {label('signal_' + str(self.meta['signal_method']), lang)}",
+                *super().meta_lines(lang)]
 
     def _used(self) -> pd.DataFrame:
         p = self.patients

@@ -108,6 +108,10 @@ register({
     "mean_progress": {"nl": "Gem. vooruitgang", "en": "Mean progress"},
     "median_progress": {"nl": "Mediaan vooruitgang", "en": "Median progress"},
     "current": {"nl": "Gebruikt", "en": "Used"},
+    "Stagnation: sensitivity to window and threshold": {"nl": "Stagnatie: gevoeligheid voor venster en drempel",
+                                                        "en": "Stagnation: sensitivity to window and threshold"},
+    "stagnation_sensitivity": {"nl": "dezelfde regel bij andere vensters en drempels",
+                               "en": "the same rule at other windows and thresholds"},
     # as course/treatment_course.py registers them (the same labels may be registered twice)
     "mean_improvement": {"nl": "Gem. verbetering", "en": "Mean improvement"},
     "median_improvement": {"nl": "Mediaan verbetering", "en": "Median improvement"},

@@ -74,6 +74,7 @@ register({
     "kind_params": {"nl": "parameters", "en": "params"},
     "kind_reference run": {"nl": "referentierun", "en": "reference run"},
     "kind_sample": {"nl": "steekproefgebaseerd", "en": "sample-based"},
+    "kind_derived": {"nl": "afgeleid", "en": "derived"},
 })
 
 
@@ -139,7 +140,7 @@ class Criteria(Result):
         dig = {"reliability": 3, "s_diff": 2}
         rows = []
         for r in s.itertuples(index=False):
-            kind = r.kind if r.kind in KINDS else None
+            kind = r.kind if r.kind in (*KINDS, "derived") else None
             rows.append({label("criterion", lang): label(f"crit_{r.criterion}", lang),
                          label("value", lang): "–" if r.value is None else number(r.value, lang, dig.get(r.criterion, 1)),
                          label("kind", lang): label(f"kind_{kind}", lang) if kind else "",
@@ -157,11 +158,10 @@ class Criteria(Result):
             if m.get(k) is None:
                 continue
             kind = "sample" if k in self.sample_based else m.get(f"{k}_kind")
-            where = label(f"kind_{kind}", lang) if kind in KINDS else (
-                "afgeleid" if nl else "derived")
+            where = label(f"kind_{kind if kind in KINDS else 'derived'}", lang)
             parts.append(f"{label(f'crit_{k}', lang)} {number(m[k], lang, dig)} ({where})")
         run = m.get("reference_run")
-        head = "Criteria" if not nl else "Criteria"
+        head = "Criteria"
         tail = ""
         if run:
             tail = (f"; overgenomen uit {run} (SHA-256 {str(m.get('reference_run_sha256'))[:12]})" if nl else

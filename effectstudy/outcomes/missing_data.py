@@ -82,6 +82,13 @@ register({
     "completers": {"nl": "alleen voltooiers", "en": "completers only"},
     "unknown": {"nl": "onbekend", "en": "unknown"},
     "population": {"nl": "Populatie", "en": "Population"},
+    # result titles and the baseline table's method, as a report shows them
+    "Everyone who started (intention to treat)": {"nl": "Iedereen die begon (intention-to-treat)",
+                                                  "en": "Everyone who started (intention to treat)"},
+    "Completers and non-completers at intake": {"nl": "Voltooiers en niet-voltooiers bij de intake",
+                                                "en": "Completers and non-completers at intake"},
+    "austin2009": {"nl": "gestandaardiseerde verschillen (Austin 2009)",
+                   "en": "standardised differences (Austin 2009)"},
     "started": {"nl": "iedereen die begon", "en": "everyone who started"},
     "fmi": {"nl": "Fractie ontbrekende informatie", "en": "Fraction of missing information"},
     "n_imputed": {"nl": "n geïmputeerd", "en": "n imputed"},
