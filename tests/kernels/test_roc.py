@@ -95,3 +95,97 @@ def test_youden_threshold_maximises_sensitivity_plus_specificity():
     assert not np.isin(t, s)  # a midpoint: no score sits on the threshold
     with pytest.raises(ArgumentError, match="at least one case and one control"):
         youden_threshold([1.0, 2.0], [True, True])
+
+
+def test_delong_by_hand_with_two_per_group_and_ties():
+    # cases 2, 3 and controls 1, 3: pairs (2>1, 2<3, 3>1, 3=3) give AUC (1 + 0 + 1 + 1/2)/4.
+    # Case placements (share of controls below, ties half): 1/2, 3/4 -> sample variance 1/32;
+    # control placements (share of cases above): 1, 1/4 -> 9/32; DeLong: 1/32/2 + 9/32/2.
+    auc, cov = delong([2.0, 3.0], [1.0, 3.0])
+    assert auc[0] == 0.625 and cov[0, 0] == pytest.approx(0.15625, rel=1e-14)
+    # no ties: placements 1/2, 1 and 1, 1/2 -> (1/8)/2 + (1/8)/2
+    auc, cov = delong([2.0, 4.0], [1.0, 3.0])
+    assert auc[0] == 0.75 and cov[0, 0] == pytest.approx(0.125, rel=1e-14)
+    # two signals, two controls: the covariance matrix is defined (not NaN) and symmetric
+    auc, cov = delong([[2.0, 3.0], [2.0, 4.0]], [[1.0, 3.0], [1.0, 3.0]])
+    np.testing.assert_allclose(auc, [0.625, 0.75])
+    assert np.isfinite(cov).all() and cov[0, 1] == cov[1, 0]
+
+
+def test_delong_one_or_no_control():
+    auc, cov = delong([1.0, 2.0], [0.5])  # one control: AUC still defined, no variance
+    assert auc[0] == 1.0 and np.isnan(cov[0, 0])
+    auc, cov = delong([1.0, 2.0], [1.0])  # a tie counts one half
+    assert auc[0] == 0.75 and np.isnan(cov[0, 0])
+    auc, cov = delong([1.0, 2.0], np.empty(0))  # no control: nothing to estimate
+    assert np.isnan(auc[0]) and np.isnan(cov[0, 0])
+
+
+def test_auc_ci_is_clipped_elementwise():
+    z = 1.959963984540054
+    lo, hi = auc_ci([0.02, 0.5, 0.98], [0.01, 0.0025, 0.01])
+    np.testing.assert_allclose(lo, [0.0, 0.5 - z * 0.05, 0.98 - z * 0.1], rtol=1e-14)
+    np.testing.assert_allclose(hi, [0.02 + z * 0.1, 0.5 + z * 0.05, 1.0], rtol=1e-14)
+
+
+def test_youden_threshold_best_cut_below_all_scores():
+    # an inverted signal: flagging everyone (sensitivity 1, specificity 0) beats every
+    # midpoint (1.5: 1/2 + 0, 2.5: 0 + 0, 3.5: 0 + 1/2); the candidate is one below the minimum
+    assert youden_threshold([1.0, 2.0, 3.0, 4.0], [True, True, False, False]) == 0.0
+    assert youden_threshold([4.0, 3.0, 1.0, 2.0], [False, False, True, True]) == 0.0
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_youden_threshold_rejects_non_finite_scores(bad):
+    with pytest.raises(ArgumentError, match="finite scores"):
+        youden_threshold([bad, 0.2, 0.7, 0.9], [False, False, True, True])
+
+
+def test_logistic_fit_with_a_large_ridge_is_the_penalized_optimum():
+    # independent reference: minimise -loglik + ridge * |beta|^2 / 2 with scipy (BFGS)
+    from scipy import optimize
+
+    x = np.column_stack([np.ones(6), [0.0, 1, 2, 3, 4, 5]])
+    y = np.array([0, 0, 1, 0, 1, 1.0])
+    for ridge in (5.0, 1.0):
+        def obj(b, ridge=ridge):
+            eta = x @ b
+            return np.sum(np.logaddexp(0.0, eta) - y * eta) + ridge * b @ b / 2
+
+        ref = optimize.minimize(obj, np.zeros(2), method="BFGS", options={"gtol": 1e-12}).x
+        np.testing.assert_allclose(logistic_fit(x, y, ridge=ridge), ref, rtol=1e-6, atol=1e-8)
+
+
+def test_logistic_fit_centred_design_against_statsmodels():
+    # centred covariate, balanced outcome: the intercept is exactly 0 from the first step on,
+    # the slope still needs several Newton steps (statsmodels Logit as the reference)
+    sm = pytest.importorskip("statsmodels.api")
+    x = np.column_stack([np.ones(6), [-3.0, -2, -1, 1, 2, 3]])
+    y = np.array([0, 0, 1, 0, 1, 1.0])
+    ref = sm.Logit(y, x).fit(disp=0, tol=1e-14, maxiter=100).params
+    beta = logistic_fit(x, y)
+    assert abs(beta[0]) < 1e-12
+    assert beta[1] == pytest.approx(ref[1], rel=1e-5)
+
+
+def test_logistic_fit_step_of_exactly_the_tolerance_is_not_convergence():
+    # One observation x = a, y = 1 and a ridge chosen so that the first Newton step from 0 is
+    # exactly 1e-10 (= 0.5 a / (a^2 / 4 + ridge)).  Convergence needs a step strictly below
+    # 1e-10, so the fit takes one more step and ends on the optimum of
+    # a (1 - expit(a b)) = ridge b, solved here to 40 digits with the decimal module.
+    from decimal import Decimal, getcontext
+
+    a = 1e6
+    ridge = 5e9 * a - 0.25 * a * a
+    getcontext().prec = 40
+    da, dr, b = Decimal(a), Decimal(ridge), Decimal(0)
+    for _ in range(50):
+        e = (-da * b).exp()
+        p = 1 / (1 + e)
+        f = da * (1 - p) - dr * b
+        fp = -da * da * p * (1 - p) - dr
+        b -= f / fp
+    assert float(b) != 1e-10  # the optimum is not the first step
+    beta = logistic_fit(np.array([[a]]), np.array([1.0]), ridge=ridge)
+    assert beta[0] == pytest.approx(float(b), rel=1e-15, abs=0)
+    assert logistic_fit(np.array([[a]]), np.array([1.0]), ridge=ridge, max_iter=1)[0] == 1e-10
