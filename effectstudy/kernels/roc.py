@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
+from scipy import special, stats
 
 from effectstudy.core.checks import check_ci
 from effectstudy.core.errors import ArgumentError
@@ -144,10 +144,12 @@ def logistic_fit(x: ArrayLike, y: ArrayLike, *, ridge: float = 1e-6,
     beta = np.zeros(x.shape[1])
     pen = ridge * np.eye(x.shape[1])
     for _ in range(max_iter):
-        eta = np.clip(x @ beta, -30, 30)
-        p = 1.0 / (1.0 + np.exp(-eta))
+        eta = x @ beta
+        p = special.expit(eta)
         grad = x.T @ (y - p) - pen @ beta
-        hess = (x * (p * (1 - p))[:, None]).T @ x + pen
+        # the weight p(1 - p) as expit(eta) * expit(-eta): exact in the tails (no clip of eta,
+        # whose floor weight would swamp the Hessian for a large covariate value)
+        hess = (x * (p * special.expit(-eta))[:, None]).T @ x + pen
         step = np.linalg.solve(hess, grad)
         beta = beta + step
         if np.max(np.abs(step)) < 1e-10:

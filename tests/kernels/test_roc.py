@@ -189,3 +189,16 @@ def test_logistic_fit_step_of_exactly_the_tolerance_is_not_convergence():
     beta = logistic_fit(np.array([[a]]), np.array([1.0]), ridge=ridge)
     assert beta[0] == pytest.approx(float(b), rel=1e-15, abs=0)
     assert logistic_fit(np.array([[a]]), np.array([1.0]), ridge=ridge, max_iter=1)[0] == 1e-10
+
+
+def test_logistic_fit_with_one_very_large_covariate_value_against_statsmodels():
+    # a correctly classified point far out (x = 1e8) adds (almost) nothing to the likelihood;
+    # the fit must still converge to the MLE (a clip of the linear predictor once gave a
+    # floor weight exp(-30) * x^2 that swamped the Hessian: -0.638, 0.255)
+    import statsmodels.api as sm
+
+    xv = np.array([0.0, 1, 2, 3, 4, 5, 1e8])
+    y = np.array([0, 0, 1, 0, 1, 1, 1])
+    x = np.column_stack([np.ones(len(xv)), xv])
+    ref = sm.Logit(y[:-1], x[:-1]).fit(disp=0, tol=1e-12).params  # the far point's term is 1 - 1e-big
+    assert logistic_fit(x, y, ridge=0.0) == pytest.approx(ref, rel=1e-6)
