@@ -22,14 +22,19 @@ episodes; the first n are kept), scored and paired by the package (``es.score``,
 MI with ``--imputations`` imputations).  A row's interval covers when it holds the
 planted change of its population (completers: the completers'; MI, LOCF, BOCF: everyone's).
 
-Measured (2026-12-04, 1000 replications per cell, m = 20; planted change on 90,539 episodes:
-completers -0.767, everyone who started -0.684; Monte-Carlo SE of a coverage about 0.007;
-``completers_t``: the completers' interval with t(n - 1) instead of z quantiles)::
+Measured (2026-12-04, after the merge of issue 17: ``pair_prepost``'s default post rule
+``end_only``; 1000 replications per cell, m = 20; planted change on 90,539 episodes:
+completers -0.773, everyone who started -0.684; Monte-Carlo SE of a coverage about 0.007;
+``completers_t``: the completers' interval with t(n - 1) instead of z quantiles; mean number
+of completers 13.5, 33.7 and 135.0)::
 
     n    MI (default model)   completers   completers_t   LOCF    BOCF
-    20   0.965 (bias -0.06)   0.920        0.944          0.824   0.784
-    50   0.943 (bias +0.01)   0.939        0.942          0.747   0.656
-    200  0.934 (bias +0.01)   0.944        0.946          0.457   0.254
+    20   0.967 (bias -0.07)   0.921        0.946          0.824   0.762
+    50   0.958 (bias -0.01)   0.936        0.944          0.747   0.618
+    200  0.935 (bias -0.00)   0.950        0.953          0.459   0.196
+
+(Before the merge, with the interim-as-post pairing: MI 0.965, 0.943, 0.934; completers
+0.920, 0.939, 0.944.)
 
 Without ``regular_end`` in the imputation model (500 replications) the MI estimate is
 biased towards the completers (-0.756 at n = 200, coverage 0.862): dropout, referral and

@@ -5,8 +5,9 @@ Run: .venv/bin/python benchmarks/run_study_generated.py [--n 200000] [--seed 202
 Writes ``es.datasets.generate``'s practice as the Dutch-formatted CSV export
 (``es.datasets.write_export``, chunk by chunk) to a temporary folder with a params file like
 ``params/demo.yaml``, then runs every ``Study`` stage the effect-study notebook calls (read and
-validation, scoring, pairing, flow, sample, effect sizes, clinical significance, stagnation and
-its follow-up, treatment course, satisfaction, trajectories; ``not_on_track`` as an extra) and
+validation, scoring, pairing, flow, sample, effect sizes, criteria, everyone who started (ITT)
+and the baseline comparison, clinical significance, stagnation with its sensitivity table and
+follow-up, treatment course, satisfaction, trajectories, ``not_on_track`` and its accuracy) and
 prints, per stage, the wall time, the peak resident set size *of that stage* (the kernel's
 high-water mark is reset before each stage through ``/proc/self/clear_refs``; where that is not
 possible the process's peak so far is shown, marked ``*``) and, at the end, the number of
@@ -92,6 +93,9 @@ def run_stages(study: es.Study) -> tuple[list[tuple[str, float, float, bool, str
         ("sample", study.sample),
         ("effect_sizes", study.effect_sizes),
         ("clinical_significance", study.clinical_significance),
+        ("criteria", lambda: study.criteria),
+        ("itt (multiple imputation)", study.itt),
+        ("baseline_comparison", study.baseline_comparison),
         ("clinical_significance by group", lambda: study.clinical_significance(group=study.analysis.groups[0])),
         ("approaches", study.approaches),
         ("stagnation", study.stagnation),
@@ -101,6 +105,8 @@ def run_stages(study: es.Study) -> tuple[list[tuple[str, float, float, bool, str
         ("satisfaction", study.satisfaction),
         ("trajectories", study.trajectories),
         ("not_on_track", study.not_on_track),
+        ("not_on_track_accuracy", study.not_on_track_accuracy),
+        ("not_on_track_accuracy (model)", lambda: study.not_on_track_accuracy(signal="model")),
     ]
     rows, results = [], {}
     for name, fn in stages:
