@@ -14,6 +14,14 @@ completed episodes two ways, for both signals (``ever``, ``latest``):
 
 Prints each summary, the per-fold AUC and balanced accuracy, and DeLong's paired test of
 ``latest`` against ``ever``.
+
+Measured (2026-12-04, 4000 episodes, seed 11, the demo's fixed criteria r = 0.87; 940
+completed episodes with a look before the post, 872 without): balanced accuracy [95% CI]
+
+    signal   observed outcome      planted truth
+    ever     0.601 [0.583, 0.619]  0.716 [0.681, 0.751]   (AUC 0.78 / 0.88)
+    latest   0.584 [0.567, 0.600]  0.690 [0.656, 0.725]   (AUC 0.80 / 0.89)
+    model    0.816 [0.790, 0.839]  0.723 [0.691, 0.749]   (AUC 0.88 / 0.82)
 """
 
 from __future__ import annotations
@@ -60,7 +68,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             st, truth = study_on(args.episodes, seed, Path(tmp))
             print(f"\n=== generated practice: {args.episodes} episodes, seed {seed}; "
-                  f"reliability {st.reliability.summary()['estimate'].iloc[0]:.3f} ===")
+                  f"criteria: {st.criteria.text('en')} ===")
             rt = truth.set_index("episode_id")["responder_type"].astype(str)
             out = {}
             for sig in ("ever", "latest", "model"):
