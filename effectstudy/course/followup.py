@@ -54,7 +54,7 @@ from effectstudy.course.treatment_course import (
     treatment_course,
     unique_ids,
 )
-from effectstudy.kernels.proportions import wilson_ci
+from effectstudy.kernels.proportions import proportion, wilson_ci
 from effectstudy.outcomes.effect_size import prepost_effect
 
 __all__ = ["stagnation_followup", "FollowupResult", "STATUS_ORDER"]
@@ -236,8 +236,7 @@ def stagnation_followup(
     else:
         n_reg = np.full(len(head), 0)
     lo_r, hi_r = wilson_ci(n_reg, n_closed, ci)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share_reg = np.where(n_closed > 0, n_reg / n_closed, np.nan)
+    share_reg = proportion(n_reg, n_closed)
     n_all = head["n_episodes"].to_numpy()
     summary = pd.DataFrame({
         "status": head["group"].astype(object).to_numpy(), "n": n_all,
@@ -295,10 +294,9 @@ def stagnation_followup(
         t_cat = long_shares(groups, cnt, cats, "category", n_out, ci)
         t_cat = relabel(t_cat)
         lo_g, hi_g = wilson_ci(n_good, n_out, ci)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            summary["n_with_outcome"] = n_out
-            summary["n_improved"] = n_good
-            summary["share_improved"] = np.where(n_out > 0, n_good / n_out, np.nan)
+        summary["n_with_outcome"] = n_out
+        summary["n_improved"] = n_good
+        summary["share_improved"] = proportion(n_good, n_out)
         summary["improved_ci_low"] = lo_g
         summary["improved_ci_high"] = hi_g
         # effect sizes: es.prepost_effect on the outcome's own pre/post pairs, per status

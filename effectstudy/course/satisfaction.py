@@ -38,7 +38,7 @@ from effectstudy.core.labels import label, register
 from effectstudy.core.plotting import axes
 from effectstudy.core.results import TablesResult, base_meta
 from effectstudy.course.treatment_course import OVERALL, describe, make_groups, unique_ids
-from effectstudy.kernels.proportions import wilson_ci
+from effectstudy.kernels.proportions import proportion, wilson_ci
 
 __all__ = ["satisfaction", "SatisfactionResult"]
 
@@ -269,9 +269,8 @@ def satisfaction(
     r_lo, r_hi = wilson_ci(n_ret, n_iss, ci)
     g_lo, g_hi = wilson_ci(n_grd, n_iss, ci)
     d = describe(st, "grade", k)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rr = np.where(n_iss > 0, n_ret / n_iss, np.nan)
-        gsh = np.where(n_iss > 0, n_grd / n_iss, np.nan)
+    rr = proportion(n_ret, n_iss)
+    gsh = proportion(n_grd, n_iss)
     mean = d["mean"].to_numpy()
     rounded = pd.array(np.where(np.isnan(mean), np.nan, np.floor(mean + 0.5)), dtype="Int64")
     summary = groups.frame({

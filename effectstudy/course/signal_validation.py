@@ -41,7 +41,7 @@ from effectstudy.core.errors import ArgumentError, ArgumentTypeError
 from effectstudy.core.formatting import Lang, check_lang, interval, number
 from effectstudy.core.labels import label, register
 from effectstudy.core.results import Result, base_meta
-from effectstudy.kernels.proportions import wilson_ci
+from effectstudy.kernels.proportions import proportion, wilson_ci
 from effectstudy.kernels.roc import auc_ci, delong, logistic_fit, youden_threshold
 
 __all__ = ["signal_accuracy", "SignalAccuracyResult", "final_outcome", "SIGNAL_METHODS",
@@ -238,8 +238,7 @@ def _measures(p: pd.DataFrame, ci: float) -> pd.DataFrame:
     k = np.array([tp, tn, tp, tn])
     n = np.array([tp + fn, tn + fp, tp + fp, tn + fn])
     lo, hi = wilson_ci(k, n, ci)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        est = np.where(n > 0, k / np.maximum(n, 1), np.nan)
+    est = proportion(k, n)
     # balanced accuracy: MOVER (Zou & Donner 2008) on the two Wilson intervals, halved
     p1, p2 = est[0], est[1]
     ba = (p1 + p2) / 2

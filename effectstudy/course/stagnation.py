@@ -64,7 +64,7 @@ from effectstudy.course.longitudinal import (
     simple_reasons,
 )
 from effectstudy.data.longdata import registry_norms
-from effectstudy.kernels.proportions import wilson_ci
+from effectstudy.kernels.proportions import proportion, wilson_ci
 from effectstudy.outcomes.reliable_change import check_sd_reference
 
 __all__ = [
@@ -340,9 +340,8 @@ def _sensitivity_table(lg: Long, *, d: int, criterion: str, s_diff: float | None
         tab.insert(4, "threshold_points", tab["rule_threshold"] * s_diff)
     ne = tab["n_evaluable"].to_numpy()
     n = tab["n"].to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tab["share_evaluable"] = np.where(n > 0, ne / np.maximum(n, 1), np.nan)
-        tab["rate"] = np.where(ne > 0, tab["n_stagnated"] / np.maximum(ne, 1), np.nan)
+    tab["share_evaluable"] = proportion(ne, n)
+    tab["rate"] = proportion(tab["n_stagnated"], ne)
     tab["ci_low"], tab["ci_high"] = wilson_ci(tab["n_stagnated"].to_numpy(), ne, ci=ci)
     first = [c for c in tab.columns if c not in ("mean_progress", "median_progress",
                                                  "mean_improvement", "median_improvement",
@@ -529,13 +528,12 @@ class StagnationResult(Result):
             out = pd.DataFrame([row(all_mask)], columns=cols)
         ne = out["n_evaluable"].to_numpy()
         level = self.meta.get("ci", 0.95)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out["rate"] = np.where(ne > 0, out["n_stagnated"] / np.maximum(ne, 1), np.nan)
+        out["rate"] = proportion(out["n_stagnated"], ne)
         lo, hi = wilson_ci(out["n_stagnated"].to_numpy(), ne, ci=level)
         out["ci_low"] = lo
         out["ci_high"] = hi
         n = out["n"].to_numpy()
-        out["share_evaluable"] = np.where(n > 0, ne / np.maximum(n, 1), np.nan)
+        out["share_evaluable"] = proportion(ne, n)
         lo, hi = wilson_ci(ne, n, ci=level)
         out["share_evaluable_ci_low"] = lo
         out["share_evaluable_ci_high"] = hi

@@ -43,7 +43,7 @@ from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
 from effectstudy.core.labels import label, register
 from effectstudy.core.plotting import axes
 from effectstudy.core.results import TablesResult, base_meta
-from effectstudy.kernels.proportions import wilson_ci
+from effectstudy.kernels.proportions import proportion, wilson_ci
 
 __all__ = ["treatment_course", "TreatmentCourseResult"]
 
@@ -210,8 +210,7 @@ def long_shares(groups: Groups, counts: np.ndarray, levels: Sequence[Any], name:
     denom = np.asarray(denom, dtype=float)
     d = denom.ravel() if denom.ndim == 2 else np.repeat(denom, m)
     lo, hi = wilson_ci(n, d, ci)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        prop = np.where(d > 0, n / d, np.nan)
+    prop = proportion(n, d)
     out = pd.DataFrame({name: np.tile(np.asarray(levels, dtype=object), k), "n": n,
                         "proportion": prop, "ci_low": lo, "ci_high": hi})
     if groups.grouped:
@@ -708,8 +707,7 @@ def treatment_course(
         lo_i, hi_i = wilson_ci(n_with, n_all, ci)
         di = describe(fi, "days", k)
         si = describe(fi, "sess", k)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share_i = np.where(n_all > 0, n_with / n_all, np.nan)
+        share_i = proportion(n_with, n_all)
         t_interim = groups.frame({
             "n_episodes": n_all, "n_with_interim": n_with, "share_with_interim": share_i,
             "ci_low": lo_i, "ci_high": hi_i,
@@ -804,8 +802,7 @@ def treatment_course(
             for c in ("improved", "deteriorated"):
                 v = tab[f"n_{c}"].fillna(0).to_numpy().astype(int)
                 t_band[f"n_{c}"] = v
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    t_band[f"share_{c}"] = np.where(nb > 0, v / nb, np.nan)
+                t_band[f"share_{c}"] = proportion(v, nb)
         if groups.grouped:
             t_band.insert(0, "group", pd.Series(np.repeat(np.asarray(groups.labels,
                                                                      dtype=object),

@@ -13,7 +13,7 @@ underneath.  One module per concern:
   noncentral-t limits, the paired bootstrap;
 * :mod:`~effectstudy.kernels.reml`: every mixed-model solver (random slope, HLM,
   random intercept);
-* :mod:`~effectstudy.kernels.proportions`: Wilson score intervals.
+* :mod:`~effectstudy.kernels.proportions`: shares and their Wilson score intervals.
 * :mod:`~effectstudy.kernels.roc`: the Mann-Whitney AUC with DeLong's covariance, the
   Youden threshold, a penalised logistic fit (the accuracy of a signal).
 

@@ -35,7 +35,19 @@ from scipy import stats
 from effectstudy.core.checks import check_ci
 from effectstudy.core.errors import ArgumentError
 
-__all__ = ["wilson_ci"]
+__all__ = ["proportion", "wilson_ci"]
+
+
+def proportion(k: ArrayLike, n: ArrayLike) -> np.ndarray:
+    """The share ``k / n`` elementwise, NaN where ``n == 0`` (no warning): the estimate that
+    goes with :func:`wilson_ci`'s interval.
+
+    >>> proportion([3, 0, 2], [4, 0, 2]).tolist()
+    [0.75, nan, 1.0]
+    """
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    return np.where(n > 0, k / np.maximum(n, 1), np.nan)
 
 
 def wilson_ci(k: ArrayLike, n: ArrayLike, ci: float = 0.95) -> tuple[np.ndarray, np.ndarray]:

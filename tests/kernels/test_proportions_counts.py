@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from effectstudy.core.errors import ArgumentError
-from effectstudy.kernels.proportions import wilson_ci
+from effectstudy.kernels.proportions import proportion, wilson_ci
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "stagnation" / "wilson_prop_test_output.csv"
 
@@ -66,3 +66,13 @@ def test_wilson_upper_limit_never_exceeds_one():
     lo, hi = wilson_ci([k], [7.0])
     assert hi[0] == 1.0
     assert 0 < lo[0] < 1
+
+
+def test_proportion_is_k_over_n_and_nan_without_a_denominator():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # n == 0 is no division warning
+        p = proportion(np.array([3, 0, 2, 0]), pd.Series([4, 0, 2, 7]))
+    assert p[[0, 2, 3]].tolist() == [0.75, 1.0, 0.0] and np.isnan(p[1])
+    assert proportion(1, 3) == pytest.approx(1 / 3, rel=1e-15)
