@@ -833,8 +833,9 @@ class Study:
         """How well :meth:`not_on_track` predicts a poor final outcome (``es.signal_accuracy``).
 
         On the completed episodes with a pre/post pair: poor = ``analysis.not_on_track.poor_outcome``
-        of the reliable-change category (the study's reliability); only looks before the post
-        measurement count; the signal (``ever``/``latest``) from ``analysis.not_on_track.signal``.
+        of the reliable-change category (the study's criteria); only looks before the post
+        measurement count; the signal (``ever``/``latest``/``model``) is ``signal`` or
+        ``analysis.not_on_track.signal``.
         """
         nt = self.analysis.not_on_track
         res = self.not_on_track()
