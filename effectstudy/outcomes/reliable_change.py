@@ -36,7 +36,7 @@ from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError,
 from effectstudy.core.labels import register
 from effectstudy.core.results import Result, base_meta
 from effectstudy.data.longdata import PrePost, prepost_wide, registry_norms
-from effectstudy.kernels.proportions import wilson_ci
+from effectstudy.kernels.proportions import proportion, wilson_ci
 from effectstudy.outcomes.plots import PrePostPlot
 
 __all__ = ["reliable_change", "ReliableChangeResult", "RC_CATEGORIES", "RC_DTYPE", "METHODS"]
@@ -88,8 +88,7 @@ def counts_table(
         vc = cat.value_counts().reindex(list(categories), fill_value=0)
         out = pd.DataFrame({"category": list(categories), "n": vc.to_numpy().astype(int)})
         sizes = np.full(len(out), n_total)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["proportion"] = out["n"].to_numpy() / np.where(sizes > 0, sizes, np.nan)
+    out["proportion"] = proportion(out["n"].to_numpy(), sizes)
     out["ci_low"], out["ci_high"] = wilson_ci(out["n"].to_numpy(), sizes, ci)
     if grouped:
         out["proportion_total"] = out["n"] / n_total if n_total else float("nan")
