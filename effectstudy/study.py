@@ -545,7 +545,7 @@ class Study:
         """Episodes with two measurements at one session number and their measurements (all of
         them): the stagnation rule leaves them out (``repeated_session``); pairing goes by date."""
         lg = long_data(self.stagnation_data(), "episode_id", "time", "score")
-        return {"episodes": int(lg.repeated.sum()) if lg.repeated is not None else 0, "rows": int(lg.rows_repeated)}
+        return {"episodes": int(lg.repeated.sum()), "rows": int(lg.rows_repeated)}
 
     def sample(self, groups: Sequence[str] | None = None) -> SampleResult:
         """Episodes and clients per group, with sex, age at the start and sessions held."""
