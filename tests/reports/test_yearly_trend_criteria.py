@@ -4,8 +4,8 @@ year measured with other criteria (or without recorded criteria) is refused, nam
 from __future__ import annotations
 
 import json
-import re
 import math
+import re
 import warnings
 from pathlib import Path
 
