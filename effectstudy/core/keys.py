@@ -6,12 +6,14 @@ for 1,000,000 ids on this machine class) and ``to_numpy`` builds one Python obje
 value.  :func:`isin` asks Arrow's hash-based ``is_in`` instead (about 0.13 s), and
 :func:`key_codes` turns one or more key columns into shared integer codes, so that joins,
 groupings and lookups run on ``int64`` arrays.  Both give exactly what the pandas
-operations give (missing values are never members and get code -1).
+operations give (missing values get code -1).
 
 >>> import pandas as pd
 >>> ids = pd.Series(["E1", "E2", None, "E3"], dtype="str")
 >>> isin(ids, ["E3", "E1"]).tolist()
 [True, False, False, True]
+>>> isin(ids, {"E2", 7}).tolist()  # mixed members: pandas decides, with the same result
+[False, True, False, False]
 >>> a, b = key_codes(pd.Series(["x", "y", None]), pd.Series(["y", "z"]))
 >>> a.tolist(), b.tolist()
 ([0, 1, -1], [1, 2])
@@ -52,19 +54,26 @@ def isin(values: pd.Series | pd.Index | np.ndarray, test: Iterable[Any]) -> np.n
     Returns
     -------
     ndarray of bool
-        One flag per value; missing values are never members (as in pandas).
+        One flag per value, as ``isin`` gives it (a missing value is a member only when a
+        missing value is among the members).
     """
     left = _arrow(values)
-    if left is not None:
-        right = _arrow(test)
-        if right is None:
-            items = [v for v in (test.tolist() if hasattr(test, "tolist") else list(test)) if isinstance(v, str)]
-            right = pa.array(items, type=pa.large_string() if pa.types.is_large_string(left.type) else pa.string())
-        elif isinstance(right, pa.ChunkedArray):
+    right = _arrow(test) if left is not None else None
+    if left is not None and right is None:
+        seq = test if isinstance(test, (pd.Series, pd.Index, np.ndarray)) else list(test)
+        try:
+            right = pa.array(np.asarray(seq, dtype=object), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: pandas decides
+            right = None
+        if right is not None and not (pa.types.is_null(right.type) or pa.types.is_string(right.type)
+                                      or pa.types.is_large_string(right.type)):
+            right = None
+    if left is not None and right is not None:
+        if isinstance(right, pa.ChunkedArray):
             right = right.combine_chunks()
         if right.type != left.type:
             right = right.cast(left.type)
-        out = pc.is_in(left, value_set=right, skip_nulls=True)
+        out = pc.is_in(left, value_set=right, skip_nulls=False)  # a missing value matches a missing member, as in pandas
         return pc.fill_null(out, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
     if not isinstance(values, (pd.Series, pd.Index)):
         values = pd.Series(values)
