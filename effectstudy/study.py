@@ -39,6 +39,7 @@ from effectstudy.core.errors import (
     ProvisionalKeyWarning,
 )
 from effectstudy.core.formatting import number
+from effectstudy.core.keys import isin
 from effectstudy.core.labels import label, register
 from effectstudy.core.params import REPORT_MODELS, Params, load_report_params
 from effectstudy.core.plotting import forest
@@ -752,7 +753,7 @@ class Study:
             raise ParamsError(f"{self.params.source_file}: data.satisfaction: no satisfaction file given")
         closed = self.episodes[self.episodes["end_date"].notna()]
         # forms of episodes left out by consent or selection are counted in the flow already
-        return satisfaction(sat[sat["episode_id"].isin(closed["episode_id"])], episodes=closed, group=group)
+        return satisfaction(sat[isin(sat["episode_id"], closed["episode_id"])], episodes=closed, group=group)
 
     def stagnation_followup(self):
         """What became of stagnated versus on-track episodes (``es.stagnation_followup``)."""
@@ -772,7 +773,7 @@ class Study:
         sat = self.input.satisfaction
         if sat is None:
             return None
-        return sat[sat["episode_id"].isin(self.episodes["episode_id"])]
+        return sat[isin(sat["episode_id"], self.episodes["episode_id"])]
 
     def stagnation(self, group: str | None = None):
         """The study's stagnation signal on all measurements of the primary scale.
@@ -841,7 +842,7 @@ class Study:
         res = self.not_on_track()
         done = res.patients.index[res.patients["reference"].to_numpy(dtype=bool)]
         cat = self.clinical_significance().patients["rc_category"]
-        cat = cat[cat.index.isin(done)]
+        cat = cat[isin(cat.index, done)]
         post = self.pairs().patients.set_index("episode_id")["post_date"]
         poor, until = final_outcome(cat, post, self.stagnation_data(), definition=nt.poor_outcome)
         return signal_accuracy(res, poor, until=until, method=signal or nt.signal, ci=self.analysis.effect_size.ci)

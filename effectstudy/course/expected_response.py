@@ -30,6 +30,7 @@ from scipy import stats
 from effectstudy import kernels
 from effectstudy.core.checks import check_better_is, check_ci, check_int
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
+from effectstudy.core.keys import isin
 from effectstudy.core.labels import register
 from effectstudy.core.results import base_meta
 from effectstudy.course.longitudinal import (
@@ -200,8 +201,8 @@ def _reference_mask(data: pd.DataFrame, reference: Any, lg: Long
         raise ArgumentTypeError("reference", reference, "a boolean column name or a "
                                 "collection of subject ids")
     ids = pd.Index(list(reference))
-    return lg.uniq.isin(ids), {"reference": f"{len(ids)} subject ids",
-                               "reference_ids_not_in_data": int((~ids.isin(lg.uniq)).sum())}
+    return isin(lg.uniq, ids), {"reference": f"{len(ids)} subject ids",
+                                "reference_ids_not_in_data": int((~isin(ids, lg.uniq)).sum())}
 
 
 # ============================================================================ the curves

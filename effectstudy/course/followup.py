@@ -42,6 +42,7 @@ import pandas as pd
 from effectstudy.core import plotting
 from effectstudy.core.checks import check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
+from effectstudy.core.keys import isin
 from effectstudy.core.labels import register
 from effectstudy.core.results import TablesResult, base_meta
 from effectstudy.core.schema import STAGNATION_STATUSES
@@ -204,7 +205,7 @@ def stagnation_followup(
     unique_ids(episodes, episode, "episodes")
     ids = pd.Index(episodes[episode].to_numpy(), name="episode_id")
     exclusions: dict[str, int] = {}
-    outside = ~status.index.isin(ids)
+    outside = ~isin(status.index, ids)
     if outside.any():
         exclusions["status_of_episode_not_in_episodes"] = int(outside.sum())
         warnings.warn(f"{int(outside.sum())} stagnation status(es) of episodes not in "
@@ -280,7 +281,7 @@ def stagnation_followup(
         has = opos >= 0
         ocat = np.where(has, cat.astype(object).to_numpy()[np.maximum(opos, 0)], None)
         has &= pd.notna(ocat)
-        meta["outcome_not_in_episodes"] = int((~op.index.isin(ids)).sum())
+        meta["outcome_not_in_episodes"] = int((~isin(op.index, ids)).sum())
         meta["outcome_categories"] = cats
         pat["category"] = ocat
         frame = pd.DataFrame({"cat": ocat, "has": has,

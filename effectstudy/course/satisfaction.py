@@ -34,6 +34,7 @@ import pandas as pd
 
 from effectstudy.core.checks import check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
+from effectstudy.core.keys import isin
 from effectstudy.core.labels import label, register
 from effectstudy.core.plotting import axes
 from effectstudy.core.results import TablesResult, base_meta
@@ -222,7 +223,7 @@ def satisfaction(
         check_columns(episodes, what="episodes", episode=episode)
         unique_ids(episodes, episode, "episodes")
         ids = pd.Index(episodes[episode].to_numpy(), name="episode_id")
-        outside = ~form.index.isin(ids)
+        outside = ~isin(form.index, ids)
         if outside.any():
             exclusions["form_of_episode_not_in_episodes"] = int(outside.sum())
             iss_miss = iss_miss[~outside]

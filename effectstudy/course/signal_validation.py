@@ -39,6 +39,7 @@ from scipy import stats
 from effectstudy.core.checks import check_choice, check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError
 from effectstudy.core.formatting import Lang, check_lang, interval, number
+from effectstudy.core.keys import isin
 from effectstudy.core.labels import label, register
 from effectstudy.core.results import Result, base_meta
 from effectstudy.kernels.proportions import proportion, wilson_ci
@@ -495,7 +496,7 @@ def signal_accuracy(
     q = float(stats.norm.ppf(level))
     ids = poor.index
     known = poor.notna().to_numpy()
-    lk = looks[looks["subject"].isin(ids[known])]
+    lk = looks[isin(looks["subject"], ids[known])]
     if until is not None:
         if not isinstance(until, pd.Series) or until.index.has_duplicates:
             raise ArgumentTypeError("until", until, "a Series indexed by "
@@ -530,6 +531,6 @@ def signal_accuracy(
         exclusions={"outcome_unknown": int((status == "outcome_unknown").sum()),
                     "no_look_before_outcome": int((status == "no_look_before_outcome").sum())},
         n_poor=int(pat.loc[inc, "poor"].sum()),
-        n_signal_without_outcome=int((~pd.Index(looks["subject"].unique()).isin(ids)).sum()),
+        n_signal_without_outcome=int((~isin(pd.Index(looks["subject"].unique()), ids)).sum()),
         **meta_sig, **model_meta)
     return SignalAccuracyResult(patients=pat, meta=meta)

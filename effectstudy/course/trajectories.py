@@ -38,6 +38,7 @@ from scipy import stats
 from effectstudy import kernels
 from effectstudy.core.checks import check_choice, check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
+from effectstudy.core.keys import isin
 from effectstudy.core.labels import label, register
 from effectstudy.core.plotting import axes
 from effectstudy.core.results import TablesResult, base_meta
@@ -403,7 +404,7 @@ def trajectories(
                             "(a subject-level grouping such as diagnosis)", identifying=True)
         subj_missing_group = set(pd.unique(data[subject].to_numpy()[gmiss])) - set(
             pd.unique(chk["s"]))
-        drop = data[subject].isin(subj_missing_group).to_numpy()
+        drop = isin(data[subject], subj_missing_group)
         if drop.any():
             exclusions["missing_group"] = len(subj_missing_group)
         keep &= ~drop

@@ -40,6 +40,7 @@ from scipy import stats
 
 from effectstudy.core.checks import check_better_is, check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
+from effectstudy.core.keys import isin
 from effectstudy.core.labels import label, register
 from effectstudy.core.plotting import axes
 from effectstudy.core.results import TablesResult, base_meta
@@ -723,7 +724,7 @@ def treatment_course(
         of, b, source = outcome_frame(outcome, better_is)
         d = -1.0 if b == "lower" else 1.0
         pos = of.index.get_indexer(ids)
-        unknown = int((~of.index.isin(ids)).sum())
+        unknown = int((~isin(of.index, ids)).sum())
         change = np.where(pos >= 0, of["change"].to_numpy()[pos], np.nan)
         pat["change"] = change
         pat["improvement"] = d * change

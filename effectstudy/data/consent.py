@@ -28,6 +28,7 @@ import pandas as pd
 
 from effectstudy.core.checks import check_choice
 from effectstudy.core.errors import ArgumentTypeError, DataError
+from effectstudy.core.keys import isin
 
 __all__ = ["PURPOSES", "CONSENT_COLUMNS", "filter_consent", "restrict_to_episodes"]
 
@@ -117,7 +118,7 @@ def filter_consent(
         if isinstance(withdrawn, str):
             raise ArgumentTypeError("withdrawn", withdrawn, "a list of client ids, not a single text")
         ids = pd.Index(pd.Series(list(withdrawn), dtype="string").str.strip())
-        is_withdrawn = episodes["client_id"].astype("string").str.strip().isin(ids).to_numpy(dtype=bool)
+        is_withdrawn = isin(episodes["client_id"].astype("string").str.strip(), ids)
     refused = (consent == False) & ~is_withdrawn  # noqa: E712 - object array of True/False/None
     missing = pd.isna(consent) & ~is_withdrawn
     used = (consent == True) & ~is_withdrawn  # noqa: E712
@@ -166,14 +167,14 @@ def restrict_to_episodes(
     if "episode_id" in table.columns:
         ep = table["episode_id"].astype("string")
         has_ep = ep.notna().to_numpy(dtype=bool)
-        by_ep = ep.isin(kept_eps).to_numpy(dtype=bool)
+        by_ep = isin(ep, kept_eps)
     else:
         has_ep = np.zeros(len(table), dtype=bool)
         by_ep = has_ep
-    by_client = cl.isin(kept_clients).to_numpy(dtype=bool)
+    by_client = isin(cl, kept_clients)
     if all_episodes is not None:
-        excluded = all_episodes.loc[~all_episodes["episode_id"].astype("string").isin(kept_eps), "client_id"]
-        by_client = by_client & ~cl.isin(pd.Index(excluded.astype("string"))).to_numpy(dtype=bool)
+        excluded = all_episodes.loc[~isin(all_episodes["episode_id"].astype("string"), kept_eps), "client_id"]
+        by_client = by_client & ~isin(cl, pd.Index(excluded.astype("string")))
     keep = np.where(has_ep, by_ep, by_client)
     counts = pd.DataFrame({
         "reason": ["read", "excluded_no_consenting_episode", "used"],

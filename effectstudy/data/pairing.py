@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
+from effectstudy.core.keys import key_codes
 from effectstudy.core.labels import register
 from effectstudy.core.results import Result, base_meta
 
@@ -212,6 +213,14 @@ def _scale_rows(sc: pd.DataFrame, scale: str, instrument: str | None) -> pd.Data
     return sc.loc[sel]
 
 
+def _take(col: pd.Series, idx: np.ndarray | None) -> Any:
+    """The values of ``col`` at positions ``idx`` (all if None) for a new frame: Arrow text
+    stays Arrow (no Python string per value), anything else goes through NumPy as before."""
+    if col.dtype == "str":
+        return col.array if idx is None else col.array.take(idx)
+    return col.to_numpy() if idx is None else col.to_numpy()[idx]
+
+
 def _candidates(s: pd.DataFrame, episodes: pd.DataFrame, value: str
                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Episodes ``e`` (position ``_e``) and every (episode, measurement) pair of a client.
@@ -222,26 +231,28 @@ def _candidates(s: pd.DataFrame, episodes: pd.DataFrame, value: str
     measurement with an ``episode_id`` only pairs with that episode.
     """
     has_ep = "episode_id" in s.columns
+    # joins and comparisons on shared integer codes of the ids, not on their text
+    mclient, eclient = key_codes(s["client_id"], episodes["client_id"])
     m = pd.DataFrame({
-        "client_id": s["client_id"].to_numpy(),
+        "_c": mclient,
         "_mdate": _dates(s, "scores", "date"),
         "_score": s[value].to_numpy(dtype=float),
         "_m": np.arange(len(s)),
-        "_mep": s["episode_id"].to_numpy() if has_ep else None,
         "_occ": s["occasion"].astype(object).to_numpy() if "occasion" in s.columns else None,
     })
     start = _dates(episodes, "episodes", "start_date")
     end = (_dates(episodes, "episodes", "end_date") if "end_date" in episodes.columns
            else np.full(len(episodes), np.datetime64("NaT"), dtype="datetime64[ns]"))
-    e = pd.DataFrame({"client_id": episodes["client_id"].to_numpy(), "_e": np.arange(len(episodes)),
-                      "_start": start, "_end": end,
-                      "episode_id": episodes["episode_id"].to_numpy(),
+    e = pd.DataFrame({"_c": eclient, "_e": np.arange(len(episodes)), "_start": start, "_end": end,
                       "_dropout": (episodes["end_reason"].astype(object).to_numpy() == "dropout"
                                    if "end_reason" in episodes.columns else False)})
-    cand = e.merge(m, on="client_id", how="inner", sort=False)
+    e["client_id"] = _take(episodes["client_id"], None)
+    e["episode_id"] = _take(episodes["episode_id"], None)
+    cand = e[["_c", "_e", "_start", "_end", "_dropout"]].merge(m, on="_c", how="inner", sort=False)
     if has_ep:
-        mep = cand["_mep"]
-        cand = cand[mep.isna().to_numpy() | (mep.to_numpy() == cand["episode_id"].to_numpy())]
+        mep, eep = key_codes(s["episode_id"], episodes["episode_id"])
+        cm = mep[cand["_m"].to_numpy()]
+        cand = cand[(cm < 0) | (cm == eep[cand["_e"].to_numpy()])]
     day = np.timedelta64(1, "D")
     cand = cand.assign(
         _ds=((cand["_mdate"].to_numpy() - cand["_start"].to_numpy()) / day),
@@ -384,8 +395,8 @@ def _episode_table(e: pd.DataFrame, status: np.ndarray, a: _Assignment) -> pd.Da
     """One row per episode: ids, status and the chosen pre/post dates and scores."""
     n_ep = len(e)
     ep_out = pd.DataFrame({
-        "episode_id": e["episode_id"].to_numpy(),
-        "client_id": e["client_id"].to_numpy(),
+        "episode_id": _take(e["episode_id"], None),
+        "client_id": _take(e["client_id"], None),
         "status": pd.Categorical(status, categories=list(STATUSES)),
     })
     for role, pick in (("pre", a.pre), ("post", a.post)):
@@ -410,8 +421,8 @@ def _long_pairs(e: pd.DataFrame, episodes: pd.DataFrame, a: _Assignment, ok: np.
         p = pick[ok[pick["_e"].to_numpy()]]
         idx = p["_e"].to_numpy()
         part = pd.DataFrame({
-            "episode_id": e["episode_id"].to_numpy()[idx],
-            "client_id": e["client_id"].to_numpy()[idx],
+            "episode_id": _take(e["episode_id"], idx),
+            "client_id": _take(e["client_id"], idx),
             "time": role,
             value: p["_score"].to_numpy(),
             "date": p["_mdate"].to_numpy(),
@@ -420,7 +431,7 @@ def _long_pairs(e: pd.DataFrame, episodes: pd.DataFrame, a: _Assignment, ok: np.
             "_e": idx,
         })
         for c in covs:
-            part[c] = episodes[c].to_numpy()[idx]
+            part[c] = _take(episodes[c], idx)
         parts.append(part)
     data = pd.concat(parts, ignore_index=True)
     data["_role"] = (data["time"] == "post").astype(int)

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
+from effectstudy.core.keys import isin
 
 __all__ = ["select_episodes", "selection_flow", "SELECTION_REASONS"]
 
@@ -115,11 +116,11 @@ def select_episodes(
     if care_types is not None:
         _need(episodes, "care_type", "selection.care_types")
         keep = _values("care_types", care_types)
-        filters.append(("excluded_care_type", ~episodes["care_type"].astype("string").isin(keep).to_numpy(bool)))
+        filters.append(("excluded_care_type", ~isin(episodes["care_type"].astype("string"), keep)))
     if diagnoses is not None:
         _need(episodes, "diagnosis", "selection.diagnoses")
         keep = _values("diagnoses", diagnoses)
-        filters.append(("excluded_diagnosis", ~episodes["diagnosis"].astype("string").isin(keep).to_numpy(bool)))
+        filters.append(("excluded_diagnosis", ~isin(episodes["diagnosis"].astype("string"), keep)))
     if ended_in is not None:
         _need(episodes, "end_date", "the report year")
         ended = episodes["end_date"].dt.year.to_numpy()

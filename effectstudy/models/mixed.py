@@ -23,6 +23,7 @@ from scipy import stats
 from effectstudy.core.checks import check_ci, check_columns, warn_exclusions
 from effectstudy.core.errors import DataError
 from effectstudy.core.formatting import check_lang, number
+from effectstudy.core.keys import isin
 from effectstudy.core.labels import Lang
 from effectstudy.core.results import Result, base_meta
 from effectstudy.data.longdata import prepost_wide
@@ -253,7 +254,7 @@ def mixed_prepost(
         covs=covs)
     n_used = len(sv)
     warn_exclusions(pp.n_original, n_used, exclusions)
-    rows = rows[rows[subject].isin(sv.index)]
+    rows = rows[isin(rows[subject], sv.index)]
     if n_used < 2:
         raise DataError(f"{n_used} subject(s) with a measurement; a mixed model needs more",
                         expected="at least 2 subjects")

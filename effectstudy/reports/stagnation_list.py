@@ -29,6 +29,7 @@ import pandas as pd
 
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError
 from effectstudy.core.formatting import MISSING, date, number
+from effectstudy.core.keys import isin
 from effectstudy.core.labels import label, register
 from effectstudy.core.params import StagnationListSpec
 from effectstudy.core.rowkey import RowKey, load_row_key
@@ -110,7 +111,7 @@ def stagnation_list(episodes: pd.DataFrame, data: pd.DataFrame, results: Mapping
     for rule in spec.rules:
         res = results[rule]
         p = res.patients
-        p = p[(p["status"].astype(str) == "stagnated") & p.index.isin(open_ids)]
+        p = p[(p["status"].astype(str) == "stagnated") & isin(p.index, open_ids)]
         rows = pd.DataFrame({
             "episode_id": p.index.astype(str), "rule": rule,
             "baseline_session": p["baseline_time"].to_numpy(), "baseline_score": p["baseline"].to_numpy(),

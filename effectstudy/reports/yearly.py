@@ -51,6 +51,7 @@ from scipy import stats
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
 from effectstudy.core.formatting import number, percent
 from effectstudy.core.jsonable import jsonable
+from effectstudy.core.keys import isin
 from effectstudy.core.labels import label, register
 from effectstudy.core.params import EffectSizeSpec
 from effectstudy.core.results import Result, TableResult, base_meta
@@ -480,16 +481,16 @@ class PublishedTables(Result):
 def _figures(e: pd.DataFrame, paired: pd.Series, cat: pd.Series, status: pd.Series,
              sat: pd.DataFrame | None) -> dict[str, Any]:
     ids = e["episode_id"]
-    c = cat[cat.index.isin(ids)]
-    st = status[status.index.isin(ids)]
-    row: dict[str, Any] = {"n": len(e), "n_complete": int(paired.isin(ids).sum())}
+    c = cat[isin(cat.index, ids)]
+    st = status[isin(status.index, ids)]
+    row: dict[str, Any] = {"n": len(e), "n_complete": int(isin(paired, ids).sum())}
     for name in ("recovered", "improved", "unchanged", "deteriorated", "harmed"):
         row[f"n_{name}"] = int((c == name).sum())
     row["n_reliably_improved"] = row["n_recovered"] + row["n_improved"]
     row["n_evaluable"] = int((st != "not_evaluable").sum())
     row["n_stagnated"] = int((st == "stagnated").sum())
     if sat is not None:
-        s = sat[sat["episode_id"].isin(ids)]
+        s = sat[isin(sat["episode_id"], ids)]
         row["n_issued"] = int(s["issued"].sum())
         returned = s["returned"] & s["issued"]
         row["n_returned"] = int(returned.sum())
@@ -571,7 +572,7 @@ def key_figures(
     status = stagnation.patients["status"].astype(str)
 
     def effect(ids: pd.Series) -> dict[str, float]:
-        data = pairs.data[pairs.data["episode_id"].isin(ids)]
+        data = pairs.data[isin(pairs.data["episode_id"], ids)]
         if data["episode_id"].nunique() < 3:  # prepost_effect needs 3 pairs for its CI
             return {"effect_size": np.nan, "effect_size_ci_low": np.nan, "effect_size_ci_high": np.nan}
         r = prepost_effect(data, subject="episode_id", time="time", outcome="score", pre="pre", post="post",
