@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -341,6 +341,14 @@ class Study:
                                         pre_window=a.pre_window, post_window=a.post_window,
                                         post_rule=a.post_rule)
         return cache[scale]
+
+    def _memo(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per ``key`` for this study: the stages share one result (a Study's
+        params do not change; :meth:`with_overrides` makes a new Study)."""
+        cache = self.__dict__.setdefault("_stage_cache", {})
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
 
     @cached_property
     def _reference_run(self) -> dict[str, Any] | None:
@@ -704,6 +712,9 @@ class Study:
     def clinical_significance(self, group: str | None = None):
         """Reliable change and clinical significance of the primary scale (``es.clinical_significance``)."""
         self._coded("group", [group] if group is not None else [])
+        return self._memo(("clinical_significance", group), lambda: self._clinical_significance(group))
+
+    def _clinical_significance(self, group: str | None):
         rc = self.analysis.reliable_change
         return clinical_significance(
             self.pairs().data, subject="episode_id", time="time", outcome="score", pre="pre", post="post",
@@ -783,9 +794,12 @@ class Study:
         :meth:`not_on_track`.
         """
         self._coded("group", [group] if group is not None else [])
-        sp = self.analysis.stagnation
-        if sp.rule == "not_on_track":
+        if self.analysis.stagnation.rule == "not_on_track":
             return self.not_on_track(group)
+        return self._memo(("stagnation", group), lambda: self._stagnation(group))
+
+    def _stagnation(self, group: str | None):
+        sp = self.analysis.stagnation
         data = self.stagnation_data()
         window = tuple(int(w) if float(w).is_integer() else w for w in sp.window)
         crit = self.criteria if sp.criterion == "rci" else None  # one yardstick with reliable change
@@ -823,6 +837,9 @@ class Study:
         ``analysis.not_on_track``.
         """
         self._coded("group", [group] if group is not None else [])
+        return self._memo(("not_on_track", group), lambda: self._not_on_track(group))
+
+    def _not_on_track(self, group: str | None):
         nt = self.analysis.not_on_track
         done = self.episodes.loc[self.episodes["end_date"].notna()
                                  & (self.episodes["end_reason"].astype("string") == "regular"), "episode_id"]
@@ -1005,6 +1022,11 @@ class Study:
         ``analysis.stagnation.time`` is ``weeks``.  Measurements without an episode id or
         session are not used for stagnation (counted in the stagnation result's meta).
         """
+        # one merge for flow, stagnation, trajectories, not_on_track and its accuracy; a shallow
+        # copy each time (copy-on-write: a caller's change never reaches the cached frame)
+        return self._memo(("stagnation_data",), self._stagnation_data).copy(deep=False)
+
+    def _stagnation_data(self) -> pd.DataFrame:
         s = self.scores.scores
         s = s[(s["scale"] == self.scale) & s["score"].notna()]
         eps = self.episodes[["episode_id", "start_date", *[g for g in self.analysis.groups if g in self.episodes]]]
