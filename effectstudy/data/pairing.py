@@ -331,7 +331,7 @@ def _assign(cand: pd.DataFrame, e: pd.DataFrame, pw: tuple[int, int], qw: tuple[
 
 
 def _statuses(cand: pd.DataFrame, e: pd.DataFrame, a: _Assignment) -> np.ndarray:
-    """Each episode's status (one of :data:`STATUSES`): paired, or why not."""
+    """Each episode's status as its position in :data:`STATUSES`: paired, or why not."""
     n_ep = len(e)
     ekey = cand["_e"].to_numpy()
     has_pre = np.zeros(n_ep, dtype=bool)
@@ -362,10 +362,11 @@ def _statuses(cand: pd.DataFrame, e: pd.DataFrame, a: _Assignment) -> np.ndarray
          post_nan,
          post_shared,
          later_valid],
-        ["paired", "no_pre", "scale_missing", "measurement_shared", "pre_outside_window",
-         "episode_open", "scale_missing", "measurement_shared", "post_outside_window"],
-        "no_post",
-    )
+        [STATUSES.index(x) for x in ("paired", "no_pre", "scale_missing", "measurement_shared",
+                                     "pre_outside_window", "episode_open", "scale_missing",
+                                     "measurement_shared", "post_outside_window")],
+        STATUSES.index("no_post"),
+    ).astype(np.int8)
 
 
 def _post_counts(cand: pd.DataFrame, e: pd.DataFrame, a: _Assignment, status: np.ndarray,
@@ -391,13 +392,13 @@ def _post_counts(cand: pd.DataFrame, e: pd.DataFrame, a: _Assignment, status: np
             "n_no_post_interim_only": int(only_interim.sum())}
 
 
-def _episode_table(e: pd.DataFrame, status: np.ndarray, a: _Assignment) -> pd.DataFrame:
+def _episode_table(e: pd.DataFrame, codes: np.ndarray, a: _Assignment) -> pd.DataFrame:
     """One row per episode: ids, status and the chosen pre/post dates and scores."""
     n_ep = len(e)
     ep_out = pd.DataFrame({
         "episode_id": _take(e["episode_id"], None),
         "client_id": _take(e["client_id"], None),
-        "status": pd.Categorical(status, categories=list(STATUSES)),
+        "status": pd.Categorical.from_codes(codes, categories=list(STATUSES)),
     })
     for role, pick in (("pre", a.pre), ("post", a.post)):
         dt = np.full(n_ep, np.datetime64("NaT"), dtype="datetime64[ns]")
@@ -541,8 +542,9 @@ def pair_prepost(
                             "analysis.post_rule) to take the last measurement in the post window")
     e, cand = _candidates(s, episodes, value)
     assigned = _assign(cand, e, pw, qw, post_rule)
-    status = _statuses(cand, e, assigned)
-    ep_out = _episode_table(e, status, assigned)
+    codes = _statuses(cand, e, assigned)
+    status = np.asarray(STATUSES)[codes]
+    ep_out = _episode_table(e, codes, assigned)
     ok = status == "paired"
     if covariates is None:
         covs = [c for c in DEFAULT_COVARIATES if c in episodes.columns]
@@ -551,7 +553,7 @@ def pair_prepost(
         covs = list(covariates)
     data = _long_pairs(e, episodes, assigned, ok, covs, value)
     n_ep = len(e)
-    counts = pd.Series(status).value_counts()
+    counts = {STATUSES[i]: int(c) for i, c in enumerate(np.bincount(codes, minlength=len(STATUSES))) if c}
     flow = pd.DataFrame({"status": [s_ for s_ in STATUSES if counts.get(s_, 0) > 0]})
     flow["n"] = [int(counts[s_]) for s_ in flow["status"]]
     meta = base_meta(
