@@ -226,7 +226,7 @@ def _candidates(s: pd.DataFrame, episodes: pd.DataFrame, value: str
     """Episodes ``e`` (position ``_e``) and every (episode, measurement) pair of a client.
 
     ``cand`` has the measurement's date ``_mdate`` (``_dns`` in ns), score ``_score``,
-    position ``_m``, occasion ``_occ`` (missing without an ``occasion`` column) and its days
+    position ``_m``, whether it is an end measurement ``_oend`` (occasion ``post``) and its days
     from the episode's start ``_ds`` and end ``_de`` (NaN for an open episode).  A
     measurement with an ``episode_id`` only pairs with that episode.
     """
@@ -238,7 +238,8 @@ def _candidates(s: pd.DataFrame, episodes: pd.DataFrame, value: str
         "_mdate": _dates(s, "scores", "date"),
         "_score": s[value].to_numpy(dtype=float),
         "_m": np.arange(len(s)),
-        "_occ": s["occasion"].astype(object).to_numpy() if "occasion" in s.columns else None,
+        "_oend": ((s["occasion"] == END_OCCASION).to_numpy(dtype=bool, na_value=False)
+                  if "occasion" in s.columns else np.zeros(len(s), dtype=bool)),
     })
     start = _dates(episodes, "episodes", "start_date")
     end = (_dates(episodes, "episodes", "end_date") if "end_date" in episodes.columns
@@ -295,7 +296,7 @@ def _assign(cand: pd.DataFrame, e: pd.DataFrame, pw: tuple[int, int], qw: tuple[
     in_pre = (ds >= pw[0]) & (ds <= pw[1])
     in_post = (de >= qw[0]) & (de <= qw[1])  # NaN (open) compares False
     last = post_rule == "last_measurement"
-    post_ok = np.ones(len(cand), dtype=bool) if last else (cand["_occ"].to_numpy() == END_OCCASION)
+    post_ok = np.ones(len(cand), dtype=bool) if last else cand["_oend"].to_numpy()
     ekey = cand["_e"].to_numpy()
     banned_pre = np.zeros(len(cand), dtype=bool)
     banned_post = np.zeros(len(cand), dtype=bool)
@@ -381,7 +382,7 @@ def _post_counts(cand: pd.DataFrame, e: pd.DataFrame, a: _Assignment, status: np
         return {"n_interim_as_post": None, "n_interim_as_post_dropout": None,
                 "n_no_post_interim_only": None}
     paired = status[a.post["_e"].to_numpy()] == "paired"
-    not_end = a.post["_occ"].to_numpy() != END_OCCASION
+    not_end = ~a.post["_oend"].to_numpy()
     interim_post = a.post["_e"].to_numpy()[paired & not_end]
     dropout = e["_dropout"].to_numpy()
     ekey = cand["_e"].to_numpy()
@@ -392,7 +393,8 @@ def _post_counts(cand: pd.DataFrame, e: pd.DataFrame, a: _Assignment, status: np
             "n_no_post_interim_only": int(only_interim.sum())}
 
 
-def _episode_table(e: pd.DataFrame, codes: np.ndarray, a: _Assignment) -> pd.DataFrame:
+def _episode_table(e: pd.DataFrame, codes: np.ndarray, a: _Assignment, occasion: pd.Series | None
+                   ) -> pd.DataFrame:
     """One row per episode: ids, status and the chosen pre/post dates and scores."""
     n_ep = len(e)
     ep_out = pd.DataFrame({
@@ -409,7 +411,8 @@ def _episode_table(e: pd.DataFrame, codes: np.ndarray, a: _Assignment) -> pd.Dat
         ep_out[f"{role}_date"] = dt
         ep_out[f"{role}_score"] = val
     occ = np.full(n_ep, None, dtype=object)
-    occ[a.post["_e"].to_numpy()] = a.post["_occ"].to_numpy()
+    if occasion is not None:  # the chosen posts' occasions only, as Python values
+        occ[a.post["_e"].to_numpy()] = occasion.iloc[a.post["_m"].to_numpy()].astype(object).to_numpy()
     ep_out["post_occasion"] = occ
     return ep_out
 
@@ -544,7 +547,7 @@ def pair_prepost(
     assigned = _assign(cand, e, pw, qw, post_rule)
     codes = _statuses(cand, e, assigned)
     status = np.asarray(STATUSES)[codes]
-    ep_out = _episode_table(e, codes, assigned)
+    ep_out = _episode_table(e, codes, assigned, s["occasion"] if "occasion" in s.columns else None)
     ok = status == "paired"
     if covariates is None:
         covs = [c for c in DEFAULT_COVARIATES if c in episodes.columns]
