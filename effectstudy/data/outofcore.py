@@ -470,6 +470,26 @@ def _intake_candidates(held: pd.DataFrame | None, rows: pd.DataFrame) -> pd.Data
     return both[(both["date"] == first).fillna(False).to_numpy(dtype=bool)]
 
 
+def _isin(values: pd.Series, allowed: pd.Series) -> np.ndarray:
+    """``values.isin(allowed)`` through Arrow (pandas makes Python objects of Arrow text)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(values.astype("str").array)
+    return pc.is_in(arr, value_set=pa.array(allowed.astype("str").dropna().array),
+                    skip_nulls=True).to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _of_batch(m: pd.DataFrame, kept: pd.DataFrame, all_episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The kept and all episodes that can matter to the rows ``m`` (their episodes or clients):
+    :func:`restrict_to_episodes` gives the same rows with them, without comparing every batch
+    with every episode."""
+    eps = m["episode_id"] if "episode_id" in m.columns else pd.Series([], dtype="str")
+    cl = m["client_id"]
+    k = kept[_isin(kept["episode_id"], eps) | _isin(kept["client_id"], cl)]
+    return k, all_episodes[_isin(all_episodes["client_id"], cl) | _isin(all_episodes["episode_id"], eps)]
+
+
 def _score_batches(con: Any, sql: str, ctx: _Context, batch_rows: int, instrument: Any, kept: pd.DataFrame,
                    all_episodes: pd.DataFrame, intake: bool) -> tuple[list, list, pd.DataFrame | None, pd.DataFrame]:
     """Pass 2: each batch typed, restricted to the analysed episodes and scored."""
@@ -479,7 +499,7 @@ def _score_batches(con: Any, sql: str, ctx: _Context, batch_rows: int, instrumen
         m = _with_lines(tr.data, lines)
         if "instrument" in m.columns:
             m = m[(m["instrument"] == instrument.id).fillna(False).to_numpy(dtype=bool)]
-        m = restrict_to_episodes(m, kept, all_episodes)[0]
+        m = restrict_to_episodes(m, *_of_batch(m, kept, all_episodes))[0]
         empty = m.iloc[:0] if not len(empty.columns) else empty
         if not len(m):
             continue
