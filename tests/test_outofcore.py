@@ -12,9 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 
 import effectstudy as es
-from effectstudy.core.errors import ParamsError
+from effectstudy.core.errors import ParamsError, ValidationError
 from effectstudy.core.params import DataSpec, DuckDBSpec, FileSpec
-from effectstudy.data.io import read_table
+from effectstudy.data.io import read_study, read_table
+from effectstudy.data.outofcore import read_study_outofcore
 
 PARAMS = """\
 report: effect_study
@@ -134,6 +135,43 @@ def test_duckdb_hive_partitions(practice: tuple[Path, dict]) -> None:
         pd.testing.assert_frame_equal(pandas_study.effect_sizes().summary(), duck.effect_sizes().summary())
         pd.testing.assert_frame_equal(pandas_study.clinical_significance().summary(),
                                       duck.clinical_significance().summary())
+
+
+def _spec(folder: Path, measurements: Path, engine: str = "duckdb") -> DataSpec:
+    csv = {"sep": ";", "decimal": ",", "date_format": "%d-%m-%Y"}
+    return DataSpec(episodes=FileSpec(path=folder / "episodes.csv", **csv),
+                    measurements=FileSpec(path=measurements), engine=engine,
+                    duckdb=DuckDBSpec(memory_limit="128MB", threads=1, batch_rows=1500))
+
+
+def test_read_study_outofcore_identifiers_shown(practice: tuple[Path, dict]) -> None:
+    folder, meta = practice
+    spec = _spec(folder, folder / "measurements.parquet")
+    today = "-".join(reversed(str(meta["export_date"]).split("-")))
+    a = read_study(spec, show_identifiers=True, today=today)
+    b = read_study_outofcore(spec, show_identifiers=True, today=today)
+    assert "identifier" in b.report.problems.columns
+    pd.testing.assert_frame_equal(a.report.problems, b.report.problems)
+    pd.testing.assert_frame_equal(a.episodes, b.episodes)
+
+
+def test_read_study_outofcore_fatal(practice: tuple[Path, dict]) -> None:
+    """A required column missing: the same fatal report (every row excluded), or the same error."""
+    folder, _ = practice
+    t = pq.read_table(folder / "measurements.parquet")
+    bad = folder / "no_date.parquet"
+    pq.write_table(t.drop_columns(["date"]), bad)
+    spec = _spec(folder, bad)
+    a = read_study(spec, on_fatal="return")
+    b = read_study_outofcore(spec, on_fatal="return")
+    assert b.report.fatal
+    pd.testing.assert_frame_equal(a.report.problems, b.report.problems)
+    pd.testing.assert_frame_equal(a.report.flow(), b.report.flow())
+    with pytest.raises(ValidationError) as ea:
+        read_study(spec)
+    with pytest.raises(ValidationError) as eb:
+        read_study_outofcore(spec)
+    assert str(ea.value) == str(eb.value)
 
 
 def test_engine_param_errors(practice: tuple[Path, dict]) -> None:

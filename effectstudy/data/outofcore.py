@@ -48,6 +48,7 @@ from effectstudy.data.validate import (
     add_row_keys,
     check_study,
     concat_problems,
+    identifiers_shown,
 )
 from effectstudy.instruments.scoring import ScoreResult, score
 
@@ -184,11 +185,10 @@ def _relined(problems: pd.DataFrame, lines: np.ndarray) -> pd.DataFrame:
     if not len(problems):
         return problems
     out = problems.copy()
-    has = out["row"].notna().to_numpy()
-    local = out["row"].to_numpy(dtype=np.float64, na_value=np.nan)[has].astype(np.int64)
     row = out["row"].to_numpy(dtype=np.float64, na_value=np.nan)
-    row[has] = lines[local - 2]
-    out["row"] = pd.array(np.where(has, row, np.nan), dtype=out["row"].dtype if out["row"].dtype != object
+    has = ~np.isnan(row) & (row >= 2)  # line 1 is the header: the file's, in every batch
+    row[has] = lines[row[has].astype(np.int64) - 2]
+    out["row"] = pd.array(row, dtype=out["row"].dtype if out["row"].dtype != object
                           else "Int64")
     return out
 
@@ -254,7 +254,7 @@ def _in_check_order(frames: list[pd.DataFrame], probe: pd.DataFrame | None = Non
             + frames]
     rank = _group_ranks(seqs)
     p = concat_problems(frames)
-    rowless = p["row"].isna().to_numpy()
+    rowless = (p["row"].isna() | (p["row"] < 2)).to_numpy(dtype=bool)  # the file's (no line, or the header)
     if rowless.any():
         dup = p[rowless].astype("str").duplicated().to_numpy()
         keep = np.ones(len(p), bool)
@@ -289,11 +289,13 @@ def _validate_batch(tbl: Any, ctx: _Context) -> tuple[pd.DataFrame, pd.DataFrame
         return own, concat_problems([]), fatal, tr.data.iloc[:0]
     data = _with_lines(tr.data, lines)
     ep = ctx.episodes_all
-    cross = check_study(ep, ep.index.to_numpy(dtype=np.int64), ctx.episodes_used, data,
-                        data.index.to_numpy(dtype=np.int64), np.ones(len(data), bool),
-                        files={"measurements": ctx.name}, window_days=ctx.window_days)
+    show = bool(ctx.kw.get("show_identifiers", False))
+    with identifiers_shown(show):
+        cross = check_study(ep, ep.index.to_numpy(dtype=np.int64), ctx.episodes_used, data,
+                            data.index.to_numpy(dtype=np.int64), np.ones(len(data), bool),
+                            files={"measurements": ctx.name}, window_days=ctx.window_days)
     ids = data[[c for c in _ID_COLUMNS if c in data.columns]]
-    cross = add_row_keys(cross, {ctx.name: ids}, ctx.key)
+    cross = add_row_keys(cross, {ctx.name: ids}, ctx.key, show_identifiers=show)
     return own, cross, fatal, tr.data.iloc[:0]
 
 
@@ -357,7 +359,8 @@ def _stream_validation(con: Any, ctx: _Context, batch_rows: int) -> tuple[pd.Dat
 
 def read_study_outofcore(data_spec: DataSpec, *, on_fatal: str = "raise",
                          window_days: tuple[int, int] = DEFAULT_WINDOW_DAYS, min_date: str = DEFAULT_MIN_DATE,
-                         today: str | None = None, row_key: RowKey | None = None) -> StudyData:
+                         today: str | None = None, show_identifiers: bool = False,
+                         row_key: RowKey | None = None) -> StudyData:
     """:func:`~effectstudy.data.io.read_study` with the measurements streamed through DuckDB.
 
     The episodes and satisfaction are read in memory (one row per episode); the measurements
@@ -369,7 +372,8 @@ def read_study_outofcore(data_spec: DataSpec, *, on_fatal: str = "raise",
     if on_fatal not in ("raise", "return"):
         raise ArgumentError("on_fatal", on_fatal, "'raise' or 'return'")
     key = _row_key_loader(data_spec, row_key)
-    kw = {"codes": data_spec.code_lists(), "min_date": min_date, "today": today, "row_key": key}
+    kw = {"codes": data_spec.code_lists(), "min_date": min_date, "today": today, "row_key": key,
+          "show_identifiers": show_identifiers}
     ep = read_table(data_spec.episodes, "episodes", on_fatal="return", **kw)
     sat = (read_table(data_spec.satisfaction, "satisfaction", on_fatal="return", **kw)
            if data_spec.satisfaction is not None else None)
@@ -390,10 +394,13 @@ def read_study_outofcore(data_spec: DataSpec, *, on_fatal: str = "raise",
     fatal = m_fatal or ep.report.fatal or (sat is not None and sat.report.fatal)
     sat_cross = concat_problems([])
     if sat is not None and not fatal and len(sat.data):
-        sat_cross = check_study(ep_all, ep_all.index.to_numpy(dtype=np.int64), ctx.episodes_used, None, None, None,
-                                sat.data, sat.data.index.to_numpy(dtype=np.int64), np.ones(len(sat.data), bool),
-                                files={"satisfaction": sat.file}, window_days=window_days)
-        sat_cross = add_row_keys(sat_cross, {sat.file: sat.data[[c for c in _ID_COLUMNS if c in sat.data]]}, key)
+        with identifiers_shown(show_identifiers):
+            sat_cross = check_study(ep_all, ep_all.index.to_numpy(dtype=np.int64), ctx.episodes_used, None, None,
+                                    None, sat.data, sat.data.index.to_numpy(dtype=np.int64),
+                                    np.ones(len(sat.data), bool), files={"satisfaction": sat.file},
+                                    window_days=window_days)
+        sat_cross = add_row_keys(sat_cross, {sat.file: sat.data[[c for c in _ID_COLUMNS if c in sat.data]]}, key,
+                                 show_identifiers=show_identifiers)
     parts = [ep.report.problems, m_own, *([sat.report.problems] if sat is not None else [])]
     if not fatal:
         parts += [cross, sat_cross]
