@@ -540,14 +540,18 @@ def score_outofcore(data_spec: DataSpec, report: ValidationReport, kept: pd.Data
         try:
             _register_source(con, parquet_files(spec.path))
             con.register("es_bad", pa.table({"line": bad}))
-            con.register("es_kept", pa.table({"episode_id": kept["episode_id"].astype("str").to_numpy(dtype=object)}))
+            for t, ids in (("es_kept", kept), ("es_used", all_episodes)):
+                con.register(t, pa.table({"episode_id": ids["episode_id"].astype("str").to_numpy(dtype=object)}))
+            # a superset of the rows to score (pandas selects them exactly): the instrument's id in
+            # any case and spacing; an episode kept, or an id the SQL does not spell as the reader does
             where = [f"{_LINE} NOT IN (SELECT line FROM es_bad)"]
             inst_col, ep_col = _export_column(con, spec, "instrument"), _export_column(con, spec, "episode_id")
             if inst_col:
-                where.append(f'trim(CAST("{inst_col}" AS VARCHAR)) = {_quote(instrument.id)}')
+                where.append(f'contains(lower(CAST("{inst_col}" AS VARCHAR)), {_quote(instrument.id.lower())})')
             if ep_col:
-                where.append(f'("{ep_col}" IS NULL OR trim(CAST("{ep_col}" AS VARCHAR)) IN '
-                             "(SELECT episode_id FROM es_kept))")
+                e = f'trim(CAST("{ep_col}" AS VARCHAR))'
+                where.append(f'("{ep_col}" IS NULL OR {e} IN (SELECT episode_id FROM es_kept) '
+                             f"OR {e} NOT IN (SELECT episode_id FROM es_used))")
             sql = f"SELECT * FROM es_source WHERE {' AND '.join(where)} ORDER BY {_LINE}"
             ctx = _Context(spec, name, Path(tmp), kw, all_episodes, np.ones(len(all_episodes), bool), (0, 0),
                            kw["row_key"])
