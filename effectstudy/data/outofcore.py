@@ -108,7 +108,9 @@ def _connect(settings: DuckDBSpec, temp: Path) -> Any:
               "preserve_insertion_order": False}
     if settings.threads is not None:
         config["threads"] = settings.threads
-    return duckdb.connect(config=config)
+    con = duckdb.connect(config=config)
+    con.execute("SET enable_progress_bar = false")  # a session option: no bar on the notebook's output
+    return con
 
 
 def _register_source(con: Any, files: list[Path]) -> None:
