@@ -149,7 +149,10 @@ def test_read_study_outofcore_identifiers_shown(practice: tuple[Path, dict]) -> 
     spec = _spec(folder, folder / "measurements.parquet")
     today = "-".join(reversed(str(meta["export_date"]).split("-")))
     a = read_study(spec, show_identifiers=True, today=today)
+    spill = folder / "spill" / "here"  # made when missing; the run's own folder in it is removed after
+    spec = spec.model_copy(update={"duckdb": spec.duckdb.model_copy(update={"temp_directory": spill})})
     b = read_study_outofcore(spec, show_identifiers=True, today=today)
+    assert spill.is_dir() and not any(spill.iterdir())
     assert "identifier" in b.report.problems.columns
     pd.testing.assert_frame_equal(a.report.problems, b.report.problems)
     pd.testing.assert_frame_equal(a.episodes, b.episodes)

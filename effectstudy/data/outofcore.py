@@ -113,6 +113,14 @@ def _connect(settings: DuckDBSpec, temp: Path) -> Any:
     return con
 
 
+def _workspace(settings: DuckDBSpec) -> tempfile.TemporaryDirectory:
+    """A new folder for DuckDB's spill files and the batches, inside ``temp_directory`` (made when
+    missing) or the system's temporary folder; removed afterwards."""
+    if settings.temp_directory is not None:
+        Path(settings.temp_directory).mkdir(parents=True, exist_ok=True)
+    return tempfile.TemporaryDirectory(dir=settings.temp_directory, prefix="effectstudy-")
+
+
 def _register_source(con: Any, files: list[Path]) -> None:
     """View ``es_source``: the rows of all files and their line (record number + 1, files one after another)."""
     import pyarrow as pa
@@ -381,7 +389,7 @@ def read_study_outofcore(data_spec: DataSpec, *, on_fatal: str = "raise",
            if data_spec.satisfaction is not None else None)
     spec = data_spec.measurements
     name = source_name(spec.path)
-    with tempfile.TemporaryDirectory(dir=data_spec.duckdb.temp_directory, prefix="effectstudy-") as tmp:
+    with _workspace(data_spec.duckdb) as tmp:
         con = _connect(data_spec.duckdb, Path(tmp))
         try:
             _register_source(con, parquet_files(spec.path))
@@ -537,7 +545,7 @@ def score_outofcore(data_spec: DataSpec, report: ValidationReport, kept: pd.Data
     bad = report.excluded.loc[report.excluded["table"] == "measurements", "row"].to_numpy(dtype=np.int64)
     kw = {"codes": data_spec.code_lists(), "min_date": min_date, "today": today,
           "row_key": _row_key_loader(data_spec, row_key)}
-    with tempfile.TemporaryDirectory(dir=data_spec.duckdb.temp_directory, prefix="effectstudy-") as tmp:
+    with _workspace(data_spec.duckdb) as tmp:
         con = _connect(data_spec.duckdb, Path(tmp))
         try:
             _register_source(con, parquet_files(spec.path))
