@@ -58,6 +58,7 @@ from effectstudy.data.coding import UNCODED_RULE, uncoded_counts
 from effectstudy.data.consent import filter_consent, restrict_to_episodes
 from effectstudy.data.io import read_study
 from effectstudy.data.longdata import registry_norms
+from effectstudy.data.outofcore import OutOfCoreScores, read_study_outofcore, score_outofcore
 from effectstudy.data.pairing import pair_prepost, post_rule_text
 from effectstudy.data.selection import select_episodes, selection_flow
 from effectstudy.instruments.reliability import reliability
@@ -293,7 +294,19 @@ class Study:
         """:class:`effectstudy.data.io.StudyData`: validated input tables (raises on fatal problems)."""
         ed = self.params.export_date  # "today" for the plausibility check of dates: reruns agree
         register_code_labels(self.params.data.code_lists())  # the params' labels show in the report
-        return read_study(self.params.data, today=_iso(ed, self.params.data.episodes.date_format) if ed else None)
+        today = _iso(ed, self.params.data.episodes.date_format) if ed else None
+        if self.params.data.engine == "duckdb":  # the measurements streamed from Parquet, out of core
+            return read_study_outofcore(self.params.data, today=today)
+        return read_study(self.params.data, today=today)
+
+    @cached_property
+    def _outofcore(self) -> OutOfCoreScores:
+        """``engine: duckdb``: the analysed measurements scored batch by batch (no item matrix in memory)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ProvisionalKeyWarning)  # as in ``scores``
+            return score_outofcore(self.params.data, self.input.report, self.episodes, self.input.episodes,
+                                   self.instrument, today=self.input.meta["today"],
+                                   intake=self.analysis.reliable_change.reliability == "sample")
 
     @cached_property
     def _selection(self) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -314,7 +327,10 @@ class Study:
 
     @cached_property
     def measurements(self) -> pd.DataFrame:
-        """Measurements of the analysed episodes (by episode id, or by client when it has none)."""
+        """Measurements of the analysed episodes (by episode id, or by client when it has none);
+        with ``data.engine: duckdb`` without their item columns (the scores hold what the items gave)."""
+        if self.params.data.engine == "duckdb":
+            return self._outofcore.measurements
         m = self.input.measurements
         m = m[m["instrument"] == self.analysis.instrument]
         return restrict_to_episodes(m, self.episodes, self.input.episodes)[0]
@@ -322,6 +338,8 @@ class Study:
     @cached_property
     def scores(self):
         """:func:`effectstudy.score` of the analysed measurements (all scales of the instrument)."""
+        if self.params.data.engine == "duckdb":
+            return self._outofcore.scores
         with warnings.catch_warnings():
             # a provisional key is stated in the report (key_status, provenance banner); every
             # other warning of scoring still reaches the caller
@@ -443,7 +461,8 @@ class Study:
                     "cite its source")
             return None
         if rel == "sample":
-            return reliability(self.measurements, instrument=self.instrument, scale=self.scale)
+            rows = self._outofcore.intake if self.params.data.engine == "duckdb" else self.measurements
+            return reliability(rows, instrument=self.instrument, scale=self.scale)
         if rel == "registry":
             return None  # the verbs take it from the registry via instrument=/scale=
         return float(rel)

@@ -28,6 +28,7 @@ Relative paths are resolved against the params file's folder.
 from __future__ import annotations
 
 import difflib
+import glob
 import math
 import os
 import re
@@ -306,12 +307,64 @@ class FileSpec(StrictModel):
         return v
 
 
+class DuckDBSpec(StrictModel):
+    """How ``engine: duckdb`` reads the measurements (:mod:`effectstudy.data.outofcore`)."""
+
+    #: DuckDB's memory limit (``"4GB"``, ``"500MB"``); beyond it DuckDB spills to ``temp_directory``
+    memory_limit: str = "4GB"
+    #: DuckDB's threads (``None``: DuckDB's default, the number of cores)
+    threads: int | None = Field(default=None, ge=1)
+    #: measurement rows per batch through validation and scoring (a client's rows stay in one batch)
+    batch_rows: int = Field(default=200_000, ge=1)
+    #: folder for DuckDB's spill files and the batches (``None``: a new temporary folder)
+    temp_directory: Path | None = None
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _memory_limit(cls, v: str) -> str:
+        if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", v):
+            raise ValueError(f"{v!r} is not a memory size (write e.g. \"4GB\" or \"500MB\")")
+        return v.strip()
+
+    @field_validator("temp_directory", mode="before")
+    @classmethod
+    def _temp(cls, v: Any) -> Any:
+        return Path(v) if isinstance(v, str) else v
+
+
+#: suffixes of Parquet files (``engine: duckdb`` reads these, a folder of them or a glob)
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def _duckdb_problems(spec: FileSpec) -> list[str]:
+    """Why ``engine: duckdb`` cannot read this measurements spec (empty when it can)."""
+    where = "data.measurements"
+    path = str(spec.path)
+    fmt = spec.format or ("parquet" if path.lower().endswith(PARQUET_SUFFIXES) or "*" in path
+                          or "." not in Path(path).name else None)
+    out = []
+    if fmt != "parquet":
+        out.append(f"{where}.path: engine: duckdb reads Parquet measurements (a .parquet file, a folder of "
+                   f"them or a glob such as measurements/*.parquet), not {Path(path).name!r}; convert the "
+                   "export to Parquet or use engine: pandas")
+    if spec.wide is not None:
+        out.append(f"{where}.wide: engine: duckdb reads long measurements (one row per administration) only")
+    if spec.values != "items":
+        out.append(f"{where}.values: engine: duckdb scores item answers (values: items) only")
+    return out
+
+
 class DataSpec(StrictModel):
     """The input tables of a run."""
 
     episodes: FileSpec
     measurements: FileSpec
     satisfaction: FileSpec | None = None
+    #: ``pandas`` (read everything in memory) or ``duckdb`` (Parquet measurements streamed in
+    #: batches through the same validation and scoring, out of core: :mod:`effectstudy.data.outofcore`)
+    engine: Literal["pandas", "duckdb"] = "pandas"
+    #: settings of ``engine: duckdb``
+    duckdb: DuckDBSpec = Field(default_factory=DuckDBSpec)
     #: code lists that declare or replace a column's codes and labels (``effectstudy.core.codes``):
     #: ``{diagnosis: {depression: {nl: depressie, en: depression}}}``, the short list form
     #: ``{treatment: [cbt, emdr]}`` or ``{therapist: free_text}``; kept in the full form
@@ -331,6 +384,8 @@ class DataSpec(StrictModel):
             if spec is not None and (spec.wide is not None or spec.values != "items"):
                 problems.append(f"data.{table}: values and wide describe a measurements file only")
         problems += _wide_problems("data.measurements", self.measurements)
+        if self.engine == "duckdb":
+            problems += _duckdb_problems(self.measurements)
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -974,7 +1029,7 @@ def _format_pydantic(exc: ValidationError, source: str, model: type[BaseModel] |
     return "\n".join(out)
 
 
-_PATH_KEYS = frozenset({"path", "instrument_file"})
+_PATH_KEYS = frozenset({"path", "instrument_file", "temp_directory"})
 _PATH_LIST_KEYS = frozenset({"history"})
 
 
@@ -1119,7 +1174,18 @@ def load_report_params(path: str | Path, overrides: dict[str, Any] | None = None
     for i, h in enumerate(getattr(params, "history", [])):
         files.append((("history", i), h))
     lines = key_lines(text)
-    missing = [_missing_file(path, key, f, raw, lines) for key, f in files if not Path(f).is_file()]
+    missing = [_missing_file(path, key, f, raw, lines) for key, f in files if not _exists(params, key, Path(f))]
     if missing:
         raise ParamsError("\n".join(missing))
     return params
+
+
+def _exists(params: Any, key: tuple[str | int, ...], f: Path) -> bool:
+    """The file is there; with ``engine: duckdb`` the measurements may be a folder or a glob with matches."""
+    if f.is_file():
+        return True
+    if key != ("data", "measurements", "path") or getattr(params.data, "engine", "pandas") != "duckdb":
+        return False
+    if any(c in str(f) for c in "*?["):
+        return any(Path(g).is_file() for g in glob.iglob(str(f), recursive=True))
+    return f.is_dir()
