@@ -45,6 +45,7 @@ from effectstudy.core.params import REPORT_MODELS, Params, load_report_params
 from effectstudy.core.plotting import forest
 from effectstudy.core.results import TableResult, base_meta
 from effectstudy.core.rowkey import load_row_key
+from effectstudy.core.schema import item_columns
 from effectstudy.core.shipped import shipped_folder
 from effectstudy.course.expected_response import not_on_track
 from effectstudy.course.followup import stagnation_followup
@@ -331,8 +332,16 @@ class Study:
         with ``data.engine: duckdb`` without their item columns (the scores hold what the items gave)."""
         if self.params.data.engine == "duckdb":
             return self._outofcore.measurements
+        return self._analysed_measurements()
+
+    def _analysed_measurements(self, items: bool = True) -> pd.DataFrame:
+        """The analysed instrument's rows of the analysed episodes, made anew on each call (the
+        stages use them once and let them go, so the item matrix is not held twice beside
+        ``input.measurements``); ``items=False`` leaves the item columns out (a small copy)."""
         m = self.input.measurements
-        m = m[m["instrument"] == self.analysis.instrument]
+        if not items:  # copy-on-write: selecting columns copies nothing
+            m = m[[c for c in m.columns if c not in set(item_columns(m.columns))]]
+        m = m[(m["instrument"] == self.analysis.instrument).to_numpy(dtype=bool, na_value=False)]
         return restrict_to_episodes(m, self.episodes, self.input.episodes)[0]
 
     @cached_property
@@ -344,7 +353,7 @@ class Study:
             # a provisional key is stated in the report (key_status, provenance banner); every
             # other warning of scoring still reaches the caller
             warnings.simplefilter("ignore", ProvisionalKeyWarning)
-            return score(self.measurements, instrument=self.instrument)
+            return score(self._analysed_measurements(), instrument=self.instrument)
 
     def pairs(self, scale: str | None = None):
         """:func:`effectstudy.pair_prepost` of ``scale`` (default: the primary scale)."""
@@ -461,7 +470,7 @@ class Study:
                     "cite its source")
             return None
         if rel == "sample":
-            rows = self._outofcore.intake if self.params.data.engine == "duckdb" else self.measurements
+            rows = self._outofcore.intake if self.params.data.engine == "duckdb" else self._analysed_measurements()
             return reliability(rows, instrument=self.instrument, scale=self.scale)
         if rel == "registry":
             return None  # the verbs take it from the registry via instrument=/scale=
@@ -769,8 +778,9 @@ class Study:
     def treatment_course(self, group: str | None = None):
         """Sessions, duration, planned 5-20 range, end reasons, first interim, length vs outcome."""
         self._coded("group", [group] if group is not None else [])
-        return treatment_course(self.episodes, measurements=self.measurements,
-                                outcome=self.clinical_significance(), group=group)
+        duck = self.params.data.engine == "duckdb"  # its measurements carry no items already
+        return treatment_course(self.episodes, outcome=self.clinical_significance(), group=group,
+                                measurements=self.measurements if duck else self._analysed_measurements(items=False))
 
     def satisfaction(self, group: str | None = None):
         """Forms issued, returned, response rate and grades of the analysed episodes (``es.satisfaction``).
