@@ -320,7 +320,8 @@ def clinical_significance(
     y = pat["post"].to_numpy()
     flags = cutoff_flags(x, y, value=value, d=d, method=method, clinical_if=nrm.clinical_if,
                          alpha=alpha, stats_=st, sd_clinical=sd_clin, reliability=rel)
-    out = pat.drop(columns="category").copy()
+    # the columns collected first and the frame built once (inserts copy the column index)
+    out = {c: pat[c] for c in pat.columns if c != "category"}  # Series: dtypes kept as they are
     out["anchor_category" if method == "anchor" else "rc_category"] = pat["category"]
     if method == "ha":
         out["cs_indiv"] = flags.cs_indiv
@@ -341,6 +342,7 @@ def clinical_significance(
     code[det] = 3
     code[harmed] = 4
     out["category"] = pd.Categorical.from_codes(code, dtype=CATEGORY_DTYPE)
+    out = pd.DataFrame(out, index=pat.index)
     meta.update(cutoff_meta(cutoff=cutoff, ctype=ctype, value=value, nrm=nrm,
                             m_clinical=m_clinical, sd_clinical=sd_clinical, m_clin=m_clin,
                             sd_clin=sd_clin, clin_label=clin_label,
