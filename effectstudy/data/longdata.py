@@ -128,28 +128,49 @@ def _level_masks(data: pd.DataFrame, time: Hashable, pre: Any, post: Any
     return tv == pre, tv == post
 
 
-def _subject_codes(col: pd.Series, keep: np.ndarray | None) -> tuple[np.ndarray, Any]:
-    """``pd.factorize`` of the subject ids of the ``keep`` rows (``None``: all): codes (-1 missing) and the
-    unique ids in order of first appearance, as ``pd.Index`` infers the same dtype from them.
+def _dense_codes(ids: np.ndarray, lo: int, span: int) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of integer ids within ``[lo, lo + span)`` through a lookup table.
 
-    Integer ids spanning a compact range are coded through a lookup table and Arrow text
-    ids through Arrow's dictionary encoding; other dtypes as before (``to_numpy``).
+    The ids' ranks among the values present, turned into the order of first appearance
+    (the usual case, ids first met in ascending order, needs no reordering).  Temporaries
+    are kept few and ``int32`` where they fit: at 100,000 patients the cost is in touching
+    fresh memory, not in the arithmetic.
+    """
+    pos = ids if (lo == 0 and ids.dtype == np.intp) else (ids - ids.dtype.type(lo)).astype(np.intp)
+    itype = np.int32 if max(span, ids.size) < 2**31 else np.intp
+    seen = np.zeros(span, dtype=bool)
+    seen[pos] = True
+    rank = np.cumsum(seen, dtype=itype)
+    rank -= 1
+    codes = rank[pos]  # rank of each row's id among the ids present (ascending)
+    m = int(rank[-1]) + 1
+    row = np.arange(ids.size, dtype=itype)
+    first = np.full(m, ids.size, dtype=itype)
+    np.minimum.at(first, codes, row)  # the first row of every id
+    if bool((first[1:] > first[:-1]).all()):  # ids first met in ascending order
+        return codes, np.flatnonzero(seen).astype(ids.dtype) + ids.dtype.type(lo)
+    is_first = first[codes] == row
+    order = np.empty(m, dtype=itype)
+    order[codes[is_first]] = np.arange(m, dtype=itype)
+    return order[codes], ids[is_first]
+
+
+def _subject_codes(col: pd.Series, keep: np.ndarray | None) -> tuple[np.ndarray, Any]:
+    """``pd.factorize`` of the subject ids of the ``keep`` rows (``None``: all): codes (-1
+    missing) and the unique ids in order of first appearance, from which ``pd.Index`` infers
+    the same dtype as before.
+
+    Integer ids spanning a compact range are coded through a lookup table
+    (:func:`_dense_codes`) and Arrow text ids through Arrow's dictionary encoding; other
+    dtypes as before (``to_numpy``).
     """
     dtype = col.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "iu":
         ids = col.to_numpy() if keep is None else col.to_numpy()[keep]
         if ids.size:
             lo, hi = int(ids.min()), int(ids.max())
-            span = hi - lo + 1
-            if span <= 4 * ids.size + 1024:
-                pos = (ids - ids.dtype.type(lo)).astype(np.intp, copy=False)
-                row = np.arange(ids.size, dtype=np.intp)
-                first = np.full(span, ids.size, dtype=np.intp)
-                np.minimum.at(first, pos, row)  # the first row of every id
-                is_first = first[pos] == row
-                rank = np.zeros(span, dtype=np.intp)
-                rank[pos[is_first]] = np.arange(int(is_first.sum()))
-                return rank[pos], ids[is_first]
+            if hi - lo + 1 <= 4 * ids.size + 1024:
+                return _dense_codes(ids, lo, hi - lo + 1)
         codes, uniq = pd.factorize(ids, use_na_sentinel=True)
         return codes, uniq
     if _is_arrow_str(dtype):

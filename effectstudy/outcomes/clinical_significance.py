@@ -348,7 +348,7 @@ def clinical_significance(
     code[det] = 3
     code[harmed] = 4
     out["category"] = pd.Categorical.from_codes(code, dtype=CATEGORY_DTYPE)
-    out = pd.DataFrame(out, index=pat.index)
+    out = pd.DataFrame(out, index=pat.index, copy=False)  # pat's columns shared copy-on-write
     meta.update(cutoff_meta(cutoff=cutoff, ctype=ctype, value=value, nrm=nrm,
                             m_clinical=m_clinical, sd_clinical=sd_clinical, m_clin=m_clin,
                             sd_clin=sd_clin, clin_label=clin_label,
