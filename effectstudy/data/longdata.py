@@ -62,7 +62,8 @@ class PrePost:
         (change = post - pre), index = subject, then the columns of ``extra`` in order.
 
         The frame is built in one step (no column-by-column inserts, each of which copies
-        the column index).
+        the column index) and without copies: ``pre``/``post`` are shared with ``frame``
+        copy-on-write, the other columns are new arrays (``extra``'s are the caller's).
         """
         f = self.frame
         x = f["pre"].to_numpy(dtype=float)
@@ -70,11 +71,11 @@ class PrePost:
         cols: dict[str, Any] = {}
         if "group" in f:
             cols["group"] = f["group"]
-        cols["pre"] = x
-        cols["post"] = y
+        for name, v in (("pre", x), ("post", y)):
+            cols[name] = f[name] if f[name].dtype == np.float64 else v
         cols["change"] = y - x
         cols.update(extra or {})
-        return pd.DataFrame(cols, index=f.index)
+        return pd.DataFrame(cols, index=f.index, copy=False)
 
 
 def _shown_levels(col: pd.Series) -> list[str]:

@@ -367,3 +367,27 @@ def test_itt_completer_categories_are_the_verbs_categories(criteria):
     assert int(got["unknown"]) == n - m
     share = r.categories[r.categories["method"] == "completers"].set_index("category")["share"]
     assert np.array_equal(share.to_numpy(), (counts / m).to_numpy())
+
+
+def test_result_frames_are_writable_and_independent():
+    """The frames are built without copies (shared copy-on-write): writing into one result
+    changes neither the pairs nor another result."""
+    d, _, _ = variant(messy(), "str")
+    kw = dict(subject="id", time="t", outcome="y", pre="pre", post="post", better_is="lower",
+              reliability=.8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        pp = prepost_wide(d, subject="id", time="t", outcome="y", pre="pre", post="post")
+        rc = es.reliable_change(d, **kw)
+        cs = es.clinical_significance(d, **kw, cutoff="a")
+    first = rc.patients.index[0]
+    pre0, rci0 = float(rc.patients.loc[first, "pre"]), float(rc.patients.loc[first, "rci"])
+    pats = pp.patients()
+    pats.loc[first, "pre"] = -1.0
+    cs.patients.loc[first, ["pre", "rci"]] = [-2.0, -3.0]
+    cs.patients.loc[first, "clinical_pre"] = not cs.patients.loc[first, "clinical_pre"]
+    assert float(pp.frame.loc[first, "pre"]) == pre0
+    assert float(rc.patients.loc[first, "pre"]) == pre0
+    assert float(rc.patients.loc[first, "rci"]) == rci0
+    rc.patients.loc[first, "rci"] = 0.0
+    assert float(cs.patients.loc[first, "rci"]) == -3.0
