@@ -104,7 +104,8 @@ def label_variants(n: int) -> dict[str, tuple[pd.DataFrame, object, object]]:
 def numpy_pass(ids: np.ndarray, is_pre: np.ndarray, y: np.ndarray, *, reliability: float,
                m_func: float, sd_func: float) -> np.ndarray:
     """RC + CS (JT, cut-off c, lower is better) in plain NumPy over the long arrays (integer
-    ids, a pre flag, scores): pair, describe, RCI, classify, cut-off, categories."""
+    ids, a pre flag, scores): pair, describe, RCI, classify, cut-off, categories (the same
+    category codes as ``es.clinical_significance`` gives on these data)."""
     m = int(ids.max()) + 1
     x = np.full(m, np.nan)
     z = np.full(m, np.nan)
@@ -157,6 +158,7 @@ def label_dtypes(n: int, repeat: int) -> None:
             es.clinical_significance(df, method="jt", cutoff="c", m_functional=0.5,
                                      sd_functional=0.45, pre=pre, post=post, **kw)
 
+        both()  # warm-up: the first call imports and caches
         best, cpu = measure_cpu(f"  RC + CS, {name} labels ({df['time'].dtype}), n={n:,}", both,
                                 repeat)
         print(f"    {best / ref:5.1f}x the NumPy pass ({cpu / ref_cpu:4.1f}x in CPU time); "
