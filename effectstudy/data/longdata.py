@@ -57,33 +57,129 @@ class PrePost:
     def n_used(self) -> int:
         return int(len(self.frame))
 
-    def patients(self) -> pd.DataFrame:
+    def patients(self, extra: Mapping[str, Any] | None = None) -> pd.DataFrame:
         """The start of every pre/post result's ``patients``: ``[group,] pre, post, change``
-        (change = post - pre), index = subject."""
+        (change = post - pre), index = subject, then the columns of ``extra`` in order.
+
+        The frame is built in one step (no column-by-column inserts, each of which copies
+        the column index) and without copies: ``pre``/``post`` are shared with ``frame``
+        copy-on-write, the other columns are new arrays (``extra``'s are the caller's).
+        """
         f = self.frame
         x = f["pre"].to_numpy(dtype=float)
         y = f["post"].to_numpy(dtype=float)
-        pat = pd.DataFrame(index=f.index)
+        cols: dict[str, Any] = {}
         if "group" in f:
-            pat["group"] = f["group"]
-        pat["pre"] = x
-        pat["post"] = y
-        pat["change"] = y - x
-        return pat
+            cols["group"] = f["group"]
+        for name, v in (("pre", x), ("post", y)):
+            cols[name] = f[name] if f[name].dtype == np.float64 else v
+        cols["change"] = y - x
+        cols.update(extra or {})
+        return pd.DataFrame(cols, index=f.index, copy=False)
 
 
-def _check_levels(data: pd.DataFrame, time: Hashable, pre: Any, post: Any) -> None:
+def _shown_levels(col: pd.Series) -> list[str]:
+    """The first 20 values of a time column, sorted as text (for an error message)."""
+    return sorted(map(str, pd.unique(col.dropna())))[:20]
+
+
+def _is_arrow_str(dtype: Any) -> bool:
+    """The pandas 3 default text dtype (``str``: Arrow storage, NaN as missing value)."""
+    return (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+            and dtype.na_value is not pd.NA)
+
+
+def _level_masks(data: pd.DataFrame, time: Hashable, pre: Any, post: Any
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Check ``pre``/``post`` and return the rows at each, without text round trips.
+
+    The masks are what ``data[time].to_numpy() == level`` gives; they are computed on the
+    Arrow array (``str`` columns), on the categories (categorical columns) or on the values
+    (any other dtype), so the cost does not depend on the labels' dtype.
+    """
     if pre is None or post is None:
         raise ArgumentError("pre" if pre is None else "post", None,
                             "the value of the time column that marks the measurement "
                             "(the order is never guessed)")
     if pre == post:
         raise ArgumentError("post", post, f"a time value different from pre={pre!r}")
-    levels = pd.unique(data[time].dropna())
-    shown = sorted(map(str, levels))[:20]
-    for arg, lev in (("pre", pre), ("post", post)):
-        if not (data[time] == lev).any():
-            raise ArgumentError(arg, lev, f"one of the values of column {time!r}: {shown}")
+    col = data[time]
+    eq = [col == lev for lev in (pre, post)]
+    for arg, lev, hit in (("pre", pre, eq[0]), ("post", post, eq[1])):
+        if not hit.any():
+            raise ArgumentError(arg, lev, f"one of the values of column {time!r}: "
+                                f"{_shown_levels(col)}")
+    dtype = col.dtype
+    if _is_arrow_str(dtype) and isinstance(pre, str) and isinstance(post, str):
+        # Arrow's equal: exactly the str comparison of the values (missing: False)
+        return (eq[0].to_numpy(dtype=bool, na_value=False),
+                eq[1].to_numpy(dtype=bool, na_value=False))
+    if isinstance(dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()
+        k = len(dtype.categories)
+        # the categories as to_numpy shows them, compared as before; code -1 (missing) -> False
+        values = np.asarray(pd.Categorical.from_codes(np.arange(k), dtype=dtype))
+        out = []
+        for lev in (pre, post):
+            lut = np.zeros(k + 1, dtype=bool)
+            lut[:k] = values == lev
+            out.append(lut[codes])
+        return out[0], out[1]
+    tv = col.to_numpy()
+    return tv == pre, tv == post
+
+
+def _dense_codes(ids: np.ndarray, lo: int, span: int) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of integer ids within ``[lo, lo + span)`` through a lookup table.
+
+    The ids' ranks among the values present, turned into the order of first appearance
+    (the usual case, ids first met in ascending order, needs no reordering).  Temporaries
+    are kept few and ``int32`` where they fit: at 100,000 patients the cost is in touching
+    fresh memory, not in the arithmetic.
+    """
+    pos = ids if (lo == 0 and ids.dtype == np.intp) else (ids - ids.dtype.type(lo)).astype(np.intp)
+    itype = np.int32 if max(span, ids.size) < 2**31 else np.intp
+    seen = np.zeros(span, dtype=bool)
+    seen[pos] = True
+    rank = np.cumsum(seen, dtype=itype)
+    rank -= 1
+    codes = rank[pos]  # rank of each row's id among the ids present (ascending)
+    m = int(rank[-1]) + 1
+    row = np.arange(ids.size, dtype=itype)
+    first = np.full(m, ids.size, dtype=itype)
+    np.minimum.at(first, codes, row)  # the first row of every id
+    if bool((first[1:] > first[:-1]).all()):  # ids first met in ascending order
+        return codes, np.flatnonzero(seen).astype(ids.dtype) + ids.dtype.type(lo)
+    is_first = first[codes] == row
+    order = np.empty(m, dtype=itype)
+    order[codes[is_first]] = np.arange(m, dtype=itype)
+    return order[codes], ids[is_first]
+
+
+def _subject_codes(col: pd.Series, keep: np.ndarray | None) -> tuple[np.ndarray, Any]:
+    """``pd.factorize`` of the subject ids of the ``keep`` rows (``None``: all): codes (-1
+    missing) and the unique ids in order of first appearance, from which ``pd.Index`` infers
+    the same dtype as before.
+
+    Integer ids spanning a compact range are coded through a lookup table
+    (:func:`_dense_codes`) and Arrow text ids through Arrow's dictionary encoding; other
+    dtypes as before (``to_numpy``).
+    """
+    dtype = col.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
+        ids = col.to_numpy() if keep is None else col.to_numpy()[keep]
+        if ids.size:
+            lo, hi = int(ids.min()), int(ids.max())
+            if hi - lo + 1 <= 4 * ids.size + 1024:
+                return _dense_codes(ids, lo, hi - lo + 1)
+        codes, uniq = pd.factorize(ids, use_na_sentinel=True)
+        return codes, uniq
+    if _is_arrow_str(dtype):
+        codes, uniq = pd.factorize(col if keep is None else col[keep], use_na_sentinel=True)
+        return np.asarray(codes), pd.Index(uniq)
+    values = col.to_numpy()
+    codes, uniq = pd.factorize(values if keep is None else values[keep], use_na_sentinel=True)
+    return codes, uniq
 
 
 def _numeric_outcome(data: pd.DataFrame, outcome: Hashable) -> np.ndarray:
@@ -123,24 +219,22 @@ def prepost_wide(
         The outcome is not numeric, or a subject has two rows at the same occasion.
     """
     check_columns(data, subject=subject, time=time, outcome=outcome, group=group)
-    _check_levels(data, time, pre, post)
+    is_pre, is_post = _level_masks(data, time, pre, post)
     y = _numeric_outcome(data, outcome)
-    tv = data[time].to_numpy()
-    is_pre = (tv == pre)
-    is_post = (tv == post)
     keep = is_pre | is_post
-    rows_other = int((~keep).sum())
-    ids = data[subject].to_numpy()[keep]
-    codes, uniq = pd.factorize(ids, use_na_sentinel=True)
+    rows_other = int(keep.size - np.count_nonzero(keep))
+    every_row = rows_other == 0  # no copies through ``keep`` when every row is used
+    codes, uniq = _subject_codes(data[subject], None if every_row else keep)
     if (codes < 0).any():
         i = int(np.flatnonzero(keep)[np.flatnonzero(codes < 0)[0]])
         raise DataError("missing subject id", row=data.index[i], column=str(subject),
                         value=None, expected="a subject id")
     m = len(uniq)
-    ip = is_pre[keep]
-    yk = y[keep]
-    cnt_pre = np.bincount(codes[ip], minlength=m)
-    cnt_post = np.bincount(codes[~ip], minlength=m)
+    ip = is_pre if every_row else is_pre[keep]
+    yk = y if every_row else y[keep]
+    c_pre, c_post = codes[ip], codes[~ip]
+    cnt_pre = np.bincount(c_pre, minlength=m)
+    cnt_post = np.bincount(c_post, minlength=m)
     dup = np.flatnonzero((cnt_pre > 1) | (cnt_post > 1))
     if dup.size:
         lev = pre if cnt_pre[dup[0]] > 1 else post
@@ -150,40 +244,42 @@ def prepost_wide(
             f"data[data.duplicated([{subject!r}, {time!r}], keep=False)])",
             column=str(time), value=lev, expected="one row per subject and occasion",
         )
-    xpre = np.full(m, np.nan)
-    xpost = np.full(m, np.nan)
-    xpre[codes[ip]] = yk[ip]
-    xpost[codes[~ip]] = yk[~ip]
-    ok = ~np.isnan(xpre) & ~np.isnan(xpost)
+    wide = np.full((2, m), np.nan)  # rows pre and post: the frame's one float block
+    wide[0, c_pre] = yk[ip]
+    wide[1, c_post] = yk[~ip]
+    pre_nan = np.isnan(wide[0])
+    post_nan = np.isnan(wide[1])
+    ok = ~pre_nan & ~post_nan
     exclusions: dict[str, int] = {}
-    n_pre_missing = int(np.isnan(xpre).sum())
-    n_post_missing = int((~np.isnan(xpre) & np.isnan(xpost)).sum())
+    n_pre_missing = int(np.count_nonzero(pre_nan))
+    n_post_missing = int(np.count_nonzero(~pre_nan & post_nan))
     if n_pre_missing:
         exclusions["missing_pre"] = n_pre_missing
     if n_post_missing:
         exclusions["missing_post"] = n_post_missing
-    cols: dict[str, Any] = {"pre": xpre, "post": xpost}
+    g = None
     if group is not None:
-        gk = data[group].to_numpy()[keep]
-        gv = np.empty(m, dtype=object)
-        gv[:] = None
-        # group of the pre row when present, else of the post row
-        gv[codes[~ip]] = gk[~ip]
-        gv[codes[ip]] = gk[ip]
-        gmiss = pd.isna(pd.Series(gv)).to_numpy()
-        n_g = int((ok & gmiss).sum())
+        # the group of the pre row when present, else of the post row (taken: dtype kept)
+        rows = np.arange(keep.size) if every_row else np.flatnonzero(keep)
+        at = np.empty(m, dtype=np.intp)
+        at[c_post] = rows[~ip]
+        at[c_pre] = rows[ip]
+        g = data[group].take(at)
+        gmiss = g.isna().to_numpy(dtype=bool)
+        n_g = int(np.count_nonzero(ok & gmiss))
         if n_g:
             exclusions["missing_group"] = n_g
         ok &= ~gmiss
-        cols["group"] = gv
-    frame = pd.DataFrame(cols, index=pd.Index(uniq, name=subject))[ok]
-    if group is not None:
-        frame["group"] = frame["group"].astype(data[group].dtype
-                                               if not isinstance(data[group].dtype,
-                                                                 pd.CategoricalDtype)
-                                               else data[group].dtype)
+    n_ok = int(np.count_nonzero(ok))
+    every = n_ok == m
+    index = pd.Index(uniq if every else uniq[ok], name=subject)
+    frame = pd.DataFrame((wide if every else wide[:, ok]).T, index=index,
+                         columns=["pre", "post"], copy=False)
+    if g is not None:
+        frame["group"] = pd.Series(g.array if every else g.array[ok], index=index,
+                                   dtype=g.dtype, copy=False)
     if warn:
-        warn_exclusions(m, int(ok.sum()), exclusions, stacklevel=3)
+        warn_exclusions(m, n_ok, exclusions, stacklevel=3)
     return PrePost(frame=frame, n_original=m, exclusions=exclusions, rows_other_time=rows_other)
 
 

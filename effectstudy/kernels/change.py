@@ -193,7 +193,9 @@ def classify_rci(rci_: ArrayLike, *, d: int, critical: float) -> np.ndarray:
     array([ 1,  0,  0, -1], dtype=int8)
     """
     v = d * np.asarray(rci_, dtype=float)
-    return np.where(v > critical, 1, np.where(v < -critical, -1, 0)).astype(np.int8)
+    # the two flags as int8 (a bool is one byte 0/1): no int64 temporaries; NaN -> 0
+    codes = np.asarray(v > critical).view(np.int8) - np.asarray(v < -critical).view(np.int8)
+    return np.asarray(codes)  # a 0-d array for a single RCI, as before
 
 
 def cutoff_jt(

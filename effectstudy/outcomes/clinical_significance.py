@@ -32,7 +32,7 @@ from effectstudy.core.errors import ArgumentError, DataError
 from effectstudy.core.labels import register
 from effectstudy.core.results import Result, base_meta
 from effectstudy.core.schema import CATEGORIES, CATEGORY_DTYPE
-from effectstudy.data.longdata import prepost_wide
+from effectstudy.data.longdata import PrePost, prepost_wide
 from effectstudy.outcomes.anchor_change import anchor_pairs, check_mids
 from effectstudy.outcomes.cutoff_change import (
     as_float,
@@ -125,7 +125,7 @@ class ClinicalSignificanceResult(PrePostPlot, Result):
 
 
 def clinical_significance(
-    data: pd.DataFrame,
+    data: pd.DataFrame | PrePost,
     *,
     subject: Hashable,
     time: Hashable,
@@ -158,7 +158,11 @@ def clinical_significance(
     ----------
     data, subject, time, outcome, pre, post, reliability, better_is,
     reliability_post, group, alpha, hlm_reference
-        As in :func:`effectstudy.outcomes.reliable_change`.
+        As in :func:`effectstudy.outcomes.reliable_change`.  ``data`` may also be a
+        :class:`~effectstudy.data.longdata.PrePost` (pairs already checked by
+        :func:`~effectstudy.data.longdata.prepost_wide`, e.g. one data set classified
+        several times); ``pre`` and ``post`` then only name the occasions in ``meta``, and
+        ``subject``, ``time``, ``outcome`` and ``group`` are not used.  Not with ``"hlm"``.
     method : {"jt", "gln", "hll", "en", "nk", "ha", "hlm", "anchor"}, default "jt"
         The reliable change index (:func:`effectstudy.outcomes.reliable_change`), or
         ``"anchor"``: a minimal important difference instead of an RCI, combined with the
@@ -278,6 +282,8 @@ def clinical_significance(
     rel = None
     if method == "hlm":
         check_choice("hlm_reference", hlm_reference, HLM_REFERENCES)
+        if isinstance(data, PrePost):
+            raise ArgumentError("data", "PrePost", "long data (a DataFrame) for method 'hlm'")
         pat, scal = hlm_rci(data, subject=subject, time=time, outcome=outcome, group=group,
                          d=d, alpha=alpha, hlm_reference=hlm_reference)
         meta = base_meta(method, better_is=nrm.better_is, alpha=alpha, nan_policy="listwise")
@@ -294,8 +300,8 @@ def clinical_significance(
                 registry_source=nrm.registry.get("reliability"),
                 instrument=instrument, scale=scale)
             rel_meta = {"reliability": rel, "reliability_source": rel_source}
-        pp = prepost_wide(data, subject=subject, time=time, outcome=outcome, pre=pre,
-                          post=post, group=group)
+        pp = data if isinstance(data, PrePost) else prepost_wide(
+            data, subject=subject, time=time, outcome=outcome, pre=pre, post=post, group=group)
         meta = base_meta(method, better_is=nrm.better_is, **rel_meta, alpha=alpha,
                          nan_policy="listwise", pre=pre, post=post, n_original=pp.n_original,
                          n_used=pp.n_used, exclusions=dict(pp.exclusions),
@@ -320,7 +326,8 @@ def clinical_significance(
     y = pat["post"].to_numpy()
     flags = cutoff_flags(x, y, value=value, d=d, method=method, clinical_if=nrm.clinical_if,
                          alpha=alpha, stats_=st, sd_clinical=sd_clin, reliability=rel)
-    out = pat.drop(columns="category").copy()
+    # the columns collected first and the frame built once (inserts copy the column index)
+    out = {c: pat[c] for c in pat.columns if c != "category"}  # Series: dtypes kept as they are
     out["anchor_category" if method == "anchor" else "rc_category"] = pat["category"]
     if method == "ha":
         out["cs_indiv"] = flags.cs_indiv
@@ -341,6 +348,7 @@ def clinical_significance(
     code[det] = 3
     code[harmed] = 4
     out["category"] = pd.Categorical.from_codes(code, dtype=CATEGORY_DTYPE)
+    out = pd.DataFrame(out, index=pat.index, copy=False)  # pat's columns shared copy-on-write
     meta.update(cutoff_meta(cutoff=cutoff, ctype=ctype, value=value, nrm=nrm,
                             m_clinical=m_clinical, sd_clinical=sd_clinical, m_clin=m_clin,
                             sd_clin=sd_clin, clin_label=clin_label,

@@ -62,6 +62,7 @@ from effectstudy.core.errors import ArgumentError, DataError, DataQualityWarning
 from effectstudy.core.labels import register
 from effectstudy.core.results import TableResult, base_meta
 from effectstudy.core.schema import CATEGORIES
+from effectstudy.data.longdata import PrePost
 from effectstudy.kernels.pooling import rubin_pool
 from effectstudy.kernels.proportions import wilson_ci
 from effectstudy.outcomes.clinical_significance import clinical_significance
@@ -306,8 +307,12 @@ def _effect(x: np.ndarray, y: np.ndarray, effect: str, adjust: bool) -> tuple[fl
 
 
 def _long(frame: pd.DataFrame, post: np.ndarray) -> pd.DataFrame:
+    """``frame``'s pre scores and ``post`` as long data (``id``, ``time`` pre/post, ``score``);
+    the time labels are a categorical built from codes (no text array of 2n labels)."""
     n = len(frame)
-    return pd.DataFrame({"id": np.tile(np.arange(n), 2), "time": np.repeat(["pre", "post"], n),
+    labels = pd.Categorical.from_codes(np.repeat(np.array([0, 1], dtype=np.int8), n),
+                                       categories=["pre", "post"])
+    return pd.DataFrame({"id": np.tile(np.arange(n), 2), "time": labels,
                          "score": np.concatenate([frame["pre"].to_numpy(dtype=float), post])})
 
 
@@ -318,12 +323,34 @@ def _row(method: str, population: str, n: int, n_obs: int, est: float, lo: float
             "ci_high": hi, "se": se, "df": df, "fmi": fmi}
 
 
+def _pairs(frame: pd.DataFrame, post: np.ndarray) -> PrePost | None:
+    """The complete pairs ``prepost_wide(_long(frame, post))`` gives, built directly from the
+    arrays (no long frame, no text labels, no factorization); ``None`` when a score is
+    missing or infinite (then the long route checks and reports it as before)."""
+    x = frame["pre"].to_numpy(dtype=float)
+    y = np.asarray(post, dtype=float)
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        return None
+    n = len(x)
+    wide = pd.DataFrame({"pre": x, "post": y}, index=pd.Index(np.arange(n), name="id"))
+    return PrePost(frame=wide, n_original=n)
+
+
 def _classify(frame: pd.DataFrame, post: np.ndarray, criteria: Mapping[str, Any]) -> np.ndarray:
-    """Category codes (into CATEGORIES) of one data set by es.clinical_significance."""
+    """Category codes (into CATEGORIES) of one data set by es.clinical_significance.
+
+    The pairs go in as a :class:`PrePost` (:func:`_pairs`), so each of the m imputed data
+    sets costs the classification only; ``method="hlm"``, a ``group`` or a missing score take
+    the long route (``_long``), which gives the same codes or the same error.
+    """
+    method = criteria.get("method")
+    pp = None if ("group" in criteria or (isinstance(method, str) and method.lower() == "hlm")
+                  ) else _pairs(frame, post)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        cs = clinical_significance(_long(frame, post), subject="id", time="time", outcome="score",
-                                   pre="pre", post="post", **criteria)
+        cs = clinical_significance(_long(frame, post) if pp is None else pp, subject="id",
+                                   time="time", outcome="score", pre="pre", post="post",
+                                   **criteria)
     return cs.patients["category"].cat.codes.to_numpy()
 
 

@@ -14,6 +14,7 @@ mixed-model equations solved densely).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -54,8 +55,10 @@ register({
 })
 
 
+@functools.lru_cache(maxsize=64)
 def critical_value(method: str, alpha: float) -> float:
-    """Two-sided :math:`z_{1-\\alpha/2}`; one-sided :math:`z_{1-\\alpha}` for HA."""
+    """Two-sided :math:`z_{1-\\alpha/2}`; one-sided :math:`z_{1-\\alpha}` for HA (kept per
+    ``(method, alpha)``: SciPy's ``ppf`` costs more than classifying 100,000 patients)."""
     return float(stats.norm.ppf(1 - alpha) if method == "ha" else stats.norm.ppf(1 - alpha / 2))
 
 
@@ -167,9 +170,7 @@ def compute_rc(
         raise DataError(str(exc)) from None
     crit = critical_value(method, alpha)
     codes = kernels.classify_rci(v, d=d, critical=crit)
-    pat = pp.patients()
-    pat["rci"] = v
-    pat["category"] = category_codes_to_labels(codes)
+    pat = pp.patients({"rci": v, "category": category_codes_to_labels(codes)})
     meta = dict(st)
     meta.update(scal)
     meta["sd_reference"] = st["sd_pre"] if sd_reference is None else sd_reference
