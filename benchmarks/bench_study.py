@@ -249,7 +249,10 @@ def child_study(params: Path) -> dict:
     import effectstudy as es
 
     reset_peak()
-    study = es.Study.from_params(params)
+    try:
+        study = es.Study.from_params(params)
+    except Exception as exc:  # noqa: BLE001 - e.g. data.engine not known to this version
+        return {"error": f"{type(exc).__name__}: {exc}"}
     rows, results = run_stages(study, echo=False)
     nb = numpy_pass(study, results) if "clinical_significance" in results else None
     return {"stages": [{"stage": r[0], "seconds": r[1], "peak_mb": r[2], "reset": r[3], "error": r[4]}
@@ -293,6 +296,10 @@ def bench_n(n: int, fmt: str, folder: Path, meta: dict, args) -> dict:
     params = write_params(folder, meta, n, fmt, engine=None if args.engine == "pandas" else args.engine,
                           name=f"params_{fmt}.yaml")
     runs = [run_child("--child-study", str(params)) for _ in range(args.repeat)]
+    if "error" in runs[0]:
+        v = f"{n:,} episodes from {fmt} (engine {args.engine}): the params were not accepted ✗"
+        print(f"\n{v}\n  {runs[0]['error']}")
+        return {"n": n, "format": fmt, "engine": args.engine, "error": runs[0]["error"], "verdicts": [v]}
     reads = [run_child("--child-read", str(folder), fmt) for _ in range(args.repeat)]
     names = [s["stage"] for s in runs[0]["stages"]]
     per = {nm: [r["stages"][i] for r in runs] for i, nm in enumerate(names)}
