@@ -42,25 +42,39 @@ What it measures (issue 19):
   (``effectstudy run --no-progress notebooks/effect_study.ipynb -f params/demo.yaml``: papermill,
   then HTML), R times, written to a temporary folder (``-o``) instead of ``reports/``.
 
-Measured (2026-12-04, 2 cores shared with five other sessions' builds and tests, so the
-figures are upper bounds and vary from run to run), 20,000 episodes, 3 runs each:
+Measured (2026-12-04, seed 2025, 3 runs each; 2 cores shared with five other sessions' builds,
+tests and benchmarks, load average 4-5, so the figures are upper bounds, the medians noisy):
 
-=========================================  ==========  ==========
-20,000 episodes (46,283 measurements)      CSV         Parquet
-=========================================  ==========  ==========
-all stages, min / median of 3              12.5 / 16.8 s  9.8 / 10.3 s
-highest stage peak RSS                     471 MB      478 MB
-read + validate, min                       1.99 s      1.14 s
-typed pyarrow read of the same files, min  0.09 s      0.21 s
-read + validate / typed read (target 4x)   23x ✗       5.5x ✗
-effect_sizes + clinical_significance, min  0.27 s      0.23 s
-NumPy pass (9,646 pairs), min              13 ms       10 ms
-=========================================  ==========  ==========
+==========================================  ================  ================
+                                            CSV               Parquet
+==========================================  ================  ================
+**20,000 episodes** (46,283 measurements)
+all stages, min / median                    12.5 / 16.8 s     9.8 / 10.3 s
+highest stage peak RSS                      471 MB            478 MB
+read + validate, min                        1.99 s            1.14 s
+typed pyarrow read of the same files, min   0.09 s            0.21 s
+read + validate / typed read (target 4x)    23x ✗             5.5x ✗
+effect_sizes + clinical_significance, min   0.27 s            0.23 s
+NumPy pass (9,646 pairs), min               13 ms (20x)       10 ms (23x)
+**200,000 episodes** (462,131 measurements)
+all stages, min / median                    83.2 / 86.6 s     80.3 / 128.1 s
+highest stage peak RSS                      2.1 GB            2.1 GB
+read + validate, min                        16.5 s            8.7 s
+typed pyarrow read of the same files, min   2.03 s            0.33 s
+read + validate / typed read (target 4x)    8.2x ✗            26x ✗
+effect_sizes + clinical_significance, min   2.52 s            2.79 s
+NumPy pass (95,510 pairs), min              108 ms (23x)      106 ms (26x)
+==========================================  ================  ================
 
-The slowest stages at 20,000: ``not_on_track`` and its two accuracy stages (1.1-2.7 s each),
-read + validate, the ITT multiple imputation (0.8-2.3 s).  Writing the CSV export took 10.6 s,
-the Parquet conversion 0.5 s.  The demo report (``--report``, one run while the machine was
-loaded): 27.3 s against the 15 s target.
+At 200,000 the slowest stages (min, Parquet): read + validate 8.7 s, the ITT multiple
+imputation 5-9 s, ``not_on_track_accuracy`` 10.6 s and with the model 9.7 s, ``pairing`` (four
+scales) 7.8 s, ``scoring`` 5.5-6.8 s, ``not_on_track`` 5.7-7.8 s, ``stagnation_followup`` 4.4 s;
+the highest peak is ``clinical_significance`` (2.1 GB).  Ten times the episodes took 6.6-8.2
+times as long, so 1,000,000 episodes would need some 400 s here against the 60 s / 90 s
+targets (1,000,000 was not run: the machine was shared).  Writing the CSV export took 10.6 s
+(20,000) and 38.9 s (200,000), the Parquet conversion 0.5 s and 3.0 s.  The NumPy pass gives
+the package's category counts exactly.  The demo report (``--report``, 3 runs): 36.1 s min,
+42.1 s median against the 15 s target (each run ~19 s of CPU; the machine was loaded).
 """
 
 from __future__ import annotations
