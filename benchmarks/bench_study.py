@@ -394,7 +394,9 @@ def bench_report(repeat: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                 epilog="Exit status 1 when a stage failed or the params were not accepted "
+                                        "(a missed target is a verdict line, not a failure).")
     ap.add_argument("--n", type=int, nargs="+", default=None,
                     help="episodes to generate (default 20000 200000 1000000; none with --report alone)")
     ap.add_argument("--format", nargs="+", choices=["csv", "parquet"], default=["csv", "parquet"])
@@ -433,10 +435,9 @@ def main(argv: list[str] | None = None) -> int:
             for fmt in args.format:
                 res = bench_n(n, fmt, folder, meta, args)
                 figures["results"].append(res)
-                bad |= any("✗" in v for v in res["verdicts"])
+                bad |= "error" in res or any("FAILED" in v for v in res["verdicts"])
         if args.report:
             figures["report"] = bench_report(args.repeat)
-            bad |= "✗" in figures["report"]["verdict"]
     finally:
         if tmp is not None:
             tmp.cleanup()
