@@ -12,7 +12,10 @@ prints, per stage, the wall time, the peak resident set size *of that stage* (th
 high-water mark is reset before each stage through ``/proc/self/clear_refs``; where that is not
 possible the process's peak so far is shown, marked ``*``) and, at the end, the number of
 episodes the stagnation rules excluded as ``repeated_session``.  A stage that fails is reported
-with its exception and the run goes on with the next stage; the exit status is 1 then.
+with its exception and the run goes on with the next stage; the exit status is 1 then.  The
+params template, the stage list and the peak probes are shared with ``bench_study.py``
+(``_study_stages.py``); since then ``pairing`` pairs every scale (before, ``effect_sizes`` paired
+the three other scales itself).
 
 Measured (issue 17, seed 2025, 2 cores): 200,000 episodes (462,131 measurements) ran every
 stage to the end.  Under load from other jobs: writing the CSV 190 s, the stages 151 s (read +
@@ -27,105 +30,14 @@ stopped at stagnation before (one such episode).
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import tempfile
 import time
-import traceback
-import warnings
 from pathlib import Path
 
+from _study_stages import peak_mb, reset_peak, run_stages, write_params
+
 import effectstudy as es
-
-PARAMS = """\
-report: effect_study
-title: "Effectstudie (gegenereerd, {n} trajecten)"
-language: nl
-export_date: "{export_date}"
-data:
-  episodes:     {{path: episodes.csv,     sep: ";", decimal: ",", date_format: "%d-%m-%Y"}}
-  measurements: {{path: measurements.csv, sep: ";", decimal: ",", date_format: "%d-%m-%Y"}}
-  satisfaction: {{path: satisfaction.csv, sep: ";", decimal: ","}}
-  codes:
-    therapist: [T01, T02, T03, T04, T05, T06, T07, T08, T09, T10, T11, T12]
-selection:
-  consent: study
-  years: [{y0}, {y1}]
-analysis:
-  instrument: scl90_nl
-  scales: [PSNEUR, DEP, ANG, SOM]
-  groups: [diagnosis, care_type]
-  pre_window: [-30, 14]
-  post_window: [-30, 30]
-  effect_size: {{method: b, adjust: true}}
-  reliable_change: {{method: jt, reliability: sample, cutoff: a}}
-  stagnation: {{rule: early_no_progress, window: [3, 5], time: session, criterion: rci}}
-disclosure: {{min_n: 10, round_to: 5}}
-"""
-
-
-def _reset_peak() -> bool:
-    """Reset the kernel's peak-RSS mark of this process (Linux >= 4.0); False if not possible."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
-
-
-def _peak_mb() -> float:
-    """VmHWM (peak RSS since the last reset) in MB, else ru_maxrss."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def run_stages(study: es.Study) -> tuple[list[tuple[str, float, float, bool, str]], dict]:
-    """Run each stage once; ``(rows, results)`` with rows ``(stage, seconds, peak MB, reset, error)``."""
-    stages = [
-        ("read + validate", lambda: study.input),
-        ("consent + selection", lambda: study.episodes),
-        ("scoring", lambda: study.scores),
-        ("pairing", lambda: study.pairs()),
-        ("flow", study.flow),
-        ("sample", study.sample),
-        ("effect_sizes", study.effect_sizes),
-        ("clinical_significance", study.clinical_significance),
-        ("criteria", lambda: study.criteria),
-        ("itt (multiple imputation)", study.itt),
-        ("baseline_comparison", study.baseline_comparison),
-        ("clinical_significance by group", lambda: study.clinical_significance(group=study.analysis.groups[0])),
-        ("approaches", study.approaches),
-        ("stagnation", study.stagnation),
-        ("stagnation sensitivity", lambda: study.stagnation().sensitivity()),
-        ("stagnation_followup", study.stagnation_followup),
-        ("treatment_course", study.treatment_course),
-        ("satisfaction", study.satisfaction),
-        ("trajectories", study.trajectories),
-        ("not_on_track", study.not_on_track),
-        ("not_on_track_accuracy", study.not_on_track_accuracy),
-        ("not_on_track_accuracy (model)", lambda: study.not_on_track_accuracy(signal="model")),
-    ]
-    rows, results = [], {}
-    for name, fn in stages:
-        reset = _reset_peak()
-        t0 = time.perf_counter()
-        err = ""
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                results[name] = fn()
-        except Exception as exc:  # noqa: BLE001 - reported, the run goes on
-            err = f"{type(exc).__name__}: {exc}"
-            traceback.print_exc(file=sys.stderr)
-        rows.append((name, time.perf_counter() - t0, _peak_mb(), reset, err))
-        print(f"  {name:<32} {rows[-1][1]:8.1f} s {rows[-1][2]:9.0f} MB{'' if reset else '*'}"
-              + (f"  FAILED {err[:300]}" if err else ""), flush=True)
-    return rows, results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,15 +54,11 @@ def main(argv: list[str] | None = None) -> int:
         folder = args.keep
     print(f"effectstudy {es.__version__}: {args.n:,} episodes, seed {args.seed}, in {folder}", flush=True)
     t0 = time.perf_counter()
-    _reset_peak()
+    reset_peak()
     meta = es.datasets.write_export(folder, n_episodes=args.n, seed=args.seed)
-    print(f"  {'generate + write CSV':<32} {time.perf_counter() - t0:8.1f} s {_peak_mb():9.0f} MB  "
+    print(f"  {'generate + write CSV':<32} {time.perf_counter() - t0:8.1f} s {peak_mb():9.0f} MB  "
           f"rows {meta['rows']}", flush=True)
-    y0 = int(meta["start_year"])
-    (folder / "params.yaml").write_text(PARAMS.format(
-        n=args.n, export_date="-".join(reversed(str(meta["export_date"]).split("-"))),
-        y0=y0, y1=y0 + int(meta["years"]) - 1), encoding="utf-8")
-    study = es.Study.from_params(folder / "params.yaml")
+    study = es.Study.from_params(write_params(folder, meta, args.n))
     rows, results = run_stages(study)
     total = sum(r[1] for r in rows)
     # the highest stage peak (ru_maxrss is reset with the kernel's mark, so it is not used)
