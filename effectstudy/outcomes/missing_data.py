@@ -222,11 +222,19 @@ def _independent(xo: np.ndarray, tol: float = 1e-7) -> np.ndarray:
     """
     keep = np.zeros(xo.shape[1], dtype=bool)
     keep[0] = True  # the intercept
+    # an orthonormal basis of the kept columns, grown one column at a time (Gram-Schmidt with
+    # a second pass, "twice is enough"), instead of a QR of all kept columns per column
+    first = xo[:, 0]
+    basis = [first / np.linalg.norm(first)]
     for j in range(1, xo.shape[1]):  # a handful of model columns
         col = xo[:, j]
-        q, _ = np.linalg.qr(xo[:, keep])
+        q = np.column_stack(basis)
         resid = col - q @ (q.T @ col)
-        keep[j] = np.linalg.norm(resid) > tol * max(np.linalg.norm(col), 1e-300)
+        resid = resid - q @ (q.T @ resid)
+        rn = np.linalg.norm(resid)
+        keep[j] = rn > tol * max(np.linalg.norm(col), 1e-300)
+        if keep[j]:
+            basis.append(resid / rn)
     return keep
 
 
