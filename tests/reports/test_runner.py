@@ -392,3 +392,17 @@ def test_install_kernel_with_prefix(tmp_path, capsys):
     spec = json.loads((tmp_path / "share" / "jupyter" / "kernels" / "es-test" / "kernel.json").read_text())
     assert spec["display_name"] == "Python (effectstudy)" and "ipykernel_launcher" in " ".join(spec["argv"])
     assert "installed kernel 'es-test'" in capsys.readouterr().out
+
+
+def test_running_notebook_saved_at_most_every_interval(monkeypatch):
+    """Papermill saves at every cell's start and end; the runner lets one save through per
+    SAVE_EVERY seconds (the final save after the run is papermill's own, never throttled)."""
+    from effectstudy.reports import runner  # noqa: PLC0415
+
+    clock = iter([0.0, 0.5, 1.9, 2.1, 2.2, 5.0])
+    monkeypatch.setattr(runner.time, "monotonic", lambda: next(clock))
+    saved = []
+    save = runner._ThrottledSave(lambda **kw: saved.append(kw), 2.0)
+    for i in range(6):
+        save(i=i)
+    assert saved == [{"i": 0}, {"i": 3}, {"i": 5}]
