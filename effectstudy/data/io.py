@@ -1206,6 +1206,80 @@ def _parse_str(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     return text.astype("str"), np.zeros(len(s), bool), miss
 
 
+def _type_column(name: str, s: pd.Series, shown: pd.Series, col: Column, spec: FileSpec, file: str,
+                 lines: np.ndarray, labels: Mapping[str, Mapping[Any, str]]) -> tuple[Any, list[pd.DataFrame]]:
+    """Stage 2 for one raw column ``s`` (RangeIndex): its typed values and problems.
+
+    ``shown`` holds the raw values as found (shown in the problems); ``col`` is the canonical
+    column (an unknown ``item_<n>`` is a ``float``).
+
+    Size: one branch per column kind, each with its problems, kept together as the reference
+    rules the typed Arrow read (:func:`_typed_csv`) must match.
+    """
+    probs: list[pd.DataFrame] = []
+    kind = col.kind
+    if kind in ("str", "category") and name in labels and pd.api.types.is_numeric_dtype(s.dtype):
+        lab = {float(k): v for k, v in labels[name].items()}
+        mapped = s.map(lab)
+        unlabelled = s.notna() & mapped.isna()
+        if unlabelled.any():
+            probs.append(problems_frame(file, lines[unlabelled.to_numpy()], name, s[unlabelled].to_numpy(),
+                                        "value_label", f"a labelled code {sorted(lab)}", "error"))
+        s = mapped.astype("str")
+    if kind in ("int", "float"):
+        v, bad, miss = _parse_number(s, spec.decimal)
+        exp = ("a number" + (" with decimal comma" if spec.decimal == "," else " with decimal point"))
+        # too large: infinite as a float (1e400) or, for whole numbers, beyond 15 digits (float64
+        # holds every whole number exactly only up to 2**53; int64 overflows at 9.2e18)
+        huge = ~miss & (np.isinf(v) | ((np.abs(v) >= _MAX_WHOLE) if kind == "int" else False))
+        if huge.any():
+            probs.append(problems_frame(file, lines[huge], name, shown.to_numpy()[huge], "out_of_range",
+                                        f"a whole number of at most {len(str(_MAX_WHOLE)) - 1} digits"
+                                        if kind == "int" else "a finite number", "error"))
+            bad = bad & ~huge
+        v = np.where(bad | huge, np.nan, v)
+        if kind == "int":
+            frac = ~bad & ~miss & ~huge & (v != np.round(v))
+            if frac.any():
+                probs.append(problems_frame(file, lines[frac], name, shown.to_numpy()[frac],
+                                            "not_whole", "a whole number", "error"))
+                v = np.where(frac, np.nan, v)
+            v = pd.Series(np.round(v)).astype("Int64")
+            exp = "a whole number"
+        if bad.any():
+            probs.append(problems_frame(file, lines[bad], name, shown.to_numpy()[bad], "not_a_number",
+                                        exp, "error"))
+    elif kind == "date":
+        v, bad, miss = _parse_date(s, spec.date_format)
+        if bad.any():
+            probs.append(problems_frame(file, lines[bad], name, shown.to_numpy()[bad], "date_format",
+                                        f"a date in format {spec.date_format} (e.g. {_example(spec.date_format)})",
+                                        "error"))
+    elif kind == "bool":
+        v, bad, miss = _parse_bool(s)
+        if bad.any():
+            probs.append(problems_frame(file, lines[bad], name, shown.to_numpy()[bad], "not_a_flag",
+                                        "1/0, true/false, ja/nee or yes/no", "error"))
+        if name in NOT_RECORDED_FLAGS:
+            # consent: "not recorded" (<NA>) stays apart from "refused" (False); both mean no consent
+            v = pd.arrays.BooleanArray(v, miss)
+            if miss.any():
+                probs.append(problems_frame(file, lines[miss], name, "", "flag_not_recorded",
+                                            "a flag; empty is kept as not recorded (<NA>, no consent)", "info"))
+        elif miss.any():
+            probs.append(problems_frame(file, lines[miss], name, "", "missing_flag_as_false",
+                                        "a flag; empty is read as false (not done)", "info"))
+    else:
+        v, _, miss = _parse_str(s)
+        if kind == "category":
+            bad = ~miss & ~v.isin(col.allowed or ()).to_numpy()
+            if bad.any():
+                probs.append(problems_frame(file, lines[bad], name, shown.to_numpy()[bad], "not_allowed",
+                                            f"one of {', '.join(col.allowed or ())}", "error"))
+            v = pd.Categorical(v.where(~bad), categories=list(col.allowed or ()))
+    return v, probs
+
+
 def _type_table(raw: pd.DataFrame, tspec: TableSpec, spec: FileSpec, file: str, lines: np.ndarray,
                 value_labels: Mapping[str, Mapping[Any, str]] | None = None, *, keep_raw: bool = True
                 ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
@@ -1218,72 +1292,8 @@ def _type_table(raw: pd.DataFrame, tspec: TableSpec, spec: FileSpec, file: str, 
     for name in list(raw.columns):
         s = raw[name].reset_index(drop=True)
         col: Column = tspec.column(name) if name in tspec.names else Column(name, "float")
-        kind = col.kind
-        if kind in ("str", "category") and name in labels and pd.api.types.is_numeric_dtype(s.dtype):
-            lab = {float(k): v for k, v in labels[name].items()}
-            mapped = s.map(lab)
-            unlabelled = s.notna() & mapped.isna()
-            if unlabelled.any():
-                probs.append(problems_frame(file, lines[unlabelled.to_numpy()], name, s[unlabelled].to_numpy(),
-                                            "value_label", f"a labelled code {sorted(lab)}", "error"))
-            s = mapped.astype("str")
-        if kind in ("int", "float"):
-            v, bad, miss = _parse_number(s, spec.decimal)
-            exp = ("a number" + (" with decimal comma" if spec.decimal == "," else " with decimal point"))
-            # too large: infinite as a float (1e400) or, for whole numbers, beyond 15 digits (float64
-            # holds every whole number exactly only up to 2**53; int64 overflows at 9.2e18)
-            huge = ~miss & (np.isinf(v) | ((np.abs(v) >= _MAX_WHOLE) if kind == "int" else False))
-            if huge.any():
-                probs.append(problems_frame(file, lines[huge], name, raw[name].to_numpy()[huge], "out_of_range",
-                                            f"a whole number of at most {len(str(_MAX_WHOLE)) - 1} digits"
-                                            if kind == "int" else "a finite number", "error"))
-                bad = bad & ~huge
-            v = np.where(bad | huge, np.nan, v)
-            if kind == "int":
-                frac = ~bad & ~miss & ~huge & (v != np.round(v))
-                if frac.any():
-                    probs.append(problems_frame(file, lines[frac], name, raw[name].to_numpy()[frac],
-                                                "not_whole", "a whole number", "error"))
-                    v = np.where(frac, np.nan, v)
-                data[name] = pd.Series(np.round(v)).astype("Int64")
-                exp = "a whole number"
-            else:
-                data[name] = v
-            if bad.any():
-                probs.append(problems_frame(file, lines[bad], name, raw[name].to_numpy()[bad], "not_a_number",
-                                            exp, "error"))
-        elif kind == "date":
-            v, bad, miss = _parse_date(s, spec.date_format)
-            data[name] = v
-            if bad.any():
-                probs.append(problems_frame(file, lines[bad], name, raw[name].to_numpy()[bad], "date_format",
-                                            f"a date in format {spec.date_format} (e.g. {_example(spec.date_format)})",
-                                            "error"))
-        elif kind == "bool":
-            v, bad, miss = _parse_bool(s)
-            if bad.any():
-                probs.append(problems_frame(file, lines[bad], name, raw[name].to_numpy()[bad], "not_a_flag",
-                                            "1/0, true/false, ja/nee or yes/no", "error"))
-            if name in NOT_RECORDED_FLAGS:
-                # consent: "not recorded" (<NA>) stays apart from "refused" (False); both mean no consent
-                data[name] = pd.arrays.BooleanArray(v, miss)
-                if miss.any():
-                    probs.append(problems_frame(file, lines[miss], name, "", "flag_not_recorded",
-                                                "a flag; empty is kept as not recorded (<NA>, no consent)", "info"))
-            else:
-                data[name] = v
-                if miss.any():
-                    probs.append(problems_frame(file, lines[miss], name, "", "missing_flag_as_false",
-                                                "a flag; empty is read as false (not done)", "info"))
-        else:
-            v, _, miss = _parse_str(s)
-            if kind == "category":
-                bad = ~miss & ~v.isin(col.allowed or ()).to_numpy()
-                if bad.any():
-                    probs.append(problems_frame(file, lines[bad], name, raw[name].to_numpy()[bad], "not_allowed",
-                                                f"one of {', '.join(col.allowed or ())}", "error"))
-                v = pd.Categorical(v.where(~bad), categories=list(col.allowed or ()))
-            data[name] = v
+        data[name], p = _type_column(name, s, raw[name], col, spec, file, lines, labels)
+        probs += p
         if not keep_raw:
             del raw[name], s
     df = pd.DataFrame(data, index=pd.RangeIndex(n_rows))
