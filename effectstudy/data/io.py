@@ -1301,6 +1301,157 @@ def _type_table(raw: pd.DataFrame, tspec: TableSpec, spec: FileSpec, file: str, 
     return df, probs
 
 
+# ====================================================================== typed Arrow read (fast path)
+#: read clean CSV exports with Arrow's typed reader (:func:`_typed_csv`); ``False`` forces the
+#: text path for every file (the tests compare both on the same files)
+TYPED_READ: bool = True
+
+
+def _typed_number(arr: Any, kind: str) -> Any:
+    """An Arrow ``float64`` column as the text path types it, or ``None`` when any value would
+    be a problem there (not finite; for ``int``: not whole or beyond 15 digits), whose text the
+    typed read no longer has."""
+    v = arr.to_numpy()
+    present = ~np.isnan(v)
+    if arr.null_count != int((~present).sum()) or not np.isfinite(v[present]).all():
+        return None  # NaN or inf written as text ("nan", "inf"): not_a_number/out_of_range
+    if kind != "int":
+        return v
+    w = v[present]
+    if ((np.abs(w) >= _MAX_WHOLE) | (w != np.round(w))).any():
+        return None
+    return pd.Series(np.round(v)).astype("Int64")
+
+
+def _typed_text(arr: Any) -> pd.Series:
+    """An Arrow text column as :func:`_parse_str` types it: trimmed (Arrow's
+    ``utf8_trim_whitespace``, as pandas' ``str.strip``), empty read as missing."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    t = pc.utf8_trim_whitespace(arr)
+    t = pc.if_else(pc.equal(t, ""), pa.scalar(None, pa.string()), t)
+    return pd.Series(t.to_pandas(), dtype="str")
+
+
+def _typed_date(arr: Any, fmt: str) -> np.ndarray | None:
+    """An Arrow text column of dates as ``datetime64[ns]``, or ``None`` when any value is not
+    exactly the text the date prints as with ``fmt`` (a one-digit day, a space, an impossible
+    date, a far year): :func:`_parse_date` then decides that column, as on the text path."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    t = pc.utf8_trim_whitespace(arr)
+    miss = pc.equal(t, "")
+    _date_regex(fmt)  # an unknown directive is refused as on the text path
+    try:
+        # printed back with fmt, the date must give its text: no second reading (day/month,
+        # 31-02), and the shape _date_regex asks (two digits for %d/%m, four for %Y) holds
+        ts = pc.strptime(t, format=fmt, unit="s", error_is_null=True)
+        ok = pc.or_(miss, pc.equal(pc.strftime(ts, format=fmt), t).fill_null(False))
+        if not pc.all(ok).as_py():
+            return None
+        lo, hi = (pa.scalar(b.to_pydatetime(), pa.timestamp("s")) for b in _NS_BOUNDS)
+        if not pc.all(pc.or_(miss, pc.and_(pc.greater_equal(ts, lo), pc.less_equal(ts, hi)))).as_py():
+            return None
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return ts.cast(pa.timestamp("ns")).to_numpy().astype("datetime64[ns]")
+
+
+def _plain_bytes(path: Path, spec: FileSpec) -> bytes | None:
+    """The file's bytes when Arrow's typed reader sees the same rows as the text path: UTF-8
+    without byte-order mark, no NUL byte, no quote, line ends ``\n`` or ``\r\n`` only and no
+    blank line.  ``None`` otherwise (the text path reads it and names what it finds)."""
+    if _encoding_name(spec.encoding) not in ("utf-8", "utf-8-sig"):
+        return None
+    data = path.read_bytes()
+    if not data or data.startswith(_BOM) or b"\x00" in data or b'"' in data or data[:1] in (b"\n", b"\r"):
+        return None
+    if b"\r" in data:
+        if data.count(b"\r") != data.count(b"\r\n") or b"\n\r\n" in data:
+            return None
+    if b"\n\n" in data:
+        return None
+    return data
+
+
+def _typed_csv(path: Path, spec: FileSpec, file: str, tspec: TableSpec, known: frozenset[str]
+               ) -> tuple[pd.DataFrame, list[pd.DataFrame], list[pd.DataFrame], dict] | None:
+    """Stages 1 and 2 for a clean CSV file in one typed Arrow read, or ``None`` (read it as text).
+
+    The numbers are parsed by Arrow's CSV reader with the declared decimal separator (column
+    types from the schema); ids, dates and flags are read as text and typed with Arrow compute.
+    The result equals the text path's (:func:`_raw_csv`, :func:`_type_table`) exactly, or the
+    file goes to the text path: anything the text path would report in stages 1 and 2 (a bad
+    encoding, a quote, a blank or ragged line, a changed or unknown header, a value that does
+    not parse) makes this return ``None``, so every problem is still found and named there.
+    Flags and fixed categories, and a date column Arrow cannot settle, are typed by the text
+    rules (:func:`_type_column`) on their Arrow text.  Returns the typed rows (index = line),
+    the header warnings of :func:`_map_columns`, the problems of the types (empty-flag notes)
+    and the file's meta.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    data = _plain_bytes(path, spec)
+    if data is None:
+        return None
+    first_nl = data.find(b"\n")
+    try:
+        header_text = data[:first_nl].decode("utf-8").rstrip("\r")
+        sep = _detect_sep(header_text, spec, file)
+        names = header_text.split(sep)
+        if _check_header(names, file) != names or _clean_header(pd.DataFrame(columns=names), file, known)[1]:
+            return None
+        head, warn, info = _map_columns(pd.DataFrame(columns=names), spec, tspec, file)
+    except (_Fatal, UnicodeDecodeError):
+        return None
+    mapped = [spec.columns.get(h, h) for h in names]
+    pairs = [(h, m) for h, m in zip(names, mapped, strict=True) if m in set(head.columns)]
+    cols = {m: (tspec.column(m) if m in tspec.names else Column(m, "float")) for _, m in pairs}
+    types = {h: pa.float64() if cols[m].kind in ("int", "float") else pa.string() for h, m in pairs}
+    try:
+        tbl = pacsv.read_csv(
+            _stdio.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=sep, quote_char=False, double_quote=False,
+                                             escape_char=False, newlines_in_values=False,
+                                             ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types=types, include_columns=list(types),
+                                                 decimal_point=spec.decimal, null_values=[""],
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    del data
+    n_rows = tbl.num_rows
+    if n_rows == 0:
+        return None
+    lines = np.arange(2, n_rows + 2)
+    out: dict[str, Any] = {}
+    probs: list[pd.DataFrame] = []
+    for h, m in pairs:
+        arr, col = tbl.column(h), cols[m]
+        v: Any = None
+        if col.kind in ("int", "float"):
+            v = _typed_number(arr, col.kind)
+            if v is None:
+                return None
+        elif col.kind == "str":
+            v = _typed_text(arr)
+        elif col.kind == "date":
+            v = _typed_date(arr, spec.date_format)
+        if v is None:  # flags, categories, dates Arrow could not settle: the text rules
+            s = pd.Series(arr.to_pandas(), dtype="str")
+            v, p = _type_column(m, s, s, col, spec, file, lines, {})
+            probs += p
+        out[m] = v
+    df = pd.DataFrame(out, index=pd.RangeIndex(n_rows), copy=False)  # no copy into one block
+    df.index = pd.Index(lines, name="line")
+    return df, warn, probs, {"sep": sep, "quoted": False, **info}
+
+
 # ====================================================================== public API
 def _file_name(spec: FileSpec) -> str:
     return Path(spec.path).name
@@ -1340,10 +1491,19 @@ def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today
     meta["values"] = spec.values if table == "measurements" else None
     wl = None
     warn: list[pd.DataFrame] = []
+    known = frozenset(tspec.names) | frozenset(spec.columns)
+    fast = (_typed_csv(path, spec, file, tspec, known)
+            if TYPED_READ and fmt == "csv" and not keep_raw and not skip and spec.wide is None else None)
+    if fast is not None:
+        typed, warn2, type_probs, info = fast
+        meta.update(info)
+        lines = typed.index.to_numpy()
+        raw = pd.DataFrame(index=typed.index)
+        return _checked(typed, raw, (table, tspec, file, lines), meta, (warn2, type_probs), None,
+                        dict(min_date=min_date, today=today, codes=codes))
     try:
         raw, lines, warn, info = _READERS[fmt](path, spec, file)
         meta.update(info)
-        known = frozenset(tspec.names) | frozenset(spec.columns)
         if spec.wide is not None:
             known |= frozenset(spec.wide.export_columns())
         raw, warn1 = _clean_header(raw, file, known)
@@ -1363,9 +1523,24 @@ def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today
         meta["value_labels"] = labels
     typed, type_probs = _type_table(raw, tspec, spec, file, lines, labels, keep_raw=keep_raw)
     raw.index = typed.index
+    return _checked(typed, raw, (table, tspec, file, lines), meta, ([*warn, *warn2], type_probs), wl,
+                    dict(min_date=min_date, today=today, codes=codes))
+
+
+def _checked(typed: pd.DataFrame, raw: pd.DataFrame, where: tuple[str, TableSpec, str, np.ndarray],
+             meta: dict[str, Any], found_before: tuple[list[pd.DataFrame], list[pd.DataFrame]],
+             wl: WideLong | None, opts: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int, bool, dict]:
+    """The typed rows through the code lists and the table checks: :func:`_read`'s result.
+
+    ``where`` is (table, its spec, file name, source lines); ``found_before`` the problems of
+    reading (structure and header) and of typing; ``opts`` the ``min_date``, ``today`` and
+    ``codes`` of :func:`_read`.  Shared by the text path and the typed Arrow read.
+    """
+    table, tspec, file, lines = where
+    warn, type_probs = found_before
     # the one hook of the code lists: uncoded values become missing (counted, never shown)
-    typed, code_probs = apply_codes(typed, table, file=file, lines=lines, codes=codes)
-    checks = check_table(typed, tspec, file=file, lines=lines, min_date=min_date, today=today)
+    typed, code_probs = apply_codes(typed, table, file=file, lines=lines, codes=opts["codes"])
+    checks = check_table(typed, tspec, file=file, lines=lines, min_date=opts["min_date"], today=opts["today"])
     found = concat_problems([*type_probs, code_probs, checks])
     n_read = len(typed)
     if wl is not None:  # back to the wide file's lines and column names; rows read are its rows
@@ -1373,7 +1548,7 @@ def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today
         typed.index = raw.index = pd.Index(decode_lines(lines), name="line")
         meta.update(wide_codes=lines, wide_names=wl.names)
         n_read = int(meta["wide_rows"])
-    problems = concat_problems([*warn, *warn2, found])
+    problems = concat_problems([*warn, found])
     fatal = bool((problems["severity"] == "fatal").any())
     return typed, raw, problems, n_read, fatal, meta
 
