@@ -1335,26 +1335,35 @@ def _typed_text(arr: Any) -> pd.Series:
 
 
 def _typed_date(arr: Any, fmt: str) -> np.ndarray | None:
-    """An Arrow text column of dates as ``datetime64[ns]``, or ``None`` when any value is not
-    exactly the text the date prints as with ``fmt`` (a one-digit day, a space, an impossible
-    date, a far year): :func:`_parse_date` then decides that column, as on the text path."""
+    """An Arrow text column of dates as ``datetime64[ns]``, or ``None`` when Arrow cannot settle
+    every value as :func:`_parse_date` does (then the text rules type that column).
+
+    Only formats of ``%d``, ``%m``, ``%Y`` and literal characters are tried.  Each value must
+    have the shape of :func:`_date_regex` and parse with Arrow's ``strptime``; since that rolls
+    an impossible day over (``31-02-2024`` becomes 2 March), the parsed day must be the day
+    written.  Dates pandas cannot hold in nanoseconds are left to the text rules as well.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    rx = _date_regex(fmt)  # an unknown directive is refused as on the text path
+    directives = re.findall(r"%.", fmt)
+    if not directives or set(directives) - {"%d", "%m", "%Y"} or directives.count("%d") != 1:
+        return None
+    k = iter(range(len(directives)))
+    day_at = directives.index("%d")
+    grouped = re.sub(r"\[0-9\]\{[0-9,]+\}", lambda m: f"(?P<day>{m.group(0)})" if next(k) == day_at else m.group(0), rx)
     t = pc.utf8_trim_whitespace(arr)
     miss = pc.equal(t, "")
-    _date_regex(fmt)  # an unknown directive is refused as on the text path
     try:
-        # printed back with fmt, the date must give its text: no second reading (day/month,
-        # 31-02), and the shape _date_regex asks (two digits for %d/%m, four for %Y) holds
+        day = pc.cast(pc.struct_field(pc.extract_regex(t, f"^(?:{grouped})$"), "day"), pa.int64())
         ts = pc.strptime(t, format=fmt, unit="s", error_is_null=True)
-        ok = pc.or_(miss, pc.equal(pc.strftime(ts, format=fmt), t).fill_null(False))
+        ok = pc.or_(miss, pc.equal(day, pc.day(ts)).fill_null(False))
+        lo, hi = (pa.scalar(b.to_pydatetime(), pa.timestamp("s")) for b in _NS_BOUNDS)
+        ok = pc.and_(ok, pc.or_(miss, pc.and_(pc.greater_equal(ts, lo), pc.less_equal(ts, hi)).fill_null(False)))
         if not pc.all(ok).as_py():
             return None
-        lo, hi = (pa.scalar(b.to_pydatetime(), pa.timestamp("s")) for b in _NS_BOUNDS)
-        if not pc.all(pc.or_(miss, pc.and_(pc.greater_equal(ts, lo), pc.less_equal(ts, hi)))).as_py():
-            return None
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, KeyError):
         return None
     return ts.cast(pa.timestamp("ns")).to_numpy().astype("datetime64[ns]")
 
@@ -1447,7 +1456,7 @@ def _typed_csv(path: Path, spec: FileSpec, file: str, tspec: TableSpec, known: f
             v, p = _type_column(m, s, s, col, spec, file, lines, {})
             probs += p
         out[m] = v
-    df = pd.DataFrame(out, index=pd.RangeIndex(n_rows), copy=False)  # no copy into one block
+    df = pd.DataFrame(out, index=pd.RangeIndex(n_rows))
     df.index = pd.Index(lines, name="line")
     return df, warn, probs, {"sep": sep, "quoted": False, **info}
 

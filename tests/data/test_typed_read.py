@@ -124,6 +124,8 @@ DIRTY = {
     "huge_whole": ("episodes", lambda t: _cell(t, 3, 4, b"1234567890123456"), "out_of_range"),
     "impossible_date": ("episodes", lambda t: _cell(t, 4, 2, b"31-02-2024"), "date_format"),
     "one_digit_day": ("episodes", lambda t: _cell(t, 4, 2, b"3-4-2021"), None),
+    "not_a_leap_year": ("measurements", lambda t: _cell(t, 4, 3, b"29-02-2023"), "date_format"),
+    "day_zero": ("measurements", lambda t: _cell(t, 4, 3, b"00-01-2023"), "date_format"),
     "two_digit_year": ("episodes", lambda t: _cell(t, 4, 2, b"03-04-21"), "date_format"),
     "padded_date": ("episodes", lambda t: _cell(t, 4, 2, b" 03-04-2021"), None),
     "far_date": ("episodes", lambda t: _cell(t, 4, 3, b"31-12-9999"), None),
