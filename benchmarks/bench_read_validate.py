@@ -24,6 +24,7 @@ import argparse
 import csv
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -74,6 +75,39 @@ def child_read(folder: Path, fmt: str) -> dict:
             "problems": s.report.summary().to_dict(orient="records")}
 
 
+def _bound_types(path: Path, table: str) -> dict:
+    """Arrow column types of a CSV file's header from the schema (the typed read's bound)."""
+    import pyarrow as pa
+
+    from effectstudy.core.schema import TABLES
+
+    spec = TABLES[table]
+    kinds = {"int": pa.float64(), "float": pa.float64(), "date": pa.timestamp("s")}
+    with path.open(encoding="utf-8") as fh:
+        header = fh.readline().rstrip("\r\n").split(";")
+    return {h: kinds.get(spec.column(h).kind if h in spec.names else "float", pa.string()) for h in header}
+
+
+def child_bound(folder: Path, fmt: str) -> dict:
+    """The typed pyarrow read of the same files: the bound read_study is compared with."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    t0 = time.perf_counter()
+    rows = 0
+    for t in ("episodes", "measurements", "satisfaction"):
+        path = folder / f"{t}.{fmt}"
+        if fmt == "parquet":
+            tbl = pq.read_table(path)
+        else:
+            tbl = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(delimiter=";"),
+                                 convert_options=pacsv.ConvertOptions(
+                                     decimal_point=",", timestamp_parsers=["%d-%m-%Y"],
+                                     column_types=_bound_types(path, t)))
+        rows += tbl.num_rows
+    return {"seconds": time.perf_counter() - t0, "peak_mib": _peak_mib(), "rows": rows}
+
+
 def child_scan(path: Path, how: str) -> dict:
     import numpy as np
 
@@ -103,23 +137,37 @@ def run_child(*args: str) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n-episodes", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=3, help="runs of each read (best and median shown)")
+    ap.add_argument("--data", help="folder of an export to reuse (written there first when missing)")
     ap.add_argument("--child", nargs=2, metavar=("KIND", "ARG"), help=argparse.SUPPRESS)
     ap.add_argument("--folder", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
         kind, arg = a.child
-        res = child_read(Path(a.folder), arg) if kind == "read" else child_scan(Path(a.folder), arg)
+        child = {"read": child_read, "bound": child_bound}.get(kind)
+        res = child(Path(a.folder), arg) if child else child_scan(Path(a.folder), arg)
         print(json.dumps(res))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp)
-        g = generate(out, a.n_episodes)
+        out = Path(a.data) if a.data else Path(tmp)
+        if not (out / "measurements.parquet").is_file():
+            out.mkdir(parents=True, exist_ok=True)
+            g = generate(out, a.n_episodes)
+            print(f"generated {a.n_episodes:,} episodes in {g['seconds']:.1f} s: rows {g['rows']}")
         sizes = {p.name: p.stat().st_size / 2**20 for p in sorted(out.iterdir())}
-        print(f"generated {a.n_episodes:,} episodes in {g['seconds']:.1f} s: rows {g['rows']}")
         print("files (MiB): " + ", ".join(f"{k} {v:.0f}" for k, v in sizes.items()))
         for fmt in ("csv", "parquet"):
-            r = run_child("--child", "read", fmt, "--folder", str(out))
-            print(f"read_study {fmt:8s}: {r['seconds']:6.1f} s, peak RSS {r['peak_mib']:7.0f} MiB, fatal={r['fatal']}, "
+            reads, bounds = [], []
+            for _ in range(a.runs):  # alternated, so that a burst of load from elsewhere hits both
+                reads.append(run_child("--child", "read", fmt, "--folder", str(out)))
+                bounds.append(run_child("--child", "bound", fmt, "--folder", str(out)))
+            r = reads[-1]
+            rs = sorted(x["seconds"] for x in reads)
+            bs = sorted(x["seconds"] for x in bounds)
+            print(f"read_study {fmt:8s}: best {rs[0]:6.2f} s, median {statistics.median(rs):6.2f} s | typed pyarrow "
+                  f"read: best {bs[0]:6.2f} s, median {statistics.median(bs):6.2f} s | ratio best {rs[0] / bs[0]:4.1f}, "
+                  f"median {statistics.median(rs) / statistics.median(bs):4.1f} ({a.runs} runs)")
+            print(f"    peak RSS {r['peak_mib']:7.0f} MiB (pyarrow {bounds[-1]['peak_mib']:.0f}), fatal={r['fatal']}, "
                   f"read {r['rows_read']}, used {r['used']}")
             for p in r["problems"]:
                 print(f"    {p['file']}: {p['rule']} ({p['severity']}): {p['n']}")

@@ -896,6 +896,8 @@ def _arrow_column(col: Any, name: str, file: str, lines: np.ndarray) -> tuple[pd
         mm = pc.min_max(col).as_py()
         if max(abs(mm["min"]), abs(mm["max"])) >= exact:
             col = col.cast(pa.string())
+    if pa.types.is_boolean(t) and col.null_count:  # nullable flags: not one Python object per cell
+        return col.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get), probs
     if not (pa.types.is_timestamp(t) or pa.types.is_date(t)):
         return col.to_pandas(), probs
     s = col.to_pandas(date_as_object=False, coerce_temporal_nanoseconds=False)
@@ -925,7 +927,7 @@ def _raw_parquet(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, n
     for i, name in enumerate(tbl.column_names):
         cols[i], p = _arrow_column(tbl.column(i), name, file, lines)
         probs += p
-    raw = pd.DataFrame(cols)
+    raw = pd.DataFrame(cols, copy=False)  # not stacked into blocks: typing takes it column by column
     raw.columns = list(tbl.column_names)
     return raw, lines, probs, {}
 
@@ -1135,6 +1137,11 @@ def _text_to_float(t: pd.Series, decimal: str) -> np.ndarray:
 
 def _parse_number(s: pd.Series, decimal: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Float values, bad mask, missing mask."""
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        # a typed column (Parquet, .sav, Excel): _classify's all-missing text is not built
+        num = s.to_numpy(dtype=float, na_value=np.nan)
+        miss = np.isnan(num)
+        return num, ~miss & ~np.isfinite(num), miss
     text, num, miss = _classify(s)
     has_text = text.notna().to_numpy()
     if has_text.any():

@@ -565,6 +565,26 @@ def check_table(
     return concat_problems(out)
 
 
+def _item_matrix(cols: list[np.ndarray], which: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The rows ``rows`` of the item columns ``which`` as one (rows x items) matrix.
+
+    Filled a column at a time into a column-major array (contiguous writes; ``np.column_stack``
+    writes each column with a stride), and a run of consecutive rows is sliced, not gathered.
+    ``np.nonzero`` of the result still lists cells row by row.
+
+    >>> m = _item_matrix([np.array([1., 2., 3.]), np.array([4., 5., 6.])], np.array([0, 1]), np.array([1, 2]))
+    >>> m.tolist()
+    [[2.0, 5.0], [3.0, 6.0]]
+    """
+    out = np.empty((len(which), len(rows)))
+    take: slice | np.ndarray = rows
+    if len(rows) and rows[-1] - rows[0] == len(rows) - 1:
+        take = slice(int(rows[0]), int(rows[-1]) + 1)
+    for k, j in enumerate(which):
+        out[k] = cols[j][take]
+    return out.T
+
+
 def _check_items(df: pd.DataFrame, *, file: str, lines: np.ndarray) -> list[pd.DataFrame]:
     out: list[pd.DataFrame] = []
     if "instrument" not in df.columns:
@@ -595,7 +615,7 @@ def _check_items(df: pd.DataFrame, *, file: str, lines: np.ndarray) -> list[pd.D
         for c0 in range(0, len(rows_all), _ITEM_CHUNK):
             rows = rows_all[c0:c0 + _ITEM_CHUNK]
             if beyond.any():
-                mb = np.column_stack([cols_all[j][rows] for j in np.flatnonzero(beyond)])
+                mb = _item_matrix(cols_all, np.flatnonzero(beyond), rows)
                 r, c = np.nonzero(~np.isnan(mb))
                 if len(r):
                     out.append(problems_frame(file, lines[rows[r]], cols_out[c], mb[r, c],
@@ -603,7 +623,7 @@ def _check_items(df: pd.DataFrame, *, file: str, lines: np.ndarray) -> list[pd.D
                                               f"empty: {ins.id} has {ins.n_items} items", "error"))
             if not (~beyond).any():
                 continue
-            mm = np.column_stack([cols_all[j][rows] for j in np.flatnonzero(~beyond)])
+            mm = _item_matrix(cols_all, np.flatnonzero(~beyond), rows)
             p_in = ~np.isnan(mm)
             below_code = (mm == ins.item_min - 1) if ins.item_min >= 1 else np.zeros(mm.shape, bool)
             if below_code.any():
