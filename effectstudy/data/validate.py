@@ -64,6 +64,7 @@ from effectstudy.core.errors import (
     EffectstudyError,
     ValidationError,
 )
+from effectstudy.core.keys import isin
 from effectstudy.core.rowkey import RowKey
 from effectstudy.core.schema import (
     ITEM_PATTERN,
@@ -594,7 +595,7 @@ def _check_items(df: pd.DataFrame, *, file: str, lines: np.ndarray) -> list[pd.D
     inst = df["instrument"]
     known = set(instruments.available())
     ids = [i for i in pd.unique(inst.dropna()) if isinstance(i, str)]
-    unknown = inst.notna().to_numpy() & ~inst.isin(known).to_numpy()
+    unknown = inst.notna().to_numpy() & ~isin(inst, known)
     if unknown.any():
         out.append(problems_frame(file, lines[unknown], "instrument", inst[unknown].to_numpy(),
                                   "unknown_instrument", f"a registry id, one of {sorted(known)}", "error"))
@@ -747,24 +748,6 @@ def _check_duplicates(df: pd.DataFrame, spec: TableSpec, *, file: str, lines: np
     return concat_problems(out)
 
 
-def _isin(values: pd.Series, allowed: Any) -> np.ndarray:
-    """``values.isin(allowed)`` as a bool array; Arrow's ``is_in`` for string columns, because
-    pandas turns every allowed value into a Python object first (seconds at a million ids)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        arr = pa.array(values.array) if isinstance(values.dtype, pd.StringDtype) else None
-        allowed_arr = pa.array(pd.Series(allowed, dtype="str").array) if arr is not None else None
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
-        arr = None
-    if arr is None:
-        return values.isin(allowed).to_numpy(dtype=bool)
-    if arr.type != allowed_arr.type:
-        allowed_arr = allowed_arr.cast(arr.type)
-    return pc.is_in(arr, value_set=allowed_arr, skip_nulls=True).to_numpy(zero_copy_only=False).astype(bool)
-
-
 # ====================================================================== cross-table checks
 def check_study(
     episodes: pd.DataFrame,
@@ -793,7 +776,7 @@ def check_study(
     ep = episodes[np.asarray(episodes_used, dtype=bool)]
     used_ids = pd.Series(ep["episode_id"].dropna().unique(), dtype="str")
     not_used = episodes["episode_id"][~np.asarray(episodes_used, dtype=bool)].dropna()
-    excluded_ids = pd.Series(not_used[~_isin(not_used, used_ids)].unique(), dtype="str")
+    excluded_ids = pd.Series(not_used[~isin(not_used, used_ids)].unique(), dtype="str")
     out: list[pd.DataFrame] = []
     if measurements is not None and len(measurements):
         f = files["measurements"]
@@ -807,8 +790,8 @@ def check_study(
         # string columns stay pandas/Arrow Series (no Python objects per row)
         e1 = (m["episode_id"].iloc[p1].reset_index(drop=True) if "episode_id" in m
               else pd.Series([], dtype="str"))
-        in_used = _isin(e1, used_ids)
-        in_excl = _isin(e1, excluded_ids)
+        in_used = isin(e1, used_ids)
+        in_excl = isin(e1, excluded_ids)
         unk = ~in_used & ~in_excl
         if unk.any():
             out.append(problems_frame(f, ln[p1[unk]], "episode_id", e1[unk].to_numpy(), "unknown_episode",
@@ -843,9 +826,9 @@ def check_study(
         p2 = pos[~has_ep[pos]]
         if len(p2):
             cl = m["client_id"].iloc[p2].reset_index(drop=True)
-            has_client = _isin(cl, ep["client_id"].dropna().unique())
-            excl_clients = episodes.loc[episodes["episode_id"].isin(excluded_ids), "client_id"]
-            cl_excl = ~has_client & _isin(cl, excl_clients.dropna().unique())
+            has_client = isin(cl, ep["client_id"].dropna().unique())
+            excl_clients = episodes.loc[isin(episodes["episode_id"], excluded_ids), "client_id"]
+            cl_excl = ~has_client & isin(cl, excl_clients.dropna().unique())
             none = ~has_client & ~cl_excl
             if none.any():
                 out.append(problems_frame(f, ln[p2[none]], "client_id", cl[none].to_numpy(), "client_without_episode",
@@ -876,8 +859,8 @@ def check_study(
         pos = np.flatnonzero(np.asarray(satisfaction_used, dtype=bool))
         ln = np.asarray(satisfaction_lines, dtype=np.int64)
         es = satisfaction["episode_id"].iloc[pos].reset_index(drop=True)
-        in_used = _isin(es, used_ids)
-        in_excl = _isin(es, excluded_ids)
+        in_used = isin(es, used_ids)
+        in_excl = isin(es, excluded_ids)
         e = es.to_numpy() if (~in_used).any() else np.array([], dtype=object)
         unk = ~in_used & ~in_excl
         if unk.any():
