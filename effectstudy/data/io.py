@@ -1392,6 +1392,47 @@ def _plain_bytes(path: Path, spec: FileSpec) -> bytes | None:
     return data
 
 
+def _typed_numbers(data: bytes, names: list[str], sep: str, decimal: str, numeric: list[str],
+                   kinds: dict[str, str]) -> tuple[Any, dict[str, Any]] | None:
+    """Arrow's CSV read of ``data`` with the ``numeric`` columns as ``float64`` and the other
+    columns of ``kinds`` as text; a number column with a value the text rules would report
+    (Arrow's conversion error names it, or :func:`_typed_number` refuses it) is read again as
+    text, so that its problems are found with the value as written.  Returns the table and the
+    typed number columns, or ``None`` when Arrow cannot read the file (ragged lines, ...) or too
+    many columns need the text.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    as_text: set[str] = set()
+    for _ in range(8):
+        types = {h: pa.string() if kinds[h] not in ("int", "float") or h in as_text else pa.float64() for h in kinds}
+        try:
+            tbl = pacsv.read_csv(
+                _stdio.BytesIO(data),
+                read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+                parse_options=pacsv.ParseOptions(delimiter=sep, quote_char=False, double_quote=False,
+                                                 escape_char=False, newlines_in_values=False,
+                                                 ignore_empty_lines=False),
+                convert_options=pacsv.ConvertOptions(column_types=types, include_columns=list(types),
+                                                     decimal_point=decimal, null_values=[""],
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False),
+            )
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            hit = re.match(r"In CSV column #(\d+): CSV conversion error", str(exc))
+            at = int(hit.group(1)) if hit else -1
+            if not 0 <= at < len(names) or names[at] not in numeric or names[at] in as_text:
+                return None
+            as_text.add(names[at])
+            continue
+        numbers = {h: _typed_number(tbl.column(h), kinds[h]) for h in numeric if h not in as_text}
+        refused = {h for h, v in numbers.items() if v is None}
+        if not refused:
+            return tbl, numbers
+        as_text |= refused
+    return None
+
+
 def _typed_csv(path: Path, spec: FileSpec, file: str, tspec: TableSpec, known: frozenset[str]
                ) -> tuple[pd.DataFrame, list[pd.DataFrame], list[pd.DataFrame], dict] | None:
     """Stages 1 and 2 for a clean CSV file in one typed Arrow read, or ``None`` (read it as text).
@@ -1399,17 +1440,14 @@ def _typed_csv(path: Path, spec: FileSpec, file: str, tspec: TableSpec, known: f
     The numbers are parsed by Arrow's CSV reader with the declared decimal separator (column
     types from the schema); ids, dates and flags are read as text and typed with Arrow compute.
     The result equals the text path's (:func:`_raw_csv`, :func:`_type_table`) exactly, or the
-    file goes to the text path: anything the text path would report in stages 1 and 2 (a bad
-    encoding, a quote, a blank or ragged line, a changed or unknown header, a value that does
-    not parse) makes this return ``None``, so every problem is still found and named there.
-    Flags and fixed categories, and a date column Arrow cannot settle, are typed by the text
-    rules (:func:`_type_column`) on their Arrow text.  Returns the typed rows (index = line),
+    file goes to the text path: a structure the text path would report on (a bad encoding, a
+    quote, a blank or ragged line, a changed header) makes this return ``None``.  A column
+    with a value the text rules would report (a number that does not parse, a flag, a fixed
+    category, a date Arrow cannot settle) is typed by those rules (:func:`_type_column`) on
+    its text as written, so its problems name the same row, column and value.  Returns the typed rows (index = line),
     the header warnings of :func:`_map_columns`, the problems of the types (empty-flag notes)
     and the file's meta.
     """
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
     data = _plain_bytes(path, spec)
     if data is None:
         return None
@@ -1426,20 +1464,11 @@ def _typed_csv(path: Path, spec: FileSpec, file: str, tspec: TableSpec, known: f
     mapped = [spec.columns.get(h, h) for h in names]
     pairs = [(h, m) for h, m in zip(names, mapped, strict=True) if m in set(head.columns)]
     cols = {m: (tspec.column(m) if m in tspec.names else Column(m, "float")) for _, m in pairs}
-    types = {h: pa.float64() if cols[m].kind in ("int", "float") else pa.string() for h, m in pairs}
-    try:
-        tbl = pacsv.read_csv(
-            _stdio.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=sep, quote_char=False, double_quote=False,
-                                             escape_char=False, newlines_in_values=False,
-                                             ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(column_types=types, include_columns=list(types),
-                                                 decimal_point=spec.decimal, null_values=[""],
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    numeric = [h for h, m in pairs if cols[m].kind in ("int", "float")]
+    got = _typed_numbers(data, names, sep, spec.decimal, numeric, {h: cols[m].kind for h, m in pairs})
+    if got is None:
         return None
+    tbl, numbers = got
     del data
     n_rows = tbl.num_rows
     if n_rows == 0:
@@ -1450,15 +1479,15 @@ def _typed_csv(path: Path, spec: FileSpec, file: str, tspec: TableSpec, known: f
     for h, m in pairs:
         arr, col = tbl.column(h), cols[m]
         v: Any = None
-        if col.kind in ("int", "float"):
-            v = _typed_number(arr, col.kind)
-            if v is None:
-                return None
+        if h in numbers:
+            v = numbers[h]
+        elif col.kind in ("int", "float"):
+            pass  # read as text: a value the text rules report
         elif col.kind == "str":
             v = _typed_text(arr)
         elif col.kind == "date":
             v = _typed_date(arr, spec.date_format)
-        if v is None:  # flags, categories, dates Arrow could not settle: the text rules
+        if v is None:  # flags, categories, numbers with a problem, dates Arrow could not settle: the text rules
             s = pd.Series(arr.to_pandas(), dtype="str")
             v, p = _type_column(m, s, s, col, spec, file, lines, {})
             probs += p

@@ -38,19 +38,21 @@ def _spec(folder: Path, ext: str = "csv", **kw) -> DataSpec:
 
 
 def _read(spec: DataSpec, typed: bool, monkeypatch) -> tuple[object, int]:
-    """read_study with the typed read on or off; also how often the text typing ran."""
-    calls = []
-    text_typing = io_module._type_table
+    """read_study with the typed read on or off; also how many files went to the text path
+    (the typed read declined them, or it is off)."""
+    declined = []
+    typed_csv = io_module._typed_csv
 
     def spy(*a, **k):
-        calls.append(1)
-        return text_typing(*a, **k)
+        got = typed_csv(*a, **k)
+        declined.append(got is None)
+        return got
 
     with monkeypatch.context() as m:
         m.setattr(io_module, "TYPED_READ", typed)
-        m.setattr(io_module, "_type_table", spy)
+        m.setattr(io_module, "_typed_csv", spy)
         s = read_study(spec, on_fatal="return", today=TODAY)
-    return s, len(calls)
+    return s, sum(declined) if typed else len(TABLES)
 
 
 def _assert_same(a, b) -> None:
@@ -69,14 +71,14 @@ def _assert_same(a, b) -> None:
 def _both(spec: DataSpec, monkeypatch) -> tuple[object, int, object]:
     fast, n_text = _read(spec, True, monkeypatch)
     slow, n_slow = _read(spec, False, monkeypatch)
-    assert n_text <= n_slow  # a fatal structure problem stops a file before typing
+    assert n_text <= n_slow
     _assert_same(fast, slow)
     return fast, n_text, slow
 
 
 def test_clean_csv_export_is_read_typed_and_equals_the_text_path(export, monkeypatch):
     fast, n_text, _ = _both(_spec(export), monkeypatch)
-    assert n_text == 0  # every file went through the typed read
+    assert n_text == 0  # no file went to the text path
     assert not fast.report.fatal
     assert len(fast.measurements) > 0 and fast.episodes.index.name == "line"
 
@@ -112,6 +114,11 @@ def _cell(text: bytes, line: int, col: int, value: bytes) -> bytes:
     return b"\n".join(rows)
 
 
+def _add_column(text: bytes, name: bytes, value: bytes) -> bytes:
+    rows = text.split(b"\n")
+    return b"\n".join([rows[0] + b";" + name] + [r + b";" + value if r else r for r in rows[1:]])
+
+
 #: (table, edit, a rule the text path reports for it or None)
 DIRTY = {
     "decimal_point_in_comma_file": ("measurements", lambda t: _cell(t, 3, 6, b"1.5"), "not_a_number"),
@@ -139,20 +146,27 @@ DIRTY = {
     "lone_cr": ("episodes", lambda t: _cell(t, 3, 5, b"depr\ression"), "line_break_in_field"),
     "bom": ("episodes", lambda t: b"\xef\xbb\xbf" + t, None),
     "ragged_row": ("episodes", lambda t: _cell(t, 8, 13, b"1;1"), "ragged_row"),
-    "unknown_column": ("satisfaction", lambda t: t.replace(b"grade", b"grade;note", 1).replace(b"\n", b";\n"),
-                       None),
+    "unknown_column": ("satisfaction", lambda t: _add_column(t, b"note", b"x"), "unknown_column"),
+    "empty_header": ("satisfaction", lambda t: _add_column(t, b"", b"x"), "empty_header"),
     "latin1_byte": ("episodes", lambda t: _cell(t, 9, 5, b"\xe9"), "encoding"),
     "no_final_newline": ("satisfaction", lambda t: t.rstrip(b"\n"), None),
 }
+
+
+#: the cases whose file goes to the text path as a whole
+TEXT_PATH = {"empty_header", "quoted_field", "blank_line", "lone_cr", "bom", "ragged_row", "latin1_byte"}
 
 
 @pytest.mark.parametrize("case", sorted(DIRTY))
 def test_a_dirty_file_gets_the_same_problems_on_both_paths(case, export, tmp_path, monkeypatch):
     table, fn, rule = DIRTY[case]
     _edit(export, tmp_path, table, fn)
-    fast, _, _ = _both(_spec(tmp_path), monkeypatch)
+    fast, n_text, _ = _both(_spec(tmp_path), monkeypatch)
     if rule is not None:
         assert rule in set(fast.report.problems["rule"])
+    # a value the text rules report keeps the typed read (that column by the text rules);
+    # a structure problem sends the file to the text path
+    assert n_text == (1 if case in TEXT_PATH else 0)
 
 
 def test_a_mapped_column_name_is_read_typed(export, tmp_path, monkeypatch):
