@@ -25,6 +25,15 @@ decimal commas left as text, day/month guessed; pandas-dev/pandas#15122):
    (``1/0``, ``true/false``, ``ja/nee``, ``yes/no``).  Every value that does not parse is a
    problem with file, line, column, value and the expected format; its row is excluded.
 
+Speed: :func:`read_study` reads a clean CSV file in one typed Arrow read (column types from the
+schema: numbers parsed by Arrow's CSV reader with the declared decimal separator, ids, dates
+and flags typed with Arrow compute; :func:`_typed_csv`), with the same result as the two stages
+above.  A file whose structure the text path would report on (encoding, quotes, blank or ragged
+lines, header) is read by the two stages; a column with a value the text rules report is typed
+by those rules on its text, so every problem names the same row, column and value
+(``TYPED_READ = False`` turns the typed read off).  :func:`read_table` keeps the raw text of the
+rows it excludes and always reads by the two stages.
+
 Line numbers: for CSV the physical line in the file (header = line 1); for Excel the sheet row;
 for ``.sav`` and Parquet the 1-based record number plus one (so the first record is "row 2", as
 if the header were row 1).  Typed tables carry these numbers as their index (named ``line``).
@@ -1393,13 +1402,14 @@ def _plain_bytes(path: Path, spec: FileSpec) -> bytes | None:
 
 
 def _typed_numbers(data: bytes, names: list[str], sep: str, decimal: str, numeric: list[str],
-                   kinds: dict[str, str]) -> tuple[Any, dict[str, Any]] | None:
+                   kinds: dict[str, str]) -> tuple[Any, dict[str, Any], pd.DataFrame] | None:
     """Arrow's CSV read of ``data`` with the ``numeric`` columns as ``float64`` and the other
     columns of ``kinds`` as text; a number column with a value the text rules would report
     (Arrow's conversion error names it, or :func:`_typed_number` refuses it) is read again as
     text, so that its problems are found with the value as written.  Returns the table and the
     typed number columns, or ``None`` when Arrow cannot read the file (ragged lines, ...) or too
-    many columns need the text.
+    many columns need the text.  The ``float`` columns come as one frame (:func:`_typed_floats`),
+    apart from the typed ``int`` columns.
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -1425,12 +1435,30 @@ def _typed_numbers(data: bytes, names: list[str], sep: str, decimal: str, numeri
                 return None
             as_text.add(names[at])
             continue
-        numbers = {h: _typed_number(tbl.column(h), kinds[h]) for h in numeric if h not in as_text}
-        refused = {h for h, v in numbers.items() if v is None}
+        floats = [h for h in numeric if h not in as_text and kinds[h] == "float"]
+        numbers: dict[str, Any] = {h: _typed_number(tbl.column(h), kinds[h])
+                                   for h in numeric if h not in as_text and kinds[h] != "float"}
+        block, refused = _typed_floats(tbl, floats)
+        refused |= {h for h, v in numbers.items() if v is None}
         if not refused:
-            return tbl, numbers
+            return tbl, numbers, block
         as_text |= refused
     return None
+
+
+def _typed_floats(tbl: Any, names: list[str]) -> tuple[pd.DataFrame, set[str]]:
+    """The ``float64`` columns ``names`` of ``tbl`` as one block (Arrow's ``to_pandas`` fills it
+    in one pass), and the names of those with a value the text rules would report (not finite:
+    ``nan`` or ``inf`` written as text; Arrow's own nulls are the empty cells)."""
+    if not names:
+        return pd.DataFrame(index=pd.RangeIndex(tbl.num_rows)), set()
+    sub = tbl.select(names)
+    block = sub.to_pandas()
+    v = block.to_numpy()
+    nan = np.isnan(v)
+    nulls = np.array([sub.column(i).null_count for i in range(len(names))])
+    bad = (nan.sum(axis=0) != nulls) | np.isinf(v).any(axis=0)
+    return block, {h for h, b in zip(names, bad, strict=True) if b}
 
 
 def _typed_csv(path: Path, spec: FileSpec, file: str, tspec: TableSpec, known: frozenset[str]
@@ -1468,7 +1496,7 @@ def _typed_csv(path: Path, spec: FileSpec, file: str, tspec: TableSpec, known: f
     got = _typed_numbers(data, names, sep, spec.decimal, numeric, {h: cols[m].kind for h, m in pairs})
     if got is None:
         return None
-    tbl, numbers = got
+    tbl, numbers, block = got
     del data
     n_rows = tbl.num_rows
     if n_rows == 0:
@@ -1477,6 +1505,9 @@ def _typed_csv(path: Path, spec: FileSpec, file: str, tspec: TableSpec, known: f
     out: dict[str, Any] = {}
     probs: list[pd.DataFrame] = []
     for h, m in pairs:
+        if h in block.columns:  # typed in the float block
+            out[m] = None
+            continue
         arr, col = tbl.column(h), cols[m]
         v: Any = None
         if h in numbers:
@@ -1492,29 +1523,27 @@ def _typed_csv(path: Path, spec: FileSpec, file: str, tspec: TableSpec, known: f
             v, p = _type_column(m, s, s, col, spec, file, lines, {})
             probs += p
         out[m] = v
-    df = _frame(out, [m for h, m in pairs if h in numbers and cols[m].kind == "float"], n_rows)
+    block.columns = [m for h, m in pairs if h in block.columns]
+    df = _frame(out, block)
     df.index = pd.Index(lines, name="line")
     return df, warn, probs, {"sep": sep, "quoted": False, **info}
 
 
-def _frame(columns: dict[str, Any], floats: list[str], n_rows: int) -> pd.DataFrame:
-    """The typed columns as a frame, the ``floats`` (item columns) filled straight into one
-    block: ``pd.DataFrame(dict)`` would copy them into it once more (a pass over the largest
-    part of the data, and its memory at the peak).  Equal to ``pd.DataFrame(columns)``.
+def _frame(columns: dict[str, Any], block: pd.DataFrame) -> pd.DataFrame:
+    """The typed columns as a frame: ``block`` (the item columns, one float block from Arrow)
+    with the other ``columns`` inserted in their places, so that the items are not copied into
+    a block once more (a pass over the largest part of the data, and its memory at the peak).
+    Equal to ``pd.DataFrame(columns)`` with the block's values in its columns.
 
-    >>> f = _frame({"a": pd.Series(["x", "y"], dtype="str"), "b": np.array([1.0, 2.0]), "c": np.array([3.0, 4.0])}, ["b", "c"], 2)
+    >>> b = pd.DataFrame({"b": [1.0, 2.0], "c": [3.0, 4.0]})
+    >>> f = _frame({"a": pd.Series(["x", "y"], dtype="str"), "b": None, "c": None}, b)
     >>> f.equals(pd.DataFrame({"a": pd.Series(["x", "y"], dtype="str"), "b": [1.0, 2.0], "c": [3.0, 4.0]}))
     True
     """
-    block = np.empty((len(floats), n_rows))
-    for i, name in enumerate(floats):
-        block[i] = columns[name]
-        columns[name] = None  # freed as soon as copied
-    df = pd.DataFrame(block.T, columns=floats, index=pd.RangeIndex(n_rows), copy=False)
     for i, name in enumerate(columns):
-        if name not in df.columns:
-            df.insert(i, name, columns[name])
-    return df
+        if name not in block.columns:
+            block.insert(i, name, columns[name])
+    return block
 
 
 # ====================================================================== public API
