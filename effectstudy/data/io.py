@@ -1491,6 +1491,11 @@ def _typed_csv(path: Path, spec: FileSpec, file: str, tspec: TableSpec, known: f
         return None
     mapped = [spec.columns.get(h, h) for h in names]
     pairs = [(h, m) for h, m in zip(names, mapped, strict=True) if m in set(head.columns)]
+    if len(pairs) < len(names):  # columns Arrow skips: their bytes must still be UTF-8 (a fatal problem)
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
     cols = {m: (tspec.column(m) if m in tspec.names else Column(m, "float")) for _, m in pairs}
     numeric = [h for h, m in pairs if cols[m].kind in ("int", "float")]
     got = _typed_numbers(data, names, sep, spec.decimal, numeric, {h: cols[m].kind for h, m in pairs})

@@ -147,6 +147,7 @@ DIRTY = {
     "bom": ("episodes", lambda t: b"\xef\xbb\xbf" + t, None),
     "ragged_row": ("episodes", lambda t: _cell(t, 8, 13, b"1;1"), "ragged_row"),
     "unknown_column": ("satisfaction", lambda t: _add_column(t, b"note", b"x"), "unknown_column"),
+    "latin1_in_unknown_column": ("satisfaction", lambda t: _add_column(t, b"note", b"caf\xe9"), "encoding"),
     "empty_header": ("satisfaction", lambda t: _add_column(t, b"", b"x"), "empty_header"),
     "latin1_byte": ("episodes", lambda t: _cell(t, 9, 5, b"\xe9"), "encoding"),
     "no_final_newline": ("satisfaction", lambda t: t.rstrip(b"\n"), None),
@@ -154,7 +155,7 @@ DIRTY = {
 
 
 #: the cases whose file goes to the text path as a whole
-TEXT_PATH = {"empty_header", "quoted_field", "blank_line", "lone_cr", "bom", "ragged_row", "latin1_byte"}
+TEXT_PATH = {"latin1_in_unknown_column", "empty_header", "quoted_field", "blank_line", "lone_cr", "bom", "ragged_row", "latin1_byte"}
 
 
 @pytest.mark.parametrize("case", sorted(DIRTY))
