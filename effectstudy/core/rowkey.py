@@ -153,10 +153,14 @@ class RowKey:
         out = self.keys(client_ids, "client") if client_ids is not None else None
         if episode_ids is None:
             return out
-        ep = self.keys(episode_ids, "episode")
         if out is None:
-            return ep
-        return np.where(out == "", ep, out)
+            return self.keys(episode_ids, "episode")
+        empty = out == ""
+        if empty.any():  # the episode id's key only where the client id has none (one HMAC per id)
+            ep = episode_ids if isinstance(episode_ids, pd.Series) else pd.Series(np.asarray(episode_ids, dtype=object))
+            out = out.copy()
+            out[empty] = self.keys(ep[empty], "episode")
+        return out
 
 
 def row_key_path(start: str | Path | None = None) -> Path:

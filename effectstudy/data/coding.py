@@ -93,7 +93,7 @@ def apply_codes(
             continue
         coded, uncoded = cl.match(df[col])
         if out is df:
-            out = df.copy()
+            out = df.copy(deep=False)  # copy-on-write: the other columns are not copied
         out[col] = coded
         if uncoded.any():
             problems.append(problems_frame(file, lines[uncoded], col, df[col].to_numpy(dtype=object)[uncoded], UNCODED_RULE, _expected(cl), "warning"))

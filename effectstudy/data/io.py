@@ -25,6 +25,15 @@ decimal commas left as text, day/month guessed; pandas-dev/pandas#15122):
    (``1/0``, ``true/false``, ``ja/nee``, ``yes/no``).  Every value that does not parse is a
    problem with file, line, column, value and the expected format; its row is excluded.
 
+Speed: :func:`read_study` reads a clean CSV file in one typed Arrow read (column types from the
+schema: numbers parsed by Arrow's CSV reader with the declared decimal separator, ids, dates
+and flags typed with Arrow compute; :func:`_typed_csv`), with the same result as the two stages
+above.  A file whose structure the text path would report on (encoding, quotes, blank or ragged
+lines, header) is read by the two stages; a column with a value the text rules report is typed
+by those rules on its text, so every problem names the same row, column and value
+(``TYPED_READ = False`` turns the typed read off).  :func:`read_table` keeps the raw text of the
+rows it excludes and always reads by the two stages.
+
 Line numbers: for CSV the physical line in the file (header = line 1); for Excel the sheet row;
 for ``.sav`` and Parquet the 1-based record number plus one (so the first record is "row 2", as
 if the header were row 1).  Typed tables carry these numbers as their index (named ``line``).
@@ -896,6 +905,8 @@ def _arrow_column(col: Any, name: str, file: str, lines: np.ndarray) -> tuple[pd
         mm = pc.min_max(col).as_py()
         if max(abs(mm["min"]), abs(mm["max"])) >= exact:
             col = col.cast(pa.string())
+    if pa.types.is_boolean(t) and col.null_count:  # nullable flags: not one Python object per cell
+        return col.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get), probs
     if not (pa.types.is_timestamp(t) or pa.types.is_date(t)):
         return col.to_pandas(), probs
     s = col.to_pandas(date_as_object=False, coerce_temporal_nanoseconds=False)
@@ -925,7 +936,7 @@ def _raw_parquet(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, n
     for i, name in enumerate(tbl.column_names):
         cols[i], p = _arrow_column(tbl.column(i), name, file, lines)
         probs += p
-    raw = pd.DataFrame(cols)
+    raw = pd.DataFrame(cols, copy=False)  # not stacked into blocks: typing takes it column by column
     raw.columns = list(tbl.column_names)
     return raw, lines, probs, {}
 
@@ -1135,6 +1146,11 @@ def _text_to_float(t: pd.Series, decimal: str) -> np.ndarray:
 
 def _parse_number(s: pd.Series, decimal: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Float values, bad mask, missing mask."""
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        # a typed column (Parquet, .sav, Excel): _classify's all-missing text is not built
+        num = s.to_numpy(dtype=float, na_value=np.nan)
+        miss = np.isnan(num)
+        return num, ~miss & ~np.isfinite(num), miss
     text, num, miss = _classify(s)
     has_text = text.notna().to_numpy()
     if has_text.any():
@@ -1206,6 +1222,80 @@ def _parse_str(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     return text.astype("str"), np.zeros(len(s), bool), miss
 
 
+def _type_column(name: str, s: pd.Series, shown: pd.Series, col: Column, spec: FileSpec, file: str,
+                 lines: np.ndarray, labels: Mapping[str, Mapping[Any, str]]) -> tuple[Any, list[pd.DataFrame]]:
+    """Stage 2 for one raw column ``s`` (RangeIndex): its typed values and problems.
+
+    ``shown`` holds the raw values as found (shown in the problems); ``col`` is the canonical
+    column (an unknown ``item_<n>`` is a ``float``).
+
+    Size: one branch per column kind, each with its problems, kept together as the reference
+    rules the typed Arrow read (:func:`_typed_csv`) must match.
+    """
+    probs: list[pd.DataFrame] = []
+    kind = col.kind
+    if kind in ("str", "category") and name in labels and pd.api.types.is_numeric_dtype(s.dtype):
+        lab = {float(k): v for k, v in labels[name].items()}
+        mapped = s.map(lab)
+        unlabelled = s.notna() & mapped.isna()
+        if unlabelled.any():
+            probs.append(problems_frame(file, lines[unlabelled.to_numpy()], name, s[unlabelled].to_numpy(),
+                                        "value_label", f"a labelled code {sorted(lab)}", "error"))
+        s = mapped.astype("str")
+    if kind in ("int", "float"):
+        v, bad, miss = _parse_number(s, spec.decimal)
+        exp = ("a number" + (" with decimal comma" if spec.decimal == "," else " with decimal point"))
+        # too large: infinite as a float (1e400) or, for whole numbers, beyond 15 digits (float64
+        # holds every whole number exactly only up to 2**53; int64 overflows at 9.2e18)
+        huge = ~miss & (np.isinf(v) | ((np.abs(v) >= _MAX_WHOLE) if kind == "int" else False))
+        if huge.any():
+            probs.append(problems_frame(file, lines[huge], name, shown.to_numpy()[huge], "out_of_range",
+                                        f"a whole number of at most {len(str(_MAX_WHOLE)) - 1} digits"
+                                        if kind == "int" else "a finite number", "error"))
+            bad = bad & ~huge
+        v = np.where(bad | huge, np.nan, v)
+        if kind == "int":
+            frac = ~bad & ~miss & ~huge & (v != np.round(v))
+            if frac.any():
+                probs.append(problems_frame(file, lines[frac], name, shown.to_numpy()[frac],
+                                            "not_whole", "a whole number", "error"))
+                v = np.where(frac, np.nan, v)
+            v = pd.Series(np.round(v)).astype("Int64")
+            exp = "a whole number"
+        if bad.any():
+            probs.append(problems_frame(file, lines[bad], name, shown.to_numpy()[bad], "not_a_number",
+                                        exp, "error"))
+    elif kind == "date":
+        v, bad, miss = _parse_date(s, spec.date_format)
+        if bad.any():
+            probs.append(problems_frame(file, lines[bad], name, shown.to_numpy()[bad], "date_format",
+                                        f"a date in format {spec.date_format} (e.g. {_example(spec.date_format)})",
+                                        "error"))
+    elif kind == "bool":
+        v, bad, miss = _parse_bool(s)
+        if bad.any():
+            probs.append(problems_frame(file, lines[bad], name, shown.to_numpy()[bad], "not_a_flag",
+                                        "1/0, true/false, ja/nee or yes/no", "error"))
+        if name in NOT_RECORDED_FLAGS:
+            # consent: "not recorded" (<NA>) stays apart from "refused" (False); both mean no consent
+            v = pd.arrays.BooleanArray(v, miss)
+            if miss.any():
+                probs.append(problems_frame(file, lines[miss], name, "", "flag_not_recorded",
+                                            "a flag; empty is kept as not recorded (<NA>, no consent)", "info"))
+        elif miss.any():
+            probs.append(problems_frame(file, lines[miss], name, "", "missing_flag_as_false",
+                                        "a flag; empty is read as false (not done)", "info"))
+    else:
+        v, _, miss = _parse_str(s)
+        if kind == "category":
+            bad = ~miss & ~v.isin(col.allowed or ()).to_numpy()
+            if bad.any():
+                probs.append(problems_frame(file, lines[bad], name, shown.to_numpy()[bad], "not_allowed",
+                                            f"one of {', '.join(col.allowed or ())}", "error"))
+            v = pd.Categorical(v.where(~bad), categories=list(col.allowed or ()))
+    return v, probs
+
+
 def _type_table(raw: pd.DataFrame, tspec: TableSpec, spec: FileSpec, file: str, lines: np.ndarray,
                 value_labels: Mapping[str, Mapping[Any, str]] | None = None, *, keep_raw: bool = True
                 ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
@@ -1218,77 +1308,247 @@ def _type_table(raw: pd.DataFrame, tspec: TableSpec, spec: FileSpec, file: str, 
     for name in list(raw.columns):
         s = raw[name].reset_index(drop=True)
         col: Column = tspec.column(name) if name in tspec.names else Column(name, "float")
-        kind = col.kind
-        if kind in ("str", "category") and name in labels and pd.api.types.is_numeric_dtype(s.dtype):
-            lab = {float(k): v for k, v in labels[name].items()}
-            mapped = s.map(lab)
-            unlabelled = s.notna() & mapped.isna()
-            if unlabelled.any():
-                probs.append(problems_frame(file, lines[unlabelled.to_numpy()], name, s[unlabelled].to_numpy(),
-                                            "value_label", f"a labelled code {sorted(lab)}", "error"))
-            s = mapped.astype("str")
-        if kind in ("int", "float"):
-            v, bad, miss = _parse_number(s, spec.decimal)
-            exp = ("a number" + (" with decimal comma" if spec.decimal == "," else " with decimal point"))
-            # too large: infinite as a float (1e400) or, for whole numbers, beyond 15 digits (float64
-            # holds every whole number exactly only up to 2**53; int64 overflows at 9.2e18)
-            huge = ~miss & (np.isinf(v) | ((np.abs(v) >= _MAX_WHOLE) if kind == "int" else False))
-            if huge.any():
-                probs.append(problems_frame(file, lines[huge], name, raw[name].to_numpy()[huge], "out_of_range",
-                                            f"a whole number of at most {len(str(_MAX_WHOLE)) - 1} digits"
-                                            if kind == "int" else "a finite number", "error"))
-                bad = bad & ~huge
-            v = np.where(bad | huge, np.nan, v)
-            if kind == "int":
-                frac = ~bad & ~miss & ~huge & (v != np.round(v))
-                if frac.any():
-                    probs.append(problems_frame(file, lines[frac], name, raw[name].to_numpy()[frac],
-                                                "not_whole", "a whole number", "error"))
-                    v = np.where(frac, np.nan, v)
-                data[name] = pd.Series(np.round(v)).astype("Int64")
-                exp = "a whole number"
-            else:
-                data[name] = v
-            if bad.any():
-                probs.append(problems_frame(file, lines[bad], name, raw[name].to_numpy()[bad], "not_a_number",
-                                            exp, "error"))
-        elif kind == "date":
-            v, bad, miss = _parse_date(s, spec.date_format)
-            data[name] = v
-            if bad.any():
-                probs.append(problems_frame(file, lines[bad], name, raw[name].to_numpy()[bad], "date_format",
-                                            f"a date in format {spec.date_format} (e.g. {_example(spec.date_format)})",
-                                            "error"))
-        elif kind == "bool":
-            v, bad, miss = _parse_bool(s)
-            if bad.any():
-                probs.append(problems_frame(file, lines[bad], name, raw[name].to_numpy()[bad], "not_a_flag",
-                                            "1/0, true/false, ja/nee or yes/no", "error"))
-            if name in NOT_RECORDED_FLAGS:
-                # consent: "not recorded" (<NA>) stays apart from "refused" (False); both mean no consent
-                data[name] = pd.arrays.BooleanArray(v, miss)
-                if miss.any():
-                    probs.append(problems_frame(file, lines[miss], name, "", "flag_not_recorded",
-                                                "a flag; empty is kept as not recorded (<NA>, no consent)", "info"))
-            else:
-                data[name] = v
-                if miss.any():
-                    probs.append(problems_frame(file, lines[miss], name, "", "missing_flag_as_false",
-                                                "a flag; empty is read as false (not done)", "info"))
-        else:
-            v, _, miss = _parse_str(s)
-            if kind == "category":
-                bad = ~miss & ~v.isin(col.allowed or ()).to_numpy()
-                if bad.any():
-                    probs.append(problems_frame(file, lines[bad], name, raw[name].to_numpy()[bad], "not_allowed",
-                                                f"one of {', '.join(col.allowed or ())}", "error"))
-                v = pd.Categorical(v.where(~bad), categories=list(col.allowed or ()))
-            data[name] = v
+        data[name], p = _type_column(name, s, raw[name], col, spec, file, lines, labels)
+        probs += p
         if not keep_raw:
             del raw[name], s
     df = pd.DataFrame(data, index=pd.RangeIndex(n_rows))
     df.index = pd.Index(lines, name="line")
     return df, probs
+
+
+# ====================================================================== typed Arrow read (fast path)
+#: read clean CSV exports with Arrow's typed reader (:func:`_typed_csv`); ``False`` forces the
+#: text path for every file (the tests compare both on the same files)
+TYPED_READ: bool = True
+
+
+def _typed_number(arr: Any, kind: str) -> Any:
+    """An Arrow ``float64`` column as the text path types it, or ``None`` when any value would
+    be a problem there (not finite; for ``int``: not whole or beyond 15 digits), whose text the
+    typed read no longer has."""
+    v = arr.to_numpy()
+    present = ~np.isnan(v)
+    if arr.null_count != int((~present).sum()) or not np.isfinite(v[present]).all():
+        return None  # NaN or inf written as text ("nan", "inf"): not_a_number/out_of_range
+    if kind != "int":
+        return v
+    w = v[present]
+    if ((np.abs(w) >= _MAX_WHOLE) | (w != np.round(w))).any():
+        return None
+    return pd.Series(np.round(v)).astype("Int64")
+
+
+def _typed_text(arr: Any) -> pd.Series:
+    """An Arrow text column as :func:`_parse_str` types it: trimmed (Arrow's
+    ``utf8_trim_whitespace``, as pandas' ``str.strip``), empty read as missing."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    t = pc.utf8_trim_whitespace(arr)
+    t = pc.if_else(pc.equal(t, ""), pa.scalar(None, pa.string()), t)
+    return pd.Series(t.to_pandas(), dtype="str")
+
+
+def _typed_date(arr: Any, fmt: str) -> np.ndarray | None:
+    """An Arrow text column of dates as ``datetime64[ns]``, or ``None`` when Arrow cannot settle
+    every value as :func:`_parse_date` does (then the text rules type that column).
+
+    Only formats of ``%d``, ``%m``, ``%Y`` and literal characters are tried.  Each value must
+    have the shape of :func:`_date_regex` and parse with Arrow's ``strptime``; since that rolls
+    an impossible day over (``31-02-2024`` becomes 2 March), the parsed day must be the day
+    written.  Dates pandas cannot hold in nanoseconds are left to the text rules as well.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rx = _date_regex(fmt)  # an unknown directive is refused as on the text path
+    directives = re.findall(r"%.", fmt)
+    if not directives or set(directives) - {"%d", "%m", "%Y"} or directives.count("%d") != 1:
+        return None
+    k = iter(range(len(directives)))
+    day_at = directives.index("%d")
+    grouped = re.sub(r"\[0-9\]\{[0-9,]+\}", lambda m: f"(?P<day>{m.group(0)})" if next(k) == day_at else m.group(0), rx)
+    t = pc.utf8_trim_whitespace(arr)
+    miss = pc.equal(t, "")
+    try:
+        day = pc.cast(pc.struct_field(pc.extract_regex(t, f"^(?:{grouped})$"), "day"), pa.int64())
+        ts = pc.strptime(t, format=fmt, unit="s", error_is_null=True)
+        ok = pc.or_(miss, pc.equal(day, pc.day(ts)).fill_null(False))
+        lo, hi = (pa.scalar(b.to_pydatetime(), pa.timestamp("s")) for b in _NS_BOUNDS)
+        ok = pc.and_(ok, pc.or_(miss, pc.and_(pc.greater_equal(ts, lo), pc.less_equal(ts, hi)).fill_null(False)))
+        if not pc.all(ok).as_py():
+            return None
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, KeyError):
+        return None
+    return ts.cast(pa.timestamp("ns")).to_numpy().astype("datetime64[ns]")
+
+
+def _plain_bytes(path: Path, spec: FileSpec) -> bytes | None:
+    """The file's bytes when Arrow's typed reader sees the same rows as the text path: UTF-8
+    without byte-order mark, no NUL byte, no quote, line ends ``\n`` or ``\r\n`` only and no
+    blank line.  ``None`` otherwise (the text path reads it and names what it finds)."""
+    if _encoding_name(spec.encoding) not in ("utf-8", "utf-8-sig"):
+        return None
+    data = path.read_bytes()
+    if not data or data.startswith(_BOM) or b"\x00" in data or b'"' in data or data[:1] in (b"\n", b"\r"):
+        return None
+    if b"\r" in data:
+        if data.count(b"\r") != data.count(b"\r\n") or b"\n\r\n" in data:
+            return None
+    if b"\n\n" in data:
+        return None
+    return data
+
+
+def _typed_numbers(data: bytes, names: list[str], sep: str, decimal: str, numeric: list[str],
+                   kinds: dict[str, str]) -> tuple[Any, dict[str, Any], pd.DataFrame] | None:
+    """Arrow's CSV read of ``data`` with the ``numeric`` columns as ``float64`` and the other
+    columns of ``kinds`` as text; a number column with a value the text rules would report
+    (Arrow's conversion error names it, or :func:`_typed_number` refuses it) is read again as
+    text, so that its problems are found with the value as written.  Returns the table and the
+    typed number columns, or ``None`` when Arrow cannot read the file (ragged lines, ...) or too
+    many columns need the text.  The ``float`` columns come as one frame (:func:`_typed_floats`),
+    apart from the typed ``int`` columns.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    as_text: set[str] = set()
+    for _ in range(8):
+        types = {h: pa.string() if kinds[h] not in ("int", "float") or h in as_text else pa.float64() for h in kinds}
+        try:
+            tbl = pacsv.read_csv(
+                _stdio.BytesIO(data),
+                read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+                parse_options=pacsv.ParseOptions(delimiter=sep, quote_char=False, double_quote=False,
+                                                 escape_char=False, newlines_in_values=False,
+                                                 ignore_empty_lines=False),
+                convert_options=pacsv.ConvertOptions(column_types=types, include_columns=list(types),
+                                                     decimal_point=decimal, null_values=[""],
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False),
+            )
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            hit = re.match(r"In CSV column #(\d+): CSV conversion error", str(exc))
+            at = int(hit.group(1)) if hit else -1
+            if not 0 <= at < len(names) or names[at] not in numeric or names[at] in as_text:
+                return None
+            as_text.add(names[at])
+            continue
+        floats = [h for h in numeric if h not in as_text and kinds[h] == "float"]
+        numbers: dict[str, Any] = {h: _typed_number(tbl.column(h), kinds[h])
+                                   for h in numeric if h not in as_text and kinds[h] != "float"}
+        block, refused = _typed_floats(tbl, floats)
+        refused |= {h for h, v in numbers.items() if v is None}
+        if not refused:
+            return tbl, numbers, block
+        as_text |= refused
+    return None
+
+
+def _typed_floats(tbl: Any, names: list[str]) -> tuple[pd.DataFrame, set[str]]:
+    """The ``float64`` columns ``names`` of ``tbl`` as one block (Arrow's ``to_pandas`` fills it
+    in one pass), and the names of those with a value the text rules would report (not finite:
+    ``nan`` or ``inf`` written as text; Arrow's own nulls are the empty cells)."""
+    if not names:
+        return pd.DataFrame(index=pd.RangeIndex(tbl.num_rows)), set()
+    sub = tbl.select(names)
+    block = sub.to_pandas()
+    v = block.to_numpy()
+    nan = np.isnan(v)
+    nulls = np.array([sub.column(i).null_count for i in range(len(names))])
+    bad = (nan.sum(axis=0) != nulls) | np.isinf(v).any(axis=0)
+    return block, {h for h, b in zip(names, bad, strict=True) if b}
+
+
+def _typed_csv(path: Path, spec: FileSpec, file: str, tspec: TableSpec, known: frozenset[str]
+               ) -> tuple[pd.DataFrame, list[pd.DataFrame], list[pd.DataFrame], dict] | None:
+    """Stages 1 and 2 for a clean CSV file in one typed Arrow read, or ``None`` (read it as text).
+
+    The numbers are parsed by Arrow's CSV reader with the declared decimal separator (column
+    types from the schema); ids, dates and flags are read as text and typed with Arrow compute.
+    The result equals the text path's (:func:`_raw_csv`, :func:`_type_table`) exactly, or the
+    file goes to the text path: a structure the text path would report on (a bad encoding, a
+    quote, a blank or ragged line, a changed header) makes this return ``None``.  A column
+    with a value the text rules would report (a number that does not parse, a flag, a fixed
+    category, a date Arrow cannot settle) is typed by those rules (:func:`_type_column`) on
+    its text as written, so its problems name the same row, column and value.  Returns the typed rows (index = line),
+    the header warnings of :func:`_map_columns`, the problems of the types (empty-flag notes)
+    and the file's meta.
+    """
+    data = _plain_bytes(path, spec)
+    if data is None:
+        return None
+    first_nl = data.find(b"\n")
+    try:
+        header_text = data[:first_nl].decode("utf-8").rstrip("\r")
+        sep = _detect_sep(header_text, spec, file)
+        names = header_text.split(sep)
+        if _check_header(names, file) != names or _clean_header(pd.DataFrame(columns=names), file, known)[1]:
+            return None
+        head, warn, info = _map_columns(pd.DataFrame(columns=names), spec, tspec, file)
+    except (_Fatal, UnicodeDecodeError):
+        return None
+    mapped = [spec.columns.get(h, h) for h in names]
+    pairs = [(h, m) for h, m in zip(names, mapped, strict=True) if m in set(head.columns)]
+    if len(pairs) < len(names):  # columns Arrow skips: their bytes must still be UTF-8 (a fatal problem)
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    cols = {m: (tspec.column(m) if m in tspec.names else Column(m, "float")) for _, m in pairs}
+    numeric = [h for h, m in pairs if cols[m].kind in ("int", "float")]
+    got = _typed_numbers(data, names, sep, spec.decimal, numeric, {h: cols[m].kind for h, m in pairs})
+    if got is None:
+        return None
+    tbl, numbers, block = got
+    del data
+    n_rows = tbl.num_rows
+    if n_rows == 0:
+        return None
+    lines = np.arange(2, n_rows + 2)
+    out: dict[str, Any] = {}
+    probs: list[pd.DataFrame] = []
+    for h, m in pairs:
+        if h in block.columns:  # typed in the float block
+            out[m] = None
+            continue
+        arr, col = tbl.column(h), cols[m]
+        v: Any = None
+        if h in numbers:
+            v = numbers[h]
+        elif col.kind in ("int", "float"):
+            pass  # read as text: a value the text rules report
+        elif col.kind == "str":
+            v = _typed_text(arr)
+        elif col.kind == "date":
+            v = _typed_date(arr, spec.date_format)
+        if v is None:  # flags, categories, numbers with a problem, dates Arrow could not settle: the text rules
+            s = pd.Series(arr.to_pandas(), dtype="str")
+            v, p = _type_column(m, s, s, col, spec, file, lines, {})
+            probs += p
+        out[m] = v
+    block.columns = [m for h, m in pairs if h in block.columns]
+    df = _frame(out, block)
+    df.index = pd.Index(lines, name="line")
+    return df, warn, probs, {"sep": sep, "quoted": False, **info}
+
+
+def _frame(columns: dict[str, Any], block: pd.DataFrame) -> pd.DataFrame:
+    """The typed columns as a frame: ``block`` (the item columns, one float block from Arrow)
+    with the other ``columns`` inserted in their places, so that the items are not copied into
+    a block once more (a pass over the largest part of the data, and its memory at the peak).
+    Equal to ``pd.DataFrame(columns)`` with the block's values in its columns.
+
+    >>> b = pd.DataFrame({"b": [1.0, 2.0], "c": [3.0, 4.0]})
+    >>> f = _frame({"a": pd.Series(["x", "y"], dtype="str"), "b": None, "c": None}, b)
+    >>> f.equals(pd.DataFrame({"a": pd.Series(["x", "y"], dtype="str"), "b": [1.0, 2.0], "c": [3.0, 4.0]}))
+    True
+    """
+    for i, name in enumerate(columns):
+        if name not in block.columns:
+            block.insert(i, name, columns[name])
+    return block
 
 
 # ====================================================================== public API
@@ -1330,10 +1590,19 @@ def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today
     meta["values"] = spec.values if table == "measurements" else None
     wl = None
     warn: list[pd.DataFrame] = []
+    known = frozenset(tspec.names) | frozenset(spec.columns)
+    fast = (_typed_csv(path, spec, file, tspec, known)
+            if TYPED_READ and fmt == "csv" and not keep_raw and not skip and spec.wide is None else None)
+    if fast is not None:
+        typed, warn2, type_probs, info = fast
+        meta.update(info)
+        lines = typed.index.to_numpy()
+        raw = pd.DataFrame(index=typed.index)
+        return _checked(typed, raw, (table, tspec, file, lines), meta, (warn2, type_probs), None,
+                        dict(min_date=min_date, today=today, codes=codes))
     try:
         raw, lines, warn, info = _READERS[fmt](path, spec, file)
         meta.update(info)
-        known = frozenset(tspec.names) | frozenset(spec.columns)
         if spec.wide is not None:
             known |= frozenset(spec.wide.export_columns())
         raw, warn1 = _clean_header(raw, file, known)
@@ -1353,9 +1622,24 @@ def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today
         meta["value_labels"] = labels
     typed, type_probs = _type_table(raw, tspec, spec, file, lines, labels, keep_raw=keep_raw)
     raw.index = typed.index
+    return _checked(typed, raw, (table, tspec, file, lines), meta, ([*warn, *warn2], type_probs), wl,
+                    dict(min_date=min_date, today=today, codes=codes))
+
+
+def _checked(typed: pd.DataFrame, raw: pd.DataFrame, where: tuple[str, TableSpec, str, np.ndarray],
+             meta: dict[str, Any], found_before: tuple[list[pd.DataFrame], list[pd.DataFrame]],
+             wl: WideLong | None, opts: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int, bool, dict]:
+    """The typed rows through the code lists and the table checks: :func:`_read`'s result.
+
+    ``where`` is (table, its spec, file name, source lines); ``found_before`` the problems of
+    reading (structure and header) and of typing; ``opts`` the ``min_date``, ``today`` and
+    ``codes`` of :func:`_read`.  Shared by the text path and the typed Arrow read.
+    """
+    table, tspec, file, lines = where
+    warn, type_probs = found_before
     # the one hook of the code lists: uncoded values become missing (counted, never shown)
-    typed, code_probs = apply_codes(typed, table, file=file, lines=lines, codes=codes)
-    checks = check_table(typed, tspec, file=file, lines=lines, min_date=min_date, today=today)
+    typed, code_probs = apply_codes(typed, table, file=file, lines=lines, codes=opts["codes"])
+    checks = check_table(typed, tspec, file=file, lines=lines, min_date=opts["min_date"], today=opts["today"])
     found = concat_problems([*type_probs, code_probs, checks])
     n_read = len(typed)
     if wl is not None:  # back to the wide file's lines and column names; rows read are its rows
@@ -1363,7 +1647,7 @@ def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today
         typed.index = raw.index = pd.Index(decode_lines(lines), name="line")
         meta.update(wide_codes=lines, wide_names=wl.names)
         n_read = int(meta["wide_rows"])
-    problems = concat_problems([*warn, *warn2, found])
+    problems = concat_problems([*warn, found])
     fatal = bool((problems["severity"] == "fatal").any())
     return typed, raw, problems, n_read, fatal, meta
 

@@ -64,6 +64,7 @@ from effectstudy.core.errors import (
     EffectstudyError,
     ValidationError,
 )
+from effectstudy.core.keys import isin
 from effectstudy.core.rowkey import RowKey
 from effectstudy.core.schema import (
     ITEM_PATTERN,
@@ -116,7 +117,8 @@ DEFAULT_WINDOW_DAYS: tuple[int, int] = (60, 60)
 #: dates before this are implausible for ROM data (Privacy & integrity VAL-3)
 DEFAULT_MIN_DATE = "2000-01-01"
 _MAX_VALUE_CHARS = 40
-_ITEM_CHUNK = 262144
+#: rows of the item matrix checked at once (90 items: about 6 MB, within the CPU cache)
+_ITEM_CHUNK = 8192
 
 
 def _show(v: Any) -> str:
@@ -565,6 +567,26 @@ def check_table(
     return concat_problems(out)
 
 
+def _item_matrix(cols: list[np.ndarray], which: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The rows ``rows`` of the item columns ``which`` as one (rows x items) matrix.
+
+    Filled a column at a time into a column-major array (contiguous writes; ``np.column_stack``
+    writes each column with a stride), and a run of consecutive rows is sliced, not gathered.
+    ``np.nonzero`` of the result still lists cells row by row.
+
+    >>> m = _item_matrix([np.array([1., 2., 3.]), np.array([4., 5., 6.])], np.array([0, 1]), np.array([1, 2]))
+    >>> m.tolist()
+    [[2.0, 5.0], [3.0, 6.0]]
+    """
+    out = np.empty((len(which), len(rows)))
+    take: slice | np.ndarray = rows
+    if len(rows) and rows[-1] - rows[0] == len(rows) - 1:
+        take = slice(int(rows[0]), int(rows[-1]) + 1)
+    for k, j in enumerate(which):
+        out[k] = cols[j][take]
+    return out.T
+
+
 def _check_items(df: pd.DataFrame, *, file: str, lines: np.ndarray) -> list[pd.DataFrame]:
     out: list[pd.DataFrame] = []
     if "instrument" not in df.columns:
@@ -573,7 +595,7 @@ def _check_items(df: pd.DataFrame, *, file: str, lines: np.ndarray) -> list[pd.D
     inst = df["instrument"]
     known = set(instruments.available())
     ids = [i for i in pd.unique(inst.dropna()) if isinstance(i, str)]
-    unknown = inst.notna().to_numpy() & ~inst.isin(known).to_numpy()
+    unknown = inst.notna().to_numpy() & ~isin(inst, known)
     if unknown.any():
         out.append(problems_frame(file, lines[unknown], "instrument", inst[unknown].to_numpy(),
                                   "unknown_instrument", f"a registry id, one of {sorted(known)}", "error"))
@@ -591,38 +613,50 @@ def _check_items(df: pd.DataFrame, *, file: str, lines: np.ndarray) -> list[pd.D
         cols_out = np.array(items, dtype=object)[beyond]
         rng = f"a whole number {ins.item_min}-{ins.item_max} ({ins.id}) or empty"
         min_answered = max(3, int(np.ceil(ins.n_items / 2)))
-        # row chunks bound the memory of the item matrix (a few hundred MB at most)
+        # row chunks small enough for the CPU cache (each check is a pass over the chunk); the cells
+        # found are gathered per rule, so the problems come in the same order whatever the chunks
+        found: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {
+            "item_not_in_instrument": [], "coding_mismatch": [], "out_of_range": [], "straight_lining": []}
         for c0 in range(0, len(rows_all), _ITEM_CHUNK):
             rows = rows_all[c0:c0 + _ITEM_CHUNK]
             if beyond.any():
-                mb = np.column_stack([cols_all[j][rows] for j in np.flatnonzero(beyond)])
+                mb = _item_matrix(cols_all, np.flatnonzero(beyond), rows)
                 r, c = np.nonzero(~np.isnan(mb))
-                if len(r):
-                    out.append(problems_frame(file, lines[rows[r]], cols_out[c], mb[r, c],
-                                              "item_not_in_instrument",
-                                              f"empty: {ins.id} has {ins.n_items} items", "error"))
+                found["item_not_in_instrument"].append((rows[r], cols_out[c], mb[r, c]))
             if not (~beyond).any():
                 continue
-            mm = np.column_stack([cols_all[j][rows] for j in np.flatnonzero(~beyond)])
+            mm = _item_matrix(cols_all, np.flatnonzero(~beyond), rows)
             p_in = ~np.isnan(mm)
             below_code = (mm == ins.item_min - 1) if ins.item_min >= 1 else np.zeros(mm.shape, bool)
-            if below_code.any():
-                r, c = np.nonzero(below_code)
-                out.append(problems_frame(
-                    file, lines[rows[r]], cols_in[c], mm[r, c], "coding_mismatch",
-                    f"{rng}; the export seems coded {ins.item_min - 1}-{ins.item_max - 1}: check the "
-                    "instrument id and the export's coding (codes are never shifted automatically)", "fatal"))
+            r, c = np.nonzero(below_code)
+            found["coding_mismatch"].append((rows[r], cols_in[c], mm[r, c]))
             with np.errstate(invalid="ignore"):
                 bad = p_in & ~below_code & ((mm < ins.item_min) | (mm > ins.item_max) | (mm != np.round(mm)))
-            if bad.any():
-                r, c = np.nonzero(bad)
-                out.append(problems_frame(file, lines[rows[r]], cols_in[c], mm[r, c], "out_of_range", rng, "error"))
+            r, c = np.nonzero(bad)
+            found["out_of_range"].append((rows[r], cols_in[c], mm[r, c]))
             n_ans = p_in.sum(axis=1)
             lo = np.fmin.reduce(mm, axis=1)  # fmin/fmax skip NaN
             hi = np.fmax.reduce(mm, axis=1)
             flat = (n_ans >= min_answered) & (lo == hi)
-            if flat.any():
-                out.append(problems_frame(file, lines[rows[flat]], "item_*", lo[flat], "straight_lining",
+            found["straight_lining"].append((rows[flat], np.full(int(flat.sum()), "item_*", dtype=object), lo[flat]))
+        for rule, parts in found.items():
+            at = np.concatenate([x[0] for x in parts]) if parts else np.array([], dtype=np.int64)
+            if not len(at):
+                continue
+            col = np.concatenate([x[1] for x in parts])
+            val = np.concatenate([x[2] for x in parts])
+            if rule == "item_not_in_instrument":
+                out.append(problems_frame(file, lines[at], col, val, rule, f"empty: {ins.id} has {ins.n_items} items",
+                                          "error"))
+            elif rule == "coding_mismatch":
+                out.append(problems_frame(
+                    file, lines[at], col, val, rule,
+                    f"{rng}; the export seems coded {ins.item_min - 1}-{ins.item_max - 1}: check the "
+                    "instrument id and the export's coding (codes are never shifted automatically)", "fatal"))
+            elif rule == "out_of_range":
+                out.append(problems_frame(file, lines[at], col, val, rule, rng, "error"))
+            else:
+                out.append(problems_frame(file, lines[at], "item_*", val, rule,
                                           "varied answers (flagged, not removed)", "warning"))
     return out
 
@@ -714,24 +748,6 @@ def _check_duplicates(df: pd.DataFrame, spec: TableSpec, *, file: str, lines: np
     return concat_problems(out)
 
 
-def _isin(values: pd.Series, allowed: Any) -> np.ndarray:
-    """``values.isin(allowed)`` as a bool array; Arrow's ``is_in`` for string columns, because
-    pandas turns every allowed value into a Python object first (seconds at a million ids)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        arr = pa.array(values.array) if isinstance(values.dtype, pd.StringDtype) else None
-        allowed_arr = pa.array(pd.Series(allowed, dtype="str").array) if arr is not None else None
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
-        arr = None
-    if arr is None:
-        return values.isin(allowed).to_numpy(dtype=bool)
-    if arr.type != allowed_arr.type:
-        allowed_arr = allowed_arr.cast(arr.type)
-    return pc.is_in(arr, value_set=allowed_arr, skip_nulls=True).to_numpy(zero_copy_only=False).astype(bool)
-
-
 # ====================================================================== cross-table checks
 def check_study(
     episodes: pd.DataFrame,
@@ -760,7 +776,7 @@ def check_study(
     ep = episodes[np.asarray(episodes_used, dtype=bool)]
     used_ids = pd.Series(ep["episode_id"].dropna().unique(), dtype="str")
     not_used = episodes["episode_id"][~np.asarray(episodes_used, dtype=bool)].dropna()
-    excluded_ids = pd.Series(not_used[~_isin(not_used, used_ids)].unique(), dtype="str")
+    excluded_ids = pd.Series(not_used[~isin(not_used, used_ids)].unique(), dtype="str")
     out: list[pd.DataFrame] = []
     if measurements is not None and len(measurements):
         f = files["measurements"]
@@ -774,8 +790,8 @@ def check_study(
         # string columns stay pandas/Arrow Series (no Python objects per row)
         e1 = (m["episode_id"].iloc[p1].reset_index(drop=True) if "episode_id" in m
               else pd.Series([], dtype="str"))
-        in_used = _isin(e1, used_ids)
-        in_excl = _isin(e1, excluded_ids)
+        in_used = isin(e1, used_ids)
+        in_excl = isin(e1, excluded_ids)
         unk = ~in_used & ~in_excl
         if unk.any():
             out.append(problems_frame(f, ln[p1[unk]], "episode_id", e1[unk].to_numpy(), "unknown_episode",
@@ -810,9 +826,9 @@ def check_study(
         p2 = pos[~has_ep[pos]]
         if len(p2):
             cl = m["client_id"].iloc[p2].reset_index(drop=True)
-            has_client = _isin(cl, ep["client_id"].dropna().unique())
-            excl_clients = episodes.loc[episodes["episode_id"].isin(excluded_ids), "client_id"]
-            cl_excl = ~has_client & _isin(cl, excl_clients.dropna().unique())
+            has_client = isin(cl, ep["client_id"].dropna().unique())
+            excl_clients = episodes.loc[isin(episodes["episode_id"], excluded_ids), "client_id"]
+            cl_excl = ~has_client & isin(cl, excl_clients.dropna().unique())
             none = ~has_client & ~cl_excl
             if none.any():
                 out.append(problems_frame(f, ln[p2[none]], "client_id", cl[none].to_numpy(), "client_without_episode",
@@ -843,8 +859,8 @@ def check_study(
         pos = np.flatnonzero(np.asarray(satisfaction_used, dtype=bool))
         ln = np.asarray(satisfaction_lines, dtype=np.int64)
         es = satisfaction["episode_id"].iloc[pos].reset_index(drop=True)
-        in_used = _isin(es, used_ids)
-        in_excl = _isin(es, excluded_ids)
+        in_used = isin(es, used_ids)
+        in_excl = isin(es, excluded_ids)
         e = es.to_numpy() if (~in_used).any() else np.array([], dtype=object)
         unk = ~in_used & ~in_excl
         if unk.any():
