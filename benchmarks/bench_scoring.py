@@ -9,6 +9,10 @@ the process holding the input, and the process peak (``ru_maxrss``; includes gen
 synthetic input, whose temporaries are the largest allocation of the script).
 Target (issue 3): under 5 s and under 3 GB on the 2-core machine.
 The data are synthetic: random codes with about 1% missing items.
+Issue 19 (2026-12-04, quiet machine): blocks of 16,384 administrations instead of 131,072
+(``scoring._CHUNK``): scl90_nl best 1.06 s (was 1.48 s), scl90r 1.43 s (was 1.68 s), peak
+allocated 468 MB (was 537 MB); in the Study pipeline at 200,000 episodes scoring went from
+1.1 s to 0.35 s (best of 3, the same scores).
 """
 
 from __future__ import annotations

@@ -341,7 +341,9 @@ class Study:
         m = self.input.measurements
         if not items:  # copy-on-write: selecting columns copies nothing
             m = m[[c for c in m.columns if c not in set(item_columns(m.columns))]]
-        m = m[(m["instrument"] == self.analysis.instrument).to_numpy(dtype=bool, na_value=False)]
+        inst = (m["instrument"] == self.analysis.instrument).to_numpy(dtype=bool, na_value=False)
+        if not inst.all():  # a boolean selection copies every column, even when it keeps every row
+            m = m[inst]
         return restrict_to_episodes(m, self.episodes, self.input.episodes)[0]
 
     @cached_property

@@ -181,4 +181,5 @@ def restrict_to_episodes(
         "rows": [len(table), int((~keep).sum()), int(keep.sum())],
         "clients": [int(cl.nunique()), int(cl[~keep].nunique()), int(cl[keep].nunique())],
     })
-    return table.loc[keep].copy(), counts
+    # copy-on-write: the selected rows are a new frame already; a second copy would only cost
+    return table.loc[keep], counts
