@@ -419,28 +419,32 @@ def _episode_table(e: pd.DataFrame, codes: np.ndarray, a: _Assignment, occasion:
 
 def _long_pairs(e: pd.DataFrame, episodes: pd.DataFrame, a: _Assignment, ok: np.ndarray,
                 covs: list[str], value: str) -> pd.DataFrame:
-    """Two rows (pre, post) per paired episode with the episode covariates ``covs``."""
-    parts = []
-    for role, pick in (("pre", a.pre), ("post", a.post)):
+    """Two rows (pre, then post) per paired episode, in episode order, with the episode
+    covariates ``covs``; every column is taken once by one interleaved row index."""
+    picks = []
+    for pick in (a.pre, a.post):
         p = pick[ok[pick["_e"].to_numpy()]]
-        idx = p["_e"].to_numpy()
-        part = pd.DataFrame({
-            "episode_id": _take(e["episode_id"], idx),
-            "client_id": _take(e["client_id"], idx),
-            "time": role,
-            value: p["_score"].to_numpy(),
-            "date": p["_mdate"].to_numpy(),
-            "days_from_start": p["_ds"].to_numpy().astype(int),
-            "days_from_end": p["_de"].to_numpy().astype(int),
-            "_e": idx,
-        })
-        for c in covs:
-            part[c] = _take(episodes[c], idx)
-        parts.append(part)
-    data = pd.concat(parts, ignore_index=True)
-    data["_role"] = (data["time"] == "post").astype(int)
-    data = data.sort_values(["_e", "_role"], kind="stable").drop(columns=["_e", "_role"])
-    return data.reset_index(drop=True)
+        picks.append(p.iloc[np.argsort(p["_e"].to_numpy(), kind="stable")])
+    pre, post = picks  # a paired episode has exactly one of each, so both are in episode order
+    idx = np.repeat(pre["_e"].to_numpy(), 2)
+
+    def both(col: str) -> np.ndarray:
+        out = np.empty(2 * len(pre), dtype=pre[col].dtype)
+        out[0::2], out[1::2] = pre[col].to_numpy(), post[col].to_numpy()
+        return out
+
+    data = pd.DataFrame({
+        "episode_id": _take(e["episode_id"], idx),
+        "client_id": _take(e["client_id"], idx),
+        "time": pd.array(np.tile(np.array(["pre", "post"], dtype=object), len(pre)), dtype="str"),
+        value: both("_score"),
+        "date": both("_mdate"),
+        "days_from_start": both("_ds").astype(int),
+        "days_from_end": both("_de").astype(int),
+    })
+    for c in covs:
+        data[c] = _take(episodes[c], idx)
+    return data
 
 
 def pair_prepost(
