@@ -35,6 +35,7 @@ from effectstudy.core.codes import register_code_labels, require_codes
 from effectstudy.core.errors import (
     ArgumentError,
     DataQualityWarning,
+    EffectstudyError,
     ParamsError,
     ProvisionalKeyWarning,
 )
@@ -355,7 +356,21 @@ class Study:
             # a provisional key is stated in the report (key_status, provenance banner); every
             # other warning of scoring still reaches the caller
             warnings.simplefilter("ignore", ProvisionalKeyWarning)
-            return score(self._analysed_measurements(), instrument=self.instrument)
+            m = self._analysed_measurements()
+            self._early_alpha(m)
+            return score(m, instrument=self.instrument)
+
+    def _early_alpha(self, m: pd.DataFrame) -> None:
+        """Cronbach's alpha from the copy of the analysed measurements made for scoring, when
+        the criteria will ask for it (``reliability: sample``): one copy of the item matrix for
+        both.  A problem is left for :attr:`reliability` to raise where it is asked for."""
+        rc = self.analysis.reliable_change
+        if rc.reliability != "sample" or rc.criteria is not None or self.score_only:
+            return
+        try:
+            self.__dict__["_alpha_early"] = reliability(m, instrument=self.instrument, scale=self.scale)
+        except EffectstudyError:
+            pass
 
     def pairs(self, scale: str | None = None):
         """:func:`effectstudy.pair_prepost` of ``scale`` (default: the primary scale)."""
@@ -472,6 +487,9 @@ class Study:
                     "cite its source")
             return None
         if rel == "sample":
+            early = self.__dict__.pop("_alpha_early", None)
+            if early is not None:
+                return early
             rows = self._outofcore.intake if self.params.data.engine == "duckdb" else self._analysed_measurements()
             return reliability(rows, instrument=self.instrument, scale=self.scale)
         if rel == "registry":
