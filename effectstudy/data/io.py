@@ -1305,16 +1305,44 @@ def _type_table(raw: pd.DataFrame, tspec: TableSpec, spec: FileSpec, file: str, 
     data: dict[str, Any] = {}
     labels = value_labels or {}
     n_rows = len(raw)
-    for name in list(raw.columns):
+    order = list(raw.columns)
+    block = _numeric_block(raw, tspec, keep_raw=keep_raw)
+    for name in order:
+        if name in block.columns:  # typed in the float block
+            data[name] = None
+            continue
         s = raw[name].reset_index(drop=True)
         col: Column = tspec.column(name) if name in tspec.names else Column(name, "float")
         data[name], p = _type_column(name, s, raw[name], col, spec, file, lines, labels)
         probs += p
         if not keep_raw:
             del raw[name], s
-    df = pd.DataFrame(data, index=pd.RangeIndex(n_rows))
+    df = _frame(data, block) if len(block.columns) else pd.DataFrame(data, index=pd.RangeIndex(n_rows))
     df.index = pd.Index(lines, name="line")
     return df, probs
+
+
+def _numeric_block(raw: pd.DataFrame, tspec: TableSpec, *, keep_raw: bool) -> pd.DataFrame:
+    """The ``float`` columns (the items) of a typed source (Parquet, SPSS) that arrive as NumPy
+    numbers, filled into one float block: what :func:`_type_column` makes of each of them (the
+    values as ``float64``) without a pass and a copy per column.  A column holding an infinite
+    value is left to :func:`_type_column`, which reports it; so is every other column."""
+    names = [c for c in raw.columns
+             if (tspec.column(c).kind if c in tspec.names else "float") == "float"
+             and isinstance(raw[c].dtype, np.dtype) and raw[c].dtype.kind in "iuf"]
+    if len(names) < 2:
+        return pd.DataFrame(index=pd.RangeIndex(len(raw)))
+    values = np.empty((len(raw), len(names)), dtype=np.float64, order="F")
+    for j, c in enumerate(names):
+        values[:, j] = raw[c].to_numpy(dtype=np.float64)
+    finite = ~np.isinf(values).any(axis=0)
+    if not finite.all():
+        values = np.asfortranarray(values[:, finite])
+        names = [c for c, ok in zip(names, finite, strict=True) if ok]
+    if not keep_raw:  # as the per-column typing does: the raw column goes once typed
+        for c in names:
+            del raw[c]
+    return pd.DataFrame(values, columns=names, copy=False)
 
 
 # ====================================================================== typed Arrow read (fast path)
