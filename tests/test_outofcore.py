@@ -198,3 +198,15 @@ def test_duckdb_settings(practice: tuple[Path, dict]) -> None:
     with pytest.raises(ValueError, match="item answers"):
         DataSpec(episodes=FileSpec(path="e.csv"), measurements=FileSpec(path="m.parquet", values="scores"),
                  engine="duckdb")
+
+
+def test_validate_reads_a_parquet_folder_out_of_core(practice: tuple[Path, dict]) -> None:
+    """``effectstudy validate -f`` (preflight) reads with the engine the params name: a folder of
+    Parquet files, which the in-memory reader cannot open, gives the report ``Study`` gets."""
+    from effectstudy.reports.preflight import preflight  # noqa: PLC0415
+
+    folder, meta = practice
+    duck = _study(folder, meta, "duckdb", "parts", batch_rows=2500)
+    checked = preflight(duck.params.source_file)
+    pd.testing.assert_frame_equal(checked.data.report.problems, duck.input.report.problems)
+    assert dict(checked.data.report.rows_read) == dict(duck.input.report.rows_read)

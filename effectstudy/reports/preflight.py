@@ -42,6 +42,7 @@ from effectstudy.core.params import (
     parse_yaml,
 )
 from effectstudy.data.io import StudyData, read_study
+from effectstudy.data.outofcore import read_study_outofcore
 
 __all__ = ["Preflight", "preflight", "notebook_report", "accepted_reports", "check_notebook", "DERIVED_COLUMNS", "DUTCH_COLUMNS"]
 
@@ -292,7 +293,9 @@ def preflight(params_file: str | Path, *, notebook: str | Path | None = None, ov
         check_notebook(notebook, params)
     lines = key_lines(Path(params_file).read_text(encoding="utf-8"))
     problems = _instrument_problems(params, lines)
-    data = read_study(params.data, on_fatal="return", show_identifiers=show_identifiers) if read_data else None
+    # data.engine: duckdb reads Parquet folders and globs in batches, out of core (as Study does)
+    read = read_study_outofcore if params.data.engine == "duckdb" else read_study
+    data = read(params.data, on_fatal="return", show_identifiers=show_identifiers) if read_data else None
     if data is not None:
         problems += _data_problems(params, data, lines)
     return Preflight(params=params, data=data, problems=problems)
