@@ -42,39 +42,36 @@ What it measures (issue 19):
   (``effectstudy run --no-progress notebooks/effect_study.ipynb -f params/demo.yaml``: papermill,
   then HTML), R times, written to a temporary folder (``-o``) instead of ``reports/``.
 
-Measured (2026-12-04, seed 2025, 3 runs each; 2 cores shared with five other sessions' builds,
-tests and benchmarks, load average 4-5, so the figures are upper bounds, the medians noisy):
+Measured (2026-12-04, seed 2025, the same files; quiet 2-core machine after a 14 GB warm-up of
+the VM's memory: the first touch of guest memory costs about 2.5 s per GB here; "before" is
+main at 86a1bc7, "after" the issue-19 branch; min / median of the runs, each a fresh process):
 
-==========================================  ================  ================
-                                            CSV               Parquet
-==========================================  ================  ================
-**20,000 episodes** (46,283 measurements)
-all stages, min / median                    12.5 / 16.8 s     9.8 / 10.3 s
-highest stage peak RSS                      471 MB            478 MB
-read + validate, min                        1.99 s            1.14 s
-typed pyarrow read of the same files, min   0.09 s            0.21 s
-read + validate / typed read (target 4x)    23x ✗             5.5x ✗
-effect_sizes + clinical_significance, min   0.27 s            0.23 s
-NumPy pass (9,646 pairs), min               13 ms (20x)       10 ms (23x)
-**200,000 episodes** (462,131 measurements)
-all stages, min / median                    83.2 / 86.6 s     80.3 / 128.1 s
-highest stage peak RSS                      2.1 GB            2.1 GB
-read + validate, min                        16.5 s            8.7 s
-typed pyarrow read of the same files, min   2.03 s            0.33 s
-read + validate / typed read (target 4x)    8.2x ✗            26x ✗
-effect_sizes + clinical_significance, min   2.52 s            2.79 s
-NumPy pass (95,510 pairs), min              108 ms (23x)      106 ms (26x)
-==========================================  ================  ================
+==========================================  ======================  ======================
+                                            before                  after
+==========================================  ======================  ======================
+**1,000,000 episodes, Parquet** (1 / 3 runs)
+all stages                                  223.2 s                 77.5 / 79.4 s
+highest stage peak RSS                      8.9 GB                  6.5 GB
+read + validate / typed read (0.54-0.87 s)  21.4 s = 24.5x          11.0 s = 20.5x
+**1,000,000 episodes, CSV** (1 / 2 runs)
+all stages                                  248.4 s                 81.3 s
+read + validate / typed read (2.6-2.8 s)    53.3 s = 20.6x          15.8 s = 5.6x
+**200,000 episodes** (3 runs)
+all stages, CSV                             42.1 / 47.2 s           12.4 / 12.8 s
+all stages, Parquet                         37.6 / 38.5 s           11.5 / 12.0 s
+highest stage peak RSS                      2.0 GB                  1.6 GB
+read + validate / typed read, CSV           8.18 s = 17.3x          2.55 s = 5.3x
+read + validate / typed read, Parquet       2.79 s = 24.9x          1.96 s = 17.6x
+effect_sizes + clinical_significance        2.45 s = 23x NumPy      0.49 s = 5x NumPy
+**the demo effect-study report** (3 runs)   18.4 / 20.8 s           8.2 / 9.4 s
+==========================================  ======================  ======================
 
-At 200,000 the slowest stages (min, Parquet): read + validate 8.7 s, the ITT multiple
-imputation 5-9 s, ``not_on_track_accuracy`` 10.6 s and with the model 9.7 s, ``pairing`` (four
-scales) 7.8 s, ``scoring`` 5.5-6.8 s, ``not_on_track`` 5.7-7.8 s, ``stagnation_followup`` 4.4 s;
-the highest peak is ``clinical_significance`` (2.1 GB).  Ten times the episodes took 6.6-8.2
-times as long, so 1,000,000 episodes would need some 400 s here against the 60 s / 90 s
-targets (1,000,000 was not run: the machine was shared).  Writing the CSV export took 10.6 s
-(20,000) and 38.9 s (200,000), the Parquet conversion 0.5 s and 3.0 s.  The NumPy pass gives
-the package's category counts exactly.  The demo report (``--report``, 3 runs): 36.1 s min,
-42.1 s median against the 15 s target (each run ~19 s of CPU; the machine was loaded).
+Targets met: the demo report (<= 15 s), 1M from CSV (<= 90 s).  Missed: 1M from Parquet
+(77.5 s against 60 s; 6.5 GB against 6 GB) and read + validate within 4x of the typed read
+(5.3-5.6x from CSV; 17-20x from Parquet, whose typed read is a bare Arrow table: the checks
+alone cost more).  At 1M the largest stages are scoring with Cronbach's alpha (13.4 s),
+read + validate (11.0 s), ITT (8.2 s), pairing the four scales (8.1 s), follow-up, treatment
+course and not_on_track (5-6 s each).
 """
 
 from __future__ import annotations
