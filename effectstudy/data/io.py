@@ -385,6 +385,22 @@ def _check_header(names: list[str], file: str) -> list[str]:
     return stripped
 
 
+def _arrow_csv(data: bytes, names: list[str], sep: str, *, ignore_empty_lines: bool, convert: Any) -> Any:
+    """Arrow's CSV reader on an unquoted export (one record per line, the header skipped and
+    its columns named ``names``): the text split of :func:`_raw_csv` and the typed read of
+    :func:`_typed_numbers` share it, with their own ``convert`` options."""
+    import pyarrow.csv as pacsv
+
+    return pacsv.read_csv(
+        _stdio.BytesIO(data),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+        parse_options=pacsv.ParseOptions(delimiter=sep, quote_char=False, double_quote=False,
+                                         escape_char=False, newlines_in_values=False,
+                                         ignore_empty_lines=ignore_empty_lines),
+        convert_options=convert,
+    )
+
+
 def _raw_csv(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, np.ndarray, list[pd.DataFrame], dict]:
     """Stage 1 for CSV: raw text columns (header names as found) and source lines."""
     data = path.read_bytes()
@@ -439,15 +455,8 @@ def _raw_csv(path: Path, spec: FileSpec, file: str) -> tuple[pd.DataFrame, np.nd
         import pyarrow.csv as pacsv
 
         names = [f"f{i}" for i in range(n)]
-        tbl = pacsv.read_csv(
-            _stdio.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=sep, quote_char=False, double_quote=False,
-                                             escape_char=False, newlines_in_values=False,
-                                             ignore_empty_lines=True),
-            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
-                                                 strings_can_be_null=False),
-        )
+        tbl = _arrow_csv(data, names, sep, ignore_empty_lines=True, convert=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False))
         raw = pd.DataFrame({i: tbl.column(i).to_pandas() for i in range(n)})
         del tbl
     if len(raw) != len(lines):  # pragma: no cover - guards the two parsers against each other
@@ -1446,16 +1455,9 @@ def _typed_numbers(data: bytes, names: list[str], sep: str, decimal: str, numeri
     for _ in range(8):
         types = {h: pa.string() if kinds[h] not in ("int", "float") or h in as_text else pa.float64() for h in kinds}
         try:
-            tbl = pacsv.read_csv(
-                _stdio.BytesIO(data),
-                read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
-                parse_options=pacsv.ParseOptions(delimiter=sep, quote_char=False, double_quote=False,
-                                                 escape_char=False, newlines_in_values=False,
-                                                 ignore_empty_lines=False),
-                convert_options=pacsv.ConvertOptions(column_types=types, include_columns=list(types),
-                                                     decimal_point=decimal, null_values=[""],
-                                                     strings_can_be_null=False, quoted_strings_can_be_null=False),
-            )
+            tbl = _arrow_csv(data, names, sep, ignore_empty_lines=False, convert=pacsv.ConvertOptions(
+                column_types=types, include_columns=list(types), decimal_point=decimal, null_values=[""],
+                strings_can_be_null=False, quoted_strings_can_be_null=False))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
             hit = re.match(r"In CSV column #(\d+): CSV conversion error", str(exc))
             at = int(hit.group(1)) if hit else -1
