@@ -46,7 +46,7 @@ from effectstudy.core.params import REPORT_MODELS, Params, load_report_params
 from effectstudy.core.plotting import forest
 from effectstudy.core.results import TableResult, base_meta
 from effectstudy.core.rowkey import load_row_key
-from effectstudy.core.schema import item_columns
+from effectstudy.core.schema import non_item_columns
 from effectstudy.core.shipped import shipped_folder
 from effectstudy.course.expected_response import not_on_track
 from effectstudy.course.followup import stagnation_followup
@@ -341,7 +341,7 @@ class Study:
         ``input.measurements``); ``items=False`` leaves the item columns out (a small copy)."""
         m = self.input.measurements
         if not items:  # copy-on-write: selecting columns copies nothing
-            m = m[[c for c in m.columns if c not in set(item_columns(m.columns))]]
+            m = m[non_item_columns(m.columns)]
         inst = (m["instrument"] == self.analysis.instrument).to_numpy(dtype=bool, na_value=False)
         if not inst.all():  # a boolean selection copies every column, even when it keeps every row
             m = m[inst]
@@ -377,14 +377,10 @@ class Study:
         return self._pairs(scale or self.scale)
 
     def _pairs(self, scale: str):
-        cache = self.__dict__.setdefault("_pair_cache", {})
-        if scale not in cache:
-            a = self.analysis
-            cache[scale] = pair_prepost(self.scores, self.episodes, scale=scale,
-                                        instrument=self.analysis.instrument,
-                                        pre_window=a.pre_window, post_window=a.post_window,
-                                        post_rule=a.post_rule)
-        return cache[scale]
+        a = self.analysis
+        return self._memo(("pairs", scale), lambda: pair_prepost(
+            self.scores, self.episodes, scale=scale, instrument=a.instrument, pre_window=a.pre_window,
+            post_window=a.post_window, post_rule=a.post_rule))
 
     def _memo(self, key: tuple, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per ``key`` for this study: the stages share one result (a Study's

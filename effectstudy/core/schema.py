@@ -214,6 +214,15 @@ def item_columns(columns) -> list[str]:
     return sorted(items, key=item_number)
 
 
+def non_item_columns(columns) -> list[str]:
+    """The columns that are not item columns (ids, dates, occasion ...), in their order.
+
+    >>> non_item_columns(["client_id", "item_2", "date", "item_1"])
+    ['client_id', 'date']
+    """
+    return [c for c in columns if not (isinstance(c, str) and _ITEM_RE.match(c))]
+
+
 _SCORE_RE = re.compile(rf"^score_({_SCALE_NAME})$")
 
 

@@ -53,7 +53,7 @@ from scipy import stats
 from effectstudy.core.checks import check_ci
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
 from effectstudy.core.results import Result, base_meta
-from effectstudy.core.schema import item_column, item_columns
+from effectstudy.core.schema import item_column, non_item_columns
 from effectstudy.instruments import Instrument, resolve
 from effectstudy.instruments.items import (
     check_codes,
@@ -214,8 +214,7 @@ def reliability(
     item_matrix_columns(df, inst)
     cols = [item_column(i) for i in sc.items]
     # only the scale's items travel with the intake rows (not the whole item matrix)
-    all_items = set(item_columns(df.columns))
-    rows, selection = _intake_rows(df[[c for c in df.columns if c not in all_items] + cols], occasion)
+    rows, selection = _intake_rows(df[non_item_columns(df.columns) + cols], occasion)
     x = numeric_block(rows, cols)
     check_codes(x, inst, rows, cols, 0)
     x = keyed_items(x, inst, cols)
