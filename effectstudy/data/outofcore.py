@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from effectstudy.core.errors import ArgumentError
+from effectstudy.core.keys import isin
 from effectstudy.core.params import PARQUET_SUFFIXES, DataSpec, DuckDBSpec, FileSpec
 from effectstudy.core.rowkey import RowKey, load_row_key
 from effectstudy.data.consent import restrict_to_episodes
@@ -487,24 +488,15 @@ def _intake_candidates(held: pd.DataFrame | None, rows: pd.DataFrame) -> pd.Data
     return both[(both["date"] == first).fillna(False).to_numpy(dtype=bool)]
 
 
-def _isin(values: pd.Series, allowed: pd.Series) -> np.ndarray:
-    """``values.isin(allowed)`` through Arrow (pandas makes Python objects of Arrow text)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arr = pa.array(values.astype("str").array)
-    return pc.is_in(arr, value_set=pa.array(allowed.astype("str").dropna().array),
-                    skip_nulls=True).to_numpy(zero_copy_only=False).astype(bool)
-
-
 def _of_batch(m: pd.DataFrame, kept: pd.DataFrame, all_episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The kept and all episodes that can matter to the rows ``m`` (their episodes or clients):
     :func:`restrict_to_episodes` gives the same rows with them, without comparing every batch
     with every episode."""
     eps = m["episode_id"] if "episode_id" in m.columns else pd.Series([], dtype="str")
     cl = m["client_id"]
-    k = kept[_isin(kept["episode_id"], eps) | _isin(kept["client_id"], cl)]
-    return k, all_episodes[_isin(all_episodes["client_id"], cl) | _isin(all_episodes["episode_id"], eps)]
+    eps, cl = eps.dropna(), cl.dropna()  # a missing id matches nothing
+    k = kept[isin(kept["episode_id"], eps) | isin(kept["client_id"], cl)]
+    return k, all_episodes[isin(all_episodes["client_id"], cl) | isin(all_episodes["episode_id"], eps)]
 
 
 def _score_batches(con: Any, sql: str, ctx: _Context, batch_rows: int, instrument: Any, kept: pd.DataFrame,
