@@ -60,6 +60,7 @@ from effectstudy.instruments.items import (
     item_matrix_columns,
     keyed_items,
     numeric_block,
+    select_item_rows,
     select_rows,
 )
 from effectstudy.instruments.registry import no_key_message
@@ -166,6 +167,7 @@ def reliability(
     scale: str | None = None,
     occasion: str = "pre",
     ci: float = 0.95,
+    rows: np.ndarray | None = None,
 ) -> ReliabilityResult:
     """Cronbach's alpha (Feldt CI) of ``scale`` on the intake administrations.
 
@@ -185,6 +187,10 @@ def reliability(
         administration per client by date; ``"all"`` uses every administration.
     ci : float
         Confidence level of Feldt's interval.
+    rows : ndarray, optional
+        Use only these rows (positions, or a boolean mask): the result of
+        ``reliability(measurements.iloc[rows], ...)`` without copying the item matrix of the
+        selection (only the intake rows' items of the scale are read).
 
     Raises
     ------
@@ -198,9 +204,13 @@ def reliability(
     sc = inst.scale(scale)
     if sc.rule not in ("sum", "mean"):
         raise ArgumentError("scale", sc.name, f"a sum or mean scale (alpha is not defined for rule {sc.rule!r})")
-    n_original = len(measurements)
-    df, n_other = select_rows(measurements, inst)
-    if is_score_only(df):
+    if rows is None:
+        sel, (df, n_other) = None, select_rows(measurements, inst)
+    else:
+        sel, n_other = select_item_rows(measurements, inst, rows)
+        df = sel.frame
+    n_original = len(df) + n_other
+    if is_score_only(measurements):  # the columns decide (df may lack the item columns)
         raise DataError(
             f"Cronbach's alpha of {inst.id} {sc.name} needs the item answers, and these measurements came "
             "scored (a score-only export: scale scores, no items); use a published reliability "
@@ -211,12 +221,16 @@ def reliability(
         raise DataError(no_key_message(inst, f"Cronbach's alpha of {sc.name}"),
                         expected="a filled-in item key, or a published reliability "
                                  "(reliable_change.reliability: a number)")
-    item_matrix_columns(df, inst)
+    item_matrix_columns(df, inst, measurements.columns)
     cols = [item_column(i) for i in sc.items]
-    # only the scale's items travel with the intake rows (not the whole item matrix)
-    rows, selection = _intake_rows(df[non_item_columns(df.columns) + cols], occasion)
-    x = numeric_block(rows, cols)
-    check_codes(x, inst, rows, cols, 0)
+    if sel is None:  # only the scale's items travel with the intake rows (not the whole item matrix)
+        intake, selection = _intake_rows(df[non_item_columns(df.columns) + cols], occasion)
+        x = numeric_block(intake, cols)
+    else:  # the intake rows chosen on the other columns, then only their items read
+        at = "__position__"  # not a canonical column: the rows' positions through the selection
+        intake, selection = _intake_rows(df[non_item_columns(df.columns)].assign(**{at: np.arange(len(df))}), occasion)
+        x = sel.items(cols, intake[at].to_numpy())
+    check_codes(x, inst, intake, cols, 0)
     x = keyed_items(x, inst, cols)
     complete = ~np.isnan(x).any(axis=1)
     xc = x[complete]
@@ -238,8 +252,8 @@ def reliability(
     exclusions = {}
     if n_other:
         exclusions["other_instrument"] = n_other
-    if len(df) - len(rows):
-        exclusions["not_intake"] = len(df) - len(rows)
+    if len(df) - len(intake):
+        exclusions["not_intake"] = len(df) - len(intake)
     if int((~complete).sum()):
         exclusions["incomplete_items"] = int((~complete).sum())
     meta = base_meta(

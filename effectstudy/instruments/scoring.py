@@ -86,6 +86,7 @@ from effectstudy.instruments.items import (
     check_codes,
     item_matrix_columns,
     numeric_block,
+    select_item_rows,
     select_rows,
 )
 from effectstudy.instruments.registry import no_key_message
@@ -94,6 +95,8 @@ __all__ = ["score", "ScoreResult", "KEY_COLUMNS", "REASONS", "EXPORT_REASON", "i
 
 #: measurement columns copied to the scores, in this order, when present
 KEY_COLUMNS: tuple[str, ...] = ("client_id", "episode_id", "instrument", "date", "session", "occasion")
+#: key columns of a few distinct values, categorical in the long scores (:func:`_repeated_keys`)
+LABEL_KEYS: tuple[str, ...] = ("instrument", "occasion")
 #: reasons a scale score is missing
 REASONS: tuple[str, ...] = ("too_many_missing", "too_many_missing_total", "undefined")
 #: reason of a missing score in a score-only export (the export had no value)
@@ -132,7 +135,7 @@ class ScoreResult(Result):
     ``scores`` is long: the measurement's key columns (``client_id``, ``episode_id``,
     ``instrument``, ``date``, ``session``, ``occasion`` where present), then ``scale``,
     ``score``, ``n_answered``, ``prorated`` and ``reason`` (why a score is missing;
-    empty otherwise).  Rows are in measurement order, scales in key order within each
+    empty otherwise).  ``instrument``, ``occasion``, ``scale`` and ``reason`` are categorical.  Rows are in measurement order, scales in key order within each
     administration.  ``meta`` has the instrument id, version, key status and source, and
     counts of prorated and missing scores.
     """
@@ -321,13 +324,31 @@ def _score_block(x: np.ndarray, p: _Plan) -> tuple[np.ndarray, np.ndarray, np.nd
     return res, n_ans, reason
 
 
+def _repeated_keys(df: pd.DataFrame, keys: list[str], take: np.ndarray) -> pd.DataFrame:
+    """The key columns of ``df`` repeated by ``take`` (one row per scale of each administration).
+
+    ``instrument`` and ``occasion`` (:data:`LABEL_KEYS`: a handful of values) become categorical:
+    their codes are repeated, not the text (two text columns of 18M rows, 0.6 GB, at 1,000,000
+    episodes).  The ids, the date and the session keep their dtypes.
+    """
+    if not keys:
+        return pd.DataFrame(index=pd.RangeIndex(len(take)))
+    plain = [c for c in keys if c not in LABEL_KEYS]
+    out = df[plain].take(take).reset_index(drop=True)
+    for c in keys:
+        if c in LABEL_KEYS:
+            cat = df[c] if isinstance(df[c].dtype, pd.CategoricalDtype) else df[c].astype("category")
+            out[c] = pd.Categorical.from_codes(cat.cat.codes.to_numpy().take(take), dtype=cat.dtype)
+    return out[keys]
+
+
 def _long_scores(df: pd.DataFrame, inst: Instrument, names: list[str], score_out: np.ndarray,
                  nans_out: np.ndarray, reason_out: np.ndarray, n_items: np.ndarray) -> pd.DataFrame:
     """The long output: administration-major, scales in key order."""
     n, k = score_out.shape
     keys = [c for c in KEY_COLUMNS if c in df.columns]
     take = np.repeat(np.arange(n), k)
-    out = df[keys].take(take).reset_index(drop=True) if keys else pd.DataFrame(index=pd.RangeIndex(n * k))
+    out = _repeated_keys(df, keys, take)
     if "instrument" not in out.columns:
         out.insert(
             min(2, len(out.columns)), "instrument",
@@ -401,6 +422,7 @@ def score(
     *,
     instrument: str | Instrument,
     scales: Sequence[str] | str | None = None,
+    rows: np.ndarray | None = None,
 ) -> ScoreResult:
     r"""Score every administration of ``instrument`` in ``measurements``.
 
@@ -416,6 +438,10 @@ def score(
         :func:`effectstudy.instruments.load` (a user file).
     scales : list of str, optional
         Scales to compute (default: all scales of the key, in key order).
+    rows : ndarray, optional
+        Score only these rows (positions, or a boolean mask): the result of
+        ``score(measurements.iloc[rows], ...)`` without copying the item matrix of the
+        selection (the items are read block by block from ``measurements``).
 
     Returns
     -------
@@ -446,14 +472,18 @@ def score(
         raise ArgumentTypeError("measurements", measurements, "a pandas DataFrame of canonical measurements")
     inst = resolve(instrument)
     names = resolve_scales(inst, scales)
-    n_original = len(measurements)
-    df, n_other = select_rows(measurements, inst)
-    if is_score_only(df):
+    if rows is None:
+        sel, (df, n_other) = None, select_rows(measurements, inst)
+    else:
+        sel, n_other = select_item_rows(measurements, inst, rows)
+        df = sel.frame
+    n_original = len(df) + n_other
+    if is_score_only(measurements):  # the columns decide (df may lack the item columns)
         return _from_export(df, inst, scales, n_original, n_other)
     if inst.scale_level:
         raise DataError(no_key_message(inst, "scoring its item columns"),
                         expected="score-only measurements (values: scores, columns score_<SCALE>) or a filled-in key")
-    cols = item_matrix_columns(df, inst)
+    cols = item_matrix_columns(df, inst, measurements.columns)
     n = len(df)
     k = len(names)
     plan = _plan(inst, names, cols)
@@ -462,7 +492,8 @@ def score(
     reason_out = np.empty((n, k), dtype=np.int8)  # every row is written by the block loop
     for a in range(0, n, _CHUNK):
         b = a + _CHUNK  # the slices below stop at n
-        x = numeric_block(df.iloc[a:b], cols)  # float64 copy of the raw codes
+        # float64 copy of the raw codes
+        x = numeric_block(df.iloc[a:b], cols) if sel is None else sel.items(cols, slice(a, b))
         check_codes(x, inst, df, cols, a)
         res, n_ans, reason = _score_block(x, plan)
         score_out[a:b] = res.T
@@ -512,9 +543,10 @@ def _from_export(df: pd.DataFrame, inst: Instrument, scales: Sequence[str] | str
                         value=sorted(given), expected=f"columns {', '.join(score_column(n) for n in absent)}")
     n, k = len(df), len(names)
     keys = [c for c in KEY_COLUMNS if c in df.columns]
-    out = df[keys].take(np.repeat(np.arange(n), k)).reset_index(drop=True)
+    out = _repeated_keys(df, keys, np.repeat(np.arange(n), k))
     if "instrument" not in out.columns:
-        out.insert(min(2, len(out.columns)), "instrument", inst.id)
+        out.insert(min(2, len(out.columns)), "instrument",
+                   pd.Categorical.from_codes(np.zeros(n * k, dtype=np.int8), categories=[inst.id]))
     out["scale"] = pd.Categorical.from_codes(np.tile(np.arange(k, dtype=np.int16), n), categories=names)
     values = df[[given[nm] for nm in names]].to_numpy(dtype=float, na_value=np.nan).ravel()
     out["score"] = values
