@@ -41,7 +41,7 @@ from effectstudy.core.errors import (
     ProvisionalKeyWarning,
 )
 from effectstudy.core.formatting import number
-from effectstudy.core.keys import isin
+from effectstudy.core.keys import isin, key_codes
 from effectstudy.core.labels import label, register
 from effectstudy.core.params import REPORT_MODELS, Params, load_report_params
 from effectstudy.core.plotting import forest
@@ -1091,12 +1091,39 @@ class Study:
         s = self.scores.scores
         s = s[(s["scale"] == self.scale) & s["score"].notna()]
         eps = self.episodes[["episode_id", "start_date", *[g for g in self.analysis.groups if g in self.episodes]]]
-        d = s.merge(eps, on="episode_id", how="inner", validate="many_to_one")
+        d = _join_episodes(s, eps)
         if self.analysis.stagnation.time == "weeks":
             d["time"] = (d["date"] - d["start_date"]).dt.days / 7.0
         else:
             d["time"] = d["session"].astype("Float64")
         return d.drop(columns=["start_date"]).reset_index(drop=True)
+
+
+def _join_episodes(s: pd.DataFrame, eps: pd.DataFrame) -> pd.DataFrame:
+    """``s.merge(eps, on="episode_id", how="inner", validate="many_to_one")`` by integer codes
+    of the ids (a hash join on Arrow text in pandas costs 2.5 s at 1,000,000 episodes): the
+    rows of ``s`` whose episode is in ``eps``, in their order, with the other columns of
+    ``eps`` taken by position.  Episode ids that are not unique go to the merge (which names
+    the problem), and so do missing ones.
+
+    >>> s = pd.DataFrame({"episode_id": ["e2", "e9", "e1", "e2"], "score": [1.0, 2.0, 3.0, 4.0]})
+    >>> eps = pd.DataFrame({"episode_id": ["e1", "e2"], "group": ["a", "b"]})
+    >>> _join_episodes(s, eps).to_dict("list")
+    {'episode_id': ['e2', 'e1', 'e2'], 'score': [1.0, 3.0, 4.0], 'group': ['b', 'a', 'b']}
+    """
+    if not eps["episode_id"].is_unique or eps["episode_id"].isna().any():  # (merge pairs missing ids)
+        return s.merge(eps, on="episode_id", how="inner", validate="many_to_one")
+    cs, ce = key_codes(s["episode_id"], eps["episode_id"])
+    where = np.full(max(int(cs.max(initial=-1)), int(ce.max(initial=-1))) + 2, -1, dtype=np.int64)
+    where[ce] = np.arange(len(ce))  # a missing id (code -1) lands in the last slot: stays -1
+    where[-1] = -1
+    at = where[cs]
+    keep = at >= 0
+    d = s[keep] if not keep.all() else s
+    d = d.reset_index(drop=True)
+    for c in eps.columns.drop("episode_id"):
+        d[c] = eps[c].take(at[keep]).reset_index(drop=True)
+    return d
 
 
 def _iso(text: str, fmt: str) -> str:
