@@ -343,16 +343,16 @@ class Study:
         m = self.input.measurements
         if not items:  # copy-on-write: selecting columns copies nothing
             m = m[non_item_columns(m.columns)]
-        inst = (m["instrument"] == self.analysis.instrument).to_numpy(dtype=bool, na_value=False)
-        if not inst.all():  # a boolean selection copies every column, even when it keeps every row
-            m = m[inst]
-        return restrict_to_episodes(m, self.episodes, self.input.episodes)[0]
+        return m.iloc[self._analysed_rows()]
 
     def _analysed_rows(self) -> np.ndarray:
-        """Positions in ``input.measurements`` of :meth:`_analysed_measurements`' rows, found on
-        the other columns: :func:`score` and :func:`reliability` read the items of these rows
-        block by block (``rows=``) instead of a copy of the analysed item matrix (1.7 GB at
-        1,000,000 episodes)."""
+        """Positions in ``input.measurements`` of the analysed rows (the analysed instrument,
+        the analysed episodes: :func:`restrict_to_episodes`), found once on the other columns.
+        :func:`score` and :func:`reliability` read the items of these rows block by block
+        (``rows=``) instead of a copy of the analysed item matrix (1.7 GB at 1,000,000 episodes)."""
+        return self._memo(("analysed_rows",), self._find_analysed_rows)
+
+    def _find_analysed_rows(self) -> np.ndarray:
         m = self.input.measurements
         light = m[non_item_columns(m.columns)].reset_index(drop=True)  # positions as the index
         inst = (light["instrument"] == self.analysis.instrument).to_numpy(dtype=bool, na_value=False)
@@ -622,22 +622,28 @@ class Study:
         groups = self._coded("groups", self.analysis.groups if groups is None else groups)
         age = (eps["start_date"].dt.year - eps["birth_year"]).astype("Float64") if "birth_year" in eps else None
         rows = []
+        client = key_codes(eps["client_id"])[0]  # clients counted on integer codes (-1: missing)
+        female = (eps["sex"] == "female").to_numpy(dtype=bool, na_value=False) if "sex" in eps else None
+        sessions = eps["sessions"].astype(float) if "sessions" in eps else None
         for grouping, keys in [("all", None), *[(g, g) for g in groups]]:
             if keys is not None and keys not in eps.columns:
                 raise ArgumentError("groups", keys, f"episode columns; they are {list(eps.columns)}")
-            parts = [("all", eps.index)] if keys is None else [
-                (str(k), idx) for k, idx in eps.groupby(keys, observed=True, sort=True).groups.items()]
-            for name, idx in parts:
-                e = eps.loc[idx]
-                row = {"grouping": grouping, "group": name, "episodes": len(e),
-                       "clients": int(e["client_id"].nunique())}
-                if "sex" in e:
-                    row["share_female"] = float((e["sex"] == "female").mean())
+            if keys is None:
+                parts = [("all", np.arange(len(eps)))]
+            else:
+                by = eps.groupby(keys, observed=True, sort=True)
+                parts = [(str(k), by.indices[k]) for k in by.groups]
+            for name, pos in parts:
+                c = client[pos]
+                row = {"grouping": grouping, "group": name, "episodes": len(pos),
+                       "clients": int(np.unique(c[c >= 0]).size)}
+                if female is not None:
+                    row["share_female"] = float(female[pos].mean()) if len(pos) else float("nan")
                 if age is not None:
-                    a = age.loc[idx].astype(float)
+                    a = age.iloc[pos].astype(float)
                     row["age_mean"], row["age_sd"] = float(a.mean()), float(a.std(ddof=1))
-                if "sessions" in e:
-                    row["sessions_mean"] = float(e["sessions"].astype(float).mean())
+                if sessions is not None:
+                    row["sessions_mean"] = float(sessions.iloc[pos].mean())
                 rows.append(row)
         return SampleResult(meta=base_meta("describe", groups=groups, n_original=len(eps), n_used=len(eps)),
                             table=pd.DataFrame(rows))
