@@ -201,8 +201,12 @@ def _reference_mask(data: pd.DataFrame, reference: Any, lg: Long
         raise ArgumentTypeError("reference", reference, "a boolean column name or a "
                                 "collection of subject ids")
     ids = pd.Index(list(reference))
-    return isin(lg.uniq, ids), {"reference": f"{len(ids)} subject ids",
-                                "reference_ids_not_in_data": int((~isin(ids, lg.uniq)).sum())}
+    mask = isin(lg.uniq, ids)
+    if ids.is_unique:  # lg.uniq is unique too: the ids not found are the ones not matched
+        n_out = int(len(ids) - np.count_nonzero(mask))
+    else:
+        n_out = int((~isin(ids, lg.uniq)).sum())
+    return mask, {"reference": f"{len(ids)} subject ids", "reference_ids_not_in_data": n_out}
 
 
 # ============================================================================ the curves
@@ -221,6 +225,19 @@ def _fold_of(uniq: pd.Index, folds: int, seed: int) -> tuple[np.ndarray, str]:
     return (perm[rank] % folds).astype(np.int16), how
 
 
+
+
+def _first_appearance_codes(codes: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(codes)`` of non-negative integer codes below ``m``: codes in order of
+    first appearance and the values they stand for, through a lookup table."""
+    if codes.size and bool((codes[1:] >= codes[:-1]).all()):  # sorted: first appearance = ascending
+        present = np.zeros(m, dtype=bool)
+        present[codes] = True
+        uniq = np.flatnonzero(present)
+        table = np.cumsum(present) - 1
+        return table[codes].astype(np.intp), uniq.astype(codes.dtype)
+    c, u = pd.factorize(codes)
+    return c, u
 
 
 def _cross_fit(z: np.ndarray, y: np.ndarray, cpost: np.ndarray, w: np.ndarray, *,
@@ -242,7 +259,7 @@ def _cross_fit(z: np.ndarray, y: np.ndarray, cpost: np.ndarray, w: np.ndarray, *
                 expected=f"at least {MIN_REFERENCE} per fit: more reference episodes or "
                 "fewer folds")
         rmask = train[cpost]
-        tcodes, tuniq = pd.factorize(cpost[rmask])
+        tcodes, tuniq = _first_appearance_codes(cpost[rmask], train.size)
         fit = mixed_fit(tcodes, z[rmask], y[rmask], w[tuniq], interaction=interaction)
         tmask = (fold[cpost] == k)
         mu[tmask], sd[tmask] = fit.predict(z[tmask], w[cpost[tmask]])

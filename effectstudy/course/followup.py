@@ -42,7 +42,6 @@ import pandas as pd
 from effectstudy.core import plotting
 from effectstudy.core.checks import check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
-from effectstudy.core.keys import isin
 from effectstudy.core.labels import register
 from effectstudy.core.results import TablesResult, base_meta
 from effectstudy.core.schema import STAGNATION_STATUSES
@@ -50,6 +49,8 @@ from effectstudy.course.treatment_course import (
     OVERALL,
     as_status_frame,
     crosscount,
+    id_index,
+    index_positions,
     long_shares,
     make_groups,
     treatment_course,
@@ -203,14 +204,15 @@ def stagnation_followup(
         raise ArgumentTypeError("episodes", episodes, "the episodes DataFrame")
     check_columns(episodes, what="episodes", episode=episode)
     unique_ids(episodes, episode, "episodes")
-    ids = pd.Index(episodes[episode].to_numpy(), name="episode_id")
+    ids = id_index(episodes[episode])
     exclusions: dict[str, int] = {}
-    outside = ~isin(status.index, ids)
-    if outside.any():
-        exclusions["status_of_episode_not_in_episodes"] = int(outside.sum())
-        warnings.warn(f"{int(outside.sum())} stagnation status(es) of episodes not in "
+    pos = index_positions(status.index, ids)
+    # both sides hold unique ids: the statuses not found are the ones left out
+    n_outside = int(len(status) - np.count_nonzero(pos >= 0))
+    if n_outside:
+        exclusions["status_of_episode_not_in_episodes"] = n_outside
+        warnings.warn(f"{n_outside} stagnation status(es) of episodes not in "
                       "episodes= left out", DataQualityWarning, stacklevel=2)
-    pos = status.index.get_indexer(ids)
     st = np.where(pos >= 0, status.to_numpy()[np.maximum(pos, 0)], "not_assessed")
     levels = [s for s in STATUS_ORDER if s in set(st) or s in STAGNATION_STATUSES]
     ep = episodes.assign(_status=pd.Categorical(st, categories=levels))
@@ -277,11 +279,11 @@ def stagnation_followup(
         cat = op["category"]
         cats = (list(cat.cat.categories) if isinstance(cat.dtype, pd.CategoricalDtype)
                 else sorted(map(str, cat.dropna().unique())))
-        opos = op.index.get_indexer(ids)
+        opos = index_positions(op.index, ids)
         has = opos >= 0
         ocat = np.where(has, cat.astype(object).to_numpy()[np.maximum(opos, 0)], None)
+        meta["outcome_not_in_episodes"] = int(len(op) - np.count_nonzero(has))
         has &= pd.notna(ocat)
-        meta["outcome_not_in_episodes"] = int((~isin(op.index, ids)).sum())
         meta["outcome_categories"] = cats
         pat["category"] = ocat
         frame = pd.DataFrame({"cat": ocat, "has": has,
@@ -322,10 +324,13 @@ def _effect_sizes_by_status(op: pd.DataFrame, opos: np.ndarray, has: np.ndarray,
         pre = np.where(has, op["pre"].to_numpy(dtype=float)[np.maximum(opos, 0)], np.nan)
         post = np.where(has, op["post"].to_numpy(dtype=float)[np.maximum(opos, 0)], np.nan)
         complete = ~np.isnan(pre) & ~np.isnan(post)
+        # the episodes' positions stand in for their ids: prepost_effect pairs by subject in
+        # order of first appearance, which positions keep, and reports no id
+        at = np.arange(len(ids))
         for j, lab in enumerate(groups.labels):
             sel = complete & ((groups.codes == j) if lab != OVERALL else True)
             long = pd.DataFrame({
-                "episode_id": np.r_[ids.to_numpy()[sel], ids.to_numpy()[sel]],
+                "episode_id": np.r_[at[sel], at[sel]],
                 "time": np.repeat(["pre", "post"], int(sel.sum())),
                 "score": np.r_[pre[sel], post[sel]]})
             try:

@@ -42,6 +42,7 @@ from effectstudy.core.formatting import Lang, check_lang, interval, number
 from effectstudy.core.keys import isin
 from effectstudy.core.labels import label, register
 from effectstudy.core.results import Result, base_meta
+from effectstudy.course.treatment_course import index_positions
 from effectstudy.kernels.proportions import proportion, wilson_ci
 from effectstudy.kernels.roc import auc_ci, delong, logistic_fit, youden_threshold
 
@@ -401,11 +402,20 @@ def final_outcome(category: pd.Series, post_date: pd.Series, measurements: pd.Da
     check_columns(measurements, what="measurements", subject=subject, time=time, date=date)
     cat = category.astype("string")
     poor = cat.isin(POOR_OUTCOMES[definition]).astype("boolean").where(cat.notna())
-    ms = measurements[[subject, time, date]]
     pd_ = post_date.reindex(category.index)
-    hit = ms[ms[date].to_numpy() == pd_.reindex(ms[subject]).to_numpy()]
-    until = pd.to_numeric(hit.groupby(subject)[time].min()).astype(float).reindex(category.index)
-    return poor.rename("poor"), until.rename("until")
+    if not category.index.is_unique:  # reindex below raises as it did
+        ms = measurements[[subject, time, date]]
+        hit = ms[ms[date].to_numpy() == pd_.reindex(ms[subject]).to_numpy()]
+        until = pd.to_numeric(hit.groupby(subject)[time].min()).astype(float).reindex(category.index)
+        return poor.rename("poor"), until.rename("until")
+    # the subject's position among the categories, on integer codes (-1: not there, NaT)
+    pos = index_positions(category.index, measurements[subject])
+    post_at = np.append(pd_.to_numpy(), np.array(["NaT"], dtype=pd_.to_numpy().dtype))[pos]
+    hit = np.flatnonzero(measurements[date].to_numpy() == post_at)
+    t = pd.to_numeric(measurements[time]).to_numpy(dtype=float, na_value=np.nan)[hit]
+    until = np.full(len(category), np.nan)
+    np.fmin.at(until, pos[hit], t)  # the smallest time per subject; NaN when none
+    return poor.rename("poor"), pd.Series(until, index=category.index, name="until")
 
 
 # ============================================================================ the verb
@@ -501,7 +511,8 @@ def signal_accuracy(
         if not isinstance(until, pd.Series) or until.index.has_duplicates:
             raise ArgumentTypeError("until", until, "a Series indexed by "
                                     "subject (one time each)")
-        u = pd.to_numeric(until).reindex(lk["subject"]).to_numpy(float)
+        u = np.append(pd.to_numeric(until).to_numpy(dtype=float, na_value=np.nan), np.nan)[
+            index_positions(until.index, lk["subject"])]
         lk = lk[lk["time"].to_numpy() < u]  # NaN until: no look counts
     lk = lk.sort_values(["subject", "time"], kind="stable")
     g = lk.groupby("subject", sort=False)

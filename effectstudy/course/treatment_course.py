@@ -40,7 +40,7 @@ from scipy import stats
 
 from effectstudy.core.checks import check_better_is, check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
-from effectstudy.core.keys import isin
+from effectstudy.core.keys import isin, key_codes
 from effectstudy.core.labels import label, register
 from effectstudy.core.plotting import axes
 from effectstudy.core.results import TablesResult, base_meta
@@ -86,8 +86,21 @@ register({
 })
 
 
+#: the planned-range bands in reporting order (codes 0..3)
+BAND_LEVELS = ("below", "within", "beyond", "missing")
+
+
 # -- shared helpers (also used by effectstudy.course.followup and effectstudy.course.satisfaction) ------
 def unique_ids(df: pd.DataFrame, col: Hashable, what: str) -> None:
+    """Raise a DataError on a duplicate or missing id in ``df[col]``.
+
+    Checked on integer codes (:func:`effectstudy.core.keys.key_codes`); only when a
+    problem is found are the slower pandas checks run to name the first offending row.
+    """
+    codes = key_codes(df[col])[0]
+    ok = codes >= 0
+    if ok.all() and (codes.max(initial=-1) + 1 == codes.size):
+        return
     dup = df[col].duplicated()
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
@@ -97,6 +110,46 @@ def unique_ids(df: pd.DataFrame, col: Hashable, what: str) -> None:
         i = int(np.flatnonzero(df[col].isna().to_numpy())[0])
         raise DataError(f"missing {col} in {what}", row=df.index[i], column=str(col),
                         value=None, expected="an id in every row")
+
+
+def index_positions(index: pd.Index, keys: pd.Series | pd.Index | np.ndarray) -> np.ndarray:
+    """``index.get_indexer(keys)`` for a unique ``index``, on integer codes.
+
+    Parameters
+    ----------
+    index : Index
+        Unique keys (episode ids).
+    keys : Series, Index or ndarray
+        The keys looked up.
+
+    Returns
+    -------
+    ndarray of int64
+        Position of each key in ``index``, -1 when absent or missing.
+
+    Raises
+    ------
+    pandas.errors.InvalidIndexError
+        ``index`` holds a value twice (as ``get_indexer`` does).
+
+    >>> index_positions(pd.Index(["b", "a"]), pd.Series(["a", "c", None, "b"])).tolist()
+    [1, -1, -1, 0]
+    """
+    ci, ck = key_codes(index, keys)
+    if ci.size and np.bincount(ci[ci >= 0]).max(initial=0) > 1:
+        raise pd.errors.InvalidIndexError("Reindexing only valid with uniquely valued Index objects")
+    n = int(max(ci.max(initial=-1), ck.max(initial=-1))) + 1
+    table = np.full(n + 1, -1, dtype=np.int64)  # slot n stays -1: the code of a missing key
+    have = ci >= 0
+    table[ci[have]] = np.flatnonzero(have)
+    return table[ck]
+
+
+def id_index(col: pd.Series, name: Hashable = "episode_id") -> pd.Index:
+    """``pd.Index(col.to_numpy(), name=name)`` without Python objects for Arrow text ids."""
+    if col.dtype == pd.StringDtype(storage="pyarrow", na_value=np.nan):
+        return pd.Index(col.array, name=name)
+    return pd.Index(col.to_numpy(), name=name)
 
 
 def date_values(df: pd.DataFrame, col: Hashable, arg: str, what: str) -> np.ndarray:
@@ -200,6 +253,27 @@ def crosscount(stacked: pd.DataFrame, col: str, levels: Sequence[Any], k: int) -
     ok = codes >= 0
     flat = stacked["_g"].to_numpy()[ok] * len(levels) + codes[ok]
     return np.bincount(flat, minlength=k * len(levels)).reshape(k, len(levels))
+
+
+def crosscount_codes(stacked: pd.DataFrame, col: str, m: int, k: int) -> np.ndarray:
+    """``k x m`` counts of the integer codes ``0..m-1`` in ``col`` per ``_g`` code (as
+    :func:`crosscount` of the levels the codes stand for; a negative code is not counted)."""
+    codes = stacked[col].to_numpy().astype(np.int64)
+    ok = codes >= 0
+    flat = stacked["_g"].to_numpy()[ok] * m + codes[ok]
+    return np.bincount(flat, minlength=k * m).reshape(k, m)
+
+
+def reason_codes(reason: pd.Series, reasons: Sequence[Any], closed: np.ndarray) -> np.ndarray:
+    """Code per episode of its end reason among ``[*reasons, "missing", "open"]``: the
+    reason's position in ``reasons``, ``len(reasons)`` when missing (or not among them:
+    not counted then, as in :func:`crosscount`, code -1), ``len(reasons) + 1`` when open."""
+    if isinstance(reason.dtype, pd.CategoricalDtype) and list(reason.cat.categories) == list(reasons):
+        codes = reason.cat.codes.to_numpy().astype(np.int64)
+    else:
+        codes = pd.Categorical(reason, categories=list(reasons)).codes.astype(np.int64)
+    codes = np.where(reason.isna().to_numpy(), len(reasons), codes)
+    return np.where(closed, codes, len(reasons) + 1)
 
 
 def long_shares(groups: Groups, counts: np.ndarray, levels: Sequence[Any], name: str,
@@ -372,7 +446,7 @@ def _first_interim(measurements: Any, ep_ids: pd.Index, start: np.ndarray, close
     check_columns(measurements, what="measurements", measurements="episode_id")
     check_columns(measurements, what="measurements", measurements="date")
     mdate = date_values(measurements, "date", "measurements", "measurements")
-    pos = ep_ids.get_indexer(measurements["episode_id"])
+    pos = index_positions(ep_ids, measurements["episode_id"])
     known = (pos >= 0) & ~np.isnat(mdate)
     info: dict[str, Any] = {
         "measurements_other_episode": int(((pos < 0) & measurements["episode_id"].notna()
@@ -386,8 +460,11 @@ def _first_interim(measurements: Any, ep_ids: pd.Index, start: np.ndarray, close
     m = pd.DataFrame({"_e": pos[known], "_d": mdate[known].astype("int64"),
                       "_s": sess[known]})
     if "occasion" in measurements.columns:
-        occ = measurements["occasion"].to_numpy()[known]
-        is_interim = np.asarray(pd.Series(occ) == interim, dtype=bool)
+        occ = measurements["occasion"]
+        if occ.dtype == pd.StringDtype(storage="pyarrow", na_value=np.nan) and isinstance(interim, str):
+            is_interim = (occ == interim).to_numpy(dtype=bool)[known]  # no Python objects
+        else:
+            is_interim = np.asarray(pd.Series(occ.to_numpy()[known]) == interim, dtype=bool)
         info["interim_rule"] = f"occasion == {interim!r}"
     else:
         # without occasions: strictly after the episode's first measurement and, for closed
@@ -590,13 +667,13 @@ def treatment_course(
         raise DataError("end date before start date", row=episodes.index[i], column=str(end),
                         value=str(en[i])[:10], expected=f"a date on or after {start!r}", identifying=True)
     ses = count_values(episodes, sessions, "episodes")
-    ids = pd.Index(episodes[episode].to_numpy(), name="episode_id")
+    ids = id_index(episodes[episode])
     groups = make_groups(episodes[group] if group is not None else None,
                          keep_empty=keep_empty_groups)
     n_ep = len(episodes)
 
-    band = np.select([np.isnan(ses), ses < lo_p, ses > hi_p], ["missing", "below", "beyond"],
-                     "within")
+    # band codes in the order of BAND_LEVELS (below, within, beyond, missing)
+    band_code = np.select([np.isnan(ses), ses < lo_p, ses > hi_p], [3, 0, 2], 1).astype(np.int8)
     pat = pd.DataFrame(index=ids)
     if group is not None:
         pat["group"] = episodes[group].to_numpy()
@@ -604,8 +681,7 @@ def treatment_course(
     pat["sessions"] = ses
     pat["duration_days"] = days
     pat["duration_weeks"] = days / 7
-    pat["planned_band"] = pd.Categorical(band, categories=["below", "within", "beyond",
-                                                           "missing"])
+    pat["planned_band"] = pd.Categorical.from_codes(band_code, categories=list(BAND_LEVELS))
     if end_reason is not None:
         reason = episodes[end_reason]
         pat["end_reason"] = reason.to_numpy()
@@ -622,11 +698,9 @@ def treatment_course(
         reasons, open_with_reason = [], 0
 
     base = pd.DataFrame({"sessions": ses, "days": days, "weeks": days / 7, "closed": closed,
-                         "band": band})
+                         "band": band_code})
     if end_reason is not None:
-        rr = pd.Series(pat["end_reason"].to_numpy(), dtype=object).astype(object)
-        rr = rr.where(pd.notna(rr), "missing").where(closed, "open")
-        base["reason"] = rr.to_numpy()
+        base["reason"] = reason_codes(episodes[end_reason], reasons, closed)
     if groups.grouped:
         codes = groups.codes
     else:
@@ -648,8 +722,8 @@ def treatment_course(
                             ww[["weeks_mean", "weeks_median"]]], axis=1)
 
     # planned range
-    levels = ["below", "within", "beyond", "missing"]
-    cnt = crosscount(sc, "band", levels, k)
+    levels = list(BAND_LEVELS)
+    cnt = crosscount_codes(sc, "band", len(levels), k)
     known = cnt[:, :3].sum(axis=1)
     t_planned = long_shares(groups, cnt, levels, "band", n_closed, ci)
     # shares in the headline are of closed episodes with a known number of sessions
@@ -674,7 +748,7 @@ def treatment_course(
     t_reasons = None
     if end_reason is not None:
         levels_r = [*reasons, "missing", "open"]
-        cnt_r = crosscount(stacked, "reason", levels_r, k)
+        cnt_r = crosscount_codes(stacked, "reason", len(levels_r), k)
         den = np.repeat(n_closed[:, None], len(levels_r), axis=1)
         den[:, -1] = n_all  # the open row's share is of all episodes (set to NaN below)
         t_reasons = long_shares(groups, cnt_r, levels_r, "end_reason", den, ci)
@@ -723,7 +797,7 @@ def treatment_course(
     if outcome is not None:
         of, b, source = outcome_frame(outcome, better_is)
         d = -1.0 if b == "lower" else 1.0
-        pos = of.index.get_indexer(ids)
+        pos = index_positions(of.index, ids)
         unknown = int((~isin(of.index, ids)).sum())
         change = np.where(pos >= 0, of["change"].to_numpy()[pos], np.nan)
         pat["change"] = change

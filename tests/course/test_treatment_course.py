@@ -370,3 +370,26 @@ def test_counts_always_add_up(rows):
     p = tc.planned()
     assert (p.groupby("group", dropna=False, sort=False)["n"].sum().to_numpy()
             == s["n_closed"].to_numpy()).all()
+
+
+def test_index_positions_and_unique_ids_match_pandas():
+    """The integer-code lookups give what ``get_indexer`` and ``duplicated`` give."""
+    import numpy as np
+    import pandas as pd
+    import pytest
+
+    from effectstudy.core.errors import DataError
+    from effectstudy.course.treatment_course import id_index, index_positions, unique_ids
+
+    idx = pd.Index(pd.array(["e3", "e1", "e2"], dtype="str"))
+    keys = pd.Series(["e1", None, "x", "e3", "e1"], dtype="str")
+    assert index_positions(idx, keys).tolist() == idx.get_indexer(keys).tolist()
+    assert index_positions(pd.Index([5, 7]), np.array([7, 8, 5])).tolist() == [1, -1, 0]
+    col = pd.Series(["a", "b"], dtype="str")
+    assert id_index(col).equals(pd.Index(col.to_numpy(), name="episode_id"))
+    assert id_index(col).dtype == pd.Index(col.to_numpy()).dtype
+    unique_ids(pd.DataFrame({"episode_id": col}), "episode_id", "episodes")
+    with pytest.raises(DataError, match="duplicate"):
+        unique_ids(pd.DataFrame({"episode_id": ["a", "a"]}), "episode_id", "episodes")
+    with pytest.raises(DataError, match="missing"):
+        unique_ids(pd.DataFrame({"episode_id": ["a", None]}), "episode_id", "episodes")
