@@ -587,7 +587,7 @@ class Study:
         """Every episode accounted for: read, validated, consent, selection, pre/post pairing."""
         table = self._selection[1]
         pr = self.pairs()
-        clients = pr.patients.groupby("status", observed=True)["client_id"].nunique()
+        clients = _clients_by(pr.patients["status"], pr.patients["client_id"])
         pairing = [{"step": "pairing", "reason": r.status, "episodes": int(r.n),
                     "clients": int(clients.get(r.status, 0))} for r in pr.flow.itertuples() if r.status != "paired"]
         n_paired = int(pr.flow.loc[pr.flow["status"] == "paired", "n"].sum())
@@ -1103,6 +1103,21 @@ class Study:
         else:
             d["time"] = d["session"].astype("Float64")
         return d.drop(columns=["start_date"]).reset_index(drop=True)
+
+
+def _clients_by(status: pd.Series, client: pd.Series) -> dict[str, int]:
+    """Distinct clients per status (``groupby(status)[client].nunique()``), on integer codes.
+
+    >>> _clients_by(pd.Series(["paired", "no_post", "paired", "paired"], dtype="category"),
+    ...             pd.Series(["c1", "c1", "c2", "c1"]))
+    {'no_post': 1, 'paired': 2}
+    """
+    st = pd.Categorical(status)
+    sc, cc = st.codes.astype(np.int64), key_codes(client)[0]
+    ok = (sc >= 0) & (cc >= 0)
+    pairs = np.unique(sc[ok] * (int(cc.max(initial=0)) + 1) + cc[ok])
+    n = np.bincount(pairs // (int(cc.max(initial=0)) + 1), minlength=len(st.categories))
+    return {str(c): int(k) for c, k in zip(st.categories, n, strict=True) if k}
 
 
 def _join_episodes(s: pd.DataFrame, eps: pd.DataFrame) -> pd.DataFrame:
