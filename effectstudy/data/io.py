@@ -1355,8 +1355,9 @@ def _numeric_block(raw: pd.DataFrame, tspec: TableSpec, *, keep_raw: bool) -> pd
 
 
 # ====================================================================== typed Arrow read (fast path)
-#: read clean CSV exports with Arrow's typed reader (:func:`_typed_csv`); ``False`` forces the
-#: text path for every file (the tests compare both on the same files)
+#: read clean CSV exports with Arrow's typed reader (:func:`_typed_csv`) and Parquet files typed
+#: with Arrow (:func:`_typed_parquet`); ``False`` forces the text (per-column) path for every
+#: file (the tests compare both on the same files)
 TYPED_READ: bool = True
 
 
@@ -1564,6 +1565,169 @@ def _typed_csv(path: Path, spec: FileSpec, file: str, tspec: TableSpec, known: f
     return df, warn, probs, {"sep": sep, "quoted": False, **info}
 
 
+def _plain_number(col: Any) -> bool:
+    """True for a Parquet number column that :func:`_arrow_column` and :func:`_parse_number`
+    read as its values (``float64``, nulls as NaN): a plain integer below 2**53 or a
+    ``float32``/``float64`` without an infinite value.  Others (dictionary, decimal, flag,
+    text, huge integers read as exact text, ``out_of_range`` infinities) take those rules."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    t = col.type
+    if pa.types.is_integer(t):
+        if t.bit_width < 64 or col.null_count == len(col):
+            return True
+        mm = pc.min_max(col).as_py()
+        return max(abs(mm["min"]), abs(mm["max"])) < 2 ** 53
+    if pa.types.is_float32(t) or pa.types.is_float64(t):
+        return not pc.any(pc.is_inf(col)).as_py()
+    return False
+
+
+def _parquet_whole(col: Any) -> pd.Series | None:
+    """A Parquet number column of an ``int`` column as ``Int64``, as :func:`_type_column` types
+    it, or ``None`` when a value would be a problem there (not whole, beyond 15 digits) or the
+    column is not a plain number (:func:`_plain_number`).  NaN is missing, as there."""
+    import pyarrow as pa
+
+    if not _plain_number(col):
+        return None
+    v = col.cast(pa.float64()).to_numpy()
+    w = v[~np.isnan(v)]
+    if ((np.abs(w) >= _MAX_WHOLE) | (w != np.round(w))).any():
+        return None
+    return pd.Series(np.round(v)).astype("Int64")
+
+
+def _parquet_dates(col: Any) -> np.ndarray | None:
+    """A Parquet ``date32`` or timestamp (without time zone) column as ``datetime64[ns]``, as
+    :func:`_arrow_column` and :func:`_parse_date` give it, or ``None`` (a zone; a date outside
+    :data:`_NS_BOUNDS`, an error there: Arrow's safe cast refuses what ``ns`` cannot hold)."""
+    import pyarrow as pa
+
+    t = col.type
+    if not (pa.types.is_date32(t) or (pa.types.is_timestamp(t) and t.tz is None)):
+        return None
+    try:
+        v = col.cast(pa.timestamp("ns")).to_numpy()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    lo, hi = (np.datetime64(b.to_datetime64(), "ns") for b in _NS_BOUNDS)
+    return None if ((v < lo) | (v > hi)).any() else v
+
+
+def _parquet_text(col: Any, allowed: tuple[str, ...] | None) -> Any:
+    """A Parquet text column (``string``, ``large_string``: pandas writes that) as
+    :func:`_parse_str` types it (:func:`_typed_text`); with ``allowed`` (a ``category``) the
+    categorical, or ``None`` when a value is not allowed (the text rules report it) or the
+    column is not text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_large_string(col.type):
+        try:
+            col = col.cast(pa.string())
+        except (pa.ArrowInvalid, pa.ArrowCapacityError):  # a chunk beyond 2 GiB of text
+            return None
+    if col.type != pa.string():
+        return None
+    if allowed is None:
+        return _typed_text(col)
+    t = pc.utf8_trim_whitespace(col)
+    codes = pc.index_in(t, value_set=pa.array(allowed, pa.string()))
+    if pc.sum(pc.and_(pc.is_null(codes), pc.not_equal(t, ""))).as_py():  # NULL text stays null: not counted
+        return None
+    return pd.Categorical.from_codes(codes.fill_null(-1).to_numpy(), categories=list(allowed))
+
+
+def _parquet_block(columns: dict[str, Any], n_rows: int) -> pd.DataFrame:
+    """The number ``columns`` (each a :func:`_plain_number`) as one ``float64`` block: Arrow's
+    ``to_pandas`` fills it in one multithreaded pass (faster than filling a NumPy block column
+    by column); a column it would not give as ``float64`` (an integer without nulls,
+    ``float32``) is cast first."""
+    import pyarrow as pa
+
+    if not columns:
+        return pd.DataFrame(index=pd.RangeIndex(n_rows))
+    cols = [c if pa.types.is_float64(c.type) or (pa.types.is_integer(c.type) and c.null_count)
+            else c.cast(pa.float64()) for c in columns.values()]
+    block = pa.table(cols, names=[f"c{i}" for i in range(len(cols))]).to_pandas()
+    block.columns = list(columns)
+    return block
+
+
+def _typed_parquet(path: Path, spec: FileSpec, file: str, tspec: TableSpec, known: frozenset[str]
+                   ) -> tuple[pd.DataFrame, list[pd.DataFrame], list[pd.DataFrame], dict] | None:
+    """Stages 1 and 2 for a Parquet file typed with Arrow, or ``None`` (the per-column path).
+
+    The same contract as :func:`_typed_csv`: the result equals that of :func:`_raw_parquet`,
+    :func:`_clean_header`, :func:`_map_columns` and :func:`_type_table` exactly.  The ``float``
+    columns (the items) become one ``float64`` block (:func:`_parquet_block`), ``int`` columns
+    ``Int64``, text and categories are typed with Arrow compute, dates cast to ``ns``.  A column
+    of any other type, or with a value the per-column rules would change or report (a zone,
+    a far date, an infinite or non-whole number, a category not allowed, a flag), is typed by
+    those rules (:func:`_arrow_column`, :func:`_type_column`), in its place.  A header the
+    reader, :func:`_clean_header` or :func:`_map_columns` would report on (besides unknown or
+    unused mapped columns), or an unreadable or empty file, makes this return ``None``.
+    Returns the typed rows (index = line), the reading and header warnings, the problems of
+    the types and the file's meta.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        tbl = pq.read_table(path)
+        names = [str(h) for h in tbl.column_names]
+        if tbl.num_rows == 0 or _check_header(names, file) != names or \
+                _clean_header(pd.DataFrame(columns=names), file, known)[1]:
+            return None
+        head, warn, info = _map_columns(pd.DataFrame(columns=names), spec, tspec, file)
+    except Exception:  # noqa: BLE001  (an unreadable file, a fatal header: the per-column path reports it)
+        return None
+    n_rows = tbl.num_rows
+    lines = np.arange(2, n_rows + 2)
+    mapped = {h: spec.columns.get(h, h) for h in names}
+    kept = set(head.columns)
+    cols = {m: (tspec.column(m) if m in tspec.names else Column(m, "float")) for m in kept}
+    arrs = {h: tbl.column(h) for h in names}
+    for h, a in arrs.items():  # dictionary columns as their values (what _arrow_column does first)
+        if pa.types.is_dictionary(a.type):
+            arrs[h] = a.cast(a.type.value_type)
+    del tbl
+    floats = {mapped[h]: arrs[h] for h in names
+              if mapped[h] in kept and cols[mapped[h]].kind == "float" and _plain_number(arrs[h])}
+    block = _parquet_block(floats, n_rows)
+    floats = dict.fromkeys(floats)  # the Arrow item columns go once copied
+    out: dict[str, Any] = {}
+    read_probs: list[pd.DataFrame] = []
+    probs: list[pd.DataFrame] = []
+    for h in names:
+        m, arr = mapped[h], arrs.pop(h)
+        if m not in kept:  # not read, but what the reader finds in it is reported
+            read_probs += _arrow_column(arr, h, file, lines)[1]
+            continue
+        if m in floats:
+            out[m] = None
+            continue
+        col = cols[m]
+        v: Any = None
+        if col.kind == "int":
+            v = _parquet_whole(arr)
+        elif col.kind in ("str", "category"):
+            v = _parquet_text(arr, tuple(col.allowed or ()) if col.kind == "category" else None)
+        elif col.kind == "date":
+            v = _parquet_dates(arr)
+        if v is None:  # flags, other types, values with a problem: the per-column rules
+            s, p = _arrow_column(arr, h, file, lines)
+            read_probs += p
+            v, p = _type_column(m, s, s, col, spec, file, lines, {})
+            probs += p
+        out[m] = v
+    df = _frame(out, block)
+    df.index = pd.Index(lines, name="line")
+    return df, [*read_probs, *warn], probs, info
+
+
 def _frame(columns: dict[str, Any], block: pd.DataFrame) -> pd.DataFrame:
     """The typed columns as a frame: ``block`` (the item columns, one float block from Arrow)
     with the other ``columns`` inserted in their places, so that the items are not copied into
@@ -1621,8 +1785,9 @@ def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today
     wl = None
     warn: list[pd.DataFrame] = []
     known = frozenset(tspec.names) | frozenset(spec.columns)
-    fast = (_typed_csv(path, spec, file, tspec, known)
-            if TYPED_READ and fmt == "csv" and not keep_raw and not skip and spec.wide is None else None)
+    typed_read = {"csv": _typed_csv, "parquet": _typed_parquet}.get(fmt)
+    fast = (typed_read(path, spec, file, tspec, known)
+            if TYPED_READ and typed_read is not None and not keep_raw and not skip and spec.wide is None else None)
     if fast is not None:
         typed, warn2, type_probs, info = fast
         meta.update(info)
