@@ -21,6 +21,7 @@ operations give (missing values get code -1).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -29,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["isin", "key_codes"]
+__all__ = ["isin", "key_codes", "text_factorize", "codes_in"]
 
 
 def _arrow(values: Any) -> pa.Array | pa.ChunkedArray | None:
@@ -103,3 +104,92 @@ def key_codes(*columns: pd.Series | pd.Index | np.ndarray) -> list[np.ndarray]:
     codes, _ = pd.factorize(joined, use_na_sentinel=True)
     codes = codes.astype(np.int64, copy=False)
     return list(np.split(codes, np.cumsum(sizes)[:-1]))
+
+
+# factorizations of Arrow-backed text columns, one per Arrow array: the arrays are immutable
+# (a changed column gets a new one), so codes computed once stay valid while the array lives
+_FACTORIZED: dict[int, tuple[Any, np.ndarray, pd.Index]] = {}
+
+
+def text_factorize(values: pd.Series | pd.Index) -> tuple[np.ndarray, pd.Index] | None:
+    """``pd.factorize(values)`` of an Arrow-backed text column, computed once per column.
+
+    The result is kept while the column's Arrow array lives (an edit of the column makes a
+    new array, hence a new factorization), so repeated joins on the same large id column
+    (e.g. pairing several scales of one scores frame) factorize it once.
+
+    Parameters
+    ----------
+    values : Series or Index
+        An id column.
+
+    Returns
+    -------
+    (ndarray, Index) or None
+        The codes (``int64``; -1 for a missing value) and the uniques, exactly as
+        ``pd.factorize`` gives them; ``None`` when the column is not Arrow-backed text
+        (then the caller factorizes as usual).
+    """
+    arr = _arrow(values)
+    if arr is None:
+        return None
+    key = id(arr)
+    hit = _FACTORIZED.get(key)
+    if hit is not None and hit[0]() is arr:
+        return hit[1], hit[2]
+    # Arrow's hash encoding directly (codes in order of first appearance, nulls -1: what
+    # pd.factorize gives, without its conversions of the result)
+    enc = (arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr).dictionary_encode()
+    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    uniques = pd.Index(enc.dictionary.to_pandas())
+    codes.flags.writeable = False
+    try:
+        ref = weakref.ref(arr, lambda _r, k=key: _FACTORIZED.pop(k, None))
+    except TypeError:  # pragma: no cover - every pyarrow array takes a weak reference
+        return codes, uniques
+    _FACTORIZED[key] = (ref, codes, uniques)
+    return codes, uniques
+
+
+def codes_in(values: pd.Series | pd.Index, uniques: pd.Index, absent: int = -2) -> np.ndarray | None:
+    """Positions of ``values`` in ``uniques`` (a :func:`text_factorize` result) as codes.
+
+    A missing value gets -1 (as a missing value of the factorized column), a value not
+    among ``uniques`` gets ``absent`` (a code no factorized value has).
+
+    Returns
+    -------
+    ndarray (int64) or None
+        ``None`` when either side is not Arrow-backed text.
+    """
+    left, right = _arrow(values), _arrow(uniques)
+    if left is None or right is None:
+        return None
+    key = (id(left), id(right), absent)
+    hit = _LOOKED_UP.get(key)
+    if hit is not None and hit[0]() is left and hit[1]() is right:
+        return hit[2]
+    out = _index_in(left, right, absent)
+    out.flags.writeable = False
+    try:
+        refs = [weakref.ref(a, lambda _r, k=key: _LOOKED_UP.pop(k, None)) for a in (left, right)]
+    except TypeError:  # pragma: no cover - every pyarrow array takes a weak reference
+        return out
+    _LOOKED_UP[key] = (refs[0], refs[1], out)
+    return out
+
+
+# lookups of one Arrow text column in the uniques of another, one per pair of Arrow arrays
+_LOOKED_UP: dict[tuple[int, int, int], tuple[Any, Any, np.ndarray]] = {}
+
+
+def _index_in(left: Any, right: Any, absent: int) -> np.ndarray:
+    """:func:`codes_in` computed: Arrow's hash lookup of ``left`` in ``right``."""
+    if isinstance(right, pa.ChunkedArray):
+        right = right.combine_chunks()
+    if right.type != left.type:
+        right = right.cast(left.type)
+    pos = pc.index_in(left, value_set=right, skip_nulls=True)
+    out = pc.fill_null(pos, absent).to_numpy(zero_copy_only=False).astype(np.int64)
+    out[pc.is_null(left).to_numpy(zero_copy_only=False)] = -1
+    return out

@@ -56,9 +56,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
-from effectstudy.core.keys import key_codes
+from effectstudy.core.keys import codes_in, key_codes, text_factorize
 from effectstudy.core.labels import register
 from effectstudy.core.results import Result, base_meta
 
@@ -183,19 +185,36 @@ def _dates(df: pd.DataFrame, what: str, col: str) -> np.ndarray:
 def _pick(cand: pd.DataFrame, dist: str, valid: np.ndarray, tie_later: bool,
           latest: bool = False) -> pd.DataFrame:
     """Per episode, the ``valid`` candidate nearest in ``dist`` (or the ``latest`` one)."""
-    c = cand[valid]
-    absd = c[dist].abs().to_numpy()
-    tie = -c["_dns"].to_numpy() if tie_later else c["_dns"].to_numpy()
+    rows = np.flatnonzero(valid)
+    dns = cand["_dns"].to_numpy()[rows]
+    absd = np.abs(cand[dist].to_numpy()[rows])
+    tie = -dns if tie_later else dns
     if latest:  # the last measurement: the date alone decides
-        absd = np.zeros(len(c))
-        tie = -c["_dns"].to_numpy()
-    order = np.lexsort((tie, absd, c["_e"].to_numpy()))
-    c = c.iloc[order]
-    return c.drop_duplicates("_e", keep="first")
+        absd = np.zeros(len(rows))
+        tie = -dns
+    ekey = cand["_e"].to_numpy()[rows]
+    if len(rows) == 0:
+        return cand.iloc[rows]
+    if not (ekey[1:] >= ekey[:-1]).all():  # candidates come in episode order; else sort
+        order = np.lexsort((tie, absd, ekey))
+        ekey = ekey[order]
+        first = np.ones(len(order), dtype=bool)  # sorted by episode: the first row of each episode
+        first[1:] = ekey[1:] != ekey[:-1]
+        return cand.iloc[rows[order[first]]]
+    # per episode (a run of rows): the smallest distance, of those the smallest tie key, of
+    # those the first row: the row a stable sort on (episode, distance, tie) puts first
+    starts = np.flatnonzero(np.r_[True, ekey[1:] != ekey[:-1]])
+    sizes = np.diff(np.r_[starts, len(rows)])
+    best = absd == np.repeat(np.minimum.reduceat(absd, starts), sizes)
+    tie = np.where(best, tie, np.iinfo(np.int64).max)
+    best &= tie == np.repeat(np.minimum.reduceat(tie, starts), sizes)
+    at = np.where(best, np.arange(len(rows)), len(rows))
+    return cand.iloc[rows[np.minimum.reduceat(at, starts)]]
 
 
-def _scale_rows(sc: pd.DataFrame, scale: str, instrument: str | None) -> pd.DataFrame:
-    """The score rows of ``scale`` (of ``instrument``); errors name what is available."""
+def _scale_rows(sc: pd.DataFrame, scale: str, instrument: str | None) -> np.ndarray:
+    """The positions of the score rows of ``scale`` (of ``instrument``); errors name what is
+    available.  Positions, not a copy of the rows: the caller takes only the columns it uses."""
     sel = sc["scale"] == scale
     if instrument is not None:
         if "instrument" not in sc.columns:
@@ -210,7 +229,7 @@ def _scale_rows(sc: pd.DataFrame, scale: str, instrument: str | None) -> pd.Data
         if len(insts) > 1:
             raise ArgumentError("instrument", None, f"one of {sorted(map(str, insts))}: scale "
                                 f"{scale!r} occurs in several instruments")
-    return sc.loc[sel]
+    return np.flatnonzero(sel.to_numpy(dtype=bool, na_value=False))
 
 
 def _take(col: pd.Series, idx: np.ndarray | None) -> Any:
@@ -218,21 +237,58 @@ def _take(col: pd.Series, idx: np.ndarray | None) -> Any:
     stays Arrow (no Python string per value), anything else goes through NumPy as before."""
     if col.dtype == "str":
         return col.array if idx is None else col.array.take(idx)
+    if idx is not None and isinstance(col.dtype, pd.CategoricalDtype) and col.dtype.categories.dtype == "str":
+        # Arrow text categories: the ``str`` column a frame infers from ``to_numpy()``'s
+        # object array of the text (NaN where missing), taken through Arrow
+        codes = col.cat.codes.to_numpy()[idx]
+        return _text(pa.array(col.dtype.categories), codes)
+    if (idx is not None and isinstance(col.dtype, pd.CategoricalDtype)
+            and col.dtype.categories.dtype == object):
+        # text categories: an object array whatever the values (NaN where missing), as
+        # ``to_numpy()`` gives it, built from the codes of the taken rows only
+        codes = col.cat.codes.to_numpy()[idx]
+        out = np.asarray(col.cat.categories, dtype=object)[codes]
+        out[codes < 0] = np.nan
+        return out
     return col.to_numpy() if idx is None else col.to_numpy()[idx]
 
 
-def _candidates(s: pd.DataFrame, episodes: pd.DataFrame, value: str
-                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _text(labels: pa.Array, codes: np.ndarray) -> Any:
+    """An Arrow text (``str``) array of ``labels`` at ``codes`` (-1: missing), as a frame
+    infers it from the object array of the same texts, without a Python string per value."""
+    return pc.take(labels, pa.array(codes, mask=codes < 0)).to_pandas().array
+
+
+def _shared_codes(sc: pd.DataFrame, rows: np.ndarray, episodes: pd.DataFrame, col: str
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Shared integer codes of ``col`` of the score rows ``rows`` and of the episodes.
+
+    Arrow text ids: the whole scores column is factorized once (kept for further scales of
+    the same frame, :func:`effectstudy.core.keys.text_factorize`) and the episodes' ids are
+    looked up in it (an id no score has gets -2); otherwise :func:`key_codes` of the rows.
+    Equal ids get equal codes and missing ids -1 on both sides, as with :func:`key_codes`.
+    """
+    fact = text_factorize(sc[col])
+    if fact is not None:
+        ecodes = codes_in(episodes[col], fact[1])
+        if ecodes is not None:
+            return fact[0][rows], ecodes
+    return key_codes(sc[col].iloc[rows], episodes[col])
+
+
+def _candidates(sc: pd.DataFrame, rows: np.ndarray, s: pd.DataFrame, episodes: pd.DataFrame,
+                value: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Episodes ``e`` (position ``_e``) and every (episode, measurement) pair of a client.
 
     ``cand`` has the measurement's date ``_mdate`` (``_dns`` in ns), score ``_score``,
     position ``_m``, whether it is an end measurement ``_oend`` (occasion ``post``) and its days
     from the episode's start ``_ds`` and end ``_de`` (NaN for an open episode).  A
-    measurement with an ``episode_id`` only pairs with that episode.
+    measurement with an ``episode_id`` only pairs with that episode.  ``s`` holds the used
+    columns of the score rows at positions ``rows`` of ``sc``.
     """
-    has_ep = "episode_id" in s.columns
+    has_ep = "episode_id" in sc.columns
     # joins and comparisons on shared integer codes of the ids, not on their text
-    mclient, eclient = key_codes(s["client_id"], episodes["client_id"])
+    mclient, eclient = _shared_codes(sc, rows, episodes, "client_id")
     m = pd.DataFrame({
         "_c": mclient,
         "_mdate": _dates(s, "scores", "date"),
@@ -245,13 +301,13 @@ def _candidates(s: pd.DataFrame, episodes: pd.DataFrame, value: str
     end = (_dates(episodes, "episodes", "end_date") if "end_date" in episodes.columns
            else np.full(len(episodes), np.datetime64("NaT"), dtype="datetime64[ns]"))
     e = pd.DataFrame({"_c": eclient, "_e": np.arange(len(episodes)), "_start": start, "_end": end,
-                      "_dropout": (episodes["end_reason"].astype(object).to_numpy() == "dropout"
+                      "_dropout": ((episodes["end_reason"] == "dropout").to_numpy(dtype=bool, na_value=False)
                                    if "end_reason" in episodes.columns else False)})
     e["client_id"] = _take(episodes["client_id"], None)
     e["episode_id"] = _take(episodes["episode_id"], None)
     cand = e[["_c", "_e", "_start", "_end", "_dropout"]].merge(m, on="_c", how="inner", sort=False)
     if has_ep:
-        mep, eep = key_codes(s["episode_id"], episodes["episode_id"])
+        mep, eep = _shared_codes(sc, rows, episodes, "episode_id")
         cm = mep[cand["_m"].to_numpy()]
         cand = cand[(cm < 0) | (cm == eep[cand["_e"].to_numpy()])]
     day = np.timedelta64(1, "D")
@@ -261,6 +317,16 @@ def _candidates(s: pd.DataFrame, episodes: pd.DataFrame, value: str
         _dns=cand["_mdate"].to_numpy().astype("int64"),
     ).reset_index(drop=True)
     return e, cand
+
+
+def _has_duplicates(ids: pd.Series) -> bool:
+    """Whether an id occurs twice (a missing id counts as one value), as ``ids.duplicated().any()``;
+    for Arrow text from its kept factorization (:func:`effectstudy.core.keys.text_factorize`)."""
+    fact = text_factorize(ids)
+    if fact is None:
+        return bool(ids.duplicated().any())
+    codes, uniques = fact
+    return len(uniques) + int((codes < 0).any()) < len(codes)
 
 
 @dataclass(frozen=True)
@@ -436,7 +502,7 @@ def _long_pairs(e: pd.DataFrame, episodes: pd.DataFrame, a: _Assignment, ok: np.
     data = pd.DataFrame({
         "episode_id": _take(e["episode_id"], idx),
         "client_id": _take(e["client_id"], idx),
-        "time": pd.array(np.tile(np.array(["pre", "post"], dtype=object), len(pre)), dtype="str"),
+        "time": _text(pa.array(["pre", "post"]), np.tile(np.array([0, 1], dtype=np.int8), len(pre))),
         value: both("_score"),
         "date": both("_mdate"),
         "days_from_start": both("_ds").astype(int),
@@ -534,12 +600,13 @@ def pair_prepost(
         raise ArgumentError("post_rule", post_rule, f"one of {list(POST_RULES)}")
     _need(sc, "scores", ["client_id", "date", "scale", value])
     _need(episodes, "episodes", ["episode_id", "client_id", "start_date"])
-    dup = episodes["episode_id"].duplicated()
-    if dup.any():
+    if _has_duplicates(episodes["episode_id"]):
+        dup = episodes["episode_id"].duplicated()
         i = int(np.flatnonzero(dup.to_numpy())[0])
         raise DataError("duplicate episode id", row=episodes.index[i], column="episode_id",
                         value=episodes["episode_id"].iloc[i], expected="one row per episode", identifying=True)
-    s = _scale_rows(sc, scale, instrument)
+    rows = _scale_rows(sc, scale, instrument)
+    s = sc[[c for c in dict.fromkeys(("date", value, "occasion")) if c in sc.columns]].iloc[rows]
     has_occasion = "occasion" in s.columns and bool(s["occasion"].notna().any())
     if post_rule == "end_only" and not has_occasion:
         raise ArgumentError("post_rule", post_rule, "scores with an 'occasion' column (pre, interim, "
@@ -547,7 +614,7 @@ def pair_prepost(
                             "measurement is known to be the end measurement; map the export's "
                             "occasion column, or pass post_rule='last_measurement' (params: "
                             "analysis.post_rule) to take the last measurement in the post window")
-    e, cand = _candidates(s, episodes, value)
+    e, cand = _candidates(sc, rows, s, episodes, value)
     assigned = _assign(cand, e, pw, qw, post_rule)
     codes = _statuses(cand, e, assigned)
     status = np.asarray(STATUSES)[codes]

@@ -59,6 +59,7 @@ import pandas as pd
 from effectstudy import kernels
 from effectstudy.core.checks import check_choice, check_ci, check_int
 from effectstudy.core.errors import ArgumentError, DataError, DataQualityWarning
+from effectstudy.core.keys import codes_in, text_factorize
 from effectstudy.core.labels import register
 from effectstudy.core.results import TableResult, base_meta
 from effectstudy.core.schema import CATEGORIES
@@ -142,43 +143,92 @@ def itt_frame(pairs: Any, scores: Any, episodes: pd.DataFrame, *, scale: str,
     sel = (sc["scale"] == scale) & sc["score"].notna()
     if instrument is not None and "instrument" in sc.columns:
         sel &= sc["instrument"] == instrument
-    cols = ["client_id", "date", "score", *(["episode_id"] if "episode_id" in sc.columns else [])]
+    codes = _client_codes(sc, sel, pat["client_id"])  # join on integer codes of the ids when kept
+    on = "client_id" if codes is None else "_c"
+    cols = [*(["client_id"] if codes is None else []), "date", "score",
+            *(["episode_id"] if "episode_id" in sc.columns else [])]
     s = sc.loc[sel, cols].rename(columns={"episode_id": "_mep", "score": "_score"})
     eps = episodes.set_index("episode_id")
-    end = (eps["end_date"].reindex(pat["episode_id"]).to_numpy(dtype="datetime64[ns]") if "end_date" in eps.columns
+    at, exact = _rows_of(eps, pat["episode_id"])  # the episodes' rows, looked up once for every column
+    end = (at(eps["end_date"]).to_numpy(dtype="datetime64[ns]") if "end_date" in eps.columns
            else np.full(len(pat), np.datetime64("NaT"), dtype="datetime64[ns]"))
     limit = np.where(pat["post_date"].notna(), pat["post_date"].to_numpy(dtype="datetime64[ns]"),
                      end + np.timedelta64(after_end + 1, "D"))
-    e = pd.DataFrame({"episode_id": pat["episode_id"].to_numpy(), "client_id": pat["client_id"].to_numpy(),
-                      "_pre": pat["pre_date"].to_numpy(dtype="datetime64[ns]"), "_limit": limit})
-    c = e.merge(s, on="client_id", how="inner")
+    e = pd.DataFrame({"episode_id": _values(pat["episode_id"]), "client_id": _values(pat["client_id"]),
+                      "_pre": pat["pre_date"].to_numpy(dtype="datetime64[ns]"), "_limit": limit,
+                      "_e": np.arange(len(pat))})
+    if codes is not None:
+        s["_c"], e["_c"] = codes
+    c = e.merge(s, on=on, how="inner")
     keep = (c["date"] > c["_pre"]) & (c["date"] < c["_limit"])
     if "_mep" in c.columns:
         keep &= c["_mep"].isna() | (c["_mep"] == c["episode_id"])
-    c = c[keep.to_numpy()].sort_values(["episode_id", "date"], kind="stable")
-    last = c.drop_duplicates("episode_id", keep="last").set_index("episode_id")["_score"]
-    interim = last.reindex(pat["episode_id"]).to_numpy(dtype=float)
+    c = c[keep.to_numpy()]
+    # the latest measurement per episode (a tie in date: the later row), found on the episode's
+    # position instead of its id text (the ids of ``pat`` are unique, so the same rows)
+    order = np.lexsort((c["date"].to_numpy(), c["_e"].to_numpy()))
+    epos = c["_e"].to_numpy()[order]
+    final = np.ones(len(order), dtype=bool)
+    final[:-1] = epos[1:] != epos[:-1]
+    interim = np.full(len(pat), np.nan)
+    interim[epos[final]] = c["_score"].to_numpy(dtype=float)[order[final]]
     out = pd.DataFrame({
-        "episode_id": pat["episode_id"].to_numpy(),
-        "status": pat["status"].astype(str).to_numpy(),
+        "episode_id": _values(pat["episode_id"]),
+        "status": _values(pat["status"].astype(str)),
         "pre": pat["pre_score"].to_numpy(dtype=float),
         "post": pat["post_score"].to_numpy(dtype=float),
     })
     out["has_interim"] = ~np.isnan(interim)
     out["last"] = np.where(out["has_interim"], interim, out["pre"])
     out["completer"] = (out["status"] == "paired") & out["post"].notna()
+    # every id found: derive from the taken rows only (element-wise, so the same values)
+    part = (lambda name: at(eps[name])) if exact else (lambda name: eps[name])
     for col in covariates:
         if col == "age" and "age" not in eps.columns and "birth_year" in eps.columns:
-            val = eps["start_date"].dt.year - eps["birth_year"].astype("Float64")
+            val = part("start_date").dt.year - part("birth_year").astype("Float64")
         elif col == "regular_end" and "regular_end" not in eps.columns and "end_reason" in eps.columns:
-            reason = eps["end_reason"].astype("string")
+            reason = part("end_reason").astype("string")
             val = (reason == "regular").astype("Float64").where(reason.notna())
         elif col in eps.columns:
-            val = eps[col]
+            val = part(col)
         else:
             raise ArgumentError("covariates", col, f"episode columns (or age); they are {sorted(eps.columns)}")
-        out[col] = val.reindex(out["episode_id"]).to_numpy()
+        out[col] = (val if exact else at(val)).to_numpy()
     return out
+
+
+def _values(col: pd.Series) -> Any:
+    """A column's values for a new frame: Arrow text as it is (the frame infers the same ``str``
+    column from an object array of the text), anything else as ``to_numpy()``."""
+    return col.array if col.dtype == "str" else col.to_numpy()
+
+
+def _client_codes(sc: pd.DataFrame, sel: pd.Series, clients: pd.Series
+                  ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Shared integer codes of the client ids of the score rows ``sel`` and of ``clients``
+    (missing -1 on both sides, an id no score has -2), from the scores' kept factorization
+    (:func:`effectstudy.core.keys.text_factorize`); ``None`` unless both are Arrow text."""
+    fact = text_factorize(sc["client_id"])
+    if fact is None:
+        return None
+    other = codes_in(clients, fact[1])
+    if other is None:
+        return None
+    return fact[0][np.flatnonzero(sel.to_numpy(dtype=bool, na_value=False))], other
+
+
+def _rows_of(eps: pd.DataFrame, ids: pd.Series) -> tuple[Any, bool]:
+    """A function giving ``val.reindex(ids)`` for columns ``val`` of ``eps`` (indexed by episode
+    id), and whether it is a plain take: the positions are looked up once and, when every id is
+    found, taking them gives the same rows."""
+    if not eps.index.is_unique:
+        return (lambda val: val.reindex(ids)), False
+    pos = codes_in(ids, eps.index)  # Arrow's lookup of text ids (-1/-2: missing/not found)
+    if pos is None:
+        pos = eps.index.get_indexer(ids)
+    if (pos < 0).any():
+        return (lambda val: val.reindex(ids)), False
+    return (lambda val: val.take(pos)), True
 
 
 # ------------------------------------------------------------------------------ imputation
@@ -200,10 +250,12 @@ def _design(data: pd.DataFrame, predictors: Sequence[Hashable], observed: np.nda
                 cols.append(miss.astype(float))
                 names.append(f"{p}: missing")
         else:
-            lev = s.astype("string").fillna("(missing)").to_numpy(dtype=object)
-            levels = sorted(set(lev[observed]))  # levels without an observed post: no coefficient
-            for level in levels[1:]:
-                cols.append((lev == level).astype(float))
+            # the level texts once (factorized), then indicators from the integer codes
+            codes, uniques = pd.factorize(s.astype("string").fillna("(missing)"))
+            code_of = {str(u): k for k, u in enumerate(uniques)}
+            levels = sorted(str(u) for u in uniques[np.unique(codes[observed])])
+            for level in levels[1:]:  # levels without an observed post: no coefficient
+                cols.append((codes == code_of[level]).astype(float))
                 names.append(f"{p}={level}")
     x = np.column_stack(cols)
     keep = _independent(x[observed])
@@ -223,18 +275,23 @@ def _independent(xo: np.ndarray, tol: float = 1e-7) -> np.ndarray:
     keep = np.zeros(xo.shape[1], dtype=bool)
     keep[0] = True  # the intercept
     # an orthonormal basis of the kept columns, grown one column at a time (Gram-Schmidt with
-    # a second pass, "twice is enough"), instead of a QR of all kept columns per column
+    # a second pass, "twice is enough"), instead of a QR of all kept columns per column; it
+    # lives in the first k columns of one preallocated C-ordered array (the row-major layout
+    # of ``np.column_stack`` of the columns, so the same products, without a copy per column)
+    basis = np.empty(xo.shape)
     first = xo[:, 0]
-    basis = [first / np.linalg.norm(first)]
+    basis[:, 0] = first / np.linalg.norm(first)
+    k = 1
     for j in range(1, xo.shape[1]):  # a handful of model columns
         col = xo[:, j]
-        q = np.column_stack(basis)
+        q = basis[:, :k]
         resid = col - q @ (q.T @ col)
         resid = resid - q @ (q.T @ resid)
         rn = np.linalg.norm(resid)
         keep[j] = rn > tol * max(np.linalg.norm(col), 1e-300)
         if keep[j]:
-            basis.append(resid / rn)
+            basis[:, k] = resid / rn
+            k += 1
     return keep
 
 
@@ -509,7 +566,7 @@ def itt_effect(
             work["has_interim"] = f["has_interim"].astype(float).to_numpy()
             predictors.append("has_interim")
     for c in covariates:
-        work[f"cov:{c}"] = f[c].to_numpy()
+        work[f"cov:{c}"] = _values(f[c])  # Arrow text stays text (the model reads it as text)
         predictors.append(f"cov:{c}")
     # at least MIN_OBS_PER_COLUMN observed posts per model column: covariates are dropped from
     # the end of the list until the model fits (recorded in meta); pre and last always stay
