@@ -263,17 +263,19 @@ def _shared_codes(sc: pd.DataFrame, rows: np.ndarray, episodes: pd.DataFrame, co
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Shared integer codes of ``col`` of the score rows ``rows`` and of the episodes.
 
-    Arrow text ids: the whole scores column is factorized once (kept for further scales of
-    the same frame, :func:`effectstudy.core.keys.text_factorize`) and the episodes' ids are
-    looked up in it (an id no score has gets -2); otherwise :func:`key_codes` of the rows.
-    Equal ids get equal codes and missing ids -1 on both sides, as with :func:`key_codes`.
+    Arrow text ids: the scale's rows are factorized by Arrow's hash encoding
+    (:func:`effectstudy.core.keys.text_factorize`; only these rows, so nothing of the size of
+    the whole scores frame is kept) and the episodes' ids looked up in the result (an id no
+    score has gets -2); otherwise :func:`key_codes`.  Equal ids get equal codes and missing
+    ids -1 on both sides, as with :func:`key_codes`.
     """
-    fact = text_factorize(sc[col])
+    sub = sc[col].iloc[rows]
+    fact = text_factorize(sub)
     if fact is not None:
         ecodes = codes_in(episodes[col], fact[1])
         if ecodes is not None:
-            return fact[0][rows], ecodes
-    return key_codes(sc[col].iloc[rows], episodes[col])
+            return fact[0], ecodes
+    return key_codes(sub, episodes[col])
 
 
 def _candidates(sc: pd.DataFrame, rows: np.ndarray, s: pd.DataFrame, episodes: pd.DataFrame,

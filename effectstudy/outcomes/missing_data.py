@@ -206,15 +206,16 @@ def _values(col: pd.Series) -> Any:
 def _client_codes(sc: pd.DataFrame, sel: pd.Series, clients: pd.Series
                   ) -> tuple[np.ndarray, np.ndarray] | None:
     """Shared integer codes of the client ids of the score rows ``sel`` and of ``clients``
-    (missing -1 on both sides, an id no score has -2), from the scores' kept factorization
-    (:func:`effectstudy.core.keys.text_factorize`); ``None`` unless both are Arrow text."""
-    fact = text_factorize(sc["client_id"])
+    (missing -1 on both sides, an id no score has -2), from a factorization
+    (:func:`effectstudy.core.keys.text_factorize` of these rows only); ``None`` unless both are
+    Arrow text."""
+    fact = text_factorize(sc["client_id"].iloc[np.flatnonzero(sel.to_numpy(dtype=bool, na_value=False))])
     if fact is None:
         return None
     other = codes_in(clients, fact[1])
     if other is None:
         return None
-    return fact[0][np.flatnonzero(sel.to_numpy(dtype=bool, na_value=False))], other
+    return fact[0], other
 
 
 def _rows_of(eps: pd.DataFrame, ids: pd.Series) -> tuple[Any, bool]:
