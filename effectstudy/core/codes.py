@@ -105,9 +105,11 @@ class CodeList:
         idx, distinct = pd.factorize(values.astype("str"), use_na_sentinel=True)
         lookup = {c.casefold(): c for c in self.codes}
         keys = pd.Series(np.asarray(distinct, dtype=object), dtype="str").str.casefold()
-        mapped = np.append(keys.map(lookup).to_numpy(dtype=object, na_value=None), None)
-        coded = pd.Series(mapped[idx], index=values.index, dtype="str")  # idx -1 (missing) -> None
-        uncoded = (idx >= 0) & coded.isna().to_numpy(dtype=bool)
+        small = pd.Series(keys.map(lookup).to_numpy(dtype=object, na_value=None), dtype="str")
+        # spread the few mapped values over the rows in Arrow (idx -1, missing, -> missing): no
+        # Python string per row
+        coded = pd.Series(small.array.take(idx, allow_fill=True), index=values.index, copy=False)
+        uncoded = (idx >= 0) & np.append(small.isna().to_numpy(dtype=bool), False)[idx]
         return coded, uncoded
 
 

@@ -140,10 +140,16 @@ class RowKey:
         # distinct raw ids first (cheap on Arrow strings), then normalise and hash only those
         codes, uniques = pd.factorize(s.astype("string"), use_na_sentinel=True)
         norm = pd.Series(uniques, dtype="string").str.strip().str.upper()
-        prefix = domain.encode("utf-8") + b"\x00"
-        secret = self.secret
-        hexes = np.array([ROWKEY_PREFIX + hmac.digest(secret, prefix + u.encode("utf-8"), "sha256").hex()[:ROWKEY_HEX]
-                          if u else "" for u in norm.fillna("").tolist()] + [""], dtype=object)
+        # the MAC state after the domain prefix is made once and copied per id (the key's pads are
+        # not hashed again for every id); HMAC(K, prefix || id) is the same as in one call
+        start = hmac.new(self.secret, domain.encode("utf-8") + b"\x00", "sha256")
+
+        def one(u: str) -> str:
+            h = start.copy()
+            h.update(u.encode("utf-8"))
+            return ROWKEY_PREFIX + h.hexdigest()[:ROWKEY_HEX]
+
+        hexes = np.array([one(u) if u else "" for u in norm.fillna("").tolist()] + [""], dtype=object)
         return hexes[np.where(codes < 0, len(uniques), codes)]
 
     def row_keys(self, client_ids: Any = None, episode_ids: Any = None) -> np.ndarray:

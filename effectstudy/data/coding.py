@@ -96,7 +96,7 @@ def apply_codes(
             out = df.copy(deep=False)  # copy-on-write: the other columns are not copied
         out[col] = coded
         if uncoded.any():
-            problems.append(problems_frame(file, lines[uncoded], col, df[col].to_numpy(dtype=object)[uncoded], UNCODED_RULE, _expected(cl), "warning"))
+            problems.append(problems_frame(file, lines[uncoded], col, df[col][uncoded].to_numpy(dtype=object), UNCODED_RULE, _expected(cl), "warning"))
     return out, concat_problems(problems)
 
 

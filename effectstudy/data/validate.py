@@ -64,7 +64,7 @@ from effectstudy.core.errors import (
     EffectstudyError,
     ValidationError,
 )
-from effectstudy.core.keys import isin
+from effectstudy.core.keys import codes_in, isin, text_factorize
 from effectstudy.core.rowkey import RowKey
 from effectstudy.core.schema import (
     ITEM_PATTERN,
@@ -587,6 +587,64 @@ def _item_matrix(cols: list[np.ndarray], which: np.ndarray, rows: np.ndarray) ->
     return out.T
 
 
+def _item_view(df: pd.DataFrame, items: list[str]) -> np.ndarray | None:
+    """All item columns as one (rows x items) float matrix *without a copy*, or ``None``.
+
+    When the frame keeps its items in one ``float64`` block (as the readers build it),
+    ``df[items].to_numpy()`` is a view of that block; when it is not (mixed dtypes, columns
+    spread over blocks), ``None`` tells the caller to gather the columns itself.
+
+    >>> df = pd.DataFrame({"item_1": [1.0, 2.0], "item_2": [3.0, np.nan]})
+    >>> _item_view(df, ["item_1", "item_2"]).tolist()
+    [[1.0, 3.0], [2.0, nan]]
+    """
+    if not items or any(df[c].dtype != np.float64 for c in items):
+        return None
+    mat = df[items].to_numpy()
+    first = df[items[0]].to_numpy()
+    if mat.dtype != np.float64 or not np.shares_memory(mat, first):
+        return None
+    return mat
+
+
+def _item_block(full: np.ndarray | None, cols: list[np.ndarray], which: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The rows ``rows`` of the item columns ``which``: sliced out of ``full`` (a view when the
+    rows and columns are runs) or, without ``full``, gathered by :func:`_item_matrix`.
+
+    >>> full = np.array([[1., 4.], [2., 5.], [3., 6.]])
+    >>> _item_block(full, [], np.array([1]), np.array([1, 2])).tolist()
+    [[5.0], [6.0]]
+    """
+    if full is None:
+        return _item_matrix(cols, which, rows)
+    take: slice | np.ndarray = rows
+    if len(rows) and rows[-1] - rows[0] == len(rows) - 1:
+        take = slice(int(rows[0]), int(rows[-1]) + 1)
+    cols_take: slice | np.ndarray = which
+    if len(which) and which[-1] - which[0] == len(which) - 1:
+        cols_take = slice(int(which[0]), int(which[-1]) + 1)
+    if isinstance(take, slice) or isinstance(cols_take, slice):
+        return full[take][:, cols_take]
+    return full[np.ix_(take, cols_take)]
+
+
+def _item_cells(found: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]], mm: np.ndarray,
+                p_in: np.ndarray, rows: np.ndarray, cols: np.ndarray, codes: tuple[int, int]) -> None:
+    """Add the cells of one chunk ``mm`` (rows ``rows``, item columns ``cols``; ``p_in``: answered)
+    with a code just below the range ``codes`` (``coding_mismatch``, when the range starts at 1
+    or above) or another code outside it or not whole (``out_of_range``) to ``found``, row by row."""
+    item_min, item_max = codes
+    below_code = (mm == item_min - 1) if item_min >= 1 else np.zeros(mm.shape, bool)
+    if below_code.any():  # np.nonzero only where something is flagged
+        r, c = np.nonzero(below_code)
+        found["coding_mismatch"].append((rows[r], cols[c], mm[r, c]))
+    with np.errstate(invalid="ignore"):
+        bad = p_in & ~below_code & ((mm < item_min) | (mm > item_max) | (mm != np.round(mm)))
+    if bad.any():
+        r, c = np.nonzero(bad)
+        found["out_of_range"].append((rows[r], cols[c], mm[r, c]))
+
+
 def _check_items(df: pd.DataFrame, *, file: str, lines: np.ndarray) -> list[pd.DataFrame]:
     out: list[pd.DataFrame] = []
     if "instrument" not in df.columns:
@@ -602,7 +660,8 @@ def _check_items(df: pd.DataFrame, *, file: str, lines: np.ndarray) -> list[pd.D
     if not items:
         return out
     numbers = np.array([item_number(c) for c in items])
-    cols_all = [df[c].to_numpy(dtype=float, na_value=np.nan) for c in items]
+    full = _item_view(df, items)
+    cols_all = [] if full is not None else [df[c].to_numpy(dtype=float, na_value=np.nan) for c in items]
     for iid in ids:
         if iid not in known:
             continue
@@ -620,20 +679,16 @@ def _check_items(df: pd.DataFrame, *, file: str, lines: np.ndarray) -> list[pd.D
         for c0 in range(0, len(rows_all), _ITEM_CHUNK):
             rows = rows_all[c0:c0 + _ITEM_CHUNK]
             if beyond.any():
-                mb = _item_matrix(cols_all, np.flatnonzero(beyond), rows)
-                r, c = np.nonzero(~np.isnan(mb))
-                found["item_not_in_instrument"].append((rows[r], cols_out[c], mb[r, c]))
+                mb = _item_block(full, cols_all, np.flatnonzero(beyond), rows)
+                present = ~np.isnan(mb)
+                if present.any():  # np.nonzero only where something is flagged (most chunks: nothing)
+                    r, c = np.nonzero(present)
+                    found["item_not_in_instrument"].append((rows[r], cols_out[c], mb[r, c]))
             if not (~beyond).any():
                 continue
-            mm = _item_matrix(cols_all, np.flatnonzero(~beyond), rows)
+            mm = _item_block(full, cols_all, np.flatnonzero(~beyond), rows)
             p_in = ~np.isnan(mm)
-            below_code = (mm == ins.item_min - 1) if ins.item_min >= 1 else np.zeros(mm.shape, bool)
-            r, c = np.nonzero(below_code)
-            found["coding_mismatch"].append((rows[r], cols_in[c], mm[r, c]))
-            with np.errstate(invalid="ignore"):
-                bad = p_in & ~below_code & ((mm < ins.item_min) | (mm > ins.item_max) | (mm != np.round(mm)))
-            r, c = np.nonzero(bad)
-            found["out_of_range"].append((rows[r], cols_in[c], mm[r, c]))
+            _item_cells(found, mm, p_in, rows, cols_in, (ins.item_min, ins.item_max))
             n_ans = p_in.sum(axis=1)
             lo = np.fmin.reduce(mm, axis=1)  # fmin/fmax skip NaN
             hi = np.fmax.reduce(mm, axis=1)
@@ -701,11 +756,10 @@ def _check_repeated_sessions(df: pd.DataFrame, *, file: str, lines: np.ndarray) 
     if not {*key, "date"} <= set(df.columns) or len(df) < 2:
         return _empty_problems()
     pos = np.flatnonzero(df[[*key, "date"]].notna().all(axis=1).to_numpy())
-    sub = df[[*key, "date"]].iloc[pos]
-    dup = sub.duplicated(key, keep=False).to_numpy()
+    dup = _duplicated_keys(df, key, pos)
     if not dup.any():
         return _empty_problems()
-    d = sub[dup]
+    d = df[[*key, "date"]].iloc[pos[dup]]
     dates = d.groupby(key, sort=False, observed=True)["date"].transform("nunique").to_numpy()
     bad = dates > 1
     if not bad.any():
@@ -713,6 +767,43 @@ def _check_repeated_sessions(df: pd.DataFrame, *, file: str, lines: np.ndarray) 
     return problems_frame(file, lines[pos[dup][bad]], "session", d["session"].to_numpy()[bad], "repeated_session",
                           "one administration per episode, instrument and session number (this number "
                           "occurs on several dates)", "warning")
+
+
+def _duplicated_keys(df: pd.DataFrame, key: list[str], pos: np.ndarray) -> np.ndarray:
+    """``df[key].iloc[pos].duplicated(keep=False)`` as a boolean array, on one ``int64`` key.
+
+    Each key column is factorised (an Arrow text column once, through
+    :func:`~effectstudy.core.keys.text_factorize`), the codes are combined into one integer per
+    row (mixed radix, re-factorised before it could overflow) and only that is hashed: equal
+    combined codes mean equal keys, so the same rows are flagged as by ``DataFrame.duplicated``.
+    The rows ``pos`` (increasing, as ``np.flatnonzero`` gives them) must have no missing key value.
+
+    >>> df = pd.DataFrame({"a": pd.Series(["x", "x", "y", "x"], dtype="str"), "b": [1, 2, 1, 1]})
+    >>> _duplicated_keys(df, ["a", "b"], np.array([0, 1, 2, 3])).tolist()
+    [True, False, False, True]
+    """
+    pos = np.asarray(pos, dtype=np.int64)
+    if len(pos) < 2:
+        return np.zeros(len(pos), dtype=bool)
+    combined = np.zeros(len(pos), dtype=np.int64)
+    size = 1
+    whole = len(pos) == len(df)  # pos is every row, in order: no gather
+    for k in key:
+        col = df[k]
+        fact = text_factorize(col)
+        if fact is not None:
+            codes, n = (fact[0] if whole else fact[0][pos]), len(fact[1])
+        else:
+            codes, uniques = pd.factorize(col if whole else col.iloc[pos], use_na_sentinel=True)
+            codes, n = codes.astype(np.int64, copy=False), len(uniques)
+        if size * max(n, 1) >= 2 ** 62:  # keep the mixed-radix code within int64
+            combined, uniques = pd.factorize(combined)
+            combined, size = combined.astype(np.int64, copy=False), len(uniques)
+        combined = combined * max(n, 1) + codes
+        size *= max(n, 1)
+    if size <= 4 * len(pos):  # dense codes: count them
+        return np.bincount(combined, minlength=size)[combined] > 1
+    return pd.Series(combined, copy=False).duplicated(keep=False).to_numpy(dtype=bool)
 
 
 def _check_duplicates(df: pd.DataFrame, spec: TableSpec, *, file: str, lines: np.ndarray,
@@ -724,7 +815,7 @@ def _check_duplicates(df: pd.DataFrame, spec: TableSpec, *, file: str, lines: np
     ok = ~np.isin(lines, bad_lines) & df[key].notna().all(axis=1).to_numpy()
     # only the key columns are compared for all rows; full rows are hashed for duplicates only
     pos = np.flatnonzero(ok)
-    dup = df[key].iloc[pos].duplicated(keep=False).to_numpy()
+    dup = _duplicated_keys(df, key, pos)
     if not dup.any():
         return _empty_problems()
     d = df.iloc[pos[dup]]
@@ -749,6 +840,44 @@ def _check_duplicates(df: pd.DataFrame, spec: TableSpec, *, file: str, lines: np
 
 
 # ====================================================================== cross-table checks
+def _positions(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """``index.get_indexer(values)``, -1 for a value not in ``index`` and for a missing value.
+
+    Arrow text on both sides is looked up with Arrow's hash lookup
+    (:func:`~effectstudy.core.keys.codes_in`), else pandas decides.  ``index`` must be unique.
+
+    >>> _positions(pd.Series(["b", "x", "a"], dtype="str"), pd.Index(["a", "b"], dtype="str")).tolist()
+    [1, -1, 0]
+    """
+    pos = codes_in(values, index, absent=-1)
+    if pos is None:
+        pos = np.asarray(index.get_indexer(values), dtype=np.int64)
+        missing = pd.isna(np.asarray(values, dtype=object)) if len(values) else np.zeros(0, dtype=bool)
+        return np.where(missing, -1, pos)
+    return np.asarray(pos, dtype=np.int64)
+
+
+def _column_positions(columns: Sequence[pd.Series], index: pd.Index) -> list[np.ndarray]:
+    """:func:`_positions` of every value of whole id columns, one array per column.
+
+    Arrow text columns are looked up through their factorisations
+    (:func:`~effectstudy.core.keys.text_factorize`, computed once per column and already made by
+    the tables' duplicate checks): only their distinct ids are looked up, all in one lookup, then
+    spread over the rows.
+
+    >>> [p.tolist() for p in _column_positions([pd.Series(["b", None, "b", "x"], dtype="str"),
+    ...                                         pd.Series(["a"], dtype="str")], pd.Index(["a", "b"], dtype="str"))]
+    [[1, -1, 1, -1], [0]]
+    """
+    facts = [text_factorize(c) for c in columns]
+    if not facts or any(f is None for f in facts):
+        return [_positions(c, index) for c in columns]
+    distinct = [pd.Series(u, copy=False) for _, u in facts]
+    upos = _positions(distinct[0] if len(distinct) == 1 else pd.concat(distinct, ignore_index=True), index)
+    parts = np.split(upos, np.cumsum([len(u) for u in distinct])[:-1])
+    return [np.append(part, -1)[codes] for part, (codes, _) in zip(parts, facts, strict=True)]  # -1: missing
+
+
 def check_study(
     episodes: pd.DataFrame,
     episode_lines: np.ndarray,
@@ -774,10 +903,15 @@ def check_study(
     """
     before, after = (pd.Timedelta(days=int(d)) for d in window_days)
     ep = episodes[np.asarray(episodes_used, dtype=bool)]
-    used_ids = pd.Series(ep["episode_id"].dropna().unique(), dtype="str")
+    # the used episodes by id (first row of an id); an id is used when it has a position here
+    epi = ep.drop_duplicates("episode_id").set_index("episode_id")
     not_used = episodes["episode_id"][~np.asarray(episodes_used, dtype=bool)].dropna()
-    excluded_ids = pd.Series(not_used[~isin(not_used, used_ids)].unique(), dtype="str")
+    excluded_ids = pd.Series(not_used[_positions(not_used, epi.index) < 0].unique(), dtype="str")
     out: list[pd.DataFrame] = []
+    # positions of the measurements' and the satisfaction forms' episode ids among the used episodes
+    id_cols = {t: d["episode_id"] for t, d in (("m", measurements), ("s", satisfaction))
+               if d is not None and len(d) and "episode_id" in d}
+    at_rows = dict(zip(id_cols, _column_positions(list(id_cols.values()), epi.index), strict=True))
     if measurements is not None and len(measurements):
         f = files["measurements"]
         use = np.asarray(measurements_used, dtype=bool)
@@ -790,8 +924,13 @@ def check_study(
         # string columns stay pandas/Arrow Series (no Python objects per row)
         e1 = (m["episode_id"].iloc[p1].reset_index(drop=True) if "episode_id" in m
               else pd.Series([], dtype="str"))
-        in_used = isin(e1, used_ids)
-        in_excl = isin(e1, excluded_ids)
+        # one lookup of each id in the used episodes gives used (>= 0) and their positions
+        at = at_rows["m"][p1] if "m" in at_rows else np.zeros(0, dtype=np.int64)
+        in_used = at >= 0
+        in_excl = np.zeros(len(e1), dtype=bool)
+        if not in_used.all():
+            rest = np.flatnonzero(~in_used)
+            in_excl[rest] = isin(e1.iloc[rest], excluded_ids)
         unk = ~in_used & ~in_excl
         if unk.any():
             out.append(problems_frame(f, ln[p1[unk]], "episode_id", e1[unk].to_numpy(), "unknown_episode",
@@ -800,9 +939,8 @@ def check_study(
             out.append(problems_frame(f, ln[p1[in_excl]], "episode_id", e1[in_excl].to_numpy(), "episode_excluded",
                                       "an episode that passed validation", "error"))
         ok1 = p1[in_used]
-        epi = ep.drop_duplicates("episode_id").set_index("episode_id")
         if len(ok1):
-            loc = epi.index.get_indexer(m["episode_id"].iloc[ok1])
+            loc = at[in_used]
             ec = epi["client_id"].iloc[loc].reset_index(drop=True)
             mc = m["client_id"].iloc[ok1].reset_index(drop=True)
             mism = (ec != mc).to_numpy(dtype=bool)
@@ -859,8 +997,11 @@ def check_study(
         pos = np.flatnonzero(np.asarray(satisfaction_used, dtype=bool))
         ln = np.asarray(satisfaction_lines, dtype=np.int64)
         es = satisfaction["episode_id"].iloc[pos].reset_index(drop=True)
-        in_used = isin(es, used_ids)
-        in_excl = isin(es, excluded_ids)
+        in_used = at_rows["s"][pos] >= 0
+        in_excl = np.zeros(len(es), dtype=bool)
+        if not in_used.all():
+            rest = np.flatnonzero(~in_used)
+            in_excl[rest] = isin(es.iloc[rest], excluded_ids)
         e = es.to_numpy() if (~in_used).any() else np.array([], dtype=object)
         unk = ~in_used & ~in_excl
         if unk.any():
