@@ -76,6 +76,7 @@ import pandas as pd
 
 from effectstudy.core.checks import check_choice
 from effectstudy.core.errors import ArgumentError
+from effectstudy.core.keys import factorizations
 from effectstudy.core.params import DataSpec, FileSpec
 from effectstudy.core.rowkey import RowKey, load_row_key
 from effectstudy.core.schema import SCORED_MEASUREMENTS, TABLES, Column, TableSpec
@@ -1881,6 +1882,7 @@ def _row_key_source(row_key: RowKey | None, spec: FileSpec) -> RowKey | Any:
     return row_key if row_key is not None else (lambda: load_row_key(Path(spec.path).resolve().parent))
 
 
+@factorizations()  # the table's id columns factorized once for all its checks
 def read_table(spec: FileSpec, table: str = "episodes", *, on_fatal: str = "raise",
                min_date: str = DEFAULT_MIN_DATE, today: str | None = None,
                codes: Mapping[str, Any] | None = None, show_identifiers: bool = False,
@@ -1940,6 +1942,7 @@ def read_table(spec: FileSpec, table: str = "episodes", *, on_fatal: str = "rais
     return TableRead(table, file, data, _rejected(raw, report, table), report, meta, typed)
 
 
+@factorizations()  # the id columns factorized once for the table checks and those between tables
 def read_study(data_spec: DataSpec, *, on_fatal: str = "raise", window_days: tuple[int, int] = DEFAULT_WINDOW_DAYS,
                min_date: str = DEFAULT_MIN_DATE, today: str | None = None, show_identifiers: bool = False,
                row_key: RowKey | None = None) -> StudyData:

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from effectstudy.core.errors import ArgumentError
-from effectstudy.core.keys import isin
+from effectstudy.core.keys import factorizations, isin
 from effectstudy.core.params import PARQUET_SUFFIXES, DataSpec, DuckDBSpec, FileSpec
 from effectstudy.core.rowkey import RowKey, load_row_key
 from effectstudy.data.consent import restrict_to_episodes
@@ -368,6 +368,7 @@ def _stream_validation(con: Any, ctx: _Context, batch_rows: int) -> tuple[pd.Dat
     return _in_check_order(own, probe_own), _in_check_order(cross, probe_cross), fatal, n, empty
 
 
+@factorizations()  # as read_study: an id column factorized once for its checks
 def read_study_outofcore(data_spec: DataSpec, *, on_fatal: str = "raise",
                          window_days: tuple[int, int] = DEFAULT_WINDOW_DAYS, min_date: str = DEFAULT_MIN_DATE,
                          today: str | None = None, show_identifiers: bool = False,

@@ -10,7 +10,7 @@ import pytest
 
 import effectstudy as es
 from effectstudy.core.errors import DataError
-from effectstudy.core.keys import codes_in, key_codes, text_factorize
+from effectstudy.core.keys import codes_in, factorizations, key_codes, text_factorize
 
 
 def _data(seed: int = 3, n_ep: int = 60):
@@ -60,7 +60,11 @@ def test_text_factorize_is_pd_factorize_and_kept_per_column():
     exp_codes, exp_uniques = pd.factorize(s)
     assert codes.tolist() == exp_codes.tolist()
     assert list(uniques) == list(exp_uniques)
-    assert text_factorize(s)[0] is codes  # kept: the same column is not factorized again
+    assert text_factorize(s)[0] is not codes  # outside a factorizations() block nothing is kept
+    with factorizations():
+        kept = text_factorize(s)[0]
+        assert text_factorize(s)[0] is kept  # kept: the same column is not factorized again
+    assert text_factorize(s)[0] is not kept  # forgotten at the block's end
     s2 = s.copy()
     s2.iloc[0] = "z"  # an edited column has a new Arrow array, so a new factorization
     assert text_factorize(s2)[0].tolist() == pd.factorize(s2)[0].tolist()
@@ -71,13 +75,14 @@ def test_codes_in_matches_key_codes_equality():
     a = pd.Series(["x", "y", None, "x", "w"], dtype="str")
     b = pd.Series(["y", "q", None, "x"], dtype="str")
     codes, uniques = text_factorize(a)
-    got = codes_in(b, uniques)
+    with factorizations():
+        got = codes_in(b, uniques)
+        assert codes_in(b, uniques) is got  # the lookup is kept in a block
     assert got.tolist() == [1, -2, -1, 0]
     ka, kb = key_codes(a, b)
     # equal ids, equal codes; missing -1 on both sides (as key_codes)
     for i in range(len(b)):
         assert ((codes == got[i]) == (ka == kb[i])).all()
-    assert codes_in(b, uniques) is got  # the lookup is kept too
     assert codes_in(pd.Series(["x"], dtype=object), uniques) is None
 
 
