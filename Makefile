@@ -31,9 +31,12 @@ $(BIN)/uv:
 LOCK_STALE := { echo "uv.lock is out of sync with pyproject.toml: run make lock and commit uv.lock" >&2; exit 1; }
 
 # --locked: install exactly uv.lock, and stop (saying `make lock`) when it no longer matches
-# pyproject.toml; --inexact keeps what uv does not manage (pip, uv itself, the kernel spec).
+# pyproject.toml; --inexact keeps what uv does not manage (pip, uv itself, the kernel spec);
+# --compile-bytecode writes the .pyc files once (~15 s): where PYTHONDONTWRITEBYTECODE is set,
+# as on CI machines, every run otherwise compiles pandas, scipy, matplotlib ... anew (the imports
+# of a report run: 6.8 s instead of 2.3 s; the demo report 16 s instead of 8.5 s).
 $(STAMP): pyproject.toml uv.lock | $(BIN)/uv
-	@$(UV) sync --quiet --locked --inexact $(EXTRAS) || $(LOCK_STALE)
+	@$(UV) sync --quiet --locked --inexact --compile-bytecode $(EXTRAS) || $(LOCK_STALE)
 	$(BIN)/python -m ipykernel install --sys-prefix --name effectstudy --display-name "Python (effectstudy)" >/dev/null
 	@touch $(STAMP)
 

@@ -29,7 +29,7 @@ from effectstudy.core.errors import DataError
 from effectstudy.core.schema import item_column, item_columns, item_number
 from effectstudy.instruments import Instrument
 
-__all__ = ["select_rows", "ItemRows", "select_item_rows", "item_matrix_columns", "numeric_block", "check_codes",
+__all__ = ["select_rows", "ItemRows", "select_item_rows", "instrument_rows", "item_matrix_columns", "numeric_block", "check_codes",
            "keyed_items"]
 
 
@@ -142,6 +142,19 @@ def select_item_rows(measurements: pd.DataFrame, inst: Instrument, rows: np.ndar
     # copy-on-write: dropping columns copies nothing; iloc copies the other columns' rows only
     frame = measurements.drop(columns=scored).iloc[pos]
     return ItemRows(frame, measurements, pos), n_other
+
+
+def instrument_rows(measurements: pd.DataFrame, inst: Instrument, rows: np.ndarray | None
+                    ) -> tuple[pd.DataFrame, ItemRows | None, int]:
+    """The rows of ``inst`` for :func:`effectstudy.score` and :func:`effectstudy.reliability`:
+    ``(frame, item_rows, n_other)``, from :func:`select_rows` (``item_rows`` None: ``frame``
+    holds the items) or, for a selection ``rows``, from :func:`select_item_rows` (``frame``
+    without the items, which ``item_rows`` reads)."""
+    if rows is None:
+        df, n_other = select_rows(measurements, inst)
+        return df, None, n_other
+    sel, n_other = select_item_rows(measurements, inst, rows)
+    return sel.frame, sel, n_other
 
 
 def item_matrix_columns(df: pd.DataFrame, inst: Instrument, columns: pd.Index | None = None) -> list[str]:

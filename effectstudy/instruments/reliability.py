@@ -57,11 +57,10 @@ from effectstudy.core.schema import item_column, non_item_columns
 from effectstudy.instruments import Instrument, resolve
 from effectstudy.instruments.items import (
     check_codes,
+    instrument_rows,
     item_matrix_columns,
     keyed_items,
     numeric_block,
-    select_item_rows,
-    select_rows,
 )
 from effectstudy.instruments.registry import no_key_message
 from effectstudy.instruments.scoring import is_score_only
@@ -204,11 +203,7 @@ def reliability(
     sc = inst.scale(scale)
     if sc.rule not in ("sum", "mean"):
         raise ArgumentError("scale", sc.name, f"a sum or mean scale (alpha is not defined for rule {sc.rule!r})")
-    if rows is None:
-        sel, (df, n_other) = None, select_rows(measurements, inst)
-    else:
-        sel, n_other = select_item_rows(measurements, inst, rows)
-        df = sel.frame
+    df, sel, n_other = instrument_rows(measurements, inst, rows)
     n_original = len(df) + n_other
     if is_score_only(measurements):  # the columns decide (df may lack the item columns)
         raise DataError(

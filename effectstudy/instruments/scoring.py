@@ -84,10 +84,9 @@ from effectstudy.core.schema import (
 from effectstudy.instruments import Instrument, resolve
 from effectstudy.instruments.items import (
     check_codes,
+    instrument_rows,
     item_matrix_columns,
     numeric_block,
-    select_item_rows,
-    select_rows,
 )
 from effectstudy.instruments.registry import no_key_message
 
@@ -472,11 +471,7 @@ def score(
         raise ArgumentTypeError("measurements", measurements, "a pandas DataFrame of canonical measurements")
     inst = resolve(instrument)
     names = resolve_scales(inst, scales)
-    if rows is None:
-        sel, (df, n_other) = None, select_rows(measurements, inst)
-    else:
-        sel, n_other = select_item_rows(measurements, inst, rows)
-        df = sel.frame
+    df, sel, n_other = instrument_rows(measurements, inst, rows)
     n_original = len(df) + n_other
     if is_score_only(measurements):  # the columns decide (df may lack the item columns)
         return _from_export(df, inst, scales, n_original, n_other)

@@ -8,7 +8,6 @@ import pandas as pd
 
 import effectstudy as es
 from effectstudy.outcomes.missing_data import itt_frame
-
 from tests.data.test_pairing_cache import _data
 
 
