@@ -42,36 +42,39 @@ What it measures (issue 19):
   (``effectstudy run --no-progress notebooks/effect_study.ipynb -f params/demo.yaml``: papermill,
   then HTML), R times, written to a temporary folder (``-o``) instead of ``reports/``.
 
-Measured (2026-12-04, seed 2025, the same files; quiet 2-core machine after a 14 GB warm-up of
+Measured (2026-12-04, seed 2025, the same files; quiet 2-core machine after a 12-14 GB warm-up of
 the VM's memory: the first touch of guest memory costs about 2.5 s per GB here; "before" is
-main at 86a1bc7, "after" the issue-19 branch; min / median of the runs, each a fresh process):
+main at 86a1bc7, "mid" main at e144ced (the first issue-19 landing), "after" the second
+issue-19 landing; min / median of the runs, each a fresh process; MB and GB are MiB and GiB):
 
-==========================================  ======================  ======================
-                                            before                  after
-==========================================  ======================  ======================
-**1,000,000 episodes, Parquet** (1 / 3 runs)
-all stages                                  223.2 s                 77.5 / 79.4 s
-highest stage peak RSS                      8.9 GB                  6.5 GB
-read + validate / typed read (0.54-0.87 s)  21.4 s = 24.5x          11.0 s = 20.5x
-**1,000,000 episodes, CSV** (1 / 2 runs)
-all stages                                  248.4 s                 81.3 s
-read + validate / typed read (2.6-2.8 s)    53.3 s = 20.6x          15.8 s = 5.6x
-**200,000 episodes** (3 runs)
-all stages, CSV                             42.1 / 47.2 s           12.4 / 12.8 s
-all stages, Parquet                         37.6 / 38.5 s           11.5 / 12.0 s
-highest stage peak RSS                      2.0 GB                  1.6 GB
-read + validate / typed read, CSV           8.18 s = 17.3x          2.55 s = 5.3x
-read + validate / typed read, Parquet       2.79 s = 24.9x          1.96 s = 17.6x
-effect_sizes + clinical_significance        2.45 s = 23x NumPy      0.49 s = 5x NumPy
-**the demo effect-study report** (3 runs)   18.4 / 20.8 s           8.2 / 9.4 s
-==========================================  ======================  ======================
+==========================================  ====================  ===================  ===================
+                                            before                mid                  after
+==========================================  ====================  ===================  ===================
+**1,000,000 episodes, Parquet** (runs)      (1)                   (3)                  (3)
+all stages                                  223.2 s               77.5 / 79.4 s        49.0 / 53.7 s
+highest stage peak RSS                      8.9 GB                6.5 GB               5.88 GB (6024 MB)
+read + validate                             21.4 s                11.0 s               5.67 / 5.87 s
+typed read (bare Arrow table)               0.54-0.87 s           0.54 s               0.51 s (11x)
+**1,000,000 episodes, CSV** (runs)          (1)                   (1)                  (1)
+all stages                                  248.4 s               81.3 s               62.1 s
+read + validate / typed read                53.3 s = 20.6x        15.8 s = 5.6x        14.35 s = 4.8x
+**RC + CS at 100,000 patients**             58 / 59 / 34 ms       17.6 / 20.1 / 17.8   19.4 / 15.9 / 13.0 ms
+(str / category / int labels; NumPy 4 ms)
+**the demo effect-study report** (3 runs)   18.4 / 20.8 s         8.2 / 9.4 s          8.3 / 8.8 s (*)
+==========================================  ====================  ===================  ===================
 
-Targets met: the demo report (<= 15 s), 1M from CSV (<= 90 s).  Missed: 1M from Parquet
-(77.5 s against 60 s; 6.5 GB against 6 GB) and read + validate within 4x of the typed read
-(5.3-5.6x from CSV; 17-20x from Parquet, whose typed read is a bare Arrow table: the checks
-alone cost more).  At 1M the largest stages are scoring with Cronbach's alpha (13.4 s),
-read + validate (11.0 s), ITT (8.2 s), pairing the four scales (8.1 s), follow-up, treatment
-course and not_on_track (5-6 s each).
+(*) with the site-packages compiled to bytecode by ``make install`` (``uv sync
+--compile-bytecode``); where ``PYTHONDONTWRITEBYTECODE`` is set and nothing is compiled (as on
+a fresh machine before that change) every run compiles its imports: 15.5 / 15.8 s, the same
+for mid and after.
+
+Targets met: 1M from Parquet (49.0 s <= 60 s; 5.88 GiB <= 6 GiB, which is 6.32 GB in decimal
+units), 1M from CSV (62.1 s <= 90 s), RC + CS (<= 30 ms for every label dtype, 3-5x the NumPy
+pass), the demo report (<= 15 s).  Missed: read + validate within 4x of the typed read (4.8x
+from CSV; 11x from Parquet, whose typed read is a bare Arrow table: reading into the frame's
+float block and checking 2.3M rows x 90 items cost more).  At 1M from Parquet the largest
+stages are pairing the four scales (6.2 s), scoring with Cronbach's alpha (6.3 s), read +
+validate (5.7 s), not_on_track (4.9 s, most of it the REML fits), ITT (4.0 s).
 """
 
 from __future__ import annotations
