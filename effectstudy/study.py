@@ -41,7 +41,7 @@ from effectstudy.core.errors import (
     ProvisionalKeyWarning,
 )
 from effectstudy.core.formatting import number
-from effectstudy.core.keys import isin, key_codes
+from effectstudy.core.keys import index_positions, isin, key_codes
 from effectstudy.core.labels import label, register
 from effectstudy.core.params import REPORT_MODELS, Params, load_report_params
 from effectstudy.core.plotting import forest
@@ -1134,11 +1134,7 @@ def _join_episodes(s: pd.DataFrame, eps: pd.DataFrame) -> pd.DataFrame:
     """
     if not eps["episode_id"].is_unique or eps["episode_id"].isna().any():  # (merge pairs missing ids)
         return s.merge(eps, on="episode_id", how="inner", validate="many_to_one")
-    cs, ce = key_codes(s["episode_id"], eps["episode_id"])
-    where = np.full(max(int(cs.max(initial=-1)), int(ce.max(initial=-1))) + 2, -1, dtype=np.int64)
-    where[ce] = np.arange(len(ce))  # a missing id (code -1) lands in the last slot: stays -1
-    where[-1] = -1
-    at = where[cs]
+    at = index_positions(pd.Index(eps["episode_id"]), s["episode_id"])
     keep = at >= 0
     d = s[keep] if not keep.all() else s
     d = d.reset_index(drop=True)

@@ -31,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["isin", "key_codes", "text_factorize", "codes_in", "factorizations"]
+__all__ = ["isin", "key_codes", "index_positions", "text_factorize", "codes_in", "factorizations"]
 
 
 def _arrow(values: Any) -> pa.Array | pa.ChunkedArray | None:
@@ -105,6 +105,40 @@ def key_codes(*columns: pd.Series | pd.Index | np.ndarray) -> list[np.ndarray]:
     codes, _ = pd.factorize(joined, use_na_sentinel=True)
     codes = codes.astype(np.int64, copy=False)
     return list(np.split(codes, np.cumsum(sizes)[:-1]))
+
+
+def index_positions(index: pd.Index, keys: pd.Series | pd.Index | np.ndarray) -> np.ndarray:
+    """``index.get_indexer(keys)`` for a unique ``index``, on integer codes.
+
+    Parameters
+    ----------
+    index : Index
+        Unique keys (episode ids).
+    keys : Series, Index or ndarray
+        The keys looked up.
+
+    Returns
+    -------
+    ndarray of int64
+        Position of each key in ``index``, -1 when absent or missing.
+
+    Raises
+    ------
+    pandas.errors.InvalidIndexError
+        ``index`` holds a value twice (as ``get_indexer`` does).
+
+    >>> import pandas as pd
+    >>> index_positions(pd.Index(["b", "a"]), pd.Series(["a", "c", None, "b"])).tolist()
+    [1, -1, -1, 0]
+    """
+    ci, ck = key_codes(index, keys)
+    if ci.size and np.bincount(ci[ci >= 0]).max(initial=0) > 1:
+        raise pd.errors.InvalidIndexError("Reindexing only valid with uniquely valued Index objects")
+    n = int(max(ci.max(initial=-1), ck.max(initial=-1))) + 1
+    table = np.full(n + 1, -1, dtype=np.int64)  # slot n stays -1: the code of a missing key
+    have = ci >= 0
+    table[ci[have]] = np.flatnonzero(have)
+    return table[ck]
 
 
 # factorizations of Arrow-backed text columns, one per Arrow array: the arrays are immutable

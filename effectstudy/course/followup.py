@@ -42,6 +42,7 @@ import pandas as pd
 from effectstudy.core import plotting
 from effectstudy.core.checks import check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError, DataQualityWarning
+from effectstudy.core.keys import index_positions
 from effectstudy.core.labels import register
 from effectstudy.core.results import TablesResult, base_meta
 from effectstudy.core.schema import STAGNATION_STATUSES
@@ -50,7 +51,6 @@ from effectstudy.course.treatment_course import (
     as_status_frame,
     crosscount,
     id_index,
-    index_positions,
     long_shares,
     make_groups,
     treatment_course,

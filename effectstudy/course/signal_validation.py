@@ -39,10 +39,9 @@ from scipy import stats
 from effectstudy.core.checks import check_choice, check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError
 from effectstudy.core.formatting import Lang, check_lang, interval, number
-from effectstudy.core.keys import isin
+from effectstudy.core.keys import index_positions, isin
 from effectstudy.core.labels import label, register
 from effectstudy.core.results import Result, base_meta
-from effectstudy.course.treatment_course import index_positions
 from effectstudy.kernels.proportions import proportion, wilson_ci
 from effectstudy.kernels.roc import auc_ci, delong, logistic_fit, youden_threshold
 

@@ -40,7 +40,7 @@ from scipy import stats
 
 from effectstudy.core.checks import check_better_is, check_ci, check_columns
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
-from effectstudy.core.keys import isin, key_codes
+from effectstudy.core.keys import index_positions, isin, key_codes
 from effectstudy.core.labels import label, register
 from effectstudy.core.plotting import axes
 from effectstudy.core.results import TablesResult, base_meta
@@ -110,39 +110,6 @@ def unique_ids(df: pd.DataFrame, col: Hashable, what: str) -> None:
         i = int(np.flatnonzero(df[col].isna().to_numpy())[0])
         raise DataError(f"missing {col} in {what}", row=df.index[i], column=str(col),
                         value=None, expected="an id in every row")
-
-
-def index_positions(index: pd.Index, keys: pd.Series | pd.Index | np.ndarray) -> np.ndarray:
-    """``index.get_indexer(keys)`` for a unique ``index``, on integer codes.
-
-    Parameters
-    ----------
-    index : Index
-        Unique keys (episode ids).
-    keys : Series, Index or ndarray
-        The keys looked up.
-
-    Returns
-    -------
-    ndarray of int64
-        Position of each key in ``index``, -1 when absent or missing.
-
-    Raises
-    ------
-    pandas.errors.InvalidIndexError
-        ``index`` holds a value twice (as ``get_indexer`` does).
-
-    >>> index_positions(pd.Index(["b", "a"]), pd.Series(["a", "c", None, "b"])).tolist()
-    [1, -1, -1, 0]
-    """
-    ci, ck = key_codes(index, keys)
-    if ci.size and np.bincount(ci[ci >= 0]).max(initial=0) > 1:
-        raise pd.errors.InvalidIndexError("Reindexing only valid with uniquely valued Index objects")
-    n = int(max(ci.max(initial=-1), ck.max(initial=-1))) + 1
-    table = np.full(n + 1, -1, dtype=np.int64)  # slot n stays -1: the code of a missing key
-    have = ci >= 0
-    table[ci[have]] = np.flatnonzero(have)
-    return table[ck]
 
 
 def id_index(col: pd.Series, name: Hashable = "episode_id") -> pd.Index:

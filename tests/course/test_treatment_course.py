@@ -379,7 +379,8 @@ def test_index_positions_and_unique_ids_match_pandas():
     import pytest
 
     from effectstudy.core.errors import DataError
-    from effectstudy.course.treatment_course import id_index, index_positions, unique_ids
+    from effectstudy.core.keys import index_positions
+    from effectstudy.course.treatment_course import id_index, unique_ids
 
     idx = pd.Index(pd.array(["e3", "e1", "e2"], dtype="str"))
     keys = pd.Series(["e1", None, "x", "e3", "e1"], dtype="str")
