@@ -40,3 +40,16 @@ def test_key_codes_shared_and_missing(dtype):
     assert ca.tolist() == [0, 1, -1, 0]
     assert cb.tolist() == [1, 2]
     assert ca.dtype == np.int64
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=st.lists(TEXT, max_size=12), b=st.lists(TEXT, max_size=8),
+       dtypes=st.tuples(st.sampled_from(["str", "string"]), st.sampled_from(["str", "string"])))
+def test_key_codes_of_arrow_text_are_pandas_factorize(a, b, dtypes):
+    """Arrow text goes through Arrow's hash encoding: the codes pd.factorize gives the
+    concatenation (first appearance, missing -1), for either Arrow string type on each side."""
+    sa, sb = pd.Series(a, dtype=dtypes[0]), pd.Series(b, dtype=dtypes[1])
+    expected, _ = pd.factorize(pd.concat([sa.astype(object), sb.astype(object)], ignore_index=True))
+    ca, cb = key_codes(sa, sb)
+    assert ca.tolist() + cb.tolist() == expected.tolist()
+    assert key_codes(pd.Index(sa))[0].tolist() == pd.factorize(sa.astype(object))[0].tolist()

@@ -97,6 +97,10 @@ def key_codes(*columns: pd.Series | pd.Index | np.ndarray) -> list[np.ndarray]:
         One code array per column, in the order given.
     """
     sizes = [len(c) for c in columns]
+    arrays = [_arrow(c) for c in columns]
+    if arrays and all(a is not None for a in arrays):  # Arrow text: Arrow's hash encoding
+        codes, _ = _dictionary_codes(arrays)
+        return list(np.split(codes, np.cumsum(sizes)[:-1]))
     parts = [pd.Series(c, copy=False) if not isinstance(c, pd.Series) else c for c in columns]
     if len(parts) == 1:
         joined = parts[0]
@@ -105,6 +109,19 @@ def key_codes(*columns: pd.Series | pd.Index | np.ndarray) -> list[np.ndarray]:
     codes, _ = pd.factorize(joined, use_na_sentinel=True)
     codes = codes.astype(np.int64, copy=False)
     return list(np.split(codes, np.cumsum(sizes)[:-1]))
+
+
+def _dictionary_codes(arrays: list[Any]) -> tuple[np.ndarray, Any]:
+    """Arrow's hash encoding of the text arrays taken one after the other: codes in order of
+    first appearance and missing -1 (what ``pd.factorize`` gives for their concatenation,
+    without its conversions), and the distinct values as an Arrow array."""
+    chunks: list[Any] = []
+    for a in arrays:
+        chunks += a.chunks if isinstance(a, pa.ChunkedArray) else [a]
+    kind = pa.large_string() if any(pa.types.is_large_string(c.type) for c in chunks) else pa.string()
+    whole = pa.concat_arrays([c if c.type == kind else c.cast(kind) for c in chunks]) if chunks else pa.array([], kind)
+    enc = whole.dictionary_encode()
+    return pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False), enc.dictionary
 
 
 def index_positions(index: pd.Index, keys: pd.Series | pd.Index | np.ndarray) -> np.ndarray:
@@ -201,11 +218,8 @@ def text_factorize(values: pd.Series | pd.Index) -> tuple[np.ndarray, pd.Index] 
     hit = _FACTORIZED.get(key)
     if hit is not None and hit[0]() is arr:
         return hit[1], hit[2]
-    # Arrow's hash encoding directly (codes in order of first appearance, nulls -1: what
-    # pd.factorize gives, without its conversions of the result)
-    enc = (arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr).dictionary_encode()
-    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-    uniques = pd.Index(enc.dictionary.to_pandas())
+    codes, dictionary = _dictionary_codes([arr])
+    uniques = pd.Index(dictionary.to_pandas())
     codes.flags.writeable = False
     if not _OPEN_BLOCKS[0]:
         return codes, uniques
