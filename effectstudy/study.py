@@ -1115,8 +1115,9 @@ def _clients_by(status: pd.Series, client: pd.Series) -> dict[str, int]:
     st = pd.Categorical(status)
     sc, cc = st.codes.astype(np.int64), key_codes(client)[0]
     ok = (sc >= 0) & (cc >= 0)
-    pairs = np.unique(sc[ok] * (int(cc.max(initial=0)) + 1) + cc[ok])
-    n = np.bincount(pairs // (int(cc.max(initial=0)) + 1), minlength=len(st.categories))
+    radix = int(cc.max(initial=0)) + 1
+    pairs = np.unique(sc[ok] * radix + cc[ok])
+    n = np.bincount(pairs // radix, minlength=len(st.categories))
     return {str(c): int(k) for c, k in zip(st.categories, n, strict=True) if k}
 
 
