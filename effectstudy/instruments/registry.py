@@ -25,13 +25,14 @@ True
 YAML format (all keys other than those marked optional are required)::
 
     id: my_instr                  # lower-case registry id
-    name: My instrument
+    name: My instrument           # or {nl: Mijn instrument, en: My instrument} (a report shows
+                                  # its language's; a plain string is used for both)
     version: "2003"               # text (quote numbers)
     n_items: 10
     item_min: 0                   # lowest raw code
     item_max: 4                   # highest raw code
     status: verified              # or provisional (then status_reason says why)
-    status_reason: ...
+    status_reason: ...            # or {nl: ..., en: ...}: a report prints its language's
     default_scale: total
     reverse_items: [2, 3]         # optional; keyed as item_min + item_max - raw
     reverse_source: ...           # optional
@@ -52,7 +53,9 @@ YAML format (all keys other than those marked optional are required)::
         better_is: lower          # lower | higher
         multiplier: 1             # optional: score = rule(items) * multiplier
         max_missing: 1            # optional: overrides the share
+        label: Total score        # optional: the scale's name; or {nl: Totaalscore, en: Total score}
         status: verified          # optional: defaults to the instrument's status
+        status_reason: ...        # optional (text or {nl, en}), with status: provisional
         norms:                    # optional: named norm sets
           UK_2007:
             source: ...
@@ -76,6 +79,20 @@ a message saying so (:attr:`Instrument.scale_level`).
 >>> sq = instruments.get("sq48")
 >>> sq.scale_level, sq.scales["MOOD"].items, sq.scales["MOOD"].n_items, sq.scales["total"].score_max
 (True, (), 6, 148.0)
+
+**Names in the report's language.**  ``name``, a scale's ``label`` and ``status_reason`` are
+either one text (a practice's own file: used for every language) or ``{nl: ..., en: ...}`` (every
+shipped file).  Reports take them through :meth:`Instrument.display_name`,
+:meth:`Instrument.scale_label` and :meth:`Instrument.display_reason`; the plain attributes
+(``name``, ``Scale.label``, ``status_reason``) hold the English text, for logs, errors and JSON.
+
+>>> nl = instruments.get("scl90_nl")
+>>> nl.display_name("nl")
+'SCL-90, Nederlandse bewerking (Arrindell & Ettema 2003)'
+>>> nl.scale_label("PSNEUR", "nl"), nl.scale_label("PSNEUR", "en")
+('Psychoneuroticisme (PSNEUR)', 'Psychoneuroticism (PSNEUR)')
+>>> instruments.get("phq9").scale_label(lang="nl")   # a lower-case code is internal: not shown
+'Totaalscore'
 """
 
 from __future__ import annotations
@@ -124,6 +141,16 @@ Rule = Literal["sum", "mean", "positive_count", "positive_mean"]
 Direction = Literal["lower", "higher"]
 Status = Literal["verified", "provisional"]
 Confidence = Literal["high", "medium", "low"]
+
+#: the languages a bilingual text (``{nl: ..., en: ...}``) must give
+LANGS = ("nl", "en")
+
+def _in_lang(texts: Mapping[str, str], lang: str, fallback: str | None) -> str | None:
+    """``texts[lang]`` of a bilingual text, else ``fallback`` (a one-language text)."""
+    if lang not in LANGS:
+        raise ArgumentError("lang", lang, f"one of {list(LANGS)}")
+    return texts.get(lang, fallback) if texts else fallback
+
 
 _NORM_FIELDS = ("reliability", "m_clinical", "sd_clinical", "m_functional", "sd_functional", "cutoff", "rci")
 
@@ -261,6 +288,32 @@ class Scale:
     bands: tuple[Band, ...] = ()
     bands_source: str | None = None
     published_n_items: int | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    status_reasons: Mapping[str, str] = field(default_factory=dict)
+
+    def display_label(self, lang: str = "nl", *, code: bool | None = None) -> str:
+        """The scale's name in ``lang``, with its code in parentheses.
+
+        ``code=None`` (default) adds the code only when it is a published abbreviation (not
+        all lower case: ``PSNEUR``, ``O-C``), not an internal name (``total``,
+        ``depression_x2``); ``True``/``False`` force it.  Without a label the code itself is
+        returned.
+
+        >>> from effectstudy import instruments
+        >>> instruments.get("scl90_nl").scales["SEN"].display_label("en")
+        'Interpersonal sensitivity and mistrust (SEN)'
+        >>> instruments.get("gad7").scales["total"].display_label("en")
+        'Total score'
+        """
+        text = _in_lang(self.labels, lang, self.label)
+        if text is None:
+            return self.name
+        show = (self.name != self.name.lower()) if code is None else code
+        return f"{text} ({self.name})" if show and text != self.name else text
+
+    def display_reason(self, lang: str = "nl") -> str | None:
+        """Why the scale's key is provisional, in ``lang`` (``None`` for a verified scale)."""
+        return _in_lang(self.status_reasons, lang, self.status_reason) if self.status == "provisional" else None
 
     @property
     def n_items(self) -> int:
@@ -348,6 +401,50 @@ class Instrument:
     notes: str | None = None
     origin: str = "shipped"
     overrides_shipped: bool = False
+    names: Mapping[str, str] = field(default_factory=dict)
+    status_reasons: Mapping[str, str] = field(default_factory=dict)
+
+    def display_name(self, lang: str = "nl") -> str:
+        """The instrument's name in ``lang`` (``nl`` or ``en``).
+
+        >>> from effectstudy import instruments
+        >>> instruments.get("scl90_nl").display_name("en")
+        'SCL-90, Dutch edition (Arrindell & Ettema 2003)'
+        """
+        return _in_lang(self.names, lang, self.name) or self.id
+
+    def scale_label(self, scale: str | None = None, lang: str = "nl", *, code: bool | None = None) -> str:
+        """The name of ``scale`` (default: ``default_scale``) in ``lang``, e.g.
+        ``"Psychoneuroticisme (PSNEUR)"``; see :meth:`Scale.display_label`.
+
+        >>> from effectstudy import instruments
+        >>> instruments.get("scl90r").scale_label("O-C", "nl")
+        'Obsessief-compulsief (O-C)'
+        """
+        return self.scale(scale).display_label(lang, code=code)
+
+    def scale_labels(self, lang: str = "nl", *, code: bool | None = None) -> dict[str, str]:
+        """``{scale code: name in lang}`` for every scale (for relabelling a table's ``scale``
+        column or a plot's ticks); see :meth:`Scale.display_label`.
+
+        >>> from effectstudy import instruments
+        >>> instruments.get("oq45").scale_labels("en")["IR"]
+        'Interpersonal relations (IR)'
+        """
+        return {name: s.display_label(lang, code=code) for name, s in self.scales.items()}
+
+    def display_reason(self, lang: str = "nl") -> str | None:
+        """Why the key is provisional, in ``lang`` (``None`` when it is verified).
+
+        >>> from effectstudy import instruments
+        >>> instruments.get("scl90_nl").display_reason("nl")[:40]
+        'Van deze sleutel bestaat maar één openba'
+        >>> instruments.get("phq9").display_reason("nl") is None
+        True
+        """
+        if self.status != "provisional":
+            return None
+        return _in_lang(self.status_reasons, lang, self.status_reason)
 
     @property
     def scored_items(self) -> tuple[int, ...]:
@@ -377,8 +474,9 @@ class Instrument:
             raise ArgumentError("scale", name, f"one of {list(self.scales)} for instrument {self.id}")
         return self.scales[key]
 
-    def table(self) -> pd.DataFrame:
-        """One row per scale: items, rule, direction, missing limit, range, status.
+    def table(self, lang: str | None = None) -> pd.DataFrame:
+        """One row per scale: items, rule, direction, missing limit, range, status; ``label`` is
+        the scale's name in ``lang`` (default: the English text).
 
         >>> from effectstudy import instruments
         >>> instruments.get("gad7").table()[["scale", "n_items", "score_min", "score_max"]]
@@ -388,7 +486,7 @@ class Instrument:
         rows = [
             {
                 "scale": s.name,
-                "label": s.label,
+                "label": s.label if lang is None else s.display_label(lang, code=False),
                 "n_items": s.n_items,
                 "items": " ".join(map(str, s.items)),
                 "rule": s.rule,
@@ -444,6 +542,33 @@ class _TNormSpec(_Spec):
     status_reason: str | None = None
 
 
+class _TextSpec(_Spec):
+    """A text in both report languages."""
+
+    nl: str
+    en: str
+
+
+#: a YAML text: one string (used for both languages) or ``{nl: ..., en: ...}``
+_Text = str | _TextSpec
+
+
+def _texts(value: _Text | None) -> tuple[str | None, dict[str, str]]:
+    """``(English or only text, {lang: text})`` of a parsed text field."""
+    if value is None or isinstance(value, str):
+        return value, {}
+    return value.en, {"nl": value.nl, "en": value.en}
+
+
+def _blank(value: _Text | None) -> bool:
+    """True for a missing or empty text (in either language)."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return not (value.nl.strip() and value.en.strip())
+
+
 class _BandSpec(_Spec):
     min: float
     label: str
@@ -457,9 +582,9 @@ class _ScaleSpec(_Spec):
     better_is: Direction = "lower"
     multiplier: float = 1.0
     max_missing: int | None = None
-    label: str | None = None
+    label: _Text | None = None
     status: Status | None = None
-    status_reason: str | None = None
+    status_reason: _Text | None = None
     confidence: Literal["high", "medium-high", "medium", "low-medium", "low"] | None = None
     source: str | None = None
     note: str | None = None
@@ -480,13 +605,13 @@ class _MissingSpec(_Spec):
 
 class _InstrumentSpec(_Spec):
     id: str
-    name: str
+    name: _Text
     version: str
     n_items: int
     item_min: int
     item_max: int
     status: Status
-    status_reason: str
+    status_reason: _Text
     default_scale: str
     reverse_items: list[int] = Field(default_factory=list)
     reverse_source: str | None = None
@@ -554,15 +679,19 @@ def _build(spec: _InstrumentSpec, origin: str) -> Instrument:
         _check_unions(spec, scales, origin)
     impute = tuple(miss.impute_within or ())
     _check_imputation(miss.method, impute, scales, origin)
+    name, names = _texts(spec.name)
+    reason, reasons = _texts(spec.status_reason)
     return Instrument(
         id=spec.id,
-        name=spec.name,
+        name=name or spec.id,
+        names=names,
         version=spec.version,
         n_items=spec.n_items,
         item_min=spec.item_min,
         item_max=spec.item_max,
         status=spec.status,
-        status_reason=spec.status_reason,
+        status_reason=reason or "",
+        status_reasons=reasons,
         scales=scales,
         default_scale=spec.default_scale,
         sources=tuple(spec.sources),
@@ -585,8 +714,8 @@ def _check_header(spec: _InstrumentSpec, origin: str) -> None:
         raise _fail(
             origin, "item_min/item_max", f"got {spec.item_min}..{spec.item_max}, expected item_min < item_max"
         )
-    if spec.status == "provisional" and not spec.status_reason.strip():
-        raise _fail(origin, "status_reason", "a provisional key needs a reason")
+    if spec.status == "provisional" and _blank(spec.status_reason):
+        raise _fail(origin, "status_reason", "a provisional key needs a reason (in each language given)")
     if not spec.scales:
         raise _fail(origin, "scales", "expected at least one scale")
     if spec.default_scale not in spec.scales:
@@ -634,14 +763,17 @@ def _build_scale(name: str, s: _ScaleSpec, spec: _InstrumentSpec, origin: str,
     if s.multiplier == 0 or not math.isfinite(s.multiplier):
         raise _fail(origin, f"{where}.multiplier", f"got {s.multiplier}, expected a finite non-zero number")
     status = s.status or spec.status
-    if status == "provisional" and not (s.status_reason or spec.status_reason).strip():
+    own = s.status_reason is not None
+    if status == "provisional" and _blank(s.status_reason if own else spec.status_reason):
         raise _fail(origin, f"{where}.status_reason", "a provisional scale needs a reason")
     if status == "provisional" and spec.status == "verified":
         raise _fail(origin, f"{where}.status", "a provisional scale needs the instrument status 'provisional'")
     lo, hi = _score_range(s.rule, n, spec.item_min, spec.item_max, s.multiplier)
     norms = _build_norms(s, where, origin)
-    t_norms = _build_t_norms(s, where, origin, (lo, hi), (status, s.status_reason or spec.status_reason))
+    reason, reasons = _texts(s.status_reason if own else spec.status_reason)
+    t_norms = _build_t_norms(s, where, origin, (lo, hi), (status, reason or ""))
     bands = _build_bands(s, where, origin, lo, hi)
+    label, labels = _texts(s.label)
     return Scale(
         name=name,
         items=items,
@@ -650,9 +782,11 @@ def _build_scale(name: str, s: _ScaleSpec, spec: _InstrumentSpec, origin: str,
         reverse=tuple(i for i in items if i in reverse),
         max_missing=max_missing,
         multiplier=float(s.multiplier),
-        label=s.label,
+        label=label,
+        labels=labels,
         status=status,
-        status_reason=s.status_reason or (spec.status_reason if status == "provisional" else None),
+        status_reason=reason if own or status == "provisional" else None,
+        status_reasons=reasons if own or status == "provisional" else {},
         confidence=s.confidence,
         source=s.source,
         note=s.note,

@@ -72,6 +72,8 @@ from effectstudy.core.errors import (
     DataError,
     ProvisionalKeyWarning,
 )
+from effectstudy.core.formatting import DEFAULT_LANG, DIGITS, Lang
+from effectstudy.core.labels import label
 from effectstudy.core.labels import register as _register_labels
 from effectstudy.core.results import Result, base_meta
 from effectstudy.core.schema import (
@@ -142,6 +144,19 @@ class ScoreResult(Result):
     scores: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     title = "Scores"
+
+    def format(self, lang: Lang = DEFAULT_LANG, digits: int = DIGITS) -> pd.DataFrame:
+        """As :meth:`Result.format`, with each scale named as the registry names it in ``lang``
+        (``Psychoneuroticisme (PSNEUR)``; a scale the registry does not know keeps its code)."""
+        out = super().format(lang=lang, digits=digits)
+        col = label("scale", lang)
+        if col in out and self.meta.get("instrument"):
+            try:
+                names = resolve(self.meta["instrument"]).scale_labels(lang)
+            except ArgumentError:  # a practice's own key loaded from a file, not in the registry
+                names = {}
+            out[col] = [names.get(str(s), s) for s in out[col]]
+        return out
 
     def summary(self) -> pd.DataFrame:
         """Per scale: ``n`` scored, ``n_prorated``, ``n_missing``, ``mean``, ``sd`` (ddof 1)."""
