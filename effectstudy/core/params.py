@@ -51,7 +51,33 @@ __all__ = [
     "ITTSpec", "AnalysisSpec",
     "DisclosureSpec", "StagnationListSpec", "EffectStudyParams", "YearlySummaryParams", "StudentParams", "ExploreParams",
     "REPORT_MODELS", "load_report_params", "key_lines", "line_of", "decimal_commas", "DECIMAL_COMMA",
+    "LangText", "in_language",
 ]
+
+#: a text a report shows: one text for both languages, or ``{nl: ..., en: ...}`` (both required)
+LangText = str | dict[Literal["nl", "en"], str]
+
+
+def in_language(text: LangText | None, lang: str) -> str | None:
+    """The text of a :data:`LangText` param in ``lang`` (a plain text serves both languages).
+
+    >>> in_language({"nl": "Effectstudie", "en": "Effect study"}, "en"), in_language("Demo", "nl")
+    ('Effect study', 'Demo')
+    >>> in_language(None, "nl") is None
+    True
+    """
+    if isinstance(text, dict):
+        return text[lang]  # type: ignore[index]
+    return text
+
+
+def _both_languages(v: Any) -> Any:
+    """A ``{nl, en}`` text must give both languages (a report in either must have its text)."""
+    if isinstance(v, dict) and set(v) != {"nl", "en"}:
+        missing = sorted({"nl", "en"} - set(v))
+        raise ValueError(f"a text in two languages needs both nl and en (missing: {', '.join(missing)}), "
+                         "or write one text for both")
+    return v
 
 
 # ----------------------------------------------------------------------------------- YAML
@@ -404,8 +430,8 @@ class Params(StrictModel):
 
     #: the report the params are for; chooses the params model (``validate``: only the ``data`` section)
     report: Literal["effect_study", "yearly_summary", "student_analysis", "explore", "validate"]
-    #: the report's title
-    title: str = ""
+    #: the report's title: one text, or ``{nl: ..., en: ...}`` (the run's ``language`` picks one)
+    title: LangText = ""
     #: language of the report's text, labels and APA output
     language: Literal["nl", "en"] = "nl"
     data: DataSpec
@@ -413,6 +439,11 @@ class Params(StrictModel):
     run_name: str | None = None
     #: set by the loader: the params file read (not written in a params file)
     source_file: Path | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _title_languages(cls, v: Any) -> Any:
+        return _both_languages(v)
 
     @field_validator("source_file", mode="before")
     @classmethod
@@ -523,14 +554,14 @@ class ReliableChangeSpec(StrictModel):
     #: registry norm set (``null`` = the scale's default)
     norms: str | None = None
     #: where a reliability given as a number comes from (a citation), printed in the report
-    reliability_source: str | None = None
+    reliability_source: LangText | None = None
     #: reference (clinical) mean for cut-off a and c; ``null`` = the registry's, else the sample's
     m_clinical: float | None = None
     #: reference (clinical) SD for cut-offs a and c and for S_diff of reliable change and the
     #: stagnation rule; ``null`` = the registry's, else the SD of the sample's pre scores
     sd_clinical: float | None = Field(None, gt=0)
     #: where ``m_clinical``/``sd_clinical`` come from (a citation or an earlier run)
-    reference_source: str | None = None
+    reference_source: LangText | None = None
     #: ``{from: <results.json of an earlier run>}``: all criteria from that run (instead of
     #: reliability, cutoff, m_clinical and sd_clinical here)
     criteria: CriteriaFromSpec | None = None
@@ -545,7 +576,12 @@ class ReliableChangeSpec(StrictModel):
     #: the same for a deterioration (``null`` = ``mid_improvement``)
     mid_deterioration: float | None = Field(None, gt=0)
     #: where the MID comes from (a reference), printed in the report
-    mid_source: str | None = None
+    mid_source: LangText | None = None
+
+    @field_validator("reliability_source", "reference_source", "mid_source")
+    @classmethod
+    def _source_languages(cls, v: Any) -> Any:
+        return _both_languages(v)
 
     @field_validator("reliability")
     @classmethod
@@ -814,14 +850,21 @@ class StudentParams(_ReportParams):
 
     #: ``student_analysis``
     report: Literal["student_analysis"]
-    #: the research question, printed at the top of the report
-    question: str = ""
+    #: the research question, printed at the top of the report: one text, or ``{nl: ..., en: ...}``
+    question: LangText = ""
     #: the outcome scale (default: the first of analysis.scales)
     outcome: str | None = None
     #: the episode column that defines the groups compared
     group: str = "diagnosis"
     #: further episode columns adjusted for in the ANCOVA (numeric or categorical)
     covariates: list[str] = Field(default_factory=list)
+    #: significance level of the tests and of the gate before pairwise comparisons (APA: .05)
+    alpha: float = Field(0.05, gt=0, lt=1)
+
+    @field_validator("question")
+    @classmethod
+    def _question_languages(cls, v: Any) -> Any:
+        return _both_languages(v)
 
     def label_uses(self) -> list[tuple[str, str]]:
         """The groups, the compared ``group`` and the covariates (a text covariate becomes a label)."""
