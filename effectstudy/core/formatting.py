@@ -15,7 +15,11 @@ Rules (APA 7, sections 6.36 and 6.40, and its Dutch adaptation):
   marks negative numbers; no thousands separator;
 * p-values have three decimals and no leading zero, ``< .001`` below .001 (``< ,001``
   in Dutch) and ``> .999`` above, never ``.000``;
-* missing and non-finite values print as an en dash ``–``.
+* missing and non-finite values print as an en dash ``–``;
+* one number of decimals per kind of quantity (:data:`KIND_DIGITS`, :func:`quantity`):
+  shares as whole percentages, counts and whole degrees of freedom without decimals (a
+  Welch df with two), grades with one decimal, p-values in APA form, other statistics with
+  two; a table column's kind comes from its name (:func:`column_kind`).
 
 The default language is :data:`DEFAULT_LANG` (``"nl"``, as the params' ``language``
 and the reports); every display function uses it as its default.
@@ -42,7 +46,8 @@ from effectstudy.core.checks import check_int
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError
 
 __all__ = ["DEFAULT_LANG", "DIGITS", "MISSING", "Lang", "check_lang", "number", "percent",
-           "p_value", "interval", "date", "frame", "is_p_column"]
+           "p_value", "interval", "date", "frame", "is_p_column", "KIND_DIGITS", "column_kind",
+           "register_kinds", "quantity"]
 
 Lang = Literal["nl", "en"]
 
@@ -250,26 +255,120 @@ def is_p_column(name: object) -> bool:
     return isinstance(name, str) and (name == "p" or name.startswith("p_"))
 
 
-def _is_count_column(name: object) -> bool:
-    return isinstance(name, str) and (name == "n" or name.startswith("n_"))
+#: decimals of a displayed quantity per kind: the one rounding rule of every display path
+#: (tables, texts, plots).  ``share``: a proportion shown as a percentage (``percent``);
+#: ``count``: a whole number (a non-whole one, e.g. a Wilcoxon V of tied ranks, with one
+#: decimal); ``df``: degrees of freedom, whole or (Welch, Satterthwaite, Rubin) two decimals;
+#: ``grade``: a satisfaction grade (1-10) and its mean, SD and median; ``p``: APA
+#: (:func:`p_value`); ``statistic``: everything else (APA: two decimals).
+KIND_DIGITS: dict[str, int] = {"statistic": DIGITS, "share": 0, "count": 1, "df": 2, "grade": 1, "p": 3}
+
+#: columns whose kind their name does not tell (modules add theirs with :func:`register_kinds`)
+_KINDS: dict[str, str] = {
+    "k": "count", "episodes": "count", "clients": "count", "grade_min": "count", "grade_max": "count",
+    "wilcoxon_v": "count", "window_start": "count", "window_end": "count", "time_from": "count",
+    "time_to": "count", "graded_share": "share", "response_rate": "share",
+    "rate": "share", "proportion": "share",
+}
+_SHARE_PREFIXES = ("share", "proportion_", "pct_share")
+_CI_SUFFIXES = ("ci_low", "ci_high")
 
 
-def _column_strings(col: pd.Series, name: object, lang: Lang, digits: int) -> pd.Series | None:
+def register_kinds(kinds: dict[str, str]) -> None:
+    """Declare the kind (a key of :data:`KIND_DIGITS`) of columns whose name does not tell it.
+
+    >>> register_kinds({"recovered_share": "share"}); column_kind("recovered_share")
+    'share'
+    >>> register_kinds({"x": "colour"})
+    Traceback (most recent call last):
+    ...
+    effectstudy.core.errors.ArgumentError: kinds: got 'colour', expected one of ['count', 'df', 'grade', 'p', 'share', 'statistic']
+    """
+    for kind in kinds.values():
+        if kind not in KIND_DIGITS:
+            raise ArgumentError("kinds", kind, f"one of {sorted(KIND_DIGITS)}")
+    _KINDS.update(kinds)
+
+
+def column_kind(name: object, previous: str | None = None) -> str:
+    """The kind of quantity a column holds, from its name (a key of :data:`KIND_DIGITS`).
+
+    ``p``, ``p_*`` and ``*_p``: p-values; ``n``, ``n_*``, ``k``: counts; ``df``, ``df_*``:
+    degrees of freedom; ``share*``, ``proportion*``, ``rate``: shares; ``grade_*``: grades;
+    a confidence limit (``ci_low``, ``*_ci_high`` ...) takes the kind of the column before it
+    (``previous``): the interval of a share is a share.
+
+    >>> [column_kind(c) for c in ("p", "wilcoxon_p", "n_used", "df", "share_beyond", "grade_mean", "t")]
+    ['p', 'p', 'count', 'df', 'share', 'grade', 'statistic']
+    >>> column_kind("ci_low", previous="share"), column_kind("regular_ci_high", previous="share")
+    ('share', 'share')
+    >>> column_kind("ci_low", previous="p"), column_kind("share_within_ci_low")
+    ('statistic', 'share')
+    """
+    if not isinstance(name, str):
+        return "statistic"
+    if name in _KINDS:
+        return _KINDS[name]
+    if name.endswith(_CI_SUFFIXES):
+        if previous in ("share", "grade", "statistic"):
+            return previous
+        return "share" if name.startswith(_SHARE_PREFIXES) else "statistic"
+    if is_p_column(name) or name.endswith("_p"):
+        return "p"
+    if name == "n" or name.startswith("n_"):
+        return "count"
+    if name == "df" or name.startswith("df_"):
+        return "df"
+    if name.startswith(_SHARE_PREFIXES) or name.endswith(("_share", "_rate")):
+        return "share"
+    if name.startswith("grade"):
+        return "grade"
+    return "statistic"
+
+
+def quantity(x: object, kind: str, lang: Lang = DEFAULT_LANG, digits: int | None = None) -> str:
+    """One value as a quantity of ``kind`` is shown everywhere (:data:`KIND_DIGITS`).
+
+    ``digits`` overrides the decimals of a ``statistic`` only.
+
+    >>> quantity(0.5, "share"), quantity(198.0, "df"), quantity(115.977, "df", "en")
+    ('50%', '198', '115.98')
+    >>> quantity(7.94, "grade"), quantity(1668.0, "count"), quantity(7.5, "count"), quantity(0.0004, "p")
+    ('7,9', '1668', '7,5', '< ,001')
+    """
+    if kind not in KIND_DIGITS:
+        raise ArgumentError("kind", kind, f"one of {sorted(KIND_DIGITS)}")
+    if kind == "p":
+        return p_value(x, lang)
+    if kind == "share":
+        return percent(x, lang, KIND_DIGITS["share"])
+    if kind in ("count", "df"):
+        v = _finite(x)
+        if v is not None and v == round(v):
+            check_lang(lang)
+            return str(int(round(v)))
+        return number(x, lang, KIND_DIGITS[kind])
+    if kind == "statistic":
+        return number(x, lang, DIGITS if digits is None else digits)
+    return number(x, lang, KIND_DIGITS[kind])
+
+
+_YES_NO = {"nl": ("ja", "nee"), "en": ("yes", "no")}
+
+
+def _column_strings(col: pd.Series, name: object, lang: Lang, digits: int,
+                    kind: str = "statistic") -> pd.Series | None:
     """The display strings of one column, or ``None`` when it is shown as it is (text, labels)."""
     values = col.to_numpy(dtype=object)
     if pd.api.types.is_bool_dtype(col.dtype):
-        return None
-    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        yes, no = _YES_NO[lang]
+        texts = [yes if v else no for v in values]
+    elif pd.api.types.is_datetime64_any_dtype(col.dtype):
         texts = [date(v, lang) for v in values]
     elif pd.api.types.is_integer_dtype(col.dtype):
         texts = [MISSING if pd.isna(v) else str(int(v)) for v in values]
     elif pd.api.types.is_float_dtype(col.dtype):
-        if is_p_column(name):
-            texts = [p_value(v, lang) for v in values]
-        elif _is_count_column(name) and np.all(np.isnan(f := col.to_numpy(dtype=float)) | (f == np.round(f))):
-            texts = [MISSING if np.isnan(v) else str(int(v)) for v in f]
-        else:
-            texts = [number(v, lang, digits) for v in values]
+        texts = [quantity(v, kind, lang, digits) for v in col.to_numpy(dtype=float)]
     else:
         return None
     return pd.Series(texts, index=col.index, dtype=object)
@@ -278,11 +377,14 @@ def _column_strings(col: pd.Series, name: object, lang: Lang, digits: int) -> pd
 def frame(df: pd.DataFrame, lang: Lang = DEFAULT_LANG, digits: int = DIGITS) -> pd.DataFrame:
     """A table's values as display strings; column names and text cells are left as they are.
 
-    Floats go through :func:`number` (``digits`` decimals), p-value columns
-    (:func:`is_p_column`) through :func:`p_value`, whole-number counts (``n``, ``n_*``) and
-    integer columns print without decimals, dates through :func:`date`; missing values
-    print as ``"–"``.  Text, category and boolean columns are unchanged (labels are the
-    caller's business: :mod:`effectstudy.core.labels`).
+    Each float column is shown as the kind of quantity its name tells (:func:`column_kind`,
+    :func:`quantity`): p-values through :func:`p_value`, shares as percentages, counts and
+    whole degrees of freedom without decimals, grades with one decimal, other numbers with
+    ``digits`` decimals.  ``df.attrs["kinds"]`` (column -> kind, ``"*"`` for every float
+    column not named) overrides the names.  Integer columns print without decimals, dates
+    through :func:`date`, booleans as ja/nee (yes/no); missing values print as ``"–"``.
+    Text and category columns are unchanged (labels are the caller's business:
+    :mod:`effectstudy.core.labels`).
 
     Parameters
     ----------
@@ -306,13 +408,22 @@ def frame(df: pd.DataFrame, lang: Lang = DEFAULT_LANG, digits: int = DIGITS) -> 
       group   n estimate       p
     0     a  12     0,13  < ,001
     1     b   –     0,00    ,032
+    >>> frame(pd.DataFrame({"proportion": [0.5], "ci_low": [0.25], "df": [198.0], "t": [2.0]}), "en")
+      proportion ci_low   df     t
+    0        50%    25%  198  2.00
     """
     check_lang(lang)
     if not isinstance(df, pd.DataFrame):
         raise ArgumentTypeError("df", df, "a pandas DataFrame")
     shown = df.copy()
+    given = dict(df.attrs.get("kinds", {}))
+    previous: str | None = None
     for i in range(shown.shape[1]):
-        texts = _column_strings(shown.iloc[:, i], shown.columns[i], lang, digits)
+        name = shown.columns[i]
+        kind = given.get(name, given.get("*")) if isinstance(name, str) else None
+        kind = kind or column_kind(name, previous)
+        previous = kind
+        texts = _column_strings(shown.iloc[:, i], name, lang, digits, kind)
         if texts is not None:
             shown.isetitem(i, texts)
     return shown

@@ -16,17 +16,19 @@ Every analysis verb returns a frozen dataclass derived from :class:`Result`:
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import pandas as pd
 
 from effectstudy.core.errors import ArgumentError
-from effectstudy.core.formatting import DEFAULT_LANG, DIGITS, Lang, check_lang, frame
+from effectstudy.core.formatting import DEFAULT_LANG, DIGITS, MISSING, Lang, check_lang, frame
 from effectstudy.core.jsonable import jsonable
-from effectstudy.core.labels import label, translate
+from effectstudy.core.labels import label, method_label, translate
 
-__all__ = ["Result", "TableResult", "TablesResult", "base_meta", "translate_frame"]
+__all__ = ["Result", "TableResult", "TablesResult", "base_meta", "translate_frame", "table_html",
+           "cell_text"]
 
 
 def translate_frame(df: pd.DataFrame, lang: Lang = DEFAULT_LANG) -> pd.DataFrame:
@@ -46,6 +48,63 @@ def translate_frame(df: pd.DataFrame, lang: Lang = DEFAULT_LANG) -> pd.DataFrame
     if not isinstance(shown.columns, pd.MultiIndex):
         shown.columns = [label(c, lang) if isinstance(c, str) else c for c in shown.columns]
     return shown
+
+
+def table_html(df: pd.DataFrame, index: bool | None = None, caption: str | None = None,
+               lang: Lang = DEFAULT_LANG) -> str:
+    """An accessible HTML table of display strings: ``<caption>``, ``<th scope="col">`` headers
+    (never empty), ``<th scope="row">`` for a shown index, missing values as a dash (also in
+    nullable Int64/string columns, where pandas' ``na_rep`` fails).  A cell starting with a
+    relation (``< ,001``) keeps it on one line with its number (a no-break space).
+
+    >>> df = pd.DataFrame({"n": pd.array([1, None], dtype="Int64"), "x": [0.5, None]})
+    >>> html = table_html(df, caption="Table 1. Counts")
+    >>> "&lt;NA&gt;" in html, html.count("<td>–</td>"), html.count('<th scope="col">')
+    (False, 2, 2)
+    >>> html[:60]
+    '<table class="dataframe es-data"><caption>Table 1. Counts</c'
+    """
+    if index is None:
+        index = not isinstance(df.index, pd.RangeIndex)
+
+    def esc(text: str) -> str:
+        return html.escape(text, quote=False)
+
+    def cell(v: object) -> str:
+        text = cell_text(v)
+        return esc("\u00a0".join(text.split(" ", 1)) if text[:2] in ("< ", "> ") else text)
+
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    heads = []
+    if index:
+        names = [n for n in df.index.names if n is not None]
+        heads.append(" / ".join(label(str(n), lang) for n in names) or label("row", lang))
+    for c in df.columns:
+        text = " ".join(str(x) for x in c if str(x)) if isinstance(c, tuple) else str(c)
+        heads.append(text if text.strip() else MISSING)
+    thead = "".join(f'<th scope="col">{esc(h)}</th>' for h in heads)
+    rows = []
+    for i in range(len(df)):
+        cells = []
+        if index:
+            v = df.index[i]
+            v = " / ".join(str(x) for x in v) if isinstance(v, tuple) else v
+            cells.append(f'<th scope="row">{cell(v)}</th>')
+        cells += [f"<td>{cell(v)}</td>" for v in df.iloc[i].tolist()]
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return (f'<table class="dataframe es-data">{cap}<thead><tr>{thead}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def cell_text(v: Any) -> str:
+    """One cell's text: a missing value as a dash, anything else as its ``str``.
+
+    >>> cell_text(None), cell_text(float("nan")), cell_text("0,13")
+    ('–', '–', '0,13')
+    """
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
+        return MISSING
+    return str(v)
 
 
 def base_meta(method: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -68,6 +127,9 @@ class Result:
     title = "Result"
     #: names of further DataFrame attributes that :meth:`to_dict` writes after the summary
     extra_tables: ClassVar[tuple[str, ...]] = ()
+    #: how a report splits a table too wide for the page: ``(label key, summary columns)``
+    #: per part; the columns in no part (scale, group ...) are repeated in every part
+    display_parts: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = ()
 
     def summary(self) -> pd.DataFrame:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -98,12 +160,17 @@ class Result:
         keep = ("method", "n_original", "n_used", "exclusions")
         return [f"{k}: {self.meta[k]}" for k in keep if k in self.meta and self.meta[k] not in (None, {}, [])]
 
+    def method_text(self, lang: Lang = DEFAULT_LANG) -> str:
+        """``meta["method"]`` in words (:func:`effectstudy.core.labels.method_label`); a
+        result whose method needs more words (the effect size's standardiser) overrides it."""
+        return method_label(self.meta.get("method"), lang)
+
     def meta_lines(self, lang: Lang = DEFAULT_LANG) -> list[str]:
         """The method, the counts and the exclusions per reason, in words of ``lang`` (for reports)."""
         m = self.meta
         lines = []
         if m.get("method") is not None:
-            lines.append(f"{label('method', lang)}: {translate(str(m['method']), lang)}")
+            lines.append(f"{label('method', lang)}: {self.method_text(lang)}")
         counts = [f"{label(k, lang)}: {m[k]}" for k in ("n_original", "n_used") if m.get(k) is not None]
         if counts:
             lines.append(", ".join(counts))
@@ -118,9 +185,11 @@ class Result:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<li>{html.escape(line)}</li>" for line in self._meta_lines())
-        table = self.format(lang=self.meta.get("lang", DEFAULT_LANG)).to_html(index=False, na_rep="–")
-        return f"<div><h4>{html.escape(self.title)}</h4><ul>{head}</ul>{table}</div>"
+        lang = self.meta.get("lang", DEFAULT_LANG)
+        lines = self.meta_lines(lang) if type(self)._meta_lines is Result._meta_lines else self._meta_lines()
+        notes = "".join(f"<li>{html.escape(line, quote=False)}</li>" for line in lines)
+        table = table_html(self.format(lang=lang), index=False, caption=label(self.title, lang), lang=lang)
+        return f'<div class="es-table">{table}<ul class="es-table-notes">{notes}</ul></div>'
 
     def to_dict(self) -> dict[str, Any]:
         """``{"title": ..., "meta": ..., "summary": [records]}`` and the :attr:`extra_tables`,

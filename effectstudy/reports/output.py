@@ -17,6 +17,18 @@ provenance (``es.provenance``)  ``provenance.json`` (it holds the run date, so i
                               of ``results.json``)
 ============================  ===========================================================
 
+**Tables as a report shows them**: numbered per report with a title in the report's
+language (``Tabel 3. <title>`` / ``Table 3. <title>`` in the table's ``<caption>``; the title
+is the ``caption=`` given, else the ``table.<key>`` label registered for the key, else the
+result's title; figures are counted apart, :meth:`ReportOutput.numbered`), numbers through
+:func:`effectstudy.core.formatting.frame` (shares as percentages, whole df and counts without
+decimals, APA p-values), headers and coded cells through the label table, ``<th
+scope="col">`` headers, the result's method and counts as notes below.  A table wider than
+the printed page (:data:`PAGE_WIDTH_MM` at 8 pt) is split into parts that repeat its key
+columns (a result's ``display_parts`` name them; otherwise they are filled evenly), and a
+single wide row is shown as a column of figures (:func:`split_columns`, :func:`transposed`):
+the display only, ``results.json`` and ``tables/<key>.csv`` keep the whole table.
+
 :meth:`ReportOutput.save` writes ``results.json`` (sorted keys, no timestamps, no absolute
 paths: two runs on the same data and params give byte-identical files), ``tables.xlsx`` (one
 sheet per table, fixed workbook dates and zip timestamps, so also byte-identical) and
@@ -76,6 +88,7 @@ import base64
 import html as _html
 import io
 import json
+import math
 import os
 import re
 import zipfile
@@ -87,11 +100,11 @@ import pandas as pd
 
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError
 from effectstudy.core.files import atomic_write_bytes, find_repo_root
-from effectstudy.core.formatting import DEFAULT_LANG, DIGITS, MISSING, check_lang, frame, number
+from effectstudy.core.formatting import DEFAULT_LANG, DIGITS, check_lang, frame, number
 from effectstudy.core.jsonable import jsonable
-from effectstudy.core.labels import label
+from effectstudy.core.labels import label, register, table_title
 from effectstudy.core.params import parse_yaml
-from effectstudy.core.results import Result, translate_frame
+from effectstudy.core.results import Result, cell_text, table_html, translate_frame
 from effectstudy.reports.provenance import Provenance, provenance, provenance_html
 
 __all__ = [
@@ -109,6 +122,9 @@ __all__ = [
     "INTERNAL_README",
     "internal_dir",
     "is_public_report",
+    "split_columns",
+    "transposed",
+    "PAGE_WIDTH_MM",
 ]
 
 #: report types whose output folder is published as a whole (only published values in it)
@@ -133,10 +149,55 @@ _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
 _FIXED_XLSX_TIME = (1980, 1, 1, 0, 0, 0)
 _FIXED_XLSX_ISO = "1980-01-01T00:00:00Z"
 
-_LABELS = {
-    "figure": {"nl": "Figuur", "en": "Figure"},
-    "table": {"nl": "Tabel", "en": "Table"},
-}
+register({
+    "figure_number": {"nl": "Figuur", "en": "Figure"},
+    "table_number": {"nl": "Tabel", "en": "Table"},
+    "table_part": {"nl": "deel {i} van {k}", "en": "part {i} of {k}"},
+    "quantity": {"nl": "Kengetal", "en": "Statistic"},
+    # the parts of a wide table split for the page (Result.display_parts)
+    "part_estimate": {"nl": "schatting en betrouwbaarheidsinterval", "en": "estimate and confidence interval"},
+    "part_descriptives": {"nl": "gemiddelden en SD voor en na", "en": "means and SDs pre and post"},
+    "part_tests": {"nl": "toetsen", "en": "tests"},
+    "part_rate": {"nl": "percentage gestagneerd", "en": "share stagnated"},
+    "part_progress": {"nl": "vooruitgang en verbetering", "en": "progress and improvement"},
+})
+
+#: titles of the tables the report notebooks show under these keys (``table.<key>``): a table
+#: without a result title of its own gets this one, a result shown twice gets the more specific one
+register({f"table.{k}": v for k, v in {
+    "flow": {"nl": "Gegevensstroom: trajecten en cliënten per stap",
+             "en": "Data flow: episodes and clients per step"},
+    "validation": {"nl": "Controle van de invoerbestanden", "en": "Validation of the input files"},
+    "itt_categories": {"nl": "Categorieën van verandering per methode voor ontbrekende nametingen",
+                       "en": "Categories of change per method for missing post-tests"},
+    "stagnation_followup_categories": {"nl": "Uitkomstcategorieën na stagnatie",
+                                       "en": "Outcome categories after stagnation"},
+    "not_on_track_accuracy": {"nl": "Accuratesse van het signaal niet op koers (praktijkregel)",
+                              "en": "Accuracy of the not-on-track signal (practice rule)"},
+    "not_on_track_accuracy_model": {"nl": "Accuratesse van het signaal niet op koers (model)",
+                                    "en": "Accuracy of the not-on-track signal (model)"},
+    "end_reasons": {"nl": "Redenen van beëindiging", "en": "Reasons for ending"},
+    "length_vs_outcome": {"nl": "Behandelduur en uitkomst (Spearman-correlatie)",
+                          "en": "Treatment length and outcome (Spearman correlation)"},
+    "outcome_by_length": {"nl": "Uitkomst per aantal sessies", "en": "Outcome by number of sessions"},
+    "grades": {"nl": "Verdeling van de rapportcijfers", "en": "Distribution of the grades"},
+    "ancova_table": {"nl": "ANCOVA: nameting op voormeting en groep",
+                     "en": "ANCOVA: post-test on pre-test and group"},
+    "adjusted_means": {"nl": "Gecorrigeerde gemiddelden per groep", "en": "Adjusted means per group"},
+    "contrasts": {"nl": "Paarsgewijze vergelijkingen", "en": "Pairwise comparisons"},
+    "assumptions": {"nl": "Controle van de assumpties", "en": "Assumption checks"},
+    "pairing": {"nl": "Koppeling voor- en nameting", "en": "Pre/post pairing"},
+    "descriptives": {"nl": "Beschrijvende statistieken per groep", "en": "Descriptive statistics per group"},
+}.items()})
+
+#: the printed page: A4 less the margins (178 mm), tables in 8 pt type
+PAGE_WIDTH_MM = 178.0
+#: width of one character of 8 pt type (sans-serif, average of digits and lower case) and
+#: the padding and rule of one cell, in mm
+_CHAR_MM = 1.65
+_CELL_MM = 2.8
+#: a text column wraps at this width (words), numbers never wrap
+_WRAP_MM = 55.0
 
 
 def _file_mode() -> int:
@@ -416,6 +477,7 @@ class ReportOutput:
         self.internal_dir = internal_dir(self.output_dir) if self.public else None
         self.internal_results: dict[str, Any] = {}
         self.internal_tables: dict[str, pd.DataFrame] = {}
+        self._counters: dict[str, int] = {}
 
     def __repr__(self) -> str:
         return f"ReportOutput({self._rel(self.output_dir)!r}, lang={self.lang!r}, {len(self.results)} items)"
@@ -571,6 +633,67 @@ class ReportOutput:
         except ValueError:
             return Path(path).name
 
+    # -- numbering -----------------------------------------------------------------------
+    def _number(self, kind: str) -> int:
+        """The next number of a ``"table"`` or ``"figure"`` in this report (1, 2, ...).
+
+        Tables and figures are counted apart, in the order the report shows them; the
+        figure HTML (:meth:`_show_figure`) and the tables call it once per item shown.
+
+        >>> import tempfile
+        >>> out = ReportOutput(tempfile.mkdtemp(), display=False)
+        >>> out._number("table"), out._number("figure"), out._number("table")
+        (1, 1, 2)
+        """
+        if kind not in ("table", "figure"):
+            raise ArgumentError("kind", kind, "'table' or 'figure'")
+        self._counters[kind] = self._counters.get(kind, 0) + 1
+        return self._counters[kind]
+
+    def numbered(self, kind: str, title: str) -> str:
+        """``"Tabel 3. <title>"`` / ``"Figure 2. <title>"``: the next number of ``kind`` and its title.
+
+        >>> import tempfile
+        >>> out = ReportOutput(tempfile.mkdtemp(), lang="en", display=False)
+        >>> out.numbered("figure", "Scores pre and post"), out.numbered("table", "Sample")
+        ('Figure 1. Scores pre and post', 'Table 1. Sample')
+        """
+        n = self._number(kind)
+        return f"{label(kind + '_number', self.lang)} {n}. {title}"
+
+    def _table_title(self, key: str, obj: Any, caption: str | None) -> str:
+        """A shown table's title: the caption, else the title registered for its key, else the
+        result's own title (in the report's language), else the key's label."""
+        if caption:
+            return caption
+        registered = table_title(key, self.lang)
+        if registered:
+            return registered
+        if isinstance(obj, Result):
+            return label(obj.title, self.lang)
+        return label(key, self.lang)
+
+    def _tables_html(self, key: str, obj: Any, shown: pd.DataFrame, source: pd.DataFrame,
+                     caption: str | None, notes: list[str]) -> str:
+        """The numbered table(s) of one shown item: split into parts that fit the page
+        (:func:`split_columns`), each with its caption, the notes below the last."""
+        title = self._table_title(key, obj, caption)
+        parts = split_columns(shown, source, getattr(obj, "display_parts", ()))
+        if len(parts) > 1 and len(shown) == 1:  # one wide row: a column of figures reads better
+            shown = transposed(shown, self.lang)
+            parts = [(None, [0, 1])]
+        html = []
+        for i, (part_name, cols) in enumerate(parts, 1):
+            text = title
+            if len(parts) > 1:
+                sub = label(part_name, self.lang) if part_name else label("table_part", self.lang).format(i=i, k=len(parts))
+                text = f"{title}: {sub}" if part_name else f"{title} ({sub})"
+            html.append(_table_html(shown.iloc[:, cols], caption=self.numbered("table", text), lang=self.lang))
+        if notes:
+            items = "".join(f"<li>{_html.escape(line, quote=False)}</li>" for line in notes)
+            html.append(f'<ul class="es-table-notes">{items}</ul>')
+        return f'<div class="es-table">{"".join(html)}</div>'
+
     # -- helpers -------------------------------------------------------------------------
     def _rel(self, path: Path) -> str:
         try:
@@ -620,8 +743,10 @@ class ReportOutput:
         self._write_table(key, df)
         self._record(key, jsonable(df))
         if html is None:
-            html = _table_html(_display_frame(df, self.lang))
-        self._display_html(_captioned(html, caption), df.to_string())
+            html = self._tables_html(key, df, _display_frame(df, self.lang), df, caption, [])
+        else:
+            html = _captioned(html, self.numbered("table", self._table_title(key, df, caption)))
+        self._display_html(html, df.to_string())
 
     def _show_result(self, key: str, obj: Any, caption: str | None) -> None:
         public_table = getattr(obj, "public_table", None) if self.public else None
@@ -632,14 +757,24 @@ class ReportOutput:
             self.internal_results[key] = jsonable(internal())
         if type(obj)._repr_html_ is not Result._repr_html_:
             html = obj._repr_html_()
+            if "<caption>" in html:  # the result names its tables: number them
+                html = _number_captions(html, self.numbered)
+            elif "<table" in html:
+                html = _captioned(html, self.numbered("table", self._table_title(key, obj, caption)))
         else:
             lines = obj.meta_lines(self.lang) if type(obj)._meta_lines is Result._meta_lines else obj._meta_lines()
-            head = "".join(f"<li>{_html.escape(line)}</li>" for line in lines)
-            table = _table_html(obj.format(lang=self.lang), index=False)
-            html = f"<div><h4>{_html.escape(label(obj.title, self.lang))}</h4><ul>{head}</ul>{table}</div>"
-        self._display_html(_captioned(html, caption), repr(obj))
+            shown = obj.format(lang=self.lang)
+            shown.index = pd.RangeIndex(len(shown))
+            html = self._tables_html(key, obj, shown, obj.summary(), caption, lines)
+        self._display_html(html, repr(obj))
 
     def _show_figure(self, key: str, fig: Any, caption: str | None) -> None:
+        """``figures/<key>.png`` and, when the plot attached it (``describe_figure``), the data
+        behind it as ``figures/<key>.csv``; shown as a numbered ``<figure>`` with its alt text,
+        its title in the ``<figcaption>`` and the data table in a ``<details>`` below."""
+        from effectstudy.core.plotting import figure_meta
+
+        title, alt, data = figure_meta(fig)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=self.dpi, bbox_inches="tight", facecolor="white",
                     metadata={"Software": None})
@@ -648,6 +783,8 @@ class ReportOutput:
         write_file(path, png)
         self.figures[key] = path
         self._record(key, {"figure": f"figures/{key}.png"})
+        if data is not None:
+            _write_csv(self.output_dir / "figures" / f"{key}.csv", data, na_rep=self._na_rep)
         try:  # closed here so the inline backend does not show it a second time
             import matplotlib.pyplot as plt
 
@@ -656,11 +793,20 @@ class ReportOutput:
             pass
         width = _png_width(png)
         style = f' width="{round(width * 100 / self.dpi)}"' if width else ""
-        alt = _html.escape(caption or key, quote=True)
-        cap = f"<figcaption>{_html.escape(caption)}</figcaption>" if caption else ""
+        heading = title or caption or table_title(key, self.lang) or label(key, self.lang)
+        text = self.numbered("figure", heading)
+        if caption and title:  # the plot's title, then the notebook's caption as a sentence of its own
+            text += ("" if text.rstrip().endswith((".", "?", "!", ":")) else ".") + f" {caption}"
+        alt_text = _html.escape(alt or heading, quote=True)
+        details = ""
+        if data is not None:
+            table = _table_html(_display_frame(data, self.lang), index=False)
+            details = (f'<details class="es-figure-data"><summary>{_html.escape(label("fig_data", self.lang))}'
+                       f"</summary>{table}</details>")
         b64 = base64.b64encode(png).decode("ascii")
-        html = (f'<figure class="es-figure"><img src="data:image/png;base64,{b64}" alt="{alt}"{style}>'
-                f"{cap}</figure>")
+        # APA: number and title above the figure (a figcaption is the first or last child)
+        html = (f'<figure class="es-figure"><figcaption>{_html.escape(text)}</figcaption>'
+                f'<img src="data:image/png;base64,{b64}" alt="{alt_text}"{style}>{details}</figure>')
         self._display_html(html, f"<figure {key}>")
 
     def _show_provenance(self, key: str, obj: Any) -> None:
@@ -688,26 +834,120 @@ def _display_frame(df: pd.DataFrame, lang: str, digits: int = DIGITS) -> pd.Data
     return translate_frame(frame(df, lang, digits), lang)
 
 
-def _table_html(df: pd.DataFrame, index: bool | None = None) -> str:
-    """``df.to_html`` with missing values shown as a dash, also in nullable (Int64, string) columns.
-
-    pandas ignores ``na_rep`` for extension arrays and prints ``<NA>``.
+def _table_html(df: pd.DataFrame, index: bool | None = None, caption: str | None = None,
+                lang: str = DEFAULT_LANG) -> str:
+    """:func:`effectstudy.core.results.table_html`: an accessible table of display strings.
 
     >>> df = pd.DataFrame({"n": pd.array([1, None], dtype="Int64"), "x": [0.5, None]})
-    >>> "&lt;NA&gt;" in _table_html(df), _table_html(df).count("<td>–</td>")
-    (False, 2)
+    >>> html = _table_html(df, caption="Table 1. Counts")
+    >>> "&lt;NA&gt;" in html, html.count("<td>–</td>"), html.count('<th scope="col">')
+    (False, 2, 2)
     """
-    shown = df.copy()
-    for i in range(shown.shape[1]):
-        col = shown.iloc[:, i]
-        if pd.api.types.is_extension_array_dtype(col.dtype) and col.isna().any():
-            shown.isetitem(i, col.astype(object).where(col.notna(), MISSING))
-    if index is None:
-        index = not isinstance(df.index, pd.RangeIndex)
-    return shown.to_html(index=index, na_rep=MISSING, border=0)
+    return table_html(df, index=index, caption=caption, lang=lang)
+
+
+def _number_captions(html: str, numbered: Any) -> str:
+    """Number every ``<caption>`` of a result's own HTML (``numbered("table", title)``)."""
+    return re.sub(r"<caption>(.*?)</caption>",
+                  lambda m: f"<caption>{_html.escape(numbered('table', _html.unescape(m.group(1))), quote=False)}</caption>",
+                  html, flags=re.S)
+
+
+def _column_width_mm(col: pd.Series, header: object) -> float:
+    """The printed width of one column of display strings: the longest cell (numbers do not
+    wrap; text wraps at :data:`_WRAP_MM`) or the longest word of the header."""
+    cells = [len(cell_text(v)) for v in col.tolist()] or [0]
+    words = [len(w) for w in str(header).split()] or [0]
+    width = max(max(cells), max(words)) * _CHAR_MM
+    return min(width, _WRAP_MM) + _CELL_MM
+
+
+def transposed(shown: pd.DataFrame, lang: str = DEFAULT_LANG) -> pd.DataFrame:
+    """A one-row display table as two columns: the (labelled) column names and their values.
+
+    >>> transposed(pd.DataFrame({"n trajecten": ["318"], "Sessies gem.": ["10,04"]}), "nl")
+           Kengetal Waarde
+    0   n trajecten    318
+    1  Sessies gem.  10,04
+    """
+    return pd.DataFrame({label("quantity", lang): [str(c) for c in shown.columns],
+                         label("value", lang): shown.iloc[0].tolist()})
+
+
+def _balanced(groups: list[tuple[list[int], float]], budget: float) -> list[list[int]]:
+    """``groups`` (columns, width) in the fewest parts within ``budget``, filled evenly (no
+    part of one leftover column); a single group wider than ``budget`` is a part of its own."""
+    total = sum(w for _, w in groups)
+    for k in range(max(1, math.ceil(total / budget)), len(groups) + 1):
+        target = total / k
+        parts: list[list[int]] = [[]]
+        widths = [0.0]
+        for cols, w in groups:
+            if parts[-1] and len(parts) < k and widths[-1] + w / 2 > target:
+                parts.append([])
+                widths.append(0.0)
+            parts[-1].extend(cols)
+            widths[-1] += w
+        if all(w <= budget for w in widths):
+            return parts
+    return [cols for cols, _ in groups]
+
+
+def split_columns(shown: pd.DataFrame, source: pd.DataFrame | None = None,
+                  parts: Any = ()) -> list[tuple[str | None, list[int]]]:
+    """The column positions of the tables that print ``shown`` within :data:`PAGE_WIDTH_MM`.
+
+    A table that fits is one part.  A wider one is split: the key columns (the leading text
+    columns of ``source``, the unformatted table: scale, group, category ...) are repeated in
+    every part.  With ``parts`` (a result's ``display_parts``: ``(label key, column names)``
+    pairs) the columns go into those named parts and the columns in no part (numeric keys
+    such as a window) start every part; without them they are filled in greedily, a
+    confidence limit never apart from its estimate.  Only the display is split: the CSV and
+    ``results.json`` keep the whole table.
+
+    Returns
+    -------
+    list of (str or None, list of int)
+        The part's label key (``None`` for a greedy part) and its column positions.
+
+    >>> wide = pd.DataFrame({"group": ["anxiety"], **{f"s{i}": ["-123,45"] for i in range(30)}})
+    >>> [len(c) for _, c in split_columns(wide)]  # the group and 10 of the 30 numbers each
+    [11, 11, 11]
+    >>> split_columns(wide.iloc[:, :5])
+    [(None, [0, 1, 2, 3, 4])]
+    """
+    widths = [_column_width_mm(shown.iloc[:, i], shown.columns[i]) for i in range(shown.shape[1])]
+    everything = list(range(shown.shape[1]))
+    if sum(widths) <= PAGE_WIDTH_MM or shown.shape[1] < 3:
+        return [(None, everything)]
+    src = source if source is not None and source.shape[1] == shown.shape[1] else None
+    names = [str(c) for c in src.columns] if src is not None else [str(c) for c in shown.columns]
+    keys = []
+    for i in everything:
+        col = src.iloc[:, i] if src is not None else shown.iloc[:, i]
+        textual = not (pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype))
+        if not textual or (src is None and i > 0):
+            break
+        keys.append(i)
+    rest = [i for i in everything if i not in keys]
+    if parts:  # the columns in no part start every part
+        named = {c for _, cols in parts for c in cols}
+        keys = [i for i in everything if names[i] not in named]
+        out = [(part, keys + [i for i in everything if names[i] in cols]) for part, cols in parts]
+        return [(part, cols) for part, cols in out if len(cols) > len(keys)]
+    budget = PAGE_WIDTH_MM - sum(widths[i] for i in keys)
+    groups: list[list[int]] = []
+    for i in rest:  # a confidence limit stays with the column before it
+        if groups and names[i].endswith(("ci_low", "ci_high")):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    out_cols = _balanced([(g, sum(widths[i] for i in g)) for g in groups], budget)
+    return [(None, keys + cols) for cols in out_cols]
 
 
 def _captioned(html: str, caption: str | None) -> str:
+    """A ready-made HTML block (a result's own ``_repr_html_``) under its numbered title."""
     if not caption:
         return html
     return f'<figure class="es-table"><figcaption>{_html.escape(caption)}</figcaption>{html}</figure>'

@@ -91,7 +91,7 @@ def test_dataframe_recorded_as_records_and_csv(tmp_path, shown):
     assert out.results["per_group"] == [{"group": "a", "n": 3, "mean": 1.25}, {"group": "b", "n": 4, "mean": None}]
     assert (tmp_path / "tables" / "per_group.csv").read_text() == "group,n,mean\na,3,1.25\nb,4,\n"
     html = shown[0][0]["text/html"]
-    assert "<figcaption>Per groep</figcaption>" in html and "<table" in html
+    assert "<caption>Tabel 1. Per groep</caption>" in html and "<table" in html
 
 
 def test_missing_values_shown_as_dash(tmp_path, shown):
