@@ -14,12 +14,20 @@ import pandas as pd
 from effectstudy.core.errors import ArgumentError
 from effectstudy.core.formatting import DEFAULT_LANG, Lang
 from effectstudy.core.labels import label, register
-from effectstudy.core.plotting import CATEGORY_COLOURS, axes, category_bars, number_ticks
+from effectstudy.core.plotting import (
+    CATEGORY_COLOURS,
+    axes,
+    category_bars,
+    describe_figure,
+    number_ticks,
+    plot_lang,
+    scale_name,
+)
 from effectstudy.core.schema import CATEGORIES
 from effectstudy.kernels.anchor import mid_band
 from effectstudy.kernels.change import direction, rc_band
 
-__all__ = ["jt_plot", "PrePostPlot"]
+__all__ = ["jt_plot", "PrePostPlot", "scale_text"]
 
 register({
     "no_change": {"nl": "geen verandering", "en": "no change"},
@@ -29,16 +37,41 @@ register({
 })
 
 
-def jt_plot(patients: pd.DataFrame, meta: dict[str, Any], ax=None, *, lang: Lang = DEFAULT_LANG,
-            band: bool = True, s: float = 18, alpha: float = 0.8):
+def scale_text(meta: dict[str, Any] | None, lang: Lang = DEFAULT_LANG) -> str | None:
+    """The name of the scale a result is about, in ``lang`` ("Psychoneuroticisme (PSNEUR)"),
+    from ``meta["instrument"]`` and ``meta["scale"]`` through the instrument registry; the
+    scale's registered label without an instrument; ``None`` when the result names no scale.
+
+    >>> scale_text({}, "nl") is None
+    True
+    """
+    m = meta or {}
+    scale = m.get("scale")
+    if not scale:
+        return None
+    inst = m.get("instrument")
+    if inst:
+        try:
+            from effectstudy import instruments
+
+            return str(instruments.get(inst).scale_label(scale, lang))
+        except Exception:  # noqa: BLE001 - a practice's own key or an old registry: the code itself
+            pass
+    return scale_name(scale, lang)
+
+
+def jt_plot(patients: pd.DataFrame, meta: dict[str, Any], ax=None, *, lang: Lang | None = None,
+            band: bool = True, s: float = 18, alpha: float = 0.8, title: str | None = None):
     """Jacobson-Truax plot: pre (x) against post (y) score per patient.
 
     Draws the no-change diagonal, the reliable-change band (the post scores at which the
     method's RCI equals the critical value; not drawn for HLM; for ``method="anchor"`` the
     band of changes smaller than the MID), the cut-off (vertical and
-    horizontal lines) when there is one, and the patients coloured by category.
+    horizontal lines) when there is one, and the patients coloured by category.  The axes
+    name the scale when ``meta`` does; the figure carries its title, alt text and data.
     """
-    ax = axes(ax)
+    lang = plot_lang(lang, meta)
+    ax = axes(ax, figsize=(6, 5.6))
     x = patients["pre"].to_numpy(dtype=float)
     y = patients["post"].to_numpy(dtype=float)
     lo = float(np.nanmin(np.r_[x, y])) if x.size else 0.0
@@ -71,10 +104,14 @@ def jt_plot(patients: pd.DataFrame, meta: dict[str, Any], ax=None, *, lang: Lang
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
     ax.set_aspect("equal", adjustable="box")
-    ax.set_xlabel(label("pre", lang))
-    ax.set_ylabel(label("post", lang))
-    ax.legend(loc="best", fontsize="small", frameon=False)
-    return number_ticks(ax, lang)
+    scale = scale_text(meta, lang)
+    ax.set_xlabel(label("pre", lang).capitalize() + (f": {scale}" if scale else ""))
+    ax.set_ylabel(label("post", lang).capitalize() + (f": {scale}" if scale else ""))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+    number_ticks(ax, lang)
+    data = patients[[c for c in ("pre", "post", "category") if c in patients]].reset_index(drop=True)  # no ids
+    return describe_figure(ax, title=title or label("fig_jt_title", lang), alt=label("fig_jt_alt", lang),
+                           data=data)
 
 
 class PrePostPlot:
@@ -84,10 +121,14 @@ class PrePostPlot:
     have ``pre``, ``post`` and ``category`` and whose ``summary()`` counts the categories.
     """
 
-    def plot(self, ax=None, kind: Literal["jt", "bars"] = "jt", **kwargs):
-        """Jacobson-Truax plot (``kind="jt"``) or category bars per group (``"bars"``)."""
+    def plot(self, ax=None, kind: Literal["jt", "bars"] = "jt", *, lang: Lang | None = None, **kwargs):
+        """Jacobson-Truax plot (``kind="jt"``) or category bars per group (``"bars"``), in
+        ``lang`` (default: the result's own language, ``meta["lang"]``, else Dutch)."""
+        meta = self.meta  # type: ignore[attr-defined]
+        lang = plot_lang(lang, meta)
         if kind == "bars":
-            return category_bars(self.summary(), ax=ax, **kwargs)  # type: ignore[attr-defined]
+            return category_bars(self.summary(), ax=ax, lang=lang,  # type: ignore[attr-defined]
+                                 grouping=meta.get("group"), **kwargs)
         if kind == "jt":
-            return jt_plot(self.patients, self.meta, ax=ax, **kwargs)  # type: ignore[attr-defined]
+            return jt_plot(self.patients, meta, ax=ax, lang=lang, **kwargs)  # type: ignore[attr-defined]
         raise ArgumentError("kind", kind, "'jt' or 'bars'")

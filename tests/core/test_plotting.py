@@ -60,7 +60,8 @@ def test_plot_without_axes_creates_one_figure(gsi):
     n = len(plt.get_fignums())
     ax = cs_result(gsi).plot()
     assert len(plt.get_fignums()) == n + 1
-    assert ax.get_xlabel() == "voormeting"
+    assert ax.get_xlabel() == "Voormeting"
+    assert ax.get_title() == "Voormeting en nameting per cliënt"
 
 
 def test_rc_band_for_jt_is_change_of_crit_times_s_diff(gsi):
@@ -104,13 +105,15 @@ def test_category_bars_per_group_stack_to_one(gsi):
     res = cs_result(gsi)
     fig, ax = plt.subplots()
     assert res.plot(ax=ax, kind="bars") is ax
-    heights = {}
+    widths = {}  # horizontal bars: one row per group, the categories stacked along x
     for p in ax.patches:
-        x = round(p.get_x(), 6)
-        heights[x] = heights.get(x, 0) + p.get_height()
-    assert len(heights) == 2  # CBT, EMDR
-    np.testing.assert_allclose(list(heights.values()), 1.0)
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["CBT", "EMDR"]
+        y = round(p.get_y(), 6)
+        widths[y] = widths.get(y, 0) + p.get_width()
+    assert len(widths) == 2  # CBT, EMDR
+    np.testing.assert_allclose(list(widths.values()), 1.0)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["CBT", "EMDR"]
+    ax.figure.canvas.draw()
+    assert [t.get_text() for t in ax.get_xticklabels()][-1] == "100%"
 
 
 def test_forest_plot_one_row_per_group(gsi):
@@ -123,6 +126,10 @@ def test_forest_plot_one_row_per_group(gsi):
     ticks = [t.get_text() for t in ax.get_yticklabels()]
     assert ticks == ["CBT (n=28)", "EMDR (n=29)"]
     assert "95%" in ax.get_xlabel()
+    # without better_is the estimate stays post - pre, and the axis says so
+    assert "mean change (post minus pre)" in ax.get_xlabel()
+    assert ax.get_title() == "Effect size with confidence interval"
+    assert list(ax.figure.es_data["group"]) == ["CBT", "EMDR"]
 
 
 def test_unknown_plot_kind(gsi):
