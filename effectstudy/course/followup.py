@@ -71,6 +71,14 @@ register({
     "n_with_outcome": {"nl": "n met uitkomst", "en": "n with outcome"},
     "share_improved": {"nl": "Aandeel verbeterd", "en": "Share improved"},
     "effect_size": {"nl": "Effectgrootte", "en": "Effect size"},
+    "share_beyond_ci_low": {"nl": "Boven gepland BI onder", "en": "Beyond planned CI low"},
+    "share_beyond_ci_high": {"nl": "Boven gepland BI boven", "en": "Beyond planned CI high"},
+    "regular_ci_low": {"nl": "Regulier BI onder", "en": "Regular end CI low"},
+    "regular_ci_high": {"nl": "Regulier BI boven", "en": "Regular end CI high"},
+    "improved_ci_low": {"nl": "Verbeterd BI onder", "en": "Improved CI low"},
+    "improved_ci_high": {"nl": "Verbeterd BI boven", "en": "Improved CI high"},
+    "effect_ci_low": {"nl": "Effectgrootte BI onder", "en": "Effect size CI low"},
+    "effect_ci_high": {"nl": "Effectgrootte BI boven", "en": "Effect size CI high"},
 })
 
 
@@ -119,12 +127,18 @@ class FollowupResult(TablesResult):
         with fewer than 3 pairs or no variance are listed in ``meta["effect_size_skipped"]``)."""
         return self._table("effect_sizes")
 
-    def plot(self, ax=None, *, lang: str = "nl"):
-        """Stacked bars of the outcome categories per status (needs ``outcome=``)."""
+    def plot(self, ax=None, *, lang: str | None = None):
+        """Stacked bars of the outcome categories per status (needs ``outcome=``), in ``lang``
+        (default: the result's own language)."""
+        from effectstudy.core.labels import label
+        from effectstudy.core.plotting import plot_lang
+
+        lang = plot_lang(lang, self.meta)
         c = self._table("categories").rename(columns={"status": "group"})
         c = c[c["group"] != OVERALL]
         c["group"] = c["group"].astype(str)
-        return plotting.category_bars(c, ax=ax, lang=lang)
+        return plotting.category_bars(c, ax=ax, lang=lang, grouping="fig_status",
+                                      title=label("fig_followup_title", lang))
 
 
 def _status(stagnation: Any) -> pd.Series:
@@ -303,8 +317,12 @@ def stagnation_followup(
         summary["improved_ci_low"] = lo_g
         summary["improved_ci_high"] = hi_g
         # effect sizes: es.prepost_effect on the outcome's own pre/post pairs, per status
+        # oriented as the outcome's scale says (improvement positive), like every effect size
+        # of the reports; a plain DataFrame outcome keeps post - pre
+        better_is = getattr(outcome, "meta", {}).get("better_is")
         t_es = _effect_sizes_by_status(op, opos, has, ids, groups, summary, meta,
-                                       effect_method=effect_method, adjust=adjust, ci=ci)
+                                       effect_method=effect_method, adjust=adjust, ci=ci,
+                                       better_is=better_is)
     tables = {"summary": summary, "sessions": t_sessions, "end_reasons": t_reasons,
               "categories": t_cat, "effect_sizes": t_es}
     return FollowupResult(patients=pat, meta=meta, tables=tables, course=course)
@@ -312,12 +330,14 @@ def stagnation_followup(
 
 def _effect_sizes_by_status(op: pd.DataFrame, opos: np.ndarray, has: np.ndarray, ids: pd.Index,
                             groups: Any, summary: pd.DataFrame, meta: dict[str, Any], *,
-                            effect_method: str, adjust: bool, ci: float) -> pd.DataFrame:
+                            effect_method: str, adjust: bool, ci: float,
+                            better_is: str | None = None) -> pd.DataFrame:
     """``es.prepost_effect`` on the outcome's own pre/post pairs, per status and overall.
 
     Adds ``effect_size``, ``effect_ci_low`` and ``effect_ci_high`` to ``summary`` and
-    ``effect_size_skipped`` (status -> why) and ``effect_size_name`` to ``meta``; returns
-    the table of effect sizes.
+    ``effect_size_skipped`` (status -> why), ``effect_size_name``, ``orientation`` and
+    ``effect_size_definition`` to ``meta``; returns the table of effect sizes (improvement
+    positive when ``better_is`` is given, as :func:`effectstudy.prepost_effect`).
     """
     rows, skipped = [], {}
     if {"pre", "post"} <= set(op.columns):
@@ -339,12 +359,14 @@ def _effect_sizes_by_status(op: pd.DataFrame, opos: np.ndarray, has: np.ndarray,
                                     "at least 3")
                 r = prepost_effect(long, subject="episode_id", time="time",
                                    outcome="score", pre="pre", post="post",
-                                   method=effect_method, adjust=adjust, ci=ci)
+                                   method=effect_method, adjust=adjust, ci=ci, better_is=better_is)
             except DataError as exc:
                 skipped[str(lab)] = str(exc)
                 continue
             rows.append(r.summary().assign(status=lab))
             meta.setdefault("effect_size_name", r.meta.get("estimate_name"))
+            meta.setdefault("orientation", r.meta.get("orientation"))
+            meta.setdefault("effect_size_definition", r.meta.get("definition"))
     else:
         skipped = {"all": "outcome has no 'pre' and 'post' columns"}
     meta["effect_size_skipped"] = skipped

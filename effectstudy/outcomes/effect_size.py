@@ -1,9 +1,15 @@
 r"""Pre/post effect sizes: the repeated-measures d family with confidence intervals.
 
 :func:`prepost_effect` computes one standardised mean change per group, the paired
-t-test and the Wilcoxon signed-rank test beside it.  The estimate is always
-**post - pre** (negative = the score went down; for lower-is-better instruments that is
-improvement).  Formulas: :func:`effectstudy.kernels.paired_d`.
+t-test and the Wilcoxon signed-rank test beside it.  **Orientation**: with ``better_is``
+given (Study and the reports pass the scale's direction from the instrument registry) the
+estimate, its interval, the mean change, t and the Wilcoxon V are **improvement-positive**:
+for a lower-is-better scale they are those of pre - post (estimate :math:`-d`, interval
+:math:`[-u, -l]` of the post - pre interval :math:`[l, u]`), for a higher-is-better scale
+those of post - pre; ``meta["orientation"]`` is ``"improvement positive"``.  Without
+``better_is`` they stay **post - pre** (``meta["orientation"] = "post - pre"``), as R
+effectsize's ``rm_d(post, pre)``.  The standardiser never changes with the orientation
+(Becker's d divides by the pre SD either way).  Formulas: :func:`effectstudy.kernels.paired_d`.
 
 Validated against R effectsize 1.0.0 ``rm_d()`` (= ``repeated_measures_d()``) and
 effectsize 0.8.3/1.0.0 ``cohens_d(paired = TRUE)`` / ``hedges_g(paired = TRUE)``
@@ -28,7 +34,7 @@ from scipy import stats
 
 from effectstudy import kernels
 from effectstudy.core import plotting
-from effectstudy.core.checks import check_choice, check_ci, check_int
+from effectstudy.core.checks import check_better_is, check_choice, check_ci, check_int
 from effectstudy.core.errors import ArgumentError, DataError
 from effectstudy.core.formatting import DEFAULT_LANG, DIGITS
 from effectstudy.core.labels import Lang, label, register
@@ -36,7 +42,7 @@ from effectstudy.core.results import TableResult, base_meta
 from effectstudy.data.longdata import prepost_wide
 
 __all__ = ["prepost_effect", "EffectSizeResult", "ES_METHODS", "CI_METHODS", "SMALL_N",
-           "resolve_ci_method", "interval_text"]
+           "resolve_ci_method", "interval_text", "definition_text", "IMPROVEMENT_POSITIVE", "POST_MINUS_PRE"]
 
 ES_METHODS = ("rm", "av", "z", "b", "d")
 #: interval methods of :func:`prepost_effect` (``auto``: ``nct`` for d_z, ``normal`` otherwise)
@@ -65,8 +71,8 @@ register({
                            "effectsize cohens_d(paired = TRUE))",
                      "en": "exact, from the noncentral t distribution (Steiger & Fouladi 1997; as R "
                            "effectsize cohens_d(paired = TRUE))"},
-    "interval_normal": {"nl": "normale benadering, schatting ± z × SE (als R effectsize rm_d)",
-                        "en": "normal approximation, estimate ± z × SE (as R effectsize rm_d)"},
+    "interval_normal": {"nl": "normale benadering, schatting ± z × SE (als het R-pakket effectsize)",
+                        "en": "normal approximation, estimate ± z × SE (as the R package effectsize)"},
     "interval_percentile": {"nl": "percentiel-bootstrap, {b} trekkingen van cliënten met terugleggen "
                                   "(seed {seed})",
                             "en": "percentile bootstrap, {b} resamples of clients with replacement "
@@ -83,6 +89,36 @@ register({
 
 _NAMES = {"rm": "d_rm", "av": "d_av", "z": "d_z", "b": "Becker's d", "d": "d"}
 
+#: ``meta["orientation"]`` of a result oriented by ``better_is`` / of one without a direction
+IMPROVEMENT_POSITIVE = "improvement positive"
+POST_MINUS_PRE = "post - pre"
+
+#: the standardiser of each method as a code (``meta["standardiser"]``; in words:
+#: :func:`definition_text`): the pre SD, the SD of the changes, the within-person SD
+#: :math:`s_D/\sqrt{2(1-r)}`, the pooled SD :math:`\sqrt{(s_{pre}^2+s_{post}^2)/2}`
+_STANDARDISERS = {"rm": "sd_within", "av": "sd_pooled", "z": "sd_change", "b": "sd_pre",
+                  "d": "sd_pooled"}
+
+
+def definition_text(meta: dict[str, Any], lang: Lang = DEFAULT_LANG) -> str:
+    """The effect size of a result's ``meta`` in words of ``lang``: its name, the numerator
+    in its orientation, the standardiser, Hedges' correction and, when oriented, the sign.
+
+    The words are those of the figures (:func:`effectstudy.core.plotting.standardiser_text`),
+    so a report's tables and axes name the effect size alike.
+
+    >>> print(definition_text({"method": "b", "adjust": True, "orientation": "improvement positive"}, "nl"))
+    Becker's d: gemiddelde verbetering gedeeld door de SD van de voormeting, met de correctie van Hedges voor kleine steekproeven; positief = verbetering
+    >>> print(definition_text({"method": "z", "adjust": False, "orientation": "post - pre"}, "en"))
+    d_z: mean change (post minus pre) divided by the SD of the change
+    """
+    method = meta.get("method", "b")
+    improving = meta.get("orientation") == IMPROVEMENT_POSITIVE
+    numerator = label("fig_mean_improvement" if improving else "fig_mean_change", lang)
+    hedges = f", {label('hedges_adjusted', lang)}" if meta.get("adjust") else ""
+    sign = f"; {label('fig_positive_improvement', lang)}" if improving else ""
+    return f"{_NAMES[method]}: {numerator} {label('fig_sd_' + method, lang)}{hedges}{sign}"
+
 
 @dataclass(frozen=True, repr=False)
 class EffectSizeResult(TableResult):
@@ -95,6 +131,15 @@ class EffectSizeResult(TableResult):
     """
 
     title = "Pre/post effect size"
+    display_parts = (("part_estimate", ("n", "small_n", "estimate", "ci_low", "ci_high")),
+                     ("part_descriptives", ("mean_pre", "sd_pre", "mean_post", "sd_post", "r",
+                                            "mean_change", "sd_change")),
+                     ("part_tests", ("t", "df", "p", "wilcoxon_v", "wilcoxon_p")))
+
+    def method_text(self, lang: Lang = DEFAULT_LANG) -> str:
+        """The effect size in words: its name, numerator, standardiser and orientation
+        (:func:`definition_text`)."""
+        return definition_text(self.meta, lang)
 
     def meta_lines(self, lang: Lang = "nl") -> list[str]:
         """The base lines, the interval in words, the small-group note (when a row has
@@ -117,16 +162,38 @@ class EffectSizeResult(TableResult):
 
     def format(self, lang: Lang = DEFAULT_LANG, digits: int = DIGITS) -> pd.DataFrame:
         """As :meth:`Result.format`, with ``small_n`` shown as ``*`` (the footnote of
-        :meth:`meta_lines` explains it) or empty."""
+        :meth:`meta_lines` explains it) or empty, and the scale codes as the registry names
+        them (``Psychoneuroticisme (PSNEUR)``) when ``meta["instrument"]`` says which
+        instrument they belong to."""
         out = super().format(lang=lang, digits=digits)
+        scale_col = label("scale", lang)
+        if self.meta.get("instrument") and scale_col in out:
+            # the scale's name with its code (the registry's names, in the report's language)
+            from effectstudy import instruments
+
+            inst = instruments.get(self.meta["instrument"])
+            out[scale_col] = [inst.scale_label(s, lang) if s in inst.scales else s for s in self.table["scale"]]
         col = label("small_n", lang)
         if col in out:
             out[col] = np.where(self.table["small_n"].fillna(False).astype(bool), "*", "")
         return out
 
-    def plot(self, ax=None, **kwargs):
-        """Forest plot of the estimate and CI per group."""
-        return plotting.forest(self.table, meta=self.meta, ax=ax, **kwargs)
+    def plot(self, ax=None, *, lang: Lang | None = None, **kwargs):
+        """Forest plot of the estimate and CI per group, in ``lang`` (default: the result's
+        own language, ``meta["lang"]``, else Dutch); the x axis names the standardiser and
+        which sign is improvement."""
+        from effectstudy.core.plotting import plot_lang
+
+        lang = plot_lang(lang, self.meta)
+        kwargs.setdefault("definition", _plot_definition(self.meta, lang))
+        return plotting.forest(self.table, meta=self.meta, ax=ax, lang=lang, **kwargs)
+
+
+def _plot_definition(meta: dict[str, Any], lang: Lang) -> str | None:
+    """The x-axis text of the forest plot: :func:`definition_text` when the method is known."""
+    if meta.get("method") not in _NAMES:
+        return None
+    return definition_text(meta, lang)
 
 
 #: the statistics of one row besides ``n`` (NaN for a group that cannot be estimated)
@@ -155,7 +222,9 @@ def _interval(x: np.ndarray, y: np.ndarray, d: float, se: float, df: float, *, m
 
 
 def _one(x: np.ndarray, y: np.ndarray, *, method: str, adjust: bool, ci: float,
-         ci_method: str, n_resamples: int = 2000, seed: int = 0) -> dict[str, Any]:
+         ci_method: str, n_resamples: int = 2000, seed: int = 0, sign: int = 1) -> dict[str, Any]:
+    """The statistics of one group; ``sign`` -1 orients them as pre - post (improvement
+    positive on a lower-is-better scale), +1 as post - pre."""
     n = x.size
     st = kernels.describe_pairs(x, y)
     if n < 3:
@@ -170,8 +239,10 @@ def _one(x: np.ndarray, y: np.ndarray, *, method: str, adjust: bool, ci: float,
     d, se, df = kernels.paired_d(x, y, method)
     d, lo, hi = _interval(x, y, d, se, df, method=method, adjust=adjust, ci=ci,
                           ci_method=ci_method, n_resamples=n_resamples, seed=seed)
-    diff = y - x
-    tt = stats.ttest_rel(y, x)
+    if sign < 0:  # pre - post: the estimate negated, the limits negated and swapped
+        d, lo, hi = -d, -hi, -lo
+    diff = sign * (y - x)  # the oriented changes (improvement positive when sign is the direction)
+    tt = stats.ttest_rel(y, x)  # its p (two-sided) does not depend on the orientation
     # at least one difference is non-zero: the changes vary (sd_change > 0, checked above)
     nz = diff[diff != 0]
     # R's wilcox.test: exact when fewer than 50 non-zero differences and no ties or
@@ -179,13 +250,15 @@ def _one(x: np.ndarray, y: np.ndarray, *, method: str, adjust: bool, ci: float,
     exact = nz.size < 50 and nz.size == diff.size and np.unique(np.abs(nz)).size == nz.size
     w = stats.wilcoxon(y, x, zero_method="wilcox", correction=True,
                        method="exact" if exact else "approx")
+    # V: the rank sum of the positive oriented changes (for sign -1 the improvements on a
+    # lower-is-better scale: R's V of wilcox.test(pre, post, paired = TRUE)); p is two-sided
     wv = float(np.sum(stats.rankdata(np.abs(nz))[nz > 0]))
     wp = float(w.pvalue)
     return {
         "n": int(n), "small_n": bool(n < SMALL_N), "estimate": d, "ci_low": lo, "ci_high": hi,
         "mean_pre": st["m_pre"], "sd_pre": st["sd_pre"], "mean_post": st["m_post"],
-        "sd_post": st["sd_post"], "r": st["r"], "mean_change": st["m_change"],
-        "sd_change": st["sd_change"], "t": float(tt.statistic), "df": float(n - 1),
+        "sd_post": st["sd_post"], "r": st["r"], "mean_change": sign * st["m_change"],
+        "sd_change": st["sd_change"], "t": sign * float(tt.statistic), "df": float(n - 1),
         "p": float(tt.pvalue), "wilcoxon_v": wv, "wilcoxon_p": wp,
     }
 
@@ -232,6 +305,7 @@ def prepost_effect(
     ci_method: Literal["auto", "normal", "nct", "percentile", "bca"] = "auto",
     n_resamples: int = 2000,
     seed: int | None = None,
+    better_is: Literal["lower", "higher"] | None = None,
 ) -> EffectSizeResult:
     r"""Standardised pre/post mean change with CI, paired t-test and Wilcoxon test.
 
@@ -274,18 +348,36 @@ def prepost_effect(
     seed : int, optional
         Seed of the bootstrap (every group is resampled from a generator with this seed);
         ``None`` draws one, recorded in ``meta["seed"]`` so the run can be repeated.
+    better_is : {"lower", "higher"}, optional
+        The scale's direction of improvement (the instrument registry's ``better_is``).
+        Given, the result is **improvement-positive**: with :math:`s = -1` for ``"lower"``
+        and :math:`+1` for ``"higher"``, the estimate is :math:`s\,d` (:math:`d` the
+        post - pre effect size above), the interval :math:`[s\,l, s\,u]` sorted (for
+        ``"lower"``: :math:`[-u, -l]`), ``mean_change`` :math:`s\,\bar D` (pre - post for
+        ``"lower"``), ``t`` :math:`s\,t` and ``wilcoxon_v`` the rank sum of the positive
+        :math:`s D` (the improvements: for ``"lower"`` R's V of ``wilcox.test(pre, post,
+        paired = TRUE)``, :math:`n'(n'+1)/2 - V_{post-pre}` with :math:`n'` the non-zero
+        differences); ``p``, ``wilcoxon_p`` (two-sided), the descriptives and the
+        standardiser are unchanged; ``meta["orientation"]`` is ``"improvement positive"``.
+        ``None`` (the default): everything is post - pre (``meta["orientation"] =
+        "post - pre"``), as R effectsize ``rm_d(post, pre)``.
 
     Returns
     -------
     EffectSizeResult
         ``.summary()``: ``[group,] n, small_n, estimate, ci_low, ci_high, mean_pre, sd_pre,
         mean_post, sd_post, r, mean_change, sd_change, t, df, p, wilcoxon_v, wilcoxon_p``
-        (paired t-test of post - pre; Wilcoxon signed-rank with zero differences dropped,
-        exact when there are fewer than 50 differences and no ties or zeros, otherwise
-        normal with tie and continuity correction, as R's ``wilcox.test``; ``wilcoxon_v``
-        is R's V, the sum of the ranks of the positive differences).  ``small_n``: fewer
-        than :data:`SMALL_N` (20) pairs (``meta["small_n_threshold"]``; the report marks the
-        row with ``*`` and a footnote).
+        (paired t-test of the oriented change; Wilcoxon signed-rank with zero differences
+        dropped, exact when there are fewer than 50 differences and no ties or zeros,
+        otherwise normal with tie and continuity correction, as R's ``wilcox.test``;
+        ``wilcoxon_v`` is R's V, the sum of the ranks of the positive oriented
+        differences).  ``small_n``: fewer than :data:`SMALL_N` (20) pairs
+        (``meta["small_n_threshold"]``; the report marks the row with ``*`` and a
+        footnote).  ``meta``: ``orientation``, ``better_is``, ``estimate_name``,
+        ``standardiser`` (a code: ``sd_pre`` for ``"b"``, ``sd_change`` for ``"z"``,
+        ``sd_within`` for ``"rm"``, ``sd_pooled`` for ``"av"`` and ``"d"``) and
+        ``definition`` (``{"nl": ..., "en": ...}``, :func:`definition_text`: the effect size
+        named in words).
 
     Notes
     -----
@@ -327,6 +419,16 @@ def prepost_effect(
     >>> r.summary()[["n", "estimate", "ci_low", "ci_high", "t", "p"]].round(3)
        n  estimate  ci_low  ci_high      t      p
     0  6    -0.898  -1.398   -0.397 -3.515  0.017
+
+    The same scores on a lower-is-better scale, improvement positive:
+
+    >>> r = es.prepost_effect(df, subject="id", time="t", outcome="y", pre="pre",
+    ...                       post="post", method="av", better_is="lower")
+    >>> r.summary()[["estimate", "ci_low", "ci_high", "mean_change", "t", "p"]].round(3)
+       estimate  ci_low  ci_high  mean_change      t      p
+    0     0.898   0.397    1.398        5.167  3.515  0.017
+    >>> r.meta["orientation"]
+    'improvement positive'
     """
     check_choice("method", method, ES_METHODS)
     check_choice("ci_method", ci_method, CI_METHODS)
@@ -344,6 +446,7 @@ def prepost_effect(
     ci = check_ci(ci)
     if not isinstance(adjust, (bool, np.bool_)):
         raise ArgumentError("adjust", adjust, "True or False")
+    sign = 1 if better_is is None else check_better_is(better_is)
     pp = prepost_wide(data, subject=subject, time=time, outcome=outcome, pre=pre, post=post,
                       group=group)
     f = pp.frame
@@ -351,7 +454,7 @@ def prepost_effect(
     if group is None:
         rows.append(_one(f["pre"].to_numpy(), f["post"].to_numpy(), method=method,
                          adjust=bool(adjust), ci=float(ci), ci_method=ci_method,
-                         n_resamples=n_resamples, seed=seed))
+                         n_resamples=n_resamples, seed=seed, sign=sign))
     not_estimated: dict[str, str] = {}
     if group is not None:
         # A group too small (fewer than 3 pairs) or without variance gets a row with its n and
@@ -361,7 +464,7 @@ def prepost_effect(
             try:
                 row = _one(part["pre"].to_numpy(), part["post"].to_numpy(), method=method,
                            adjust=bool(adjust), ci=float(ci), ci_method=ci_method,
-                           n_resamples=n_resamples, seed=seed)
+                           n_resamples=n_resamples, seed=seed, sign=sign)
             except DataError as exc:
                 not_estimated[str(g)] = str(exc)
                 row = {"n": int(len(part)), "small_n": bool(len(part) < SMALL_N),
@@ -373,11 +476,14 @@ def prepost_effect(
     meta = base_meta(method, estimate_name=_NAMES[method], adjust=bool(adjust), ci=float(ci),
                      ci_method=ci_method, ci_method_requested=requested,
                      n_resamples=n_resamples if boot else None, seed=seed if boot else None,
-                     small_n_threshold=SMALL_N, orientation="post - pre", nan_policy="listwise",
+                     small_n_threshold=SMALL_N,
+                     orientation=POST_MINUS_PRE if better_is is None else IMPROVEMENT_POSITIVE,
+                     better_is=better_is, standardiser=_STANDARDISERS[method], nan_policy="listwise",
                      pre=pre, post=post, n_original=pp.n_original, n_used=pp.n_used,
                      exclusions=dict(pp.exclusions), rows_other_time=pp.rows_other_time,
                      not_estimated=not_estimated)
     meta["interval"] = {lang: interval_text(meta, lang) for lang in ("nl", "en")}
+    meta["definition"] = {lang: definition_text(meta, lang) for lang in ("nl", "en")}
     if boot and len(table):
         # an estimate without limits: a resample of a very small group had no variance
         lost = table["estimate"].notna() & table["ci_low"].isna()

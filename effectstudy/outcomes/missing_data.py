@@ -29,8 +29,13 @@ episodes).
 correction by default) of every episode that started (had a pre score) and ended, each
 imputed data set analysed as the completers are (:func:`effectstudy.kernels.paired_d`:
 for ``"b"`` the pre SD of everyone who started, which is observed, so it is the same in
-every imputation).  Open episodes (``status == "episode_open"``) are still in treatment:
-their post is not missing but not yet due; they are left out and counted.
+every imputation).  **Orientation** as :func:`effectstudy.prepost_effect`: with
+``better_is`` every row is improvement-positive (for ``"lower"`` each imputed data set's
+estimate is :math:`-d` before pooling, so the pooled estimate is :math:`-\bar Q` and the
+interval the post - pre interval negated with its limits swapped; the completers, LOCF and
+BOCF rows are ``prepost_effect(..., better_is=...)``); without it, post - pre.  Open
+episodes (``status == "episode_open"``) are still in treatment: their post is not missing
+but not yet due; they are left out and counted.
 
 References
 ----------
@@ -57,7 +62,7 @@ import numpy as np
 import pandas as pd
 
 from effectstudy import kernels
-from effectstudy.core.checks import check_choice, check_ci, check_int
+from effectstudy.core.checks import check_better_is, check_choice, check_ci, check_int
 from effectstudy.core.errors import ArgumentError, DataError, DataQualityWarning
 from effectstudy.core.keys import codes_in, text_factorize
 from effectstudy.core.labels import register
@@ -67,7 +72,13 @@ from effectstudy.data.longdata import PrePost
 from effectstudy.kernels.pooling import rubin_pool
 from effectstudy.kernels.proportions import wilson_ci
 from effectstudy.outcomes.clinical_significance import clinical_significance
-from effectstudy.outcomes.effect_size import ES_METHODS, prepost_effect
+from effectstudy.outcomes.effect_size import (
+    ES_METHODS,
+    IMPROVEMENT_POSITIVE,
+    POST_MINUS_PRE,
+    definition_text,
+    prepost_effect,
+)
 
 __all__ = ["itt_frame", "itt_effect", "baseline_table", "ITTResult", "BaselineResult",
            "ITT_METHODS", "MIN_OBS_PER_COLUMN", "impute_norm"]
@@ -355,8 +366,10 @@ class ITTResult(TableResult):
         wide = self.categories.pivot(index="category", columns="method", values="share")
         wide = wide.reindex(index=[*CATEGORIES, "unknown"], columns=list(dict.fromkeys(self.categories["method"])))
         obs = self.unknown_distribution.set_index("category")["share"]
-        return wide.reset_index().rename_axis(columns=None).assign(observed=obs.to_numpy())[
+        out = wide.reset_index().rename_axis(columns=None).assign(observed=obs.to_numpy())[
             ["category", "observed", *wide.columns]]
+        out.attrs["kinds"] = {"*": "share"}  # shown as percentages (formatting.frame)
+        return out
 
     def headline(self) -> pd.Series:
         """The row of the primary analysis (``meta["primary"]``)."""
@@ -453,6 +466,7 @@ def itt_effect(
     seed: int = 0,
     criteria: Mapping[str, Any] | None = None,
     primary: Literal["mi", "locf", "bocf", "completers"] = "mi",
+    better_is: Literal["lower", "higher"] | None = None,
 ) -> ITTResult:
     r"""Effect size (and categories) of everyone who started: MI, LOCF, BOCF and completers.
 
@@ -491,6 +505,12 @@ def itt_effect(
         cut-off.
     primary : {"mi", "locf", "bocf", "completers"}, default "mi"
         Which row is the headline (``meta["primary"]``, :meth:`ITTResult.headline`).
+    better_is : {"lower", "higher"}, optional
+        The scale's direction (the registry's ``better_is``): every row's estimate and
+        interval improvement-positive (``meta["orientation"] = "improvement positive"``;
+        for ``"lower"`` :math:`-d` and the limits negated and swapped), as
+        :func:`effectstudy.prepost_effect`.  ``None``: post - pre (``meta["orientation"]
+        = "post - pre"``).  Independent of ``criteria`` (which carry their own).
 
     Returns
     -------
@@ -504,8 +524,8 @@ def itt_effect(
 
     Notes
     -----
-    Size: 14 parameters (the columns, the effect size's settings, m and the seed, the
-    criteria, the headline); one call gives the table a report shows.
+    Size: 15 parameters (the columns, the effect size's settings and orientation, m and the
+    seed, the criteria, the headline); one call gives the table a report shows.
 
     Examples
     --------
@@ -530,6 +550,7 @@ def itt_effect(
     seed = check_int(seed, "seed", 0)
     if not isinstance(adjust, (bool, np.bool_)):
         raise ArgumentError("adjust", adjust, "True or False")
+    sign = 1 if better_is is None else check_better_is(better_is)
     for name, col in (("pre", pre), ("post", post), ("last", last), ("status", status),
                       *(("covariates", c) for c in covariates)):
         if col is not None and col not in data.columns:
@@ -586,6 +607,7 @@ def itt_effect(
     df_com = float("nan")
     for j in range(m):  # m small analyses of n values each (vectorised within)
         est[j], se_j, df_com = _effect(x, draws[j], effect, bool(adjust))
+        est[j] *= sign  # improvement positive (sign -1 for lower-is-better); the SE does not change
         var[j] = se_j * se_j
     pooled = rubin_pool(est, var, df_complete=df_com, ci=ci)
     rows.append(_row("mi", "started", n, n_obs, pooled.estimate, pooled.ci_low, pooled.ci_high,
@@ -598,7 +620,8 @@ def itt_effect(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataQualityWarning)
             r = prepost_effect(_long(fr, yy), subject="id", time="time", outcome="score", pre="pre",
-                               post="post", method=effect, adjust=bool(adjust), ci=ci)
+                               post="post", method=effect, adjust=bool(adjust), ci=ci,
+                               better_is=better_is)
         t = r.summary().iloc[0]
         rows.append(_row(name, "completers" if name == "completers" else "started", len(fr), n_obs,
                          float(t["estimate"]), float(t["ci_low"]), float(t["ci_high"]),
@@ -617,11 +640,15 @@ def itt_effect(
         unknown["share"] = unknown["n"] / n
     meta = base_meta("mi", primary=primary, effect=effect, adjust=bool(adjust), ci=ci, imputations=m,
                      seed=seed, imputation_model="norm (Bayesian linear regression, as mice)",
-                     predictors=names, dropped_predictors=dropped, orientation="post - pre", n_original=n_original, n_used=n,
+                     predictors=names, dropped_predictors=dropped,
+                     orientation=POST_MINUS_PRE if better_is is None else IMPROVEMENT_POSITIVE,
+                     better_is=better_is, n_original=n_original, n_used=n,
                      n_observed=n_obs, exclusions={k: v for k, v in exclusions.items() if v},
                      within=pooled.within, between=pooled.between, total=pooled.total,
                      criteria={k: v if isinstance(v, (int, float, str, type(None))) else type(v).__name__
                                for k, v in (criteria or {}).items()})
+    words = {"method": effect, "adjust": bool(adjust), "orientation": meta["orientation"]}
+    meta["definition"] = {lang: definition_text(words, lang) for lang in ("nl", "en")}
     return ITTResult(patients=f, meta=meta, table=pd.DataFrame(rows),
                      categories=pd.DataFrame(cats) if cats else None, unknown_distribution=unknown)
 

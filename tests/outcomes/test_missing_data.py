@@ -54,6 +54,48 @@ def test_mi_variance_parts_against_mice_norm(ours, mice_ref):
     assert ours.summary()["fmi"].iloc[0] == pytest.approx(mice_ref["fmi"], abs=0.04)
 
 
+def test_mi_lower_is_better_is_minus_mice_with_swapped_limits(ref_input, mice_ref):
+    """Improvement positive: mice's pooled post - pre estimate negated, its limits negated and
+    swapped (the variance parts do not change)."""
+    r = es.itt_effect(ref_input, covariates=COVS, status=None, imputations=int(mice_ref["m"]), seed=11,
+                      better_is="lower")
+    row = r.summary().set_index("method").loc["mi"]
+    tol = 4 * math.sqrt(2 * mice_ref["b"] / mice_ref["m"])
+    assert abs(row["estimate"] + mice_ref["qbar"]) < tol
+    assert abs(row["ci_low"] + mice_ref["ci_high"]) < 2 * tol
+    assert abs(row["ci_high"] + mice_ref["ci_low"]) < 2 * tol
+    assert r.meta["total"] == pytest.approx(mice_ref["t"], rel=0.05)
+    assert r.meta["orientation"] == "improvement positive" and r.meta["better_is"] == "lower"
+
+
+def test_every_row_follows_better_is():
+    f = _hand_frame()
+    old = es.itt_effect(f, imputations=5, seed=1)
+    low = es.itt_effect(f, imputations=5, seed=1, better_is="lower")
+    high = es.itt_effect(f, imputations=5, seed=1, better_is="higher")
+    a, b = old.summary(), low.summary()
+    np.testing.assert_allclose(b["estimate"], -a["estimate"], rtol=1e-15)
+    np.testing.assert_allclose(b["ci_low"], -a["ci_high"], rtol=1e-12)
+    np.testing.assert_allclose(b["ci_high"], -a["ci_low"], rtol=1e-12)
+    for col in ("n", "n_observed", "se", "df", "fmi"):
+        pd.testing.assert_series_equal(b[col], a[col])
+    assert (b["estimate"] > 0).all()  # the hand frame improves: post = pre - 30 + noise, lower is better
+    pd.testing.assert_frame_equal(high.summary(), a)
+    assert old.meta["orientation"] == "post - pre" and old.meta["better_is"] is None
+    assert high.meta["orientation"] == "improvement positive"
+    assert low.meta["definition"]["en"].startswith("Becker's d: mean improvement divided by the SD of the pre")
+    # the completers row is prepost_effect(..., better_is="lower") of the complete pairs
+    obs = f["post"].notna()
+    pre, post = f.loc[obs, "pre"].to_numpy(), f.loc[obs, "post"].to_numpy()
+    df = pd.DataFrame({"id": np.tile(np.arange(len(pre)), 2), "t": ["pre"] * len(pre) + ["post"] * len(pre),
+                       "y": np.concatenate([pre, post])})
+    comp = es.prepost_effect(df, subject="id", time="t", outcome="y", pre="pre", post="post", method="b",
+                             better_is="lower").summary().iloc[0]
+    got = low.summary().set_index("method").loc["completers"]
+    assert [got["estimate"], got["ci_low"], got["ci_high"]] == pytest.approx(
+        [comp["estimate"], comp["ci_low"], comp["ci_high"]], rel=1e-12)
+
+
 def _hand_frame(n=40, missing_every=4, seed=5) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     pre = rng.normal(200, 40, n).round()
@@ -271,7 +313,7 @@ def test_study_itt_text_names_the_headline_first(study):
     assert text.startswith("**Hoofduitkomst: iedereen die begon**")
     assert f"{mi['estimate']:.2f}".replace(".", ",") in text and f"n = {int(mi['n'])}" in text
     en = study.with_overrides({"analysis.primary": "completers", "language": "en"})
-    assert en.itt_text(en.itt()).startswith("**Headline: the completers**")
+    assert en.itt_text(en.itt()).startswith("**Primary outcome: the completers**")
 
 
 def test_collinear_predictors_are_left_out_not_exploded():
