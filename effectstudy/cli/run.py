@@ -26,12 +26,17 @@ The results go to the folder reports/<notebook name>/<params file name>/ in the 
 
   <notebook>.html     the report, without code (open it in any browser; it loads nothing
                       from the internet, so it can be published or mailed as one file)
-  <notebook>.pdf      the same as PDF, with --pdf (needs Chromium on this computer)
+  <notebook>.pdf      the same as PDF, with --pdf (needs Chromium on this computer), with
+                      page numbers, the title and run date on every page and a table of contents
   <notebook>.ipynb    the executed notebook (with code, for checking how it was made)
   results.json        every number the report shows (read it in Python, R or a text editor)
   tables/*.csv        each table; tables.xlsx holds them all, one sheet per table
   figures/*.png       each figure
   provenance.json     which files (with SHA-256 checksums), settings and versions were used
+
+A rerun into the same folder first deletes what the earlier run made. A PDF is never left
+behind stale: when the folder holds a PDF of an earlier run and --pdf is not given, a new PDF
+replaces it if Chromium is installed, else the old PDF is removed; the run says which.
 
 When a step of the notebook fails, the message names the section (the heading above the
 failing cell) and the error; the partially run notebook is kept so you can see the details.
@@ -80,7 +85,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "for nested settings (e.g. -p data.episodes.sep ';'); may be repeated")
     p.add_argument("-o", "--output", metavar="DIR", default=None,
                    help="write the results to this folder instead of reports/<notebook>/<params>/")
-    p.add_argument("--pdf", action="store_true", help="also make a PDF (needs Chromium installed on this computer)")
+    p.add_argument("--pdf", action="store_true",
+                   help="also make a PDF (needs Chromium installed on this computer); a PDF of an "
+                        "earlier run in the folder is replaced even without --pdf when Chromium is "
+                        "installed, else removed")
     p.add_argument("--no-progress", action="store_true", help="do not show the progress bar while the cells run")
     p.add_argument("--log-output", action="store_true", help="print what the notebook cells print (useful in CI logs)")
     p.add_argument("--timeout", type=float, default=600, metavar="SECONDS",
@@ -124,4 +132,6 @@ def run(args: argparse.Namespace) -> int:
     rows.append(("folder", res.output_dir))
     for label, path in rows:
         print(f"{label:<{width}}{display_path(path)}", file=sys.stdout)
+    for note in res.notes:
+        print(f"{'note':<{width}}{note}", file=sys.stdout)
     return 0

@@ -45,7 +45,9 @@ from typing import Any
 from effectstudy import __version__
 from effectstudy import instruments as registry
 from effectstudy.core.files import find_repo_root, sha256_file
+from effectstudy.core.formatting import number
 from effectstudy.core.jsonable import jsonable
+from effectstudy.core.labels import label, register
 
 __all__ = ["Provenance", "provenance", "provenance_html", "sha256_file", "PACKAGES"]
 
@@ -56,26 +58,66 @@ PACKAGES = (
     "nbclient", "ipykernel",
 )
 
-_T = {
-    "title": {"nl": "Verantwoording (provenance)", "en": "Provenance"},
-    "run": {"nl": "Datum van de run (UTC)", "en": "Run date (UTC)"},
-    "version": {"nl": "effectstudy-versie", "en": "effectstudy version"},
-    "commit": {"nl": "Git-commit", "en": "Git commit"},
-    "dirty": {"nl": "met niet-vastgelegde wijzigingen", "en": "with uncommitted changes"},
-    "params": {"nl": "Parameterbestand", "en": "Params file"},
-    "inputs": {"nl": "Invoerbestanden", "en": "Input files"},
-    "file": {"nl": "bestand", "en": "file"},
-    "bytes": {"nl": "bytes", "en": "bytes"},
-    "instruments": {"nl": "Scoringssleutels", "en": "Instrument keys"},
-    "status": {"nl": "status", "en": "status"},
-    "fingerprint": {"nl": "vingerafdruk (SHA-256)", "en": "fingerprint (SHA-256)"},
-    "software": {"nl": "Software", "en": "Software"},
-    "values": {"nl": "Gevalideerde parameters", "en": "Validated parameters"},
-    "lock": {"nl": "Versiebestand (uv.lock)", "en": "Lock file (uv.lock)"},
-    "key": {"nl": "Sleutel-vingerafdruk (pseudonimisering)", "en": "Pseudonymisation key fingerprint"},
-    "warning": {"nl": "Let op", "en": "Warning"},
-    "none": {"nl": "geen", "en": "none"},
-}
+# the appendix's words, in the label table (every word a report shows comes from there)
+register({
+    "prov_title": {"nl": "Verantwoording", "en": "Provenance"},
+    "prov_run": {"nl": "Datum van de run (UTC)", "en": "Run date (UTC)"},
+    "prov_version": {"nl": "effectstudy-versie", "en": "effectstudy version"},
+    "prov_commit": {"nl": "Git-commit", "en": "Git commit"},
+    "prov_dirty": {"nl": "met niet-vastgelegde wijzigingen", "en": "with uncommitted changes"},
+    "prov_params": {"nl": "Parameterbestand", "en": "Params file"},
+    "prov_inputs": {"nl": "Invoerbestanden", "en": "Input files"},
+    "prov_key_name": {"nl": "parameter", "en": "parameter"},
+    "prov_file": {"nl": "bestand", "en": "file"},
+    "prov_bytes": {"nl": "grootte (bytes)", "en": "size (bytes)"},
+    "prov_instruments": {"nl": "Scoringssleutels", "en": "Instrument keys"},
+    "prov_id": {"nl": "code", "en": "id"},
+    "prov_instrument_name": {"nl": "vragenlijst", "en": "questionnaire"},
+    "prov_key_version": {"nl": "versie", "en": "version"},
+    "prov_status": {"nl": "status", "en": "status"},
+    "prov_origin": {"nl": "herkomst", "en": "origin"},
+    "prov_shipped": {"nl": "meegeleverd met effectstudy", "en": "shipped with effectstudy"},
+    "prov_verified": {"nl": "gecontroleerd", "en": "verified"},
+    "prov_provisional": {"nl": "voorlopig", "en": "provisional"},
+    "prov_fingerprint": {"nl": "vingerafdruk (SHA-256)", "en": "fingerprint (SHA-256)"},
+    "prov_software": {"nl": "Software", "en": "Software"},
+    "prov_values": {"nl": "Gevalideerde parameters", "en": "Validated parameters"},
+    "prov_lock": {"nl": "Versiebestand (uv.lock)", "en": "Lock file (uv.lock)"},
+    "prov_key": {"nl": "Sleutel-vingerafdruk (pseudonimisering)", "en": "Pseudonymisation key fingerprint"},
+    "prov_warning": {"nl": "Let op", "en": "Warning"},
+    "prov_none": {"nl": "geen", "en": "none"},
+    # the warnings (provenance.json keeps the English text; the appendix shows its language's)
+    "prov_w_provisional": {"nl": "voorlopige sleutel: {id}{scales}: {reason}",
+                           "en": "provisional key: {id}{scales}: {reason}"},
+    "prov_w_scales": {"nl": " (schalen {names})", "en": " (scales {names})"},
+    # the report says why a key is provisional once (Study.key_status, beside the outcome measure);
+    # the appendix only names the key, and provenance.json keeps the reason
+    "prov_w_reason_short": {"nl": "nog niet gecontroleerd aan de handleiding (de reden staat in "
+                                  "provenance.json)",
+                            "en": "not yet checked against the manual (the reason is in provenance.json)"},
+    "prov_w_missing": {"nl": "invoerbestand ontbreekt: {key} = {path}", "en": "input file missing: {key} = {path}"},
+    "prov_w_lock": {"nl": "geïnstalleerde versies wijken af van uv.lock (make install installeert de "
+                          "versies van uv.lock): {packages}",
+                    "en": "installed versions differ from uv.lock (make install installs the lock): {packages}"},
+    "prov_w_dirty": {"nl": "het project had niet-vastgelegde wijzigingen bij commit {commit}",
+                     "en": "the project had uncommitted changes at commit {commit}"},
+})
+
+
+def _warning(kind: str, lang: str, **fields: str) -> str:
+    """A warning line in ``lang`` (provenance.json keeps ``"en"``: its callers pass it)."""
+    return label(f"prov_w_{kind}", lang).format(**fields)
+
+
+def _warning_pattern(kind: str) -> re.Pattern[str]:
+    """A regex reading the English warning ``kind`` back into its fields."""
+    text = re.escape(label(f"prov_w_{kind}", "en"))
+    fields = {"id": r"[^\s:]+", "scales": r"(?: \([^)]*\))?", "commit": r"\S+"}
+
+    def field(m: re.Match[str]) -> str:
+        return f"(?P<{m.group(1)}>{fields.get(m.group(1), '.*')})"
+
+    return re.compile("^" + re.sub(r"\\\{(\w+)\\\}", field, text) + "$", re.DOTALL)
 
 
 class Provenance(dict):
@@ -293,7 +335,7 @@ def provenance(
         else:
             entry.update(sha256=None, bytes=None)
             if not p.is_dir():
-                warnings.append(f"input file missing: {dotted} = {entry['path']}")
+                warnings.append(_warning("missing", "en", key=dotted, path=entry["path"]))
         inputs.append(entry)
 
     params_block = None
@@ -313,16 +355,15 @@ def provenance(
     inst_entries = [_instrument_entry(i, root_path) for i in instruments]
     for e in inst_entries:
         if e["status"] == "provisional":
-            scales = f" (scales {', '.join(e['provisional_scales'])})" if e["provisional_scales"] else ""
-            warnings.append(f"provisional key: {e['id']}{scales}: {e['status_reason']}")
+            scales = _warning("scales", "en", names=", ".join(e["provisional_scales"])) if e["provisional_scales"] else ""
+            warnings.append(_warning("provisional", "en", id=e["id"], scales=scales, reason=str(e["status_reason"])))
 
     lock = _lock(root_path)
     if lock and lock["differs"]:
-        warnings.append("installed versions differ from uv.lock (make install installs the lock): "
-                        + "; ".join(lock["differs"]))
+        warnings.append(_warning("lock", "en", packages="; ".join(lock["differs"])))
     git = _git(root_path)
     if git and git["dirty"]:
-        warnings.append(f"the project had uncommitted changes at commit {git['commit'][:12]}")
+        warnings.append(_warning("dirty", "en", commit=git["commit"][:12]))
 
     if now is None:
         created = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -352,68 +393,119 @@ def provenance(
 
 
 # ----------------------------------------------------------------------------------- HTML
+def _display_names(entry: Mapping[str, Any], scales: str | None, lang: str) -> dict[str, str]:
+    """The instrument's name and its provisional scales' names in ``lang`` (each with its code in
+    parentheses), for a warning line; ``{}`` when the registry does not know the instrument."""
+    try:
+        inst = registry.get(str(entry.get("id")))
+    except (KeyError, ValueError):
+        return {}
+    out = {"id": inst.display_name(lang)}
+    if scales:
+        names = [inst.scale_label(s.strip(), lang, code=True) if s.strip() in inst.scales else s.strip()
+                 for s in scales.split(",")]
+        out["scales"] = _warning("scales", lang, names=", ".join(names))
+    return out
+
+
+def _display_warning(text: str, prov: Mapping[str, Any], lang: str) -> str:
+    """A recorded (English) warning in ``lang``; a line of unknown form is shown as it is."""
+    for kind in ("provisional", "missing", "lock", "dirty"):
+        m = _warning_pattern(kind).match(text)
+        if not m:
+            continue
+        fields = m.groupdict()
+        if kind == "provisional":
+            sm = _warning_pattern("scales").match(fields["scales"])
+            fields["scales"] = _warning("scales", lang, names=sm["names"]) if sm else fields["scales"]
+            entry = next((i for i in prov.get("instruments") or [] if i.get("id") == fields["id"]), None)
+            fields["reason"] = label("prov_w_reason_short", lang)
+            if entry is not None:
+                fields.update(_display_names(entry, sm["names"] if sm else None, lang))
+        return _warning(kind, lang, **fields)
+    return text
+
+
+def _breakable(text: str) -> str:
+    """Escaped ``text`` with a line-break opportunity after every ``/`` (long paths wrap at a
+    folder, never inside a word)."""
+    return _html.escape(text).replace("/", "/<wbr>")
+
+
 def provenance_html(prov: Mapping[str, Any], lang: str = "nl") -> str:
-    """The provenance as an HTML block for the report's appendix.
+    """The provenance as an HTML block for the report's appendix, every word in ``lang``.
 
     Every warning (a provisional key, uncommitted changes, a missing input file) is a visible
     line at the top.
 
     >>> html = provenance_html(provenance(None, instruments=["scl90_nl"]), lang="en")
-    >>> "Warning" in html and "provisional key: scl90_nl" in html
+    >>> "Warning" in html and "provisional key: SCL-90, Dutch edition" in html
     True
+    >>> html = provenance_html(provenance(None, instruments=["scl90_nl"]), lang="nl")
+    >>> "(schalen Wantrouwen en interpersoonlijke sensitiviteit (SEN), Overige items (OVE))" in html
+    True
+    >>> "voorlopige sleutel: SCL-90, Nederlandse bewerking" in html, "provisional key" in html
+    (True, False)
     """
     lang = lang if lang in ("nl", "en") else "nl"
 
     def t(k: str) -> str:
-        return _T[k][lang]
+        return _html.escape(label(f"prov_{k}", lang))
 
     def e(v: Any) -> str:
         return _html.escape("" if v is None else str(v))
 
     parts = [f'<section class="es-provenance"><h2>{t("title")}</h2>']
     for w in prov.get("warnings", []):
-        parts.append(f'<p class="es-warning" role="note"><strong>⚠ {t("warning")}:</strong> {e(w)}</p>')
-    rows = [(t("run"), prov.get("created_utc")), (t("version"), prov.get("effectstudy"))]
+        parts.append(f'<p class="es-warning" role="note"><strong>⚠ {t("warning")}:</strong> '
+                     # the file name as code: the same in every language
+                     + e(_display_warning(str(w), prov, lang)).replace(
+                         "provenance.json", "<code>provenance.json</code>") + "</p>")
+    rows = [(t("run"), e(prov.get("created_utc"))), (t("version"), e(prov.get("effectstudy")))]
     git = prov.get("git")
     if git:
-        rows.append((t("commit"), git["commit"] + (f" ({t('dirty')})" if git.get("dirty") else "")))
+        rows.append((t("commit"), e(git["commit"]) + (f" ({t('dirty')})" if git.get("dirty") else "")))
     pb = prov.get("params")
     if pb:
-        rows.append((t("params"), f"{pb.get('file')} (SHA-256 {pb.get('sha256')})"))
+        rows.append((t("params"), f"{_breakable(str(pb.get('file')))} (SHA-256 {e(pb.get('sha256'))})"))
     if prov.get("lock"):
-        rows.append((t("lock"), f"SHA-256 {prov['lock']['sha256']}"))
+        rows.append((t("lock"), f"SHA-256 {e(prov['lock']['sha256'])}"))
     if prov.get("key_fingerprint"):
-        rows.append((t("key"), prov["key_fingerprint"]))
-    parts.append('<table class="es-prov-summary">' + "".join(
-        f"<tr><th>{e(k)}</th><td><code>{e(v)}</code></td></tr>" for k, v in rows) + "</table>")
+        rows.append((t("key"), e(prov["key_fingerprint"])))
+    parts.append('<table class="es-prov-summary"><tbody>' + "".join(
+        f'<tr><th scope="row">{k}</th><td><code>{v}</code></td></tr>' for k, v in rows) + "</tbody></table>")
 
     parts.append(f"<h3>{t('inputs')}</h3>")
     if prov.get("inputs"):
-        parts.append(f"<table><thead><tr><th></th><th>{t('file')}</th><th>{t('bytes')}</th><th>SHA-256</th></tr></thead><tbody>")
+        parts.append(f'<table><thead><tr><th scope="col">{t("key_name")}</th><th scope="col">{t("file")}</th>'
+                     f'<th scope="col">{t("bytes")}</th><th scope="col">SHA-256</th></tr></thead><tbody>')
         for i in prov["inputs"]:
-            parts.append(f"<tr><td>{e(i['key'])}</td><td><code>{e(i['path'])}</code></td><td>{e(i['bytes'])}</td>"
-                         f"<td><code>{e(i['sha256'])}</code></td></tr>")
+            size = number(i["bytes"], lang, 0) if i.get("bytes") is not None else "–"
+            parts.append(f"<tr><td><code>{e(i['key'])}</code></td><td><code>{_breakable(str(i['path']))}</code></td>"
+                         f'<td class="es-num">{e(size)}</td><td><code>{e(i["sha256"])}</code></td></tr>')
         parts.append("</tbody></table>")
     else:
         parts.append(f"<p>{t('none')}</p>")
 
     parts.append(f"<h3>{t('instruments')}</h3>")
     if prov.get("instruments"):
-        parts.append(f"<table><thead><tr><th>id</th><th>versie</th><th>{t('status')}</th><th>origin</th>"
-                     f"<th>{t('fingerprint')}</th></tr></thead><tbody>".replace("versie", "version" if lang == "en" else "versie"))
+        parts.append(f'<table><thead><tr><th scope="col">{t("id")}</th><th scope="col">{t("key_version")}</th>'
+                     f'<th scope="col">{t("status")}</th><th scope="col">{t("origin")}</th>'
+                     f'<th scope="col">{t("fingerprint")}</th></tr></thead><tbody>')
         for i in prov["instruments"]:
-            status = e(i["status"])
+            status = t(i["status"]) if i["status"] in ("verified", "provisional") else e(i["status"])
             if i["status"] == "provisional":
                 status = f'<strong class="es-provisional">⚠ {status}</strong>'
-            parts.append(f"<tr><td>{e(i['id'])}</td><td>{e(i['version'])}</td><td>{status}</td>"
-                         f"<td>{e(i['origin'])}</td><td><code>{e(i['sha256'])}</code></td></tr>")
+            origin = t("shipped") if i["origin"] == "shipped" else f"<code>{_breakable(str(i['origin']))}</code>"
+            parts.append(f"<tr><td><code>{e(i['id'])}</code></td><td>{e(i['version'])}</td><td>{status}</td>"
+                         f"<td>{origin}</td><td><code>{e(i['sha256'])}</code></td></tr>")
         parts.append("</tbody></table>")
     else:
         parts.append(f"<p>{t('none')}</p>")
 
     versions = prov.get("versions", {})
-    parts.append(f"<h3>{t('software')}</h3><p>" + ", ".join(
-        f"{e(k)} {e(v)}" for k, v in versions.items() if v is not None) + f"; {e(prov.get('platform'))}</p>")
+    parts.append(f"<h3>{t('software')}</h3><p><code>" + ", ".join(
+        f"{e(k)} {e(v)}" for k, v in versions.items() if v is not None) + f"; {e(prov.get('platform'))}</code></p>")
 
     if pb and pb.get("values") is not None:
         import yaml
@@ -421,8 +513,6 @@ def provenance_html(prov: Mapping[str, Any], lang: str = "nl") -> str:
         # YAML as in the params file (lists of values on one line); provenance.json has JSON
         text = yaml.safe_dump(pb["values"], sort_keys=True, default_flow_style=None,
                               allow_unicode=True, width=60)
-        parts.append(f"<h3>{t('values')}</h3><pre class=\"es-params\">{e(text)}</pre>")
+        parts.append(f"<h3>{t('values')}</h3><pre class=\"es-params\">{_breakable(text)}</pre>")
     parts.append("</section>")
     return "".join(parts)
-
-

@@ -23,7 +23,9 @@ figures, provenance.json, SHA256SUMS); the executed notebook goes to the interna
 which has its own ``SHA256SUMS``.
 
 Files an earlier run left in the same folder (results.json, tables, figures, HTML, PDF ...)
-are deleted first, so a run that fails leaves no stale results that look current.
+are deleted first, so a run that fails leaves no stale results that look current.  A PDF an
+earlier run made is replaced even without ``pdf=True`` when Chromium is installed (else it is
+removed), and :attr:`RunResult.notes` says which.
 
 The notebook itself writes ``results.json``, ``provenance.json``, ``tables/`` and
 ``figures/`` through :class:`effectstudy.ReportOutput`; plain ``papermill`` on the same
@@ -36,6 +38,7 @@ True
 from __future__ import annotations
 
 import datetime as _dt
+import html as _html
 import os
 import re
 import shutil
@@ -49,6 +52,7 @@ from typing import Any
 from effectstudy import __version__
 from effectstudy.core.errors import EffectstudyError
 from effectstudy.core.files import display_path, sha256_file
+from effectstudy.core.labels import label, register
 from effectstudy.core.params import parse_yaml
 from effectstudy.reports.output import (
     INTERNAL_README,
@@ -72,7 +76,21 @@ __all__ = [
     "check_offline",
     "TEMPLATE_DIR",
     "CHROMIUM_FLAGS",
+    "LANG_TAGS",
+    "keep_language",
 ]
+
+#: cell tag -> report language: a cell tagged ``lang-nl`` is shown only in a Dutch report, one
+#: tagged ``lang-en`` only in an English one; untagged cells are shown in both
+LANG_TAGS = {"lang-nl": "nl", "lang-en": "en"}
+
+# the words the report template and the table of contents add to every report
+register({
+    "report_contents": {"nl": "Inhoud", "en": "Contents"},
+    "report_page": {"nl": "pagina", "en": "page"},
+    "report_page_of": {"nl": "van", "en": "of"},
+    "report_run_of": {"nl": "run van", "en": "run of"},
+})
 
 #: folder holding the nbconvert templates (``report``)
 TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates"
@@ -93,6 +111,9 @@ CHROMIUM_FLAGS = (
 _CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>|<script\b[^>]*/>", re.IGNORECASE | re.DOTALL)
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+#: a heading of a Markdown cell in the exported HTML (nbconvert gives those, and only those, an id)
+_HTML_HEADING = re.compile(r'<h([23])\s+id="([^"]+)"[^>]*>(.*?)</h\1\s*>', re.IGNORECASE | re.DOTALL)
 _STYLE = re.compile(r"(<style\b[^>]*>)(.*?)(</style\s*>)", re.IGNORECASE | re.DOTALL)
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 #: references that make a browser fetch something: src/srcset/poster/data attributes,
@@ -128,7 +149,9 @@ class ReportError(EffectstudyError, RuntimeError):
 
 @dataclass(frozen=True)
 class RunResult:
-    """The files of one run (``pdf`` is ``None`` without ``pdf=True``) and timings in seconds."""
+    """The files of one run, timings in seconds, and ``notes`` for the reader (e.g. that a PDF
+    an earlier run left was replaced).  ``pdf`` is ``None`` unless a PDF was made: asked
+    for with ``pdf=True``, or replacing an earlier run's PDF (see :func:`run_notebook`)."""
 
     output_dir: Path
     notebook: Path
@@ -137,6 +160,7 @@ class RunResult:
     provenance_json: Path | None = None
     pdf: Path | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     def paths(self) -> list[Path]:
         """The report files, HTML first."""
@@ -150,18 +174,38 @@ class RunResult:
 
 
 # ----------------------------------------------------------------------------------- helpers
-def _first_heading(nb: Any) -> str | None:
-    for cell in nb.cells:
+def keep_language(cells: list[Any], lang: str) -> list[Any]:
+    """The cells a report in ``lang`` shows: untagged ones and those tagged ``lang-<lang>``.
+
+    A bilingual notebook has each Markdown cell twice, tagged ``lang-nl`` and ``lang-en``
+    (:data:`LANG_TAGS`); a cell with neither tag is language-neutral and always kept.
+
+    >>> cells = [{"metadata": {"tags": ["lang-nl"]}}, {"metadata": {"tags": ["lang-en"]}}, {"metadata": {}}]
+    >>> [cells.index(c) for c in keep_language(cells, "en")]
+    [1, 2]
+    """
+    kept = []
+    for cell in cells:
+        langs = {LANG_TAGS[t] for t in _tags(cell) if t in LANG_TAGS}
+        if not langs or lang in langs:
+            kept.append(cell)
+    return kept
+
+
+def _first_heading(cells: list[Any]) -> str | None:
+    for cell in cells:
         if cell.cell_type == "markdown":
             for line in cell.source.splitlines():
-                m = re.match(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)
+                m = _HEADING.match(line)
                 if m and m.group(1):
                     return m.group(1)
     return None
 
 
-def _heading_before(cells: list[Any], index: int) -> str | None:
-    for cell in reversed(cells[:index]):
+def _heading_before(cells: list[Any], index: int, lang: str | None = None) -> str | None:
+    """The last Markdown heading above cell ``index`` (of the cells in ``lang`` when given)."""
+    above = cells[:index] if lang is None else keep_language(cells[:index], lang)
+    for cell in reversed(above):
         if cell.cell_type != "markdown":
             continue
         heads = [m.group(1) for line in cell.source.splitlines()
@@ -175,8 +219,9 @@ def _tags(cell: Any) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
 
 
-def _failure(nb_path: Path, out_nb: Path, exc: BaseException) -> ReportError:
-    """A readable :class:`ReportError` for a failed run, from the partial notebook."""
+def _failure(nb_path: Path, out_nb: Path, exc: BaseException, lang: str | None = None) -> ReportError:
+    """A readable :class:`ReportError` for a failed run, from the partial notebook (the section
+    heading in the run's language ``lang``)."""
     import nbformat
 
     ename = getattr(exc, "ename", None) or type(exc).__name__
@@ -213,7 +258,7 @@ def _failure(nb_path: Path, out_nb: Path, exc: BaseException) -> ReportError:
             idx = exc.cell_index + (1 if banner else 0)
             failed = idx if idx < len(cells) else None
         if failed is not None:
-            heading = _heading_before(cells, failed)
+            heading = _heading_before(cells, failed, lang)
             skip = ("papermill-error-cell-tag", "injected-parameters")
             cell_no = 1 + sum(1 for c in cells[:failed] if not any(t in _tags(c) for t in skip))
             exec_count = cells[failed].get("execution_count")
@@ -257,6 +302,60 @@ def _clean_html(html: str) -> str:
     return _STYLE.sub(lambda m: m.group(1) + _CSS_COMMENT.sub("", m.group(2)) + m.group(3), html)
 
 
+def _css_string(text: str) -> str:
+    r"""``text`` as a CSS string, safe inside a ``<style>`` element (only letters, digits and a
+    few harmless signs stay as they are; everything else becomes a six-digit CSS escape).
+
+    >>> print(_css_string('Rapport "2025" </style>'))
+    "Rapport \0000222025\000022 \00003c/style\00003e"
+    """
+    safe = " .,:;-_()'/·"
+    return '"' + "".join(ch if ch.isalnum() or ch in safe else f"\\{ord(ch):06x}" for ch in text) + '"'
+
+
+def _print_css(title: str | None, run_date: str | None, lang: str) -> dict[str, str]:
+    """The ``content`` of the PDF's page margin boxes: title, run date and "page 3 of 12".
+
+    >>> _print_css("Effectstudie", "2026-01-31 12:00:00 UTC", "nl")["bottom_right"]
+    '"pagina " counter(page) " van " counter(pages)'
+    """
+    date = str(run_date or "")[:10]
+    return {
+        "top_left": _css_string(title or ""),
+        "top_right": _css_string(f"{label('report_run_of', lang)} {date}" if date else ""),
+        "bottom_right": f"{_css_string(label('report_page', lang) + ' ')} counter(page) "
+                        f"{_css_string(' ' + label('report_page_of', lang) + ' ')} counter(pages)",
+    }
+
+
+def _insert_toc(body: str, lang: str) -> str:
+    """Insert a table of contents (the h2 and h3 headings of the Markdown cells, as links) after
+    the page's first ``</h1>``; unchanged with fewer than two such headings or without an h1."""
+    heads = [(int(m.group(1)), m.group(2), re.sub(r"<[^>]+>", "", m.group(3)).replace("¶", "").strip())
+             for m in _HTML_HEADING.finditer(body)]
+    heads = [h for h in heads if h[2]]
+    end = body.find("</h1>")
+    if len(heads) < 2 or end < 0:
+        return body
+    title = _html.escape(label("report_contents", lang))
+    # the title is no heading: the PDF's bookmarks (made from the headings) would list it
+    parts = [f'<nav class="es-toc" aria-label="{title}"><p class="es-toc-title"><strong>{title}</strong></p><ol>']
+    open_sub = False
+    for level, ident, text in heads:
+        item = f'<li><a href="#{ident}">{text}</a>'
+        if level == 3 and not open_sub and len(parts) > 1:
+            parts.append("<ol>" + item)
+            open_sub = True
+        elif level == 3:
+            parts.append("</li>" + item)
+        else:
+            parts.append(("</li></ol></li>" if open_sub else ("</li>" if len(parts) > 1 else "")) + item)
+            open_sub = False
+    parts.append("</li></ol></li></ol></nav>" if open_sub else "</li></ol></nav>")
+    end += len("</h1>")
+    return body[:end] + "".join(parts) + body[end:]
+
+
 # ----------------------------------------------------------------------------------- HTML
 def export_html(notebook: str | Path, html_path: str | Path | None = None, *, lang: str | None = None) -> Path:
     """Export an executed notebook to a self-contained HTML report without code.
@@ -274,8 +373,15 @@ def export_html(notebook: str | Path, html_path: str | Path | None = None, *, la
     html_path : str or Path, optional
         Where to write; default the notebook's path with ``.html``.
     lang : str, optional
-        The ``lang`` attribute of the page; default the notebook's ``metadata.effectstudy.lang``
-        or ``"nl"``.
+        The report's language: the ``lang`` attribute of the page, the cells kept (cells
+        tagged ``lang-nl``/``lang-en`` for the other language are dropped, see
+        :func:`keep_language`) and the words of the table of contents and the PDF margins;
+        default the notebook's ``metadata.effectstudy.lang`` or ``"nl"``.
+
+    The page's ``<title>`` is the first Markdown heading of the kept cells (else the
+    notebook's ``metadata.title``); a table of contents (the h2/h3 headings of the kept
+    Markdown cells, as links) follows the first heading; the print CSS puts the title and the
+    run date at the top of every PDF page and "page 3 of 12" at the bottom.
     """
     import nbformat
     from nbconvert import HTMLExporter
@@ -291,11 +397,14 @@ def export_html(notebook: str | Path, html_path: str | Path | None = None, *, la
     notebook = Path(notebook)
     html_path = Path(html_path) if html_path is not None else notebook.with_suffix(".html")
     nb = nbformat.read(notebook, as_version=4)
-    meta = nb.metadata.get("effectstudy", {})
-    if "title" not in nb.metadata:
-        title = _first_heading(nb)
-        if title:
-            nb.metadata["title"] = title
+    meta = dict(nb.metadata.get("effectstudy", {}))
+    lang = lang or meta.get("lang") or "nl"
+    nb.cells = keep_language(nb.cells, lang)
+    title = _first_heading(nb.cells) or nb.metadata.get("title")
+    if title:
+        nb.metadata["title"] = title
+    run_date = meta.get("run_date") or nb.metadata.get("papermill", {}).get("end_time")
+    nb.metadata["effectstudy"] = {**meta, "lang": lang, "print": _print_css(title, run_date, lang)}
     tags = TagRemovePreprocessor(
         remove_cell_tags={"parameters", "injected-parameters", "remove-cell", "papermill-error-cell-tag"},
         remove_input_tags={"remove-input"},
@@ -309,11 +418,11 @@ def export_html(notebook: str | Path, html_path: str | Path | None = None, *, la
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
-    exporter.language_code = lang or meta.get("lang") or "nl"
+    exporter.language_code = lang
     exporter.register_preprocessor(tags, enabled=True)
     exporter.register_preprocessor(_DropStderr(), enabled=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": notebook.stem}})
-    body = _clean_html(body)
+    body = _insert_toc(_clean_html(body), lang)
     check_offline(body, source=f"HTML of {notebook.name}")
     write_file(html_path, body.encode("utf-8"))
     return html_path
@@ -346,7 +455,8 @@ def _no_chromium() -> ReportError:
 
 
 def html_to_pdf(html_path: str | Path, pdf_path: str | Path | None = None, *, timeout: float = 120) -> Path:
-    """Print an HTML report to PDF with headless Chromium (A4 from the template's ``@page``).
+    """Print an HTML report to PDF with headless Chromium (A4 from the template's ``@page``,
+    with its running header and page numbers; bookmarks from the headings).
 
     Raises
     ------
@@ -361,8 +471,10 @@ def html_to_pdf(html_path: str | Path, pdf_path: str | Path | None = None, *, ti
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
     tmp_pdf = pdf_path.with_name(f".{pdf_path.name}.tmp")
     with tempfile.TemporaryDirectory(prefix="effectstudy-chromium-") as profile:
+        # no header and footer of Chromium's own (the template's @page margin boxes have the
+        # title, run date and page numbers); bookmarks from the headings
         cmd = [str(browser), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--no-pdf-header-footer",
-               f"--print-to-pdf={tmp_pdf}", html_path.as_uri()]
+               "--generate-pdf-document-outline", f"--print-to-pdf={tmp_pdf}", html_path.as_uri()]
         try:
             res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
@@ -412,15 +524,25 @@ def _remove_previous_outputs(folder: Path, stem: str, internal: Path | None = No
             p.unlink()
 
 
-def _provisional_keys(prov_file: Path) -> list[str]:
-    """Ids of the provisional instrument keys recorded in provenance.json (for the page banner)."""
+def _provisional_keys(prov_file: Path, lang: str = "nl") -> list[str]:
+    """The provisional instrument keys recorded in provenance.json, by their names in ``lang``
+    (for the page banner; an instrument the registry does not know keeps its id)."""
     import json
+
+    from effectstudy import instruments
 
     try:
         prov = json.loads(prov_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
-    return [i["id"] for i in prov.get("instruments") or [] if isinstance(i, dict) and i.get("status") == "provisional"]
+    names = []
+    for i in prov.get("instruments") or []:
+        if isinstance(i, dict) and i.get("status") == "provisional":
+            try:
+                names.append(instruments.get(str(i["id"])).display_name(lang))
+            except (KeyError, ValueError):  # a practice's own key file
+                names.append(str(i["id"]))
+    return names
 
 
 def _lang_of(params_file: Path, overrides: dict[str, Any]) -> str:
@@ -437,6 +559,13 @@ def _lang_of(params_file: Path, overrides: dict[str, Any]) -> str:
 #: seconds between two saves of the running notebook (papermill saves it at every cell's start
 #: and end: about 115 writes of the whole notebook, 1.5-2.5 s of a demo report run)
 SAVE_EVERY = 2.0
+
+#: what a run without ``pdf=True`` says about a PDF an earlier run left in its folder
+PDF_REPLACED = "PDF replaced (an earlier run made one; a PDF of that run would disagree with the new results)"
+PDF_REMOVED = ("the PDF of an earlier run was removed (it would disagree with the new results) and no new "
+               "one was made: no Chromium is installed; install it or print the HTML from a browser")
+PDF_REMOVED_FAILED = "the PDF of an earlier run was removed and a new one could not be printed"
+
 ENGINE = "effectstudy"
 
 
@@ -502,7 +631,10 @@ def run_notebook(
     output_dir : str or Path, optional
         Default ``reports/<notebook stem>/<params stem>/`` in the project folder.
     pdf : bool
-        Also print the HTML to PDF with a local Chromium.
+        Also print the HTML to PDF with a local Chromium.  Without it, a PDF that an earlier
+        run left in the folder is not left behind stale (it would disagree with the new
+        results): it is replaced by a new one when Chromium is installed, else removed; either
+        way ``RunResult.notes`` says so.
     progress : bool
         Show papermill's progress bar while cells run.
     timeout : float
@@ -557,6 +689,11 @@ def run_notebook(
         internal.mkdir(parents=True, exist_ok=True)
     out_nb = (internal or out_dir) / nb_path.name
     results_json = out_dir / RESULTS_FILE
+    lang = _lang_of(params_path, overrides)
+    notes: list[str] = []
+    if not pdf and (out_dir / f"{nb_path.stem}.pdf").is_file():
+        pdf = find_chromium() is not None
+        notes.append(PDF_REPLACED if pdf else PDF_REMOVED)
     _remove_previous_outputs(out_dir, nb_path.stem, internal)
     started = time.perf_counter()
     t0 = _dt.datetime.now(_dt.UTC)
@@ -578,7 +715,7 @@ def run_notebook(
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except pm.PapermillExecutionError as exc:
-        raise _failure(nb_path, out_nb, exc) from None
+        raise _failure(nb_path, out_nb, exc, lang) from None
     except Exception as exc:
         from jupyter_client.kernelspec import NoSuchKernel
 
@@ -588,17 +725,16 @@ def run_notebook(
                 "(in the project's environment), or pass another kernel"
             ) from None
         if type(exc).__module__.startswith(("nbclient", "papermill", "jupyter_client")):
-            raise _failure(nb_path, out_nb, exc) from None
+            raise _failure(nb_path, out_nb, exc, lang) from None
         raise
     seconds = {"execute": time.perf_counter() - started}
 
     nb = nbformat.read(out_nb, as_version=4)
-    lang = _lang_of(params_path, overrides)
     end = nb.metadata.get("papermill", {}).get("end_time") or t0.isoformat()
     run_date = str(end)[:19].replace("T", " ") + " UTC"
     nb.metadata["effectstudy"] = {**nb.metadata.get("effectstudy", {}), "version": __version__, "run_date": run_date, "lang": lang,
-                                  "provisional_keys": _provisional_keys(out_dir / PROVENANCE_FILE)}
-    title = _first_heading(nb)
+                                  "provisional_keys": _provisional_keys(out_dir / PROVENANCE_FILE, lang)}
+    title = _first_heading(keep_language(nb.cells, lang))
     if title:
         nb.metadata["title"] = title
     write_file(out_nb, nbformat.writes(nb).encode("utf-8"))
@@ -615,7 +751,12 @@ def run_notebook(
     pdf_path = None
     if pdf:
         t = time.perf_counter()
-        pdf_path = html_to_pdf(html, out_dir / f"{nb_path.stem}.pdf")
+        try:
+            pdf_path = html_to_pdf(html, out_dir / f"{nb_path.stem}.pdf")
+        except ReportError as exc:
+            if PDF_REPLACED not in notes:
+                raise
+            notes[notes.index(PDF_REPLACED)] = f"{PDF_REMOVED_FAILED}: {exc}"
         seconds["pdf"] = time.perf_counter() - t
     _write_checksums(out_dir)
     if internal is not None:
@@ -629,4 +770,5 @@ def run_notebook(
         provenance_json=prov if prov.is_file() else None,
         pdf=pdf_path,
         seconds=seconds,
+        notes=tuple(notes),
     )

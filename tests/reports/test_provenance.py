@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -78,10 +79,11 @@ def test_provisional_key_flagged(project):
     assert [w for w in prov["warnings"] if w.startswith("provisional key")] == [
         w for w in prov["warnings"] if "scl90_nl" in w
     ]
-    for lang, word in (("nl", "Let op"), ("en", "Warning")):
+    for lang, word, key, name in (("nl", "Let op", "voorlopige sleutel", "SCL-90, Nederlandse bewerking"),
+                                  ("en", "Warning", "provisional key", "SCL-90, Dutch edition")):
         html = provenance_html(prov, lang=lang)
-        assert f'<p class="es-warning" role="note"><strong>⚠ {word}:</strong> provisional key: scl90_nl' in html
-        assert "phq9" in html and "provisional key: phq9" not in html
+        assert f'<p class="es-warning" role="note"><strong>⚠ {word}:</strong> {key}: {name}' in html
+        assert "<code>phq9</code>" in html and f"{key}: PHQ" not in html
     assert prov._repr_html_() == provenance_html(prov, lang="nl")
 
 
@@ -221,3 +223,45 @@ def test_the_project_lock_matches_the_installed_environment():
     assert prov["lock"]["sha256"] == hashlib.sha256((root / "uv.lock").read_bytes()).hexdigest()
     if os.environ.get("EFFECTSTUDY_LOWEST_VERSIONS") != "1":
         assert prov["lock"]["differs"] == []
+
+
+def _visible(html: str) -> str:
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_appendix_words_in_the_report_language(project):
+    """Every provenance term is in the report's language: no English term in the Dutch appendix
+    (and the reverse), the warnings included (provenance.json keeps them in English)."""
+    (project / "data" / "gone.csv").unlink(missing_ok=True)
+    params = load_params(project / "params" / "run.yaml")
+    prov = provenance(params, instruments=["scl90_nl", "phq9"])
+    prov["warnings"].append("the project had uncommitted changes at commit 0123456789ab")
+    prov["warnings"].append("input file missing: data.x = data/x.csv")
+    nl = _visible(provenance_html(prov, lang="nl"))
+    en = _visible(provenance_html(prov, lang="en"))
+    for word in ("origin", "shipped", "provisional", "verified", "size (bytes)", "version", "uncommitted",
+                 "input file missing", "scales", "Provenance", "Warning", "Input files"):
+        assert word not in nl, word
+    for word in ("herkomst", "meegeleverd", "voorlopig", "gecontroleerd", "grootte", "versie",
+                 "niet-vastgelegde", "invoerbestand ontbreekt", "schalen", "Verantwoording", "Let op"):
+        assert word not in en, word
+        assert word in nl, word
+    # the instrument and its scales by their names in the report's language, codes in parentheses
+    assert ("voorlopige sleutel: SCL-90, Nederlandse bewerking (Arrindell &amp; Ettema 2003) (schalen "
+            "Wantrouwen en interpersoonlijke sensitiviteit (SEN), Overige items (OVE)): ") in nl
+    assert "het project had niet-vastgelegde wijzigingen bij commit 0123456789ab" in nl
+    assert "invoerbestand ontbreekt: data.x = data/x.csv" in nl
+    assert "provisional key: SCL-90, Dutch edition (Arrindell &amp; Ettema 2003) (scales " in en
+    # an unknown line is shown as it is rather than dropped
+    prov["warnings"].append("something new")
+    assert "something new" in provenance_html(prov, lang="nl")
+
+
+def test_appendix_breaks_paths_at_folders_not_words(project):
+    prov = provenance(load_params(project / "params" / "run.yaml"), instruments=["phq9"])
+    html = provenance_html(prov, lang="nl")
+    assert "data/<wbr>episodes.csv" in html
+    params = html[html.index('<pre class="es-params">'):]
+    assert "<wbr>" in params and re.search(r"\bmethod|\bpath: ", params)
+    # only after a slash: words themselves are never split
+    assert all(piece.endswith("/") for piece in params.split("<wbr>")[:-1])

@@ -144,12 +144,12 @@ def test_html_contains_the_figure_as_base64_img(html, run):
 def test_html_title_layout_footer_and_provisional_warning(html):
     assert "<title>Testrapport effectstudy</title>" in html
     assert '<html lang="nl">' in html
-    assert "max-width: 820px" in html and "@page { size: A4" in html
+    assert "max-width: 820px" in html and re.search(r"@page \{\s*size: A4", html)
     assert re.search(rf"Gemaakt met effectstudy {re.escape(es.__version__)}, run van \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d UTC", html)
-    assert "provisional key: scl90_nl" in html and 'class="es-warning"' in html
+    assert "voorlopige sleutel: SCL-90, Nederlandse bewerking" in html and 'class="es-warning"' in html
     # and a banner at the top of the page
     banner = html.index('class="es-warning es-banner"')
-    assert banner < html.index("<h1") and "voorlopige scoringssleutel (scl90_nl)" in html
+    assert banner < html.index("<h1") and "voorlopige scoringssleutel (SCL-90, Nederlandse bewerking" in html
     assert "Aantal episodes per zorgtype" in html  # table caption
 
 
@@ -305,6 +305,90 @@ def _executed_notebook(tmp_path: Path) -> Path:
     return path
 
 
+def _bilingual_notebook(tmp_path: Path, meta_lang: str | None = None, title: str = "Titel") -> Path:
+    """An 'executed' bilingual notebook: each Markdown cell twice, tagged lang-nl and lang-en."""
+    import nbformat  # noqa: PLC0415
+
+    def md(text: str, lang: str | None = None) -> object:
+        cell = nbformat.v4.new_markdown_cell(text)
+        if lang:
+            cell.metadata["tags"] = [f"lang-{lang}"]
+        return cell
+
+    code = nbformat.v4.new_code_cell("out.show('x', 1)")
+    code.outputs = [nbformat.v4.new_output("display_data", data={"text/html": "<p>neutral 12</p>"})]
+    code_nl = nbformat.v4.new_code_cell("print('nl')")
+    code_nl.metadata["tags"] = ["lang-nl"]
+    code_nl.outputs = [nbformat.v4.new_output("stream", name="stdout", text="alleen in het Nederlands\n")]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [md(f"# {title}\n\nInleiding.", "nl"), md("# Title\n\nIntroduction.", "en"),
+                md("## Methode", "nl"), md("## Method", "en"), code, code_nl,
+                md("### Uitkomst", "nl"), md("### Outcome", "en"),
+                md("## Resultaten\n\nDe tekst.", "nl"), md("## Results\n\nThe text.", "en"),
+                md("<p>both languages</p>")]
+    nb.metadata["title"] = "metadata title"
+    if meta_lang:
+        nb.metadata["effectstudy"] = {"lang": meta_lang, "run_date": "2026-01-31 12:00:00 UTC"}
+    path = tmp_path / f"bi-{meta_lang}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def _visible(page: str) -> str:
+    body = page[page.index("<body"):]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_export_html_keeps_the_cells_of_the_report_language(tmp_path, lang):
+    page = export_html(_bilingual_notebook(tmp_path), tmp_path / f"{lang}.html", lang=lang).read_text()
+    text = _visible(page)
+    ours = ["Titel", "Inleiding", "Methode", "Uitkomst", "Resultaten", "De tekst", "alleen in het Nederlands"]
+    theirs = ["Title", "Introduction", "Method", "Outcome", "Results", "The text"]
+    if lang == "en":
+        ours, theirs = theirs, ours
+    for word in ours:
+        assert word in text, word
+    for word in theirs:
+        assert not re.search(rf"\b{word}\b", text), word
+    assert "neutral 12" in text and "both languages" in text  # untagged cells stay in both
+    # the title is the first heading of the kept cells, the page's lang the report's language
+    assert f"<title>{ours[0]}</title>" in page and f'<html lang="{lang}">' in page
+
+
+def test_export_html_language_from_the_notebook_metadata(tmp_path):
+    page = export_html(_bilingual_notebook(tmp_path, meta_lang="en")).read_text()
+    assert "<title>Title</title>" in page and "Methode" not in _visible(page)
+    assert "run of 2026-01-31" in page and '"page " counter(page) " of " counter(pages)' in page
+
+
+@pytest.mark.parametrize("lang, word", [("nl", "Inhoud"), ("en", "Contents")])
+def test_export_html_table_of_contents(tmp_path, lang, word):
+    page = export_html(_bilingual_notebook(tmp_path), tmp_path / "r.html", lang=lang).read_text()
+    nav = re.search(r'<nav class="es-toc" aria-label="([^"]+)">(.*?)</nav>', page, re.DOTALL)
+    assert nav and nav.group(1) == word and word in nav.group(2)
+    # after the first heading, before the first section
+    assert page.index("</h1>") < nav.start() < page.index("<h2")
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', nav.group(2))
+    names = {"nl": ["Methode", "Uitkomst", "Resultaten"], "en": ["Method", "Outcome", "Results"]}[lang]
+    assert [t for _, t in links] == names
+    for ident, _ in links:  # every link points at a heading of the page
+        assert re.search(rf'<h[23] id="{re.escape(ident)}"', page), ident
+    # the h3 is nested under its h2
+    assert re.search(rf"{names[0]}</a><ol><li><a [^>]*>{names[1]}</a></li></ol></li><li>", nav.group(2))
+
+
+def test_export_html_print_header_is_escaped(tmp_path):
+    """The title goes into the print CSS as an escaped CSS string: quotes, backslashes and a
+    closing </style> cannot end the string or the style sheet."""
+    nb = _bilingual_notebook(tmp_path, meta_lang="nl", title='Rapport "2025" \\ </style><b>x</b>')
+    page = export_html(nb).read_text()
+    top = re.search(r"@top-left \{ content: (\"[^\"]*\");", page)
+    assert top and "<" not in top.group(1) and "\\" in top.group(1)
+    assert page.count("</style>") == page.count("<style")
+    assert '"pagina " counter(page) " van " counter(pages)' in page and "run van 2026-01-31" in page
+
+
 def test_export_html_drops_code_parameters_stderr_and_scripts(tmp_path):
     page = export_html(_executed_notebook(tmp_path)).read_text()
     assert "<title>Titel</title>" in page and "visible" in page
@@ -362,6 +446,60 @@ def test_run_with_pdf(tmp_path):
     assert res.pdf == tmp_path / "pdf" / "report_tiny.pdf" and res.pdf.read_bytes().startswith(b"%PDF-")
     assert res.paths()[:2] == [res.html, res.pdf]
     assert "report_tiny.pdf" in (tmp_path / "pdf" / "SHA256SUMS").read_text()
+    assert res.notes == ()
+    # every page: the title and run date at the top, "pagina k van n" at the bottom; a table of
+    # contents after the title; bookmarks from the headings
+    import pypdf  # noqa: PLC0415
+
+    reader = pypdf.PdfReader(res.pdf)
+    n = len(reader.pages)
+    for k, page in enumerate(reader.pages, start=1):
+        text = page.extract_text().replace("\ufb00", "ff")
+        assert text.startswith("Testrapport effectstudy run van 20"), text[:80]
+        assert f"pagina {k} van {n}" in text
+    first = reader.pages[0].extract_text()
+    assert re.search(r"Inhoud\s+Episodes per zorgtype\s+Figuur\s+Verantwoording", first)
+    assert [o["/Title"] for o in reader.outline if isinstance(o, dict)][:1] == ["Testrapport effectstudy"]
+    # the params appendix (it may start on an earlier page) wraps at spaces and after a path's
+    # "/", never inside a word
+    appendix = "\n".join(p.extract_text() for p in reader.pages).rsplit("Verantwoording", 1)[-1]
+    assert re.search(r"path: tests/notebooks/data/\s*measurements\.csv", appendix), appendix
+    assert "memory_limit: 4GB" in appendix and "date_format: '%d-%m-%Y'" in appendix
+
+
+def _stale_pdf(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    old = folder / "report_tiny.pdf"
+    old.write_bytes(b"%PDF-1.4 an earlier run's PDF")
+    return old
+
+
+@slow
+@pytest.mark.skipif(find_chromium() is None, reason="no Chromium installed (Debian: apt-get install chromium)")
+def test_rerun_without_pdf_replaces_an_earlier_pdf(tmp_path, capsys):
+    from effectstudy.reports.runner import PDF_REPLACED  # noqa: PLC0415
+
+    old = _stale_pdf(tmp_path / "out")
+    assert main(["run", str(REPORT), "-f", str(PARAMS), "-o", str(tmp_path / "out"), "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "PDF replaced (an earlier run made one" in printed and PDF_REPLACED in printed
+    assert "report (PDF)" in printed
+    data = old.read_bytes()
+    assert data.startswith(b"%PDF-") and b"an earlier run" not in data
+    assert "report_tiny.pdf" in (tmp_path / "out" / "SHA256SUMS").read_text()
+
+
+@slow
+def test_rerun_without_pdf_and_chromium_removes_an_earlier_pdf(tmp_path, monkeypatch, capsys):
+    from effectstudy.reports.runner import PDF_REMOVED  # noqa: PLC0415
+
+    monkeypatch.setattr("effectstudy.reports.runner.find_chromium", lambda: None)
+    old = _stale_pdf(tmp_path / "out")
+    assert main(["run", str(REPORT), "-f", str(PARAMS), "-o", str(tmp_path / "out"), "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert PDF_REMOVED in printed and "no Chromium is installed" in printed
+    assert "report (PDF)" not in printed and not old.exists()
+    assert "report_tiny.pdf" not in (tmp_path / "out" / "SHA256SUMS").read_text()
 
 
 # ----------------------------------------------------------------------------------- CLI
