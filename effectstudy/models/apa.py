@@ -17,8 +17,9 @@ The display labels of the models' tables are registered here.
 
 from __future__ import annotations
 
+import effectstudy.core.codes  # noqa: F401 - registers the labels of the coded group values
 from effectstudy.core.formatting import DEFAULT_LANG, Lang, interval, number, p_value, percent
-from effectstudy.core.labels import register
+from effectstudy.core.labels import label, register, translate
 
 __all__ = [
     "apa_number",
@@ -27,6 +28,10 @@ __all__ = [
     "apa_ci",
     "ci_percent",
     "exclusions_text",
+    "in_text",
+    "level_text",
+    "factor_level_text",
+    "word_list",
 ]
 
 register({
@@ -61,6 +66,16 @@ register({
     "shapiro_wilk": {"nl": "Shapiro-Wilk", "en": "Shapiro-Wilk"},
     "subject_intercept": {"nl": "Intercept per persoon", "en": "Subject intercept"},
     "time_x_group": {"nl": "Tijd × groep", "en": "Time × group"},
+    # why a subject was not used (``meta["exclusions"]``)
+    "missing_pre": {"nl": "geen voormeting", "en": "no pre score"},
+    "missing_post": {"nl": "geen nameting", "en": "no post score"},
+    "missing_group": {"nl": "groep ontbreekt", "en": "no group"},
+    "missing_covariate": {"nl": "covariaat ontbreekt", "en": "missing covariate"},
+    "no_measurement": {"nl": "geen meting", "en": "no measurement"},
+    # the total row of the descriptives of the analysed cases
+    "descriptives_total": {"nl": "Totaal", "en": "Total"},
+    "n_observations": {"nl": "Metingen", "en": "Observations"},
+    "icc": {"nl": "Intraklassecorrelatie", "en": "Intraclass correlation"},
 })
 
 
@@ -135,18 +150,51 @@ def exclusions_text(m: dict, lang: Lang) -> str:
     if not n_ex:
         return f"N = {m['n_used']}."
     nl = lang == "nl"
-    names = _EXCLUSION_NAMES["nl" if nl else "en"]
-    why = ", ".join(f"{names.get(k, k)} {v}" for k, v in m["exclusions"].items())
+    why = ", ".join(f"{translate(str(k), lang)} {v}" for k, v in m["exclusions"].items())
     of, excluded = ("van", "uitgesloten") if nl else ("of", "excluded")
     return f"N = {m['n_used']} ({n_ex} {of} {m['n_original']} {excluded}: {why})."
 
 
-#: the exclusion reasons in APA text, per language
-_EXCLUSION_NAMES = {
-    "nl": {"missing_pre": "geen voormeting", "missing_post": "geen nameting",
-           "missing_group": "groep ontbreekt", "missing_covariate": "covariaat ontbreekt",
-           "no_measurement": "geen meting"},
-    "en": {"missing_pre": "no pre score", "missing_post": "no post score",
-           "missing_group": "no group", "missing_covariate": "missing covariate",
-           "no_measurement": "no measurement"},
-}
+def in_text(name: str, lang: Lang) -> str:
+    """The label of a column as it reads inside a sentence: its first letter in lower case,
+    unless the label starts with an abbreviation (``PTSS``, ``SCL-90``).
+
+    >>> in_text("age", "nl"), in_text("care_type", "en"), in_text("ptsd", "nl")
+    ('leeftijd', 'care type', 'PTSS')
+    """
+    text = label(str(name), lang)
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def level_text(value: object, lang: Lang) -> str:
+    """A group value as a reader sees it: its registered label, else its text.
+
+    >>> level_text("brain_injury", "nl"), level_text("specialised", "en"), level_text(3, "en")
+    ('niet-aangeboren hersenletsel', 'specialised care (S-GGZ)', '3')
+    """
+    return str(translate(value if isinstance(value, str) else str(value), lang))
+
+
+def factor_level_text(column: str, value: object, lang: Lang) -> str:
+    """A factor's level with its column: ``"Diagnosegroep: niet-aangeboren hersenletsel"``
+    (how a model term such as ``diagnosis[brain_injury]`` is shown).
+
+    >>> factor_level_text("diagnosis", "brain_injury", "nl")
+    'Diagnosegroep: niet-aangeboren hersenletsel'
+    >>> factor_level_text("sex", "male", "en")
+    'Sex: male'
+    """
+    return f"{label(str(column), lang)}: {level_text(value, lang)}"
+
+
+def word_list(words: list[str], lang: Lang) -> str:
+    """Words joined as a sentence lists them: ``"a, b en c"`` / ``"a, b and c"``.
+
+    >>> word_list(["de voormeting", "leeftijd", "geslacht"], "nl"), word_list(["x"], "en")
+    ('de voormeting, leeftijd en geslacht', 'x')
+    """
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + (" en " if lang == "nl" else " and ") + words[-1]

@@ -22,9 +22,9 @@ from scipy import stats
 
 from effectstudy.core.checks import check_ci, check_columns, warn_exclusions
 from effectstudy.core.errors import DataError
-from effectstudy.core.formatting import check_lang, number
+from effectstudy.core.formatting import check_lang
 from effectstudy.core.keys import isin
-from effectstudy.core.labels import Lang
+from effectstudy.core.labels import Lang, label
 from effectstudy.core.results import Result, base_meta
 from effectstudy.data.longdata import prepost_wide
 from effectstudy.kernels.reml import (
@@ -32,7 +32,15 @@ from effectstudy.kernels.reml import (
     reml_intercept_criterion,
     reml_intercept_theta,
 )
-from effectstudy.models.apa import apa_df, apa_number, apa_p, exclusions_text
+from effectstudy.models.apa import (
+    apa_df,
+    apa_number,
+    apa_p,
+    exclusions_text,
+    factor_level_text,
+    in_text,
+    level_text,
+)
 from effectstudy.models.design import (
     check_covariates,
     contrast_code,
@@ -85,9 +93,57 @@ class MixedResult(Result):
     def n_observations(self) -> int:
         return int(self.meta["n_observations"])
 
-    def _meta_lines(self) -> list[str]:
-        return [*super()._meta_lines(), f"n_observations: {self.n_observations}",
-                f"icc: {number(self.icc, 'en', 3)}"]
+    def meta_lines(self, lang: Lang = "nl") -> list[str]:
+        """The method, the counts, the exclusions, the observations and the ICC, in ``lang``."""
+        return [*super().meta_lines(lang),
+                f"{label('n_observations', lang)}: {self.n_observations}",
+                f"{label('icc', lang)}: {apa_number(self.icc, lang=lang, leading_zero=False)}"]
+
+    def term_text(self, term: str, lang: Lang = "nl") -> str:
+        """A fixed-effect term as a reader sees it: ``"Diagnosegroep: niet-aangeboren
+        hersenletsel"`` for ``diagnosis[brain_injury]``, ``"Tijd × Diagnosegroep: ..."`` for
+        the interaction, covariates by their labels.
+
+        >>> r = _example()
+        >>> [r.term_text(t, "nl") for t in r.fixed_effects["term"]]
+        ['Intercept', 'Tijd (nameting t.o.v. voormeting)', 'Zorgvorm: specialistische GGZ', 'Tijd × Zorgvorm: specialistische GGZ']
+        """
+        check_lang(lang)
+        parts = {d["term"]: d for d in self.meta.get("terms", [])}
+        if term == "intercept":
+            return label("intercept", lang)
+        if term == "time":
+            return "Tijd (nameting t.o.v. voormeting)" if lang == "nl" else "Time (post vs. pre)"
+        d = parts.get(term)
+        if d is None:
+            return label(term, lang)
+        text = (label(str(d["variable"]), lang) if d["level"] is None
+                else factor_level_text(str(d["variable"]), d["level"], lang))
+        return (("Tijd × " if lang == "nl" else "Time × ") + text) if d["time"] else text
+
+    def format(self, lang: Lang = "nl", digits: int = 2) -> pd.DataFrame:
+        """The fixed effects as a report shows them, the terms by their labels."""
+        out = super().format(lang, digits)
+        out.iloc[:, 0] = [self.term_text(t, lang) for t in self.fixed_effects["term"]]
+        return out
+
+    def caption(self, lang: Lang = "nl") -> str:
+        """A title for the fixed-effects table in ``lang``, naming the reference group.
+
+        >>> _example().caption("en")
+        'Fixed effects of the linear mixed model (REML, random intercept per subject) on all available measurements; reference group: basic care (GB-GGZ)'
+        """
+        check_lang(lang)
+        m = self.meta
+        nl = lang == "nl"
+        text = ("Vaste effecten van het lineaire gemengde model (REML, random intercept per "
+                "persoon) op alle beschikbare metingen" if nl else
+                "Fixed effects of the linear mixed model (REML, random intercept per subject) on "
+                "all available measurements")
+        if m.get("group") is not None:
+            text += (f"; referentiegroep: {level_text(m['reference_level'], lang)}" if nl
+                     else f"; reference group: {level_text(m['reference_level'], lang)}")
+        return text
 
     def apa(self, lang: Lang = "nl", alpha: float = 0.05) -> str:
         """APA-style sentences: model, N, the time effect, the interaction test, the ICC."""
@@ -117,7 +173,8 @@ class MixedResult(Result):
                    else f" estimated the change from pre to post as {coef('time')}.")
             parts = [s1]
         else:
-            ref = m["group_levels"][0]
+            ref = level_text(m["group_levels"][0], lang)
+            g = in_text(str(g), lang)
             s1 += (f" gaf in de referentiegroep {ref} een verandering van voor- naar nameting "
                    f"van {coef('time')}." if nl else
                    f" estimated the change from pre to post in the reference group {ref} as "
@@ -262,8 +319,8 @@ def mixed_prepost(
     codes, uniq = pd.factorize(rows[subject])
     svr = sv.reindex(uniq)
     y = rows[outcome].to_numpy(dtype=float)
-    X, names, levels = _mixed_design(svr, codes, (rows[time] == post).to_numpy(dtype=float),
-                                     group, covs)
+    X, names, levels, terms = _mixed_design(
+        svr, codes, (rows[time] == post).to_numpy(dtype=float), group, covs)
     n_obs = y.size
     # fit on the standardised outcome so that the optimizer's tolerance is relative to the
     # outcome's scale; estimates are transformed back exactly (affine equivariance)
@@ -298,7 +355,7 @@ def mixed_prepost(
         contrasts="treatment (first level is the reference)", reference_level=(
             levels[0] if levels else None), ci=ci, se="(X'V^-1X)^-1 at the REML estimates",
         nan_policy="all available measurements", outcome=outcome, pre=pre, post=post,
-        group=group, covariates=list(covs), group_levels=list(levels),
+        group=group, covariates=list(covs), group_levels=list(levels), terms=terms,
         n_original=pp.n_original, n_used=n_used, n_observations=int(n_obs),
         n_both=int((n_meas == 2).sum()), exclusions=exclusions,
         rows_other_time=pp.rows_other_time, icc=icc,
@@ -347,13 +404,16 @@ def _available_measurements(data: pd.DataFrame, *, subject: Hashable, time: Hash
 
 
 def _mixed_design(svr: pd.DataFrame, codes: np.ndarray, t01: np.ndarray,
-                  group: Hashable | None, covs: list) -> tuple[np.ndarray, list[str], list]:
+                  group: Hashable | None, covs: list) -> tuple[np.ndarray, list[str], list, list]:
     """Fixed-effects design ``intercept, time[, group][, covariates][, time:group]``
-    (treatment coding), its column names and the group levels; checks full rank."""
+    (treatment coding), its column names, the group levels and what each column beyond
+    intercept and time stands for (``term, variable, level, time``: the labels of a
+    display); checks full rank."""
     n_obs = t01.size
     blocks = [np.ones((n_obs, 1)), t01[:, None]]
     names = ["intercept", "time"]
     levels: list = []
+    terms: list[dict[str, Any]] = []
     if group is not None:
         levels = factor_levels(svr[group])
         if len(levels) < 2:
@@ -362,20 +422,27 @@ def _mixed_design(svr: pd.DataFrame, codes: np.ndarray, t01: np.ndarray,
         gx = contrast_code(svr[group].to_numpy()[codes], levels, "treatment")
         blocks.append(gx)
         names += [f"{group}[{lev}]" for lev in levels[1:]]
+        terms += [{"term": f"{group}[{lev}]", "variable": group, "level": lev, "time": False}
+                  for lev in levels[1:]]
     if covs:
         for t in covariate_terms(covs, svr[covs].iloc[codes].reset_index(drop=True),
                                  "treatment"):
             blocks.append(t.X)
             names += t.columns
+            levs = t.levels[1:] if t.kind == "factor" else [None]
+            terms += [{"term": col, "variable": t.name, "level": lev, "time": False}
+                      for col, lev in zip(t.columns, levs, strict=True)]
     if group is not None:
         blocks.append(t01[:, None] * gx)
         names += [f"time:{group}[{lev}]" for lev in levels[1:]]
+        terms += [{"term": f"time:{group}[{lev}]", "variable": group, "level": lev, "time": True}
+                  for lev in levels[1:]]
     X = np.hstack(blocks)
     if np.linalg.matrix_rank(X) < X.shape[1]:
         raise DataError("the fixed-effects design is rank deficient (a covariate is collinear "
                         "with time, the group or another covariate)",
                         expected="covariates that are not linear combinations of each other")
-    return X, names, levels
+    return X, names, levels, terms
 
 
 def _fit_random_intercept(ys: np.ndarray, X: np.ndarray, codes: np.ndarray) -> tuple:
@@ -460,3 +527,14 @@ def _mixed_tables(names: list[str], beta: np.ndarray, cov: np.ndarray, tau2: flo
         tests = pd.DataFrame({"test": ["time_x_group"], "chi2": [chi2], "df": [len(idx)],
                               "p": [float(stats.chi2.sf(chi2, len(idx)))]})
     return fe, vc, tests
+
+
+def _example() -> MixedResult:
+    """A small mixed model for the doctests: two care types, 8 subjects."""
+    df = pd.DataFrame({
+        "id": list(range(8)) * 2, "t": ["pre"] * 8 + ["post"] * 8,
+        "y": [30, 25, 28, 35, 22, 27, 31, 26, 20, 24, 21, 30, 15, 26, 29, 22.0],
+        "ct": ["basic", "specialised"] * 8})
+    df = df.rename(columns={"ct": "care_type"})
+    return mixed_prepost(df, subject="id", time="t", outcome="y", pre="pre", post="post",
+                         group="care_type")

@@ -594,11 +594,11 @@ def test_apa_tables():
     r = fit_ancova("a")
     t = r.apa_table("en")
     assert list(t.columns) == ["Source", "Type III SS", "df", "MS", "F", "p", "partial η²"]
-    assert list(t["Source"]) == ["Intercept", "Pre score", "group", "Error"]
+    assert list(t["Source"]) == ["Intercept", "Pre score", "Group", "Error"]  # label("group")
     assert list(t["p"]) == ["< .001", "< .001", "< .001", ""]
     assert t["partial η²"].iloc[2] == ".17"
     tn = r.apa_table("nl")
-    assert list(tn.columns) == ["Bron", "Type III KS", "vg", "GK", "F", "p", "partiële η²"]
+    assert list(tn.columns) == ["Bron", "Type-III-KS", "vg", "GK", "F", "p", "partiële η²"]
     assert tn["F"].iloc[2] == "18,26"
     e = r.apa_table("en", "emmeans")
     assert e["95% CI"].iloc[1] == "[148.53, 156.74]"
@@ -647,7 +647,8 @@ def test_display_and_plots():
     assert r.plot(ax=ax) is ax
     plt.close("all")
     m = fit_mixed("a")
-    assert "n_observations: 398" in m._repr_html_()
+    assert "Observations: 398" in m.meta_lines("en") and "Metingen: 398" in m.meta_lines("nl")
+    assert "Intraclass correlation: .64" in m.meta_lines("en")
     assert r.format(lang="nl").columns[-1] == "partiële η²"
 
 
