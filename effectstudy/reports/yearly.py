@@ -49,10 +49,10 @@ import pandas as pd
 from scipy import stats
 
 from effectstudy.core.errors import ArgumentError, ArgumentTypeError, DataError
-from effectstudy.core.formatting import number, percent
+from effectstudy.core.formatting import check_lang, number, percent
 from effectstudy.core.jsonable import jsonable
 from effectstudy.core.keys import isin
-from effectstudy.core.labels import label, register
+from effectstudy.core.labels import label, method_label, register
 from effectstudy.core.params import EffectSizeSpec
 from effectstudy.core.results import Result, TableResult, base_meta
 from effectstudy.course.stagnation import StagnationResult
@@ -61,10 +61,11 @@ from effectstudy.kernels.effect_sizes import hedges_j
 from effectstudy.kernels.proportions import wilson_ci
 from effectstudy.outcomes.clinical_significance import ClinicalSignificanceResult
 from effectstudy.outcomes.criteria import criteria_differences, publishable_record
-from effectstudy.outcomes.effect_size import prepost_effect
+from effectstudy.outcomes.effect_size import IMPROVEMENT_POSITIVE, definition_text, prepost_effect
 from effectstudy.reports.disclosure import HIDDEN_SYMBOL, disclosure_control, rounding_interval
 
-__all__ = ["KeyFigures", "PublishedFigures", "PublishedTables", "yearly_text", "Trend", "key_figures", "trend", "COUNTS", "PERCENTAGES", "PARTS", "STATISTICS", "DIGITS", "count_interval", "mean_counts", "ci_counts"]
+__all__ = ["KeyFigures", "PublishedFigures", "PublishedTables", "yearly_text", "Trend", "key_figures", "trend", "COUNTS", "PERCENTAGES", "PARTS", "STATISTICS", "DIGITS", "count_interval", "mean_counts", "ci_counts",
+           "ES_NAMES", "effect_size_label", "methods_text", "window_text", "post_rule_sentence"]
 
 #: count columns of a key-figure table (``n`` = episodes ended in the year)
 COUNTS = ("n_complete", "n_recovered", "n_improved", "n_unchanged", "n_deteriorated", "n_harmed",
@@ -198,16 +199,31 @@ register({
     "episodes_ended": {"nl": "afgesloten behandeltrajecten", "en": "treatment episodes ended"},
     "yearly_stagnation": {"nl": "stagnatie na 3-5 sessies", "en": "stagnation after 3-5 sessions"},
     "n_ended": {"nl": "n afgesloten", "en": "n ended"},
-    "yearly_effect_size": {"nl": "effectgrootte (verbetering)", "en": "effect size (improvement)"},
+    # the effect size named with its standardiser (``{name}``: :data:`ES_NAMES`)
+    "yearly_effect_size": {"nl": "effectgrootte ({name}, verbetering)", "en": "effect size ({name}, improvement)"},
     "yearly_n_evaluable": {"nl": "n te beoordelen (3-5 sessies)", "en": "n evaluable (3-5 sessions)"},
     "yearly_n_issued": {"nl": "n formulieren uitgereikt", "en": "n forms issued"},
     "yearly_n_returned": {"nl": "n formulieren terug", "en": "n forms returned"},
     "yearly_cutoff": {"nl": "afkappunt", "en": "cut-off"},
-    "yearly_s_diff": {"nl": "S_diff", "en": "S_diff"},
+    "yearly_s_diff": {"nl": "SE van het verschil", "en": "SE of the difference"},
     "reliably_improved": {"nl": "betrouwbaar verbeterd", "en": "reliably improved"},
     "complete": {"nl": "met voor- en nameting", "en": "with pre and post"},
     "returned": {"nl": "formulieren terug", "en": "forms returned"},
+    "Key figures per year": {"nl": "Kengetallen per jaar", "en": "Key figures per year"},
 })
+
+#: short names of the effect sizes (``analysis.effect_size.method``) in the yearly views: the
+#: standardiser is always named (the methods text gives the full definition)
+ES_NAMES = {"b": "Becker's d", "d": "Cohen's d", "z": "dz", "rm": "drm", "av": "dav"}
+
+
+def effect_size_label(method: str | None, lang: str = "nl") -> str:
+    """The yearly views' name of the effect size, with its standardiser.
+
+    >>> effect_size_label("b"), effect_size_label("z", "en")
+    ("effectgrootte (Becker's d, verbetering)", 'effect size (dz, improvement)')
+    """
+    return label("yearly_effect_size", lang).format(name=ES_NAMES.get(str(method), "d"))
 
 TOTAL = "all"
 #: column -> label name in the yearly views (the shared names mean other things elsewhere)
@@ -291,7 +307,19 @@ class KeyFigures(Result):
         if crit is not None and grouping == TOTAL:  # fixed values as they are, sample-based ones as statistics
             crit = publishable_record(crit, n=crit.get("n_sample"), threshold=threshold)
         return PublishedFigures(meta=res.meta, disclosure=res, grouping=grouping, lang=lang,
-                                criteria=crit if grouping == TOTAL else None)
+                                criteria=crit if grouping == TOTAL else None,
+                                effect_size=self.effect_size_definition())
+
+    def effect_size_definition(self) -> dict[str, Any] | None:
+        """Which effect size the figures hold (``method``, ``adjust``, ``orientation``: what
+        :func:`effectstudy.outcomes.effect_size.definition_text` names in words), or ``None``
+        when the meta does not say (a table built by hand)."""
+        method = self.meta.get("effect_size")
+        if method is None:
+            return None
+        return {"method": str(method), "adjust": bool(self.meta.get("adjust", True)),
+                "ci": float(self.meta.get("ci", 0.95)),
+                "orientation": self.meta.get("orientation", IMPROVEMENT_POSITIVE)}
 
     def _linked(self, grouping: str, threshold: int, base: int | None, lang: str) -> list[Any]:
         """The tables published before ``grouping`` that share its total row (same clients):
@@ -376,6 +404,8 @@ class PublishedFigures(Result):
     lang: str = "nl"
     #: the criteria of reliable change and recovery as published (overall table only)
     criteria: dict[str, Any] | None = None
+    #: which effect size (``KeyFigures.effect_size_definition``; ``None``: not recorded)
+    effect_size: dict[str, Any] | None = None
     title = "Key figures"
 
     def summary(self) -> pd.DataFrame:
@@ -406,13 +436,18 @@ class PublishedFigures(Result):
             es_ = row["effect_size"]
             if es_[:1].isdigit() or es_[:1] == "-":
                 es_ = f"{es_} [{row['effect_size_ci_low']}; {row['effect_size_ci_high']}]"
-            rows.insert(3, {label("figure", lang): label("yearly_effect_size", lang), label("value", lang): es_})
+            rows.insert(3, {label("figure", lang): self.effect_size_label(lang), label("value", lang): es_})
             rows.append({label("figure", lang): label("mean_grade", lang), label("value", lang): row["mean_grade"]})
             return pd.DataFrame(rows)
         cols = ["group", *_GROUP_VIEW]
         out = shown[cols].copy()
         out["group"] = [label("total" if g == TOTAL else str(g), lang) for g in pub["group"]]
-        return out.rename(columns=lambda c: label(_VIEW_NAMES.get(c, c), lang))
+        return out.rename(columns=lambda c: self.effect_size_label(lang) if c == "effect_size"
+                          else label(_VIEW_NAMES.get(c, c), lang))
+
+    def effect_size_label(self, lang: str | None = None) -> str:
+        """The name of the published effect size with its standardiser (:func:`effect_size_label`)."""
+        return effect_size_label((self.effect_size or {}).get("method"), lang or self.lang)
 
     def _repr_html_(self, methods: bool = False) -> str:
         """The view as HTML; ``methods=True`` adds the disclosure methods text.  Off by default:
@@ -437,6 +472,8 @@ class PublishedFigures(Result):
                "disclosure": self.disclosure.to_dict(), "view": self.view().to_dict(orient="records")}
         if self.criteria is not None:
             out["criteria"] = self.criteria
+        if self.effect_size is not None:
+            out["effect_size"] = self.effect_size
         return jsonable(out)
 
     def internal_dict(self) -> dict[str, Any]:
@@ -566,7 +603,7 @@ def key_figures(
     if not isinstance(effect_size, EffectSizeSpec):
         raise ArgumentTypeError("effect_size", effect_size, "the analysis.effect_size section of the params (EffectSizeSpec)")
     groups = list(groups)
-    d = -1.0 if outcome.meta["better_is"] == "lower" else 1.0
+    better_is = outcome.meta["better_is"]  # orients the effect size: positive = improvement
     paired = pairs.patients.loc[pairs.patients["status"] == "paired", "episode_id"]
     cat = outcome.patients["category"].astype(str)
     status = stagnation.patients["status"].astype(str)
@@ -578,9 +615,9 @@ def key_figures(
         r = prepost_effect(data, subject="episode_id", time="time", outcome="score", pre="pre", post="post",
                            method=effect_size.method, adjust=effect_size.adjust, ci=effect_size.ci,
                            ci_method=effect_size.ci_method, n_resamples=effect_size.n_resamples,
-                           seed=effect_size.seed).summary().iloc[0]
-        lo, hi = sorted((d * float(r["ci_low"]), d * float(r["ci_high"])))
-        return {"effect_size": d * float(r["estimate"]), "effect_size_ci_low": lo, "effect_size_ci_high": hi}
+                           seed=effect_size.seed, better_is=better_is).summary().iloc[0]
+        return {"effect_size": float(r["estimate"]), "effect_size_ci_low": float(r["ci_low"]),
+                "effect_size_ci_high": float(r["ci_high"])}
 
     tables: dict[str, pd.DataFrame] = {}
     total = {"year": year, "group": TOTAL, **_figures(episodes, paired, cat, status, satisfaction), **effect(episodes["episode_id"])}
@@ -596,7 +633,10 @@ def key_figures(
     meta = base_meta("yearly_key_figures", year=year, scale=scale, effect_size=effect_size.method,
                      estimate_name=("Hedges-corrected " if effect_size.adjust else "") + f"d ({effect_size.method})",
                      adjust=bool(effect_size.adjust), ci=float(effect_size.ci), ci_method=effect_size.ci_method,
-                     orientation="positive = improvement", better_is=outcome.meta["better_is"],
+                     orientation=IMPROVEMENT_POSITIVE, better_is=better_is,
+                     definition={lang: definition_text({"method": effect_size.method, "adjust": effect_size.adjust,
+                                                        "orientation": IMPROVEMENT_POSITIVE}, lang)
+                                 for lang in ("nl", "en")},
                      rc_method=outcome.meta["method"], cutoff=outcome.meta.get("cutoff_type"),
                      reliability=outcome.meta.get("reliability"), stagnation_rule=stagnation.meta.get("rule"),
                      stagnation_window=stagnation.meta.get("window"), groups=groups,
@@ -607,12 +647,17 @@ def key_figures(
 # ----------------------------------------------------------------------------- trend
 @dataclass(frozen=True, repr=False)
 class Trend(TableResult):
-    """Published overall key figures of earlier years and this year, one row per year and figure."""
+    """Published overall key figures of earlier years and this year, one row per year and figure.
 
-    title = "Trend"
+    The report shows :meth:`format`: one row per figure, one column per year (a table that
+    stays as narrow as the number of years), titled "Kengetallen per jaar" / "Key figures per
+    year" (:attr:`title` through the label table).
+    """
+
+    title = "Key figures per year"
 
     def wide(self, lang: str = "nl") -> pd.DataFrame:
-        """One row per year, the main published figures as columns ("–" = not published)."""
+        """One row per year, the main published figures as columns (``"x"`` = not published)."""
         cols = [c for c in _TREND_COLUMNS if c in set(self.table["figure"])]
         w = self.table.pivot(index="year", columns="figure", values="value").reindex(columns=cols)
         out = pd.DataFrame(index=w.index)
@@ -626,10 +671,20 @@ class Trend(TableResult):
                 out[c] = [HIDDEN_SYMBOL if pd.isna(x) else number(x, lang, DIGITS.get(c, _TREND_DIGITS.get(c, 2)))
                           for x in v]
         out = out.reset_index()
-        return out.rename(columns=lambda c: label(_VIEW_NAMES.get(c, c), lang))
+        return out.rename(columns=lambda c: self._label(c, lang))
+
+    def _label(self, column: str, lang: str) -> str:
+        if column == "effect_size":
+            return effect_size_label(self.meta.get("effect_size_method"), lang)
+        return label(_VIEW_NAMES.get(column, column), lang)
 
     def format(self, lang: str = "nl", digits: int = 2) -> pd.DataFrame:  # type: ignore[override]
-        return self.wide(lang)
+        """The report's view: one row per figure (its label), one column per year."""
+        w = self.wide(lang)
+        years = [str(y) for y in w.iloc[:, 0]]
+        out = w.iloc[:, 1:].T.reset_index()
+        out.columns = [label("figure", lang), *years]
+        return out
 
     def public_table(self) -> pd.DataFrame:
         """``year, figure, value`` as the report's files carry it: counts and percentages
@@ -640,29 +695,44 @@ class Trend(TableResult):
                       for f, v in zip(t["figure"], t["value"], strict=True)]
         return t
 
-    def _meta_lines(self) -> list[str]:
-        return [f"years: {', '.join(str(y) for y in self.meta.get('years', []))}"]
-
-    def _repr_html_(self) -> str:
-        return self.wide(self.meta.get("lang", "nl")).to_html(index=False)
+    def meta_lines(self, lang: str = "nl") -> list[str]:
+        """None: the table's columns are the years and its title says what it holds."""
+        return []
 
     def plot(self, ax=None, figures: Sequence[str] = ("pct_reliably_improved", "pct_recovered", "pct_stagnated"),
-             lang: str = "nl"):
-        """Published percentages per year; a suppressed figure is a gap, never an estimate."""
-        import matplotlib.pyplot as plt
+             lang: str | None = None):
+        """Published percentages per year; a suppressed figure is a gap, never an estimate.
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 3.5))
+        A figure without any published value in these years gets no line and no legend
+        entry (the alt text and the data say which).  In ``lang`` (default: the result's own
+        language)."""
+        from effectstudy.core.plotting import axes, describe_figure, number_ticks, plot_lang
+
+        lang = plot_lang(lang, self.meta)
+        ax = axes(ax, figsize=(6, 3.5))
         t = self.table
         years = sorted(t["year"].unique())
+        rows, missing = [], []
         for f in figures:
             part = t[t["figure"] == f].set_index("year").reindex(years)
-            ax.plot(years, part["value"].astype(float), marker="o", label=label(f, lang))
+            values = part["value"].astype(float).to_numpy() / 100  # shares on a percent axis
+            rows += [{"year": y, "figure": f, "value": v} for y, v in zip(years, values * 100, strict=True)]
+            if np.isfinite(values).any():
+                ax.plot(years, values, marker="o", label=label(f, lang))
+            else:
+                missing.append(label(f, lang))
         ax.set_xticks(years, [str(y) for y in years])
-        ax.set_ylim(0, 100)
-        ax.set_ylabel("%")
-        ax.legend(frameon=False, fontsize=8)
-        return ax
+        ax.set_xlim(min(years) - 0.5, max(years) + 0.5)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel(label("fig_year", lang))
+        ax.set_ylabel(label("fig_percent", lang))
+        number_ticks(ax, lang, axis="y", as_percent=True)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        alt = label("fig_trend_alt", lang)
+        if missing:
+            alt += " " + label("fig_trend_missing", lang).format(names=", ".join(missing))
+        return describe_figure(ax, title=label("fig_trend_title", lang), alt=alt, data=pd.DataFrame(rows))
 
 
 def _check_criteria(entries: list[tuple[int, dict[str, Any]]], files: dict[int, str]) -> None:
@@ -692,6 +762,23 @@ def _check_criteria(entries: list[tuple[int, dict[str, Any]]], files: dict[int, 
                             expected="the same reliability, reference mean and SD, cut-off and S_diff every year")
 
 
+def _effect_size_method(entries: list[tuple[int, dict[str, Any]]], files: dict[int, str]) -> str | None:
+    """The effect size of the trend's years (``method`` of their published ``effect_size``):
+    years that recorded one must agree, since a trend of different standardisers compares
+    different quantities; ``None`` when no year recorded it."""
+    recorded = [(y, (e.get("effect_size") or {}).get("method")) for y, e in entries]
+    recorded = [(y, m) for y, m in recorded if m is not None]
+    for year, m in recorded[1:]:
+        first_year, first = recorded[0]
+        if m != first:
+            where = "".join(f" ({files[y]})" for y in (first_year, year) if y in files)
+            raise DataError(f"the years {first_year} and {year} published different effect sizes "
+                            f"({first_year}: {ES_NAMES.get(first, first)}, {year}: {ES_NAMES.get(m, m)}){where}; "
+                            "a trend needs one effect size every year: rerun the years that differ with the "
+                            "same analysis.effect_size.method", expected=f"method {first!r} every year")
+    return recorded[0][1] if recorded else None
+
+
 def trend(history: Sequence[str | Path], current: PublishedFigures, *, key: str = "key_figures") -> Trend:
     """The overall published figures of earlier runs (their ``results.json``) and of ``current``.
 
@@ -704,7 +791,8 @@ def trend(history: Sequence[str | Path], current: PublishedFigures, *, key: str 
     reliability, reference mean and SD, the cut-off and S_diff) must be the same for every
     year: a trend over moving yardsticks is refused with a :class:`DataError` naming the two
     years and the values that differ.  The cut-off and S_diff are shown as the figures
-    ``cutoff`` and ``s_diff`` of every year.
+    ``cutoff`` and ``s_diff`` of every year.  Years that recorded their effect size
+    (``effect_size.method``) must have used the same one (:class:`DataError` otherwise).
     """
     entries: list[tuple[int, dict[str, Any]]] = []
     files: dict[int, str] = {}
@@ -724,6 +812,7 @@ def trend(history: Sequence[str | Path], current: PublishedFigures, *, key: str 
     if len(set(years)) != len(years):
         raise DataError(f"the history holds the same year twice: {sorted(years)}", expected="one results.json per year")
     _check_criteria(entries, files)
+    method = _effect_size_method(entries, files)
     rows = []
     for year, entry in entries:
         crit = entry.get("criteria") or {}
@@ -738,7 +827,7 @@ def trend(history: Sequence[str | Path], current: PublishedFigures, *, key: str 
                 rows.append({"year": year, "figure": col, "value": np.nan if v is None else float(v)})
     table = pd.DataFrame(rows, columns=["year", "figure", "value"])
     return Trend(meta=base_meta("trend", years=sorted(years), n_original=len(entries), n_used=len(entries),
-                                lang=current.lang),
+                                lang=current.lang, effect_size_method=method),
                  table=table.sort_values(["figure", "year"]).reset_index(drop=True))
 
 
@@ -764,10 +853,23 @@ def yearly_text(pub: PublishedFigures, *, scale_name: str, lang: str = "nl") -> 
 
     A suppressed figure is described as "too few clients to report" and never estimated;
     the share intervals are Wilson (1927) intervals on the *published* (rounded) counts, so
-    they reveal nothing the table does not.
+    they reveal nothing the table does not.  Every word is in ``lang`` and every number goes
+    through :mod:`effectstudy.core.formatting` (decimal comma in Dutch, percentages with %);
+    the effect size is named with its standardiser (:data:`ES_NAMES`).
+
+    Parameters
+    ----------
+    pub : PublishedFigures
+        The overall published figures (``KeyFigures.published()``).
+    scale_name : str
+        The outcome measure as the report names it, in ``lang``.
+    lang : {"nl", "en"}
     """
+    check_lang(lang)
+    nl = lang == "nl"
     year = int(pub.disclosure.published["year"].iloc[0])
     n = pub.value("n")
+    ci_word = "BI" if nl else "CI"
 
     def share(num: str, den: str) -> tuple[str, str] | None:
         k, m = pub.value(num), pub.value(den)
@@ -775,63 +877,181 @@ def yearly_text(pub: PublishedFigures, *, scale_name: str, lang: str = "nl") -> 
         if np.isnan(k) or np.isnan(m) or np.isnan(pct) or m <= 0:
             return None
         lo, hi = wilson_ci(np.array([k]), np.array([m]))
+        # "56-81%": the form the disclosure attacker (tests/reports/attacker.py) reads back
         bounds = f"{percent(lo[0], lang).removesuffix('%')}-{percent(hi[0], lang)}"
-        return percent(pct, lang, proportion=False), f"{'95%-BI' if lang == 'nl' else '95% CI'} {bounds}"
+        return percent(pct, lang, proportion=False), f"{percent(0.95, lang)}{'-' if nl else ' '}{ci_word} {bounds}"
 
-    nl = lang == "nl"
     few = "te weinig cliënten om te rapporteren" if nl else "too few clients to report"
-    out = []
     if np.isnan(n):
         return (f"In {year} werden te weinig behandelingen afgesloten om cijfers te publiceren." if nl else
                 f"Too few treatments ended in {year} to publish figures.")
-    out.append(f"In {year} werden ongeveer {int(n)} behandeltrajecten afgesloten van cliënten die toestemming "
-               f"gaven voor de effectstudie." if nl else
-               f"In {year}, about {int(n)} treatment episodes of clients who consented to the effect study ended.")
+    count = number(n, lang, 0)
+    out = [f"In {year} werden ongeveer {count} behandeltrajecten afgesloten van cliënten die toestemming "
+           f"gaven voor de effectstudie." if nl else
+           f"In {year}, about {count} treatment episodes of clients who consented to the effect study ended."]
     c = share("n_complete", "n")
-    out.append((f"Van {c[0]} ({c[1]}) is zowel een voor- als een nameting met de {scale_name} beschikbaar; "
-                f"de uitkomsten hieronder gaan over hen." if c else f"Het aandeel met voor- en nameting: {few}.")
+    out.append((f"Van {c[0]} ({c[1]}) is zowel een voor- als een nameting beschikbaar (uitkomstmaat: "
+                f"{scale_name}); de uitkomsten hieronder betreffen deze groep." if c else
+                f"Het aandeel met voor- en nameting: {few}.")
                if nl else
-               (f"For {c[0]} ({c[1]}) both a pre and a post measurement with the {scale_name} are available; "
-                f"the outcomes below concern them." if c else f"The share with pre and post measurement: {few}."))
+               (f"For {c[0]} ({c[1]}) both a pre and a post measurement are available (outcome measure: "
+                f"{scale_name}); the outcomes below concern them." if c else
+                f"The share with pre and post measurement: {few}."))
     r = share("n_reliably_improved", "n_complete")
     rec = share("n_recovered", "n_complete")
     if r:
-        out.append(f"{r[0]} van hen ging betrouwbaar vooruit ({r[1]})" + (f", en {rec[0]} herstelde ook: hun "
-                   f"score kwam onder de grens van een klinische populatie ({rec[1]})." if rec else ".")
-                   if nl else f"{r[0]} of them improved reliably ({r[1]})" + (
-                       f", and {rec[0]} also recovered: their score fell below the clinical cut-off ({rec[1]})."
-                       if rec else "."))
+        # each share directly followed by its interval: "55% (95%-BI 48-62%)"
+        out.append(f"{r[0]} ({r[1]}) van hen ging betrouwbaar vooruit" + (
+                   f", en {rec[0]} ({rec[1]}) herstelde ook: hun score kwam aan de gezonde kant van het "
+                   f"afkappunt." if rec else ".")
+                   if nl else f"{r[0]} ({r[1]}) of them improved reliably" + (
+                       f", and {rec[0]} ({rec[1]}) also recovered: their score ended on the healthy side of the "
+                       f"cut-off." if rec else "."))
     else:
         out.append(f"Betrouwbare verbetering: {few}." if nl else f"Reliable improvement: {few}.")
-    d = pub.value("effect_size")
-    if not np.isnan(d):
-        lo, hi = pub.value("effect_size_ci_low"), pub.value("effect_size_ci_high")
-        shown = float(number(d, "en"))  # the word goes with the number as printed
-        word = _size_word(shown, lang)
-        # a CI hidden because it would narrow n_complete (ci_counts) is left out, not shown as "–"
-        ci = ("" if np.isnan(lo) or np.isnan(hi) else
-              f" (95%-BI {number(lo, lang)} tot {number(hi, lang)})" if nl else
-              f" (95% CI {number(lo, lang)} to {number(hi, lang)})")
-        if shown >= 0:  # the yearly effect size is positive for an improvement
-            out.append(f"De gemiddelde verbetering is {word}: effectgrootte {number(d, lang)}{ci}." if nl else
-                       f"The average improvement is {word}: effect size {number(d, lang)}{ci}.")
-        else:
-            out.append(f"Gemiddeld gingen cliënten achteruit; die verslechtering is {word}: effectgrootte "
-                       f"{number(d, lang)}{ci}." if nl else
-                       f"On average clients got worse; the deterioration is {word}: effect size "
-                       f"{number(d, lang)}{ci}.")
+    out.append(_effect_sentence(pub, lang))
     st = share("n_stagnated", "n_evaluable")
-    out.append((f"Bij {st[0]} van de trajecten met een meting na 3 tot 5 sessies was er toen nog geen "
-                f"betrouwbare verbetering ({st[1]}); volgens de praktijkregel worden zij besproken in de intervisie."
+    out.append((f"Bij {st[0]} ({st[1]}) van de trajecten met een meting na 3 tot 5 sessies was er toen nog geen "
+                f"betrouwbare verbetering; volgens de praktijkregel worden zij besproken in de intervisie."
                 if st else f"Stagnatie na 3 tot 5 sessies: {few}.") if nl else
-               (f"In {st[0]} of the episodes measured after 3 to 5 sessions there was no reliable improvement "
-                f"yet ({st[1]}); by the practice rule these are discussed in peer consultation."
+               (f"In {st[0]} ({st[1]}) of the episodes measured after 3 to 5 sessions there was no reliable "
+                f"improvement yet; by the practice rule these are discussed in peer consultation."
                 if st else f"Stagnation after 3 to 5 sessions: {few}."))
     ret = share("n_returned", "n_issued")
     g = pub.value("mean_grade")
     if ret:
-        grade = (f" Het gemiddelde rapportcijfer was {number(g, lang, 1)}." if nl else
-                 f" The mean grade was {number(g, lang, 1)}.") if not np.isnan(g) else ""
+        grade = (f" Het gemiddelde rapportcijfer was {number(g, lang, DIGITS['mean_grade'])}." if nl else
+                 f" The mean grade was {number(g, lang, DIGITS['mean_grade'])}.") if not np.isnan(g) else ""
         out.append(f"Van de tevredenheidsformulieren kwam {ret[0]} ingevuld terug.{grade}" if nl else
-                    f"{ret[0]} of the satisfaction forms were returned.{grade}")
-    return " ".join(out)
+                   f"{ret[0]} of the satisfaction forms were returned.{grade}")
+    return " ".join(s for s in out if s)
+
+
+def _effect_sentence(pub: PublishedFigures, lang: str) -> str:
+    """The effect-size sentence of :func:`yearly_text` (empty when it is not published): the
+    size in words (:func:`_size_word`), the effect size named with its standardiser, its CI."""
+    nl = lang == "nl"
+    d = pub.value("effect_size")
+    if np.isnan(d):
+        return ""
+    digits = DIGITS["effect_size"]
+    lo, hi = pub.value("effect_size_ci_low"), pub.value("effect_size_ci_high")
+    shown = float(number(d, "en", digits))  # the word goes with the number as printed
+    word = _size_word(shown, lang)
+    level = float((pub.effect_size or {}).get("ci", 0.95))
+    # a CI hidden because it would narrow n_complete (ci_counts) is left out, not shown as "–"
+    ci = ("" if np.isnan(lo) or np.isnan(hi) else
+          f" ({percent(level, lang)}-BI {number(lo, lang, digits)} tot {number(hi, lang, digits)})" if nl else
+          f" ({percent(level, lang)} CI {number(lo, lang, digits)} to {number(hi, lang, digits)})")
+    name = ES_NAMES.get(str((pub.effect_size or {}).get("method")), "d")
+    value = f"{'effectgrootte' if nl else 'effect size'} {name} = {number(d, lang, digits)}{ci}"
+    if shown >= 0:  # the yearly effect size is positive for an improvement
+        return (f"De gemiddelde verbetering is {word}: {value}." if nl else
+                f"The average improvement is {word}: {value}.")
+    return (f"Gemiddeld gingen cliënten achteruit; die verslechtering is {word}: {value}." if nl else
+            f"On average clients got worse; the deterioration is {word}: {value}.")
+
+
+# ----------------------------------------------------------------------------- methods
+register({
+    "yearly_cutoff_a": {"nl": "twee SD van het gemiddelde van de klinische referentiegroep, in de richting van herstel",
+                        "en": "two SDs from the mean of the clinical reference group, towards recovery"},
+    "yearly_cutoff_b": {"nl": "twee SD van het gemiddelde van de gezonde normgroep, in de richting van de klachten",
+                        "en": "two SDs from the mean of the healthy norm group, towards the symptoms"},
+    "yearly_cutoff_c": {"nl": "het punt tussen de klinische en de gezonde normgroep, gewogen naar hun SD's",
+                        "en": "the point between the clinical and the healthy norm group, weighted by their SDs"},
+    "yearly_cutoff_published": {"nl": "het gepubliceerde afkappunt van de vragenlijst",
+                                "en": "the questionnaire's published cut-off"},
+})
+
+
+def _days(d: int, lang: str, anchor: str | None) -> str:
+    """``d`` days relative to ``anchor`` (a date in words), or to a date named before when
+    ``anchor`` is ``None``.
+
+    >>> _days(-30, "nl", None), _days(14, "nl", "het einde"), _days(1, "en", None), _days(0, "en", "the end")
+    ('30 dagen ervoor', '14 dagen na het einde', '1 day after', 'the end itself')
+    """
+    nl = lang == "nl"
+    if d == 0:
+        return ("de dag zelf" if nl else "the day itself") if anchor is None else (
+            f"{anchor} zelf" if nl else f"{anchor} itself")
+    k = number(abs(d), lang, 0)
+    unit = ("dag" if abs(d) == 1 else "dagen") if nl else ("day" if abs(d) == 1 else "days")
+    if anchor is None:
+        side = ("ervoor" if d < 0 else "erna") if nl else ("before" if d < 0 else "after")
+        return f"{k} {unit} {side}"
+    side = ("vóór" if d < 0 else "na") if nl else ("before" if d < 0 else "after")
+    return f"{k} {unit} {side} {anchor}"
+
+
+def window_text(window: Sequence[int], lang: str = "nl", anchor: str | None = None) -> str:
+    """A time window in days in words: relative to a date just named (``anchor=None``) or to
+    ``anchor``; only the far end names the anchor.
+
+    >>> window_text((-30, 14), "nl")
+    'van 30 dagen ervoor tot 14 dagen erna'
+    >>> window_text((-30, 30), "en", "the end of treatment")
+    'from 30 days before to 30 days after the end of treatment'
+    """
+    lo, hi = (int(w) for w in window)
+    # the near end without the anchor ("30 dagen vóór"), unless it is the anchor itself
+    first = _days(lo, lang, anchor if anchor is None or lo == 0 else "").strip()
+    return (f"van {first} tot {_days(hi, lang, anchor)}" if lang == "nl" else
+            f"from {first} to {_days(hi, lang, anchor)}")
+
+
+def post_rule_sentence(post_rule: str, post_window: Sequence[int], lang: str = "nl") -> str:
+    """Which measurement counts as the post measurement (``analysis.post_rule``), in words and
+    without counts (a public report publishes no unrounded count).
+
+    >>> post_rule_sentence("last_measurement", (-30, 30), "en")
+    'Post measurement: the last measurement from 30 days before to 30 days after the end of treatment, also when that is an interim measurement.'
+    >>> post_rule_sentence("end_only", (-30, 30), "nl")[:92]
+    'Nameting: alleen een eindmeting telt: de eindmeting het dichtst bij het einde van de behande'
+    """
+    nl = lang == "nl"
+    if post_rule == "end_only":
+        return (f"Nameting: alleen een eindmeting telt: de eindmeting het dichtst bij het einde van de behandeling, "
+                f"{window_text(post_window, lang)}; een traject dat zonder eindmeting stopte, heeft geen nameting, "
+                f"ook als er tussenmetingen zijn." if nl else
+                f"Post measurement: only an end measurement counts: the end measurement nearest to the end of "
+                f"treatment, {window_text(post_window, lang)}; an episode that stopped without an end measurement "
+                f"has no post measurement, even with interim measurements.")
+    if post_rule == "last_measurement":
+        end = "het einde van de behandeling" if nl else "the end of treatment"
+        return (f"Nameting: de laatste meting {window_text(post_window, lang, end)}, ook als dat een tussenmeting is."
+                if nl else
+                f"Post measurement: the last measurement {window_text(post_window, lang, end)}, also when that is an "
+                f"interim measurement.")
+    raise ArgumentError("post_rule", post_rule, "'end_only' or 'last_measurement'")
+
+
+def methods_text(pub: PublishedFigures, *, scale_name: str, pre_window: Sequence[int],
+                 post_window: Sequence[int], post_rule: str, rc_method: str, cutoff_type: Any,
+                 criteria_text: str, lang: str = "nl") -> str:
+    """The methods paragraph of the yearly summary, in ``lang``: the outcome measure, which
+    measurements are the pre and the post (the windows and ``analysis.post_rule``), reliable
+    change and recovery with the cut-off in words, the criteria (``criteria_text``:
+    ``Criteria.text``) and the effect size named with its standardiser
+    (:func:`effectstudy.outcomes.effect_size.definition_text` of ``pub.effect_size``).
+
+    ``Study.methods_text`` adds the stagnation rule, the disclosure rules and the key status.
+    """
+    check_lang(lang)
+    nl = lang == "nl"
+    cut = label(f"yearly_cutoff_{cutoff_type}", lang) if cutoff_type in ("a", "b", "c", "published") else ""
+    es_def = pub.effect_size or {"method": "b", "adjust": True, "orientation": IMPROVEMENT_POSITIVE}
+    definition = definition_text(es_def, lang)
+    pre = (f"Voormeting: de meting het dichtst bij het begin van de behandeling, {window_text(pre_window, lang)}."
+           if nl else
+           f"Pre measurement: the measurement nearest to the start of treatment, {window_text(pre_window, lang)}.")
+    recovery = (f"Betrouwbare verandering volgens {method_label(rc_method, lang)}; herstel: betrouwbaar verbeterd en "
+                f"na afloop aan de gezonde kant van het afkappunt{f' ({cut})' if cut else ''}."
+                if nl else
+                f"Reliable change after {method_label(rc_method, lang)}; recovered: reliably improved and at the end on "
+                f"the healthy side of the cut-off{f' ({cut})' if cut else ''}.")
+    head = "**Werkwijze.** Uitkomstmaat" if nl else "**Methods.** Outcome measure"
+    es_word = "De effectgrootte is" if nl else "The effect size is"
+    return (f"{head}: {scale_name}. {pre} {post_rule_sentence(post_rule, post_window, lang)} {recovery} "
+            f"{criteria_text} {es_word} {definition}.")

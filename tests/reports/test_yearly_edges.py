@@ -43,7 +43,7 @@ def _figures(*, n_complete: int = 40, n_graded: int = 11, effect_size: float = 0
            "n_stagnated": 10, "n_issued": 30, "n_returned": n_returned, "n_graded": n_graded,
            "effect_size": effect_size, "effect_size_ci_low": effect_size - 0.25,
            "effect_size_ci_high": effect_size + 0.25, "mean_grade": 7.5}
-    return KeyFigures(meta={}, tables={"all": pd.DataFrame([row])})
+    return KeyFigures(meta={"effect_size": "b", "adjust": True}, tables={"all": pd.DataFrame([row])})
 
 
 @pytest.mark.parametrize(("n_complete", "shown"), [(9, False), (10, True), (11, True)])
@@ -148,17 +148,17 @@ def test_cohen_word_at_exactly_02_05_08_is_the_higher_word(d, nl, en, printed):
     text_nl = yearly_text(pub, scale_name="PHQ-9", lang="nl")
     text_en = yearly_text(pub, scale_name="PHQ-9", lang="en")
     if d > 0:
-        assert f"De gemiddelde verbetering is {nl}: effectgrootte {printed.replace('.', ',')} " in text_nl
-        assert f"The average improvement is {en}: effect size {printed} " in text_en
+        assert f"De gemiddelde verbetering is {nl}: effectgrootte Becker's d = {printed.replace('.', ',')} " in text_nl
+        assert f"The average improvement is {en}: effect size Becker's d = {printed} " in text_en
     else:
         assert f"Gemiddeld gingen cliënten achteruit; die verslechtering is {nl}: effectgrootte " \
-               f"{printed.replace('.', ',')} " in text_nl
-        assert f"On average clients got worse; the deterioration is {en}: effect size {printed} " in text_en
+               f"Becker's d = {printed.replace('.', ',')} " in text_nl
+        assert f"On average clients got worse; the deterioration is {en}: effect size Becker's d = {printed} " in text_en
         assert "verbetering is" not in text_nl and "improvement is" not in text_en
 
 
 def test_an_effect_size_printed_as_zero_is_a_negligible_improvement():
     """-0.004 prints as 0.00: no change worth a word, so no 'clients got worse' either."""
     pub = _figures(effect_size=-0.004).published(threshold=10, rounding_base=5)
-    assert "De gemiddelde verbetering is verwaarloosbaar: effectgrootte 0,00 " in yearly_text(
+    assert "De gemiddelde verbetering is verwaarloosbaar: effectgrootte Becker's d = 0,00 " in yearly_text(
         pub, scale_name="PHQ-9", lang="nl")

@@ -169,4 +169,4 @@ def test_a_hidden_ci_is_left_out_of_the_text_not_shown_as_a_dash():
     pub = KeyFigures(meta={"effect_size": "b"}, tables={"all": pd.DataFrame([row])}).published(lang="nl")
     assert [pub.shown(c) for c in ("effect_size", "effect_size_ci_low", "effect_size_ci_high")] == ["0,13", "x", "x"]
     text = yearly_text(pub, scale_name="SCL-90", lang="nl")
-    assert "effectgrootte 0,13." in text and "BI –" not in text and "tot –" not in text
+    assert "effectgrootte Becker's d = 0,13." in text and "BI –" not in text and "tot –" not in text

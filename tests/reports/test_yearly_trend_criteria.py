@@ -59,7 +59,7 @@ def test_demo_years_show_the_same_cutoff_and_s_diff(demo):
         crit = json.loads(r.read_text(encoding="utf-8"))["key_figures"]["criteria"]
         assert crit["reliability"] == 0.87 and crit["reliability_kind"] == "params"
         assert crit["rounded_for_publication"] is False and "n_sample" not in crit
-    assert "S_diff (SE van het verschil) 26,16 (afgeleid)" in res["methods"]
+    assert "standaardfout van het verschil (S-diff) 26,16 (afgeleid)" in res["methods"]
 
 
 def test_trend_refuses_years_with_other_criteria(base, demo, tmp_path):

@@ -37,7 +37,7 @@ def _kf(groups: list[dict] | None = None, **changes) -> KeyFigures:
     tables = {"all": pd.DataFrame([total])}
     if groups is not None:
         tables["dx"] = pd.DataFrame([*({**total, **g} for g in groups), total])
-    return KeyFigures(meta={}, tables=tables)
+    return KeyFigures(meta={"effect_size": "b", "adjust": True}, tables=tables)
 
 
 def _column(view: pd.DataFrame, i: int) -> list[str]:
@@ -51,7 +51,7 @@ def test_overall_view_lists_counts_with_their_share_and_the_effect_size_with_its
     pub = _kf().published(threshold=10, rounding_base=5)
     v = pub.view()
     assert _column(v, 0) == ["afgesloten behandeltrajecten", "met voor- en nameting",
-                             "betrouwbaar verbeterd", "effectgrootte (verbetering)", "hersteld",
+                             "betrouwbaar verbeterd", "effectgrootte (Becker's d, verbetering)", "hersteld",
                              "verslechterd", "stagnatie na 3-5 sessies", "formulieren terug",
                              "gemiddeld rapportcijfer"]
     # 200/400 = 50%, 110/200 = 55%, 10/200 = 5%, 20/200 = 10%, 10/20 = 50%, 15/30 = 50%
@@ -151,19 +151,49 @@ def test_trend_wide_shows_one_row_per_year_and_x_for_suppressed_figures(history)
     # 2024: 400 ended, 200/400 = 50%, 110/200 = 55%, 20/200 = 10%, 10/20 = 50%, 15/30 = 50%
     assert w.iloc[1, 1:].tolist() == ["400", "50%", "55%", "10%", "0,35", "50%", "50%", "7,5"]
     assert w.iloc[0, 1:].tolist() == ["x"] * 8
-    assert history.format("en").columns[1] == "n ended"
+    assert history.wide("en").columns[1] == "n ended"
+
+
+def test_trend_report_view_has_a_row_per_figure_and_a_column_per_year(history):
+    """The report shows the trend transposed (narrow for any number of figures), the effect size
+    named with its standardiser, under the title "Kengetallen per jaar" (issue 16)."""
+    v = history.format("nl")
+    assert list(v.columns) == ["Kengetal", "2023", "2024"]
+    assert v["Kengetal"].tolist()[:5] == ["n afgesloten", "% met voor- en nameting", "% betrouwbaar verbeterd",
+                                          "% hersteld", "effectgrootte (Becker's d, verbetering)"]
+    assert v["2024"].tolist()[:5] == ["400", "50%", "55%", "10%", "0,35"] and set(v["2023"]) == {"x"}
+    en = history.format("en")
+    assert list(en.columns) == ["Figure", "2023", "2024"] and en.iloc[4, 0] == "effect size (Becker's d, improvement)"
+    assert history.meta_lines("nl") == [] and history.meta["effect_size_method"] == "b"
+    from effectstudy.core.labels import label
+    assert (label(history.title, "nl"), label(history.title, "en")) == ("Kengetallen per jaar", "Key figures per year")
     html = history._repr_html_()
-    assert "<th>Jaar</th>" in html and "<th></th>" not in html  # no index column
+    assert "Kengetallen per jaar" in html and ">Kengetal<" in html
+
+
+def test_trend_refuses_years_with_different_effect_sizes(history, tmp_path):
+    """A trend compares one effect size: years that recorded different standardisers are
+    refused, naming both; a year that recorded none (an older run) is accepted."""
+    from effectstudy.core.errors import DataError
+    p23 = _kf(year=2023).published(threshold=10, rounding_base=5).to_dict()
+    p23["effect_size"]["method"] = "z"
+    h = tmp_path / "results.json"
+    h.write_text(json.dumps({"key_figures": p23}))
+    with pytest.raises(DataError, match=r"2023 and 2024 published different effect sizes \(2023: dz, 2024: Becker's d\)"):
+        trend([h], _kf().published(threshold=10, rounding_base=5))
+    del p23["effect_size"]
+    h.write_text(json.dumps({"key_figures": p23}))
+    assert trend([h], _kf().published(threshold=10, rounding_base=5)).meta["effect_size_method"] == "b"
 
 
 def test_trend_plot_draws_published_percentages_with_gaps(history):
     ax = history.plot()
     try:
-        assert tuple(ax.figure.get_size_inches()) == (6, 3.5) and ax.get_ylim() == (0, 100)
+        # shares on a 0-1 axis shown as percentages (the plot's layout: tests/reports/test_figure_layout.py)
+        assert ax.get_ylim() == (0, 1)
         ys = [list(line.get_ydata()) for line in ax.get_lines()]
-        assert [y[1] for y in ys] == [55, 10, 50] and all(np.isnan(y[0]) for y in ys)
-        legend = ax.get_legend()
-        assert not legend.get_frame_on() and legend.get_texts()[0].get_fontsize() == 8
+        assert [y[1] for y in ys] == pytest.approx([0.55, 0.10, 0.50]) and all(np.isnan(y[0]) for y in ys)
+        assert not ax.get_legend().get_frame_on()
         _, own = plt.subplots()
         assert history.plot(ax=own) is own
     finally:
