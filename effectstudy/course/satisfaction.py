@@ -61,6 +61,8 @@ register({
     "grade_median": {"nl": "Mediaan cijfer", "en": "Median grade"},
     "grade_mean_rounded": {"nl": "Gem. cijfer (afgerond)", "en": "Mean grade (rounded)"},
     "grade": {"nl": "Cijfer", "en": "Grade"},
+    "grade_min": {"nl": "Laagste cijfer", "en": "Lowest grade"},
+    "grade_max": {"nl": "Hoogste cijfer", "en": "Highest grade"},
 })
 
 
@@ -87,17 +89,22 @@ class SatisfactionResult(TablesResult):
         forms with a grade; ``n`` sums to ``n_graded``)."""
         return self.tables["grades"].copy()
 
-    def plot(self, ax=None, *, lang: str = "nl"):
-        """Bars of the grade distribution (overall)."""
-        ax = axes(ax)
+    def plot(self, ax=None, *, lang: str | None = None):
+        """Bars of the grade distribution (overall), in ``lang`` (default: the result's language)."""
+        from effectstudy.core.plotting import describe_figure, plot_lang
+
+        lang = plot_lang(lang, self.meta)
+        ax = axes(ax, figsize=(5.5, 4))
         g = self.tables["grades"]
         if "group" in g:
             g = g[g["group"] == OVERALL]
         ax.bar(g["grade"].astype(int), g["n"], color="#56B4E9")
         ax.set_xticks(list(GRADES))
         ax.set_xlabel(label("grade", lang))
-        ax.set_ylabel(label("n", lang))
-        return ax
+        ax.set_ylabel(label("fig_n_clients", lang))
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        return describe_figure(ax, title=label("fig_grades_title", lang), alt=label("fig_grades_alt", lang),
+                               data=g[["grade", "n"]])
 
 
 def _flag(df: pd.DataFrame, col: Hashable, arg: str) -> tuple[np.ndarray, np.ndarray]:

@@ -207,12 +207,13 @@ class SignalAccuracyResult(Result):
                 f"{est('auc')}. {ex} completed episodes without a measurement between pre and "
                 "post could not be judged by the signal.")
 
-    def plot(self, ax=None, *, lang: str = "nl"):
-        """Empirical ROC curve of the continuous signal with the flag's operating point."""
-        if ax is None:
-            import matplotlib.pyplot as plt
+    def plot(self, ax=None, *, lang: str | None = None):
+        """Empirical ROC curve of the continuous signal with the flag's operating point, in
+        ``lang`` (default: the result's own language)."""
+        from effectstudy.core.plotting import axes, describe_figure, number_ticks, plot_lang
 
-            _, ax = plt.subplots(figsize=(4, 4))
+        lang = plot_lang(lang, self.meta)
+        ax = axes(ax, figsize=(4.8, 5))
         u = self._used()
         poor = u["poor"].to_numpy(dtype=bool)
         s = u["score"].to_numpy(float)
@@ -223,10 +224,14 @@ class SignalAccuracyResult(Result):
         ax.plot([0, 1], [0, 1], color="grey", ls=":")
         sm = self.summary().set_index("measure")["estimate"]
         ax.plot(1 - sm["specificity"], sm["sensitivity"], "o", color="black")
-        ax.set_xlabel(f"1 - {label('specificity', lang)}")
+        ax.set_xlabel(f"1 − {label('specificity', lang).lower()}")
         ax.set_ylabel(label("sensitivity", lang))
-        ax.set_title(f"AUC {sm['auc']:.2f}")
-        return ax
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        number_ticks(ax, lang)
+        title = f"{label('fig_roc_title', lang)} (AUC = {number(sm['auc'], lang)})"
+        return describe_figure(ax, title=title, alt=label("fig_roc_alt", lang),
+                               data=pd.DataFrame({"fpr": fpr, "tpr": tpr}))
 
 
 # ============================================================================ measures

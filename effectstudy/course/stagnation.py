@@ -363,7 +363,7 @@ def _rule_text(meta: dict[str, Any], lang: Lang, unit: str) -> str:
     rule, criterion = meta.get("rule"), meta.get("criterion")
     rci = criterion == "rci"
     crit = number(meta.get("critical_value"), lang)
-    pts = number((meta.get("critical_value") or math.nan) * (meta.get("s_diff") or math.nan), lang)
+    pts = number((meta.get("critical_value") or math.nan) * (meta.get("s_diff") or math.nan), lang, 1)
     pct = percent(meta.get("threshold"), lang)
     if rule == "early_no_progress":
         lo, hi = (f"{w:g}" for w in meta["window"])
@@ -424,7 +424,7 @@ def _figures_text(meta: dict[str, Any], s: pd.Series, ev: pd.DataFrame, lang: La
     reasons = meta.get("not_evaluable_reasons") or {}
     if reasons:
         out.append(("Niet te beoordelen: " if nl else "Not evaluable: ")
-                   + "; ".join(f"{translate(k, lang)} {v}" for k, v in reasons.items()) + ".")
+                   + "; ".join(f"{v} ({translate(k, lang)})" for k, v in reasons.items()) + ".")
     if early and len(ev):
         if meta.get("criterion") == "rci":
             imp = ev["improvement"].to_numpy(dtype=float)
@@ -432,7 +432,8 @@ def _figures_text(meta: dict[str, Any], s: pd.Series, ev: pd.DataFrame, lang: La
             vals = (f"{number(imp.mean(), lang, 1)} {'punten' if nl else 'points'} "
                     f"({'mediaan' if nl else 'median'} {number(float(np.median(imp)), lang, 1)})",
                     f"{number(c * sd, lang, 1)} {'punten' if nl else 'points'} ({number(c, lang)} × "
-                    f"S_diff {number(sd, lang)})")
+                    f"{'de standaardfout van het verschil' if nl else 'the standard error of the difference'} "
+                    f"{number(sd, lang)})")
         else:
             pr = ev["pct_improvement"].to_numpy(dtype=float)
             vals = (f"{percent(pr.mean(), lang, 1)} {'van de eerste score' if nl else 'of the first score'} "
@@ -468,6 +469,11 @@ class StagnationSensitivity(TableResult):
     """
 
     title = "Stagnation: sensitivity to window and threshold"
+    #: a report splits the wide table here; the window and threshold columns start every part
+    display_parts = (("part_rate", ("n", "n_evaluable", "n_stagnated", "share_evaluable", "rate", "ci_low",
+                                    "ci_high")),
+                     ("part_progress", ("mean_progress", "median_progress", "mean_improvement",
+                                        "median_improvement", "current")))
 
 
 # ============================================================================ result
@@ -625,7 +631,7 @@ class StagnationResult(Result):
         >>> res = es.stagnation(df, subject="ep", time="t", outcome="y", better_is="lower",
         ...                     reliability=0.9)
         >>> print(res.rule_text("en"))  # doctest: +ELLIPSIS
-        Stagnation stands in for the practice's "insufficient progress on the goals agreed at the start". What is measured is narrower: an episode counts as stagnated when its last measurement in sessions 3 to 5 shows no reliable improvement over its first measurement (RCI after Jacobson & Truax (1991) at most 1.96, i.e. an improvement of at most 6.20 points). The rule does not see the agreed goals themselves, ...
+        Stagnation stands in for the practice's "insufficient progress on the goals agreed at the start". What is measured is narrower: an episode counts as stagnated when its last measurement in sessions 3 to 5 shows no reliable improvement over its first measurement (RCI after Jacobson & Truax (1991) at most 1.96, i.e. an improvement of at most 6.2 points). The rule does not see the agreed goals themselves, ...
         """
         check_lang(lang)
         if unit not in UNITS:
@@ -642,7 +648,7 @@ class StagnationResult(Result):
         >>> res = es.stagnation(df, subject="ep", time="t", outcome="y", better_is="lower",
         ...                     criterion="percent", threshold=0.25)
         >>> print(res.text("en").split(chr(10) * 2)[1])  # doctest: +ELLIPSIS
-        2 of 3 episodes could be evaluated (67%, 95% CI 21% to 94%); of these, 1 stagnated (50%, 95% CI 9% to 91%). Not evaluable: single measurement 1. ...
+        2 of 3 episodes could be evaluated (67%, 95% CI 21% to 94%); of these, 1 stagnated (50%, 95% CI 9% to 91%). Not evaluable: 1 (single measurement). ...
         """
         rule = self.rule_text(lang, unit)
         s = self.summary().iloc[-1]
@@ -650,15 +656,23 @@ class StagnationResult(Result):
         ev = pat[pat["status"] != "not_evaluable"]
         return rule + "\n\n" + _figures_text(self.meta, s, ev, lang)
 
-    def plot(self, ax=None, *, lang: Lang = "nl"):
-        """Stagnation rate per group (and overall) with Wilson intervals; returns the Axes."""
-        if ax is None:
-            import matplotlib.pyplot as plt
+    def plot(self, ax=None, *, lang: Lang | None = None):
+        """Stagnation percentage per group (and overall) with Wilson intervals, in ``lang``
+        (default: the result's own language); returns the Axes."""
+        from effectstudy.core.plotting import (
+            axes,
+            describe_figure,
+            group_name,
+            number_ticks,
+            plot_lang,
+            wrap,
+        )
 
-            _, ax = plt.subplots(figsize=(5.5, 3.5))
+        lang = plot_lang(lang, self.meta)
         s = self.summary()
-        names = ([label("all", lang) if o else str(g) for g, o in zip(s["group"], s["overall"],
-                                                                     strict=True)]
+        ax = axes(ax, figsize=(7, 2.2 + 0.4 * len(s)))
+        names = ([label("all", lang) if o else group_name(g, lang) for g, o in zip(s["group"], s["overall"],
+                                                                               strict=True)]
                  if "group" in s else [label("all", lang)])
         ypos = np.arange(len(s))[::-1]
         r = s["rate"].to_numpy(dtype=float)
@@ -666,13 +680,20 @@ class StagnationResult(Result):
                          s["ci_high"].to_numpy(dtype=float) - r])
         ax.errorbar(r, ypos, xerr=err, fmt="o", color="black", capsize=3, ms=5)
         ax.set_yticks(ypos)
-        ax.set_yticklabels([f"{nm} (n={int(n)}, {label('n_not_evaluable', lang)} {int(k)})"
+        ax.set_yticklabels([f"{wrap(nm, 30)} (n={int(n)}; {int(k)} {label('not_evaluable', lang)})"
                             for nm, n, k in zip(names, s["n_evaluable"], s["n_not_evaluable"],
                                                 strict=True)])
+        ax.set_ylim(-0.7, len(s) - 0.3)
         ax.set_xlim(0, 1)
-        ax.set_xlabel(f"{label('stagnation_rate', lang)} ({percent(self.meta.get('ci', 0.95), lang)} "
-                      f"{label('ci', lang)}, Wilson) - {label(self.meta.get('rule', ''), lang)}")
-        return ax
+        ci = percent(self.meta.get("ci", 0.95), lang)
+        ax.set_xlabel(f"{label('fig_stagnation_axis', lang)} ({ci} {label('ci', lang)}, Wilson)")
+        number_ticks(ax, lang, axis="x", as_percent=True)
+        rule = self.meta.get("rule")
+        title = label("fig_stagnation_title", lang) + (f": {label(rule, lang)}" if rule else "")
+        data = s[[c for c in ("group", "n_evaluable", "n_not_evaluable", "n_stagnated", "rate", "ci_low",
+                              "ci_high") if c in s]]
+        return describe_figure(ax, title=title, alt=label("fig_stagnation_alt", lang).format(ci=ci),
+                               data=data)
 
 
 

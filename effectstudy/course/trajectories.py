@@ -54,6 +54,7 @@ register({
     "n_subjects": {"nl": "n cliënten", "en": "n subjects"},
     "n_obs": {"nl": "n metingen", "en": "n measurements"},
     "n_with_post": {"nl": "n met nameting", "en": "n with post"},
+    "n_single_obs": {"nl": "n met één meting", "en": "n with one measurement"},
     "time_from": {"nl": "Van", "en": "From"},
     "time_to": {"nl": "Tot", "en": "To"},
     "mean_from": {"nl": "Gem. begin", "en": "Mean at start"},
@@ -202,11 +203,17 @@ class TrajectoryResult(TablesResult):
         cols = (["group"] if "group" in d else []) + ["bin", "time", "n", "mean", "se"]
         return out[cols]
 
-    def plot(self, ax=None, *, bins: Any = None, lang: str = "nl"):
+    def plot(self, ax=None, *, bins: Any = None, lang: str | None = None):
         """Observed means per time bin (points with 95% bars, see :meth:`observed_means`)
         and the model-implied mean curve per group up to the 95th percentile of the times
-        (or the last bin)."""
-        ax = axes(ax)
+        (or the last bin), in ``lang`` (default: the result's own language).  The axes name
+        the time unit (``meta["time_unit"]``, e.g. ``session``) and the scale when the
+        result records them."""
+        from effectstudy.core.plotting import describe_figure, group_name, number_ticks, plot_lang
+        from effectstudy.outcomes.plots import scale_text
+
+        lang = plot_lang(lang, self.meta)
+        ax = axes(ax, figsize=(7, 4.6))
         obs = self.observed_means(bins)
         t = self.data["time"].to_numpy(dtype=float)
         # the model curve spans the bulk of the data (to the 95th percentile of the times),
@@ -219,16 +226,19 @@ class TrajectoryResult(TablesResult):
         for j, g in enumerate(levels):
             c = colours[j % len(colours)]
             o = obs if g is None else obs[obs["group"] == g]
-            name = label("all", lang) if g is None else str(g)
+            name = label("all", lang) if g is None else group_name(g, lang)
             ax.errorbar(o["time"], o["mean"], yerr=1.96 * o["se"].fillna(0), fmt="o",
                         color=c, ms=4, capsize=2, alpha=0.8,
-                        label=f"{name} ({label('observed', lang)})")
+                        label=f"{name} ({label('fig_observed', lang)})")
             ax.plot(grid, self.predict(grid, g), color=c, lw=1.8,
-                    label=f"{name} ({label('model', lang)})")
-        ax.set_xlabel(str(self.meta["time"]))
-        ax.set_ylabel(str(self.meta["outcome"]))
-        ax.legend(frameon=False, fontsize="small")
-        return ax
+                    label=f"{name} ({label('fig_model', lang)})")
+        unit = self.meta.get("time_unit")
+        ax.set_xlabel(label({"session": "fig_session", "weeks": "fig_weeks"}.get(unit, "fig_time"), lang))
+        ax.set_ylabel(scale_text(self.meta, lang) or label("fig_score", lang))
+        number_ticks(ax, lang)
+        ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        return describe_figure(ax, title=label("fig_trajectories_title", lang),
+                               alt=label("fig_trajectories_alt", lang), data=obs)
 
 
 

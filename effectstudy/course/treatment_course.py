@@ -64,6 +64,15 @@ register({
     "n_beyond": {"nl": "n boven gepland", "en": "n beyond planned"},
     "share_within": {"nl": "Aandeel binnen gepland", "en": "Share within planned"},
     "share_beyond": {"nl": "Aandeel boven gepland", "en": "Share beyond planned"},
+    "share_within_ci_low": {"nl": "Binnen gepland BI onder", "en": "Within planned CI low"},
+    "share_within_ci_high": {"nl": "Binnen gepland BI boven", "en": "Within planned CI high"},
+    "share_beyond_ci_low": {"nl": "Boven gepland BI onder", "en": "Beyond planned CI low"},
+    "share_beyond_ci_high": {"nl": "Boven gepland BI boven", "en": "Beyond planned CI high"},
+    "n_no_outcome": {"nl": "n zonder uitkomst", "en": "n without outcome"},
+    "n_improved": {"nl": "n verbeterd", "en": "n improved"},
+    "share_improved": {"nl": "Aandeel verbeterd", "en": "Share improved"},
+    "n_deteriorated": {"nl": "n verslechterd", "en": "n deteriorated"},
+    "share_deteriorated": {"nl": "Aandeel verslechterd", "en": "Share deteriorated"},
     "below": {"nl": "minder dan gepland", "en": "below planned"},
     "within": {"nl": "binnen gepland", "en": "within planned"},
     "beyond": {"nl": "meer dan gepland", "en": "beyond planned"},
@@ -344,33 +353,43 @@ class TreatmentCourseResult(TablesResult):
         return self._table("outcome_by_length", "outcome")
 
     def plot(self, ax=None, kind: Literal["sessions", "length"] = "sessions", *,
-             lang: str = "nl"):
+             lang: str | None = None):
         """``kind="sessions"``: bars of the number of closed episodes per session count with
-        the planned range marked; ``"length"``: sessions against improvement."""
-        ax = axes(ax)
+        the planned range marked; ``"length"``: sessions against improvement.  In ``lang``
+        (default: the result's own language)."""
+        from effectstudy.core.plotting import describe_figure, plot_lang
+
+        lang = plot_lang(lang, self.meta)
         p = self.patients
         lo, hi = self.meta["planned"]
         if kind == "sessions":
+            ax = axes(ax, figsize=(6.5, 4.2))
             s = p.loc[p["closed"], "sessions"].dropna().astype(int)
             vc = s.value_counts().sort_index()
             ax.bar(vc.index.to_numpy(), vc.to_numpy(), color="#56B4E9", width=0.85)
             ax.axvspan(lo - 0.5, hi + 0.5, color="grey", alpha=0.12, lw=0,
-                       label=label("within", lang))
+                       label=f"{label('fig_planned', lang)} ({lo}–{hi})")
             ax.set_xlabel(label("sessions", lang))
-            ax.set_ylabel(label("n_closed", lang))
-            ax.legend(frameon=False, fontsize="small")
-            return ax
+            ax.set_ylabel(label("fig_n_closed", lang))
+            ax.yaxis.get_major_locator().set_params(integer=True)
+            ax.legend(frameon=False, fontsize="small", loc="upper right")
+            data = pd.DataFrame({"sessions": vc.index.to_numpy(), "n": vc.to_numpy()})
+            return describe_figure(ax, title=label("fig_sessions_title", lang),
+                                   alt=label("fig_sessions_alt", lang).format(lo=lo, hi=hi), data=data)
         if kind == "length":
             if "improvement" not in p:
                 raise ArgumentError("kind", kind, "'sessions' (no outcome= was given)")
+            ax = axes(ax, figsize=(6.5, 4.6))
             q = p[p["closed"] & p["improvement"].notna()]
             ax.scatter(q["sessions"], q["improvement"], s=14, alpha=0.6, color="#0072B2",
                        edgecolor="none")
             ax.axhline(0, color="grey", lw=0.8, ls="--")
             ax.axvspan(lo - 0.5, hi + 0.5, color="grey", alpha=0.12, lw=0)
             ax.set_xlabel(label("sessions", lang))
-            ax.set_ylabel(label("mean_improvement", lang))
-            return ax
+            ax.set_ylabel(label("fig_improvement", lang))
+            data = q[["sessions", "improvement"]].reset_index(drop=True)  # no episode ids in a report
+            return describe_figure(ax, title=label("fig_length_title", lang),
+                                   alt=label("fig_length_alt", lang), data=data)
         raise ArgumentError("kind", kind, "'sessions' or 'length'")
 
 

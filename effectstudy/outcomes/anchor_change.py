@@ -134,15 +134,22 @@ class AnchorGroupResult(Result):
         """A copy of the group table (numbers and the category code)."""
         return self.table.copy()
 
-    def plot(self, ax=None, *, lang: str = "nl"):
-        """Each estimate with its interval, the line of no change and the MID threshold."""
+    def plot(self, ax=None, *, lang: str | None = None):
+        """Each estimate with its interval, the line of no change and the MID threshold, in
+        ``lang`` (default: the result's own language)."""
+        from effectstudy.core.formatting import percent
+        from effectstudy.core.plotting import plot_lang
+
+        lang = plot_lang(lang, self.meta)
         t = self.table
         if self.meta["effect"] == "between":
             t = t.rename(columns={"comparison": "group", "n_comparison": "n"})
-        ax = forest(t, {"estimate_name": "estimate", "ci": self.meta["ci"]}, ax=ax, lang=lang)
+        ax = forest(t, {"estimate_name": label("fig_mean_change_points", lang), "ci": self.meta["ci"]},
+                    ax=ax, lang=lang, title=label("fig_anchor_title", lang))
         threshold = float(self.meta["threshold"])
         ax.axvline(threshold, color="#D55E00", lw=1, ls=":", label=label("threshold", lang))
         ax.legend(loc="best", fontsize="small", frameon=False)
+        ax.figure.es_alt = label("fig_anchor_alt", lang).format(ci=percent(self.meta["ci"], lang))
         return number_ticks(ax, lang, axis="x")
 
 

@@ -22,7 +22,7 @@ from effectstudy.core.formatting import DEFAULT_LANG, Lang, check_lang, frame, n
 from effectstudy.core.jsonable import jsonable
 from effectstudy.core.labels import label, register
 from effectstudy.core.plotting import category_bars
-from effectstudy.core.results import Result, base_meta, translate_frame
+from effectstudy.core.results import Result, base_meta, table_html, translate_frame
 from effectstudy.core.schema import CATEGORIES
 from effectstudy.outcomes.anchor_change import AnchorGroupResult
 
@@ -124,17 +124,18 @@ class ApproachesResult(Result):
             det=det, src=src)]
 
     def _repr_html_(self) -> str:
+        # each table named in its <caption> (a report numbers them: ReportOutput)
         lang = self.lang
-        head = f"<h4>{html.escape(label(self.title, lang))}</h4>"
         if len(self.parts) < 2:
-            return f"<div>{head}<p>{html.escape(label('approaches_none', lang))}</p></div>"
+            return (f"<div><h4>{html.escape(label(self.title, lang))}</h4>"
+                    f"<p>{html.escape(label('approaches_none', lang))}</p></div>")
         lines = "".join(f"<p>{html.escape(t)}</p>" for t in self._lines(lang))
-        out = f"<div>{head}{lines}{self.format(lang).to_html(index=False)}"
+        out = f"<div>{lines}{table_html(self.format(lang), index=False, caption=label(self.title, lang), lang=lang)}"
         if self.group_level is not None:
             shown = self.group_level[["group", "n", "estimate", "ci_low", "ci_high", "threshold",
                                       "category"]].rename(columns={"estimate": "mean_change"})
             g = translate_frame(frame(shown, lang), lang)
-            out += f"<h4>{html.escape(label('anchor_group', lang))}</h4>{g.to_html(index=False)}"
+            out += table_html(g, index=False, caption=label("anchor_group", lang), lang=lang)
         return out + "</div>"
 
     def __repr__(self) -> str:
@@ -147,11 +148,15 @@ class ApproachesResult(Result):
             out["group_level"] = jsonable(self.group_level)
         return out
 
-    def plot(self, ax=None, *, lang: Lang = DEFAULT_LANG):
-        """Stacked category bars, one per approach."""
+    def plot(self, ax=None, *, lang: Lang | None = None):
+        """Stacked category bars, one per approach, in ``lang`` (default: the result's language)."""
+        from effectstudy.core.plotting import plot_lang
+
+        lang = plot_lang(lang or self.lang, self.meta)
         s = self.summary().rename(columns={"approach": "group"})
         s["group"] = [label(f"approach_{a}", lang) for a in s["group"]]
-        return category_bars(s, ax=ax, lang=lang)
+        return category_bars(s, ax=ax, lang=lang, grouping="fig_approach",
+                             title=label("fig_approaches_title", lang))
 
 
 def approaches_result(

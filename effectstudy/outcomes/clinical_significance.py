@@ -389,9 +389,13 @@ class PercentChangeResult(Result):
         """Counts per category (each patient counted once; they sum to ``n_used``)."""
         return counts_table(self.patients, RC_CATEGORIES, "group" in self.patients)
 
-    def plot(self, ax=None, **kwargs):
-        """Category bars per group."""
-        return plotting.category_bars(self.summary(), ax=ax, **kwargs)
+    def plot(self, ax=None, *, lang: str | None = None, **kwargs):
+        """Category bars per group, in ``lang`` (default: the result's own language)."""
+        from effectstudy.core.plotting import plot_lang
+
+        lang = plot_lang(lang, self.meta)
+        return plotting.category_bars(self.summary(), ax=ax, lang=lang, grouping=self.meta.get("group"),
+                                      **kwargs)
 
 
 def percent_change(

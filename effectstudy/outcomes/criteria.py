@@ -67,14 +67,59 @@ register({
     "crit_m_reference": {"nl": "referentiegemiddelde", "en": "reference mean"},
     "crit_sd_reference": {"nl": "referentie-SD", "en": "reference SD"},
     "crit_cutoff": {"nl": "afkappunt", "en": "cut-off"},
-    "crit_s_diff": {"nl": "S_diff (SE van het verschil)", "en": "S_diff (SE of the difference)"},
+    "crit_s_diff": {"nl": "standaardfout van het verschil (S-diff)", "en": "standard error of the difference (S-diff)"},
     "kind": {"nl": "Herkomst", "en": "Source"},
     "detail": {"nl": "Toelichting", "en": "Detail"},
     "kind_registry": {"nl": "instrumentregister", "en": "instrument registry"},
-    "kind_params": {"nl": "parameters", "en": "params"},
+    "kind_params": {"nl": "parameterbestand", "en": "parameter file"},
     "kind_reference run": {"nl": "referentierun", "en": "reference run"},
     "kind_sample": {"nl": "steekproefgebaseerd", "en": "sample-based"},
     "kind_derived": {"nl": "afgeleid", "en": "derived"},
+})
+
+#: the keys of the explanations below (an unknown kind gets no explanation, never a raw code)
+_WHY = {f"why_{g}_{k}" for g in ("reliability", "reference", "cutoff")
+        for k in ("registry", "params", "reference_run", "sample")}
+
+#: the criteria table's explanation (``Toelichting`` / ``Detail``) per value and source, in words:
+#: ``why_<value>_<kind>`` (kind with ``_`` for a space); the source texts of the record (free text,
+#: in the language they were written in) stay in ``meta`` and the provenance, not in the table
+register({
+    "why_reliability_registry": {"nl": "gepubliceerde betrouwbaarheid uit het instrumentregister",
+                                 "en": "published reliability from the instrument registry"},
+    "why_reliability_params": {"nl": "opgegeven in het parameterbestand",
+                               "en": "given in the parameter file"},
+    "why_reliability_reference_run": {"nl": "overgenomen uit een eerdere run",
+                                      "en": "taken from an earlier run"},
+    "why_reliability_sample": {"nl": "Cronbachs alfa uit de eigen steekproef; verschuift met de steekproef",
+                               "en": "Cronbach's alpha from this run's own sample; moves with the sample"},
+    "why_reference_registry": {"nl": "klinische normgroep uit het instrumentregister",
+                               "en": "clinical norm group from the instrument registry"},
+    "why_reference_params": {"nl": "opgegeven in het parameterbestand", "en": "given in the parameter file"},
+    "why_reference_reference_run": {"nl": "overgenomen uit een eerdere run", "en": "taken from an earlier run"},
+    "why_reference_sample": {"nl": "voormetingen van de eigen steekproef; verschuift met de steekproef",
+                             "en": "pre scores of this run's own sample; moves with the sample"},
+    "why_cutoff_params": {"nl": "opgegeven in het parameterbestand", "en": "given in the parameter file"},
+    "why_cutoff_registry": {"nl": "gepubliceerd afkappunt uit het instrumentregister",
+                            "en": "published cut-off from the instrument registry"},
+    "why_cutoff_reference_run": {"nl": "overgenomen uit een eerdere run", "en": "taken from an earlier run"},
+    "why_cutoff_a": {"nl": "afkappunt a: 2 SD van het referentiegemiddelde, in de richting van herstel",
+                     "en": "cut-off a: 2 SD from the reference mean, towards recovery"},
+    "why_cutoff_b": {"nl": "afkappunt b: 2 SD van het gemiddelde van de gezonde normgroep, in de richting "
+                           "van de klachten",
+                     "en": "cut-off b: 2 SD from the mean of the healthy norm group, towards the symptoms"},
+    "why_cutoff_c": {"nl": "afkappunt c: het punt tussen de klinische en de gezonde normgroep, gewogen naar "
+                           "hun SD's",
+                     "en": "cut-off c: the point between the clinical and the healthy norm group, weighted "
+                           "by their SDs"},
+    "why_cutoff_from": {"nl": "referentiegemiddelde en -SD: {kind}", "en": "reference mean and SD: {kind}"},
+    "why_s_diff": {"nl": "referentie-SD × √(2 × (1 − betrouwbaarheid)) (Jacobson & Truax 1991)",
+                   "en": "reference SD × √(2 × (1 − reliability)) (Jacobson & Truax 1991)"},
+    "why_s_diff_ha": {"nl": "; bij de methode van Hageman & Arrindell gebruikt de betrouwbare-"
+                            "veranderingsindex de SD's van de steekproef, deze S_diff legt alleen het afkappunt vast",
+                      "en": "; with the Hageman & Arrindell method the reliable change index uses the sample's "
+                            "SDs, this S_diff fixes the cut-off only"},
+    "why_sample_based": {"nl": "steekproefgebaseerd in die run", "en": "sample-based in that run"},
 })
 
 
@@ -144,8 +189,45 @@ class Criteria(Result):
             rows.append({label("criterion", lang): label(f"crit_{r.criterion}", lang),
                          label("value", lang): "–" if r.value is None else number(r.value, lang, dig.get(r.criterion, 1)),
                          label("kind", lang): label(f"kind_{kind}", lang) if kind else "",
-                         label("detail", lang): r.source or ""})
+                         label("detail", lang): self.explain(r.criterion, lang)})
         return pd.DataFrame(rows)
+
+    def explain(self, name: str, lang: str = "nl") -> str:
+        """Where the value ``name`` came from, in words of ``lang`` (the table's *Toelichting*):
+        built from the recorded kinds, never from the free-text sources (those stay in ``meta``
+        for the provenance).  A ``*_source`` given as ``{nl: ..., en: ...}`` is added in ``lang``.
+
+        >>> c = Criteria(meta=criteria_record(reliability=0.8, m_reference=20.0, sd_reference=5.0,
+        ...     cutoff=10.0, sources={"reliability_kind": "sample", "cutoff_kind": "sample",
+        ...     "m_reference_kind": "sample", "sd_reference_kind": "sample"}, instrument="x", scale="t",
+        ...     method="jt", cutoff_type="a"))
+        >>> c.explain("reliability", "nl")
+        'Cronbachs alfa uit de eigen steekproef; verschuift met de steekproef'
+        >>> c.explain("cutoff", "en")
+        'cut-off a: 2 SD from the reference mean, towards recovery (reference mean and SD: sample-based)'
+        """
+        m = self.meta
+        kind = m.get(f"{name}_kind")
+        kind = "sample" if name in self.sample_based else kind
+        key = kind.replace(" ", "_") if isinstance(kind, str) else ""
+        if name == "s_diff":
+            text = label("why_s_diff", lang) + (label("why_s_diff_ha", lang) if m.get("method") == "ha" else "")
+        elif name == "cutoff" and kind in ("sample", "registry", "params") and m.get("cutoff_type") in ("a", "b", "c"):
+            ref = "sample" if "m_reference" in self.sample_based else m.get("m_reference_kind")
+            text = label(f"why_cutoff_{m['cutoff_type']}", lang)
+            if ref in KINDS:
+                text += f" ({label('why_cutoff_from', lang).format(kind=label(f'kind_{ref}', lang))})"
+        else:
+            group = "reference" if name in ("m_reference", "sd_reference") else name
+            text = label(f"why_{group}_{key}", lang) if f"why_{group}_{key}" in _WHY else ""
+        if kind == "reference run" and m.get("reference_run"):
+            text += f" ({Path(str(m['reference_run'])).name}, SHA-256 {str(m.get('reference_run_sha256'))[:12]})"
+            if name in m.get("reference_sample_based", []):
+                text += f"; {label('why_sample_based', lang)}"
+        own = m.get(f"{name}_source")
+        if isinstance(own, dict) and isinstance(own.get(lang), str):  # a source written in both languages
+            text += f": {own[lang]}"
+        return text
 
     def text(self, lang: str = "nl") -> str:
         """One sentence for a methods section: every value with its source; sample-based ones named so."""

@@ -70,8 +70,8 @@ def test_repeated_session_excluded_counted_and_others_unchanged(kw):
     assert s["n"] == w["n"] + 3 and s["n_not_evaluable"] == w["n_not_evaluable"] + 3
     assert s["rate"] == w["rate"]
     # the report text counts them
-    assert "repeated session 3" in res.text("en")
-    assert "twee metingen in één sessie 3" in res.text("nl")
+    assert "3 (repeated session)" in res.text("en")
+    assert "3 (twee metingen in één sessie)" in res.text("nl")
 
 
 def test_repeated_session_takes_precedence_and_rows_with_missing_values_do_not_repeat():

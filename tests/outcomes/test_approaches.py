@@ -163,7 +163,7 @@ def test_group_level_stacks_overall_and_per_group_rows(full):
     assert g.index.equals(pd.RangeIndex(3))
     assert g["estimate"].tolist() == pytest.approx([-16 / 6, -14 / 3, -2 / 3])
     assert [r["group"] for r in res.to_dict()["group_level"]] == ["all", "a", "b"]
-    assert "<h4>Mean change against the MID</h4>" in html
+    assert "<caption>Mean change against the MID</caption>" in html
     assert html.endswith("</table></div>")
 
 

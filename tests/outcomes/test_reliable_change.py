@@ -10,6 +10,7 @@ with a tight optimizer tolerance (``tests/reference/hlm_lme4/``) 1e-5 relative.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -288,7 +289,9 @@ def test_to_dict_and_html_render(small):
     res = rc(small)
     d = res.to_dict()
     assert d["meta"]["method"] == "jt"
-    assert "Reliable change" in res._repr_html_()
+    assert "Betrouwbare verandering" in res._repr_html_()  # no language given: the default, Dutch
+    english = dataclasses.replace(res, meta={**res.meta, "lang": "en"})  # a result in English
+    assert "Reliable change" in english._repr_html_()
 
 
 @pytest.mark.parametrize("time", ["occasion", "week"])
