@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -40,10 +40,10 @@ from effectstudy.core.errors import (
     ParamsError,
     ProvisionalKeyWarning,
 )
-from effectstudy.core.formatting import number
+from effectstudy.core.formatting import interval, number
 from effectstudy.core.keys import index_positions, isin, key_codes
 from effectstudy.core.labels import label, register
-from effectstudy.core.params import REPORT_MODELS, Params, load_report_params
+from effectstudy.core.params import REPORT_MODELS, Params, in_language, load_report_params
 from effectstudy.core.plotting import forest
 from effectstudy.core.results import TableResult, base_meta
 from effectstudy.core.rowkey import load_row_key
@@ -73,10 +73,16 @@ from effectstudy.outcomes.approaches import approaches_result
 from effectstudy.outcomes.clinical_significance import clinical_significance
 from effectstudy.outcomes.criteria import Criteria, criteria_record, read_reference_run
 from effectstudy.outcomes.cutoff_change import cutoff_change
-from effectstudy.outcomes.effect_size import EffectSizeResult, prepost_effect
+from effectstudy.outcomes.effect_size import (
+    POST_MINUS_PRE,
+    EffectSizeResult,
+    definition_text,
+    prepost_effect,
+)
 from effectstudy.outcomes.missing_data import baseline_table, itt_effect, itt_frame
 from effectstudy.reports.stagnation_list import stagnation_list
 from effectstudy.reports.yearly import KeyFigures, PublishedTables, key_figures, trend, yearly_text
+from effectstudy.reports.yearly import methods_text as yearly_methods_text
 
 __all__ = ["Study", "FlowResult", "SampleResult", "example_params"]
 
@@ -115,6 +121,18 @@ register({
 })
 
 
+#: the imputation model's covariates as :meth:`Study.itt_text` names them (``itt_predictor_<name>``)
+ITT_PREDICTORS = {
+    "itt_predictor_diagnosis": {"nl": "diagnosegroep", "en": "diagnosis group"},
+    "itt_predictor_care_type": {"nl": "zorgvorm", "en": "care type"},
+    "itt_predictor_sessions": {"nl": "aantal sessies", "en": "number of sessions"},
+    "itt_predictor_sex": {"nl": "geslacht", "en": "sex"},
+    "itt_predictor_age": {"nl": "leeftijd", "en": "age"},
+    "itt_predictor_regular_end": {"nl": "reguliere afsluiting", "en": "regular end"},
+    "itt_predictor_treatment": {"nl": "behandeling", "en": "treatment"},
+}
+register(ITT_PREDICTORS)
+
 #: what a flow's meta takes over from the pairing of the primary scale: the post rule and its counts
 PAIRING_FLOW_META = ("post_rule", "n_interim_as_post", "n_interim_as_post_dropout", "n_no_post_interim_only")
 
@@ -140,16 +158,17 @@ class FlowResult(TableResult):
     def rows(self) -> pd.DataFrame:
         return self.files.copy()
 
-    def plot(self, ax=None, lang: str = "nl"):
-        """Flow diagram (CONSORT style): the episodes left after each step, exclusions beside it."""
-        import matplotlib.pyplot as plt  # noqa: PLC0415 - matplotlib only when a plot is drawn
+    def plot(self, ax=None, lang: str | None = None):
+        """Flow diagram (CONSORT style): the episodes left after each step, exclusions beside it;
+        in ``lang`` (default: the result's own language), titled, with alt text and data."""
+        from effectstudy.core.plotting import axes, plot_lang  # noqa: PLC0415
 
+        lang = plot_lang(lang, self.meta)
         t = self.table
         # one box per step that keeps episodes; the exclusions of a step (for the analysed pairs:
         # the pairing reasons) stand beside the arrow into its box
         steps = [st for st in dict.fromkeys(t["step"]) if st != "pairing"]
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 1.25 * len(steps) + 0.5))
+        ax = axes(ax, figsize=(8, 1.25 * len(steps) + 1.0))
         ax.set_axis_off()
         ax.set_xlim(0, 1)
         ax.set_ylim(-len(steps) + 0.4, 0.6)
@@ -172,7 +191,10 @@ class FlowResult(TableResult):
                 lines = [f"{label(r.reason, lang)}: {int(r.episodes)}" for r in gone.itertuples()]
                 ax.text(0.55, -i + 0.5, "\n".join(lines), ha="left", va="center", fontsize=8,
                         bbox={**box, "fc": "0.96"})
-        return ax
+        from effectstudy.core.plotting import describe_figure  # noqa: PLC0415
+
+        return describe_figure(ax, title=label("fig_flow_title", lang), alt=label("fig_flow_alt", lang),
+                               data=t)
 
     def meta_lines(self, lang: str = "nl") -> list[str]:
         """As :meth:`Result.meta_lines`, and which measurement is the post, with its counts."""
@@ -537,11 +559,16 @@ class Study:
         return text
 
     # ----------------------------------------------------------------------- descriptions
+    def question(self) -> str:
+        """The student's research question (params ``question``) in the report's language."""
+        return in_language(getattr(self.params, "question", ""), self.lang) or ""
+
     def heading(self) -> str:
         """The report's title line with the export date and the consent basis (Markdown)."""
         p = self.params
         nl = self.lang == "nl"
-        parts = [f"**{p.title}**" if p.title else ""]
+        title = in_language(p.title, self.lang)  # one title, or {nl, en}
+        parts = [f"**{title}**" if title else ""]
         if p.export_date:
             parts.append(("Export van " if nl else "Export of ") + p.export_date)
         if p.report == "yearly_summary":
@@ -571,17 +598,31 @@ class Study:
         return flow
 
     def key_status(self) -> str:
-        """A sentence on the scoring key: verified, or provisional with the reason and scales."""
+        """A short paragraph on the scoring key, wholly in the report's language: verified, or
+        provisional with the provisional scales by name, whether the report's outcome scale
+        depends on them, and the reason (the instrument file's ``status_reason`` in that language)."""
         meta = self.scores.meta
-        nl = self.lang == "nl"
-        name = meta.get("instrument_name", meta.get("instrument"))
-        if meta.get("key_status") == "provisional":
-            prov = ", ".join(meta.get("provisional_scales", [])) or "-"
-            head = (f"**Let op: de scoringssleutel van {name} is voorlopig** (voorlopige schalen: {prov}). "
-                    if nl else f"**Note: the scoring key of {name} is provisional** (provisional scales: {prov}). ")
-            return " ".join(x for x in (head + str(meta.get("key_status_reason", "")), self.scoring_note()) if x)
-        return " ".join(x for x in ((f"De scoringssleutel van {name} is geverifieerd." if nl
-                                     else f"The scoring key of {name} is verified."), self.scoring_note()) if x)
+        inst, lang = self.instrument, self.lang
+        nl = lang == "nl"
+        name = inst.display_name(lang)
+        if meta.get("key_status") != "provisional":
+            return " ".join(x for x in ((f"De scoringssleutel van {name} is geverifieerd." if nl
+                                         else f"The scoring key of {name} is verified."), self.scoring_note()) if x)
+        prov = [inst.scale_label(s, lang, code=True) for s in meta.get("provisional_scales", [])]
+        head = (f"**Let op: de scoringssleutel van {name} is voorlopig**" if nl
+                else f"**Note: the scoring key of {name} is provisional**")
+        if prov:
+            head += (f" voor {_and(prov, lang)}." if nl else f" for {_and(prov, lang)}.")
+            outcome = inst.scale_label(self.scale, lang)
+            if self.scale in meta.get("provisional_scales", []):
+                head += (f" De uitkomstmaat van dit rapport, {outcome}, is daar een van." if nl
+                         else f" This report's outcome measure, {outcome}, is one of them.")
+            else:
+                head += (f" De uitkomstmaat van dit rapport, {outcome}, hangt er niet van af." if nl
+                         else f" This report's outcome measure, {outcome}, does not depend on them.")
+        else:
+            head += "."
+        return " ".join(x for x in (head, inst.display_reason(lang) or "", self.scoring_note()) if x)
 
     def flow(self) -> FlowResult:
         """Every episode accounted for: read, validated, consent, selection, pre/post pairing."""
@@ -616,9 +657,14 @@ class Study:
         lg = long_data(self.stagnation_data(), "episode_id", "time", "score")
         return {"episodes": int(lg.repeated.sum()), "rows": int(lg.rows_repeated)}
 
-    def sample(self, groups: Sequence[str] | None = None) -> SampleResult:
-        """Episodes and clients per group, with sex, age at the start and sessions held."""
-        eps = self.episodes
+    def sample(self, groups: Sequence[str] | None = None, episodes: Sequence[Any] | None = None) -> SampleResult:
+        """Episodes and clients per group, with sex, age at the start and sessions held.
+
+        ``episodes``: only these episode ids, e.g. ``ancova.patients.index`` (the cases an
+        analysis used); ``meta`` then counts them (``n_used``) against all selected episodes
+        (``n_original``) and says ``population: "analysed"``.
+        """
+        eps = self.episodes if episodes is None else self.episodes[isin(self.episodes["episode_id"], episodes)]
         groups = self._coded("groups", self.analysis.groups if groups is None else groups)
         age = (eps["start_date"].dt.year - eps["birth_year"]).astype("Float64") if "birth_year" in eps else None
         rows = []
@@ -645,13 +691,17 @@ class Study:
                 if sessions is not None:
                     row["sessions_mean"] = float(sessions.iloc[pos].mean())
                 rows.append(row)
-        return SampleResult(meta=base_meta("describe", groups=groups, n_original=len(eps), n_used=len(eps)),
+        return SampleResult(meta=base_meta("describe", groups=groups, n_original=len(self.episodes), n_used=len(eps),
+                                           population="selected" if episodes is None else "analysed"),
                             table=pd.DataFrame(rows))
 
     # ----------------------------------------------------------------------- outcomes
     def effect_sizes(self, scales: Sequence[str] | None = None, groups: Sequence[str] | None = None):
         """Pre/post effect sizes per scale, overall and per group (``es.prepost_effect``).
 
+        Improvement-positive: each scale's ``better_is`` (the instrument registry's) is passed,
+        so a lower score after treatment on a lower-is-better scale gives a positive estimate
+        (``meta["orientation"] = "improvement positive"``, ``meta["better_is"]`` per scale).
         Returns an :class:`EffectSizeTable` whose summary stacks the results: ``scale``,
         ``grouping`` (``all`` or the group column) and ``group``.
         """
@@ -661,13 +711,15 @@ class Study:
         parts, metas = [], {}
         for scale in scales:
             data = self.pairs(scale).data
+            better_is = self.instrument.scales[scale].better_is
             for grouping in ["all", *groups]:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", DataQualityWarning)  # counted in meta
                     res = prepost_effect(data, subject="episode_id", time="time", outcome="score",
                                          pre="pre", post="post", method=es_.method, adjust=es_.adjust,
                                          ci=es_.ci, group=None if grouping == "all" else grouping,
-                                         ci_method=es_.ci_method, n_resamples=es_.n_resamples, seed=es_.seed)
+                                         ci_method=es_.ci_method, n_resamples=es_.n_resamples, seed=es_.seed,
+                                         better_is=better_is)
                 s = res.summary()
                 if "group" not in s:
                     s.insert(0, "group", "all")
@@ -680,9 +732,13 @@ class Study:
         meta = base_meta(es_.method, estimate_name=first.get("estimate_name"), adjust=es_.adjust, ci=es_.ci,
                          **{k: first.get(k) for k in ("ci_method", "ci_method_requested", "n_resamples", "seed",
                                                       "small_n_threshold", "interval")},
-                         orientation=first.get("orientation"), scales=scales, groups=groups,
+                         orientation=first.get("orientation"), standardiser=first.get("standardiser"),
+                         definition=first.get("definition"),
+                         better_is={sc: metas[f"{sc}/all"].get("better_is") for sc in scales},
+                         scales=scales, groups=groups,
                          n_original=first.get("n_original"), n_used=first.get("n_used"),
-                         exclusions=first.get("exclusions", {}), parts=metas)
+                         exclusions=first.get("exclusions", {}), parts=metas,
+                         instrument=self.analysis.instrument, lang=self.lang)
         return EffectSizeTable(meta=meta, table=table)
 
     def itt_data(self) -> pd.DataFrame:
@@ -712,7 +768,8 @@ class Study:
         completers, LOCF and BOCF, with the category shares of each against the completers'
         criteria (:attr:`criteria`: the reliability, cut-off and S_diff of
         :meth:`clinical_significance`, so every data set, imputed or not, is classified against
-        the same cut-off and the same S_diff).  ``analysis.primary`` names the headline."""
+        the same cut-off and the same S_diff).  ``analysis.primary`` names the headline.  The
+        effect sizes are improvement-positive (the scale's ``better_is``, as :meth:`effect_sizes`)."""
         a = self.analysis
         es_ = a.effect_size
         cs = self.clinical_significance().meta
@@ -724,47 +781,54 @@ class Study:
                     "sd_reference": sd if a.reliable_change.method != "ha" else None}
         return itt_effect(self.itt_data(), covariates=a.itt.covariates, effect=es_.method, adjust=es_.adjust,
                           ci=es_.ci, imputations=a.itt.imputations, seed=a.itt.seed, criteria=criteria,
-                          primary="mi" if a.primary == "itt" else "completers")
+                          primary="mi" if a.primary == "itt" else "completers", better_is=cs["better_is"])
 
     def itt_text(self, itt) -> str:
-        """A sentence naming the headline effect size (``analysis.primary``) and the figures beside it.
-
-        ``itt`` is :meth:`itt`'s result.  The sign follows the effect sizes (post - pre).
-        """
-        nl = self.lang == "nl"
+        """A paragraph naming the primary effect size (``analysis.primary``), the figures beside
+        it and the effect size in words (standardiser and sign, from the result's ``meta``),
+        wholly in the report's language.  ``itt`` is :meth:`itt`'s result."""
+        lang = self.lang
+        nl = lang == "nl"
         t = itt.summary().set_index("method")
+        level = f"{number(100 * float(itt.meta.get('ci', 0.95)), lang, 0)}%"
 
         def fig(method: str) -> str:
             r = t.loc[method]
-            return (f"{number(r['estimate'], self.lang)} ({number(r['ci_low'], self.lang)} "
-                    f"{'tot' if nl else 'to'} {number(r['ci_high'], self.lang)}; n = {int(r['n'])})")
+            return (f"{number(r['estimate'], lang)} ({level}-{'BI' if nl else 'CI'} "
+                    f"{interval(r['ci_low'], r['ci_high'], lang)}; n = {number(r['n'], lang, 0)})")
 
         mi, comp = fig("mi"), fig("completers")
-        m = itt.meta["imputations"]
+        m = number(itt.meta["imputations"], lang, 0)
         if itt.meta["primary"] == "mi":
-            head = (f"**Hoofduitkomst: iedereen die begon** (alle afgesloten trajecten met een voormeting; de "
-                    f"ontbrekende nameting {m} keer geïmputeerd): {mi}. Alleen de voltooiers: {comp}."
+            head = (f"**Hoofduitkomst: iedereen die begon** (alle afgesloten trajecten met een voormeting; een "
+                    f"ontbrekende nameting is {m} keer geïmputeerd): {mi}. Alleen de trajecten met voor- en "
+                    f"nameting (de voltooiers): {comp}."
                     if nl else
-                    f"**Headline: everyone who started** (every ended episode with a pre measurement; the "
-                    f"missing post imputed {m} times): {mi}. Completers only: {comp}.")
+                    f"**Primary outcome: everyone who started** (every ended episode with a pre measurement; a "
+                    f"missing post measurement was imputed {m} times): {mi}. Only the episodes with a pre and a "
+                    f"post measurement (the completers): {comp}.")
         else:
             head = (f"**Hoofduitkomst: de voltooiers** (trajecten met voor- en nameting): {comp}. Iedereen die "
-                    f"begon (ontbrekende nameting {m} keer geïmputeerd): {mi}."
+                    f"begon (een ontbrekende nameting {m} keer geïmputeerd): {mi}."
                     if nl else
-                    f"**Headline: the completers** (episodes with a pre and a post measurement): {comp}. "
-                    f"Everyone who started (missing post imputed {m} times): {mi}.")
-        tail = (f" Gevoeligheid: laatste meting doorgetrokken {number(t.loc['locf', 'estimate'], self.lang)}, "
-                f"voormeting doorgetrokken (geen verandering) {number(t.loc['bocf', 'estimate'], self.lang)}."
+                    f"**Primary outcome: the completers** (episodes with a pre and a post measurement): {comp}. "
+                    f"Everyone who started (a missing post measurement imputed {m} times): {mi}.")
+        tail = (f" Gevoeligheidsanalyses: laatste meting doorgetrokken {number(t.loc['locf', 'estimate'], lang)}, "
+                f"voormeting doorgetrokken (geen verandering aangenomen) {number(t.loc['bocf', 'estimate'], lang)}."
                 if nl else
-                f" Sensitivity: last observation carried forward {number(t.loc['locf', 'estimate'], self.lang)}, "
-                f"baseline carried forward (no change) {number(t.loc['bocf', 'estimate'], self.lang)}.")
-        dropped = itt.meta.get("dropped_predictors") or []
+                f" Sensitivity analyses: last observation carried forward {number(t.loc['locf', 'estimate'], lang)}, "
+                f"baseline carried forward (no change assumed) {number(t.loc['bocf', 'estimate'], lang)}.")
+        dropped = [label(f"itt_predictor_{d}" if f"itt_predictor_{d}" in ITT_PREDICTORS else d, lang)
+                   for d in itt.meta.get("dropped_predictors") or []]  # another covariate: its column label
         if dropped:
-            tail += (f" Te weinig voltooiers voor alle voorspellers: {', '.join(dropped)} weggelaten uit het "
-                     "imputatiemodel." if nl else
-                     f" Too few completers for every predictor: {', '.join(dropped)} left out of the "
+            tail += (f" Te weinig voltooiers voor alle voorspellers: {_and(dropped, lang)} "
+                     f"{'is' if len(dropped) == 1 else 'zijn'} weggelaten uit het imputatiemodel." if nl else
+                     f" Too few completers for every predictor: {_and(dropped, lang)} left out of the "
                      "imputation model.")
-        return head + tail
+        how = definition_text({"method": itt.meta.get("effect", self.analysis.effect_size.method),
+                               "adjust": itt.meta.get("adjust", self.analysis.effect_size.adjust),
+                               "orientation": itt.meta.get("orientation", POST_MINUS_PRE)}, lang)
+        return f"{head}{tail} {'De effectgrootte is' if nl else 'The effect size is'} {how}."
 
     def baseline_comparison(self):
         """Completers against the others who started (open episodes left out) at intake,
@@ -778,7 +842,8 @@ class Study:
     def clinical_significance(self, group: str | None = None):
         """Reliable change and clinical significance of the primary scale (``es.clinical_significance``)."""
         self._coded("group", [group] if group is not None else [])
-        return self._memo(("clinical_significance", group), lambda: self._clinical_significance(group))
+        return self._memo(("clinical_significance", group),
+                          lambda: self._described(self._clinical_significance(group), group=group))
 
     def _clinical_significance(self, group: str | None):
         rc = self.analysis.reliable_change
@@ -811,7 +876,7 @@ class Study:
                                 for g in [None, *self.analysis.groups[:1]])
         if "anchor_cutoff" in rc.approaches:
             parts["anchor_cutoff"] = clinical_significance(data, **common, **cut, **mids, method="anchor")
-        return approaches_result(parts, group_level=group_level, mid_source=rc.mid_source, lang=self.lang)
+        return approaches_result(parts, group_level=group_level, mid_source=in_language(rc.mid_source, self.lang), lang=self.lang)
 
     def treatment_course(self, group: str | None = None):
         """Sessions, duration, planned 5-20 range, end reasons, first interim, length vs outcome."""
@@ -843,8 +908,16 @@ class Study:
         """Mixed model over all measurements of the primary scale, completers or not (``es.trajectories``)."""
         self._coded("group", [group] if group is not None else [])
         data = self.stagnation_data()
-        return trajectories(data, subject="episode_id", time="time", outcome="score",
-                            group=group, occasion="occasion", post="post")
+        res = trajectories(data, subject="episode_id", time="time", outcome="score",
+                           group=group, occasion="occasion", post="post")
+        return self._described(res, time_unit=self.analysis.stagnation.time)
+
+    def _described(self, result, **extra: Any):
+        """``result`` with what its display needs in ``meta`` (kept where the verb set it): the
+        instrument, the scale and the report's language, and ``extra`` (e.g. the group column)."""
+        add = {"instrument": self.analysis.instrument, "scale": self.scale, "lang": self.lang, **extra}
+        return replace(result, meta={**result.meta, **{k: v for k, v in add.items()
+                                                                   if result.meta.get(k) is None}})
 
     def satisfaction_table(self) -> pd.DataFrame | None:
         """End-of-treatment forms of the analysed episodes (``None`` without a satisfaction file)."""
@@ -987,39 +1060,31 @@ class Study:
         return yearly_text(published, scale_name=self._scale_name(), lang=self.lang)
 
     def _scale_name(self) -> str:
-        inst = self.instrument
-        return f"{inst.name} ({self.scale})" if hasattr(inst, "name") else self.scale
+        """The outcome scale and its instrument in the report's language, e.g. "Psychoneuroticisme
+        (PSNEUR) van de SCL-90, Nederlandse bewerking (Arrindell & Ettema 2003)"."""
+        inst, lang = self.instrument, self.lang
+        return f"{inst.scale_label(self.scale, lang)} {'van de' if lang == 'nl' else 'of the'} {inst.display_name(lang)}"
 
     def methods_text(self, published) -> str:
-        """How the figures were made: instrument and key status, methods, disclosure rules."""
+        """How the figures were made (``effectstudy.reports.yearly.methods_text``: outcome measure,
+        pre and post measurement with the post rule, reliable change, criteria, the effect size and
+        its standardiser), then the stagnation rule, the disclosure rules (printed once, here) and
+        the key status."""
         m = published.meta
         a = self.analysis
-        rc = a.reliable_change
-        nl = self.lang == "nl"
-        rel = self.clinical_significance().meta
         crit = self.criteria if published.criteria is None else Criteria(meta=published.criteria)  # as published
         lines = [
-            (f"**Werkwijze.** Uitkomstmaat: {self._scale_name()}. Voormeting: dichtst bij de start "
-             f"({a.pre_window[0]} tot {a.pre_window[1]} dagen); nameting: dichtst bij het einde "
-             f"({a.post_window[0]} tot {a.post_window[1]} dagen). Betrouwbare verandering volgens "
-             f"{'Jacobson & Truax (1991)' if rc.method == 'jt' else rc.method}; herstel: betrouwbaar verbeterd en onder "
-             f"afkappunt {rel.get('cutoff_type')}. {crit.text(self.lang)} Effectgrootte: "
-             f"gemiddelde verbetering gedeeld door de SD van de voormeting, met Hedges-correctie, positief = "
-             f"verbetering."
-             if nl else
-             f"**Methods.** Outcome measure: {self._scale_name()}. Pre: nearest to the start "
-             f"({a.pre_window[0]} to {a.pre_window[1]} days); post: nearest to the end "
-             f"({a.post_window[0]} to {a.post_window[1]} days). Reliable change after "
-             f"{'Jacobson & Truax (1991)' if rc.method == 'jt' else rc.method}; recovered: reliably improved and below "
-             f"cut-off {rel.get('cutoff_type')}. {crit.text(self.lang)} Effect size: mean "
-             f"improvement divided by the SD of the pre scores, Hedges-corrected, positive = improvement."),
+            yearly_methods_text(published, scale_name=self._scale_name(), pre_window=a.pre_window,
+                                post_window=a.post_window, post_rule=a.post_rule, rc_method=a.reliable_change.method,
+                                cutoff_type=self.clinical_significance().meta.get("cutoff_type"),
+                                criteria_text=crit.text(self.lang), lang=self.lang),
             # what the stagnation figure measures and stands in for (the rule actually used)
             self.stagnation().rule_text(self.lang, unit=a.stagnation.time),
             published.disclosure.methods_text(self.lang),
             self.key_status(),
         ]
         if m.get("audit_passed") is False:  # pragma: no cover - to_dict refuses before this
-            lines.append("AUDIT FAILED")
+            lines.append("CONTROLE MISLUKT" if self.lang == "nl" else "AUDIT FAILED")
         return "\n\n".join(lines)
 
     # ----------------------------------------------------------------------- student analyses
@@ -1073,14 +1138,18 @@ class Study:
     def ancova(self):
         """ANCOVA of the post score on the pre score, group and covariates (``es.ancova``)."""
         p = self.params
-        return ancova(self.student_pairs(), subject="episode_id", time="time", outcome="score",
-                      pre="pre", post="post", group=p.group, covariates=p.covariates or None)
+        res = ancova(self.student_pairs(), subject="episode_id", time="time", outcome="score",
+                     pre="pre", post="post", group=p.group, covariates=p.covariates or None,
+                     alpha=getattr(p, "alpha", 0.05))
+        # the scale analysed, so that texts, captions and plots name it
+        return replace(res, meta={**res.meta, "scale": self.outcome, "instrument": self.analysis.instrument})
 
     def mixed_prepost(self):
         """Mixed model of pre and post scores, time x group, all available data (``es.mixed_prepost``)."""
         p = self.params
-        return mixed_prepost(self.student_long(), subject="episode_id", time="time", outcome="score", pre="pre",
-                             post="post", group=p.group, covariates=p.covariates or None)
+        res = mixed_prepost(self.student_long(), subject="episode_id", time="time", outcome="score", pre="pre",
+                            post="post", group=p.group, covariates=p.covariates or None)
+        return replace(res, meta={**res.meta, "scale": self.outcome, "instrument": self.analysis.instrument})
 
     def stagnation_data(self) -> pd.DataFrame:
         """All scored measurements of the primary scale per analysed episode, with ``time``.
@@ -1144,6 +1213,17 @@ def _join_episodes(s: pd.DataFrame, eps: pd.DataFrame) -> pd.DataFrame:
     return d
 
 
+def _and(items: Sequence[str], lang: str) -> str:
+    """``a, b en c`` / ``a, b and c``.
+
+    >>> _and(["x", "y", "z"], "nl"), _and(["x"], "en")
+    ('x, y en z', 'x')
+    """
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {'en' if lang == 'nl' else 'and'} {items[-1]}"
+
+
 def _iso(text: str, fmt: str) -> str:
     """A date in the params' date format as ISO text (for read_study's plausibility check)."""
     try:
@@ -1159,9 +1239,17 @@ class EffectSizeTable(EffectSizeResult):
 
     title = "Pre/post effect sizes"
 
-    def plot(self, ax=None, scale: str | None = None, lang: str = "nl"):
-        """Forest plot (``effectstudy.core.plotting.forest``) of one scale's estimates per group."""
+    def plot(self, ax=None, scale: str | None = None, lang: str | None = None):
+        """Forest plot (``effectstudy.core.plotting.forest``) of one scale's estimates per group
+        ("Diagnosegroep: angst"), titled with the scale's name, the x axis naming the
+        standardiser and the sign; in ``lang`` (default: the result's own language)."""
+        from effectstudy.core.plotting import plot_lang  # noqa: PLC0415
+        from effectstudy.outcomes.plots import scale_text  # noqa: PLC0415
+
+        lang = plot_lang(lang, self.meta)
         t = self.table
-        t = t[t["scale"] == (scale or t["scale"].iloc[0])].copy()
-        t["group"] = [g if gr == "all" else f"{gr}: {g}" for gr, g in zip(t["grouping"], t["group"], strict=True)]
-        return forest(t, self.meta, ax=ax, lang=lang)
+        scale = scale or t["scale"].iloc[0]
+        t = t[t["scale"] == scale].copy()
+        name = scale_text({**self.meta, "scale": scale}, lang)
+        title = f"{label('fig_forest_title', lang)}: {name}"
+        return forest(t, self.meta, ax=ax, lang=lang, title=title, definition=definition_text(self.meta, lang))

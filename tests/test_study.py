@@ -92,8 +92,9 @@ def test_effect_sizes_equal_the_direct_calls(study, direct):
     table = study.effect_sizes().summary()
     for scale in ("PSNEUR", "DEP"):
         pr = es.pair_prepost(sc, eps, scale=scale, instrument="scl90_nl", post_rule="last_measurement")  # demo.yaml
+        # the SCL-90 scales are lower-is-better: the Study reports the improvement (positive)
         res = es.prepost_effect(pr.data, subject="episode_id", time="time", outcome="score",
-                                pre="pre", post="post", method="b", adjust=True)
+                                pre="pre", post="post", method="b", adjust=True, better_is="lower")
         row = table[(table.scale == scale) & (table.grouping == "all")].iloc[0]
         ref = res.summary().iloc[0]
         for col in ("n", "estimate", "ci_low", "ci_high", "mean_pre", "sd_pre", "mean_post", "sd_post", "r"):
@@ -101,10 +102,16 @@ def test_effect_sizes_equal_the_direct_calls(study, direct):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", es.DataQualityWarning)
             g = es.prepost_effect(pr.data, subject="episode_id", time="time", outcome="score", pre="pre",
-                                  post="post", method="b", adjust=True, group="care_type").summary()
+                                  post="post", method="b", adjust=True, group="care_type",
+                                  better_is="lower").summary()
         mine = table[(table.scale == scale) & (table.grouping == "care_type")]
         np.testing.assert_allclose(mine["estimate"].to_numpy(), g["estimate"].to_numpy(), rtol=1e-12)
         assert mine["group"].tolist() == g["group"].tolist()
+        assert row["estimate"] > 0 and row["mean_change"] == pytest.approx(row["mean_pre"] - row["mean_post"])
+    meta = study.effect_sizes().meta
+    assert meta["orientation"] == "improvement positive"
+    assert meta["better_is"] == dict.fromkeys(study.analysis.scales, "lower")  # SCL-90: lower is better
+    assert all(m["better_is"] == "lower" for m in meta["parts"].values())
 
 
 def test_clinical_significance_uses_the_params_criteria_or_sample_alpha(study, direct):

@@ -93,7 +93,8 @@ def test_effect_study_results_equal_direct_calls(results, study):
         warnings.simplefilter("ignore", es.ProvisionalKeyWarning)
         pairs = es.pair_prepost(es.score(st.measurements, instrument="scl90_nl"), st.episodes, scale="PSNEUR")
     d = es.prepost_effect(pairs.data, subject="episode_id", time="time", outcome="score", pre="pre",
-                          post="post", method="b", adjust=True).summary().iloc[0]
+                          post="post", method="b", adjust=True,
+                          better_is="lower").summary().iloc[0]  # SCL-90: improvement positive
     top = r["effect_sizes"]["summary"][0]
     assert (top["scale"], top["grouping"], top["n"]) == ("PSNEUR", "all", d["n"])
     assert top["estimate"] == pytest.approx(d["estimate"], rel=1e-12)
