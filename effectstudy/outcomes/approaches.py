@@ -34,6 +34,8 @@ _META_KEYS = ("method", "cutoff_type", "cutoff_value", "mid_improvement", "mid_d
 
 #: the approaches in the order a report shows them
 APPROACHES = ("rc_cutoff", "cutoff", "anchor", "anchor_cutoff")
+#: the params key that switches the approaches on, as a report shows it (code: not translated)
+_APPROACHES_KEY = "<code>analysis.reliable_change.approaches</code>"
 
 register({
     "Clinical significance by approach": {"nl": "Klinische significantie per benadering",
@@ -48,8 +50,8 @@ register({
     "anchor_group": {"nl": "Gemiddelde verandering ten opzichte van de MID",
                      "en": "Mean change against the MID"},
     "approaches_none": {
-        "nl": "Geen aanvullende benaderingen gekozen (params: analysis.reliable_change.approaches).",
-        "en": "No further approaches chosen (params: analysis.reliable_change.approaches)."},
+        "nl": "Geen aanvullende benaderingen gekozen (parameterbestand: {key}).",
+        "en": "No further approaches chosen (params file: {key})."},
     "approaches_cutoff_line": {"nl": "Grenswaarde {value} (type {type}); MID {mid} punten{det}{src}.",
                                "en": "Cut-off {value} (type {type}); MID {mid} points{det}{src}."},
     "approaches_cutoff_only": {"nl": "Grenswaarde {value} (type {type}).",
@@ -128,7 +130,8 @@ class ApproachesResult(Result):
         lang = self.lang
         if len(self.parts) < 2:
             return (f"<div><h4>{html.escape(label(self.title, lang))}</h4>"
-                    f"<p>{html.escape(label('approaches_none', lang))}</p></div>")
+                    # the params key as code: the same in every language
+                    f"<p>{html.escape(label('approaches_none', lang)).format(key=_APPROACHES_KEY)}</p></div>")
         lines = "".join(f"<p>{html.escape(t)}</p>" for t in self._lines(lang))
         out = f"<div>{lines}{table_html(self.format(lang), index=False, caption=label(self.title, lang), lang=lang)}"
         if self.group_level is not None:

@@ -227,6 +227,16 @@ def test_report_shows_one_language_and_no_codes(html_of, name, lang):
     assert not found, f"{name} ({lang}) shows:\n  " + "\n  ".join(found)
 
 
+@pytest.mark.parametrize("params", ["demo-wide.yaml", "demo-scores.yaml"])
+def test_effect_study_on_other_shapes_shows_one_language(notebook_run, params):
+    """The effect study on a wide SPSS file and on a score-only export (their own texts: no items,
+    no alpha; no further approaches chosen), the runs tests/reports/test_notebooks_shapes.py makes."""
+    html = notebook_run(NB / "effect_study.ipynb", PARAMS / params).html.read_text(encoding="utf-8")
+    lang = _params_lang(params)
+    found = problems(visible_text(html), lang)
+    assert not found, f"effect_study on {params} ({lang}) shows:\n  " + "\n  ".join(found)
+
+
 # ---------------------------------------------------------------- the checker itself can fail
 def test_checker_finds_english_in_dutch_and_codes():
     text = visible_text("<h2>Resultaten</h2><p>Sessions per diagnosis: brain_injury, diagnosis[anxiety];"
