@@ -12,7 +12,9 @@ figure with deliberately crowded tick labels shows that the check can fail.
 from __future__ import annotations
 
 import itertools
+import json
 import warnings
+from pathlib import Path
 
 import matplotlib
 
@@ -24,7 +26,10 @@ import pytest  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
 import effectstudy as es  # noqa: E402
+from effectstudy.core.jsonable import jsonable  # noqa: E402
 from effectstudy.core.plotting import category_bars, forest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
 
 #: the figures of the reports need the demo studies computed (about a minute)
 slow = pytest.mark.slow
@@ -152,10 +157,18 @@ def student():
 
 
 @pytest.fixture(scope="module")
-def yearly():
-    study = _quiet(lambda: es.Study.from_params("params/demo-yearly-2024.yaml"))
-    published = _quiet(lambda: study.published(study.key_figures()))
-    return _quiet(lambda: study.trend(published))
+def yearly(tmp_path_factory):
+    """The demo's 2024 trend, its 2023 history made here (``make demo`` writes it to reports/,
+    which a fresh checkout does not have)."""
+    def published(params, **overrides):
+        study = _quiet(lambda: es.Study.from_params(ROOT / "params" / params, overrides))
+        return study, _quiet(lambda: study.published(study.key_figures()))
+
+    _, p23 = published("demo-yearly-2023.yaml")
+    history = tmp_path_factory.mktemp("history") / "results.json"
+    history.write_text(json.dumps({"key_figures": jsonable(p23.to_dict())}), encoding="utf-8")
+    study, p24 = published("demo-yearly-2024.yaml", history=[str(history)])
+    return _quiet(lambda: study.trend(p24))
 
 
 EFFECT_STUDY = {
