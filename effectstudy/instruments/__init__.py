@@ -20,15 +20,17 @@ from effectstudy.instruments.registry import (
     Scale,
     TNorm,
     available,
+    display_name,
     get,
     load,
     no_key_message,
     register,
     resolve,
+    scale_names,
     template_path,
     unregister,
 )
 
 __all__ = ["Norm", "NormSet", "TNorm", "Band", "Scale", "MissingRule", "Instrument", "get",
-           "available", "load", "register", "unregister", "resolve", "template_path", "no_key_message",
+           "display_name", "scale_names", "available", "load", "register", "unregister", "resolve", "template_path", "no_key_message",
            "SHIPPED_DIR", "TEMPLATES_DIR"]

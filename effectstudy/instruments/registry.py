@@ -121,6 +121,8 @@ __all__ = [
     "MissingRule",
     "Instrument",
     "get",
+    "display_name",
+    "scale_names",
     "available",
     "load",
     "register",
@@ -1056,6 +1058,33 @@ def get(id: str) -> Instrument:
             "scoring key and load it with es.instruments.load(path, register=True)",
         )
     raise ArgumentError("instrument", id, f"one of {available()}")
+
+
+def display_name(id: str, lang: str = "nl") -> str:
+    """The name of instrument ``id`` in ``lang`` for a report; ``id`` itself when the registry does
+    not know it (a practice's own key file, or a record of an older run).
+
+    >>> display_name("scl90_nl", "en"), display_name("own_key", "nl")
+    ('SCL-90, Dutch edition (Arrindell & Ettema 2003)', 'own_key')
+    """
+    try:
+        return get(str(id)).display_name(lang)
+    except ArgumentError:
+        return str(id)
+
+
+def scale_names(id: str, lang: str = "nl", *, code: bool | None = None) -> dict[str, str]:
+    """``{scale code: name in lang}`` of instrument ``id`` (:meth:`Instrument.scale_labels`), for
+    relabelling codes in a table, plot or text; ``{}`` when the registry does not know ``id``, so
+    that ``names.get(code, code)`` keeps the code.
+
+    >>> scale_names("scl90_nl", "nl")["PSNEUR"], scale_names("own_key")
+    ('Psychoneuroticisme (PSNEUR)', {})
+    """
+    try:
+        return get(str(id)).scale_labels(lang, code=code)
+    except ArgumentError:
+        return {}
 
 
 def template_path(id: str) -> Path:

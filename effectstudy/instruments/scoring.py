@@ -83,7 +83,7 @@ from effectstudy.core.schema import (
     score_columns,
     score_scale,
 )
-from effectstudy.instruments import Instrument, resolve
+from effectstudy.instruments import Instrument, resolve, scale_names
 from effectstudy.instruments.items import (
     check_codes,
     instrument_rows,
@@ -151,10 +151,7 @@ class ScoreResult(Result):
         out = super().format(lang=lang, digits=digits)
         col = label("scale", lang)
         if col in out and self.meta.get("instrument"):
-            try:
-                names = resolve(self.meta["instrument"]).scale_labels(lang)
-            except ArgumentError:  # a practice's own key loaded from a file, not in the registry
-                names = {}
+            names = scale_names(self.meta["instrument"], lang)
             out[col] = [names.get(str(s), s) for s in out[col]]
         return out
 

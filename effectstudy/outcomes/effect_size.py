@@ -169,10 +169,10 @@ class EffectSizeResult(TableResult):
         scale_col = label("scale", lang)
         if self.meta.get("instrument") and scale_col in out:
             # the scale's name with its code (the registry's names, in the report's language)
-            from effectstudy import instruments
+            from effectstudy.instruments import scale_names
 
-            inst = instruments.get(self.meta["instrument"])
-            out[scale_col] = [inst.scale_label(s, lang) if s in inst.scales else s for s in self.table["scale"]]
+            names = scale_names(self.meta["instrument"], lang)
+            out[scale_col] = [names.get(s, s) for s in self.table["scale"]]
         col = label("small_n", lang)
         if col in out:
             out[col] = np.where(self.table["small_n"].fillna(False).astype(bool), "*", "")

@@ -49,14 +49,12 @@ def scale_text(meta: dict[str, Any] | None, lang: Lang = DEFAULT_LANG) -> str | 
     scale = m.get("scale")
     if not scale:
         return None
-    inst = m.get("instrument")
-    if inst:
-        try:
-            from effectstudy import instruments
+    if m.get("instrument"):
+        from effectstudy.instruments import scale_names
 
-            return str(instruments.get(inst).scale_label(scale, lang))
-        except Exception:  # noqa: BLE001 - a practice's own key or an old registry: the code itself
-            pass
+        names = scale_names(m["instrument"], lang)
+        if scale in names:
+            return names[scale]
     return scale_name(scale, lang)
 
 

@@ -396,15 +396,13 @@ def provenance(
 def _display_names(entry: Mapping[str, Any], scales: str | None, lang: str) -> dict[str, str]:
     """The instrument's name and its provisional scales' names in ``lang`` (each with its code in
     parentheses), for a warning line; ``{}`` when the registry does not know the instrument."""
-    try:
-        inst = registry.get(str(entry.get("id")))
-    except (KeyError, ValueError):
+    names = registry.scale_names(str(entry.get("id")), lang, code=True)
+    if not names:
         return {}
-    out = {"id": inst.display_name(lang)}
+    out = {"id": registry.display_name(str(entry.get("id")), lang)}
     if scales:
-        names = [inst.scale_label(s.strip(), lang, code=True) if s.strip() in inst.scales else s.strip()
-                 for s in scales.split(",")]
-        out["scales"] = _warning("scales", lang, names=", ".join(names))
+        shown = [names.get(s.strip(), s.strip()) for s in scales.split(",")]
+        out["scales"] = _warning("scales", lang, names=", ".join(shown))
     return out
 
 

@@ -535,14 +535,8 @@ def _provisional_keys(prov_file: Path, lang: str = "nl") -> list[str]:
         prov = json.loads(prov_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
-    names = []
-    for i in prov.get("instruments") or []:
-        if isinstance(i, dict) and i.get("status") == "provisional":
-            try:
-                names.append(instruments.get(str(i["id"])).display_name(lang))
-            except (KeyError, ValueError):  # a practice's own key file
-                names.append(str(i["id"]))
-    return names
+    return [instruments.display_name(str(i["id"]), lang) for i in prov.get("instruments") or []
+            if isinstance(i, dict) and i.get("status") == "provisional"]
 
 
 def _lang_of(params_file: Path, overrides: dict[str, Any]) -> str:
