@@ -688,7 +688,7 @@ class ReportOutput:
             if len(parts) > 1:
                 sub = label(part_name, self.lang) if part_name else label("table_part", self.lang).format(i=i, k=len(parts))
                 text = f"{title}: {sub}" if part_name else f"{title} ({sub})"
-            html.append(_table_html(shown.iloc[:, cols], caption=self.numbered("table", text), lang=self.lang))
+            html.append(table_html(shown.iloc[:, cols], caption=self.numbered("table", text), lang=self.lang))
         if notes:
             items = "".join(f"<li>{_html.escape(line, quote=False)}</li>" for line in notes)
             html.append(f'<ul class="es-table-notes">{items}</ul>')
@@ -800,7 +800,7 @@ class ReportOutput:
         alt_text = _html.escape(alt or heading, quote=True)
         details = ""
         if data is not None:
-            table = _table_html(_display_frame(data, self.lang), index=False)
+            table = table_html(_display_frame(data, self.lang), index=False, lang=self.lang)
             details = (f'<details class="es-figure-data"><summary>{_html.escape(label("fig_data", self.lang))}'
                        f"</summary>{table}</details>")
         b64 = base64.b64encode(png).decode("ascii")
@@ -832,18 +832,6 @@ def _display_frame(df: pd.DataFrame, lang: str, digits: int = DIGITS) -> pd.Data
     0  gestagneerd     0,01
     """
     return translate_frame(frame(df, lang, digits), lang)
-
-
-def _table_html(df: pd.DataFrame, index: bool | None = None, caption: str | None = None,
-                lang: str = DEFAULT_LANG) -> str:
-    """:func:`effectstudy.core.results.table_html`: an accessible table of display strings.
-
-    >>> df = pd.DataFrame({"n": pd.array([1, None], dtype="Int64"), "x": [0.5, None]})
-    >>> html = _table_html(df, caption="Table 1. Counts")
-    >>> "&lt;NA&gt;" in html, html.count("<td>–</td>"), html.count('<th scope="col">')
-    (False, 2, 2)
-    """
-    return table_html(df, index=index, caption=caption, lang=lang)
 
 
 def _number_captions(html: str, numbered: Any) -> str:
