@@ -1,16 +1,14 @@
 """The Study's text methods (``heading``, ``key_status``, ``itt_text``, ``stagnation_text``) and
 the criteria table's explanations speak one language: the report's.
 
-Each text is checked in nl and en for telltale words of the other language (the lists below: the
-common function words and the report's own vocabulary, leaving out words both languages use such
-as "is", "in", "was", "items", "score") and for raw code: an instrument id, a scale code that is
-not the parenthesised code after its name, a snake_case identifier or a dotted code name
-(``es.reliability``, ``analysis.primary``).
+Each text is checked in nl and en with the reports' checker (``tests/language.py``): no word of
+the other language (its word lists and the label table's), no raw code: an instrument id, a scale
+code that is not the parenthesised code after its name, a snake_case identifier or a dotted code
+name (``es.reliability``, ``analysis.primary``).
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -19,51 +17,17 @@ import pytest
 from effectstudy import instruments
 from effectstudy.core.params import in_language
 from effectstudy.outcomes.criteria import Criteria, criteria_record
+from tests.language import problems
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "params" / "demo.yaml"
 
-#: telltale words of each language (lower case, whole words)
-DUTCH = {"de", "het", "een", "van", "en", "niet", "met", "voor", "bij", "zijn", "wordt", "trajecten", "traject",
-         "meting", "nameting", "voormeting", "sessies", "sessie", "alleen", "iedereen", "toestemming",
-         "verbetering", "gedeeld", "tot", "als", "hoofduitkomst", "voltooiers", "voorlopig", "geverifieerd",
-         "scoringssleutel", "uitkomstmaat", "steekproef", "opgegeven", "parameterbestand", "afkappunt",
-         "betrouwbaarheid", "gevoeligheidsanalyses", "doorgetrokken", "bewerking", "overige", "daarvan"}
-ENGLISH = {"the", "and", "with", "only", "everyone", "who", "started", "episodes", "episode", "measurement",
-           "sessions", "session", "not", "improvement", "divided", "by", "to", "for", "were", "this", "that",
-           "consent", "outcome", "primary", "note", "provisional", "verified", "key", "sample", "given",
-           "file", "cut-off", "reliability", "sensitivity", "carried", "forward", "edition", "other"}
-OTHER = {"nl": ENGLISH, "en": DUTCH}
-
-#: scale codes that are also ordinary abbreviations (the OQ-45's SD: the standard deviation)
-ORDINARY = {"SD"}
-SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
-DOTTED = re.compile(r"\b[a-z]{2,}\.[a-z_]{2,}\b")
-
-
-def _words(text: str) -> set[str]:
-    return {w.lower() for w in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", text)}
-
-
-def raw_code(text: str) -> list[str]:
-    """The raw codes in ``text``: instrument ids, bare scale codes, snake_case, dotted names."""
-    found = [i for i in instruments.available() if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text)]
-    codes = {c for i in instruments.available() for c in instruments.get(i).scales
-             if c != c.lower()} - ORDINARY  # lower-case codes: words ("total") or snake_case (below)
-    for code in codes:
-        for m in re.finditer(rf"(?<![\w-]){re.escape(code)}(?![\w-])", text):
-            if text[m.start() - 1:m.start()] != "(" or text[m.end():m.end() + 1] != ")":
-                found.append(code)
-    found += SNAKE.findall(text.replace("S_diff", "")) + DOTTED.findall(text)
-    return found
-
-
 def check(text: str, lang: str) -> None:
-    """``text`` is wholly in ``lang``: no telltale word of the other language, no raw code."""
+    """``text`` is wholly in ``lang``: no word of the other language, no raw code
+    (:func:`tests.language.problems`, the checker of the rendered reports too)."""
     assert text.strip()
-    foreign = _words(text) & OTHER[lang]
-    assert not foreign, (lang, sorted(foreign), text)
-    assert not raw_code(text), (lang, raw_code(text), text)
+    found = problems(text, lang)
+    assert not found, (lang, found, text)
 
 
 def test_the_checks_catch_what_they_look_for():

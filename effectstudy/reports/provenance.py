@@ -424,6 +424,21 @@ def _display_warning(text: str, prov: Mapping[str, Any], lang: str) -> str:
     return text
 
 
+#: the files the appendix names in its words: shown as code, the same in every language
+_FILE_NAMES = ("provenance.json", "uv.lock")
+
+
+def _files_as_code(escaped: str) -> str:
+    """Escaped text with the file names of :data:`_FILE_NAMES` marked as code.
+
+    >>> _files_as_code("Versiebestand (uv.lock)")
+    'Versiebestand (<code>uv.lock</code>)'
+    """
+    for name in _FILE_NAMES:
+        escaped = escaped.replace(name, f"<code>{name}</code>")
+    return escaped
+
+
 def _breakable(text: str) -> str:
     """Escaped ``text`` with a line-break opportunity after every ``/`` (long paths wrap at a
     folder, never inside a word)."""
@@ -448,7 +463,7 @@ def provenance_html(prov: Mapping[str, Any], lang: str = "nl") -> str:
     lang = lang if lang in ("nl", "en") else "nl"
 
     def t(k: str) -> str:
-        return _html.escape(label(f"prov_{k}", lang))
+        return _files_as_code(_html.escape(label(f"prov_{k}", lang)))
 
     def e(v: Any) -> str:
         return _html.escape("" if v is None else str(v))
@@ -456,9 +471,7 @@ def provenance_html(prov: Mapping[str, Any], lang: str = "nl") -> str:
     parts = [f'<section class="es-provenance"><h2>{t("title")}</h2>']
     for w in prov.get("warnings", []):
         parts.append(f'<p class="es-warning" role="note"><strong>⚠ {t("warning")}:</strong> '
-                     # the file name as code: the same in every language
-                     + e(_display_warning(str(w), prov, lang)).replace(
-                         "provenance.json", "<code>provenance.json</code>") + "</p>")
+                     f"{_files_as_code(e(_display_warning(str(w), prov, lang)))}</p>")
     rows = [(t("run"), e(prov.get("created_utc"))), (t("version"), e(prov.get("effectstudy")))]
     git = prov.get("git")
     if git:

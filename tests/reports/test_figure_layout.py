@@ -1,5 +1,6 @@
 """Every figure the four reports draw: no two texts overlap, none falls outside the figure,
-every figure is titled and carries its alt text and data, and its words are of its language.
+every figure is titled and carries its alt text and data, and its words are of its language
+(the reports' checker, ``tests/language.py``: no word of the other language, no raw code).
 
 The figures are drawn from the shipped demo data (``params/demo.yaml``,
 ``params/student-example.yaml`` with care type and with the 7 diagnosis groups,
@@ -28,6 +29,7 @@ from matplotlib.text import Text  # noqa: E402
 import effectstudy as es  # noqa: E402
 from effectstudy.core.jsonable import jsonable  # noqa: E402
 from effectstudy.core.plotting import category_bars, forest  # noqa: E402
+from tests.language import problems  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,13 +39,6 @@ slow = pytest.mark.slow
 #: pixels two boxes may share (anti-aliasing of adjacent glyphs), and may stick out of the figure
 TOLERANCE = 1.0
 
-#: English words that must not appear on a Dutch figure, and Dutch ones not on an English one
-#: (axis and legend words the reports drew before; raw codes of the demo's groups)
-ENGLISH_WORDS = ("Sessions", "time", "adjusted", "residual", "fitted", "quantile", "observed",
-                 "anxiety", "brain_injury", "care_type", "diagnosis", "specialised", "improved",
-                 "recovered", "Estimate", "Share", "Rate", "Group")
-DUTCH_WORDS = ("Sessies", "tijd", "voormeting", "nameting", "angst", "Diagnosegroep", "verbeterd",
-               "hersteld", "Aandeel", "Groep", "gecorrigeerd", "Schatting", "gestagneerd")
 #: whole texts the reports showed as axis names before (a column name is no label)
 RAW_LABELS = ("score", "time", "pre", "post", "group", "care_type", "diagnosis", "%")
 
@@ -197,8 +192,8 @@ def _check(ax, lang: str) -> None:
         assert getattr(fig, "es_alt", ""), "the figure has no alt text"
         assert isinstance(getattr(fig, "es_data", None), pd.DataFrame) and len(fig.es_data)
         shown = words(fig)
-        for w in ENGLISH_WORDS if lang == "nl" else DUTCH_WORDS:
-            assert not any(w in t.get_text().split() or w == t.get_text() for t in _texts(fig)), (w, shown)
+        # no word of the other language, no raw code: the reports' checker (tests/language.py)
+        assert problems(" ".join(t.get_text() for t in _texts(fig)), lang) == [], shown
         for code in ("brain_injury", "care_type", "diagnosis:", "pct_"):
             assert code not in shown, (code, shown)
         assert not [t.get_text() for t in _texts(fig) if t.get_text() in RAW_LABELS], shown
