@@ -1209,10 +1209,11 @@ def _parse_bool(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     out = np.zeros(len(s), dtype=bool)
     bad = np.zeros(len(s), dtype=bool)
     has_text = text.notna().to_numpy()
-    if has_text.any():
-        mapped = text[has_text].str.lower().map(BOOL_TOKENS)
-        ok = mapped.notna().to_numpy()
-        out[np.flatnonzero(has_text)[ok]] = mapped[ok].astype(bool).to_numpy()
+    if has_text.any():  # each distinct spelling looked up once (no Python call per row)
+        codes, spelled = pd.factorize(text[has_text].str.lower())
+        known = np.array([BOOL_TOKENS.get(u) for u in spelled] + [None], dtype=object)[codes]
+        ok = known != None  # noqa: E711 - elementwise on an object array
+        out[np.flatnonzero(has_text)[ok]] = known[ok].astype(bool)
         bad[np.flatnonzero(has_text)[~ok]] = True
     is_num = ~np.isnan(num)
     out[is_num & (num == 1)] = True
@@ -1298,11 +1299,13 @@ def _type_column(name: str, s: pd.Series, shown: pd.Series, col: Column, spec: F
     else:
         v, _, miss = _parse_str(s)
         if kind == "category":
-            bad = ~miss & ~v.isin(col.allowed or ()).to_numpy()
+            allowed = list(col.allowed or ())
+            codes = pd.Index(allowed, dtype="str").get_indexer(v)  # -1: missing or not allowed
+            bad = ~miss & (codes < 0)
             if bad.any():
                 probs.append(problems_frame(file, lines[bad], name, shown.to_numpy()[bad], "not_allowed",
-                                            f"one of {', '.join(col.allowed or ())}", "error"))
-            v = pd.Categorical(v.where(~bad), categories=list(col.allowed or ()))
+                                            f"one of {', '.join(allowed)}", "error"))
+            v = pd.Categorical.from_codes(codes, categories=allowed)
     return v, probs
 
 

@@ -629,20 +629,49 @@ def _item_block(full: np.ndarray | None, cols: list[np.ndarray], which: np.ndarr
 
 
 def _item_cells(found: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]], mm: np.ndarray,
-                p_in: np.ndarray, rows: np.ndarray, cols: np.ndarray, codes: tuple[int, int]) -> None:
-    """Add the cells of one chunk ``mm`` (rows ``rows``, item columns ``cols``; ``p_in``: answered)
-    with a code just below the range ``codes`` (``coding_mismatch``, when the range starts at 1
-    or above) or another code outside it or not whole (``out_of_range``) to ``found``, row by row."""
+                rows: np.ndarray, cols: np.ndarray, codes: tuple[int, int]) -> tuple[np.ndarray, ...]:
+    """Add the cells of one chunk ``mm`` (rows ``rows``, item columns ``cols``) with a code just
+    below the range ``codes`` (``coding_mismatch``, when the range starts at 1 or above) or
+    another code outside it or not whole (``out_of_range``) to ``found``, row by row; return
+    each row's number of answers, lowest and highest code.
+
+    The row figures come first, in a few passes over the chunk (NaN skipped by ``fmin``/``fmax``;
+    a fraction shows as ``x - floor(x) > 0``); the cells are looked at only in the rows whose
+    lowest or highest code is outside the range or that hold a fraction (most chunks: none).
+
+    >>> found = {"coding_mismatch": [], "out_of_range": []}
+    >>> mm = np.array([[1.0, 2.0, np.nan], [0.0, 2.5, 6.0], [3.0, 3.0, 3.0]])
+    >>> n, lo, hi = _item_cells(found, mm, np.array([10, 11, 12]), np.array(["a", "b", "c"]), (1, 5))
+    >>> n.tolist(), lo.tolist(), hi.tolist()
+    ([2, 3, 3], [1.0, 0.0, 3.0], [2.0, 6.0, 3.0])
+    >>> [(r.tolist(), c.tolist(), v.tolist()) for r, c, v in found["coding_mismatch"] + found["out_of_range"]]
+    [([11], ['a'], [0.0]), ([11, 11], ['b', 'c'], [2.5, 6.0])]
+    """
     item_min, item_max = codes
-    below_code = (mm == item_min - 1) if item_min >= 1 else np.zeros(mm.shape, bool)
-    if below_code.any():  # np.nonzero only where something is flagged
+    if mm.strides[0] > mm.strides[1]:  # rows side by side in memory: the row reductions add columns
+        mm = np.asfortranarray(mm)
+    lo = np.fmin.reduce(mm, axis=1)  # fmin/fmax skip NaN (an empty row gives NaN)
+    hi = np.fmax.reduce(mm, axis=1)
+    n_ans = mm.shape[1] - np.count_nonzero(np.isnan(mm), axis=1)
+    frac = np.floor(mm)
+    with np.errstate(invalid="ignore"):  # inf - inf: NaN, as an empty cell (lo/hi see the code)
+        np.subtract(mm, frac, out=frac)
+    suspect = (np.fmax.reduce(frac, axis=1) > 0) | (lo < item_min) | (hi > item_max)
+    if not suspect.any():
+        return n_ans, lo, hi
+    at = np.flatnonzero(suspect)
+    sub, rows = mm[at], rows[at]
+    p_in = ~np.isnan(sub)
+    below_code = (sub == item_min - 1) if item_min >= 1 else np.zeros(sub.shape, bool)
+    if below_code.any():
         r, c = np.nonzero(below_code)
-        found["coding_mismatch"].append((rows[r], cols[c], mm[r, c]))
+        found["coding_mismatch"].append((rows[r], cols[c], sub[r, c]))
     with np.errstate(invalid="ignore"):
-        bad = p_in & ~below_code & ((mm < item_min) | (mm > item_max) | (mm != np.round(mm)))
+        bad = p_in & ~below_code & ((sub < item_min) | (sub > item_max) | (sub != np.round(sub)))
     if bad.any():
         r, c = np.nonzero(bad)
-        found["out_of_range"].append((rows[r], cols[c], mm[r, c]))
+        found["out_of_range"].append((rows[r], cols[c], sub[r, c]))
+    return n_ans, lo, hi
 
 
 def _check_items(df: pd.DataFrame, *, file: str, lines: np.ndarray) -> list[pd.DataFrame]:
@@ -687,11 +716,7 @@ def _check_items(df: pd.DataFrame, *, file: str, lines: np.ndarray) -> list[pd.D
             if not (~beyond).any():
                 continue
             mm = _item_block(full, cols_all, np.flatnonzero(~beyond), rows)
-            p_in = ~np.isnan(mm)
-            _item_cells(found, mm, p_in, rows, cols_in, (ins.item_min, ins.item_max))
-            n_ans = p_in.sum(axis=1)
-            lo = np.fmin.reduce(mm, axis=1)  # fmin/fmax skip NaN
-            hi = np.fmax.reduce(mm, axis=1)
+            n_ans, lo, hi = _item_cells(found, mm, rows, cols_in, (ins.item_min, ins.item_max))
             flat = (n_ans >= min_answered) & (lo == hi)
             found["straight_lining"].append((rows[flat], np.full(int(flat.sum()), "item_*", dtype=object), lo[flat]))
         for rule, parts in found.items():
