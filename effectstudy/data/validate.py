@@ -798,14 +798,20 @@ def _duplicated_keys(df: pd.DataFrame, key: list[str], pos: np.ndarray) -> np.nd
     """``df[key].iloc[pos].duplicated(keep=False)`` as a boolean array, on one ``int64`` key.
 
     Each key column is factorised (an Arrow text column once, through
-    :func:`~effectstudy.core.keys.text_factorize`), the codes are combined into one integer per
-    row (mixed radix, re-factorised before it could overflow) and only that is hashed: equal
-    combined codes mean equal keys, so the same rows are flagged as by ``DataFrame.duplicated``.
-    The rows ``pos`` (increasing, as ``np.flatnonzero`` gives them) must have no missing key value.
+    :func:`~effectstudy.core.keys.text_factorize`; numbers and dates in sorted order), the codes
+    are combined into one integer per row (mixed radix, re-factorised before it could overflow)
+    and only that is compared: equal combined codes mean equal keys, so the same rows are
+    flagged as by ``DataFrame.duplicated``.  The id columns lead, then numbers and dates, then
+    the rest, so that an export sorted by client (or episode) and date gives non-decreasing
+    combined codes: then a duplicate is a row equal to its neighbour, found in one pass instead
+    of hashing every row (any other order is hashed).  The rows ``pos`` (increasing, as
+    ``np.flatnonzero`` gives them) must have no missing key value.
 
     >>> df = pd.DataFrame({"a": pd.Series(["x", "x", "y", "x"], dtype="str"), "b": [1, 2, 1, 1]})
     >>> _duplicated_keys(df, ["a", "b"], np.array([0, 1, 2, 3])).tolist()
     [True, False, False, True]
+    >>> _duplicated_keys(df.sort_values(["a", "b"]), ["a", "b"], np.array([0, 1, 2, 3])).tolist()
+    [True, True, False, False]
     """
     pos = np.asarray(pos, dtype=np.int64)
     if len(pos) < 2:
@@ -813,22 +819,39 @@ def _duplicated_keys(df: pd.DataFrame, key: list[str], pos: np.ndarray) -> np.nd
     combined = np.zeros(len(pos), dtype=np.int64)
     size = 1
     whole = len(pos) == len(df)  # pos is every row, in order: no gather
-    for k in key:
+    for k in sorted(key, key=lambda c: _key_rank(df[c])):
         col = df[k]
         fact = text_factorize(col)
         if fact is not None:
             codes, n = (fact[0] if whole else fact[0][pos]), len(fact[1])
         else:
-            codes, uniques = pd.factorize(col if whole else col.iloc[pos], use_na_sentinel=True)
+            ordered = _key_rank(col) == 1
+            codes, uniques = pd.factorize(col if whole else col.iloc[pos], sort=ordered, use_na_sentinel=True)
             codes, n = codes.astype(np.int64, copy=False), len(uniques)
-        if size * max(n, 1) >= 2 ** 62:  # keep the mixed-radix code within int64
-            combined, uniques = pd.factorize(combined)
+        if size * max(n, 1) >= 2 ** 62:  # keep the mixed-radix code within int64 (first-seen order
+            combined, uniques = pd.factorize(combined)  # keeps a non-decreasing sequence so)
             combined, size = combined.astype(np.int64, copy=False), len(uniques)
         combined = combined * max(n, 1) + codes
         size *= max(n, 1)
     if size <= 4 * len(pos):  # dense codes: count them
         return np.bincount(combined, minlength=size)[combined] > 1
+    if (combined[1:] >= combined[:-1]).all():  # in key order: a duplicate equals a neighbour
+        same = combined[1:] == combined[:-1]
+        dup = np.zeros(len(combined), dtype=bool)
+        dup[1:] = same
+        dup[:-1] |= same
+        return dup
     return pd.Series(combined, copy=False).duplicated(keep=False).to_numpy(dtype=bool)
+
+
+def _key_rank(col: pd.Series) -> int:
+    """Where a key column goes in :func:`_duplicated_keys`' combined code: Arrow text (the ids) 0,
+    numbers and dates 1 (factorised in sorted order), anything else 2."""
+    if pd.api.types.is_string_dtype(col.dtype) and not isinstance(col.dtype, pd.CategoricalDtype):
+        return 0
+    if pd.api.types.is_bool_dtype(col.dtype) or isinstance(col.dtype, pd.CategoricalDtype):
+        return 2
+    return 1 if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_datetime64_dtype(col.dtype) else 2
 
 
 def _check_duplicates(df: pd.DataFrame, spec: TableSpec, *, file: str, lines: np.ndarray,
@@ -903,6 +926,20 @@ def _column_positions(columns: Sequence[pd.Series], index: pd.Index) -> list[np.
     return [np.append(part, -1)[codes] for part, (codes, _) in zip(parts, facts, strict=True)]  # -1: missing
 
 
+def _unique_ids(ids: pd.Series, used: np.ndarray) -> bool:
+    """Whether the rows ``used`` hold each id at most once, from the id column's codes (no missing
+    id among them, as the required-value check ensures; a missing id makes this ``False``).
+
+    >>> ids = pd.Series(["a", "b", "a", None], dtype="str")
+    >>> _unique_ids(ids, np.array([True, True, False, False])), _unique_ids(ids, np.array([True, True, True, False]))
+    (True, False)
+    """
+    fact = text_factorize(ids)
+    codes = fact[0] if fact is not None else pd.factorize(ids, use_na_sentinel=True)[0]
+    c = codes[used]
+    return bool(not len(c) or (c.min() >= 0 and np.bincount(c).max() <= 1))
+
+
 def check_study(
     episodes: pd.DataFrame,
     episode_lines: np.ndarray,
@@ -927,11 +964,18 @@ def check_study(
     Satisfaction: ``unknown_episode`` / ``episode_excluded``.
     """
     before, after = (pd.Timedelta(days=int(d)) for d in window_days)
-    ep = episodes[np.asarray(episodes_used, dtype=bool)]
-    # the used episodes by id (first row of an id); an id is used when it has a position here
-    epi = ep.drop_duplicates("episode_id").set_index("episode_id")
-    not_used = episodes["episode_id"][~np.asarray(episodes_used, dtype=bool)].dropna()
-    excluded_ids = pd.Series(not_used[_positions(not_used, epi.index) < 0].unique(), dtype="str")
+    used_ep = np.asarray(episodes_used, dtype=bool)
+    ep = episodes.loc[used_ep, [c for c in ("episode_id", "client_id", "start_date", "end_date") if c in episodes]]
+    # the used episodes by id (first row of an id); an id is used when it has a position here.
+    # The table checks leave one row per id (a duplicate is collapsed or excluded): then no
+    # hashing of the ids is needed to see that, only a count of their codes
+    epi = (ep if _unique_ids(episodes["episode_id"], used_ep) else ep.drop_duplicates("episode_id")
+           ).set_index("episode_id")
+    not_used = episodes["episode_id"][~used_ep].dropna()
+    # ids only among the episodes not used: the (few) not used looked up among the used, not
+    # the other way round (a lookup builds a hash table of its second argument)
+    shared = epi.index[isin(epi.index, not_used)] if len(not_used) else epi.index[:0]
+    excluded_ids = pd.Series(not_used[~isin(not_used, shared)].unique(), dtype="str")
     out: list[pd.DataFrame] = []
     # positions of the measurements' and the satisfaction forms' episode ids among the used episodes
     id_cols = {t: d["episode_id"] for t, d in (("m", measurements), ("s", satisfaction))

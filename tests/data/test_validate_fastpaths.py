@@ -141,6 +141,36 @@ def test_duplicated_keys_with_wide_codes_uses_the_hash_path() -> None:
     assert v._duplicated_keys(df, ["a", "b", "c"], pos).tolist() == df.duplicated(keep=False).tolist()
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_duplicated_keys_in_key_order_compares_neighbours(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An export sorted by client and date (the usual order) is checked without hashing; the same
+    rows shuffled, or with one pair out of order, are hashed; all agree with pandas."""
+    rng = np.random.default_rng(seed)
+    n = 3000
+    df = pd.DataFrame({
+        "client_id": pd.Series([f"C{i:05d}" for i in rng.integers(0, 2000, n)], dtype="str"),
+        "instrument": pd.Categorical(np.array(["oq45", "scl90_nl"])[rng.integers(0, 2, n)]),
+        "date": pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 1500, n), unit="D"),
+    })
+    df = pd.concat([df, df.iloc[:40]]).sort_values(["client_id", "date", "instrument"], ignore_index=True)
+    n = len(df)
+    key = ["client_id", "instrument", "date"]
+    hashed = []
+    real = pd.Series.duplicated
+    monkeypatch.setattr(pd.Series, "duplicated", lambda self, *a, **k: hashed.append(1) or real(self, *a, **k))
+    pos = np.arange(n)
+    got = v._duplicated_keys(df, key, pos)
+    assert hashed == []
+    assert got.tolist() == df[key].duplicated(keep=False).tolist() and got.any()
+    swapped = df.iloc[[1, 0, *range(2, n)]].reset_index(drop=True)
+    shuffled = df.sample(frac=1, random_state=seed).reset_index(drop=True)
+    for other in (swapped, shuffled):
+        assert v._duplicated_keys(other, key, pos).tolist() == other[key].duplicated(keep=False).tolist()
+    assert len(hashed) == 2 - (df.iloc[0][key] == df.iloc[1][key]).all()  # a swap of equal rows stays in order
+    sub = np.flatnonzero(rng.random(n) < 0.5)
+    assert v._duplicated_keys(df, key, sub).tolist() == df[key].iloc[sub].duplicated(keep=False).tolist()
+
+
 def _plain_item_cells(df: pd.DataFrame, lines: np.ndarray) -> dict[str, list[tuple[int, str]]]:
     """The cells of ``coding_mismatch`` and ``out_of_range``, one cell at a time, row by row."""
     from effectstudy import instruments
