@@ -633,7 +633,8 @@ def _item_cells(found: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]
     """Add the cells of one chunk ``mm`` (rows ``rows``, item columns ``cols``) with a code just
     below the range ``codes`` (``coding_mismatch``, when the range starts at 1 or above) or
     another code outside it or not whole (``out_of_range``) to ``found``, row by row; return
-    each row's number of answers, lowest and highest code.
+    each row's number of answers (counted only where the lowest and highest code are equal,
+    the rows that may be straight-lined; 0 elsewhere), lowest and highest code.
 
     The row figures come first, in a few passes over the chunk (NaN skipped by ``fmin``/``fmax``;
     a fraction shows as ``x - floor(x) > 0``); the cells are looked at only in the rows whose
@@ -643,7 +644,7 @@ def _item_cells(found: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]
     >>> mm = np.array([[1.0, 2.0, np.nan], [0.0, 2.5, 6.0], [3.0, 3.0, 3.0]])
     >>> n, lo, hi = _item_cells(found, mm, np.array([10, 11, 12]), np.array(["a", "b", "c"]), (1, 5))
     >>> n.tolist(), lo.tolist(), hi.tolist()
-    ([2, 3, 3], [1.0, 0.0, 3.0], [2.0, 6.0, 3.0])
+    ([0, 0, 3], [1.0, 0.0, 3.0], [2.0, 6.0, 3.0])
     >>> [(r.tolist(), c.tolist(), v.tolist()) for r, c, v in found["coding_mismatch"] + found["out_of_range"]]
     [([11], ['a'], [0.0]), ([11, 11], ['b', 'c'], [2.5, 6.0])]
     """
@@ -652,7 +653,10 @@ def _item_cells(found: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]
         mm = np.asfortranarray(mm)
     lo = np.fmin.reduce(mm, axis=1)  # fmin/fmax skip NaN (an empty row gives NaN)
     hi = np.fmax.reduce(mm, axis=1)
-    n_ans = mm.shape[1] - np.count_nonzero(np.isnan(mm), axis=1)
+    same = lo == hi  # all answers alike: only these rows need their number of answers
+    n_ans = np.zeros(len(lo), dtype=np.int64)
+    if same.any():
+        n_ans[same] = mm.shape[1] - np.count_nonzero(np.isnan(mm[same]), axis=1)
     frac = np.floor(mm)
     with np.errstate(invalid="ignore"):  # inf - inf: NaN, as an empty cell (lo/hi see the code)
         np.subtract(mm, frac, out=frac)
@@ -802,10 +806,10 @@ def _duplicated_keys(df: pd.DataFrame, key: list[str], pos: np.ndarray) -> np.nd
     are combined into one integer per row (mixed radix, re-factorised before it could overflow)
     and only that is compared: equal combined codes mean equal keys, so the same rows are
     flagged as by ``DataFrame.duplicated``.  The id columns lead, then numbers and dates, then
-    the rest, so that an export sorted by client (or episode) and date gives non-decreasing
-    combined codes: then a duplicate is a row equal to its neighbour, found in one pass instead
-    of hashing every row (any other order is hashed).  The rows ``pos`` (increasing, as
-    ``np.flatnonzero`` gives them) must have no missing key value.
+    the rest, so that an export sorted by client (or episode) and date gives (nearly)
+    non-decreasing combined codes, which sort in about one pass; a duplicate is then a row equal
+    to its neighbour.  The rows ``pos`` (increasing, as ``np.flatnonzero`` gives them) must have
+    no missing key value.
 
     >>> df = pd.DataFrame({"a": pd.Series(["x", "x", "y", "x"], dtype="str"), "b": [1, 2, 1, 1]})
     >>> _duplicated_keys(df, ["a", "b"], np.array([0, 1, 2, 3])).tolist()
@@ -835,13 +839,18 @@ def _duplicated_keys(df: pd.DataFrame, key: list[str], pos: np.ndarray) -> np.nd
         size *= max(n, 1)
     if size <= 4 * len(pos):  # dense codes: count them
         return np.bincount(combined, minlength=size)[combined] > 1
-    if (combined[1:] >= combined[:-1]).all():  # in key order: a duplicate equals a neighbour
-        same = combined[1:] == combined[:-1]
-        dup = np.zeros(len(combined), dtype=bool)
-        dup[1:] = same
-        dup[:-1] |= same
-        return dup
-    return pd.Series(combined, copy=False).duplicated(keep=False).to_numpy(dtype=bool)
+    # sorted, a duplicate is a row equal to its neighbour; NumPy's stable sort of int64 is a
+    # timsort, which takes runs already in order as they are: an export in key order (or
+    # nearly) costs about one pass, any other order no more than hashing every key
+    order = np.argsort(combined, kind="stable")
+    ranked = combined[order]
+    same = ranked[1:] == ranked[:-1]
+    hit = np.zeros(len(combined), dtype=bool)
+    hit[1:] = same
+    hit[:-1] |= same
+    dup = np.empty(len(combined), dtype=bool)
+    dup[order] = hit
+    return dup
 
 
 def _key_rank(col: pd.Series) -> int:

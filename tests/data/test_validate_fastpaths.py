@@ -134,7 +134,7 @@ def test_column_positions_are_get_indexer_row_by_row(dtype: object) -> None:
     assert v._column_positions([], index) == []
 
 
-def test_duplicated_keys_with_wide_codes_uses_the_hash_path() -> None:
+def test_duplicated_keys_with_wide_codes() -> None:
     rng = np.random.default_rng(3)
     df = pd.DataFrame({"a": rng.integers(0, 50, 200), "b": rng.integers(0, 50, 200), "c": rng.integers(0, 3, 200)})
     pos = np.arange(200)
@@ -142,9 +142,9 @@ def test_duplicated_keys_with_wide_codes_uses_the_hash_path() -> None:
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_duplicated_keys_in_key_order_compares_neighbours(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An export sorted by client and date (the usual order) is checked without hashing; the same
-    rows shuffled, or with one pair out of order, are hashed; all agree with pandas."""
+def test_duplicated_keys_in_key_order_and_out_of_it(seed: int) -> None:
+    """An export sorted by client and date (the usual order), the same with one pair out of
+    order, shuffled, and a subset of its rows: all flagged as pandas flags them."""
     rng = np.random.default_rng(seed)
     n = 3000
     df = pd.DataFrame({
@@ -155,18 +155,12 @@ def test_duplicated_keys_in_key_order_compares_neighbours(seed: int, monkeypatch
     df = pd.concat([df, df.iloc[:40]]).sort_values(["client_id", "date", "instrument"], ignore_index=True)
     n = len(df)
     key = ["client_id", "instrument", "date"]
-    hashed = []
-    real = pd.Series.duplicated
-    monkeypatch.setattr(pd.Series, "duplicated", lambda self, *a, **k: hashed.append(1) or real(self, *a, **k))
     pos = np.arange(n)
-    got = v._duplicated_keys(df, key, pos)
-    assert hashed == []
-    assert got.tolist() == df[key].duplicated(keep=False).tolist() and got.any()
     swapped = df.iloc[[1, 0, *range(2, n)]].reset_index(drop=True)
     shuffled = df.sample(frac=1, random_state=seed).reset_index(drop=True)
-    for other in (swapped, shuffled):
-        assert v._duplicated_keys(other, key, pos).tolist() == other[key].duplicated(keep=False).tolist()
-    assert len(hashed) == 2 - (df.iloc[0][key] == df.iloc[1][key]).all()  # a swap of equal rows stays in order
+    for frame in (df, swapped, shuffled):
+        got = v._duplicated_keys(frame, key, pos)
+        assert got.tolist() == frame[key].duplicated(keep=False).tolist() and got.sum() >= 80
     sub = np.flatnonzero(rng.random(n) < 0.5)
     assert v._duplicated_keys(df, key, sub).tolist() == df[key].iloc[sub].duplicated(keep=False).tolist()
 
