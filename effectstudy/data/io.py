@@ -76,7 +76,7 @@ import pandas as pd
 
 from effectstudy.core.checks import check_choice
 from effectstudy.core.errors import ArgumentError
-from effectstudy.core.keys import factorizations
+from effectstudy.core.keys import codes_in, factorizations
 from effectstudy.core.params import DataSpec, FileSpec
 from effectstudy.core.rowkey import RowKey, load_row_key
 from effectstudy.core.schema import SCORED_MEASUREMENTS, TABLES, Column, TableSpec
@@ -1300,7 +1300,9 @@ def _type_column(name: str, s: pd.Series, shown: pd.Series, col: Column, spec: F
         v, _, miss = _parse_str(s)
         if kind == "category":
             allowed = list(col.allowed or ())
-            codes = pd.Index(allowed, dtype="str").get_indexer(v)  # -1: missing or not allowed
+            codes = codes_in(v, pd.Index(allowed, dtype="str"), absent=-1)  # -1: missing or not allowed
+            if codes is None:  # not Arrow text
+                codes = pd.Index(allowed, dtype="str").get_indexer(v)
             bad = ~miss & (codes < 0)
             if bad.any():
                 probs.append(problems_frame(file, lines[bad], name, shown.to_numpy()[bad], "not_allowed",
@@ -1429,18 +1431,39 @@ def _typed_date(arr: Any, fmt: str) -> np.ndarray | None:
 def _plain_bytes(path: Path, spec: FileSpec) -> bytes | None:
     """The file's bytes when Arrow's typed reader sees the same rows as the text path: UTF-8
     without byte-order mark, no NUL byte, no quote, line ends ``\n`` or ``\r\n`` only and no
-    blank line.  ``None`` otherwise (the text path reads it and names what it finds)."""
+    blank first line.  ``None`` otherwise (the text path reads it and names what it finds).
+    A blank line further on is looked for only when the read shows a row that may be one
+    (:func:`_blank_line`): finding two bytes costs more than the one-byte scans here."""
     if _encoding_name(spec.encoding) not in ("utf-8", "utf-8-sig"):
         return None
     data = path.read_bytes()
     if not data or data.startswith(_BOM) or b"\x00" in data or b'"' in data or data[:1] in (b"\n", b"\r"):
         return None
-    if b"\r" in data:
-        if data.count(b"\r") != data.count(b"\r\n") or b"\n\r\n" in data:
-            return None
-    if b"\n\n" in data:
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         return None
     return data
+
+
+def _blank_line(data: bytes, tbl: Any) -> bool:
+    r"""Whether the export ``data``, read by Arrow as ``tbl``, has a blank line (which Arrow reads
+    as a row of empty values and the text path reports).  A blank line leaves every column of
+    its row empty, so the bytes are searched only when the table's first column has an empty
+    value (in an export whose ids are all filled in: never).
+
+    >>> import pyarrow as pa
+    >>> _blank_line(b"a;b\n1;2\n\n", pa.table({"a": ["1", ""]})), _blank_line(b"a;b\n;2\n", pa.table({"a": ["", "x"]}))
+    (True, False)
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not tbl.num_columns or not tbl.num_rows:
+        return b"\n\n" in data or b"\n\r\n" in data
+    first = tbl.column(0)
+    empty = first.null_count > 0
+    if not empty and (pa.types.is_string(first.type) or pa.types.is_large_string(first.type)):
+        empty = bool(pc.any(pc.equal(first, "")).as_py())
+    return empty and (b"\n\n" in data or b"\n\r\n" in data)
 
 
 def _typed_numbers(data: bytes, names: list[str], sep: str, decimal: str, numeric: list[str],
@@ -1490,9 +1513,9 @@ def _typed_floats(tbl: Any, names: list[str]) -> tuple[pd.DataFrame, set[str]]:
     sub = tbl.select(names)
     block = sub.to_pandas()
     v = block.to_numpy()
-    nan = np.isnan(v)
     nulls = np.array([sub.column(i).null_count for i in range(len(names))])
-    bad = (nan.sum(axis=0) != nulls) | np.isinf(v).any(axis=0)
+    # the empty cells are Arrow's nulls (NaN here); any other value that is not finite was written
+    bad = len(v) - np.count_nonzero(np.isfinite(v), axis=0) != nulls
     return block, {h for h, b in zip(names, bad, strict=True) if b}
 
 
@@ -1537,6 +1560,8 @@ def _typed_csv(path: Path, spec: FileSpec, file: str, tspec: TableSpec, known: f
     if got is None:
         return None
     tbl, numbers, block = got
+    if _blank_line(data, tbl):
+        return None
     del data
     n_rows = tbl.num_rows
     if n_rows == 0:

@@ -147,6 +147,9 @@ DIRTY = {
     "uncoded_diagnosis": ("episodes", lambda t: _cell(t, 6, 5, b"mw. X belt"), "uncoded_value"),
     "quoted_field": ("episodes", lambda t: _cell(t, 7, 5, b'"depression"'), None),
     "blank_line": ("episodes", lambda t: t.replace(b"\n", b"\n\n", 3), "blank_line"),
+    "blank_line_at_end": ("measurements", lambda t: t + b"\n", "blank_line"),
+    "blank_line_crlf": ("satisfaction", lambda t: t.replace(b"\n", b"\r\n").replace(b"\r\n", b"\r\n\r\n", 5)[:-2],
+                        "blank_line"),
     "crlf": ("episodes", lambda t: t.replace(b"\n", b"\r\n"), None),
     "lone_cr": ("episodes", lambda t: _cell(t, 3, 5, b"depr\ression"), "line_break_in_field"),
     "bom": ("episodes", lambda t: b"\xef\xbb\xbf" + t, None),
@@ -160,7 +163,8 @@ DIRTY = {
 
 
 #: the cases whose file goes to the text path as a whole
-TEXT_PATH = {"latin1_in_unknown_column", "empty_header", "quoted_field", "blank_line", "lone_cr", "bom", "ragged_row", "latin1_byte"}
+TEXT_PATH = {"latin1_in_unknown_column", "empty_header", "quoted_field", "blank_line", "blank_line_at_end",
+             "blank_line_crlf", "lone_cr", "bom", "ragged_row", "latin1_byte"}
 
 
 @pytest.mark.parametrize("case", sorted(DIRTY))
