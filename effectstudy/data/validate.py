@@ -629,7 +629,8 @@ def _item_block(full: np.ndarray | None, cols: list[np.ndarray], which: np.ndarr
 
 
 def _item_cells(found: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]], mm: np.ndarray,
-                rows: np.ndarray, cols: np.ndarray, codes: tuple[int, int]) -> tuple[np.ndarray, ...]:
+                rows: np.ndarray, cols: np.ndarray, codes: tuple[int, int],
+                scratch: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """Add the cells of one chunk ``mm`` (rows ``rows``, item columns ``cols``) with a code just
     below the range ``codes`` (``coding_mismatch``, when the range starts at 1 or above) or
     another code outside it or not whole (``out_of_range``) to ``found``, row by row; return
@@ -639,6 +640,8 @@ def _item_cells(found: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]
     The row figures come first, in a few passes over the chunk (NaN skipped by ``fmin``/``fmax``;
     a fraction shows as ``x - floor(x) > 0``); the cells are looked at only in the rows whose
     lowest or highest code is outside the range or that hold a fraction (most chunks: none).
+    ``scratch``, a float array of at least the chunk's size, is used for the fractions (one
+    buffer for every chunk instead of a new one each time).
 
     >>> found = {"coding_mismatch": [], "out_of_range": []}
     >>> mm = np.array([[1.0, 2.0, np.nan], [0.0, 2.5, 6.0], [3.0, 3.0, 3.0]])
@@ -657,7 +660,7 @@ def _item_cells(found: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]
     n_ans = np.zeros(len(lo), dtype=np.int64)
     if same.any():
         n_ans[same] = mm.shape[1] - np.count_nonzero(np.isnan(mm[same]), axis=1)
-    frac = np.floor(mm)
+    frac = np.floor(mm, out=None if scratch is None else scratch.reshape(-1)[:mm.size].reshape(mm.shape, order="F"))
     with np.errstate(invalid="ignore"):  # inf - inf: NaN, as an empty cell (lo/hi see the code)
         np.subtract(mm, frac, out=frac)
     suspect = (np.fmax.reduce(frac, axis=1) > 0) | (lo < item_min) | (hi > item_max)
@@ -709,6 +712,7 @@ def _check_items(df: pd.DataFrame, *, file: str, lines: np.ndarray) -> list[pd.D
         # found are gathered per rule, so the problems come in the same order whatever the chunks
         found: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {
             "item_not_in_instrument": [], "coding_mismatch": [], "out_of_range": [], "straight_lining": []}
+        scratch = np.empty(_ITEM_CHUNK * len(items))
         for c0 in range(0, len(rows_all), _ITEM_CHUNK):
             rows = rows_all[c0:c0 + _ITEM_CHUNK]
             if beyond.any():
@@ -720,7 +724,7 @@ def _check_items(df: pd.DataFrame, *, file: str, lines: np.ndarray) -> list[pd.D
             if not (~beyond).any():
                 continue
             mm = _item_block(full, cols_all, np.flatnonzero(~beyond), rows)
-            n_ans, lo, hi = _item_cells(found, mm, rows, cols_in, (ins.item_min, ins.item_max))
+            n_ans, lo, hi = _item_cells(found, mm, rows, cols_in, (ins.item_min, ins.item_max), scratch)
             flat = (n_ans >= min_answered) & (lo == hi)
             found["straight_lining"].append((rows[flat], np.full(int(flat.sum()), "item_*", dtype=object), lo[flat]))
         for rule, parts in found.items():
