@@ -42,39 +42,51 @@ What it measures (issue 19):
   (``effectstudy run --no-progress notebooks/effect_study.ipynb -f params/demo.yaml``: papermill,
   then HTML), R times, written to a temporary folder (``-o``) instead of ``reports/``.
 
-Measured (2026-12-04, seed 2025, the same files; quiet 2-core machine after a 12-14 GB warm-up of
-the VM's memory: the first touch of guest memory costs about 2.5 s per GB here; "before" is
-main at 86a1bc7, "mid" main at e144ced (the first issue-19 landing), "after" the second
-issue-19 landing; min / median of the runs, each a fresh process; MB and GB are MiB and GiB):
+Measured (2026-12-04, seed 2025, the same files; 2-core machine after a 12-14 GB warm-up of
+the VM's memory: the first touch of guest memory costs about 2.5 s per GB here, and the VM's
+page reclaim (``kdamond``) brings that cost back within minutes, so runs of the same code
+differ by up to 50%; "before" is main at 86a1bc7, "1st" and "2nd" the first two issue-19
+landings (e144ced, fb1e5d6), "3rd" this one; min / median of the runs, each a fresh process;
+MB and GB are MiB and GiB):
 
-==========================================  ====================  ===================  ===================
-                                            before                mid                  after
-==========================================  ====================  ===================  ===================
-**1,000,000 episodes, Parquet** (runs)      (1)                   (3)                  (3)
-all stages                                  223.2 s               77.5 / 79.4 s        49.0 / 53.7 s
-highest stage peak RSS                      8.9 GB                6.5 GB               5.88 GB (6024 MB)
-read + validate                             21.4 s                11.0 s               5.67 / 5.87 s
-typed read (bare Arrow table)               0.54-0.87 s           0.54 s               0.51 s (11x)
-**1,000,000 episodes, CSV** (runs)          (1)                   (1)                  (1)
-all stages                                  248.4 s               81.3 s               62.1 s
-read + validate / typed read                53.3 s = 20.6x        15.8 s = 5.6x        14.35 s = 4.8x
-**RC + CS at 100,000 patients**             58 / 59 / 34 ms       17.6 / 20.1 / 17.8   19.4 / 15.9 / 13.0 ms
-(str / category / int labels; NumPy 4 ms)
-**the demo effect-study report** (3 runs)   18.4 / 20.8 s         8.2 / 9.4 s          8.3 / 8.8 s (*)
-==========================================  ====================  ===================  ===================
+======================================  ===========  =============  =============  =============
+                                        before       1st            2nd            3rd
+======================================  ===========  =============  =============  =============
+**1,000,000 episodes, Parquet** (runs)  (1)          (3)            (3)            (3, twice)
+all stages                              223.2 s      77.5 / 79.4 s  49.0 / 53.7 s  53.4 / 59.2 s;
+                                                                                   62.1 / 62.7 s
+highest stage peak RSS                  8.9 GB       6.5 GB         6024 MB        6031; 6035 MB
+read + validate                         21.4 s       11.0 s         5.67 / 5.87 s  4.46 / 4.72 s;
+                                                                                   6.71 / 7.22 s
+typed read (bare Arrow table)           0.54-0.87 s  0.54 s         0.51 s (11x)   0.53 s (8.4x)
+**1,000,000 episodes, CSV** (runs)      (1)          (1)            (1)            (3)
+all stages                              248.4 s      81.3 s         62.1 s         63.6 / 64.3 s
+read + validate                         53.3 s       15.8 s         14.35 s        9.56 / 13.77 s
+typed read (pyarrow.csv), ratio         2.6 s 20.6x  2.8 s 5.6x     3.0 s 4.8x     2.76 s 3.5x
+**RC + CS at 100,000 patients**         58 / 59 /    17.6 / 20.1 /  19.4 / 15.9 /  (unchanged)
+(str / category / int; NumPy 4 ms)      34 ms        17.8 ms        13.0 ms
+**the demo effect-study report** (3)    18.4 / 20.8  8.2 / 9.4 s    8.3 / 8.8 s    7.5 / 7.6 s
+======================================  ===========  =============  =============  =============
 
-(*) with the site-packages compiled to bytecode by ``make install`` (``uv sync
---compile-bytecode``); where ``PYTHONDONTWRITEBYTECODE`` is set and nothing is compiled (as on
-a fresh machine before that change) every run compiles its imports: 15.5 / 15.8 s, the same
-for mid and after.
+The stages after read + validate are the same code in the 2nd and 3rd landings: their spread
+between the two 3rd-landing runs (scoring 8.4 s in one run of three, 13.4 s in the others) is
+the machine's.  Read + validate of the 2nd and 3rd landing alternated in one period (fresh
+processes, each beside the typed read; ``PYTHONPATH`` on a worktree of
+fb1e5d6), min / median: Parquet 5.51 / 7.19 s before, 4.43 / 6.54 s after (typed read 0.53-0.63
+s); CSV 10.01 / 13.69 s before, 8.39 / 11.11 s after (typed read 2.46-2.48 s: 3.4x at the min,
+4.5x at the median).
 
-Targets met: 1M from Parquet (49.0 s <= 60 s; 5.88 GiB <= 6 GiB, which is 6.32 GB in decimal
-units), 1M from CSV (62.1 s <= 90 s), RC + CS (<= 30 ms for every label dtype, 3-5x the NumPy
-pass), the demo report (<= 15 s).  Missed: read + validate within 4x of the typed read (4.8x
-from CSV; 11x from Parquet, whose typed read is a bare Arrow table: reading into the frame's
-float block and checking 2.3M rows x 90 items cost more).  At 1M from Parquet the largest
-stages are pairing the four scales (6.2 s), scoring with Cronbach's alpha (6.3 s), read +
-validate (5.7 s), not_on_track (4.9 s, most of it the REML fits), ITT (4.0 s).
+Targets met at the min of the runs: 1M from Parquet, every stage (53.4 s <= 60 s in the first
+3rd-landing run, 62.1 s in the second, slower period; 5.9 GiB <= 6 GiB, which is 6.32 GB in
+decimal units), 1M from CSV (63.6 s <= 90 s), read + validate from CSV within 4x of the typed
+read (3.5x), RC + CS (<= 30 ms for every label dtype, 3-5x the NumPy pass), the demo report
+(<= 15 s).  Missed: read + validate from Parquet within 4x of its typed read (8.4x): the typed
+read is a bare Arrow table of int8 items (0.53 s), while read + validate builds the 1.66 GB
+float block (0.3-0.55 s), factorizes four id columns (about 0.7 s), looks the measurements'
+episodes up (0.35 s), checks 207M item cells (0.4 s) and makes 174,000 row keys (0.45 s,
+one HMAC per client).  At 1M from Parquet the largest stages are scoring with Cronbach's
+alpha (8.4 s), pairing the four scales (7.7 s), not_on_track (5.5 s, most of it the REML
+fits), read + validate (4.5 s), ITT (4.1 s).
 """
 
 from __future__ import annotations
