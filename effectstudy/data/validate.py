@@ -836,8 +836,8 @@ def _duplicated_keys(df: pd.DataFrame, key: list[str], pos: np.ndarray) -> np.nd
             ordered = _key_rank(col) == 1
             codes, uniques = pd.factorize(col if whole else col.iloc[pos], sort=ordered, use_na_sentinel=True)
             codes, n = codes.astype(np.int64, copy=False), len(uniques)
-        if size * max(n, 1) >= 2 ** 62:  # keep the mixed-radix code within int64 (first-seen order
-            combined, uniques = pd.factorize(combined)  # keeps a non-decreasing sequence so)
+        if size * max(n, 1) >= 2 ** 62:  # keep the mixed-radix code within int64; codes in
+            combined, uniques = pd.factorize(combined)  # first-seen order keep a sorted run sorted
             combined, size = combined.astype(np.int64, copy=False), len(uniques)
         combined = combined * max(n, 1) + codes
         size *= max(n, 1)
