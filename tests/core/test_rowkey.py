@@ -53,6 +53,16 @@ def test_a_row_key_is_the_hmac_of_the_domain_and_the_normalised_id():
     assert expected != hashlib.sha256(b"C001").hexdigest()[:12]
 
 
+@pytest.mark.parametrize("n_bytes", [32, 64, 65, 200])  # a key longer than SHA-256's block is hashed first
+def test_row_keys_equal_the_standard_library_hmac_for_every_key_length(n_bytes):
+    secret = bytes((7 * i + 3) % 256 for i in range(n_bytes))
+    ids = ["C001", "é-42", "x" * 300, "0", "C001"]
+    got = RowKey(secret).keys(ids, domain="episode")
+    want = ["r-" + hmac.new(secret, b"episode\x00" + i.upper().encode("utf-8"), hashlib.sha256).hexdigest()[:12]
+            for i in ids]
+    assert got.tolist() == want
+
+
 def test_missing_ids_get_no_key_and_episode_ids_stand_in_for_missing_client_ids():
     k = RowKey(bytes(32))
     out = k.row_keys(["C1", None, "", "C1"], ["E1", "E2", "E3", None])
