@@ -104,6 +104,9 @@ def _plain_match(cl, values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     pd.Series([None, None], dtype=object),
     pd.Series([], dtype="str"),
     pd.Series(["x", 1, None], dtype=object),
+    pd.Series(["anxiety", None, "depression", "anxiety"], dtype="str", index=[4, 2, 8, 1]),  # clean: kept as is
+    pd.Series(["anxiety", "depression"], dtype=object),
+    pd.Series(["anxiety", "Anxiety"], dtype="str"),  # one spelling to change
 ])
 def test_code_match_is_the_plain_match(values: pd.Series) -> None:
     cl = DEFAULT_CODES["diagnosis"]
