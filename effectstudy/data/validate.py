@@ -154,32 +154,46 @@ def problems_frame(
     """
     if severity not in SEVERITIES:
         raise ValueError(f"severity: got {severity!r}, expected one of {SEVERITIES}")
-    rows_arr = pd.array(np.atleast_1d(np.asarray(rows, dtype=object)) if rows is not None else [None],
-                        dtype="Int64")
+    if isinstance(rows, np.ndarray) and rows.dtype.kind in "iu":
+        rows_arr = pd.array(np.atleast_1d(rows).astype(np.int64, copy=False), dtype="Int64")
+    else:
+        rows_arr = pd.array(np.atleast_1d(np.asarray(rows, dtype=object)) if rows is not None else [None],
+                            dtype="Int64")
     n = len(rows_arr)
     arr = np.atleast_1d(values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object))
     if arr.dtype.kind == "M":  # dates are shown as ISO dates, never as nanosecond counts
         arr = pd.Series(arr).dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
     vals = arr.astype(object)
-    if len(vals) == 1 and n != 1:
-        vals = np.repeat(vals, n)
-    shown = [_show(v) for v in vals] if n <= 1000 else _show_many(vals)
-    columns = pd.Series(np.broadcast_to(np.asarray(column, dtype=object), n), dtype="str")
-    value = pd.Series(shown, dtype="str")
+    if len(vals) == 1:  # one value for every row (a note): shown once
+        value = _texts(_show(vals[0]), n)
+    else:
+        value = pd.Series([_show(v) for v in vals] if n <= 1000 else _show_many(vals), dtype="str")
+    columns = _texts(column, n)
     if not _SHOW_IDENTIFIERS.get():
         value = protect_values(columns, pd.Series(rows_arr), value)
     return pd.DataFrame(
         {
-            "file": pd.Series([file] * n, dtype="str"),
+            "file": _texts(file, n),
             "row": rows_arr,
-            "row_key": pd.Series([""] * n, dtype="str"),
+            "row_key": _texts("", n),
             "column": columns,
             "value": value,
-            "rule": pd.Series([rule] * n, dtype="str"),
-            "expected": pd.Series(np.broadcast_to(np.asarray(expected, dtype=object), n), dtype="str"),
-            "severity": pd.Series([severity] * n, dtype="str"),
+            "rule": _texts(rule, n),
+            "expected": _texts(expected, n),
+            "severity": _texts(severity, n),
         }
     )
+
+
+def _texts(text: Any, n: int) -> pd.Series:
+    """``n`` texts of a problems column (``str``): ``text`` repeated, or one per row.
+
+    >>> _texts("a", 2).tolist(), _texts(["a", None], 2).tolist(), _texts("a", 0).dtype
+    (['a', 'a'], ['a', nan], <StringDtype(na_value=nan)>)
+    """
+    if isinstance(text, str):  # a column of one value: no Python list of n strings
+        return pd.Series(text, index=pd.RangeIndex(n), dtype="str")
+    return pd.Series(np.broadcast_to(np.asarray(text, dtype=object), n), dtype="str")
 
 
 def protect_values(columns: pd.Series, rows: pd.Series, shown: pd.Series) -> pd.Series:
@@ -201,7 +215,7 @@ def protect_values(columns: pd.Series, rows: pd.Series, shown: pd.Series) -> pd.
     """
     rows = pd.array(rows, dtype="Int64")
     # decisions per distinct column and per distinct value (a million problems have few of either)
-    ccodes, cnames = pd.factorize(pd.Series(columns.to_numpy(), dtype="str"))
+    ccodes, cnames = pd.factorize(columns.astype("str"))
     cn = pd.Series(cnames, dtype="str")
     structural = ((cn == "").to_numpy(dtype=bool)[ccodes] | rows.isna()
                   | (rows <= 1).fillna(True).to_numpy(dtype=bool) | (shown == "").to_numpy(dtype=bool))
