@@ -1390,7 +1390,9 @@ def _typed_text(arr: Any) -> pd.Series:
     import pyarrow.compute as pc
 
     t = pc.utf8_trim_whitespace(arr)
-    t = pc.if_else(pc.equal(t, ""), pa.scalar(None, pa.string()), t)
+    empty = pc.equal(t, "")
+    if pc.any(empty).as_py():  # no copy of an id column without an empty value
+        t = pc.if_else(empty, pa.scalar(None, pa.string()), t)
     return pd.Series(t.to_pandas(), dtype="str")
 
 
