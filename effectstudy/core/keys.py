@@ -31,7 +31,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["isin", "key_codes", "index_positions", "text_factorize", "codes_in", "factorizations"]
+__all__ = ["isin", "key_codes", "index_positions", "text_factorize", "codes_in", "factorizations",
+           "share_codes", "equal_codes", "shared_codes"]
 
 
 def _arrow(values: Any) -> pa.Array | pa.ChunkedArray | None:
@@ -190,6 +191,7 @@ def factorizations() -> Iterator[None]:
         if not _OPEN_BLOCKS[0]:
             _FACTORIZED.clear()
             _LOOKED_UP.clear()
+            _SHARED.clear()
 
 
 def text_factorize(values: pd.Series | pd.Index) -> tuple[np.ndarray, pd.Index] | None:
@@ -275,3 +277,71 @@ def _index_in(left: Any, right: Any, absent: int) -> np.ndarray:
     out = pc.fill_null(pos, absent).to_numpy(zero_copy_only=False).astype(np.int64)
     out[pc.is_null(left).to_numpy(zero_copy_only=False)] = -1
     return out
+
+
+# codes that several Arrow text columns share (one hash encoding of them together), per Arrow
+# array: (weak reference, codes, number of distinct values, encoding)
+_SHARED: dict[int, tuple[Any, np.ndarray, int, int]] = {}
+_ENCODINGS = [0]
+
+
+def share_codes(*columns: pd.Series | pd.Index) -> None:
+    """Inside a :func:`factorizations` block, encode the Arrow text ``columns`` together once:
+    an id has one code in all of them.  :func:`equal_codes` and :func:`shared_codes` give
+    those codes while the columns' arrays live.
+
+    ``read_study`` encodes the ``episode_id`` of its three tables so: one hash table for all of
+    them (0.42-0.62 s at 1,000,000 episodes, 2.3M measurements and 0.97M forms) instead of one
+    per table and a lookup of the measurements' and forms' ids among the episodes' (1.1-1.2 s).
+    Columns that are not Arrow text are left out; outside a block nothing is kept.
+
+    >>> a, b = pd.Series(["x", "y", None], dtype="str"), pd.Series(["y", "z"], dtype="str")
+    >>> with factorizations():
+    ...     share_codes(a, b)
+    ...     [c.tolist() for c in shared_codes(a, b)], equal_codes(b)[1]
+    ([[0, 1, -1], [1, 2]], 3)
+    """
+    arrays = [a for a in (_arrow(c) for c in columns) if a is not None]
+    if not _OPEN_BLOCKS[0] or not arrays:
+        return
+    codes, dictionary = _dictionary_codes(arrays)
+    codes.flags.writeable = False
+    _ENCODINGS[0] += 1
+    parts = np.split(codes, np.cumsum([len(a) for a in arrays])[:-1])
+    for arr, part in zip(arrays, parts, strict=True):
+        key = id(arr)
+        try:
+            ref = weakref.ref(arr, lambda _r, k=key: _SHARED.pop(k, None))
+        except TypeError:  # pragma: no cover - every pyarrow array takes a weak reference
+            continue
+        _SHARED[key] = (ref, part, len(dictionary), _ENCODINGS[0])
+
+
+def _shared(values: Any) -> tuple[np.ndarray, int, int] | None:
+    arr = _arrow(values)
+    hit = _SHARED.get(id(arr)) if arr is not None else None
+    return hit[1:] if hit is not None and hit[0]() is arr else None
+
+
+def equal_codes(values: pd.Series | pd.Index) -> tuple[np.ndarray, int] | None:
+    """Codes of an Arrow text column under which equal values, and only those, have equal codes
+    (-1 for a missing value), and how many codes there may be (each code is below it).
+
+    The codes :func:`share_codes` made for the column, else those of :func:`text_factorize`;
+    ``None`` when the column is not Arrow text.  For comparisons and counts only: unlike
+    :func:`text_factorize`, the codes need not run from 0 in order of first appearance.
+    """
+    hit = _shared(values)
+    if hit is not None:
+        return hit[0], hit[1]
+    fact = text_factorize(values)
+    return None if fact is None else (fact[0], len(fact[1]))
+
+
+def shared_codes(*columns: pd.Series | pd.Index) -> list[np.ndarray] | None:
+    """The codes :func:`share_codes` gave ``columns`` when it encoded them all together (one
+    code per id across them), else ``None``."""
+    hits = [_shared(c) for c in columns]
+    if not hits or any(h is None for h in hits) or len({h[2] for h in hits}) > 1:
+        return None
+    return [h[0] for h in hits]

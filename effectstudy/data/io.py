@@ -66,8 +66,9 @@ import codecs
 import csv
 import io as _stdio
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,7 @@ import pandas as pd
 
 from effectstudy.core.checks import check_choice
 from effectstudy.core.errors import ArgumentError
-from effectstudy.core.keys import codes_in, factorizations
+from effectstudy.core.keys import codes_in, factorizations, share_codes
 from effectstudy.core.params import DataSpec, FileSpec
 from effectstudy.core.rowkey import RowKey, load_row_key
 from effectstudy.core.schema import SCORED_MEASUREMENTS, TABLES, Column, TableSpec
@@ -1800,10 +1801,34 @@ def _to_long(raw: pd.DataFrame, lines: np.ndarray, spec: FileSpec, file: str,
     return wl.data, wl.lines, spec.model_copy(update={"columns": {}}), wl
 
 
-def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today: Any = None,
-          keep_raw: bool = True, codes: Mapping[str, Any] | None = None,
-          skip: tuple[str, ...] = ()) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int, bool, dict]:
-    """Read + type + table checks.  Returns (typed all rows, raw all rows, problems, rows_read, fatal, meta).
+_ReadResult = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int, bool, dict]
+
+
+@dataclass(frozen=True)
+class _Typed:
+    """A table read and typed (:func:`_typed`); :meth:`checked` applies the code lists and the
+    table checks (:func:`_checked`).  ``read_study`` types every table before it checks any, so
+    that their ``episode_id`` columns are encoded together once
+    (:func:`~effectstudy.core.keys.share_codes`)."""
+
+    #: the typed rows (empty when the read ended fatally)
+    typed: pd.DataFrame
+    #: the rest of the read: (typed all rows, raw all rows, problems, rows_read, fatal, meta)
+    rest: Callable[[], _ReadResult]
+
+    def checked(self) -> _ReadResult:
+        return self.rest()
+
+
+def _read(spec: FileSpec, table: str, **kwargs: Any) -> _ReadResult:
+    """Read + type + table checks (:func:`_typed`, then :meth:`_Typed.checked`).  Returns (typed
+    all rows, raw all rows, problems, rows_read, fatal, meta)."""
+    return _typed(spec, table, **kwargs).checked()
+
+
+def _typed(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today: Any = None,
+           keep_raw: bool = True, codes: Mapping[str, Any] | None = None, skip: tuple[str, ...] = ()) -> _Typed:
+    """Read + type; the code lists and table checks wait in the result (:class:`_Typed`).
 
     ``skip``: export columns not read and not reported (read by another table's spec: the
     measurement columns of a wide file that also holds the episodes).  A wide measurements file
@@ -1831,8 +1856,8 @@ def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today
         meta.update(info)
         lines = typed.index.to_numpy()
         raw = pd.DataFrame(index=typed.index)
-        return _checked(typed, raw, (table, tspec, file, lines), meta, (warn2, type_probs), None,
-                        dict(min_date=min_date, today=today, codes=codes))
+        return _Typed(typed, partial(_checked, typed, raw, (table, tspec, file, lines), meta, (warn2, type_probs),
+                                     None, dict(min_date=min_date, today=today, codes=codes)))
     try:
         raw, lines, warn, info = _READERS[fmt](path, spec, file)
         meta.update(info)
@@ -1849,14 +1874,15 @@ def _read(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, today
         info2["unknown_columns"] = meta.get("unknown_columns", []) + info2["unknown_columns"]
         meta.update(info2)
     except _Fatal as f:  # the notes found before (line endings, invisible characters) stay
-        return pd.DataFrame(), pd.DataFrame(), concat_problems([*warn, f.problems]), f.rows_read, True, meta
+        ended = (pd.DataFrame(), pd.DataFrame(), concat_problems([*warn, f.problems]), f.rows_read, True, meta)
+        return _Typed(ended[0], lambda: ended)
     labels = {spec.columns.get(k, k): v for k, v in meta.get("value_labels", {}).items()}
     if "value_labels" in meta:
         meta["value_labels"] = labels
     typed, type_probs = _type_table(raw, tspec, spec, file, lines, labels, keep_raw=keep_raw)
     raw.index = typed.index
-    return _checked(typed, raw, (table, tspec, file, lines), meta, ([*warn, *warn2], type_probs), wl,
-                    dict(min_date=min_date, today=today, codes=codes))
+    return _Typed(typed, partial(_checked, typed, raw, (table, tspec, file, lines), meta, ([*warn, *warn2], type_probs),
+                                 wl, dict(min_date=min_date, today=today, codes=codes)))
 
 
 def _checked(typed: pd.DataFrame, raw: pd.DataFrame, where: tuple[str, TableSpec, str, np.ndarray],
@@ -2020,12 +2046,20 @@ def read_study(data_spec: DataSpec, *, on_fatal: str = "raise", window_days: tup
              "satisfaction": data_spec.satisfaction}
     reads, accounts, probs, meta = {}, {}, [], {}
     codes = data_spec.code_lists()  # once for every table
+    pending: dict[str, _Typed] = {}
     for t, sp in specs.items():
-        if sp is None:
+        if sp is not None:
+            with identifiers_shown(show_identifiers):
+                pending[t] = _typed(sp, t, min_date=min_date, today=today, keep_raw=False, codes=codes,
+                                    skip=_skipped(data_spec, t))
+    # one encoding of the episode ids of all tables: the duplicate checks of each table and the
+    # lookups between them compare codes (one hash table instead of one per table and a lookup)
+    share_codes(*(r.typed["episode_id"] for r in pending.values() if "episode_id" in r.typed.columns))
+    for t, sp in specs.items():
+        if t not in pending:
             continue
         with identifiers_shown(show_identifiers):
-            typed, raw, p, n, fatal, m = _read(sp, t, min_date=min_date, today=today, keep_raw=False,
-                                               codes=codes, skip=_skipped(data_spec, t))
+            typed, raw, p, n, fatal, m = pending.pop(t).checked()
         del raw  # only read_table keeps the raw text of rejected rows
         file = _file_name(sp)
         if t == "measurements" and _skipped(data_spec, "episodes"):

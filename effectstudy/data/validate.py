@@ -64,7 +64,7 @@ from effectstudy.core.errors import (
     EffectstudyError,
     ValidationError,
 )
-from effectstudy.core.keys import codes_in, isin, text_factorize
+from effectstudy.core.keys import codes_in, equal_codes, isin, shared_codes, text_factorize
 from effectstudy.core.rowkey import RowKey
 from effectstudy.core.schema import (
     ITEM_PATTERN,
@@ -820,7 +820,7 @@ def _duplicated_keys(df: pd.DataFrame, key: list[str], pos: np.ndarray) -> np.nd
     """``df[key].iloc[pos].duplicated(keep=False)`` as a boolean array, on one ``int64`` key.
 
     Each key column is factorised (an Arrow text column once, through
-    :func:`~effectstudy.core.keys.text_factorize`; numbers and dates in sorted order), the codes
+    :func:`~effectstudy.core.keys.equal_codes`; numbers and dates in sorted order), the codes
     are combined into one integer per row (mixed radix, re-factorised before it could overflow)
     and only that is compared: equal combined codes mean equal keys, so the same rows are
     flagged as by ``DataFrame.duplicated``.  The id columns lead, then numbers and dates, then
@@ -843,9 +843,9 @@ def _duplicated_keys(df: pd.DataFrame, key: list[str], pos: np.ndarray) -> np.nd
     whole = len(pos) == len(df)  # pos is every row, in order: no gather
     for k in sorted(key, key=lambda c: _key_rank(df[c])):
         col = df[k]
-        fact = text_factorize(col)
+        fact = equal_codes(col)
         if fact is not None:
-            codes, n = (fact[0] if whole else fact[0][pos]), len(fact[1])
+            codes, n = (fact[0] if whole else fact[0][pos]), fact[1]
         else:
             ordered = _key_rank(col) == 1
             codes, uniques = pd.factorize(col if whole else col.iloc[pos], sort=ordered, use_na_sentinel=True)
@@ -953,6 +953,28 @@ def _column_positions(columns: Sequence[pd.Series], index: pd.Index) -> list[np.
     return [np.append(part, -1)[codes] for part, (codes, _) in zip(parts, facts, strict=True)]  # -1: missing
 
 
+def _shared_positions(columns: Sequence[pd.Series], ids: pd.Series, used: np.ndarray) -> list[np.ndarray] | None:
+    """:func:`_column_positions` of ``columns`` among the episode ids ``ids[used]`` (each used id
+    once: :func:`_unique_ids`), from the codes :func:`~effectstudy.core.keys.share_codes` gave
+    them all (``read_study``): a table from code to position, no lookup of text.  ``None``
+    when the columns were not encoded together.
+
+    >>> from effectstudy.core.keys import factorizations, share_codes
+    >>> ids, m = pd.Series(["a", "b", "c"], dtype="str"), pd.Series(["c", None, "b", "x"], dtype="str")
+    >>> with factorizations():
+    ...     share_codes(ids, m)
+    ...     _shared_positions([m], ids, np.array([True, False, True]))[0].tolist()
+    [1, -1, -1, -1]
+    """
+    codes = shared_codes(ids, *columns)
+    if codes is None:
+        return None
+    n = int(max((c.max(initial=-1) for c in codes), default=-1)) + 1
+    table = np.full(n + 1, -1, dtype=np.int64)  # slot n stays -1: the code of a missing id
+    table[codes[0][used]] = np.arange(int(np.count_nonzero(used)))
+    return [table[c] for c in codes[1:]]
+
+
 def _unique_ids(ids: pd.Series, used: np.ndarray) -> bool:
     """Whether the rows ``used`` hold each id at most once, from the id column's codes (no missing
     id among them, as the required-value check ensures; a missing id makes this ``False``).
@@ -961,7 +983,7 @@ def _unique_ids(ids: pd.Series, used: np.ndarray) -> bool:
     >>> _unique_ids(ids, np.array([True, True, False, False])), _unique_ids(ids, np.array([True, True, True, False]))
     (True, False)
     """
-    fact = text_factorize(ids)
+    fact = equal_codes(ids)
     codes = fact[0] if fact is not None else pd.factorize(ids, use_na_sentinel=True)[0]
     c = codes[used]
     return bool(not len(c) or (c.min() >= 0 and np.bincount(c).max() <= 1))
@@ -996,8 +1018,8 @@ def check_study(
     # the used episodes by id (first row of an id); an id is used when it has a position here.
     # The table checks leave one row per id (a duplicate is collapsed or excluded): then no
     # hashing of the ids is needed to see that, only a count of their codes
-    epi = (ep if _unique_ids(episodes["episode_id"], used_ep) else ep.drop_duplicates("episode_id")
-           ).set_index("episode_id")
+    unique = _unique_ids(episodes["episode_id"], used_ep)
+    epi = (ep if unique else ep.drop_duplicates("episode_id")).set_index("episode_id")
     not_used = episodes["episode_id"][~used_ep].dropna()
     # ids only among the episodes not used: the (few) not used looked up among the used, not
     # the other way round (a lookup builds a hash table of its second argument)
@@ -1007,7 +1029,9 @@ def check_study(
     # positions of the measurements' and the satisfaction forms' episode ids among the used episodes
     id_cols = {t: d["episode_id"] for t, d in (("m", measurements), ("s", satisfaction))
                if d is not None and len(d) and "episode_id" in d}
-    at_rows = dict(zip(id_cols, _column_positions(list(id_cols.values()), epi.index), strict=True))
+    at = _shared_positions(list(id_cols.values()), episodes["episode_id"], used_ep) if unique else None
+    at_rows = dict(zip(id_cols, at if at is not None else _column_positions(list(id_cols.values()), epi.index),
+                       strict=True))
     if measurements is not None and len(measurements):
         f = files["measurements"]
         use = np.asarray(measurements_used, dtype=bool)

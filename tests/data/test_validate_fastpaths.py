@@ -206,3 +206,46 @@ def test_item_cells_are_found_in_every_chunk(chunk: int, monkeypatch: pytest.Mon
         p = got[got["rule"] == rule]
         assert list(zip(p["row"].astype(int), p["column"], strict=True)) == cells
     assert got.loc[got["rule"] == "item_not_in_instrument", "row"].tolist() == [23]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_cross_table_checks_on_shared_codes_are_those_of_the_lookups(seed: int) -> None:
+    """``read_study`` encodes the episode ids of its tables together (``share_codes``); the
+    checks between tables and the duplicate checks then compare codes.  Unknown, excluded and
+    missing episode ids, another client and dates outside the window come out exactly as
+    through the Arrow lookups."""
+    from effectstudy.core.keys import factorizations, share_codes
+    rng = np.random.default_rng(seed)
+    n_ep, n_m = 60, 400
+    eids = np.array([f"E{i:03d}" for i in range(n_ep)], dtype=object)
+    start = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 300, n_ep), unit="D")
+    episodes = pd.DataFrame({
+        "episode_id": pd.Series(eids, dtype="str"),
+        "client_id": pd.Series([f"C{i % 45:03d}" for i in range(n_ep)], dtype="str"),
+        "start_date": start, "end_date": start + pd.to_timedelta(rng.integers(30, 200, n_ep), unit="D")})
+    pool = np.append(eids, ["E999", "e001", " E002", None])  # unknown, case and spacing variants, missing
+    m_ep = pool[rng.integers(0, len(pool), n_m)]
+    m_cl = np.array([f"C{i % 45:03d}" for i in range(n_m)], dtype=object)
+    measurements = pd.DataFrame({
+        "episode_id": pd.Series(m_ep, dtype="str"), "client_id": pd.Series(m_cl, dtype="str"),
+        "date": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(-100, 600, n_m), unit="D")})
+    satisfaction = pd.DataFrame({"episode_id": pd.Series(pool[rng.integers(0, len(pool), 80)], dtype="str")})
+    used = (rng.random(n_ep) > 0.2, rng.random(n_m) > 0.1, rng.random(80) > 0.1)
+    lines = (np.arange(2, n_ep + 2), np.arange(2, n_m + 2), np.arange(2, 82))
+    files = {"episodes": "e.csv", "measurements": "m.csv", "satisfaction": "s.csv"}
+
+    def run() -> pd.DataFrame:
+        return v.check_study(episodes, lines[0], used[0], measurements, lines[1], used[1], satisfaction,
+                             lines[2], used[2], files=files)
+
+    want = run()
+    with factorizations():
+        share_codes(episodes["episode_id"], measurements["episode_id"], satisfaction["episode_id"])
+        assert v._shared_positions([measurements["episode_id"]], episodes["episode_id"], used[0]) is not None
+        got = run()
+        key = ["episode_id"]
+        for df in (episodes, measurements.dropna(), satisfaction.dropna()):
+            pos = np.arange(len(df))
+            assert v._duplicated_keys(df, key, pos).tolist() == df[key].duplicated(keep=False).tolist()
+    assert set(want["rule"]) >= {"unknown_episode", "episode_excluded", "episode_client_mismatch", "outside_episode"}
+    pd.testing.assert_frame_equal(got, want)
