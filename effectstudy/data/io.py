@@ -1709,7 +1709,8 @@ def _typed_parquet(path: Path, spec: FileSpec, file: str, tspec: TableSpec, know
     reader, :func:`_clean_header` or :func:`_map_columns` would report on (besides unknown or
     unused mapped columns), or an unreadable or empty file, makes this return ``None``.
     Returns the typed rows (index = line), the reading and header warnings, the problems of
-    the types and the file's meta.
+    the types and the file's meta (with ``whole``, the item columns of an integer type, for
+    :func:`~effectstudy.data.validate.check_table`).
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -1736,6 +1737,7 @@ def _typed_parquet(path: Path, spec: FileSpec, file: str, tspec: TableSpec, know
     floats = {mapped[h]: arrs[h] for h in names
               if mapped[h] in kept and cols[mapped[h]].kind == "float" and _plain_number(arrs[h])}
     block = _parquet_block(floats, n_rows)
+    info["whole"] = frozenset(m for m, a in floats.items() if pa.types.is_integer(a.type))
     floats = dict.fromkeys(floats)  # the Arrow item columns go once copied
     out: dict[str, Any] = {}
     read_probs: list[pd.DataFrame] = []
@@ -1853,11 +1855,12 @@ def _typed(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, toda
             if TYPED_READ and typed_read is not None and not keep_raw and not skip and spec.wide is None else None)
     if fast is not None:
         typed, warn2, type_probs, info = fast
+        whole = info.pop("whole", ())  # item columns of an integer type: no fraction to look for
         meta.update(info)
         lines = typed.index.to_numpy()
         raw = pd.DataFrame(index=typed.index)
         return _Typed(typed, partial(_checked, typed, raw, (table, tspec, file, lines), meta, (warn2, type_probs),
-                                     None, dict(min_date=min_date, today=today, codes=codes)))
+                                     None, dict(min_date=min_date, today=today, codes=codes, whole=whole)))
     try:
         raw, lines, warn, info = _READERS[fmt](path, spec, file)
         meta.update(info)
@@ -1898,7 +1901,8 @@ def _checked(typed: pd.DataFrame, raw: pd.DataFrame, where: tuple[str, TableSpec
     warn, type_probs = found_before
     # the one hook of the code lists: uncoded values become missing (counted, never shown)
     typed, code_probs = apply_codes(typed, table, file=file, lines=lines, codes=opts["codes"])
-    checks = check_table(typed, tspec, file=file, lines=lines, min_date=opts["min_date"], today=opts["today"])
+    checks = check_table(typed, tspec, file=file, lines=lines, min_date=opts["min_date"], today=opts["today"],
+                         whole=opts.get("whole", ()))
     found = concat_problems([*type_probs, code_probs, checks])
     n_read = len(typed)
     if wl is not None:  # back to the wide file's lines and column names; rows read are its rows

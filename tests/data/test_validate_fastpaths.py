@@ -206,6 +206,17 @@ def test_item_cells_are_found_in_every_chunk(chunk: int, monkeypatch: pytest.Mon
         p = got[got["rule"] == rule]
         assert list(zip(p["row"].astype(int), p["column"], strict=True)) == cells
     assert got.loc[got["rule"] == "item_not_in_instrument", "row"].tolist() == [23]
+    # whole codes only (an integer export): without the search for fractions, the same cells
+    items[30, 4], items[17, 89], items[25, 6] = 9.0, 6.0, 8.0
+    df[["item_5", "item_90", "item_7"]] = items[:, [4, 89, 6]]
+    whole = v._check_items(df, file="m.csv", lines=lines, whole=[f"item_{k}" for k in range(1, 91)])
+    pd.testing.assert_frame_equal(pd.concat(whole, ignore_index=True),
+                                  pd.concat(v._check_items(df, file="m.csv", lines=lines), ignore_index=True))
+    want = _plain_item_cells(df, lines)
+    found = pd.concat(whole, ignore_index=True)
+    for rule, cells in want.items():
+        p = found[found["rule"] == rule]
+        assert cells and list(zip(p["row"].astype(int), p["column"], strict=True)) == cells
 
 
 @pytest.mark.parametrize("seed", range(3))
