@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from effectstudy.core.keys import text_factorize
 from effectstudy.core.labels import register, translate
 from effectstudy.core.schema import CARE_TYPES, END_REASONS, EPISODES, MEASUREMENTS
 
@@ -103,7 +104,9 @@ class CodeList:
         """
         # the distinct values are few: factorise once, casefold and look up only those
         text = values.astype("str")
-        idx, distinct = pd.factorize(text, use_na_sentinel=True)
+        # Arrow text: its kept factorization (read_study makes it beside the id encodings)
+        fact = text_factorize(text)
+        idx, distinct = fact if fact is not None else pd.factorize(text, use_na_sentinel=True)
         lookup = {c.casefold(): c for c in self.codes}
         keys = pd.Series(np.asarray(distinct, dtype=object), dtype="str").str.casefold()
         small = pd.Series(keys.map(lookup).to_numpy(dtype=object, na_value=None), dtype="str")
