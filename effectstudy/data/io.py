@@ -1697,6 +1697,19 @@ def _parquet_block(columns: dict[str, Any], n_rows: int) -> pd.DataFrame:
     return block
 
 
+def _parquet_typed(arr: Any, col: Column) -> Any:
+    """A Parquet column typed by Arrow compute as ``col`` asks (:func:`_parquet_whole`,
+    :func:`_parquet_text`, :func:`_parquet_dates`), or ``None``: a flag, another type or a value
+    with a problem, for the per-column rules."""
+    if col.kind == "int":
+        return _parquet_whole(arr)
+    if col.kind in ("str", "category"):
+        return _parquet_text(arr, tuple(col.allowed or ()) if col.kind == "category" else None)
+    if col.kind == "date":
+        return _parquet_dates(arr)
+    return None
+
+
 def _typed_parquet(path: Path, spec: FileSpec, file: str, tspec: TableSpec, known: frozenset[str]
                    ) -> tuple[pd.DataFrame, list[pd.DataFrame], list[pd.DataFrame], dict] | None:
     """Stages 1 and 2 for a Parquet file typed with Arrow, or ``None`` (the per-column path).
@@ -1738,9 +1751,15 @@ def _typed_parquet(path: Path, spec: FileSpec, file: str, tspec: TableSpec, know
     del tbl
     floats = {mapped[h]: arrs[h] for h in names
               if mapped[h] in kept and cols[mapped[h]].kind == "float" and _plain_number(arrs[h])}
-    block = _parquet_block(floats, n_rows)
     info["whole"] = frozenset(m for m, a in floats.items() if pa.types.is_integer(a.type))
-    floats = dict.fromkeys(floats)  # the Arrow item columns go once copied
+    # the other columns are typed by Arrow compute (which releases the GIL) in a second thread
+    # while Arrow fills the item block
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        typing = {h: pool.submit(_parquet_typed, arrs[h], cols[mapped[h]]) for h in names
+                  if mapped[h] in kept and mapped[h] not in floats}
+        block = _parquet_block(floats, n_rows)
+        floats = dict.fromkeys(floats)  # the Arrow item columns go once copied
+        fast = {h: job.result() for h, job in typing.items()}
     out: dict[str, Any] = {}
     read_probs: list[pd.DataFrame] = []
     probs: list[pd.DataFrame] = []
@@ -1753,13 +1772,7 @@ def _typed_parquet(path: Path, spec: FileSpec, file: str, tspec: TableSpec, know
             out[m] = None
             continue
         col = cols[m]
-        v: Any = None
-        if col.kind == "int":
-            v = _parquet_whole(arr)
-        elif col.kind in ("str", "category"):
-            v = _parquet_text(arr, tuple(col.allowed or ()) if col.kind == "category" else None)
-        elif col.kind == "date":
-            v = _parquet_dates(arr)
+        v = fast.pop(h)
         if v is None:  # flags, other types, values with a problem: the per-column rules
             s, p = _arrow_column(arr, h, file, lines)
             read_probs += p
