@@ -50,7 +50,8 @@ from __future__ import annotations
 import contextlib
 import html
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextvars import ContextVar
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import ContextVar, copy_context
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -535,6 +536,17 @@ def check_table(
     the item columns of an integer type): their cells are not searched for a fraction.
     """
     lines = np.asarray(lines, dtype=np.int64)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the item checks (NumPy reductions, which release the GIL) beside the other checks
+        items = (pool.submit(copy_context().run, _check_items, df, file=file, lines=lines, whole=whole)
+                 if spec.name == "measurements" else None)
+        return _checked_table(df, spec, file, lines, (min_date, today), items)
+
+
+def _checked_table(df: pd.DataFrame, spec: TableSpec, file: str, lines: np.ndarray, dates: tuple[Any, Any],
+                   items: Future | None) -> pd.DataFrame:
+    """:func:`check_table` with the item checks running in ``items`` (measurements)."""
+    min_date, today = dates
     out: list[pd.DataFrame] = []
     today_ts = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today)
     min_ts = pd.Timestamp(min_date)
@@ -570,10 +582,10 @@ def check_table(
         if bad.any():
             out.append(problems_frame(file, lines[bad], "end_date", df["end_date"][bad].to_numpy(),
                                       "end_before_start", "an end date on or after start_date", "error"))
-    if spec.name == "measurements":
-        out.extend(_check_items(df, file=file, lines=lines, whole=whole))
-        out.extend(_check_scores(df, file=file, lines=lines))
-        out.append(_check_repeated_sessions(df, file=file, lines=lines))
+    if items is not None:
+        scores = _check_scores(df, file=file, lines=lines)
+        repeated = _check_repeated_sessions(df, file=file, lines=lines)
+        out += [*items.result(), *scores, repeated]
     if spec.name == "satisfaction" and {"returned", "grade"} <= set(df.columns):
         odd = (~df["returned"].to_numpy(dtype=bool)) & df["grade"].notna().to_numpy()
         if odd.any():

@@ -260,3 +260,21 @@ def test_cross_table_checks_on_shared_codes_are_those_of_the_lookups(seed: int) 
             assert v._duplicated_keys(df, key, pos).tolist() == df[key].duplicated(keep=False).tolist()
     assert set(want["rule"]) >= {"unknown_episode", "episode_excluded", "episode_client_mismatch", "outside_episode"}
     pd.testing.assert_frame_equal(got, want)
+
+
+def test_item_checks_in_their_thread_keep_the_identifier_setting() -> None:
+    """``check_table`` runs the item checks in a second thread: a value typed into an item
+    column is hidden by default and shown inside ``identifiers_shown``, as in every other check."""
+    df = pd.DataFrame({"client_id": pd.Series(["C1", "C2"], dtype="str"),
+                       "instrument": pd.Series(["gad7", "gad7"], dtype="str"),
+                       "date": pd.to_datetime(["2024-01-02", "2024-01-03"]),
+                       **{f"item_{k}": [1.0, 612345678.0 if k == 2 else 1.0] for k in range(1, 8)}})
+    lines = np.array([2, 3])
+
+    def shown() -> list[str]:
+        p = v.check_table(df, MEASUREMENTS, file="m.csv", lines=lines, today="2025-01-01")
+        return p.loc[p["rule"] == "out_of_range", "value"].tolist()
+
+    assert shown() == [v.HIDDEN["unexpected"]]
+    with v.identifiers_shown():
+        assert shown() == ["612345678"]
