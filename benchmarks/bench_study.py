@@ -296,8 +296,12 @@ def child_read(folder: Path, fmt: str) -> dict:
     reset_peak()
     t0 = time.perf_counter()
     tbls = typed_read(folder, fmt, types)
-    return {"seconds": time.perf_counter() - t0, "peak_mb": peak_mb(),
-            "rows": {t: v.num_rows for t, v in tbls.items()}}
+    seconds, peak = time.perf_counter() - t0, peak_mb()
+    rows = {t: v.num_rows for t, v in tbls.items()}
+    t1 = time.perf_counter()
+    frames = {t: tbls.pop(t).to_pandas() for t in list(tbls)}  # the same tables as pandas frames
+    return {"seconds": seconds, "peak_mb": peak, "rows": rows,
+            "to_pandas_seconds": seconds + time.perf_counter() - t1, "frame_rows": sum(map(len, frames.values()))}
 
 
 def run_child(*args: str) -> dict:
@@ -349,6 +353,9 @@ def bench_n(n: int, fmt: str, folder: Path, meta: dict, args) -> dict:
     ratio = rv_lo / rd_lo
     bound = "pyarrow.csv.read_csv, typed" if fmt == "csv" else "pyarrow.parquet.read_table"
     print(f"  bound (a) {bound:<30} {rd_lo:8.2f} {rd_med:9.2f} {rd_peak:9.0f}")
+    tp_lo, tp_med = _mm([r["to_pandas_seconds"] for r in reads])
+    print(f"  (a) into pandas frames (to_pandas)   {tp_lo:8.2f} {tp_med:9.2f}  for context, not a "
+          f"target: read + validate = {rv_lo / tp_lo:.1f}x it")
     nps = [r["numpy"] for r in runs if r["numpy"]]
     arith = None
     if nps:
@@ -380,7 +387,8 @@ def bench_n(n: int, fmt: str, folder: Path, meta: dict, args) -> dict:
         print("  " + v)
     return {"n": n, "format": fmt, "engine": args.engine, "repeat": args.repeat, "stages": out_stages,
             "total_min_s": lo, "total_median_s": med, "peak_mb": peak,
-            "typed_read": {"bound": bound, "min_s": rd_lo, "median_s": rd_med, "peak_mb": rd_peak},
+            "typed_read": {"bound": bound, "min_s": rd_lo, "median_s": rd_med, "peak_mb": rd_peak,
+                           "to_pandas_min_s": tp_lo, "to_pandas_median_s": tp_med},
             "read_validate_ratio": ratio, "numpy": nps, "verdicts": verdicts, "runs": runs}
 
 
