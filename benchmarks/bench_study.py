@@ -27,7 +27,8 @@ What it measures (issue 19):
 * **Bounds, measured in the same run.**  (a) the typed read of the same files, each in a fresh
   child: ``pyarrow.csv.read_csv`` with explicit column types, ``delimiter=";"``,
   ``decimal_point=","``, ``timestamp_parsers=["%d-%m-%Y"]``, and ``pyarrow.parquet.read_table``;
-  printed beside read + validate with the ratio and the 4x target.  (b) a NumPy pass for the
+  printed beside read + validate with the ratio and the 4x target; for context (no target)
+  also the same tables turned into pandas frames (``to_pandas``).  (b) a NumPy pass for the
   arithmetic, in the child on the run's own paired scores (extracting the arrays is not
   timed): per scale and per grouping (all, diagnosis, care type) means, SDs, pre/post
   correlation, Cohen's d, the paired t and a signed-rank sum (ordinal ranks), and for the
@@ -45,48 +46,50 @@ What it measures (issue 19):
 Measured (2026-12-04, seed 2025, the same files; 2-core machine after a 12-14 GB warm-up of
 the VM's memory: the first touch of guest memory costs about 2.5 s per GB here, and the VM's
 page reclaim (``kdamond``) brings that cost back within minutes, so runs of the same code
-differ by up to 50%; "before" is main at 86a1bc7, "1st" and "2nd" the first two issue-19
-landings (e144ced, fb1e5d6), "3rd" this one; min / median of the runs, each a fresh process;
-MB and GB are MiB and GiB):
+differ by up to 50%: in-process, read + validate spends 3.2-6.5 s of system time beside 2.8-3.5
+s of user time, most of it backing the fresh 1.66 GB item block; "before" is main at 86a1bc7,
+"2nd" to "4th" the issue-19 landings fb1e5d6, d1b9ceb and this one (the 1st, e144ced: CHANGELOG);
+min / median of the runs, each a fresh process; MB and GB are MiB and GiB):
 
 ======================================  ===========  =============  =============  =============
-                                        before       1st            2nd            3rd
+                                        before       2nd            3rd            4th
 ======================================  ===========  =============  =============  =============
-**1,000,000 episodes, Parquet** (runs)  (1)          (3)            (3)            (3, twice)
-all stages                              223.2 s      77.5 / 79.4 s  49.0 / 53.7 s  53.4 / 59.2 s;
-                                                                                   62.1 / 62.7 s
-highest stage peak RSS                  8.9 GB       6.5 GB         6024 MB        6031; 6035 MB
-read + validate                         21.4 s       11.0 s         5.67 / 5.87 s  4.46 / 4.72 s;
-                                                                                   6.71 / 7.22 s
-typed read (bare Arrow table)           0.54-0.87 s  0.54 s         0.51 s (11x)   0.53 s (8.4x)
-**1,000,000 episodes, CSV** (runs)      (1)          (1)            (1)            (3)
-all stages                              248.4 s      81.3 s         62.1 s         63.6 / 64.3 s
-read + validate                         53.3 s       15.8 s         14.35 s        9.56 / 13.77 s
-typed read (pyarrow.csv), ratio         2.6 s 20.6x  2.8 s 5.6x     3.0 s 4.8x     2.76 s 3.5x
-**RC + CS at 100,000 patients**         58 / 59 /    17.6 / 20.1 /  19.4 / 15.9 /  (unchanged)
-(str / category / int; NumPy 4 ms)      34 ms        17.8 ms        13.0 ms
-**the demo effect-study report** (3)    18.4 / 20.8  8.2 / 9.4 s    8.3 / 8.8 s    7.5 / 7.6 s
+**1,000,000 episodes, Parquet** (runs)  (1)          (3)            (3, twice)     (3, twice)
+all stages                              223.2 s      49.0 / 53.7 s  53.4 / 59.2 s; 50.8 / 55.8 s;
+                                                                    62.1 / 62.7 s  51.3 / 51.4 s
+highest stage peak RSS                  8.9 GB       6024 MB        6031; 6035 MB  6058; 6069 MB
+read + validate                         21.4 s       5.67 / 5.87 s  4.46 / 4.72 s; 2.98 / 3.24 s;
+                                                                    6.71 / 7.22 s  3.03 / 3.06 s
+typed read (bare Arrow table), ratio    0.54-0.87 s  0.51 s 11x     0.53 s 8.4x    0.51 s 5.9x
+the same read into pandas frames        -            -              -              0.81 s (3.7x)
+**1,000,000 episodes, CSV** (runs)      (1)          (1)            (3)            (3)
+all stages                              248.4 s      62.1 s         63.6 / 64.3 s  59.8 / 61.6 s
+read + validate                         53.3 s       14.35 s        9.56 / 13.77 s 9.20 / 9.44 s
+typed read (pyarrow.csv), ratio         2.6 s 20.6x  3.0 s 4.8x     2.76 s 3.5x    2.72 s 3.4x
+**RC + CS at 100,000 patients**         58 / 59 /    19.4 / 15.9 /  (unchanged)    (unchanged)
+(str / category / int; NumPy 4 ms)      34 ms        13.0 ms
+**the demo effect-study report** (3)    18.4 / 20.8  8.3 / 8.8 s    7.5 / 7.6 s    8.3 / 8.8 s
 ======================================  ===========  =============  =============  =============
 
-The stages after read + validate are the same code in the 2nd and 3rd landings: their spread
-between the two 3rd-landing runs (scoring 8.4 s in one run of three, 13.4 s in the others) is
-the machine's.  Read + validate of the 2nd and 3rd landing alternated in one period (fresh
-processes, each beside the typed read; ``PYTHONPATH`` on a worktree of
-fb1e5d6), min / median: Parquet 5.51 / 7.19 s before, 4.43 / 6.54 s after (typed read 0.53-0.63
-s); CSV 10.01 / 13.69 s before, 8.39 / 11.11 s after (typed read 2.46-2.48 s: 3.4x at the min,
-4.5x at the median).
+Read + validate alternated with the previous landing in one period (fresh processes, each
+beside the typed read; ``PYTHONPATH`` on a worktree of the previous landing), min / median:
+3rd against 2nd, Parquet 5.51 / 7.19 s to 4.43 / 6.54 s, CSV 10.01 / 13.69 s to 8.39 / 11.11 s;
+4th against 3rd (5 alternations for Parquet, 3 for CSV), Parquet 4.49 / 5.52 s to 2.79 / 4.29 s
+(typed read 0.50-0.54 s, one outlier 1.26 s), CSV 9.63 / 12.36 s to 9.73 / 10.74 s (typed read
+2.65-2.94 s).
 
-Targets met at the min of the runs: 1M from Parquet, every stage (53.4 s <= 60 s in the first
-3rd-landing run, 62.1 s in the second, slower period; 5.9 GiB <= 6 GiB, which is 6.32 GB in
-decimal units), 1M from CSV (63.6 s <= 90 s), read + validate from CSV within 4x of the typed
-read (3.5x), RC + CS (<= 30 ms for every label dtype, 3-5x the NumPy pass), the demo report
-(<= 15 s).  Missed: read + validate from Parquet within 4x of its typed read (8.4x): the typed
-read is a bare Arrow table of int8 items (0.53 s), while read + validate builds the 1.66 GB
-float block (0.3-0.55 s), factorizes four id columns (about 0.7 s), looks the measurements'
-episodes up (0.35 s), checks 207M item cells (0.4 s) and makes 174,000 row keys (0.45 s,
-one HMAC per client).  At 1M from Parquet the largest stages are scoring with Cronbach's
-alpha (8.4 s), pairing the four scales (7.7 s), not_on_track (5.5 s, most of it the REML
-fits), read + validate (4.5 s), ITT (4.1 s).
+Targets met at the min of the runs: 1M from Parquet, every stage (50.8 and 51.3 s <= 60 s;
+5.9 GiB <= 6 GiB, which is 6.36 GB in decimal units), 1M from CSV (59.8 s <= 90 s), read +
+validate from CSV within 4x of the typed read (3.4x), RC + CS (<= 30 ms for every label dtype,
+3-5x the NumPy pass), the demo report (<= 15 s).  Missed: read + validate from Parquet within
+4x of its typed read (5.9x).  The typed read is a bare Arrow table of int8 items (0.51 s);
+read + validate also builds the 1.66 GB float block (0.28-0.47 s warm, most of it first
+touch), encodes 4.3M episode ids, 2.3M client ids and the coded columns (0.57-0.67 s on two
+threads), checks 207M item cells (0.35 s, beside the other checks), makes 174,000 row keys
+(0.35-0.48 s, one HMAC per client) and looks up and compares across tables (0.2 s).  At 1M
+from Parquet the largest stages are scoring with Cronbach's alpha (7.4-8.5 s), pairing the
+four scales (6.6 s), not_on_track (5.6 s, most of it the REML fits), ITT (3.9 s), read +
+validate (3.0 s).
 """
 
 from __future__ import annotations
