@@ -990,7 +990,7 @@ def _shared_positions(columns: Sequence[pd.Series], ids: pd.Series, used: np.nda
     codes = shared_codes(ids, *columns)
     if codes is None:
         return None
-    n = int(max((c.max(initial=-1) for c in codes), default=-1)) + 1
+    n = equal_codes(ids)[1]  # the number of codes of the encoding (shared by the columns)
     table = np.full(n + 1, -1, dtype=np.int64)  # slot n stays -1: the code of a missing id
     table[codes[0][used]] = np.arange(int(np.count_nonzero(used)))
     return [table[c] for c in codes[1:]]
