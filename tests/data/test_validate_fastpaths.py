@@ -278,3 +278,54 @@ def test_item_checks_in_their_thread_keep_the_identifier_setting() -> None:
     assert shown() == [v.HIDDEN["unexpected"]]
     with v.identifiers_shown():
         assert shown() == ["612345678"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_read_study_row_keys_made_early_are_those_of_each_problem_row(tmp_path, fmt: str) -> None:
+    """The row keys of the problems found while the episodes are typed are made in a thread
+    beside the next reads and kept for the last step: every problem row still gets the HMAC of
+    its own client id (else its episode id), per domain.  Episode ``C2`` has no client id and
+    client ``C2`` exists: a key kept without its domain would give that row the client's key."""
+    from effectstudy.core.params import DataSpec, FileSpec
+    from effectstudy.data.io import read_study
+
+    ep = pd.DataFrame({
+        "episode_id": ["E1", "E2", "C2", "E4", "E5"],
+        "client_id": ["C1", " c2 ", None, "C4", "C1"],
+        "start_date": pd.to_datetime(["2024-01-03"] * 5),
+        "sessions": [7, 4, 3, 9, 2],
+        "consent_study": pd.array([True, None, None, True, None], dtype="boolean"),  # flag_not_recorded
+        "consent_research": pd.array([None, True, True, None, True], dtype="boolean"),
+    })
+    ms = pd.DataFrame({
+        "client_id": ["C1", "C2", "C4", "C9"],
+        "episode_id": ["E1", "E2", "E4", "E9"],  # E9: unknown episode
+        "instrument": ["scl90_nl"] * 4,
+        "date": pd.to_datetime(["2024-01-05"] * 4),
+        "item_1": [7, 1, 2, 1],  # 7: out of range
+    })
+    paths = {}
+    for name, df in (("episodes", ep), ("measurements", ms)):
+        paths[name] = tmp_path / f"{name}.{fmt}"
+        if fmt == "csv":
+            df.assign(**{c: df[c].dt.strftime("%d-%m-%Y") for c in df.columns if c.endswith("date")}).to_csv(
+                paths[name], index=False)
+        else:
+            df.to_parquet(paths[name], index=False)
+    key = RowKey(bytes(range(40)))
+    spec = DataSpec(episodes=FileSpec(path=paths["episodes"]), measurements=FileSpec(path=paths["measurements"]))
+    p = read_study(spec, today="2025-06-01", on_fatal="return", row_key=key).report.problems
+    rows = {f"episodes.{fmt}": ep, f"measurements.{fmt}": ms}
+
+    def hmac_key(domain: str, value: str) -> str:
+        msg = domain.encode() + b"\x00" + value.strip().upper().encode()
+        return "r-" + hmac.digest(key.secret, msg, "sha256").hex()[:12]
+
+    want = []
+    for file, row in zip(p["file"], p["row"], strict=True):
+        r = rows[file].iloc[int(row) - 2]
+        cl = r["client_id"]
+        want.append(hmac_key("client", cl) if isinstance(cl, str) and cl.strip()
+                    else hmac_key("episode", r["episode_id"]))
+    assert (p["rule"] == "flag_not_recorded").sum() == 5 and {"out_of_range", "unknown_episode"} <= set(p["rule"])
+    assert p["row_key"].tolist() == want
