@@ -119,8 +119,9 @@ def stages(study: Any) -> list[tuple[str, Callable[[], Any]]]:
     ]
 
 
-def run_stages(study: Any, echo: bool = True) -> tuple[list[tuple[str, float, float, bool, str]], dict]:
-    """Run each stage once; ``(rows, results)`` with rows ``(stage, seconds, peak MB, reset, error)``.
+def run_stages(study: Any, echo: bool = True) -> tuple[list[tuple[str, float, float, bool, str, float, float]], dict]:
+    """Run each stage once; ``(rows, results)`` with rows ``(stage, seconds, peak MB, reset, error,
+    user CPU seconds, system CPU seconds)`` (the process's, every thread's).
 
     The peak is the stage's own (the mark is reset before it; ``reset`` False: the process's
     peak so far).  A stage that fails is reported with its exception (traceback on stderr) and
@@ -129,7 +130,7 @@ def run_stages(study: Any, echo: bool = True) -> tuple[list[tuple[str, float, fl
     rows, results = [], {}
     for name, fn in stages(study):
         reset = reset_peak()
-        t0 = time.perf_counter()
+        r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
         err = ""
         try:
             with warnings.catch_warnings():
@@ -138,7 +139,8 @@ def run_stages(study: Any, echo: bool = True) -> tuple[list[tuple[str, float, fl
         except Exception as exc:  # noqa: BLE001 - reported, the run goes on
             err = f"{type(exc).__name__}: {exc}"
             traceback.print_exc(file=sys.stderr)
-        rows.append((name, time.perf_counter() - t0, peak_mb(), reset, err))
+        seconds, r1 = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF)
+        rows.append((name, seconds, peak_mb(), reset, err, r1.ru_utime - r0.ru_utime, r1.ru_stime - r0.ru_stime))
         if echo:
             print(f"  {name:<32} {rows[-1][1]:8.1f} s {rows[-1][2]:9.0f} MB{'' if reset else '*'}"
                   + (f"  FAILED {err[:300]}" if err else ""), flush=True)

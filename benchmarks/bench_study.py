@@ -284,8 +284,8 @@ def child_study(params: Path) -> dict:
         return {"error": f"{type(exc).__name__}: {exc}"}
     rows, results = run_stages(study, echo=False)
     nb = numpy_pass(study, results) if "clinical_significance" in results else None
-    return {"stages": [{"stage": r[0], "seconds": r[1], "peak_mb": r[2], "reset": r[3], "error": r[4]}
-                       for r in rows], "numpy": nb}
+    return {"stages": [{"stage": r[0], "seconds": r[1], "peak_mb": r[2], "reset": r[3], "error": r[4],
+                        "user_s": r[5], "sys_s": r[6]} for r in rows], "numpy": nb}
 
 
 def child_read(folder: Path, fmt: str) -> dict:
@@ -305,6 +305,45 @@ def child_read(folder: Path, fmt: str) -> dict:
     frames = {t: tbls.pop(t).to_pandas() for t in list(tbls)}  # the same tables as pandas frames
     return {"seconds": seconds, "peak_mb": peak, "rows": rows,
             "to_pandas_seconds": seconds + time.perf_counter() - t1, "frame_rows": sum(map(len, frames.values()))}
+
+
+def child_touch(gib: float = 1.0) -> dict:
+    """The first touch of ``gib`` GiB of fresh memory (in this fresh process): NumPy allocates
+    it (in huge pages where ``NUMPY_MADVISE_HUGEPAGE`` allows) and one write fills it; a
+    second write gives the cost of the same pages once backed."""
+    import resource
+
+    import numpy as np
+
+    r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    block = np.empty(int(gib * 2**30) // 8)
+    block[:] = 1.0
+    t1, r1 = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
+    block[:] = 2.0
+    return {"first_s": (t1 - t0) / gib, "sys_s": (r1.ru_stime - r0.ru_stime) / gib,
+            "again_s": (time.perf_counter() - t1) / gib}
+
+
+def machine_context(repeat: int) -> dict:
+    """:func:`child_touch` in fresh processes, alternately with huge pages (NumPy's default) and
+    with 4 KB pages, printed as seconds per GiB.  The first touch is the kernel's (and a VM's
+    host's) work of backing new memory; it is part of every stage that builds a large array,
+    and on a VM that hands freed memory back to its host (free page reporting) it can exceed
+    the arithmetic."""
+    import os
+
+    out: dict = {"huge": [], "4k": []}
+    for _ in range(repeat):
+        for kind, flag in (("huge", "1"), ("4k", "0")):
+            env = {**os.environ, "NUMPY_MADVISE_HUGEPAGE": flag}
+            done = subprocess.run([sys.executable, __file__, "--child-touch"], capture_output=True, text=True,
+                                  env=env, check=True)
+            out[kind].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    for kind, name in (("huge", "huge pages"), ("4k", "4 KB pages")):
+        firsts = [r["first_s"] for r in out[kind]]
+        print(f"  machine: first touch of fresh memory, {name:<10} " + ", ".join(f"{x:.2f}" for x in firsts)
+              + f" s/GiB (again: {statistics.median(r['again_s'] for r in out[kind]):.2f} s/GiB)")
+    return out
 
 
 def run_child(*args: str) -> dict:
@@ -354,6 +393,9 @@ def bench_n(n: int, fmt: str, folder: Path, meta: dict, args) -> dict:
     rv = per["read + validate"]
     rv_lo, rv_med = _mm([s["seconds"] for s in rv])
     ratio = rv_lo / rd_lo
+    cpu = [(s["user_s"], s["sys_s"]) for s in rv]
+    print(f"  {'  CPU (user; system), per run':<32} " + ", ".join(f"{u:.1f}; {y:.1f}" for u, y in cpu)
+          + " s  (system: mostly the first touch of new memory)")
     bound = "pyarrow.csv.read_csv, typed" if fmt == "csv" else "pyarrow.parquet.read_table"
     print(f"  bound (a) {bound:<30} {rd_lo:8.2f} {rd_med:9.2f} {rd_peak:9.0f}")
     tp_lo, tp_med = _mm([r["to_pandas_seconds"] for r in reads])
@@ -433,7 +475,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="write every figure to this file")
     ap.add_argument("--child-study", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--child-read", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--child-touch", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.child_touch:
+        print(json.dumps(child_touch()))
+        return 0
     if args.child_study:
         print(json.dumps(child_study(args.child_study)))
         return 0
@@ -444,7 +490,8 @@ def main(argv: list[str] | None = None) -> int:
     import effectstudy as es
 
     print(f"effectstudy {es.__version__}, seed {args.seed}, formats {args.format}, {args.repeat} runs", flush=True)
-    figures: dict = {"version": es.__version__, "seed": args.seed, "results": []}
+    figures: dict = {"version": es.__version__, "seed": args.seed, "results": [],
+                     "first_touch": machine_context(args.repeat)}
     base = args.data or args.keep
     tmp = None if base else tempfile.TemporaryDirectory(prefix="es_bench_study_")
     root = Path(base) if base else Path(tmp.name)
