@@ -69,7 +69,7 @@ import re
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -1832,8 +1832,6 @@ class _Typed:
     typed: pd.DataFrame
     #: the rest of the read: (typed all rows, raw all rows, problems, rows_read, fatal, meta)
     rest: Callable[[], _ReadResult]
-    #: the problems found so far (reading, header, types): part of the checked problems
-    noted: tuple[pd.DataFrame, ...] = ()
 
     def checked(self) -> _ReadResult:
         return self.rest()
@@ -1877,8 +1875,7 @@ def _typed(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, toda
         lines = typed.index.to_numpy()
         raw = pd.DataFrame(index=typed.index)
         return _Typed(typed, partial(_checked, typed, raw, (table, tspec, file, lines), meta, (warn2, type_probs),
-                                     None, dict(min_date=min_date, today=today, codes=codes, whole=whole)),
-                      (*warn2, *type_probs))
+                                     None, dict(min_date=min_date, today=today, codes=codes, whole=whole)))
     try:
         raw, lines, warn, info = _READERS[fmt](path, spec, file)
         meta.update(info)
@@ -1903,8 +1900,7 @@ def _typed(spec: FileSpec, table: str, *, min_date: Any = DEFAULT_MIN_DATE, toda
     typed, type_probs = _type_table(raw, tspec, spec, file, lines, labels, keep_raw=keep_raw)
     raw.index = typed.index
     return _Typed(typed, partial(_checked, typed, raw, (table, tspec, file, lines), meta, ([*warn, *warn2], type_probs),
-                                 wl, dict(min_date=min_date, today=today, codes=codes)),
-                  (*warn, *warn2, *type_probs) if wl is None else ())
+                                 wl, dict(min_date=min_date, today=today, codes=codes)))
 
 
 def _checked(typed: pd.DataFrame, raw: pd.DataFrame, where: tuple[str, TableSpec, str, np.ndarray],
@@ -1964,19 +1960,8 @@ def _skipped(data_spec: DataSpec, table: str) -> tuple[str, ...]:
 
 
 def _row_key_source(row_key: RowKey | None, spec: FileSpec) -> RowKey | Any:
-    """The given key, or a loader of the project's key (called only when a problem needs one,
-    and then once)."""
-    return row_key if row_key is not None else cache(lambda: load_row_key(Path(spec.path).resolve().parent))
-
-
-def _early_row_keys(noted: tuple[pd.DataFrame, ...], ids: pd.DataFrame, file: str, key: RowKey | Any,
-                    memo: dict[str, dict[str, str]]) -> None:
-    """Make the row keys of the problems ``noted`` so far (of the rows ``ids``) into ``memo``,
-    for :func:`~effectstudy.data.validate.add_row_keys` at the end of :func:`read_study`: at
-    1,000,000 episodes those of the 174,000 missing-flag notes of the episodes, made while the
-    measurements are read."""
-    if noted and len(ids.columns):
-        add_row_keys(concat_problems(list(noted)), {file: _first_of_line(ids)}, key, memo=memo)
+    """The given key, or a loader of the project's key (called only when a problem needs one)."""
+    return row_key if row_key is not None else (lambda: load_row_key(Path(spec.path).resolve().parent))
 
 
 @factorizations()  # the table's id columns factorized once for all its checks
@@ -2104,23 +2089,12 @@ def read_study(data_spec: DataSpec, *, on_fatal: str = "raise", window_days: tup
     reads, accounts, probs, meta = {}, {}, [], {}
     codes = data_spec.code_lists()  # once for every table
     pending: dict[str, _Typed] = {}
-    # the row keys of the problems found while typing are made in a thread beside the reading
-    # of the next tables (Arrow releases the GIL); the last step then finds them made
-    key, memo = _row_key_source(row_key, data_spec.episodes), {}
-    with ThreadPoolExecutor(max_workers=1) as early:
-        made = []
-        for t, sp in specs.items():
-            if sp is not None:
-                with identifiers_shown(show_identifiers):
-                    pending[t] = _typed(sp, t, min_date=min_date, today=today, keep_raw=False, codes=codes,
-                                        skip=_skipped(data_spec, t))
-                typed = pending[t].typed  # its id columns, taken here (CoW): the checks may change the frame
-                made.append(early.submit(_early_row_keys, pending[t].noted,
-                                         typed[[c for c in ("client_id", "episode_id") if c in typed.columns]],
-                                         _file_name(sp), key, memo))
-        _encode_keys({t: r.typed for t, r in pending.items()})
-        for job in made:
-            job.result()
+    for t, sp in specs.items():
+        if sp is not None:
+            with identifiers_shown(show_identifiers):
+                pending[t] = _typed(sp, t, min_date=min_date, today=today, keep_raw=False, codes=codes,
+                                    skip=_skipped(data_spec, t))
+    _encode_keys({t: r.typed for t, r in pending.items()})
     for t, sp in specs.items():
         if t not in pending:
             continue
@@ -2155,7 +2129,7 @@ def read_study(data_spec: DataSpec, *, on_fatal: str = "raise", window_days: tup
     id_cols = ["client_id", "episode_id"]
     problems = add_row_keys(problems, {r[3]: _first_of_line(r[0][[c for c in id_cols if c in r[0].columns]])
                                        for r in reads.values()},
-                            key, show_identifiers=show_identifiers, memo=memo)
+                            _row_key_source(row_key, data_spec.episodes), show_identifiers=show_identifiers)
     report = ValidationReport.from_tables(accounts, problems)
     if report.fatal and on_fatal == "raise":
         report.raise_if_fatal()

@@ -263,8 +263,7 @@ def identifiers_are_shown() -> bool:
 
 
 def add_row_keys(problems: pd.DataFrame, ids: Mapping[str, pd.DataFrame],
-                 key: RowKey | Callable[[], RowKey], *, show_identifiers: bool = False,
-                 memo: dict[str, dict[str, str]] | None = None) -> pd.DataFrame:
+                 key: RowKey | Callable[[], RowKey], *, show_identifiers: bool = False) -> pd.DataFrame:
     """Fill ``row_key`` of each problem from the ids of its row (vectorised).
 
     Parameters
@@ -279,8 +278,6 @@ def add_row_keys(problems: pd.DataFrame, ids: Mapping[str, pd.DataFrame],
         creates a key file.
     show_identifiers : bool
         Also add an ``identifier`` column with the raw id the key was made of (local use only).
-    memo : dict, optional
-        Keys made before with this secret, and kept for a later call (:meth:`RowKey.keys`).
     """
     out = problems.copy()
     ident = np.full(len(out), "", dtype=object)
@@ -302,7 +299,7 @@ def add_row_keys(problems: pd.DataFrame, ids: Mapping[str, pd.DataFrame],
         for at, sub in todo:
             cl = sub["client_id"].to_numpy(dtype=object) if "client_id" in sub else None
             ep = sub["episode_id"].to_numpy(dtype=object) if "episode_id" in sub else None
-            keys[at] = k.row_keys(cl, ep, memo)
+            keys[at] = k.row_keys(cl, ep)
             if show_identifiers:
                 raw = pd.Series(cl if cl is not None else ep, dtype="string")
                 if cl is not None and ep is not None:

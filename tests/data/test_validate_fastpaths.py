@@ -281,11 +281,11 @@ def test_item_checks_in_their_thread_keep_the_identifier_setting() -> None:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_read_study_row_keys_made_early_are_those_of_each_problem_row(tmp_path, fmt: str) -> None:
-    """The row keys of the problems found while the episodes are typed are made in a thread
-    beside the next reads and kept for the last step: every problem row still gets the HMAC of
-    its own client id (else its episode id), per domain.  Episode ``C2`` has no client id and
-    client ``C2`` exists: a key kept without its domain would give that row the client's key."""
+def test_read_study_row_keys_are_those_of_each_problem_row(tmp_path, fmt: str) -> None:
+    """Every problem row of ``read_study`` (notes of typing, checks of a table, checks between
+    tables) gets the HMAC of its own client id, else its episode id, each in its domain.
+    Episode ``C2`` has no client id and client ``C2`` exists: a key made without its domain
+    would give that row the client's key."""
     from effectstudy.core.params import DataSpec, FileSpec
     from effectstudy.data.io import read_study
 
