@@ -43,13 +43,16 @@ What it measures (issue 19):
   (``effectstudy run --no-progress notebooks/effect_study.ipynb -f params/demo.yaml``: papermill,
   then HTML), R times, written to a temporary folder (``-o``) instead of ``reports/``.
 
-Measured (2026-12-04, seed 2025, the same files; 2-core machine after a 12-14 GB warm-up of
-the VM's memory: the first touch of guest memory costs about 2.5 s per GB here, and the VM's
-page reclaim (``kdamond``) brings that cost back within minutes, so runs of the same code
-differ by up to 50%: in-process, read + validate spends 3.2-6.5 s of system time beside 2.8-3.5
-s of user time, most of it backing the fresh 1.66 GB item block; "before" is main at 86a1bc7,
-"2nd" to "4th" the issue-19 landings fb1e5d6, d1b9ceb and this one (the 1st, e144ced: CHANGELOG);
-min / median of the runs, each a fresh process; MB and GB are MiB and GiB):
+Measured (2026-12-04, seed 2025, the same files; 2-core Firecracker VM with nested
+virtualisation and free page reporting (``page_reporting.page_reporting_order=11``): memory a
+process frees goes back to the host, and the next first touch must be backed again; a
+huge-page first touch took 0.1-3.4 s per GiB from one fresh process to the next, a 4 KB-page
+one 0.4-0.5 s (the machine lines this script now prints), so runs of the same code differ by up
+to 50%; in-process, read + validate spent 0.6-6.5 s of system time beside 2.8-3.6 s of user
+time; runs after a warm-up (12 GB written by NumPy, the files read into the page cache);
+"before" is main at 86a1bc7,
+"2nd" to "4th" the issue-19 landings fb1e5d6, d1b9ceb and 7cb845a (the 1st, e144ced:
+CHANGELOG); min / median of the runs, each a fresh process; MB and GB are MiB and GiB):
 
 ======================================  ===========  =============  =============  =============
                                         before       2nd            3rd            4th
@@ -78,18 +81,30 @@ beside the typed read; ``PYTHONPATH`` on a worktree of the previous landing), mi
 (typed read 0.50-0.54 s, one outlier 1.26 s), CSV 9.63 / 12.36 s to 9.73 / 10.74 s (typed read
 2.65-2.94 s).
 
-Targets met at the min of the runs: 1M from Parquet, every stage (50.8 and 51.3 s <= 60 s;
-5.9 GiB <= 6 GiB, which is 6.36 GB in decimal units), 1M from CSV (59.8 s <= 90 s), read +
-validate from CSV within 4x of the typed read (3.4x), RC + CS (<= 30 ms for every label dtype,
-3-5x the NumPy pass), the demo report (<= 15 s).  Missed: read + validate from Parquet within
-4x of its typed read (5.9x).  The typed read is a bare Arrow table of int8 items (0.51 s);
-read + validate also builds the 1.66 GB float block (0.28-0.47 s warm, most of it first
-touch), encodes 4.3M episode ids, 2.3M client ids and the coded columns (0.57-0.67 s on two
-threads), checks 207M item cells (0.35 s, beside the other checks), makes 174,000 row keys
-(0.35-0.48 s, one HMAC per client) and looks up and compares across tables (0.2 s).  At 1M
-from Parquet the largest stages are scoring with Cronbach's alpha (7.4-8.5 s), pairing the
-four scales (6.6 s), not_on_track (5.6 s, most of it the REML fits), ITT (3.9 s), read +
-validate (3.0 s).
+Fifth landing (the benchmark only), two runs of ``--n 1000000 --format parquet csv --repeat
+3``, the first with a thread for the row keys (reverted: no gain on two cores), the second
+with read + validate as in the 4th, the machine lines reading 0.11-0.45 s/GiB
+(huge pages) and 0.40-0.51 s/GiB (4 KB): Parquet read + validate 2.48 / 2.66 s and 2.50 /
+2.74 s = 4.9x the typed read (0.51 s; 2.7-3.1x the same read into pandas frames), user CPU
+3.0-3.6 s and system 0.6-2.4 s per run; all stages 45.2 / 50.5 s and 46.8 / 56.5 s, peak
+6078 and 6068 MB; CSV read + validate 8.11 / 9.25 s and 8.52 / 9.34 s = 3.0x and 2.8x (typed
+read 2.68 and 3.04 s), all stages 54.8 / 60.5 s and 58.9 / 61.2 s.
+
+Targets met at the min of the runs (fifth landing): 1M from Parquet, every stage (45.2 and
+46.8 s <= 60 s; peak 6078 MB = 5.94 GiB <= 6 GiB, 6.37 GB in decimal units), 1M from CSV (54.8
+and 58.9 s <= 90 s), read + validate from CSV within 4x of the typed read (2.8-3.0x), RC + CS
+(<= 30 ms for every label dtype, 3-5x the NumPy pass), the demo report (<= 15 s).  Missed:
+read + validate from Parquet within 4x of its typed read (4.9x; 5.9x at the 4th landing with
+the same code in a slower phase of the VM).  The typed read is a bare Arrow table of int8
+items: 0.51 s, 0.6-0.7 s of CPU.  Read + validate also builds the 1.66 GB float block that
+the frame contract asks for (items ``float64``: 0.28-0.47 s warm, most of it first touch),
+encodes 4.3M episode ids, 2.3M client ids and the coded columns (0.57-0.67 s on two threads),
+checks 207M item cells (0.35 s, beside the other checks), makes 174,000 row keys (0.35-0.48 s,
+one HMAC per client) and looks up and compares across tables (0.2 s): 3.0-3.6 s of user CPU,
+so on two cores no order of the work comes under 1.5 s before the first touch of the block
+and 4x the bound is 2.04 s.  At 1M from Parquet the largest stages are scoring with
+Cronbach's alpha (min 6.6-6.8 s, median 10.9-14.3 s), pairing the four scales (6.2-6.5 s),
+not_on_track (5.3 s, most of it the REML fits), ITT (4.0-4.3 s), read + validate (2.5 s).
 """
 
 from __future__ import annotations
