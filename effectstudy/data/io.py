@@ -1224,6 +1224,30 @@ def _parse_bool(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return out, bad, miss
 
 
+def _flag(name: str, v: np.ndarray, miss: np.ndarray, file: str, lines: np.ndarray) -> tuple[Any, list[pd.DataFrame]]:
+    """A flag column from its values ``v`` (``False`` where missing) and the missing cells: a
+    consent flag keeps "not recorded" (``<NA>``) apart from "refused" (``False``), both meaning no
+    consent (:data:`NOT_RECORDED_FLAGS`); another flag reads missing as ``False``.  Each missing
+    cell is an ``info`` note."""
+    if name in NOT_RECORDED_FLAGS:
+        if not miss.any():
+            return pd.arrays.BooleanArray(v, miss), []
+        return pd.arrays.BooleanArray(v, miss), [problems_frame(
+            file, lines[miss], name, "", "flag_not_recorded",
+            "a flag; empty is kept as not recorded (<NA>, no consent)", "info")]
+    if not miss.any():
+        return v, []
+    return v, [problems_frame(file, lines[miss], name, "", "missing_flag_as_false",
+                              "a flag; empty is read as false (not done)", "info")]
+
+
+def _arrow_flag(col: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A Parquet ``bool`` column as :func:`_parse_bool` reads it: the values (``False`` where
+    missing) and the missing cells, without a pandas column in between."""
+    miss = col.is_null().to_numpy(zero_copy_only=False) if col.null_count else np.zeros(len(col), dtype=bool)
+    return col.fill_null(False).to_numpy(zero_copy_only=False).astype(bool, copy=False), miss
+
+
 def _parse_str(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     text, num, miss = _classify(s)
     is_num = ~np.isnan(num)
@@ -1290,15 +1314,8 @@ def _type_column(name: str, s: pd.Series, shown: pd.Series, col: Column, spec: F
         if bad.any():
             probs.append(problems_frame(file, lines[bad], name, shown.to_numpy()[bad], "not_a_flag",
                                         "1/0, true/false, ja/nee or yes/no", "error"))
-        if name in NOT_RECORDED_FLAGS:
-            # consent: "not recorded" (<NA>) stays apart from "refused" (False); both mean no consent
-            v = pd.arrays.BooleanArray(v, miss)
-            if miss.any():
-                probs.append(problems_frame(file, lines[miss], name, "", "flag_not_recorded",
-                                            "a flag; empty is kept as not recorded (<NA>, no consent)", "info"))
-        elif miss.any():
-            probs.append(problems_frame(file, lines[miss], name, "", "missing_flag_as_false",
-                                        "a flag; empty is read as false (not done)", "info"))
+        v, p = _flag(name, v, miss, file, lines)
+        probs += p
     else:
         v, _, miss = _parse_str(s)
         if kind == "category":
@@ -1773,7 +1790,10 @@ def _typed_parquet(path: Path, spec: FileSpec, file: str, tspec: TableSpec, know
             continue
         col = cols[m]
         v = fast.pop(h)
-        if v is None:  # flags, other types, values with a problem: the per-column rules
+        if v is None and col.kind == "bool" and pa.types.is_boolean(arr.type):  # a flag column of flags
+            v, p = _flag(m, *_arrow_flag(arr), file, lines)
+            probs += p
+        elif v is None:  # other types, values with a problem: the per-column rules
             s, p = _arrow_column(arr, h, file, lines)
             read_probs += p
             v, p = _type_column(m, s, s, col, spec, file, lines, {})
