@@ -1229,22 +1229,19 @@ def _flag(name: str, v: np.ndarray, miss: np.ndarray, file: str, lines: np.ndarr
     consent flag keeps "not recorded" (``<NA>``) apart from "refused" (``False``), both meaning no
     consent (:data:`NOT_RECORDED_FLAGS`); another flag reads missing as ``False``.  Each missing
     cell is an ``info`` note."""
-    if name in NOT_RECORDED_FLAGS:
-        if not miss.any():
-            return pd.arrays.BooleanArray(v, miss), []
-        return pd.arrays.BooleanArray(v, miss), [problems_frame(
-            file, lines[miss], name, "", "flag_not_recorded",
-            "a flag; empty is kept as not recorded (<NA>, no consent)", "info")]
+    consent = name in NOT_RECORDED_FLAGS
+    values = pd.arrays.BooleanArray(v, miss) if consent else v
     if not miss.any():
-        return v, []
-    return v, [problems_frame(file, lines[miss], name, "", "missing_flag_as_false",
-                              "a flag; empty is read as false (not done)", "info")]
+        return values, []
+    rule, expected = (("flag_not_recorded", "a flag; empty is kept as not recorded (<NA>, no consent)") if consent
+                      else ("missing_flag_as_false", "a flag; empty is read as false (not done)"))
+    return values, [problems_frame(file, lines[miss], name, "", rule, expected, "info")]
 
 
 def _arrow_flag(col: Any) -> tuple[np.ndarray, np.ndarray]:
     """A Parquet ``bool`` column as :func:`_parse_bool` reads it: the values (``False`` where
     missing) and the missing cells, without a pandas column in between."""
-    miss = col.is_null().to_numpy(zero_copy_only=False) if col.null_count else np.zeros(len(col), dtype=bool)
+    miss = col.is_null().to_numpy(zero_copy_only=False)
     return col.fill_null(False).to_numpy(zero_copy_only=False).astype(bool, copy=False), miss
 
 
