@@ -50,9 +50,9 @@ huge-page first touch took 0.1-3.4 s per GiB from one fresh process to the next,
 one 0.4-0.5 s (the machine lines this script now prints), so runs of the same code differ by up
 to 50%; in-process, read + validate spent 0.6-6.5 s of system time beside 2.8-3.6 s of user
 time; runs after a warm-up (12 GB written by NumPy, the files read into the page cache);
-"before" is main at 86a1bc7,
-"2nd" to "4th" the issue-19 landings fb1e5d6, d1b9ceb and 7cb845a (the 1st, e144ced:
-CHANGELOG); min / median of the runs, each a fresh process; MB and GB are MiB and GiB):
+"before" is main at 86a1bc7, "2nd" to "4th" the issue-19 landings fb1e5d6, d1b9ceb and
+7cb845a (the 1st, e144ced: CHANGELOG); min / median of the runs, each a fresh process; MB and
+GB are MiB and GiB):
 
 ======================================  ===========  =============  =============  =============
                                         before       2nd            3rd            4th
@@ -350,10 +350,7 @@ def machine_context(repeat: int) -> dict:
     out: dict = {"huge": [], "4k": []}
     for _ in range(repeat):
         for kind, flag in (("huge", "1"), ("4k", "0")):
-            env = {**os.environ, "NUMPY_MADVISE_HUGEPAGE": flag}
-            done = subprocess.run([sys.executable, __file__, "--child-touch"], capture_output=True, text=True,
-                                  env=env, check=True)
-            out[kind].append(json.loads(done.stdout.strip().splitlines()[-1]))
+            out[kind].append(run_child("--child-touch", env={**os.environ, "NUMPY_MADVISE_HUGEPAGE": flag}))
     for kind, name in (("huge", "huge pages"), ("4k", "4 KB pages")):
         firsts = [r["first_s"] for r in out[kind]]
         print(f"  machine: first touch of fresh memory, {name:<10} " + ", ".join(f"{x:.2f}" for x in firsts)
@@ -361,8 +358,8 @@ def machine_context(repeat: int) -> dict:
     return out
 
 
-def run_child(*args: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
+def run_child(*args: str, env: dict | None = None) -> dict:
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env)
     if out.returncode:
         raise RuntimeError(f"child {args} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -505,8 +502,9 @@ def main(argv: list[str] | None = None) -> int:
     import effectstudy as es
 
     print(f"effectstudy {es.__version__}, seed {args.seed}, formats {args.format}, {args.repeat} runs", flush=True)
-    figures: dict = {"version": es.__version__, "seed": args.seed, "results": [],
-                     "first_touch": machine_context(args.repeat)}
+    figures: dict = {"version": es.__version__, "seed": args.seed, "results": []}
+    if ns:  # the machine context of the stage figures (the report alone needs none)
+        figures["first_touch"] = machine_context(args.repeat)
     base = args.data or args.keep
     tmp = None if base else tempfile.TemporaryDirectory(prefix="es_bench_study_")
     root = Path(base) if base else Path(tmp.name)
