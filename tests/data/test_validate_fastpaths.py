@@ -15,9 +15,11 @@ import pandas as pd
 import pytest
 
 from effectstudy.core.codes import DEFAULT_CODES
+from effectstudy.core.params import DataSpec, FileSpec
 from effectstudy.core.rowkey import RowKey
 from effectstudy.core.schema import MEASUREMENTS
 from effectstudy.data import validate as v
+from effectstudy.data.io import read_study
 
 
 def _dirty(n: int, seed: int) -> pd.DataFrame:
@@ -286,9 +288,6 @@ def test_read_study_row_keys_are_those_of_each_problem_row(tmp_path, fmt: str) -
     tables) gets the HMAC of its own client id, else its episode id, each in its domain.
     Episode ``C2`` has no client id and client ``C2`` exists: a key made without its domain
     would give that row the client's key."""
-    from effectstudy.core.params import DataSpec, FileSpec
-    from effectstudy.data.io import read_study
-
     ep = pd.DataFrame({
         "episode_id": ["E1", "E2", "C2", "E4", "E5"],
         "client_id": ["C1", " c2 ", None, "C4", "C1"],
